@@ -1,0 +1,218 @@
+"""``grid-collab-server``: run the team server, and administer a team's data directory.
+
+Admin commands work directly on the data directory (or ``--db``), with or without the
+server running: SQLite in WAL mode and PostgreSQL both allow that safely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+import tornado.httpserver
+
+from .app import ServerConfig, TeamServer, data_dir_paths
+from .blobs import BlobStore
+from .errors import ApiError
+from .schema import SchemaVersionError, create_schema, make_engine
+from .store import DEFAULT_PRICES, Store
+
+log = logging.getLogger("grid_collab.teamserver")
+
+
+def _secret_key(path: Path) -> bytes:
+    """The key that encrypts stored GitHub tokens: env, else a 0600 file made on first start."""
+    env = os.environ.get("GRID_COLLAB_SECRET_KEY")
+    if env:
+        return env.encode()
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(Fernet.generate_key())
+    return path.read_bytes().strip()
+
+
+def open_store(data_dir: str, db: str | None, prices: str | None = None) -> Store:
+    """Open (creating on first use) the store for a data directory."""
+    root = Path(data_dir).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    paths = data_dir_paths(root)
+    engine = make_engine(db or f"sqlite:///{paths['db']}")
+    try:
+        create_schema(engine)
+    except SchemaVersionError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:
+        # never print a connection URL: it may hold a password
+        raise click.ClickException(
+            f"cannot open the database ({type(exc).__name__}); check --db") from None
+    price_list = DEFAULT_PRICES
+    if prices:
+        try:
+            price_list = json.loads(Path(prices).read_text())
+            assert isinstance(price_list, dict) and all(
+                isinstance(v, (int, float)) for v in price_list.values())
+        except (OSError, ValueError, AssertionError):
+            raise click.ClickException(
+                f"--prices {prices}: expected a JSON object of instance type -> credits/hour"
+            ) from None
+    return Store(engine, _secret_key(paths["secret"]), price_list)
+
+
+_data_dir = click.option("--data-dir", envvar="GRID_COLLAB_DATA_DIR", default="./team-data",
+                         show_default=True, help="SQLite database, blobs and secret key live here.")
+_db = click.option("--db", envvar="GRID_COLLAB_DB", default=None,
+                   help="Database URL instead of SQLite in the data dir, e.g. postgresql://...")
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@_data_dir
+@_db
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--blobs", "blobs_url", default=None,
+              help="fsspec URL for blobs (default: <data-dir>/blobs), e.g. s3://bucket/prefix")
+@click.option("--prices", default=None, help="JSON file: instance type -> credits per hour.")
+@click.option("--heartbeat-timeout", default=90.0, show_default=True,
+              help="Seconds without a heartbeat before a session is marked lost.")
+@click.option("--tick", default=30.0, show_default=True,
+              help="Seconds between credit accrual and housekeeping passes.")
+@click.pass_context
+def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, tick):
+    """Run the team server (no subcommand), or administer it (``admin ...``)."""
+    ctx.ensure_object(dict)
+    ctx.obj.update(data_dir=data_dir, db=db, prices=prices)
+    if ctx.invoked_subcommand is not None:
+        return
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="[%(asctime)s %(name)s %(levelname)s] %(message)s")
+    store = open_store(data_dir, db, prices)
+    blobs = BlobStore(blobs_url or str(data_dir_paths(Path(data_dir).resolve())["blobs"]))
+    removed = blobs.clear_staging()
+    if removed:
+        log.info("removed %d staged upload(s) left by a previous run", removed)
+    server = TeamServer(store, blobs, ServerConfig(heartbeat_timeout=heartbeat_timeout,
+                                                   tick_seconds=tick))
+    asyncio.run(_serve(server, host, port))
+
+
+async def _serve(server: TeamServer, host: str, port: int) -> None:
+    # JSON bodies are small; streamed uploads raise this limit per request
+    http = tornado.httpserver.HTTPServer(server.make_app(), max_body_size=2 << 20)
+    try:
+        http.listen(port, address=host)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    server.start_housekeeping()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    db = server.store.engine.url.get_backend_name()
+    print(f"grid-collab-server listening on http://{host}:{port} (database: {db})", flush=True)
+    await stop.wait()
+    log.info("shutting down")
+    http.stop()
+    await http.close_all_connections()
+    server.close()
+
+
+# ----------------------------------------------------------------- admin commands
+@main.group()
+def admin():
+    """Administer users, teams, members, credits and keys (works on the data directory)."""
+
+
+def _store(ctx) -> Store:
+    return open_store(ctx.obj["data_dir"], ctx.obj["db"], ctx.obj.get("prices"))
+
+
+def _run(fn, *args):
+    try:
+        return fn(*args)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+@admin.command("create-user")
+@click.argument("username")
+@click.option("--email", default=None)
+@click.option("--github", "github_login", default=None, help="The user's GitHub login.")
+@click.option("--site-admin", is_flag=True, help="May create teams and users, add credits.")
+@click.pass_context
+def create_user(ctx, username, email, github_login, site_admin):
+    """Create a user."""
+    user = _run(_store(ctx).create_user, username, email, github_login, site_admin)
+    click.echo(f"created user {user['username']}")
+
+
+@admin.command("create-team")
+@click.argument("name")
+@click.option("--owner", required=True, help="The team's first owner.")
+@click.pass_context
+def create_team(ctx, name, owner):
+    """Create a team with its owner."""
+    _run(_store(ctx).create_team, name, owner)
+    click.echo(f"created team {name} (owner {owner})")
+
+
+@admin.command("add-member")
+@click.argument("team")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["owner", "admin", "user"]), default="user",
+              show_default=True)
+@click.pass_context
+def add_member(ctx, team, username, role):
+    """Add a member to a team, or change their role."""
+    _run(_store(ctx).set_member, None, team, username, role)
+    click.echo(f"{username} is now {role} of team {team}")
+
+
+@admin.command("remove-member")
+@click.argument("team")
+@click.argument("username")
+@click.pass_context
+def remove_member(ctx, team, username):
+    """Remove a member from a team."""
+    _run(_store(ctx).set_member, None, team, username, None)
+    click.echo(f"removed {username} from team {team}")
+
+
+@admin.command("add-credits")
+@click.argument("team")
+@click.argument("amount", type=float)
+@click.pass_context
+def add_credits(ctx, team, amount):
+    """Add credits to a team's balance."""
+    out = _run(_store(ctx).add_credits, team, amount)
+    click.echo(f"team {team} balance: {out['balance']:.2f} credits")
+
+
+@admin.command("create-key")
+@click.argument("username")
+@click.pass_context
+def create_key(ctx, username):
+    """Create an API key for a user and print it (shown once; stored hashed)."""
+    click.echo(_run(_store(ctx).create_key, username))
+
+
+@admin.command("list-users")
+@click.pass_context
+def list_users(ctx):
+    """List users."""
+    for user in _store(ctx).list_users():
+        flags = " (site admin)" if user["site_admin"] else ""
+        click.echo(f"{user['username']}\t{user['email'] or ''}\t{user['github_login'] or ''}"
+                   f"{flags}")
+
+
+if __name__ == "__main__":
+    main()

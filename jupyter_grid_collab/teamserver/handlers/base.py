@@ -1,0 +1,118 @@
+"""The base handler: API-key auth, one JSON error shape, and store calls on worker threads."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+from typing import Any
+
+import tornado.web
+
+from ...models import ReferenceError, validate_name, validate_username
+from ..errors import ApiError, BadRequest, Forbidden, Unauthorized
+from ..store import Caller, Store
+
+log = logging.getLogger("grid_collab.teamserver")
+
+MAX_JSON_BODY = 1 << 20
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    """Every API handler: authenticated by ``Authorization: token <key>`` unless public."""
+
+    public = False  # True: no API key needed
+    caller: Caller
+
+    @property
+    def store(self) -> Store:
+        return self.settings["store"]
+
+    async def call(self, fn, *args, **kwargs) -> Any:
+        """Run a (blocking) store call on the database thread pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.settings["db_pool"], functools.partial(fn, *args, **kwargs))
+
+    def api_key(self) -> str | None:
+        header = self.request.headers.get("Authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() in ("token", "bearer") and value.strip():
+            return value.strip()
+        return None
+
+    async def prepare(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        if self.public:
+            return
+        key = self.api_key()
+        if key is None:
+            raise Unauthorized("missing API key: send 'Authorization: token <your key>' "
+                               "(create one with grid-collab-server admin create-key)")
+        self.caller = await self.call(self.store.authenticate, key)
+
+    def require_site_admin(self) -> None:
+        if not self.caller.site_admin:
+            raise Forbidden(f"{self.caller.username} is not a site admin: only site admins can "
+                            "create teams, users and add credits")
+
+    # ------------------------------------------------------------- input
+    def json_body(self) -> dict[str, Any]:
+        body = self.request.body
+        if not body:
+            return {}
+        if len(body) > MAX_JSON_BODY:
+            raise BadRequest("the JSON body is larger than 1 MiB")
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("the request body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise BadRequest("the request body must be a JSON object")
+        return data
+
+    def owner_and_name(self, owner: str, name: str, what: str = "name") -> tuple[str, str]:
+        """Validate the ``{owner}/{name}`` path parts once for every handler."""
+        try:
+            validate_username(owner)
+            validate_name(name, what)
+        except ReferenceError as exc:
+            raise BadRequest(str(exc)) from None
+        return owner, name
+
+    def listing_args(self) -> dict[str, Any]:
+        return {k: self.get_query_argument(k, None)
+                for k in ("scope", "status", "team", "limit", "cursor")}
+
+    # ------------------------------------------------------------- output
+    def send(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(data, separators=(",", ":")))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ApiError):
+            message = exc.message
+        elif isinstance(exc, tornado.web.HTTPError) and exc.log_message:
+            message = exc.log_message % exc.args if exc.args else exc.log_message
+        elif status_code >= 500:
+            message = "internal error in the team server; see its log"
+        else:
+            message = self._reason
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": message}))
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        if isinstance(e, ApiError):
+            if self._finished:
+                return
+            self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
+            return
+        super()._handle_request_exception(e)
+
+    def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, ApiError):
+            return  # an expected 4xx: the access log line is enough
+        super().log_exception(typ, value, tb)

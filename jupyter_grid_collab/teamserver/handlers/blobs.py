@@ -1,0 +1,186 @@
+"""Streamed bodies: uploads written chunk by chunk to staging (bounded memory, committed only
+when complete) and downloads sent in large chunks with awaited flushes (backpressure)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from urllib.parse import quote
+
+import tornado.web
+
+from ..errors import ApiError, BadRequest, PayloadTooLarge
+from ..store.outputs import clean_path
+from .base import BaseHandler, log
+
+CHUNK = 1 << 20
+_RANGE = re.compile(r"^bytes=(\d+)-$")
+
+
+class StreamedUploadHandler(BaseHandler):
+    """PUT with the body streamed into a staged blob; subclasses check and record it."""
+
+    async def prepare(self) -> None:
+        self.staged = None
+        self.failure: BaseException | None = None
+        await super().prepare()
+        if self.request.method != "PUT":
+            return
+        self.request.connection.set_max_body_size(self.settings["max_upload_bytes"])
+        await self.check_target(*self.path_args)
+        self.staged = self.settings["blobs"].begin(self.settings["max_upload_bytes"])
+
+    async def check_target(self, *args: str) -> None:
+        """Validate the destination and the caller's right to write it, before any byte."""
+        raise NotImplementedError
+
+    def data_received(self, chunk: bytes) -> None:
+        if self.staged is None or self.failure is not None:
+            return
+        try:
+            self.staged.write(chunk)
+        except OverflowError:
+            self.failure = PayloadTooLarge(
+                f"the upload is larger than {self.settings['max_upload_bytes']} bytes")
+            self.staged.abort()
+        except ApiError as exc:  # a full disk: the staged file is already removed
+            self.failure = exc
+
+    async def commit(self) -> tuple[str, int]:
+        if self.failure is not None:
+            raise self.failure
+        expected = self.request.headers.get("X-Content-Sha256")
+        sha, size = await self.call(self.staged.commit)
+        self.staged = None
+        if expected and expected.lower() != sha:
+            raise BadRequest(f"the upload arrived with sha256 {sha}, not the {expected} sent; "
+                             "send it again")
+        return sha, size
+
+    def on_connection_close(self) -> None:
+        # a killed client: drop the partial blob; nothing was recorded yet
+        if self.staged is not None:
+            self.staged.abort()
+            self.staged = None
+            log.info("upload to %s aborted by the client; staged data removed", self.request.path)
+
+    def on_finish(self) -> None:
+        if self.staged is not None:
+            self.staged.abort()
+            self.staged = None
+
+
+class DownloadMixin:
+    """Send a blob in 1 MiB chunks, awaiting each flush; ``Range: bytes=N-`` resumes."""
+
+    async def stream_blob(self: BaseHandler, sha: str, size: int, filename: str) -> None:
+        start = 0
+        match = _RANGE.match(self.request.headers.get("Range", ""))
+        if match and 0 < int(match[1]) < size:
+            start = int(match[1])
+            self.set_status(206)
+            self.set_header("Content-Range", f"bytes {start}-{size - 1}/{size}")
+        self.set_header("Content-Type", "application/octet-stream")
+        self.set_header("Content-Length", str(size - start))
+        self.set_header("Accept-Ranges", "bytes")
+        self.set_header("ETag", f'"{sha}"')
+        self.set_header("X-Content-Sha256", sha)
+        self.set_header("Content-Disposition",
+                        f"attachment; filename*=UTF-8''{quote(filename.rsplit('/', 1)[-1])}")
+        loop = asyncio.get_running_loop()
+        pool = self.settings["io_pool"]
+        f = await loop.run_in_executor(pool, self.settings["blobs"].open, sha)
+        try:
+            if start:
+                await loop.run_in_executor(pool, f.seek, start)
+            while True:
+                chunk = await loop.run_in_executor(pool, f.read, CHUNK)
+                if not chunk:
+                    break
+                self.write(chunk)
+                try:
+                    await self.flush()
+                except tornado.iostream.StreamClosedError:
+                    return
+        finally:
+            f.close()
+        self.finish()
+
+
+@tornado.web.stream_request_body
+class UploadFileHandler(StreamedUploadHandler):
+    """PUT one file of a staged datastore upload."""
+
+    async def check_target(self, upload_id: str, path: str) -> None:
+        self.path = clean_path(path, "datastore file path")
+        await self.call(self.store.check_upload, self.caller, upload_id)
+
+    async def put(self, upload_id: str, path: str) -> None:
+        sha, size = await self.commit()
+        self.send(await self.call(self.store.add_upload_file, self.caller, upload_id, self.path,
+                                  sha, size))
+
+
+@tornado.web.stream_request_body
+class ArtifactHandler(StreamedUploadHandler, DownloadMixin):
+    """PUT uploads an artifact (the run's executor); GET downloads it (any teammate)."""
+
+    async def check_target(self, owner: str, name: str, path: str) -> None:
+        self.owner_and_name(owner, name, "experiment name")
+        self.path = clean_path(path)
+        await self.call(self.store.check_artifact_writer, self.caller, owner, name)
+
+    async def put(self, owner: str, name: str, path: str) -> None:
+        sha, size = await self.commit()
+        out, orphans = await self.call(self.store.add_artifact, self.caller, owner, name,
+                                       self.path, sha, size)
+        await self.call(self.settings["drop_blobs"], orphans)
+        self.send(out, 201)
+
+    async def get(self, owner: str, name: str, path: str) -> None:
+        owner, name = self.owner_and_name(owner, name, "experiment name")
+        meta = await self.call(self.store.get_artifact, self.caller, owner, name, path)
+        await self.stream_blob(meta["sha256"], meta["size"], meta["path"])
+
+
+class ArtifactsHandler(BaseHandler):
+    """GET the artifacts of an experiment or of a whole run (``match`` filters by regex)."""
+
+    async def get(self, owner: str, name: str) -> None:
+        owner, name = self.owner_and_name(owner, name)
+        items = await self.call(self.store.list_artifacts, self.caller, owner, name,
+                                self.get_query_argument("match", None))
+        self.send({"items": items})
+
+
+class DatastoreFileHandler(BaseHandler, DownloadMixin):
+    """GET one file of a datastore version."""
+
+    async def get(self, owner: str, name: str, path: str) -> None:
+        owner, name = self.owner_and_name(owner, name, "datastore name")
+        path = clean_path(path, "datastore file path")
+        meta = await self.call(self.store.get_datastore_file, self.caller, owner, name, path,
+                               self.get_query_argument("version", None))
+        await self.stream_blob(meta["sha256"], meta["size"], meta["path"])
+
+
+@tornado.web.stream_request_body
+class SourcesHandler(StreamedUploadHandler):
+    """PUT a run's source snapshot (an archive); returns its sha256 for ``source_sha256``."""
+
+    async def check_target(self) -> None:
+        return None
+
+    async def put(self) -> None:
+        sha, size = await self.commit()
+        self.send({"sha256": sha, "size": size}, 201)
+
+
+class RunSourceHandler(BaseHandler, DownloadMixin):
+    """GET a run's source snapshot (to reproduce or clone it)."""
+
+    async def get(self, owner: str, name: str) -> None:
+        owner, name = self.owner_and_name(owner, name, "run name")
+        meta = await self.call(self.store.run_source, self.caller, owner, name)
+        size = await self.call(self.settings["blobs"].size, meta["sha256"])
+        await self.stream_blob(meta["sha256"], size, f"{name}-source.tar.gz")

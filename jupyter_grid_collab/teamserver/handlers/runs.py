@@ -1,0 +1,140 @@
+"""Runs and experiments: list, create, stop, delete, clone, status reports, and logs."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ..errors import BadRequest
+from .base import BaseHandler
+
+MAX_WAIT = 30.0
+
+
+class LogNotifier:
+    """Wakes log followers of one experiment when lines or a status change arrive."""
+
+    def __init__(self) -> None:
+        self._events: dict[int, asyncio.Event] = {}
+
+    async def wait(self, experiment_id: int, timeout: float) -> None:
+        event = self._events.setdefault(experiment_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    def notify(self, experiment_id: int) -> None:
+        event = self._events.pop(experiment_id, None)
+        if event is not None:
+            event.set()
+
+
+class RunsHandler(BaseHandler):
+    """GET lists runs by scope (status ``active`` = pending + running); POST creates a run."""
+
+    async def get(self) -> None:
+        self.send(await self.call(self.store.list_runs, self.caller, **self.listing_args()))
+
+    async def post(self) -> None:
+        out = await self.call(self.store.create_run, self.caller, self.json_body(),
+                              self.store.prices)
+        self.settings["on_run_created"](out)
+        self.send(out, 201)
+
+
+class RunHandler(BaseHandler):
+    """GET a run with its experiments; DELETE it (creator or team admin)."""
+
+    async def get(self, owner: str, name: str) -> None:
+        owner, name = self.owner_and_name(owner, name, "run name")
+        self.send(await self.call(self.store.get_run, self.caller, owner, name))
+
+    async def delete(self, owner: str, name: str) -> None:
+        owner, name = self.owner_and_name(owner, name, "run name")
+        orphans = await self.call(self.store.delete_run, self.caller, owner, name)
+        await self.call(self.settings["drop_blobs"], orphans)
+        self.set_status(204)
+        self.finish()
+
+
+class RunActionHandler(BaseHandler):
+    """POST stop | clone."""
+
+    async def post(self, owner: str, name: str, action: str) -> None:
+        owner, name = self.owner_and_name(owner, name, "run name")
+        if action == "stop":
+            out = await self.call(self.store.stop_run, self.caller, owner, name)
+            self.settings["on_stop"](out)
+            self.send(out)
+        elif action == "clone":
+            out = await self.call(self.store.clone_run, self.caller, f"{owner}:{name}",
+                                  self.json_body(), self.store.prices)
+            self.settings["on_run_created"](out)
+            self.send(out, 201)
+        else:
+            raise BadRequest(f"unknown run action {action!r}")
+
+
+class ExperimentHandler(BaseHandler):
+    """GET one experiment; DELETE it with its logs and artifacts."""
+
+    async def get(self, owner: str, name: str) -> None:
+        owner, name = self.owner_and_name(owner, name, "experiment name")
+        self.send(await self.call(self.store.get_experiment, self.caller, owner, name))
+
+    async def delete(self, owner: str, name: str) -> None:
+        owner, name = self.owner_and_name(owner, name, "experiment name")
+        orphans = await self.call(self.store.delete_experiment, self.caller, owner, name)
+        await self.call(self.settings["drop_blobs"], orphans)
+        self.set_status(204)
+        self.finish()
+
+
+class ExperimentActionHandler(BaseHandler):
+    """POST stop | clone | status (the executor's progress report)."""
+
+    async def post(self, owner: str, name: str, action: str) -> None:
+        owner, name = self.owner_and_name(owner, name, "experiment name")
+        if action == "stop":
+            out = await self.call(self.store.stop_experiment, self.caller, owner, name)
+            self.settings["on_stop"]({"experiments": [out]})
+        elif action == "clone":
+            out = await self.call(self.store.clone_run, self.caller, f"{owner}:{name}",
+                                  self.json_body(), self.store.prices)
+            self.settings["on_run_created"](out)
+            self.send(out, 201)
+            return
+        elif action == "status":
+            out = await self.call(self.store.update_experiment, self.caller, owner, name,
+                                  self.json_body())
+        else:
+            raise BadRequest(f"unknown experiment action {action!r}")
+        self.settings["log_notifier"].notify(out["id"])
+        self.send(out)
+
+
+class LogsHandler(BaseHandler):
+    """GET lines from ``offset`` (``wait=N`` long-polls up to N s for new ones), or the last
+    ``tail``; POST appends lines (the executor)."""
+
+    async def get(self, owner: str, name: str) -> None:
+        owner, name = self.owner_and_name(owner, name, "experiment name")
+        args = {k: self.get_query_argument(k, None) for k in ("offset", "limit", "tail")}
+        try:
+            wait = min(float(self.get_query_argument("wait", "0")), MAX_WAIT)
+        except ValueError:
+            raise BadRequest("wait must be a number of seconds") from None
+        out = await self.call(self.store.read_logs, self.caller, owner, name, **args)
+        if wait > 0 and not out["lines"] and not out["finished"]:
+            await self.settings["log_notifier"].wait(out["experiment_id"], wait)
+            if args["tail"] is not None:
+                args.update(offset=out["next_offset"], tail=None)
+            out = await self.call(self.store.read_logs, self.caller, owner, name, **args)
+        self.send(out)
+
+    async def post(self, owner: str, name: str) -> None:
+        owner, name = self.owner_and_name(owner, name, "experiment name")
+        out = await self.call(self.store.append_logs, self.caller, owner, name,
+                              self.json_body().get("lines"))
+        self.settings["log_notifier"].notify(out["experiment_id"])
+        self.send(out)

@@ -1,0 +1,102 @@
+"""Who am I, teams, members, credits, ledger, audit log, and site-admin user management."""
+
+from __future__ import annotations
+
+from ..errors import BadRequest
+from .base import BaseHandler
+
+
+class MeHandler(BaseHandler):
+    """GET the caller, with their teams and roles."""
+
+    async def get(self) -> None:
+        self.send(await self.call(self.store.user_info, self.caller))
+
+
+class UsersHandler(BaseHandler):
+    """Site admins list and create users."""
+
+    async def get(self) -> None:
+        self.require_site_admin()
+        self.send({"items": await self.call(self.store.list_users)})
+
+    async def post(self) -> None:
+        self.require_site_admin()
+        body = self.json_body()
+        user = await self.call(self.store.create_user, body.get("username"), body.get("email"),
+                               body.get("github_login"), bool(body.get("site_admin", False)))
+        self.send(user, 201)
+
+
+class TeamsHandler(BaseHandler):
+    """GET my teams; POST (site admin) creates a team with its owner."""
+
+    async def get(self) -> None:
+        self.send({"items": await self.call(self.store.list_teams, self.caller)})
+
+    async def post(self) -> None:
+        self.require_site_admin()
+        body = self.json_body()
+        self.send(await self.call(self.store.create_team, body.get("name"), body.get("owner")),
+                  201)
+
+
+class TeamHandler(BaseHandler):
+    """GET a team: created, members with roles, remaining balance."""
+
+    async def get(self, team: str) -> None:
+        self.send(await self.call(self.store.team_detail, self.caller, team))
+
+
+class MembersHandler(BaseHandler):
+    """POST adds a member (team admins: role user; owners: any role)."""
+
+    async def post(self, team: str) -> None:
+        body = self.json_body()
+        role = body.get("role", "user")
+        if role is None:
+            raise BadRequest("role must be one of owner, admin, user")
+        self.send(await self.call(self.store.set_member, self.caller, team,
+                                  body.get("username"), role), 201)
+
+
+class MemberHandler(BaseHandler):
+    """PATCH changes a member's role; DELETE removes them."""
+
+    async def patch(self, team: str, username: str) -> None:
+        role = self.json_body().get("role")
+        if role is None:
+            raise BadRequest("role must be one of owner, admin, user")
+        self.send(await self.call(self.store.set_member, self.caller, team, username, role))
+
+    async def delete(self, team: str, username: str) -> None:
+        await self.call(self.store.set_member, self.caller, team, username, None)
+        self.set_status(204)
+        self.finish()
+
+
+class CreditsHandler(BaseHandler):
+    """POST (site admin) adds credits to a team."""
+
+    async def post(self, team: str) -> None:
+        self.require_site_admin()
+        amount = self.json_body().get("amount")
+        self.send(await self.call(self.store.add_credits, team, amount, self.caller.username))
+
+
+class LedgerHandler(BaseHandler):
+    """GET the team's usage ledger, newest first."""
+
+    async def get(self, team: str) -> None:
+        self.send(await self.call(self.store.ledger, self.caller, team,
+                                  self.get_query_argument("limit", None),
+                                  self.get_query_argument("cursor", None)))
+
+
+class AuditHandler(BaseHandler):
+    """GET the team's audit log (team admins and owners)."""
+
+    async def get(self, team: str) -> None:
+        self.send(await self.call(self.store.list_audit, self.caller, team,
+                                  self.get_query_argument("limit", None),
+                                  self.get_query_argument("cursor", None)))

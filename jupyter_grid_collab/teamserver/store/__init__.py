@@ -1,0 +1,27 @@
+"""The team server's store: one object, one module per kind of record."""
+
+from __future__ import annotations
+
+from cryptography.fernet import Fernet
+from sqlalchemy.engine import Engine
+
+from .billing import DEFAULT_PRICES, BillingStore
+from .core import Caller, StoreCore
+from .credentials import CredentialStore
+from .datastores import DatastoreStore
+from .outputs import OutputStore
+from .runs import RunStore
+from .sessions import SessionStore
+from .teams import TeamStore
+
+__all__ = ["Store", "Caller", "DEFAULT_PRICES"]
+
+
+class Store(SessionStore, RunStore, OutputStore, DatastoreStore, CredentialStore, BillingStore,
+            TeamStore, StoreCore):
+    """Every record operation of the team server; synchronous, run on worker threads."""
+
+    def __init__(self, engine: Engine, secret_key: bytes, prices: dict[str, float] | None = None):
+        super().__init__(engine)
+        self.fernet = Fernet(secret_key)
+        self.prices = dict(prices or DEFAULT_PRICES)

@@ -1,0 +1,221 @@
+"""The store's shared core: time, the caller's identity and teams, scopes, pagination, audit.
+
+Every store method is synchronous and runs on a worker thread (see ``app.py``), so
+no database call ever blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.engine import Connection, Engine
+
+from ...models import ReferenceError, validate_username
+from .. import schema as t
+from ..errors import BadRequest, NotFound, Unauthorized
+
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+
+
+def now() -> float:
+    return time.time()
+
+
+def iso(ts: float | None) -> str | None:
+    """Seconds since the epoch as ISO 8601 UTC, the API's one time format."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds").replace(
+        "+00:00", "Z"
+    )
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+@dataclass
+class Caller:
+    """Who is asking: the user and their role in each of their teams."""
+
+    id: int
+    username: str
+    site_admin: bool = False
+    roles: dict[int, str] = field(default_factory=dict)  # team id -> role
+    team_names: dict[int, str] = field(default_factory=dict)  # team id -> name
+
+    def role_in(self, team_id: int) -> str | None:
+        return self.roles.get(team_id)
+
+    def team_id(self, name: str) -> int:
+        for tid, tname in self.team_names.items():
+            if tname == name:
+                return tid
+        raise NotFound(f"no team {name!r} among your teams")
+
+    def default_team(self, requested: str | None) -> int:
+        """The team a new resource belongs to: the one named, or the caller's only team."""
+        if requested:
+            return self.team_id(requested)
+        if len(self.roles) == 1:
+            return next(iter(self.roles))
+        if not self.roles:
+            raise BadRequest(f"{self.username} is not a member of any team yet; ask an admin")
+        names = ", ".join(sorted(self.team_names.values()))
+        raise BadRequest(f"{self.username} is in several teams ({names}): say which with 'team'")
+
+
+@dataclass
+class Scope:
+    """Which owners' resources a listing covers, resolved against the caller's teams."""
+
+    team_ids: list[int]
+    owner_id: int | None = None
+
+
+class StoreCore:
+    """Engine access and the helpers every resource module shares."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    # ------------------------------------------------------------- identity
+    def authenticate(self, api_key: str) -> Caller:
+        """Resolve an API key to a Caller, or raise Unauthorized (never echoing the key)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(t.users.c.id, t.users.c.username, t.users.c.site_admin)
+                .join(t.api_keys, t.api_keys.c.user_id == t.users.c.id)
+                .where(t.api_keys.c.key_hash == hash_secret(api_key))
+            ).first()
+            if row is None:
+                raise Unauthorized("invalid API key")
+            return self._caller(conn, row)
+
+    def caller_for(self, username: str) -> Caller:
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(t.users.c.id, t.users.c.username, t.users.c.site_admin).where(
+                    t.users.c.username == username
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"no user {username!r}")
+            return self._caller(conn, row)
+
+    def _caller(self, conn: Connection, row) -> Caller:
+        caller = Caller(id=row.id, username=row.username, site_admin=bool(row.site_admin))
+        for m in conn.execute(
+            select(t.memberships.c.team_id, t.memberships.c.role, t.teams.c.name)
+            .join(t.teams, t.teams.c.id == t.memberships.c.team_id)
+            .where(t.memberships.c.user_id == row.id)
+        ):
+            caller.roles[m.team_id] = m.role
+            caller.team_names[m.team_id] = m.name
+        return caller
+
+    # ------------------------------------------------------------- lookups
+    def user_id(self, conn: Connection, username: str) -> int:
+        try:
+            validate_username(username)
+        except ReferenceError as exc:
+            raise BadRequest(str(exc)) from None
+        uid = conn.execute(select(t.users.c.id).where(t.users.c.username == username)).scalar()
+        if uid is None:
+            raise NotFound(f"no user {username!r}")
+        return uid
+
+    def resolve_scope(self, conn: Connection, caller: Caller, scope: str | None,
+                      team: str | None = None) -> Scope:
+        """``mine`` (default), ``team`` (all my teams), or ``user=<name>``; optional team filter."""
+        team_ids = [caller.team_id(team)] if team else sorted(caller.roles)
+        scope = scope or "mine"
+        if scope == "mine":
+            return Scope(team_ids=team_ids, owner_id=caller.id)
+        if scope in ("team", "global", "all"):
+            return Scope(team_ids=team_ids)
+        if scope.startswith("user="):
+            name = scope[len("user="):]
+            try:
+                validate_username(name)
+            except ReferenceError as exc:
+                raise BadRequest(str(exc)) from None
+            uid = conn.execute(
+                select(t.users.c.id)
+                .join(t.memberships, t.memberships.c.user_id == t.users.c.id)
+                .where(and_(t.users.c.username == name, t.memberships.c.team_id.in_(team_ids)))
+                .limit(1)
+            ).scalar()
+            if uid is None:
+                raise NotFound(f"no user {name!r} in your teams")
+            return Scope(team_ids=team_ids, owner_id=uid)
+        raise BadRequest(f"unknown scope {scope!r}: use mine, team or user=<name>")
+
+    # ------------------------------------------------------------- pagination
+    @staticmethod
+    def page_args(limit: Any, cursor: Any) -> tuple[int, int | None]:
+        """Validate ``limit`` and the opaque ``cursor`` (the last id seen; ids only go up)."""
+        try:
+            limit = DEFAULT_PAGE if limit in (None, "") else int(limit)
+        except (TypeError, ValueError):
+            raise BadRequest(f"limit must be an integer from 1 to {MAX_PAGE}") from None
+        if not 1 <= limit <= MAX_PAGE:
+            raise BadRequest(f"limit must be an integer from 1 to {MAX_PAGE}")
+        if cursor in (None, ""):
+            return limit, None
+        if not isinstance(cursor, str) or not cursor.isdigit() or len(cursor) > 18:
+            raise BadRequest("cursor is not one this server issued; start again without it")
+        return limit, int(cursor)
+
+    @staticmethod
+    def page(items: list[dict], rows: list, limit: int) -> dict:
+        """Build a page; ``rows`` were fetched with limit + 1 to know if more exist."""
+        more = len(rows) > limit
+        return {
+            "items": items[:limit],
+            "next_cursor": str(rows[limit - 1].id) if more else None,
+        }
+
+    # ------------------------------------------------------------- audit
+    def audit(self, conn: Connection | None, actor: str | None, action: str, resource: str,
+              team_id: int | None = None, outcome: str = "ok", detail: str | None = None) -> None:
+        """Record who did what; denials too. Opens its own transaction when conn is None."""
+        values = dict(ts=now(), actor=actor, action=action, resource=resource[:300],
+                      team_id=team_id, outcome=outcome, detail=detail)
+        if conn is not None:
+            conn.execute(t.audit.insert().values(**values))
+        else:
+            with self.engine.begin() as own:
+                own.execute(t.audit.insert().values(**values))
+
+    def list_audit(self, caller: Caller, team: str, limit: Any = None, cursor: Any = None) -> dict:
+        """Team admins and owners read their team's audit log."""
+        team_id = caller.team_id(team)
+        if caller.role_in(team_id) not in ("admin", "owner") and not caller.site_admin:
+            from ..errors import Forbidden
+
+            raise Forbidden(f"{caller.username} cannot read team {team!r}'s audit log: "
+                            "only its admins and owners can")
+        limit, after = self.page_args(limit, cursor)
+        q = select(t.audit).where(t.audit.c.team_id == team_id)
+        if after is not None:
+            q = q.where(t.audit.c.id < after)
+        with self.engine.begin() as conn:
+            rows = conn.execute(q.order_by(t.audit.c.id.desc()).limit(limit + 1)).all()
+        items = [
+            {"ts": iso(r.ts), "actor": r.actor, "action": r.action, "resource": r.resource,
+             "outcome": r.outcome, "detail": r.detail}
+            for r in rows
+        ]
+        return self.page(items, rows, limit)

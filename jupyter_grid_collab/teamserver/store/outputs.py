@@ -1,0 +1,175 @@
+"""What experiments produce: log lines (readable from an offset, so they can be followed)
+and artifacts (files committed atomically after their blob is in place)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from ...models import ReferenceError, experiment_name, validate_relative_path
+from .. import schema as t
+from ..errors import BadRequest, Forbidden, NotFound
+from .core import Caller, iso, now
+
+MAX_LINES_PER_POST = 5000
+MAX_LINE = 16_384
+STREAMS = ("stdout", "stderr", "system")
+
+
+def clean_path(path: Any, what: str = "artifact path") -> str:
+    try:
+        return validate_relative_path(path, what)
+    except ReferenceError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+class OutputStore:
+    """Mixed into Store; relies on RunStore lookups."""
+
+    def _require_writer(self, caller: Caller, run, name: str, what: str) -> None:
+        if run.owner_id != caller.id:
+            raise Forbidden(f"{caller.username} cannot write {what} of {run.owner}'s experiment "
+                            f'"{name}": only its run\'s executor can')
+
+    # ------------------------------------------------------------- logs
+    def append_logs(self, caller: Caller, owner: str, name: str, lines: Any) -> dict:
+        if not isinstance(lines, list) or len(lines) > MAX_LINES_PER_POST:
+            raise BadRequest(f"lines must be a list of at most {MAX_LINES_PER_POST} entries")
+        rows = []
+        for entry in lines:
+            if isinstance(entry, str):
+                entry = {"line": entry}
+            if not isinstance(entry, dict) or not isinstance(entry.get("line"), str):
+                raise BadRequest("each log line must be a string or {line, stream?, ts?}")
+            stream = entry.get("stream") or "stdout"
+            if stream not in STREAMS:
+                raise BadRequest(f"stream must be one of {', '.join(STREAMS)}")
+            ts = entry.get("ts")
+            if ts is not None and (isinstance(ts, bool) or not isinstance(ts, (int, float))):
+                raise BadRequest("ts must be seconds since the epoch")
+            rows.append((float(ts) if ts is not None else now(), stream,
+                         entry["line"].replace("\x00", "")[:MAX_LINE]))
+        with self.engine.begin() as conn:
+            exp, run = self._experiment_rows(conn, caller, owner, name)
+            self._require_writer(caller, run, name, "the logs")
+            start = exp.next_seq
+            if rows:
+                conn.execute(t.log_lines.insert(), [
+                    dict(experiment_id=exp.id, seq=start + i, ts=ts, stream=stream, line=line)
+                    for i, (ts, stream, line) in enumerate(rows)])
+                conn.execute(t.experiments.update().where(t.experiments.c.id == exp.id)
+                             .values(next_seq=start + len(rows)))
+        return {"next_offset": start + len(rows), "experiment_id": exp.id}
+
+    def read_logs(self, caller: Caller, owner: str, name: str, offset: Any = None,
+                  limit: Any = None, tail: Any = None) -> dict:
+        """Lines from ``offset`` (or the last ``tail`` lines); ``finished`` tells a follower
+        to stop once it has read everything."""
+        try:
+            offset = int(offset) if offset not in (None, "") else 0
+            limit = int(limit) if limit not in (None, "") else 1000
+            tail = int(tail) if tail not in (None, "") else None
+        except (TypeError, ValueError):
+            raise BadRequest("offset, limit and tail must be integers") from None
+        if offset < 0 or not 1 <= limit <= 10_000 or (tail is not None and tail < 0):
+            raise BadRequest("offset >= 0, 1 <= limit <= 10000 and tail >= 0 are required")
+        with self.engine.begin() as conn:
+            exp, run = self._experiment_rows(conn, caller, owner, name)
+            if tail is not None:
+                offset = max(0, exp.next_seq - tail)
+            rows = conn.execute(
+                select(t.log_lines.c.seq, t.log_lines.c.ts, t.log_lines.c.stream,
+                       t.log_lines.c.line)
+                .where(and_(t.log_lines.c.experiment_id == exp.id, t.log_lines.c.seq >= offset))
+                .order_by(t.log_lines.c.seq).limit(limit)).all()
+        next_offset = rows[-1].seq + 1 if rows else offset
+        return {
+            "experiment": experiment_name(run.name, exp.idx), "owner": owner,
+            "status": exp.status, "experiment_id": exp.id,
+            "lines": [{"seq": r.seq, "ts": iso(r.ts), "stream": r.stream, "line": r.line}
+                      for r in rows],
+            "next_offset": next_offset,
+            "finished": exp.status in ("succeeded", "failed", "cancelled")
+            and next_offset >= exp.next_seq,
+        }
+
+    # ------------------------------------------------------------- artifacts
+    def check_artifact_writer(self, caller: Caller, owner: str, name: str) -> int:
+        """Before an upload streams in: the experiment exists and the caller may write it."""
+        with self.engine.begin() as conn:
+            exp, run = self._experiment_rows(conn, caller, owner, name)
+            self._require_writer(caller, run, name, "artifacts")
+            return exp.id
+
+    def add_artifact(self, caller: Caller, owner: str, name: str, path: str, sha: str,
+                     size: int) -> tuple[dict, list[str]]:
+        """Record an uploaded artifact (its blob is already in place); replaces one at the same
+        path. Returns the artifact and any blob no longer referenced."""
+        with self.engine.begin() as conn:
+            exp, run = self._experiment_rows(conn, caller, owner, name)
+            self._require_writer(caller, run, name, "artifacts")
+            where = and_(t.artifacts.c.experiment_id == exp.id, t.artifacts.c.path == path)
+            old = conn.execute(select(t.artifacts.c.sha256).where(where)).scalar()
+            ts = now()
+            if old is None:
+                conn.execute(t.artifacts.insert().values(
+                    experiment_id=exp.id, path=path, size=size, sha256=sha, created_at=ts))
+            else:
+                conn.execute(t.artifacts.update().where(where).values(
+                    size=size, sha256=sha, created_at=ts))
+            orphans = self.unreferenced(conn, {old}) if old and old != sha else []
+        return ({"path": path, "size": size, "sha256": sha, "created_at": iso(ts),
+                 "experiment": name, "owner": owner}, orphans)
+
+    def list_artifacts(self, caller: Caller, owner: str, name: str,
+                       match: str | None = None) -> list[dict]:
+        """Artifacts of an experiment, or of every experiment when ``name`` is a run."""
+        pattern = None
+        if match:
+            try:
+                pattern = re.compile(match)
+            except re.error as exc:
+                raise BadRequest(f"match is not a valid regular expression: {exc}") from None
+        with self.engine.begin() as conn:
+            try:
+                exp, run = self._experiment_rows(conn, caller, owner, name)
+                where = t.artifacts.c.experiment_id == exp.id
+            except (BadRequest, NotFound):
+                run = self._run_row(conn, caller, owner, name)
+                where = t.experiments.c.run_id == run.id
+            rows = conn.execute(
+                select(t.artifacts, t.experiments.c.idx)
+                .join(t.experiments, t.experiments.c.id == t.artifacts.c.experiment_id)
+                .where(where).order_by(t.experiments.c.idx, t.artifacts.c.path)).all()
+        return [
+            {"path": r.path, "size": r.size, "sha256": r.sha256, "created_at": iso(r.created_at),
+             "experiment": experiment_name(run.name, r.idx), "run": run.name, "owner": owner}
+            for r in rows if pattern is None or pattern.search(r.path)
+        ]
+
+    def get_artifact(self, caller: Caller, owner: str, name: str, path: str) -> dict:
+        path = clean_path(path)
+        with self.engine.begin() as conn:
+            exp, run = self._experiment_rows(conn, caller, owner, name)
+            row = conn.execute(select(t.artifacts).where(and_(
+                t.artifacts.c.experiment_id == exp.id, t.artifacts.c.path == path))).first()
+            if row is None:
+                raise NotFound(f"no artifact {path!r} in experiment {owner}:{name}")
+            self.audit(conn, caller.username, "download", f"artifact {owner}:{name}/{path}",
+                       run.team_id)
+        return {"path": row.path, "size": row.size, "sha256": row.sha256}
+
+    def unreferenced(self, conn, shas: set) -> list[str]:
+        """Of ``shas``, those no artifact, datastore file or run source points at any more."""
+        shas = {s for s in shas if s}
+        if not shas:
+            return []
+        used = set()
+        for table, col in ((t.artifacts, t.artifacts.c.sha256),
+                           (t.datastore_files, t.datastore_files.c.sha256),
+                           (t.upload_files, t.upload_files.c.sha256),
+                           (t.runs, t.runs.c.source_sha256)):
+            used |= {r[0] for r in conn.execute(select(col).where(col.in_(shas)).distinct())}
+        return sorted(shas - used)

@@ -1,0 +1,364 @@
+"""Runs and their experiments: create from a grid, status bookkeeping, stop, delete, clone."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
+
+from ...hyperparams import GridError, expand, experiment_command
+from ...models import (
+    ACTIVE_RUN_STATUSES,
+    RUN_STATUSES,
+    ReferenceError,
+    experiment_name,
+    parse_reference,
+    split_experiment_name,
+    validate_name,
+)
+from .. import schema as t
+from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from ..permissions import check
+from .core import Caller, iso, now
+
+_RUN_COLUMNS = (t.runs, t.users.c.username.label("owner"), t.teams.c.name.label("team"))
+FINISHED = ("succeeded", "failed", "cancelled")
+
+
+def _run_query():
+    return (select(*_RUN_COLUMNS)
+            .join(t.users, t.users.c.id == t.runs.c.owner_id)
+            .join(t.teams, t.teams.c.id == t.runs.c.team_id))
+
+
+def _duration(started: float | None, finished: float | None, ts: float) -> float:
+    return round(max(0.0, (finished or ts) - started), 1) if started else 0.0
+
+
+def run_json(r, ts: float | None = None) -> dict:
+    ts = ts or now()
+    return {
+        "id": r.id, "name": r.name, "owner": r.owner, "team": r.team, "status": r.status,
+        "command": r.command, "params": r.params, "strategy": r.strategy,
+        "num_trials": r.num_trials, "instance_type": r.instance_type,
+        "datastore": r.datastore_ref, "cloned_from": r.cloned_from,
+        "created_at": iso(r.created_at), "started_at": iso(r.started_at),
+        "finished_at": iso(r.finished_at),
+        "duration_seconds": _duration(r.started_at, r.finished_at, ts),
+        "cost": round(r.cost, 4),
+        "counts": {s: getattr(r, f"n_{s}") for s in RUN_STATUSES},
+    }
+
+
+def experiment_json(e, run, ts: float | None = None) -> dict:
+    ts = ts or now()
+    return {
+        "id": e.id, "name": experiment_name(run.name, e.idx), "run": run.name,
+        "owner": run.owner, "index": e.idx, "status": e.status, "command": e.command,
+        "params": e.params, "exit_code": e.exit_code, "message": e.message,
+        "created_at": iso(e.created_at), "started_at": iso(e.started_at),
+        "finished_at": iso(e.finished_at),
+        "duration_seconds": _duration(e.started_at, e.finished_at, ts),
+    }
+
+
+def _run_status(counts: dict[str, int]) -> str:
+    """A run's status from its experiments' counts."""
+    total = sum(counts.values())
+    if counts["running"] or (counts["pending"] and counts["pending"] < total):
+        return "running"
+    if counts["pending"]:
+        return "pending"
+    if counts["failed"]:
+        return "failed"
+    if counts["cancelled"]:
+        return "cancelled"
+    return "succeeded"
+
+
+class RunStore:
+    """Mixed into Store; relies on StoreCore, TeamStore and DatastoreStore helpers."""
+
+    # ------------------------------------------------------------- lookups
+    def _run_row(self, conn, caller: Caller, owner: str, name: str):
+        row = conn.execute(_run_query().where(and_(
+            t.users.c.username == owner, t.runs.c.name == name))).first()
+        if row is None or caller.role_in(row.team_id) is None:
+            raise NotFound(f"no run {owner}:{name} in your teams")
+        return row
+
+    def _experiment_rows(self, conn, caller: Caller, owner: str, name: str):
+        """(experiment, run) for ``<run>-exp<N>`` of ``owner``."""
+        try:
+            run_name, idx = split_experiment_name(name)
+        except ReferenceError as exc:
+            raise BadRequest(str(exc)) from None
+        try:
+            run = self._run_row(conn, caller, owner, run_name)
+        except NotFound:
+            raise NotFound(f"no experiment {owner}:{name} in your teams") from None
+        exp = conn.execute(select(t.experiments).where(and_(
+            t.experiments.c.run_id == run.id, t.experiments.c.idx == idx))).first()
+        if exp is None:
+            raise NotFound(f"no experiment {owner}:{name} in your teams")
+        return exp, run
+
+    def _guard(self, caller: Caller, row, action: str, kind: str, name: str) -> None:
+        try:
+            check(actor=caller.username, actor_id=caller.id, role=caller.role_in(row.team_id),
+                  action=action, owner=row.owner, owner_id=row.owner_id, kind=kind, name=name)
+        except Forbidden as exc:
+            self.audit(None, caller.username, action, f"{kind} {row.owner}:{name}", row.team_id,
+                       "denied", exc.message)
+            raise
+
+    # ------------------------------------------------------------- create
+    def create_run(self, caller: Caller, body: dict, prices: dict[str, float], *,
+                   cloned_from: str | None = None) -> dict:
+        command = body.get("command")
+        if not isinstance(command, str) or not command.strip() or len(command) > 4096:
+            raise BadRequest("command must be a non-empty string of at most 4096 characters")
+        name = body.get("name") or f"run-{secrets.token_hex(3)}"
+        try:
+            validate_name(name, "run name")
+        except ReferenceError as exc:
+            raise BadRequest(str(exc)) from None
+        if "-exp" in name and name.rsplit("-exp", 1)[1].isdigit():
+            raise BadRequest(f"run name {name!r} looks like an experiment name; pick another")
+        strategy = body.get("strategy") or "grid_search"
+        num_trials = body.get("num_trials")
+        params = body.get("params") or {}
+        try:
+            sets = expand(params, strategy, num_trials, seed=body.get("seed"))
+        except GridError as exc:
+            raise BadRequest(str(exc)) from None
+        instance_type = body.get("instance_type") or "cpu-small"
+        if instance_type not in prices:
+            raise BadRequest(f"unknown instance type {instance_type!r}: use one of "
+                             f"{', '.join(sorted(prices))}")
+        source = body.get("source_sha256")
+        if source is not None and (not isinstance(source, str) or len(source) != 64
+                                   or not all(c in "0123456789abcdef" for c in source)):
+            raise BadRequest("source_sha256 must be the 64-hex sha256 of an uploaded source")
+        team_id = caller.default_team(body.get("team"))
+        ts = now()
+        with self.engine.begin() as conn:
+            self.require_credit(conn, team_id, caller.team_names[team_id])
+            ds_version_id, ds_ref = None, None
+            if body.get("datastore"):
+                ds_version_id, ds_ref = self.resolve_datastore_for_attach(
+                    conn, caller, body["datastore"], f"run {caller.username}:{name}")
+            try:
+                run_id = conn.execute(t.runs.insert().values(
+                    owner_id=caller.id, team_id=team_id, name=name, status="pending",
+                    command=command, params=params, strategy=strategy, num_trials=num_trials,
+                    instance_type=instance_type, datastore_version_id=ds_version_id,
+                    datastore_ref=ds_ref, source_sha256=source, cloned_from=cloned_from,
+                    created_at=ts, cost=0.0, n_pending=len(sets), n_running=0, n_succeeded=0,
+                    n_failed=0, n_cancelled=0)).inserted_primary_key[0]
+            except IntegrityError:
+                raise Conflict(f"you already have a run named {name!r}; pick another name "
+                               "or delete it first") from None
+            conn.execute(t.experiments.insert(), [
+                dict(run_id=run_id, idx=i, status="pending", params=p,
+                     command=experiment_command(command, p), created_at=ts, next_seq=0)
+                for i, p in enumerate(sets)])
+            self.audit(conn, caller.username, "clone" if cloned_from else "create",
+                       f"run {caller.username}:{name}", team_id, detail=cloned_from)
+            return self._run_detail(conn, self._run_row(conn, caller, caller.username, name))
+
+    def clone_run(self, caller: Caller, ref: str, body: dict, prices: dict[str, float]) -> dict:
+        """A new run owned by the caller from a teammate's run (or one experiment of it)."""
+        try:
+            parsed = parse_reference(ref)
+        except ReferenceError as exc:
+            raise BadRequest(str(exc)) from None
+        owner = parsed.owner_or(caller.username)
+        with self.engine.begin() as conn:
+            try:
+                run = self._run_row(conn, caller, owner, parsed.name)
+                params = dict(run.params)
+            except NotFound:
+                if "-exp" not in parsed.name:
+                    raise
+                exp, run = self._experiment_rows(conn, caller, owner, parsed.name)
+                params = dict(exp.params)
+            self._guard(caller, run, "clone", "run", run.name)
+        overrides = body.get("params") or {}
+        if not isinstance(overrides, dict):
+            raise BadRequest("params must be an object of parameter overrides")
+        params.update(overrides)
+        new = {
+            "name": body.get("name") or f"{run.name[:50]}-clone-{secrets.token_hex(2)}",
+            "team": body.get("team"), "command": run.command, "params": params,
+            "strategy": run.strategy, "num_trials": run.num_trials,
+            "instance_type": body.get("instance_type") or run.instance_type,
+            "datastore": body.get("datastore", run.datastore_ref),
+            "source_sha256": run.source_sha256,
+        }
+        return self.create_run(caller, new, prices, cloned_from=f"{owner}:{parsed.name}")
+
+    # ------------------------------------------------------------- read
+    def list_runs(self, caller: Caller, scope: str | None = None, status: str | None = None,
+                  team: str | None = None, limit: Any = None, cursor: Any = None) -> dict:
+        """Runs newest first; status may be one status, or ``active`` for pending+running."""
+        limit, after = self.page_args(limit, cursor)
+        if status is not None and status not in RUN_STATUSES + ("active",):
+            raise BadRequest(f"status must be one of {', '.join(RUN_STATUSES)} or active")
+        with self.engine.begin() as conn:
+            sc = self.resolve_scope(conn, caller, scope, team)
+            q = _run_query().where(t.runs.c.team_id.in_(sc.team_ids))
+            if sc.owner_id is not None:
+                q = q.where(t.runs.c.owner_id == sc.owner_id)
+            if status == "active":
+                q = q.where(t.runs.c.status.in_(ACTIVE_RUN_STATUSES))
+            elif status:
+                q = q.where(t.runs.c.status == status)
+            if after is not None:
+                q = q.where(t.runs.c.id < after)
+            rows = conn.execute(q.order_by(t.runs.c.id.desc()).limit(limit + 1)).all()
+        ts = now()
+        return self.page([run_json(r, ts) for r in rows], rows, limit)
+
+    def _run_detail(self, conn, run) -> dict:
+        exps = conn.execute(select(t.experiments).where(t.experiments.c.run_id == run.id)
+                            .order_by(t.experiments.c.idx)).all()
+        ts = now()
+        out = run_json(run, ts)
+        out["experiments"] = [experiment_json(e, run, ts) for e in exps]
+        return out
+
+    def get_run(self, caller: Caller, owner: str, name: str) -> dict:
+        with self.engine.begin() as conn:
+            return self._run_detail(conn, self._run_row(conn, caller, owner, name))
+
+    def get_experiment(self, caller: Caller, owner: str, name: str) -> dict:
+        with self.engine.begin() as conn:
+            exp, run = self._experiment_rows(conn, caller, owner, name)
+            return experiment_json(exp, run)
+
+    # ------------------------------------------------------------- status
+    def _set_experiment_status(self, conn, exp, run, status: str, **extra) -> None:
+        """Move one experiment to ``status`` and keep the run's counts and status in step."""
+        if exp.status == status:
+            conn.execute(t.experiments.update().where(t.experiments.c.id == exp.id)
+                         .values(**extra)) if extra else None
+            return
+        ts = now()
+        values: dict[str, Any] = {"status": status, **extra}
+        if status == "running" and exp.started_at is None:
+            values["started_at"] = ts
+            values["charged_until"] = ts
+        if status in FINISHED:
+            values["finished_at"] = ts
+            self.charge_experiment(conn, exp, run, ts)
+        conn.execute(t.experiments.update().where(t.experiments.c.id == exp.id).values(**values))
+        old_col, new_col = f"n_{exp.status}", f"n_{status}"
+        conn.execute(t.runs.update().where(t.runs.c.id == run.id).values({
+            old_col: getattr(t.runs.c, old_col) - 1, new_col: getattr(t.runs.c, new_col) + 1}))
+        counts_row = conn.execute(select(*[getattr(t.runs.c, f"n_{s}") for s in RUN_STATUSES])
+                                  .where(t.runs.c.id == run.id)).one()
+        counts = dict(zip(RUN_STATUSES, counts_row))
+        run_status = _run_status(counts)
+        run_values: dict[str, Any] = {"status": run_status}
+        if run_status == "running" and run.started_at is None:
+            run_values["started_at"] = ts
+        if run_status in FINISHED:
+            run_values["finished_at"] = ts
+        conn.execute(t.runs.update().where(t.runs.c.id == run.id).values(**run_values))
+
+    def update_experiment(self, caller: Caller, owner: str, name: str, body: dict) -> dict:
+        """The executor (or the run's owner, for hand-tracked runs) reports progress."""
+        status = body.get("status")
+        if status not in RUN_STATUSES:
+            raise BadRequest(f"status must be one of {', '.join(RUN_STATUSES)}")
+        extra: dict[str, Any] = {}
+        if "exit_code" in body:
+            code = body["exit_code"]
+            if code is not None and (isinstance(code, bool) or not isinstance(code, int)):
+                raise BadRequest("exit_code must be an integer")
+            extra["exit_code"] = code
+        if "message" in body:
+            msg = body["message"]
+            if msg is not None and not isinstance(msg, str):
+                raise BadRequest("message must be a string")
+            extra["message"] = msg[-4000:] if msg else msg
+        with self.engine.begin() as conn:
+            exp, run = self._experiment_rows(conn, caller, owner, name)
+            if run.owner_id != caller.id:
+                raise Forbidden(f"{caller.username} cannot report the status of {owner}'s "
+                                f'experiment "{name}": only its run\'s executor can')
+            if exp.status in FINISHED and status != exp.status:
+                raise Conflict(f"experiment {owner}:{name} already {exp.status}")
+            self._set_experiment_status(conn, exp, run, status, **extra)
+            exp, run = self._experiment_rows(conn, caller, owner, name)
+            return experiment_json(exp, run)
+
+    def stop_run(self, caller: Caller, owner: str, name: str) -> dict:
+        """Cancel every pending or running experiment of the run (the executor kills them)."""
+        with self.engine.begin() as conn:
+            run = self._run_row(conn, caller, owner, name)
+            self._guard(caller, run, "stop", "run", name)
+            exps = conn.execute(select(t.experiments).where(and_(
+                t.experiments.c.run_id == run.id,
+                t.experiments.c.status.in_(ACTIVE_RUN_STATUSES)))).all()
+            for exp in exps:
+                self._set_experiment_status(conn, exp, run, "cancelled",
+                                            message=f"stopped by {caller.username}")
+            self.audit(conn, caller.username, "stop", f"run {owner}:{name}", run.team_id)
+            return self._run_detail(conn, self._run_row(conn, caller, owner, name))
+
+    def stop_experiment(self, caller: Caller, owner: str, name: str) -> dict:
+        with self.engine.begin() as conn:
+            exp, run = self._experiment_rows(conn, caller, owner, name)
+            self._guard(caller, run, "stop", "experiment", name)
+            if exp.status in ACTIVE_RUN_STATUSES:
+                self._set_experiment_status(conn, exp, run, "cancelled",
+                                            message=f"stopped by {caller.username}")
+            self.audit(conn, caller.username, "stop", f"experiment {owner}:{name}", run.team_id)
+            exp, run = self._experiment_rows(conn, caller, owner, name)
+            return experiment_json(exp, run)
+
+    def delete_run(self, caller: Caller, owner: str, name: str) -> list[str]:
+        """Delete the run with its experiments, logs and artifacts; returns orphaned blobs."""
+        with self.engine.begin() as conn:
+            run = self._run_row(conn, caller, owner, name)
+            self._guard(caller, run, "delete", "run", name)
+            exp_ids = select(t.experiments.c.id).where(t.experiments.c.run_id == run.id)
+            shas = {r.sha256 for r in conn.execute(select(t.artifacts.c.sha256).where(
+                t.artifacts.c.experiment_id.in_(exp_ids)))}
+            conn.execute(t.log_lines.delete().where(t.log_lines.c.experiment_id.in_(exp_ids)))
+            conn.execute(t.artifacts.delete().where(t.artifacts.c.experiment_id.in_(exp_ids)))
+            conn.execute(t.experiments.delete().where(t.experiments.c.run_id == run.id))
+            conn.execute(t.runs.delete().where(t.runs.c.id == run.id))
+            self.audit(conn, caller.username, "delete", f"run {owner}:{name}", run.team_id)
+            return self.unreferenced(conn, shas)
+
+    def delete_experiment(self, caller: Caller, owner: str, name: str) -> list[str]:
+        with self.engine.begin() as conn:
+            exp, run = self._experiment_rows(conn, caller, owner, name)
+            self._guard(caller, run, "delete", "experiment", name)
+            if exp.status in ACTIVE_RUN_STATUSES:
+                self._set_experiment_status(conn, exp, run, "cancelled")
+            shas = {r.sha256 for r in conn.execute(select(t.artifacts.c.sha256).where(
+                t.artifacts.c.experiment_id == exp.id))}
+            conn.execute(t.log_lines.delete().where(t.log_lines.c.experiment_id == exp.id))
+            conn.execute(t.artifacts.delete().where(t.artifacts.c.experiment_id == exp.id))
+            conn.execute(t.experiments.delete().where(t.experiments.c.id == exp.id))
+            # the experiment leaves the run's counts under its final status
+            col = f"n_{'cancelled' if exp.status in ACTIVE_RUN_STATUSES else exp.status}"
+            conn.execute(t.runs.update().where(t.runs.c.id == run.id)
+                         .values({col: getattr(t.runs.c, col) - 1}))
+            self.audit(conn, caller.username, "delete", f"experiment {owner}:{name}",
+                       run.team_id)
+            return self.unreferenced(conn, shas)
+
+    def run_source(self, caller: Caller, owner: str, name: str) -> dict:
+        """The sha256 and size of a run's source snapshot, for download (any teammate)."""
+        with self.engine.begin() as conn:
+            run = self._run_row(conn, caller, owner, name)
+        if not run.source_sha256:
+            raise NotFound(f"run {owner}:{name} has no source snapshot")
+        return {"sha256": run.source_sha256}

@@ -1,0 +1,234 @@
+"""Sessions: JupyterLab servers registered by the extension, heartbeats, owner-only actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
+
+from ...models import SESSION_STATUSES, ReferenceError, validate_name
+from .. import schema as t
+from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from ..permissions import check
+from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
+
+_github = t.credentials.alias("gh")
+
+# One select for every session view: owner, team and the owner's GitHub context
+# come from joins, so a page of sessions is one query.
+_SESSION_COLUMNS = (
+    t.sessions,
+    t.users.c.username.label("owner"),
+    t.users.c.github_login.label("user_github"),
+    t.teams.c.name.label("team"),
+    _github.c.login.label("cred_login"),
+    _github.c.user_id.label("cred_user"),
+)
+
+
+def _session_query():
+    return (
+        select(*_SESSION_COLUMNS)
+        .join(t.users, t.users.c.id == t.sessions.c.owner_id)
+        .join(t.teams, t.teams.c.id == t.sessions.c.team_id)
+        .outerjoin(_github, and_(_github.c.user_id == t.sessions.c.owner_id,
+                                 _github.c.provider == "github"))
+    )
+
+
+def session_json(r, ts: float | None = None) -> dict:
+    ts = ts or now()
+    end = r.stopped_at if r.status != "running" else ts
+    duration = max(0.0, (end or ts) - r.started_at) if r.started_at else 0.0
+    return {
+        "id": r.id, "name": r.name, "owner": r.owner, "team": r.team, "status": r.status,
+        "url": r.url, "instance_type": r.instance_type, "datastores": list(r.datastores or []),
+        "created_at": iso(r.created_at), "started_at": iso(r.started_at),
+        "stopped_at": iso(r.stopped_at), "last_heartbeat": iso(r.last_heartbeat),
+        "duration_seconds": round(duration, 1), "cost": round(r.cost, 4),
+        "github": {"user": r.owner, "login": r.cred_login or r.user_github,
+                   "credential_bound": r.cred_user is not None},
+    }
+
+
+def _check_url(url: Any) -> str | None:
+    if url is None:
+        return None
+    if not isinstance(url, str) or len(url) > 2048 or not url.startswith(("http://", "https://")):
+        raise BadRequest("url must be an http:// or https:// URL of at most 2048 characters")
+    return url
+
+
+class SessionStore:
+    """Mixed into Store; relies on StoreCore and TeamStore helpers."""
+
+    def _session_row(self: StoreCore, conn, caller: Caller, owner: str, name: str):
+        row = conn.execute(_session_query().where(and_(
+            t.users.c.username == owner, t.sessions.c.name == name))).first()
+        if row is None or caller.role_in(row.team_id) is None:
+            raise NotFound(f"no session {owner}:{name} in your teams")
+        return row
+
+    def register_session(self, caller: Caller, body: dict, prices: dict[str, float]) -> dict:
+        """Register (or re-register) the caller's own Jupyter server as a running session.
+
+        Returns the session and, once, the secret the session's server uses to read the
+        owner's GitHub credential.
+        """
+        try:
+            name = validate_name(body.get("name"), "session name")
+        except ReferenceError as exc:
+            raise BadRequest(str(exc)) from None
+        url = _check_url(body.get("url"))
+        instance_type = body.get("instance_type") or "cpu-small"
+        if instance_type not in prices:
+            raise BadRequest(f"unknown instance type {instance_type!r}: use one of "
+                             f"{', '.join(sorted(prices))}")
+        datastores = body.get("datastores") or []
+        if not isinstance(datastores, list) or not all(isinstance(d, str) for d in datastores):
+            raise BadRequest("datastores must be a list of datastore references")
+        team_id = caller.default_team(body.get("team"))
+        secret = new_secret("gcs")
+        ts = now()
+        values = dict(status="running", url=url, instance_type=instance_type,
+                      datastores=datastores, started_at=ts, stopped_at=None, last_heartbeat=ts,
+                      charged_until=ts, server_secret_hash=hash_secret(secret))
+        with self.engine.begin() as conn:
+            self.require_credit(conn, team_id, caller.team_names[team_id])
+            existing = conn.execute(select(t.sessions.c.id, t.sessions.c.status).where(and_(
+                t.sessions.c.owner_id == caller.id, t.sessions.c.name == name))).first()
+            if existing is not None and existing.status == "running" and not body.get("replace"):
+                raise Conflict(f"session {name!r} is already running; stop it or pick another "
+                               "name")
+            try:
+                if existing is None:
+                    conn.execute(t.sessions.insert().values(
+                        owner_id=caller.id, team_id=team_id, name=name, created_at=ts, cost=0.0,
+                        **values))
+                else:
+                    conn.execute(t.sessions.update().where(t.sessions.c.id == existing.id)
+                                 .values(team_id=team_id, **values))
+            except IntegrityError:
+                raise Conflict(f"session {name!r} already exists") from None
+            self.audit(conn, caller.username, "register", f"session {caller.username}:{name}",
+                       team_id)
+            row = self._session_row(conn, caller, caller.username, name)
+        return {"session": session_json(row), "server_secret": secret}
+
+    def list_sessions(self, caller: Caller, scope: str | None = None,
+                      status: str | None = None, team: str | None = None,
+                      limit: Any = None, cursor: Any = None) -> dict:
+        limit, after = self.page_args(limit, cursor)
+        if status is not None and status not in SESSION_STATUSES:
+            raise BadRequest(f"status must be one of {', '.join(SESSION_STATUSES)}")
+        with self.engine.begin() as conn:
+            sc = self.resolve_scope(conn, caller, scope, team)
+            q = _session_query().where(t.sessions.c.team_id.in_(sc.team_ids))
+            if sc.owner_id is not None:
+                q = q.where(t.sessions.c.owner_id == sc.owner_id)
+            if status:
+                q = q.where(t.sessions.c.status == status)
+            if after is not None:
+                q = q.where(t.sessions.c.id < after)
+            rows = conn.execute(q.order_by(t.sessions.c.id.desc()).limit(limit + 1)).all()
+        ts = now()
+        return self.page([session_json(r, ts) for r in rows], rows, limit)
+
+    def get_session(self, caller: Caller, owner: str, name: str) -> dict:
+        with self.engine.begin() as conn:
+            return session_json(self._session_row(conn, caller, owner, name))
+
+    def _owner_action(self, conn, caller: Caller, row, action: str) -> None:
+        try:
+            check(actor=caller.username, actor_id=caller.id, role=caller.role_in(row.team_id),
+                  action=action, owner=row.owner, owner_id=row.owner_id, kind="session",
+                  name=row.name)
+        except Forbidden as exc:
+            self.audit(None, caller.username, action, f"session {row.owner}:{row.name}",
+                       row.team_id, "denied", exc.message)
+            raise
+
+    def session_action(self, caller: Caller, owner: str, name: str, action: str) -> dict:
+        """stop, pause or resume: the creator or a team admin only."""
+        transitions = {"stop": "stopped", "pause": "paused", "resume": "running"}
+        if action not in transitions:
+            raise BadRequest(f"unknown session action {action!r}")
+        with self.engine.begin() as conn:
+            row = self._session_row(conn, caller, owner, name)
+            self._owner_action(conn, caller, row, action)
+            ts = now()
+            self.charge_session(conn, row, ts)
+            values: dict[str, Any] = {"status": transitions[action]}
+            if action == "resume":
+                self.require_credit(conn, row.team_id, row.team)
+                values.update(started_at=row.started_at or ts, stopped_at=None,
+                              last_heartbeat=ts, charged_until=ts)
+            else:
+                values.update(stopped_at=ts)
+            conn.execute(t.sessions.update().where(t.sessions.c.id == row.id).values(**values))
+            self.audit(conn, caller.username, action, f"session {owner}:{name}", row.team_id)
+            return session_json(self._session_row(conn, caller, owner, name))
+
+    def delete_session(self, caller: Caller, owner: str, name: str) -> None:
+        with self.engine.begin() as conn:
+            row = self._session_row(conn, caller, owner, name)
+            self._owner_action(conn, caller, row, "delete")
+            self.charge_session(conn, row, now())
+            conn.execute(t.sessions.delete().where(t.sessions.c.id == row.id))
+            self.audit(conn, caller.username, "delete", f"session {owner}:{name}", row.team_id)
+
+    def heartbeat(self, caller: Caller, owner: str, name: str, body: dict) -> dict:
+        """The session's own server reports it is alive (and may update its URL/datastores)."""
+        with self.engine.begin() as conn:
+            row = self._session_row(conn, caller, owner, name)
+            if row.owner_id != caller.id:
+                raise Forbidden(f"{caller.username} cannot send heartbeats for {owner}'s "
+                                f'session "{name}": only its own server can')
+            ts = now()
+            values: dict[str, Any] = {"last_heartbeat": ts}
+            if row.status == "lost":
+                values.update(status="running", stopped_at=None, charged_until=ts)
+            if "url" in body:
+                values["url"] = _check_url(body["url"])
+            if "datastores" in body:
+                ds = body["datastores"]
+                if not isinstance(ds, list) or not all(isinstance(d, str) for d in ds):
+                    raise BadRequest("datastores must be a list of datastore references")
+                values["datastores"] = ds
+            conn.execute(t.sessions.update().where(t.sessions.c.id == row.id).values(**values))
+            return session_json(self._session_row(conn, caller, owner, name))
+
+    def session_git_credential(self, owner: str, name: str, secret: str) -> dict:
+        """The owner's GitHub token, for the session's own server only (checked by secret)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(t.sessions.c.server_secret_hash, t.sessions.c.owner_id, t.users.c.username,
+                       t.users.c.github_login)
+                .join(t.users, t.users.c.id == t.sessions.c.owner_id)
+                .where(and_(t.users.c.username == owner, t.sessions.c.name == name))
+            ).first()
+            if row is None or not secret or row.server_secret_hash != hash_secret(secret):
+                raise NotFound(f"no session {owner}:{name} for this server secret")
+            cred = conn.execute(select(t.credentials).where(and_(
+                t.credentials.c.user_id == row.owner_id,
+                t.credentials.c.provider == "github"))).first()
+        if cred is None:
+            return {"user": owner, "login": row.github_login, "token": None}
+        return {"user": owner, "login": cred.login or row.github_login,
+                "token": self.decrypt(cred.secret)}
+
+    def mark_lost(self, timeout: float) -> int:
+        """Running sessions with no heartbeat for ``timeout`` seconds become lost."""
+        ts = now()
+        with self.engine.begin() as conn:
+            rows = conn.execute(_session_query().where(and_(
+                t.sessions.c.status == "running",
+                t.sessions.c.last_heartbeat < ts - timeout))).all()
+            for row in rows:
+                self.charge_session(conn, row, row.last_heartbeat)
+                conn.execute(t.sessions.update().where(t.sessions.c.id == row.id).values(
+                    status="lost", stopped_at=row.last_heartbeat))
+                self.audit(conn, None, "lost", f"session {row.owner}:{row.name}", row.team_id,
+                           detail=f"no heartbeat for {timeout:.0f}s")
+        return len(rows)
