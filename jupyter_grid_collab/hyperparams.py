@@ -27,7 +27,9 @@ def parse_value(text: str) -> Any:
         try:
             value = ast.literal_eval(stripped)
         except (ValueError, SyntaxError):
-            raise GridError(f"cannot read {text!r} as a list of values, e.g. \"[0.1, 1]\"") from None
+            raise GridError(
+                f"cannot read {text!r} as a list of values, e.g. \"[0.1, 1]\""
+            ) from None
         if not isinstance(value, list) or not value:
             raise GridError(f"{text!r} must be a non-empty list of values")
         return value
@@ -91,13 +93,13 @@ def expand(params: Any, strategy: str = "grid_search", num_trials: int | None = 
         if total > MAX_EXPERIMENTS:
             raise GridError(f"the grid has {total} combinations; the limit is {MAX_EXPERIMENTS}"
                             " (use random_search with num_trials)")
-        return [dict(zip(keys, combo)) for combo in itertools.product(*axes)]
+        return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
     if isinstance(num_trials, bool) or not isinstance(num_trials, int) or not (
             1 <= num_trials <= MAX_EXPERIMENTS):
         raise GridError(f"random_search needs num_trials from 1 to {MAX_EXPERIMENTS}")
     rng = random.Random(seed)
     if total <= num_trials:
-        return [dict(zip(keys, combo)) for combo in itertools.product(*axes)]
+        return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
     picks = sorted(rng.sample(range(total), num_trials))
     out = []
     for flat in picks:
@@ -105,7 +107,7 @@ def expand(params: Any, strategy: str = "grid_search", num_trials: int | None = 
         for axis in reversed(axes):
             flat, pos = divmod(flat, len(axis))
             combo.append(axis[pos])
-        out.append(dict(zip(keys, reversed(combo))))
+        out.append(dict(zip(keys, reversed(combo), strict=True)))
     return out
 
 

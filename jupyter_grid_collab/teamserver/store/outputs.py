@@ -167,7 +167,7 @@ class OutputStore:
         if not shas:
             return []
         used = set()
-        for table, col in ((t.artifacts, t.artifacts.c.sha256),
+        for _table, col in ((t.artifacts, t.artifacts.c.sha256),
                            (t.datastore_files, t.datastore_files.c.sha256),
                            (t.upload_files, t.upload_files.c.sha256),
                            (t.runs, t.runs.c.source_sha256)):

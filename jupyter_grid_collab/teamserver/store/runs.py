@@ -260,7 +260,7 @@ class RunStore:
             old_col: getattr(t.runs.c, old_col) - 1, new_col: getattr(t.runs.c, new_col) + 1}))
         counts_row = conn.execute(select(*[getattr(t.runs.c, f"n_{s}") for s in RUN_STATUSES])
                                   .where(t.runs.c.id == run.id)).one()
-        counts = dict(zip(RUN_STATUSES, counts_row))
+        counts = dict(zip(RUN_STATUSES, counts_row, strict=True))
         run_status = _run_status(counts)
         run_values: dict[str, Any] = {"status": run_status}
         if run_status == "running" and run.started_at is None:
