@@ -1,0 +1,65 @@
+"""Shared fixtures: real team servers on loopback, over SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from teamserver_harness import (
+    TeamServerProcess,
+    create_pg_database,
+    drop_pg_database,
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_grid_home(tmp_path, monkeypatch):
+    """No test reads the developer's ~/.grid or GRID_* environment."""
+    monkeypatch.setenv("GRID_HOME", str(tmp_path / "grid-home"))
+    for var in ("GRID_URL", "GRID_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def _server(tmp_path_factory, backend: str):
+    db = create_pg_database() if backend == "postgresql" else None
+    server = TeamServerProcess(tmp_path_factory.mktemp(f"team-{backend}"), db=db)
+    server.seed()
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def team_server(request, tmp_path_factory):
+    """A seeded team server per database backend, shared by the session's tests."""
+    server = _server(tmp_path_factory, request.param)
+    yield server
+    server.stop()
+    if server.db:
+        drop_pg_database(server.db)
+
+
+@pytest.fixture(scope="session")
+def sqlite_server(tmp_path_factory):
+    """A seeded team server on SQLite, for tests that need one backend only."""
+    server = _server(tmp_path_factory, "sqlite")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    """A seeded server of the test's own (restarts, kills, fault injection)."""
+    server = TeamServerProcess(tmp_path / "team")
+    server.seed()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def clients(team_server):
+    """GridClients for every seeded user of ``team_server``, closed after the test."""
+    made = {name: team_server.client(name) for name in team_server.keys}
+    for c in made.values():
+        c.me()
+    yield made
+    for c in made.values():
+        c.close()

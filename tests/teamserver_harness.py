@@ -1,0 +1,139 @@
+"""Run a real team server as a subprocess on 127.0.0.1 for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+PG_ADMIN_URL = os.environ.get("GRID_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+# The team every test shares: alice owns "vision", carol is its admin, bob a plain
+# user; dave is in another team; root is the site admin (in no team).
+SEED_USERS = {
+    "alice": dict(email="alice@example.com", github_login="alice-gh"),
+    "bob": dict(email="bob@example.com", github_login="bob-gh"),
+    "carol": dict(email="carol@example.com", github_login=None),
+    "dave": dict(email="dave@example.com", github_login="dave-gh"),
+    "root": dict(email=None, github_login=None, site_admin=True),
+}
+SEED_MEMBERS = [("vision", "alice", "owner"), ("vision", "bob", "user"),
+                ("vision", "carol", "admin"), ("other", "dave", "owner")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def create_pg_database() -> str:
+    """A fresh, empty PostgreSQL database for one server; returns its URL."""
+    import psycopg
+
+    name = f"gridtest_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class TeamServerProcess:
+    """A team server subprocess, its data dir, its log, and the seeded users' API keys."""
+
+    data_dir: Path
+    db: str | None = None
+    port: int = field(default_factory=free_port)
+    extra_args: list[str] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "server-stderr.log"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["GRID_COLLAB_DATA_DIR"] = str(self.data_dir)
+        if self.db:
+            env["GRID_COLLAB_DB"] = self.db
+        return env
+
+    def admin(self, *args: str) -> str:
+        """Run ``grid-collab-server admin ...`` (the real command) and return its stdout."""
+        out = subprocess.run(
+            [sys.executable, "-m", "jupyter_grid_collab.teamserver.cli", "admin", *args],
+            env=self.env(), capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise RuntimeError(f"admin {args[0]} failed: {out.stderr.strip()}")
+        return out.stdout.strip()
+
+    def seed(self) -> None:
+        """Create the shared users, teams and keys directly in the data dir (as admin does)."""
+        from jupyter_grid_collab.teamserver.cli import open_store
+
+        store = open_store(str(self.data_dir), self.db)
+        for name, info in SEED_USERS.items():
+            store.create_user(name, info.get("email"), info.get("github_login"),
+                              info.get("site_admin", False))
+            self.keys[name] = store.create_key(name)
+        store.create_team("vision", "alice")
+        store.create_team("other", "dave")
+        for team, user, role in SEED_MEMBERS:
+            if role != "owner" or user not in ("alice", "dave"):
+                store.set_member(None, team, user, role)
+        store.add_credits("vision", 1000)
+        store.add_credits("other", 1000)
+        store.engine.dispose()
+
+    def start(self, timeout: float = 30.0) -> TeamServerProcess:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "jupyter_grid_collab.teamserver.cli", "--port",
+             str(self.port), *self.extra_args],
+            env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"team server exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("team server did not answer in time")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def client(self, user: str | None, api_key: str | None = None, **kw):
+        from jupyter_grid_collab.client import GridClient
+
+        return GridClient(self.url, api_key or (self.keys.get(user) if user else None), **kw)
