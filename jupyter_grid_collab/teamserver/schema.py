@@ -172,6 +172,9 @@ experiments = Table(
     Column("finished_at", Float),
     Column("charged_until", Float),
     Column("next_seq", BigInteger, nullable=False, default=0),
+    # hash of the token the executor hands the experiment's launcher: it may report on
+    # this one experiment only, and only while it runs (plus a grace period to upload)
+    Column("token_hash", String(64), index=True),
     UniqueConstraint("run_id", "idx", name="uq_experiments_run_idx"),
 )
 

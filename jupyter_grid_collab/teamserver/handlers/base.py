@@ -23,6 +23,8 @@ class BaseHandler(tornado.web.RequestHandler):
     """Every API handler: authenticated by ``Authorization: token <key>`` unless public."""
 
     public = False  # True: no API key needed
+    # the HTTP methods an experiment's launcher token may call (report-only access)
+    launcher_methods: frozenset[str] = frozenset()
     caller: Caller
 
     @property
@@ -52,6 +54,8 @@ class BaseHandler(tornado.web.RequestHandler):
             raise Unauthorized("missing API key: send 'Authorization: token <your key>' "
                                "(create one with grid-collab-server admin create-key)")
         self.caller = await self.call(self.store.authenticate, key)
+        if self.caller.is_launcher and self.request.method not in self.launcher_methods:
+            raise Forbidden("an experiment token can only report on its own experiment")
 
     def require_site_admin(self) -> None:
         if not self.caller.site_admin:

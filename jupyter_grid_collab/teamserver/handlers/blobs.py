@@ -125,6 +125,8 @@ class UploadFileHandler(StreamedUploadHandler):
 class ArtifactHandler(StreamedUploadHandler, DownloadMixin):
     """PUT uploads an artifact (the run's executor); GET downloads it (any teammate)."""
 
+    launcher_methods = frozenset({"PUT"})
+
     async def check_target(self, owner: str, name: str, path: str) -> None:
         self.owner_and_name(owner, name, "experiment name")
         self.path = clean_path(path)
@@ -156,6 +158,8 @@ class ArtifactsHandler(BaseHandler):
 class DatastoreFileHandler(BaseHandler, DownloadMixin):
     """GET one file of a datastore version."""
 
+    launcher_methods = frozenset({"GET"})
+
     async def get(self, owner: str, name: str, path: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
         path = clean_path(path, "datastore file path")
@@ -178,6 +182,8 @@ class SourcesHandler(StreamedUploadHandler):
 
 class RunSourceHandler(BaseHandler, DownloadMixin):
     """GET a run's source snapshot (to reproduce or clone it)."""
+
+    launcher_methods = frozenset({"GET"})
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")

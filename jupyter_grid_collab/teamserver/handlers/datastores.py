@@ -33,6 +33,8 @@ class DatastoreHandler(BaseHandler):
 class DatastoreFilesHandler(BaseHandler):
     """GET the file list (path, size, sha256) of a version."""
 
+    launcher_methods = frozenset({"GET"})
+
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
         self.send(await self.call(self.store.list_datastore_files, self.caller, owner, name,

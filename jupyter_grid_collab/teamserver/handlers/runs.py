@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ..errors import BadRequest
+from ..errors import BadRequest, Forbidden
 from .base import BaseHandler
 
 MAX_WAIT = 30.0
@@ -78,6 +78,8 @@ class RunActionHandler(BaseHandler):
 class ExperimentHandler(BaseHandler):
     """GET one experiment; DELETE it with its logs and artifacts."""
 
+    launcher_methods = frozenset({"GET"})
+
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
         self.send(await self.call(self.store.get_experiment, self.caller, owner, name))
@@ -93,8 +95,12 @@ class ExperimentHandler(BaseHandler):
 class ExperimentActionHandler(BaseHandler):
     """POST stop | clone | status (the executor's progress report)."""
 
+    launcher_methods = frozenset({"POST"})
+
     async def post(self, owner: str, name: str, action: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
+        if self.caller.is_launcher and action != "status":
+            raise Forbidden("an experiment token can only report on its own experiment")
         if action == "stop":
             out = await self.call(self.store.stop_experiment, self.caller, owner, name)
             self.settings["on_stop"]({"experiments": [out]})
@@ -116,6 +122,8 @@ class ExperimentActionHandler(BaseHandler):
 class LogsHandler(BaseHandler):
     """GET lines from ``offset`` (``wait=N`` long-polls up to N s for new ones), or the last
     ``tail``; POST appends lines (the executor)."""
+
+    launcher_methods = frozenset({"GET", "POST"})
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")

@@ -9,6 +9,7 @@ from .billing import DEFAULT_PRICES, BillingStore
 from .core import Caller, StoreCore
 from .credentials import CredentialStore
 from .datastores import DatastoreStore
+from .executor import ExecutorStore
 from .outputs import OutputStore
 from .runs import RunStore
 from .sessions import SessionStore
@@ -17,8 +18,8 @@ from .teams import TeamStore
 __all__ = ["Store", "Caller", "DEFAULT_PRICES"]
 
 
-class Store(SessionStore, RunStore, OutputStore, DatastoreStore, CredentialStore, BillingStore,
-            TeamStore, StoreCore):
+class Store(ExecutorStore, SessionStore, RunStore, OutputStore, DatastoreStore, CredentialStore,
+            BillingStore, TeamStore, StoreCore):
     """Every record operation of the team server; synchronous, run on worker threads."""
 
     def __init__(self, engine: Engine, secret_key: bytes, prices: dict[str, float] | None = None):

@@ -54,6 +54,15 @@ class Caller:
     site_admin: bool = False
     roles: dict[int, str] = field(default_factory=dict)  # team id -> role
     team_names: dict[int, str] = field(default_factory=dict)  # team id -> name
+    # set when the caller is an experiment's launcher: it sees that experiment, its run
+    # and its attached datastore version, nothing else
+    experiment_id: int | None = None
+    run_id: int | None = None
+    datastore_version_id: int | None = None
+
+    @property
+    def is_launcher(self) -> bool:
+        return self.experiment_id is not None
 
     def role_in(self, team_id: int) -> str | None:
         return self.roles.get(team_id)
@@ -93,6 +102,8 @@ class StoreCore:
     # ------------------------------------------------------------- identity
     def authenticate(self, api_key: str) -> Caller:
         """Resolve an API key to a Caller, or raise Unauthorized (never echoing the key)."""
+        if api_key.startswith("gce_"):
+            return self.authenticate_experiment(api_key)
         with self.engine.begin() as conn:
             row = conn.execute(
                 select(t.users.c.id, t.users.c.username, t.users.c.site_admin)

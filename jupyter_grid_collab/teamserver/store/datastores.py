@@ -158,7 +158,8 @@ class DatastoreStore:
                 raise BadRequest("version must be a positive integer") from None
             q = q.where(t.datastore_versions.c.version == version)
         row = conn.execute(q.order_by(t.datastore_versions.c.version.desc()).limit(1)).first()
-        if row is None or caller.role_in(row.team_id) is None:
+        if row is None or caller.role_in(row.team_id) is None or (
+                caller.is_launcher and row.id != caller.datastore_version_id):
             at = f"@{version}" if version not in (None, "") else ""
             raise NotFound(f"no datastore {owner}:{name}{at} in your teams")
         return row

@@ -85,7 +85,8 @@ class RunStore:
     def _run_row(self, conn, caller: Caller, owner: str, name: str):
         row = conn.execute(_run_query().where(and_(
             t.users.c.username == owner, t.runs.c.name == name))).first()
-        if row is None or caller.role_in(row.team_id) is None:
+        if row is None or caller.role_in(row.team_id) is None or (
+                caller.is_launcher and row.id != caller.run_id):
             raise NotFound(f"no run {owner}:{name} in your teams")
         return row
 
@@ -101,7 +102,7 @@ class RunStore:
             raise NotFound(f"no experiment {owner}:{name} in your teams") from None
         exp = conn.execute(select(t.experiments).where(and_(
             t.experiments.c.run_id == run.id, t.experiments.c.idx == idx))).first()
-        if exp is None:
+        if exp is None or (caller.is_launcher and exp.id != caller.experiment_id):
             raise NotFound(f"no experiment {owner}:{name} in your teams")
         return exp, run
 

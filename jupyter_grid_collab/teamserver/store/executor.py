@@ -1,0 +1,95 @@
+"""What the executor needs from the store: the queue of pending experiments, their launch
+specs, experiment-scoped tokens, and status changes made by the system itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from ...models import experiment_name
+from .. import schema as t
+from ..errors import Unauthorized
+from .core import Caller, hash_secret, new_secret, now
+from .runs import FINISHED, _run_query
+
+#: after an experiment ends its launcher may still upload artifacts for this long
+TOKEN_GRACE = 300.0
+
+
+class ExecutorStore:
+    """Mixed into Store."""
+
+    def authenticate_experiment(self, token: str) -> Caller:
+        """An experiment token: the run owner's identity, narrowed to that one experiment."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(t.experiments.c.id, t.experiments.c.status, t.experiments.c.finished_at,
+                       t.runs.c.id.label("run_id"), t.runs.c.owner_id,
+                       t.runs.c.datastore_version_id)
+                .join(t.runs, t.runs.c.id == t.experiments.c.run_id)
+                .where(t.experiments.c.token_hash == hash_secret(token))).first()
+            if row is None or (row.status in FINISHED and (row.finished_at or 0) + TOKEN_GRACE
+                               < now()):
+                raise Unauthorized("invalid or expired experiment token")
+            user = conn.execute(select(t.users.c.id, t.users.c.username, t.users.c.site_admin)
+                                .where(t.users.c.id == row.owner_id)).one()
+            caller = self._caller(conn, user)
+        caller.site_admin = False
+        caller.experiment_id = row.id
+        caller.run_id = row.run_id
+        caller.datastore_version_id = row.datastore_version_id
+        return caller
+
+    def issue_experiment_token(self, experiment_id: int) -> str:
+        token = new_secret("gce")
+        with self.engine.begin() as conn:
+            conn.execute(t.experiments.update().where(t.experiments.c.id == experiment_id)
+                         .values(token_hash=hash_secret(token)))
+        return token
+
+    def pending_experiment_ids(self) -> list[int]:
+        """Pending experiments, oldest first (the executor's queue after a restart)."""
+        with self.engine.begin() as conn:
+            return list(conn.execute(select(t.experiments.c.id).where(
+                t.experiments.c.status == "pending").order_by(t.experiments.c.id)).scalars())
+
+    def experiment_ids_in(self, status: str) -> list[int]:
+        with self.engine.begin() as conn:
+            return list(conn.execute(select(t.experiments.c.id).where(
+                t.experiments.c.status == status)).scalars())
+
+    def launch_spec(self, experiment_id: int) -> dict[str, Any] | None:
+        """Everything a launcher needs to run one experiment; None if it is gone."""
+        with self.engine.begin() as conn:
+            exp = conn.execute(select(t.experiments).where(
+                t.experiments.c.id == experiment_id)).first()
+            if exp is None:
+                return None
+            run = conn.execute(_run_query().where(t.runs.c.id == exp.run_id)).one()
+        return {
+            "experiment_id": exp.id, "status": exp.status, "owner": run.owner,
+            "run": run.name, "experiment": experiment_name(run.name, exp.idx),
+            "command": exp.command, "params": exp.params, "instance_type": run.instance_type,
+            "datastore": run.datastore_ref, "source_sha256": run.source_sha256,
+        }
+
+    def system_set_status(self, experiment_id: int, status: str, **extra: Any) -> bool:
+        """The executor changes an experiment's status; False if it already finished."""
+        with self.engine.begin() as conn:
+            exp = conn.execute(select(t.experiments).where(
+                t.experiments.c.id == experiment_id)).first()
+            if exp is None or exp.status in FINISHED:
+                return False
+            run = conn.execute(_run_query().where(t.runs.c.id == exp.run_id)).one()
+            self._set_experiment_status(conn, exp, run, status, **extra)
+            if status in FINISHED:
+                self.audit(conn, None, status, f"experiment {run.owner}:"
+                           f"{experiment_name(run.name, exp.idx)}", run.team_id,
+                           detail=extra.get("message"))
+        return True
+
+    def finished_experiment_ids(self, ids: list[int]) -> list[int]:
+        with self.engine.begin() as conn:
+            return list(conn.execute(select(t.experiments.c.id).where(and_(
+                t.experiments.c.id.in_(ids), t.experiments.c.status.in_(FINISHED)))).scalars())
