@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import posixpath
 import uuid
 
@@ -54,6 +55,9 @@ class StagedWrite:
         else:
             self.store.fs.makedirs(posixpath.dirname(final), exist_ok=True)
             self.store.fs.mv(self.path, final)
+            if self.store.is_local:
+                # immutable content: read-only, so a hard-linked datastore mount is too
+                os.chmod(final, 0o444)
         return sha, self.size
 
     def abort(self) -> None:

@@ -85,8 +85,20 @@ _db = click.option("--db", envvar="GRID_COLLAB_DB", default=None,
               help="Seconds without a heartbeat before a session is marked lost.")
 @click.option("--tick", default=30.0, show_default=True,
               help="Seconds between credit accrual and housekeeping passes.")
+@click.option("--executor", "executor_name", type=click.Choice(["local", "ray", "none"]),
+              default="local", show_default=True, help="Where experiments run.")
+@click.option("--max-parallel", default=os.cpu_count() or 1, show_default=True,
+              help="Experiments running at once.")
+@click.option("--ray-address", default=None, help="Ray dashboard URL, e.g. http://HEAD:8265.")
+@click.option("--public-url", default=None,
+              help="The URL launchers use to reach this server (default http://HOST:PORT).")
+@click.option("--datastore-root", default=None,
+              help="Where runs mount datastores (default /datastores, else ~/.grid/datastores).")
+@click.option("--stop-grace", default=10.0, show_default=True,
+              help="Seconds between SIGTERM and SIGKILL when an experiment is stopped.")
 @click.pass_context
-def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, tick):
+def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, tick,
+         executor_name, max_parallel, ray_address, public_url, datastore_root, stop_grace):
     """Run the team server (no subcommand), or administer it (``admin ...``)."""
     ctx.ensure_object(dict)
     ctx.obj.update(data_dir=data_dir, db=db, prices=prices)
@@ -101,10 +113,25 @@ def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, ti
         log.info("removed %d staged upload(s) left by a previous run", removed)
     server = TeamServer(store, blobs, ServerConfig(heartbeat_timeout=heartbeat_timeout,
                                                    tick_seconds=tick))
-    asyncio.run(_serve(server, host, port))
+    engine = None
+    if executor_name == "local":
+        from .executor.local import LocalEngine
+
+        engine = LocalEngine(Path(data_dir).resolve() / "work",
+                             Path(datastore_root) if datastore_root else None,
+                             blobs.root if blobs.is_local else None, stop_grace)
+    elif executor_name == "ray":
+        if not ray_address:
+            raise click.ClickException("--executor ray needs --ray-address http://HEAD:8265")
+        from .executor.ray import RayEngine
+
+        engine = RayEngine(ray_address, datastore_root)
+    url = public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+    asyncio.run(_serve(server, host, port, engine, url, max_parallel))
 
 
-async def _serve(server: TeamServer, host: str, port: int) -> None:
+async def _serve(server: TeamServer, host: str, port: int, engine, url: str,
+                 max_parallel: int) -> None:
     # JSON bodies are small; streamed uploads raise this limit per request
     http = tornado.httpserver.HTTPServer(server.make_app(), max_body_size=2 << 20)
     try:
@@ -112,6 +139,14 @@ async def _serve(server: TeamServer, host: str, port: int) -> None:
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     server.start_housekeeping()
+    executor = None
+    if engine is not None:
+        from .executor import Executor
+
+        executor = Executor(server.store, engine, url, max(1, max_parallel), server.db_pool)
+        server.run_listeners.append(executor.on_run_created)
+        server.stop_listeners.append(executor.on_stop)
+        await executor.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -121,6 +156,8 @@ async def _serve(server: TeamServer, host: str, port: int) -> None:
     await stop.wait()
     log.info("shutting down")
     http.stop()
+    if executor is not None:
+        await executor.close()
     await http.close_all_connections()
     server.close()
 

@@ -45,13 +45,17 @@ class RunsHandler(BaseHandler):
 class RunHandler(BaseHandler):
     """GET a run with its experiments; DELETE it (creator or team admin)."""
 
+    launcher_methods = frozenset({"GET"})
+
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")
         self.send(await self.call(self.store.get_run, self.caller, owner, name))
 
     async def delete(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")
-        orphans = await self.call(self.store.delete_run, self.caller, owner, name)
+        orphans, active = await self.call(self.store.delete_run, self.caller, owner, name)
+        self.settings["on_stop"]({"experiments": [{"id": i, "status": "cancelled"}
+                                                  for i in active]})
         await self.call(self.settings["drop_blobs"], orphans)
         self.set_status(204)
         self.finish()
@@ -86,7 +90,10 @@ class ExperimentHandler(BaseHandler):
 
     async def delete(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
-        orphans = await self.call(self.store.delete_experiment, self.caller, owner, name)
+        orphans, active = await self.call(self.store.delete_experiment, self.caller, owner,
+                                          name)
+        self.settings["on_stop"]({"experiments": [{"id": i, "status": "cancelled"}
+                                                  for i in active]})
         await self.call(self.settings["drop_blobs"], orphans)
         self.set_status(204)
         self.finish()

@@ -322,12 +322,15 @@ class RunStore:
             exp, run = self._experiment_rows(conn, caller, owner, name)
             return experiment_json(exp, run)
 
-    def delete_run(self, caller: Caller, owner: str, name: str) -> list[str]:
-        """Delete the run with its experiments, logs and artifacts; returns orphaned blobs."""
+    def delete_run(self, caller: Caller, owner: str, name: str) -> tuple[list[str], list[int]]:
+        """Delete the run with its experiments, logs and artifacts; returns the orphaned blobs
+        and the ids of experiments that were still active (their launchers must stop)."""
         with self.engine.begin() as conn:
             run = self._run_row(conn, caller, owner, name)
             self._guard(caller, run, "delete", "run", name)
             exp_ids = select(t.experiments.c.id).where(t.experiments.c.run_id == run.id)
+            active = list(conn.execute(exp_ids.where(
+                t.experiments.c.status.in_(ACTIVE_RUN_STATUSES))).scalars())
             shas = {r.sha256 for r in conn.execute(select(t.artifacts.c.sha256).where(
                 t.artifacts.c.experiment_id.in_(exp_ids)))}
             conn.execute(t.log_lines.delete().where(t.log_lines.c.experiment_id.in_(exp_ids)))
@@ -335,12 +338,14 @@ class RunStore:
             conn.execute(t.experiments.delete().where(t.experiments.c.run_id == run.id))
             conn.execute(t.runs.delete().where(t.runs.c.id == run.id))
             self.audit(conn, caller.username, "delete", f"run {owner}:{name}", run.team_id)
-            return self.unreferenced(conn, shas)
+            return self.unreferenced(conn, shas), active
 
-    def delete_experiment(self, caller: Caller, owner: str, name: str) -> list[str]:
+    def delete_experiment(self, caller: Caller, owner: str,
+                          name: str) -> tuple[list[str], list[int]]:
         with self.engine.begin() as conn:
             exp, run = self._experiment_rows(conn, caller, owner, name)
             self._guard(caller, run, "delete", "experiment", name)
+            active = [exp.id] if exp.status in ACTIVE_RUN_STATUSES else []
             if exp.status in ACTIVE_RUN_STATUSES:
                 self._set_experiment_status(conn, exp, run, "cancelled")
             shas = {r.sha256 for r in conn.execute(select(t.artifacts.c.sha256).where(
@@ -354,7 +359,7 @@ class RunStore:
                          .values({col: getattr(t.runs.c, col) - 1}))
             self.audit(conn, caller.username, "delete", f"experiment {owner}:{name}",
                        run.team_id)
-            return self.unreferenced(conn, shas)
+            return self.unreferenced(conn, shas), active
 
     def run_source(self, caller: Caller, owner: str, name: str) -> dict:
         """The sha256 and size of a run's source snapshot, for download (any teammate)."""

@@ -1,0 +1,230 @@
+"""The experiment launcher: ``python -m jupyter_grid_collab.launcher``.
+
+Every engine (local subprocesses, Ray jobs) starts only this. It needs nothing but the
+team server's URL and an experiment-scoped token, so it runs the same on any machine:
+
+1. fetch the run's source snapshot and unpack it into a fresh working directory;
+2. mount the attached datastore read-only under the datastore root;
+3. run the experiment's command with GRID_RUN_NAME, GRID_EXPERIMENT_NAME, GRID_ARTIFACTS_DIR;
+4. stream stdout/stderr line by line, timestamped, to the team server as they happen;
+5. upload everything under GRID_ARTIFACTS_DIR (on failure too) and report the exit.
+
+Environment: GRID_URL, GRID_EXPERIMENT_TOKEN, GRID_EXPERIMENT (``owner:run-expN``),
+GRID_WORK_ROOT (default ~/.grid/work), GRID_DATASTORE_ROOT (default /datastores when
+writable, else ~/.grid/datastores), GRID_BLOB_DIR (the team server's local blob folder,
+for O(1) mounts on the same machine), GRID_STOP_GRACE (seconds between SIGTERM and SIGKILL).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shlex
+import signal
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+from .client import GridClient, GridError
+from .credentials import grid_home
+from .datastore_mount import mount_datastore
+
+FLUSH_SECONDS = 0.2
+MAX_BATCH = 500
+TAIL_LINES = 20
+
+
+class LogShipper:
+    """Collects output lines from reader threads and posts them in small, frequent batches."""
+
+    def __init__(self, client: GridClient, ref: str):
+        self.client = client
+        self.ref = ref
+        self.lines: queue.Queue = queue.Queue()
+        self.tail: deque[str] = deque(maxlen=TAIL_LINES)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._ship, name="log-shipper", daemon=True)
+        self._thread.start()
+
+    def add(self, stream: str, line: str) -> None:
+        if stream != "system":
+            self.tail.append(line)  # the failure message quotes the script, not us
+        self.lines.put({"ts": time.time(), "stream": stream, "line": line})
+
+    def system(self, line: str) -> None:
+        self.add("system", line)
+
+    def _ship(self) -> None:
+        while not (self._done.is_set() and self.lines.empty()):
+            batch = []
+            try:
+                batch.append(self.lines.get(timeout=FLUSH_SECONDS))
+                while len(batch) < MAX_BATCH:
+                    batch.append(self.lines.get_nowait())
+            except queue.Empty:
+                pass
+            if batch:
+                self._post(batch)
+
+    def _post(self, batch: list[dict]) -> None:
+        for attempt in range(5):
+            try:
+                self.client.append_logs(self.ref, batch)
+                return
+            except GridError as exc:
+                if exc.status is not None and exc.status < 500:
+                    return  # refused (e.g. the token expired): retrying cannot help
+                time.sleep(min(2 ** attempt, 10))
+
+    def close(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=30)
+
+
+def _pump(pipe, stream: str, shipper: LogShipper) -> None:
+    for raw in iter(pipe.readline, b""):
+        shipper.add(stream, raw.decode("utf-8", "replace").rstrip("\r\n"))
+    pipe.close()
+
+
+def _unpack_source(client: GridClient, owner: str, run: str, dest: Path) -> bool:
+    """Download and unpack the run's source snapshot; False when the run has none."""
+    archive = dest.parent / "source.tar.gz"
+    try:
+        client._download(f"/runs/{owner}/{run}/source", archive, None, None, None)
+    except GridError as exc:
+        if exc.status == 404:
+            return False
+        raise
+    with tarfile.open(archive) as tar:
+        tar.extractall(dest, filter="data")  # refuses absolute paths, '..' and device files
+    archive.unlink()
+    return True
+
+
+def _command(command: str) -> list[str]:
+    argv = shlex.split(command)
+    # "python" means this interpreter, so a run uses the environment it was launched with
+    if argv and argv[0] in ("python", "python3"):
+        argv[0] = sys.executable
+    elif argv and argv[0].endswith(".py"):
+        argv.insert(0, sys.executable)
+    return argv
+
+
+def _upload_artifacts(client: GridClient, ref: str, root: Path, shipper: LogShipper) -> int:
+    count = 0
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+        rel = path.relative_to(root).as_posix()
+        try:
+            client.upload_artifact(ref, rel, path)
+            count += 1
+        except GridError as exc:
+            shipper.system(f"[grid] artifact {rel} was not uploaded: {exc.message}")
+    return count
+
+
+def default_datastore_root() -> Path:
+    root = Path("/datastores")
+    try:
+        root.mkdir(exist_ok=True)
+        if os.access(root, os.W_OK):
+            return root
+    except OSError:
+        pass
+    return grid_home() / "datastores"
+
+
+def main() -> int:
+    ref = os.environ["GRID_EXPERIMENT"]
+    owner, _, exp_name = ref.partition(":")
+    client = GridClient(os.environ["GRID_URL"], os.environ["GRID_EXPERIMENT_TOKEN"],
+                        timeout=60)
+    run_name = exp_name.rsplit("-exp", 1)[0]
+    run, experiments = client.run(f"{owner}:{run_name}")
+    exp = next(e for e in experiments if e.name == exp_name)
+    work = Path(os.environ.get("GRID_WORK_ROOT") or grid_home() / "work") / owner / exp_name
+    src, artifacts = work / "src", work / "artifacts"
+    src.mkdir(parents=True, exist_ok=True)
+    artifacts.mkdir(parents=True, exist_ok=True)
+    shipper = LogShipper(client, ref)
+    env = dict(os.environ)
+    for secret in ("GRID_EXPERIMENT_TOKEN", "GRID_API_KEY"):
+        env.pop(secret, None)  # the user's script never sees a credential
+    env.update(GRID_RUN_NAME=run.name, GRID_EXPERIMENT_NAME=exp_name,
+               GRID_ARTIFACTS_DIR=str(artifacts), GRID_OWNER=owner, PYTHONUNBUFFERED="1")
+    try:
+        _unpack_source(client, owner, run.name, src)
+        if run.datastore:
+            root = Path(os.environ.get("GRID_DATASTORE_ROOT") or default_datastore_root())
+            mounted = mount_datastore(client, run.datastore, root,
+                                      os.environ.get("GRID_BLOB_DIR"))
+            env["GRID_DATASTORE_DIR"] = str(mounted)
+            shipper.system(f"[grid] datastore {run.datastore} mounted read-only at {mounted}")
+    except (GridError, OSError, tarfile.TarError) as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        shipper.system(f"[grid] could not prepare the experiment: {message}")
+        shipper.close()
+        client.report_status(ref, "failed", message=f"setup failed: {message}")
+        return 2
+
+    argv = _command(exp.command)
+    shipper.system(f"[grid] running: {shlex.join(argv)}")
+    try:
+        proc = subprocess.Popen(argv, cwd=src, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
+    except OSError as exc:
+        shipper.system(f"[grid] cannot start {argv[0]}: {exc.strerror}")
+        shipper.close()
+        client.report_status(ref, "failed", exit_code=127, message=f"cannot start: {exc}")
+        return 2
+    client.report_status(ref, "running")
+
+    stopping = threading.Event()
+
+    def on_term(_sig, _frame):
+        # grid stop: SIGTERM the script's process group, SIGKILL it after the grace period
+        stopping.set()
+        _signal_group(proc, signal.SIGTERM)
+        grace = float(os.environ.get("GRID_STOP_GRACE", "10"))
+        threading.Timer(grace, _signal_group, (proc, signal.SIGKILL)).start()
+
+    signal.signal(signal.SIGTERM, on_term)
+    readers = [threading.Thread(target=_pump, args=(proc.stdout, "stdout", shipper)),
+               threading.Thread(target=_pump, args=(proc.stderr, "stderr", shipper))]
+    for r in readers:
+        r.start()
+    code = proc.wait()
+    for r in readers:
+        r.join()
+    n = _upload_artifacts(client, ref, artifacts, shipper)
+    shipper.system(f"[grid] exit code {code}; {n} artifact(s) uploaded")
+    shipper.close()
+    if stopping.is_set():
+        status, message = "cancelled", "stopped"
+    elif code == 0:
+        status, message = "succeeded", None
+    else:
+        tail = "\n".join(list(shipper.tail)[-TAIL_LINES:])
+        status, message = "failed", f"exit code {code}; last lines:\n{tail}"
+    try:
+        client.report_status(ref, status, exit_code=code, message=message)
+    except GridError:
+        pass  # already cancelled by grid stop: the server's status stands
+    return 0
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

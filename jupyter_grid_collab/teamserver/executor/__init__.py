@@ -1,0 +1,5 @@
+"""The executor: runs each pending experiment through an engine (local or Ray)."""
+
+from .core import Engine, Executor
+
+__all__ = ["Engine", "Executor"]
