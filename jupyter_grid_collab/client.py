@@ -248,10 +248,11 @@ class _Methods:
     def create_run(self, command: str, params: dict | None = None, *, name: str | None = None,
                    team: str | None = None, strategy: str = "grid_search",
                    num_trials: int | None = None, instance_type: str | None = None,
-                   datastore: str | None = None, source_sha256: str | None = None):
+                   datastore: str | None = None, source_sha256: str | None = None,
+                   tracked: bool | None = None):
         body = {"command": command, "params": params or {}, "name": name, "team": team,
                 "strategy": strategy, "num_trials": num_trials, "instance_type": instance_type,
-                "datastore": datastore, "source_sha256": source_sha256}
+                "datastore": datastore, "source_sha256": source_sha256, "tracked": tracked}
         return self._do("POST", "/runs", json={k: v for k, v in body.items() if v is not None},
                         parse=_run_with_experiments)
 

@@ -59,7 +59,7 @@ class Executor:
 
     async def start(self) -> None:
         """Recover from a previous process, then start the workers."""
-        for exp_id in await self._db(self.store.experiment_ids_in, "running"):
+        for exp_id in await self._db(self.store.launched_experiment_ids, "running"):
             # its launcher belonged to a previous team server process and is gone
             await self._db(self.store.system_set_status, exp_id, "failed",
                            message="the team server restarted while this experiment ran")

@@ -54,10 +54,13 @@ class ExecutorStore:
             return list(conn.execute(select(t.experiments.c.id).where(
                 t.experiments.c.status == "pending").order_by(t.experiments.c.id)).scalars())
 
-    def experiment_ids_in(self, status: str) -> list[int]:
+    def launched_experiment_ids(self, status: str) -> list[int]:
+        """Experiments in ``status`` that an executor launched (hand-tracked ones have no
+        launcher token and are not the executor's business)."""
         with self.engine.begin() as conn:
-            return list(conn.execute(select(t.experiments.c.id).where(
-                t.experiments.c.status == status)).scalars())
+            return list(conn.execute(select(t.experiments.c.id).where(and_(
+                t.experiments.c.status == status,
+                t.experiments.c.token_hash.is_not(None)))).scalars())
 
     def launch_spec(self, experiment_id: int) -> dict[str, Any] | None:
         """Everything a launcher needs to run one experiment; None if it is gone."""
@@ -88,8 +91,3 @@ class ExecutorStore:
                            f"{experiment_name(run.name, exp.idx)}", run.team_id,
                            detail=extra.get("message"))
         return True
-
-    def finished_experiment_ids(self, ids: list[int]) -> list[int]:
-        with self.engine.begin() as conn:
-            return list(conn.execute(select(t.experiments.c.id).where(and_(
-                t.experiments.c.id.in_(ids), t.experiments.c.status.in_(FINISHED)))).scalars())

@@ -145,6 +145,12 @@ class RunStore:
             raise BadRequest("source_sha256 must be the 64-hex sha256 of an uploaded source")
         team_id = caller.default_team(body.get("team"))
         ts = now()
+        # a tracked run is one the caller runs by hand (a notebook): its experiments start
+        # running at once and the executor leaves them alone
+        tracked = body.get("tracked", False)
+        if not isinstance(tracked, bool):
+            raise BadRequest("tracked must be true or false")
+        first = "running" if tracked else "pending"
         with self.engine.begin() as conn:
             self.require_credit(conn, team_id, caller.team_names[team_id])
             ds_version_id, ds_ref = None, None
@@ -153,18 +159,21 @@ class RunStore:
                     conn, caller, body["datastore"], f"run {caller.username}:{name}")
             try:
                 run_id = conn.execute(t.runs.insert().values(
-                    owner_id=caller.id, team_id=team_id, name=name, status="pending",
+                    owner_id=caller.id, team_id=team_id, name=name,
                     command=command, params=params, strategy=strategy, num_trials=num_trials,
                     instance_type=instance_type, datastore_version_id=ds_version_id,
                     datastore_ref=ds_ref, source_sha256=source, cloned_from=cloned_from,
-                    created_at=ts, cost=0.0, n_pending=len(sets), n_running=0, n_succeeded=0,
-                    n_failed=0, n_cancelled=0)).inserted_primary_key[0]
+                    created_at=ts, cost=0.0, n_pending=0 if tracked else len(sets),
+                    n_running=len(sets) if tracked else 0, n_succeeded=0, n_failed=0,
+                    n_cancelled=0, status=first, started_at=ts if tracked else None,
+                    )).inserted_primary_key[0]
             except IntegrityError:
                 raise Conflict(f"you already have a run named {name!r}; pick another name "
                                "or delete it first") from None
             conn.execute(t.experiments.insert(), [
-                dict(run_id=run_id, idx=i, status="pending", params=p,
-                     command=experiment_command(command, p), created_at=ts, next_seq=0)
+                dict(run_id=run_id, idx=i, status=first, params=p,
+                     command=experiment_command(command, p), created_at=ts, next_seq=0,
+                     started_at=ts if tracked else None, charged_until=ts if tracked else None)
                 for i, p in enumerate(sets)])
             self.audit(conn, caller.username, "clone" if cloned_from else "create",
                        f"run {caller.username}:{name}", team_id, detail=cloned_from)
