@@ -41,6 +41,8 @@ ROUTES = [
     (r"/api/v1/sessions", s.SessionsHandler),
     (rf"/api/v1/sessions/{_U}/{_U}", s.SessionHandler),
     (rf"/api/v1/sessions/{_U}/{_U}/git-credential", s.SessionGitCredentialHandler),
+    (rf"/api/v1/sessions/{_U}/{_U}/open", s.SessionOpenHandler),
+    (r"/api/v1/visits/redeem", s.TicketRedeemHandler),
     (rf"/api/v1/sessions/{_U}/{_U}/{_U}", s.SessionActionHandler),
     (r"/api/v1/runs", r.RunsHandler),
     (rf"/api/v1/runs/{_U}/{_U}", r.RunHandler),

@@ -113,7 +113,7 @@ sessions = Table(
     Column("cost", Float, nullable=False, default=0.0),
     # hash of the secret handed once to the session's own Jupyter server; it is the
     # only caller allowed to read the owner's GitHub token.
-    Column("server_secret_hash", String(64)),
+    Column("server_secret_hash", String(64), index=True),
     UniqueConstraint("owner_id", "name", name="uq_sessions_owner_name"),
     Index("ix_sessions_team", "team_id", "id"),
     Index("ix_sessions_owner", "owner_id", "id"),
@@ -257,6 +257,27 @@ upload_files = Table(
     Column("path", String(1024), primary_key=True),
     Column("size", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False, index=True),
+)
+
+# Opening a teammate's session: a single-use ticket (seconds), then a visit (hours) that
+# lets the owner's server act for the visitor.
+session_tickets = Table(
+    "session_tickets",
+    metadata,
+    Column("ticket_hash", String(64), primary_key=True),
+    _fk("session_id", "sessions.id", nullable=False),
+    _fk("visitor_id", "users.id", nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float),
+)
+
+visits = Table(
+    "visits",
+    metadata,
+    _fk("session_id", "sessions.id", primary_key=True),
+    _fk("visitor_id", "users.id", primary_key=True),
+    Column("started_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
 )
 
 credentials = Table(

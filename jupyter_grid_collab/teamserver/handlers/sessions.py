@@ -48,6 +48,27 @@ class SessionActionHandler(BaseHandler):
         self.send(out)
 
 
+class SessionOpenHandler(BaseHandler):
+    """POST: a ticket and URL to open a teammate's session as a visitor (or my own URL)."""
+
+    async def post(self, owner: str, name: str) -> None:
+        owner, name = self.owner_and_name(owner, name, "session name")
+        self.send(await self.call(self.store.open_session, self.caller, owner, name))
+
+
+class TicketRedeemHandler(BaseHandler):
+    """POST by the session's own server (``X-Grid-Session-Secret``): redeem a visitor's
+    single-use ticket and start the visit."""
+
+    public = True
+
+    async def post(self) -> None:
+        body = self.json_body()
+        secret = self.request.headers.get("X-Grid-Session-Secret", "")
+        self.send(await self.call(self.store.redeem_ticket, secret, body.get("ticket"),
+                                  body.get("visit_seconds", 8 * 3600)))
+
+
 class SessionGitCredentialHandler(BaseHandler):
     """GET the owner's GitHub token: only for the session's own server, proven by the secret
     it was given at registration (header ``X-Grid-Session-Secret``)."""
