@@ -1,0 +1,1 @@
+"""The `grid` command: the original Grid CLI's team collaboration commands, on GridClient."""

@@ -1,0 +1,104 @@
+"""``grid artifacts``: download the artifacts of anyone's runs and experiments in my teams,
+into ``DIR/<run>/<experiment>/<path>``, skipping files already complete."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from ..client import CHUNK
+from ..models import Artifact, parse_reference, split_experiment_name, validate_relative_path
+from .context import get_grid
+from .tables import console, emit_json, size
+
+
+@dataclass
+class Planned:
+    """One artifact and where it lands."""
+
+    owner: str
+    artifact: Artifact
+    dest: Path
+
+    @property
+    def experiment(self) -> str:
+        return self.artifact.experiment or ""
+
+
+def is_complete(dest: Path, artifact: Artifact) -> bool:
+    """The local file is the artifact already: same size, then same sha256."""
+    try:
+        if not dest.is_file() or dest.stat().st_size != artifact.size:
+            return False
+    except OSError:
+        return False
+    digest = hashlib.sha256()
+    with open(dest, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest() == artifact.sha256
+
+
+def plan(refs: tuple[str, ...], match: str | None, root: Path) -> list[Planned]:
+    client = get_grid().client
+    planned: list[Planned] = []
+    seen: set[Path] = set()
+    for ref in refs:
+        parse_reference(ref)  # a malformed reference fails before anything is fetched
+        found = client.list_artifacts(ref, match=match)
+        if not found:
+            hint = f" matching {match!r}" if match else ""
+            click.echo(f"no artifacts{hint} in {ref}", err=True)
+        for a in found:
+            run, _ = split_experiment_name(a.experiment or "")
+            # the path comes from the server; never let it name a file outside DIR
+            dest = root / run / a.experiment / validate_relative_path(a.path)
+            if dest not in seen:
+                seen.add(dest)
+                planned.append(Planned(a.owner or "", a, dest))
+    return planned
+
+
+@click.command("artifacts")
+@click.argument("refs", nargs=-1, required=True, metavar="[USER:]RUN_OR_EXPERIMENT...")
+@click.option("--download_dir", "--download-dir", "download_dir", default="grid_artifacts",
+              show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Where files land, as DIR/<run>/<experiment>/<path>.")
+@click.option("-m", "--match_regex", "--match-regex", "match", default=None,
+              help="Only artifacts whose path matches this regular expression.")
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A summary line, or JSON listing every file.")
+def artifacts(refs: tuple[str, ...], download_dir: Path, match: str | None,
+              output: str) -> None:
+    """Download artifacts of runs and experiments (`alice:run`, `alice:run-exp0`)."""
+    client = get_grid().client
+    planned = plan(refs, match, download_dir)
+    complete = {id(p) for p in planned if is_complete(p.dest, p.artifact)}
+    todo = [p for p in planned if id(p) not in complete]
+    total = sum(p.artifact.size for p in todo)
+    if todo:
+        columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                   TransferSpeedColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console(stderr=True), transient=False) as progress:
+            task = progress.add_task(f"downloading {len(todo)} file(s)", total=total)
+            for p in todo:
+                client.download_artifact(f"{p.owner}:{p.experiment}", p.artifact, p.dest,
+                                         progress=lambda n: progress.advance(task, n))
+    if output == "json":
+        emit_json([{"owner": p.owner, "experiment": p.experiment, "path": p.artifact.path,
+                    "size": p.artifact.size, "sha256": p.artifact.sha256, "file": str(p.dest),
+                    "action": "skipped" if id(p) in complete else "downloaded"} for p in planned])
+        return
+    click.echo(f"downloaded {len(todo)} file(s) ({size(total)}), skipped {len(complete)} "
+               f"already complete, into {download_dir}")

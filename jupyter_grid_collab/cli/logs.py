@@ -1,0 +1,59 @@
+"""``grid logs``: print an experiment's logs, or follow a running one until it ends."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..models import EXPERIMENT_RE, LogLine, Reference, experiment_name, parse_reference
+from .context import get_grid
+
+PAGE = 1000
+#: seconds one long poll waits for new lines; the server caps it at 30
+WAIT = 25.0
+
+
+def experiment_ref(text: str) -> str:
+    """A bare run name means its first experiment, as the original Grid CLI did."""
+    ref = parse_reference(text)
+    if EXPERIMENT_RE.match(ref.name):
+        return text
+    return str(Reference(experiment_name(ref.name, 0), ref.owner))
+
+
+def _emit(lines: list[LogLine], as_json: bool) -> None:
+    for line in lines:
+        if as_json:
+            click.echo(json.dumps(line.to_json()))
+        else:
+            click.echo(line.line)
+
+
+@click.command("logs")
+@click.argument("ref", metavar="[USER:]EXPERIMENT_OR_RUN")
+@click.option("-n", "--tail_lines", "--tail-lines", "tail", type=click.IntRange(min=0),
+              default=None, help="Only the last N lines.")
+@click.option("-f", "--follow", is_flag=True,
+              help="Keep printing new lines until the experiment finishes.")
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Plain lines, or one JSON object per line.")
+def logs(ref: str, tail: int | None, follow: bool, output: str) -> None:
+    """Print an experiment's logs (a bare run name means its first experiment)."""
+    client = get_grid().client
+    exp = experiment_ref(ref)
+    as_json = output == "json"
+    out = client.read_logs(exp, tail=tail, limit=PAGE) if tail is not None else \
+        client.read_logs(exp, offset=0, limit=PAGE)
+    _emit(out["lines"], as_json)
+    # page through what is already there
+    while len(out["lines"]) >= PAGE:
+        out = client.read_logs(exp, offset=out["next_offset"], limit=PAGE)
+        _emit(out["lines"], as_json)
+    if not follow:
+        return
+    # long polls return as soon as a line or a status change arrives
+    while not out["finished"]:
+        out = client.read_logs(exp, offset=out["next_offset"], limit=PAGE, wait=WAIT)
+        _emit(out["lines"], as_json)
+    click.echo(f"[{out.get('owner')}:{out.get('experiment')} {out['status']}]", err=True)

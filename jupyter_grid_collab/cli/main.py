@@ -1,0 +1,64 @@
+"""The ``grid`` command group, and the one place errors become a single line on stderr."""
+
+from __future__ import annotations
+
+import click
+
+from ..client import GridError, Unauthorized
+from ..models import ReferenceError
+from . import artifacts, credentials, datastores, logs, runs, sessions, teams
+from .context import Grid
+
+
+class GridCommand(click.Group):
+    """Turns what a user can get wrong (bad reference, refused action, unknown user, server
+    down, wrong key, a local file) into click's one-line ``Error: ...`` and exit 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Unauthorized as exc:
+            grid = ctx.find_object(Grid)
+            url = grid.url if grid else "the team server"
+            if grid is not None and not grid.has_key:
+                raise click.ClickException(
+                    f"no API key for the team server at {url}: run `grid login --url {url} "
+                    "--key KEY` or set GRID_API_KEY") from None
+            raise click.ClickException(
+                f"the team server at {url} rejected your API key ({exc.message}): run "
+                "`grid login` again or check GRID_API_KEY") from None
+        except GridError as exc:
+            raise click.ClickException(exc.message) from None
+        except ReferenceError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            raise click.ClickException(f"{exc.strerror or exc}{where}") from None
+
+
+@click.group(cls=GridCommand, context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Grid team collaboration from the terminal: sessions, runs, experiments, artifacts,
+    logs and datastores of everyone in your teams.
+
+    The team server and key come from `grid login`, or GRID_URL and GRID_API_KEY.
+    """
+    grid = Grid()
+    ctx.obj = grid
+    ctx.call_on_close(grid.close)
+
+
+for command in (teams.login, teams.user, teams.teams, sessions.session, credentials.credential,
+                runs.status, runs.history, runs.stop, runs.delete, runs.clone,
+                artifacts.artifacts, logs.logs, datastores.datastore):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console script entry point."""
+    cli(prog_name="grid")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""Runs and experiments: ``grid status``, ``grid history``, ``grid stop``, ``grid delete``,
+``grid clone``."""
+
+from __future__ import annotations
+
+import click
+
+from ..models import EXPERIMENT_RE, RUN_STATUSES, Experiment, Run, parse_reference
+from .context import collect, get_grid, limit_option, note_more
+from .tables import duration, emit_json, emit_table, output_option, when
+
+COUNT_HEADERS = {"pending": "Pending", "running": "Running", "succeeded": "Succeeded",
+                 "failed": "Failed", "cancelled": "Cancelled"}
+
+
+def _runs_table(runs: list[Run], show_owner: bool, empty: str) -> None:
+    columns = ["Run"] + (["Created By"] if show_owner else []) + ["Status", "Experiments"]
+    columns += [COUNT_HEADERS[s] for s in RUN_STATUSES] + ["Duration", "Created At"]
+    rows = []
+    for r in runs:
+        counts = r.counts or {}
+        row = [r.name] + ([r.owner] if show_owner else []) + [r.status,
+                                                              sum(counts.values())]
+        row += [counts.get(s, 0) for s in RUN_STATUSES]
+        row += [duration(r.duration_seconds), when(r.created_at)]
+        rows.append(row)
+    emit_table(columns, rows, empty=empty)
+
+
+def _run_detail(ref: str, output: str) -> None:
+    run, experiments = get_grid().client.run(ref)
+    if output == "json":
+        emit_json({"run": run.to_json(), "experiments": [e.to_json() for e in experiments]})
+        return
+    click.echo(f"Run {run.owner}:{run.name} ({run.status}, {duration(run.duration_seconds)}, "
+               f"{run.instance_type}, team {run.team})")
+    emit_table(["Experiment", "Status", "Duration", "Command"],
+               [[e.name, _status(e), duration(e.duration_seconds), e.command]
+                for e in experiments], empty="No experiments.")
+
+
+def _status(e: Experiment) -> str:
+    if e.status == "failed" and e.exit_code is not None:
+        return f"failed (exit {e.exit_code})"
+    return e.status
+
+
+def _listing(global_: bool, active: bool, limit: int, output: str) -> None:
+    grid = get_grid()
+    kwargs = {"scope": "team" if global_ else "mine"}
+    if active:
+        kwargs["status"] = "active"
+    runs, more = collect(grid.client.list_runs, limit, **kwargs)
+    if output == "json":
+        emit_json([r.to_json() for r in runs])
+        return
+    empty = ("No active runs." if active else "No runs.") + (
+        "" if global_ else " (--global shows your team's)")
+    _runs_table(runs, global_, empty)
+    note_more(more, limit)
+
+
+@click.command("status")
+@click.argument("run", required=False, metavar="[[USER:]RUN]")
+@click.option("--global", "global_", is_flag=True, help="Active runs of everyone in my teams.")
+@limit_option
+@output_option
+def status(run: str | None, global_: bool, limit: int, output: str) -> None:
+    """Active runs with experiment counts by status; with RUN, its experiments."""
+    if run:
+        _run_detail(run, output)
+    else:
+        _listing(global_, True, limit, output)
+
+
+@click.command("history")
+@click.option("--global", "global_", is_flag=True, help="Runs of everyone in my teams.")
+@limit_option
+@output_option
+def history(global_: bool, limit: int, output: str) -> None:
+    """All runs, finished ones included."""
+    _listing(global_, False, limit, output)
+
+
+def _check_kind(kind: str, ref: str) -> None:
+    """Catch ``grid stop run alice:x-exp0`` (an experiment) before the server does."""
+    name = parse_reference(ref).name
+    is_experiment = bool(EXPERIMENT_RE.match(name))
+    if kind == "run" and is_experiment:
+        raise click.UsageError(f"{ref} is an experiment: use `experiment {ref}`")
+    if kind == "experiment" and not is_experiment:
+        raise click.UsageError(f"{ref} is not an experiment name (<run>-exp<N>): "
+                               f"use `run {ref}`, or name one experiment like {name}-exp0")
+
+
+def _full(ref: str) -> str:
+    return ref if ":" in ref else f"{get_grid().me.username}:{ref}"
+
+
+@click.group("stop")
+def stop() -> None:
+    """Stop a run (all its experiments) or one experiment."""
+
+
+@stop.command("run")
+@click.argument("ref", metavar="[USER:]RUN")
+def stop_run(ref: str) -> None:
+    """Stop every pending or running experiment of a run."""
+    _check_kind("run", ref)
+    run, experiments = get_grid().client.stop_run(ref)
+    cancelled = sum(1 for e in experiments if e.status == "cancelled")
+    click.echo(f"stopped run {run.owner}:{run.name}: {cancelled} experiment(s) cancelled")
+
+
+@stop.command("experiment")
+@click.argument("ref", metavar="[USER:]EXPERIMENT")
+def stop_experiment(ref: str) -> None:
+    """Stop one experiment."""
+    _check_kind("experiment", ref)
+    e = get_grid().client.stop_experiment(ref)
+    click.echo(f"stopped experiment {e.owner}:{e.name}: {e.status}")
+
+
+@click.group("delete")
+def delete() -> None:
+    """Delete a run or one experiment, with its logs and artifacts."""
+
+
+def _confirm(what: str, owner: str, team: str, yes: bool) -> None:
+    # when the server will refuse anyway, let it say why rather than ask first
+    if yes or not get_grid().may_modify(owner, team):
+        return
+    click.confirm(f"Delete {what}? This cannot be undone", abort=True, err=True)
+
+
+@delete.command("run")
+@click.argument("ref", metavar="[USER:]RUN")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_run(ref: str, yes: bool) -> None:
+    """Delete a run and all its experiments, logs and artifacts."""
+    _check_kind("run", ref)
+    client = get_grid().client
+    run, experiments = client.run(ref)
+    _confirm(f"run {run.owner}:{run.name} with its {len(experiments)} experiment(s), logs "
+             "and artifacts", run.owner, run.team, yes)
+    client.delete_run(ref)
+    click.echo(f"deleted run {run.owner}:{run.name}")
+
+
+@delete.command("experiment")
+@click.argument("ref", metavar="[USER:]EXPERIMENT")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_experiment(ref: str, yes: bool) -> None:
+    """Delete one experiment with its logs and artifacts."""
+    _check_kind("experiment", ref)
+    client = get_grid().client
+    e = client.experiment(ref)
+    run, _ = client.run(f"{e.owner}:{e.run}")
+    _confirm(f"experiment {e.owner}:{e.name} with its logs and artifacts", e.owner, run.team,
+             yes)
+    client.delete_experiment(ref)
+    click.echo(f"deleted experiment {e.owner}:{e.name}")
+
+
+@click.command("clone")
+@click.argument("ref", metavar="[USER:]RUN_OR_EXPERIMENT")
+@click.option("--name", default=None, help="Name of the new run (default: chosen by the server).")
+@output_option
+def clone(ref: str, name: str | None, output: str) -> None:
+    """Clone anyone's run (or one experiment of it) into a new run of mine."""
+    parse_reference(ref)
+    run, experiments = get_grid().client.clone(ref, name=name)
+    if output == "json":
+        emit_json({"run": run.to_json(), "experiments": [e.to_json() for e in experiments]})
+        return
+    click.echo(f"cloned {_full(ref)} into {run.owner}:{run.name} "
+               f"({len(experiments)} experiment(s), {run.status})")

@@ -1,0 +1,85 @@
+"""How the CLI shows things: rich tables for people, JSON for scripts, and the small
+formatters (durations, sizes, times) every table shares."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+
+def console(stderr: bool = False) -> Console:
+    """A console; into a pipe it is wide enough that no column is wrapped or cut, so the
+    output of `grid ... | grep` and pasted docs show every cell whole."""
+    if "COLUMNS" not in os.environ:
+        probe = Console(stderr=stderr)
+        if not probe.is_terminal:
+            return Console(stderr=stderr, highlight=False, width=250)
+    return Console(stderr=stderr, highlight=False)
+
+
+def output_option(f: Callable) -> Callable:
+    """``-o/--output table|json`` on every listing."""
+    return click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table",
+                        show_default=True, help="Print a table, or JSON for scripts.")(f)
+
+
+def emit_json(data: Any) -> None:
+    # click.echo, not rich: JSON must reach a script byte for byte (no wrapping, no colour)
+    click.echo(json.dumps(data, indent=2))
+
+
+def emit_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str,
+               title: str | None = None) -> None:
+    """Print a table, or ``empty`` when there is nothing to show."""
+    rows = list(rows)
+    if not rows:
+        click.echo(empty)
+        return
+    table = Table(*columns, title=title, title_justify="left", header_style="bold")
+    for row in rows:
+        table.add_row(*("-" if cell is None or cell == "" else str(cell) for cell in row))
+    console().print(table)
+
+
+def duration(seconds: float | None) -> str:
+    """``3h 02m 05s``, ``4m 10s``, ``12s``; ``-`` for something that has not started."""
+    if not seconds:
+        return "-"
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours >= 24:
+        days, hours = divmod(hours, 24)
+        return f"{days}d {hours}h {minutes:02d}m"
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def size(n: int | None) -> str:
+    """Bytes in the decimal units rich's progress bars use: ``512 B``, ``1.5 kB``, ``2.0 GB``."""
+    if n is None:
+        return "-"
+    if n < 1000:
+        return f"{n} B"
+    value = float(n)
+    for unit in ("kB", "MB", "GB", "TB"):
+        value /= 1000
+        if value < 1000 or unit == "TB":
+            break
+    return f"{value:.1f} {unit}"
+
+
+def when(iso: str | None) -> str:
+    """The API's ISO 8601 UTC time as ``2024-05-01 12:00:03``."""
+    if not iso:
+        return "-"
+    return iso.replace("T", " ").removesuffix("Z")
