@@ -1,0 +1,18 @@
+"""Grid-style team collaboration for Jupyter."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+
+def _jupyter_server_extension_points():
+    from .extension import GridCollab
+
+    return [{"module": "jupyter_grid_collab", "app": GridCollab}]
+
+
+def attach_datastore(ref: str, *, session: str | None = None) -> str:
+    """Mount a teammate's (or my) datastore read-only in this session; returns its path."""
+    from .attach import attach_datastore as attach
+
+    return attach(ref, session=session)

@@ -1,0 +1,257 @@
+"""The ``GridCollab`` jupyter_server extension: configuration, wiring and lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import secrets
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Float, Unicode, default
+
+from ..client import AsyncGridClient, GridClient, GridError, _raise_for
+from ..credentials import load_credentials
+from ..datastore_mount import mount_datastore
+from ..launcher import default_datastore_root
+from .git import GitCredentialContext
+from .handlers import handlers
+from .identity import GridUser, install_identity
+from .session import SessionRegistrar
+from .upstream import Upstream
+
+MEMBERSHIP_CACHE_SECONDS = 60.0
+
+
+class GridCollab(ExtensionApp):
+    """Team collaboration for this Jupyter server: it registers as a session of its owner,
+    proxies team queries, lets teammates visit, and mounts datastores."""
+
+    name = "jupyter_grid_collab"
+    load_other_extensions = True
+
+    url = Unicode(help="The team server's URL (env GRID_URL, then ~/.grid/credentials.json)."
+                  ).tag(config=True)
+    api_key = Unicode(help="The owner's API key (env GRID_API_KEY, then "
+                      "~/.grid/credentials.json). Never sent to browsers or kernels' output."
+                      ).tag(config=True)
+    session_name = Unicode(help="This session's name (env GRID_SESSION_NAME; default a "
+                           "generated one).").tag(config=True)
+    instance_type = Unicode("cpu-small", help="Instance type reported for billing (env "
+                            "GRID_INSTANCE_TYPE).").tag(config=True)
+    team = Unicode(help="Team the session belongs to, when the owner is in several (env "
+                   "GRID_TEAM).").tag(config=True)
+    public_url = Unicode(help="The URL teammates open (default: this server's URL).").tag(
+        config=True)
+    register = Bool(True, help="Register this server as a team session.").tag(config=True)
+    heartbeat_interval = Float(30.0, help="Seconds between session heartbeats.").tag(config=True)
+    datastore_root = Unicode(help="Where datastores are mounted (env GRID_DATASTORE_ROOT; "
+                             "default /datastores, else ~/.grid/datastores).").tag(config=True)
+    blob_dir = Unicode(help="The team server's blob folder when it is on this machine (env "
+                       "GRID_BLOB_DIR): attach then hard-links instead of downloading."
+                       ).tag(config=True)
+    share_github_credential_with_visitors = Bool(
+        True, help="Let git used by visitors use the owner's GitHub credential. When False, "
+        "git asks for credentials while a visitor is active.").tag(config=True)
+    visitor_hours = Float(8.0, help="How long a visitor's login lasts.").tag(config=True)
+
+    @default("url")
+    def _url_default(self) -> str:
+        return load_credentials().url
+
+    @default("api_key")
+    def _key_default(self) -> str:
+        return load_credentials().api_key or ""
+
+    @default("session_name")
+    def _session_name_default(self) -> str:
+        return os.environ.get("GRID_SESSION_NAME") or f"session-{secrets.token_hex(3)}"
+
+    @default("datastore_root")
+    def _datastore_root_default(self) -> str:
+        return os.environ.get("GRID_DATASTORE_ROOT") or str(default_datastore_root())
+
+    @default("blob_dir")
+    def _blob_dir_default(self) -> str:
+        return os.environ.get("GRID_BLOB_DIR", "")
+
+    # ------------------------------------------------------------- lifecycle
+    def initialize_settings(self) -> None:
+        self.instance_type = os.environ.get("GRID_INSTANCE_TYPE", self.instance_type)
+        self.team = os.environ.get("GRID_TEAM", self.team)
+        self.client = AsyncGridClient(self.url, self.api_key or None)
+        self.upstream = Upstream(self.client, lambda: self.registrar.secret)
+        self.fetch_jobs: dict[str, dict[str, Any]] = {}
+        self._membership: dict[str, tuple[float, bool]] = {}
+        self._mount_lock = threading.Lock()
+        self.git = GitCredentialContext(self.serverapp.runtime_dir,
+                                        self.share_github_credential_with_visitors)
+        # the owner's login is named after the team user; visitors are checked on a cache
+        provider = self.serverapp.identity_provider
+        install_identity(provider, self._owner_name())
+        provider.grid_visit_check = self.visitor_still_welcome
+        scrub = self.serverapp.web_app.settings.setdefault("extra_log_scrub_param_keys", [])
+        if "ticket" not in scrub:
+            scrub.append("ticket")  # tickets never reach the access log
+        self.registrar = SessionRegistrar(
+            self.client, self.session_name, self.public_url or self._server_url(),
+            self.instance_type, self.team or None, self.heartbeat_interval,
+            on_registered=self._on_registered)
+        # kernels and terminals inherit these: the `grid` CLI, TeamPanel and
+        # attach_datastore() inside this session find the team and this session
+        os.environ.update(GRID_URL=self.client.url, GRID_SESSION_NAME=self.session_name,
+                          GRID_DATASTORE_ROOT=self.datastore_root)
+        if self.blob_dir:
+            os.environ["GRID_BLOB_DIR"] = self.blob_dir
+        self.git.install_env()
+        if self.register:
+            self.serverapp.io_loop.add_callback(self.registrar.start)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(handlers())
+
+    async def stop_extension(self) -> None:
+        await self.registrar.stop()
+        self.git.remove()
+        await self.client.aclose()
+
+    def _owner_name(self) -> str:
+        """The team username, asked once at start (short timeout); the OS user if the team
+        server cannot say yet (registration fixes it once it can)."""
+        try:
+            with GridClient(self.client.url, self.api_key or None, timeout=3) as c:
+                return c.whoami()
+        except GridError as exc:
+            self.log.warning("grid-collab: the team server did not confirm who owns this "
+                             "server (%s); using %s for now", exc.message, getpass.getuser())
+            return getpass.getuser()
+
+    def _server_url(self) -> str:
+        url = self.serverapp.connection_url
+        return url.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://127.0.0.1")
+
+    def _on_registered(self, registrar: SessionRegistrar) -> None:
+        self.serverapp.identity_provider.grid_owner = registrar.owner
+        os.environ["GRID_SESSION_OWNER"] = registrar.owner
+        self.git.write(self.client.url, registrar.owner, registrar.name, registrar.secret)
+
+    # ------------------------------------------------------------- visitors
+    async def redeem(self, ticket: str) -> GridUser:
+        await asyncio.wait_for(self.registrar.registered.wait(), 10)
+        # this server proves itself by its session secret, so a ticket only works here
+        response = await self.upstream.send(
+            None, "POST", "/visits/redeem",
+            json={"ticket": ticket, "visit_seconds": self.visitor_hours * 3600},
+            headers={"X-Grid-Session-Secret": self.registrar.secret})
+        if response.status_code >= 400:
+            _raise_for(response)
+        data = response.json()
+        return GridUser(username=data["visitor"], name=data["visitor"],
+                        display_name=f"{data['visitor']} (visiting)", visitor=True,
+                        expires_at=data["expires_at"])
+
+    async def visitor_still_welcome(self, username: str) -> bool:
+        """Re-check a visitor with the team server at most once a minute."""
+        self.git.mark_visitor_activity()
+        cached = self._membership.get(username)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            response = await self.upstream.send(GridUser(username=username, visitor=True),
+                                                "GET", "/me", timeout=5)
+            ok = response.status_code == 200
+        except Exception:  # the team server is down: keep the last answer a little longer
+            return cached[1] if cached else False
+        self._membership[username] = (time.monotonic() + MEMBERSHIP_CACHE_SECONDS, ok)
+        return ok
+
+    # ------------------------------------------------------------- context
+    def context(self, user) -> dict[str, Any]:
+        session = self.registrar.session
+        github = (session.github if session else None) or {"user": self.registrar.owner,
+                                                           "login": None,
+                                                           "credential_bound": False}
+        visitor = isinstance(user, GridUser) and user.visitor
+        owner = self.registrar.owner or self.serverapp.identity_provider.grid_owner
+        identity = f"{owner}'s GitHub identity" + (f" ({github['login']})"
+                                                   if github.get("login") else "")
+        shared = self.share_github_credential_with_visitors or not visitor
+        return {
+            "user": {"username": user.username, "visitor": visitor},
+            "visitor": visitor,
+            "session": {"owner": owner, "name": self.session_name,
+                        "url": self.registrar.url, "registered": self.registrar.secret is not None,
+                        "status": session.status if session else "unregistered",
+                        "instance_type": self.instance_type,
+                        "datastores": list(self.registrar.datastores)},
+            "github": {**github,
+                       "shared_with_visitors": self.share_github_credential_with_visitors},
+            "git_uses": identity if shared else "your own credentials (git will ask)",
+            "banner": (f"You are visiting {owner}'s session — git here uses {identity}"
+                       if visitor and shared else
+                       f"You are visiting {owner}'s session — git here asks for your own "
+                       "credentials" if visitor else None),
+            "team_server": self.client.url,
+            "datastore_root": self.datastore_root,
+        }
+
+    # ------------------------------------------------------------- datastores, artifacts
+    def mount(self, reference: str) -> Path:
+        """Mount a datastore version (blocking: run in a thread) and record it."""
+        with self._mount_lock, GridClient(self.client.url, self.api_key or None) as c:
+            path = mount_datastore(c, reference, Path(self.datastore_root),
+                                   self.blob_dir or None)
+        self.registrar.add_datastore(reference)
+        if self.registrar.registered.is_set():
+            self.serverapp.io_loop.add_callback(self.registrar.heartbeat)
+        return path
+
+    def resolve_dest(self, dest: Any) -> Path:
+        """A destination inside this server's root folder; anything escaping it is refused."""
+        from tornado import web
+
+        if not isinstance(dest, str) or "\x00" in dest:
+            raise web.HTTPError(400, "dest must be a folder path inside the server's root")
+        root = Path(self.serverapp.root_dir).resolve()
+        target = (root / dest.lstrip("/")).resolve() if not os.path.isabs(dest) else \
+            Path(dest).resolve()
+        if target != root and root not in target.parents:
+            raise web.HTTPError(400, f"dest {dest!r} escapes the server's root folder")
+        return target
+
+    def start_fetch(self, owner: str, artifacts, dest: Path) -> dict[str, Any]:
+        job_id = uuid.uuid4().hex
+        root = Path(self.serverapp.root_dir).resolve()
+        job = {"id": job_id, "state": "running", "files_total": len(artifacts),
+               "files_done": 0, "bytes_total": sum(a.size for a in artifacts),
+               "bytes_done": 0, "dest": str(dest.relative_to(root)) if dest != root else ".",
+               "files": [], "error": None}
+        self.fetch_jobs[job_id] = job
+
+        def work() -> None:
+            def progress(n: int) -> None:
+                job["bytes_done"] += n
+            try:
+                with GridClient(self.client.url, self.api_key or None) as c:
+                    for art in artifacts:
+                        run = art.experiment.rsplit("-exp", 1)[0]
+                        local = dest / run / art.experiment / art.path
+                        if not (local.exists() and local.stat().st_size == art.size):
+                            c.download_artifact(f"{owner}:{art.experiment}", art, local,
+                                                progress)
+                        else:
+                            job["bytes_done"] += art.size
+                        job["files_done"] += 1
+                        job["files"].append(str(local.relative_to(root)))
+                job["state"] = "done"
+            except (GridError, OSError) as exc:
+                job["state"] = "failed"
+                job["error"] = getattr(exc, "message", None) or str(exc)
+
+        threading.Thread(target=work, name=f"grid-fetch-{job_id[:6]}", daemon=True).start()
+        return dict(job)

@@ -1,0 +1,268 @@
+"""The extension's HTTP API under ``<base_url>grid-collab/api/``: a proxy of team queries
+and actions, the session's context, datastore attach, and artifacts into this session."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from urllib.parse import quote
+
+import tornado.iostream
+from jupyter_server.auth.decorator import allow_unauthenticated, authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
+
+from ..client import Artifact, GridError
+from ..models import ReferenceError, parse_reference, validate_relative_path
+from .identity import GridUser
+
+_SEG = r"[^/]+"
+# What the browser and kernels may ask the team server through this server, by method.
+# Registration, heartbeats, keys and credentials are not reachable this way.
+PROXY_ALLOWED = {
+    "GET": re.compile(
+        rf"^(me|teams|teams/{_SEG}|teams/{_SEG}/(ledger|audit)|sessions|runs|datastores"
+        rf"|sessions/{_SEG}/{_SEG}|runs/{_SEG}/{_SEG}(/artifacts)?"
+        rf"|experiments/{_SEG}/{_SEG}(/artifacts|/logs)?|datastores/{_SEG}/{_SEG}(/files)?)$"),
+    "POST": re.compile(
+        rf"^(sessions/{_SEG}/{_SEG}/(stop|pause|resume|open)|runs/{_SEG}/{_SEG}/(stop|clone)"
+        rf"|experiments/{_SEG}/{_SEG}/(stop|clone))$"),
+    "DELETE": re.compile(rf"^(sessions|runs|experiments|datastores)/{_SEG}/{_SEG}$"),
+}
+
+
+class GridHandler(ExtensionHandlerMixin, APIHandler):
+    """Base of the extension's API handlers."""
+
+    auth_resource = "grid_collab:team"
+
+    @property
+    def app(self):
+        return self.extensionapp
+
+    def is_visitor(self) -> bool:
+        return isinstance(self.current_user, GridUser) and self.current_user.visitor
+
+    def body_json(self) -> dict:
+        try:
+            data = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise web.HTTPError(400, "the request body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise web.HTTPError(400, "the request body must be a JSON object")
+        return data
+
+    def relay(self, response) -> None:
+        """Send the team server's answer on unchanged (no JSON re-parsing); its 4xx
+        messages reach the user as they are, its 5xx become a 502 naming it."""
+        if response.status_code >= 500:
+            raise web.HTTPError(502, f"the team server at {self.app.upstream.url} failed "
+                                     f"({response.status_code})")
+        self.set_status(response.status_code)
+        if response.status_code == 204:
+            self.finish()
+            return
+        self.set_header("Content-Type", "application/json")
+        self.finish(response.content)
+
+
+class ProxyHandler(GridHandler):
+    """GET / POST / DELETE ``grid-collab/api/<team API path>`` as the current user."""
+
+    async def _proxy(self, method: str, path: str) -> None:
+        if not PROXY_ALLOWED[method].match(path):
+            raise web.HTTPError(404, f"no team API {method} {path} through this server")
+        wait = self.get_query_argument("wait", None)
+        timeout = None
+        if wait:
+            try:
+                timeout = min(float(wait), 30.0) + 15
+            except ValueError:
+                raise web.HTTPError(400, "wait must be a number of seconds") from None
+        response = await self.app.upstream.send(
+            self.current_user, method, "/" + path, params=self.request.query or None,
+            body=self.request.body or None, timeout=timeout)
+        self.relay(response)
+
+    @web.authenticated
+    @authorized
+    async def get(self, path: str) -> None:
+        await self._proxy("GET", path)
+
+    @web.authenticated
+    @authorized
+    async def post(self, path: str) -> None:
+        await self._proxy("POST", path)
+
+    @web.authenticated
+    @authorized
+    async def delete(self, path: str) -> None:
+        await self._proxy("DELETE", path)
+
+
+class ContextHandler(GridHandler):
+    """GET who is here (owner or visitor), whose session this is, and whose GitHub identity
+    git uses in it."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.finish(json.dumps(self.app.context(self.current_user)))
+
+
+class AttachHandler(GridHandler):
+    """POST ``{"ref": "alice:mnist@2"}``: mount a datastore version read-only in this
+    session (the team server checks the caller may; the session record shows it)."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        ref = self.body_json().get("ref")
+        try:
+            parsed = parse_reference(ref, allow_version=True)
+        except ReferenceError as exc:
+            raise web.HTTPError(400, str(exc)) from None
+        owner = parsed.owner or self.current_user.username
+        body = {"version": parsed.version} if parsed.version else {}
+        response = await self.app.upstream.send(
+            self.current_user, "POST", f"/datastores/{quote(owner)}/{quote(parsed.name)}/attach",
+            json=body)
+        if response.status_code >= 400:
+            self.relay(response)
+            return
+        info = response.json()
+        path = await asyncio.get_running_loop().run_in_executor(
+            None, self.app.mount, info["reference"])
+        self.finish(json.dumps({
+            "reference": info["reference"], "path": str(path), "size": info["size"],
+            "file_count": info["file_count"],
+            "hint": f"read it in code as {str(path)!r} (read-only)"}))
+
+
+class ArtifactFetchHandler(GridHandler):
+    """POST ``{"ref": "alice:run-exp1", "dest": "results/", "match": "..."}`` downloads
+    artifacts into this server's file tree; GET ``.../fetch/<id>`` reports progress."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.body_json()
+        try:
+            ref = parse_reference(body.get("ref"))
+        except ReferenceError as exc:
+            raise web.HTTPError(400, str(exc)) from None
+        dest = self.app.resolve_dest(body.get("dest") or "artifacts")
+        owner = ref.owner or self.current_user.username
+        kind = "experiments" if "-exp" in ref.name else "runs"
+        params = {"match": body["match"]} if body.get("match") else None
+        # listing as the current user: the team server decides and audits who may download
+        response = await self.app.upstream.send(
+            self.current_user, "GET", f"/{kind}/{quote(owner)}/{quote(ref.name)}/artifacts",
+            params=params)
+        if response.status_code >= 400:
+            self.relay(response)
+            return
+        artifacts = [Artifact.from_json(a) for a in response.json()["items"]]
+        job = self.app.start_fetch(owner, artifacts, dest)
+        self.set_status(202)
+        self.finish(json.dumps(job))
+
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        job = self.app.fetch_jobs.get(job_id)
+        if job is None:
+            raise web.HTTPError(404, f"no artifact download {job_id!r}")
+        self.finish(json.dumps(job))
+
+
+class ArtifactDownloadHandler(GridHandler):
+    """GET ``?ref=alice:run-exp1&path=model.pt``: stream one artifact to the browser in
+    chunks, awaiting each flush, so memory stays flat whatever its size."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        try:
+            ref = parse_reference(self.get_query_argument("ref", ""))
+            path = validate_relative_path(self.get_query_argument("path", ""))
+        except ReferenceError as exc:
+            raise web.HTTPError(400, str(exc)) from None
+        owner = ref.owner or self.current_user.username
+        upstream = f"/experiments/{quote(owner)}/{quote(ref.name)}/artifacts/{quote(path)}"
+        response = await self.app.upstream.send(self.current_user, "GET", upstream, stream=True,
+                                                timeout=300)
+        try:
+            if response.status_code >= 400:
+                await response.aread()
+                self.relay(response)
+                return
+            for header in ("Content-Length", "Content-Disposition", "ETag", "X-Content-Sha256"):
+                if header in response.headers:
+                    self.set_header(header, response.headers[header])
+            self.set_header("Content-Type", "application/octet-stream")
+            async for chunk in response.aiter_raw(1 << 20):
+                self.write(chunk)
+                try:
+                    await self.flush()
+                except tornado.iostream.StreamClosedError:
+                    return
+            self.finish()
+        finally:
+            await response.aclose()
+
+
+class VisitHandler(ExtensionHandlerMixin, APIHandler):
+    """GET ``grid-collab/visit?ticket=...``: a teammate arrives with a single-use ticket from
+    the team server; redeem it and let them in under their own name."""
+
+    auth_resource = "grid_collab:visit"
+
+    def check_xsrf_cookie(self) -> None:
+        return None  # a plain link click; the single-use ticket is the protection
+
+    @property
+    def app(self):
+        return self.extensionapp
+
+    def _page(self, status: int, title: str, text: str) -> None:
+        from html import escape
+
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
+                    f"<p>{escape(text)}</p>")
+
+    @allow_unauthenticated
+    async def get(self) -> None:
+        ticket = self.get_query_argument("ticket", "")
+        user = self.current_user
+        if user is not None and not (isinstance(user, GridUser) and user.visitor):
+            # the same browser is logged in as the owner: a visit would replace that login
+            self._page(409, "You are this session's owner",
+                       "This browser is signed in to this server as its owner, so it cannot "
+                       "also visit it. Open the link in another browser or a private window.")
+            return
+        try:
+            visit = await self.app.redeem(ticket)
+        except GridError as exc:
+            self._page(exc.status if exc.status in (401, 403, 404) else 403,
+                       "This link cannot be used", exc.message)
+            return
+        self.identity_provider.set_login_cookie(self, visit)
+        self.redirect(self.base_url + "lab")
+
+
+def handlers() -> list[tuple[str, type]]:
+    return [
+        (r"grid-collab/api/context", ContextHandler),
+        (r"grid-collab/api/datastores/attach", AttachHandler),
+        (r"grid-collab/api/artifacts/fetch", ArtifactFetchHandler),
+        (r"grid-collab/api/artifacts/fetch/([0-9a-f]{32})", ArtifactFetchHandler),
+        (r"grid-collab/api/artifacts/download", ArtifactDownloadHandler),
+        (r"grid-collab/api/(.+)", ProxyHandler),
+        (r"grid-collab/visit", VisitHandler),
+    ]
+

@@ -1,0 +1,97 @@
+"""This Jupyter server as a team session: register, heartbeat, mark stopped on shutdown.
+
+Registration failures are logged and retried with backoff; they never stop Jupyter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ..client import AsyncGridClient, GridError, Unauthorized
+
+log = logging.getLogger("grid_collab.extension")
+
+
+class SessionRegistrar:
+    """Keeps the team server's record of this session alive."""
+
+    def __init__(self, client: AsyncGridClient, name: str, url: str, instance_type: str | None,
+                 team: str | None, heartbeat_seconds: float, on_registered=None):
+        self.client = client
+        self.name = name
+        self.url = url
+        self.instance_type = instance_type
+        self.team = team
+        self.heartbeat_seconds = heartbeat_seconds
+        self.on_registered = on_registered
+        self.owner: str | None = None
+        self.secret: str | None = None
+        self.session = None
+        self.datastores: list[str] = []
+        self.registered = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+
+    async def _register(self) -> None:
+        self.owner = await self.client.whoami()
+        session, secret = await self.client.register_session(
+            self.name, url=self.url, instance_type=self.instance_type, team=self.team,
+            datastores=self.datastores, replace=True)
+        self.session, self.secret = session, secret
+        log.info("registered as session %s:%s (%s)", self.owner, self.name, self.url)
+        if self.on_registered:
+            self.on_registered(self)
+        self.registered.set()
+
+    async def _run(self) -> None:
+        delay = 1.0
+        while not self.registered.is_set():
+            try:
+                await self._register()
+            except asyncio.CancelledError:
+                raise
+            except Unauthorized as exc:
+                log.error("cannot register this server as a team session: %s", exc.message)
+                delay = 60.0
+            except GridError as exc:
+                log.warning("team session registration failed (%s); retrying in %.0fs",
+                            exc.message, delay)
+            if not self.registered.is_set():
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            await self.heartbeat()
+
+    async def heartbeat(self) -> None:
+        try:
+            self.session = await self.client.heartbeat(
+                f"{self.owner}:{self.name}", url=self.url, datastores=self.datastores)
+        except GridError as exc:
+            if exc.status == 404:
+                # the record was deleted (e.g. grid session delete): register again
+                self.registered.clear()
+                await self._register()
+            else:
+                log.warning("session heartbeat failed: %s", exc.message)
+
+    def add_datastore(self, ref: str) -> None:
+        name = ref.split(":", 1)[-1].split("@", 1)[0]
+        owner = ref.split(":", 1)[0]
+        self.datastores = [d for d in self.datastores
+                           if d.split(":", 1)[-1].split("@", 1)[0] != name
+                           or d.split(":", 1)[0] != owner] + [ref]
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+        if self.registered.is_set():
+            try:
+                await asyncio.wait_for(
+                    self.client.session_action(f"{self.owner}:{self.name}", "stop"), 5)
+                log.info("session %s:%s marked stopped", self.owner, self.name)
+            except (GridError, asyncio.TimeoutError) as exc:
+                log.warning("could not mark the session stopped: %s", exc)

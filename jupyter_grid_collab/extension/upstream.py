@@ -1,0 +1,62 @@
+"""Calls from this server to the team server, as the right person.
+
+The owner's calls carry the configured API key. A visitor's calls carry this session's
+server secret and the visitor's name instead, so the team server decides as the visitor
+(bob can never use alice's server to act as alice). Network failures become 502/504 with
+the team server's URL; nothing waits forever.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from tornado import web
+
+from ..client import API, AsyncGridClient
+from .identity import GridUser
+
+
+class Upstream:
+    """One pooled httpx.AsyncClient for every handler; closed in stop_extension."""
+
+    def __init__(self, client: AsyncGridClient, secret_source):
+        self.client = client
+        self.secret_source = secret_source  # () -> this session's server secret, or None
+
+    @property
+    def url(self) -> str:
+        return self.client.url
+
+    def identity_headers(self, user) -> dict[str, str] | None:
+        if isinstance(user, GridUser) and user.visitor:
+            secret = self.secret_source()
+            if not secret:
+                raise web.HTTPError(503, "this session is not registered with the team server "
+                                         "yet, so visitors cannot act here; try again shortly")
+            return {"X-Grid-Session-Secret": secret, "X-Grid-Visitor": user.username}
+        return None
+
+    async def send(self, user, method: str, path: str, *, params: Any = None,
+                   body: bytes | None = None, json: Any = None, stream: bool = False,
+                   timeout: float | None = None,
+                   headers: dict[str, str] | None = None) -> httpx.Response:
+        http = self.client.http
+        request = http.build_request(
+            method, API + path, params=params, content=body, json=json,
+            headers={"Content-Type": "application/json"} if body else None,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+        extra = self.identity_headers(user)
+        if extra is not None:
+            request.headers.pop("Authorization", None)
+            request.headers.update(extra)
+        if headers:
+            request.headers.update(headers)
+        try:
+            return await http.send(request, stream=stream)
+        except httpx.TimeoutException:
+            raise web.HTTPError(504, f"the team server at {self.url} did not answer in time"
+                                ) from None
+        except httpx.TransportError as exc:
+            raise web.HTTPError(502, f"cannot reach the team server at {self.url} "
+                                     f"({type(exc).__name__}); is it running?") from None
