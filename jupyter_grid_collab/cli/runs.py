@@ -87,9 +87,9 @@ def _check_kind(kind: str, ref: str) -> None:
     name = parse_reference(ref).name
     is_experiment = bool(EXPERIMENT_RE.match(name))
     if kind == "run" and is_experiment:
-        raise click.UsageError(f"{ref} is an experiment: use `experiment {ref}`")
+        raise click.ClickException(f"{ref} is an experiment: use `experiment {ref}`")
     if kind == "experiment" and not is_experiment:
-        raise click.UsageError(f"{ref} is not an experiment name (<run>-exp<N>): "
+        raise click.ClickException(f"{ref} is not an experiment name (<run>-exp<N>): "
                                f"use `run {ref}`, or name one experiment like {name}-exp0")
 
 
