@@ -147,8 +147,8 @@ class TeamStore(StoreCore):
             row = conn.execute(select(t.teams).where(t.teams.c.name == team)).first()
             actor_role = "owner" if caller is None or caller.site_admin else (
                 caller.role_in(row.id) if row is not None else None)
-            if row is None:
-                raise NotFound(f"no team {team!r} among your teams")
+            if row is None:  # the same 404 a non-member gets, so existence does not leak
+                require_member(None, "team", team)
             actor = caller.username if caller else "site-admin"
             require_member(actor_role, "team", team)
             uid = self.user_id(conn, username)
