@@ -63,6 +63,8 @@ class World:
     cleanup: list[tuple[str, str]] = field(default_factory=list)  # (user, path) to DELETE
 
     def key(self, user: str) -> str:
+        if user not in self.keys and user not in self.server.keys:  # a fresh person
+            self.keys[user] = self.store.create_key(user)
         return self.keys.get(user) or self.server.keys[user]
 
     def http(self, user: str | None, method: str, path: str, **kw: Any) -> httpx.Response:
@@ -136,7 +138,6 @@ def make_team(w: World) -> None:
               ("owner", "admin", "user", "target-user", "target-admin", "newcomer")}
     for person in people.values():
         w.store.create_user(person, f"{person}@example.com")
-        w.keys[person] = w.store.create_key(person)
     w.store.create_team(team, people["owner"])
     for role, person in people.items():
         if role in ("admin", "user", "target-user", "target-admin"):
