@@ -20,7 +20,9 @@ def isolated_grid_home(tmp_path, monkeypatch):
 
 def _server(tmp_path_factory, backend: str):
     db = create_pg_database() if backend == "postgresql" else None
-    server = TeamServerProcess(tmp_path_factory.mktemp(f"team-{backend}"), db=db)
+    # no executor: tests drive experiment status by hand (executor tests run their own)
+    server = TeamServerProcess(tmp_path_factory.mktemp(f"team-{backend}"), db=db,
+                               extra_args=["--executor", "none"])
     server.seed()
     server.start()
     return server
@@ -47,7 +49,7 @@ def sqlite_server(tmp_path_factory):
 @pytest.fixture
 def fresh_server(tmp_path):
     """A seeded server of the test's own (restarts, kills, fault injection)."""
-    server = TeamServerProcess(tmp_path / "team")
+    server = TeamServerProcess(tmp_path / "team", extra_args=["--executor", "none"])
     server.seed()
     server.start()
     yield server

@@ -25,8 +25,6 @@ from .identity import GridUser, install_identity
 from .session import SessionRegistrar
 from .upstream import Upstream
 
-MEMBERSHIP_CACHE_SECONDS = 60.0
-
 
 class GridCollab(ExtensionApp):
     """Team collaboration for this Jupyter server: it registers as a session of its owner,
@@ -59,6 +57,8 @@ class GridCollab(ExtensionApp):
         True, help="Let git used by visitors use the owner's GitHub credential. When False, "
         "git asks for credentials while a visitor is active.").tag(config=True)
     visitor_hours = Float(8.0, help="How long a visitor's login lasts.").tag(config=True)
+    visitor_check_seconds = Float(60.0, help="How often a visitor's team membership is "
+                                  "re-checked with the team server.").tag(config=True)
 
     @default("url")
     def _url_default(self) -> str:
@@ -101,7 +101,7 @@ class GridCollab(ExtensionApp):
         self.registrar = SessionRegistrar(
             self.client, self.session_name, self.public_url or self._server_url(),
             self.instance_type, self.team or None, self.heartbeat_interval,
-            on_registered=self._on_registered)
+            on_registered=self._on_registered, logger=self.log)
         # kernels and terminals inherit these: the `grid` CLI, TeamPanel and
         # attach_datastore() inside this session find the team and this session
         os.environ.update(GRID_URL=self.client.url, GRID_SESSION_NAME=self.session_name,
@@ -167,7 +167,7 @@ class GridCollab(ExtensionApp):
             ok = response.status_code == 200
         except Exception:  # the team server is down: keep the last answer a little longer
             return cached[1] if cached else False
-        self._membership[username] = (time.monotonic() + MEMBERSHIP_CACHE_SECONDS, ok)
+        self._membership[username] = (time.monotonic() + self.visitor_check_seconds, ok)
         return ok
 
     # ------------------------------------------------------------- context

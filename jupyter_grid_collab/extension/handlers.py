@@ -252,6 +252,7 @@ class VisitHandler(ExtensionHandlerMixin, APIHandler):
                        "This link cannot be used", exc.message)
             return
         self.identity_provider.set_login_cookie(self, visit)
+        self.xsrf_token  # noqa: B018 - reading it sets the _xsrf cookie the visitor's API calls need
         self.redirect(self.base_url + "lab")
 
 

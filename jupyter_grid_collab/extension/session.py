@@ -17,7 +17,8 @@ class SessionRegistrar:
     """Keeps the team server's record of this session alive."""
 
     def __init__(self, client: AsyncGridClient, name: str, url: str, instance_type: str | None,
-                 team: str | None, heartbeat_seconds: float, on_registered=None):
+                 team: str | None, heartbeat_seconds: float, on_registered=None,
+                 logger: logging.Logger | None = None):
         self.client = client
         self.name = name
         self.url = url
@@ -25,6 +26,7 @@ class SessionRegistrar:
         self.team = team
         self.heartbeat_seconds = heartbeat_seconds
         self.on_registered = on_registered
+        self.log = logger or log
         self.owner: str | None = None
         self.secret: str | None = None
         self.session = None
@@ -41,7 +43,7 @@ class SessionRegistrar:
             self.name, url=self.url, instance_type=self.instance_type, team=self.team,
             datastores=self.datastores, replace=True)
         self.session, self.secret = session, secret
-        log.info("registered as session %s:%s (%s)", self.owner, self.name, self.url)
+        self.log.info("registered as session %s:%s (%s)", self.owner, self.name, self.url)
         if self.on_registered:
             self.on_registered(self)
         self.registered.set()
@@ -54,10 +56,10 @@ class SessionRegistrar:
             except asyncio.CancelledError:
                 raise
             except Unauthorized as exc:
-                log.error("cannot register this server as a team session: %s", exc.message)
+                self.log.error("cannot register this server as a team session: %s", exc.message)
                 delay = 60.0
             except GridError as exc:
-                log.warning("team session registration failed (%s); retrying in %.0fs",
+                self.log.warning("team session registration failed (%s); retrying in %.0fs",
                             exc.message, delay)
             if not self.registered.is_set():
                 await asyncio.sleep(delay)
@@ -76,7 +78,7 @@ class SessionRegistrar:
                 self.registered.clear()
                 await self._register()
             else:
-                log.warning("session heartbeat failed: %s", exc.message)
+                self.log.warning("session heartbeat failed: %s", exc.message)
 
     def add_datastore(self, ref: str) -> None:
         name = ref.split(":", 1)[-1].split("@", 1)[0]
@@ -92,6 +94,6 @@ class SessionRegistrar:
             try:
                 await asyncio.wait_for(
                     self.client.session_action(f"{self.owner}:{self.name}", "stop"), 5)
-                log.info("session %s:%s marked stopped", self.owner, self.name)
+                self.log.info("session %s:%s marked stopped", self.owner, self.name)
             except (GridError, asyncio.TimeoutError) as exc:
-                log.warning("could not mark the session stopped: %s", exc)
+                self.log.warning("could not mark the session stopped: %s", exc)

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from tornado import web
 
-from ..client import API, AsyncGridClient
+from ..client import AsyncGridClient
 from .identity import GridUser
 
 
@@ -43,7 +43,7 @@ class Upstream:
                    headers: dict[str, str] | None = None) -> httpx.Response:
         http = self.client.http
         request = http.build_request(
-            method, API + path, params=params, content=body, json=json,
+            method, path, params=params, content=body, json=json,
             headers={"Content-Type": "application/json"} if body else None,
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
         extra = self.identity_headers(user)

@@ -96,9 +96,12 @@ _db = click.option("--db", envvar="GRID_COLLAB_DB", default=None,
               help="Where runs mount datastores (default /datastores, else ~/.grid/datastores).")
 @click.option("--stop-grace", default=10.0, show_default=True,
               help="Seconds between SIGTERM and SIGKILL when an experiment is stopped.")
+@click.option("--ticket-seconds", default=30.0, show_default=True,
+              help="How long a ticket to open a teammate's session stays valid (max 60).")
 @click.pass_context
 def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, tick,
-         executor_name, max_parallel, ray_address, public_url, datastore_root, stop_grace):
+         executor_name, max_parallel, ray_address, public_url, datastore_root, stop_grace,
+         ticket_seconds):
     """Run the team server (no subcommand), or administer it (``admin ...``)."""
     ctx.ensure_object(dict)
     ctx.obj.update(data_dir=data_dir, db=db, prices=prices)
@@ -107,6 +110,7 @@ def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, ti
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="[%(asctime)s %(name)s %(levelname)s] %(message)s")
     store = open_store(data_dir, db, prices)
+    store.ticket_seconds = max(0.1, min(ticket_seconds, 60.0))
     blobs = BlobStore(blobs_url or str(data_dir_paths(Path(data_dir).resolve())["blobs"]))
     removed = blobs.clear_staging()
     if removed:

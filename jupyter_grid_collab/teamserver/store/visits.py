@@ -23,6 +23,8 @@ MAX_VISIT_SECONDS = 24 * 3600.0
 class VisitStore:
     """Mixed into Store."""
 
+    ticket_seconds: float = TICKET_SECONDS
+
     def open_session(self, caller: Caller, owner: str, name: str) -> dict:
         """Issue a ticket for ``caller`` to open ``owner``'s session (any teammate may)."""
         with self.engine.begin() as conn:
@@ -41,14 +43,14 @@ class VisitStore:
                 t.session_tickets.c.expires_at < now() - 3600))
             conn.execute(t.session_tickets.insert().values(
                 ticket_hash=hash_secret(ticket), session_id=row.id, visitor_id=caller.id,
-                expires_at=now() + TICKET_SECONDS))
+                expires_at=now() + self.ticket_seconds))
             self.audit(conn, caller.username, "open", f"session {owner}:{name}", row.team_id)
         gh = session["github"]
         identity = f"{gh['user']}'s GitHub identity" + (f" ({gh['login']})" if gh["login"]
                                                           else "")
         return {
             "url": row.url.rstrip("/") + "/grid-collab/visit?ticket=" + ticket,
-            "visitor": True, "expires_in": TICKET_SECONDS, "session": session,
+            "visitor": True, "expires_in": self.ticket_seconds, "session": session,
             "warning": f"You are opening {owner}'s session \"{name}\" as a visitor: git there "
                        f"uses {identity}, and code you run there runs as {owner}.",
         }

@@ -1,0 +1,404 @@
+"""The Jupyter server extension with real Jupyter servers (alice's and bob's) as
+subprocesses against a real team server: sessions, proxy, visitors, git, datastores,
+artifacts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import closing
+from pathlib import Path
+
+import httpx
+import pytest
+from jupyter_harness import BASE_URL, JupyterProcess, visit, xsrf_headers
+from teamserver_harness import TeamServerProcess, free_port
+
+from jupyter_grid_collab import track
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory):
+    server = TeamServerProcess(tmp_path_factory.mktemp("ext-team") / "team", extra_args=[
+        "--ticket-seconds", "3", "--heartbeat-timeout", "8", "--tick", "0.5"])
+    server.seed()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _lab(team, user, tmp_path_factory, name, **kw) -> JupyterProcess:
+    home = tmp_path_factory.mktemp(f"{user}-home")
+    return JupyterProcess(user, team, home, name, extra_args=[
+        "--GridCollab.visitor_check_seconds=1", *kw.pop("extra_args", [])], **kw).start()
+
+
+@pytest.fixture(scope="module")
+def alice_lab(team, tmp_path_factory):
+    lab = _lab(team, "alice", tmp_path_factory, "alice-lab")
+    yield lab
+    lab.stop()
+
+
+@pytest.fixture(scope="module")
+def bob_lab(team, tmp_path_factory):
+    lab = _lab(team, "bob", tmp_path_factory, "bob-lab")
+    yield lab
+    lab.stop()
+
+
+def session_record(team, owner, name, as_user="carol") -> dict:
+    with team.client(as_user) as c:
+        return c._http.get(f"/sessions/{owner}/{name}").json()
+
+
+# ------------------------------------------------------------------ this server is a session
+def test_server_registers_as_session_with_github_context(team, alice_lab):
+    record = session_record(team, "alice", "alice-lab")
+    assert record["status"] == "running"
+    assert record["url"] == alice_lab.url
+    assert record["github"] == {"user": "alice", "login": "alice-gh", "credential_bound": False}
+    ctx = alice_lab.get("grid-collab/api/context").json()
+    assert ctx["user"] == {"username": "alice", "visitor": False}
+    assert ctx["session"]["owner"] == "alice" and ctx["banner"] is None
+
+
+def test_clean_shutdown_marks_stopped_and_a_killed_server_is_lost(team, tmp_path_factory):
+    lab = _lab(team, "carol", tmp_path_factory, "carol-short")
+    lab.stop()
+    assert session_record(team, "carol", "carol-short")["status"] == "stopped"
+    lab = _lab(team, "carol", tmp_path_factory, "carol-killed")
+    lab.proc.kill()
+    lab.proc.wait()
+    deadline = time.monotonic() + 30
+    while session_record(team, "carol", "carol-killed")["status"] != "lost":
+        assert time.monotonic() < deadline, "a killed server's session never became lost"
+        time.sleep(0.5)
+
+
+def test_jupyter_starts_even_when_the_team_server_is_down(team, tmp_path_factory):
+    dead = f"http://127.0.0.1:{free_port()}"
+    home = tmp_path_factory.mktemp("down-home")
+    lab = JupyterProcess("alice", team, home, "offline", extra_env={"GRID_URL": dead})
+    lab.start(registered=False)
+    try:
+        # Jupyter is up, unregistered, and team queries fail fast with a clear message
+        assert lab.get("grid-collab/api/context").json()["session"]["registered"] is False
+        r = lab.get("grid-collab/api/sessions?scope=team", timeout=30)
+        assert r.status_code == 502
+        assert dead in r.json()["message"]
+    finally:
+        lab.stop()
+
+
+# ------------------------------------------------------------------ the proxy
+def test_listings_through_the_extension_match_the_team_server(team, alice_lab):
+    with team.client("alice") as direct, alice_lab.owner_client() as lab:
+        for kind in ("sessions", "runs", "datastores"):
+            want = direct._http.get(f"/{kind}", params={"scope": "team"}).json()
+            got = lab.get(f"grid-collab/api/{kind}", params={"scope": "team"}).json()
+            assert [i["id"] for i in got["items"]] == [i["id"] for i in want["items"]]
+        assert lab.get("grid-collab/api/teams/vision").json()["balance"] > 0
+        assert lab.get("grid-collab/api/sessions?scope=nonsense").status_code == 400
+
+
+def test_proxy_refuses_what_it_must_not_relay(alice_lab):
+    with alice_lab.owner_client() as lab:
+        assert lab.post("grid-collab/api/sessions", json={"name": "x"}).status_code == 404
+        assert lab.get("grid-collab/api/credentials").status_code == 404
+        assert lab.post("grid-collab/api/sessions/alice/alice-lab/heartbeat").status_code == 404
+
+
+def test_owner_actions_through_the_proxy_and_teammates_denied(team, alice_lab, bob_lab):
+    with team.client("alice") as alice:
+        alice.me()
+        alice.register_session("alice-scratch", url="http://127.0.0.1:1/")
+    with bob_lab.owner_client() as lab:
+        # bob's own server, bob's key: the team server's 403 message arrives unchanged
+        r = lab.delete("grid-collab/api/sessions/alice/alice-scratch")
+        assert r.status_code == 403
+        assert r.json()["message"] == ('bob cannot delete alice\'s session "alice-scratch": '
+                                       "only its creator or a team admin can")
+    assert session_record(team, "alice", "alice-scratch")["status"] == "running"
+    with alice_lab.owner_client() as lab:
+        assert lab.delete("grid-collab/api/sessions/alice/alice-scratch").status_code == 204
+
+
+# ------------------------------------------------------------------ visitors
+def test_visitor_lands_as_himself_with_the_github_warning(team, alice_lab):
+    browser, landing, _ = visit(team, "bob", "alice", "alice-lab")
+    with closing(browser):
+        assert landing.status_code == 302 and landing.headers["location"] == f"{BASE_URL}lab"
+        me = browser.get(alice_lab.url + "api/me").json()["identity"]
+        assert me["username"] == "bob" and me["visitor"] is True
+        ctx = browser.get(alice_lab.url + "grid-collab/api/context").json()
+        assert ctx["visitor"] is True
+        assert ctx["banner"] == ("You are visiting alice's session — git here uses alice's "
+                                 "GitHub identity (alice-gh)")
+        # bob can use the contents API of alice's server
+        assert browser.get(alice_lab.url + "api/contents").status_code == 200
+        # through alice's server bob still acts as bob: he cannot stop her session
+        r = browser.post(alice_lab.url + "grid-collab/api/sessions/alice/alice-lab/stop",
+                         headers=xsrf_headers(browser))
+        assert r.status_code == 403 and r.json()["message"].startswith("bob cannot stop")
+        # without the XSRF header a cookie-authenticated POST is refused
+        r = browser.post(alice_lab.url + "grid-collab/api/sessions/alice/alice-lab/stop")
+        assert r.status_code == 403
+    assert session_record(team, "alice", "alice-lab")["status"] == "running"
+    # alice's own token still means alice
+    assert alice_lab.get("api/me").json()["identity"]["username"] == "alice"
+    with team.client("carol") as carol:
+        audit = carol._http.get("/teams/vision/audit", params={"limit": 200}).json()["items"]
+    assert any(a["action"] == "open" and a["actor"] == "bob" for a in audit)
+    assert any(a["action"] == "visit" and a["actor"] == "bob" and a["outcome"] == "ok"
+               for a in audit)
+
+
+def test_tickets_are_single_use_short_lived_and_bound_to_their_session(team, alice_lab,
+                                                                         bob_lab):
+    # replayed
+    browser, landing, url = visit(team, "carol", "alice", "alice-lab")
+    browser.close()
+    assert landing.status_code == 302
+    with httpx.Client() as other:
+        replay = other.get(url)
+        assert replay.status_code == 403 and "already used" in replay.text
+    # forged
+    with httpx.Client() as other:
+        forged = other.get(alice_lab.url + "grid-collab/visit?ticket=gct_forged")
+        assert forged.status_code == 403 and "unknown ticket" in forged.text
+    # expired (tickets live 3 s on this team server)
+    with team.client("carol") as c:
+        opened = c._http.post("/sessions/alice/alice-lab/open").json()
+    time.sleep(3.5)
+    with httpx.Client() as other:
+        late = other.get(opened["url"])
+        assert late.status_code == 403 and "expired" in late.text
+    # issued for alice's session, presented at bob's server
+    with team.client("carol") as c:
+        opened = c._http.post("/sessions/alice/alice-lab/open").json()
+    wrong = opened["url"].replace(alice_lab.url, bob_lab.url)
+    with httpx.Client() as other:
+        r = other.get(wrong)
+        assert r.status_code == 403 and "another session" in r.text
+    # the ticket never reaches the access log
+    assert "gct_" not in alice_lab.log_path.read_text()
+    assert "gct_" not in team.log_path.read_text()
+
+
+def test_owner_browser_cannot_turn_into_a_visitor(team, alice_lab):
+    with alice_lab.owner_client() as owner:
+        with team.client("bob") as c:
+            opened = c._http.post("/sessions/alice/alice-lab/open").json()
+        r = owner.get(opened["url"])
+        assert r.status_code == 409 and "owner" in r.text
+        assert owner.get("api/me").json()["identity"]["username"] == "alice"
+
+
+def test_visitor_removed_from_the_team_loses_access(team, alice_lab):
+    user = f"erin{uuid.uuid4().hex[:4]}"
+    team.admin("create-user", user)
+    team.admin("add-member", "vision", user)
+    team.keys[user] = team.admin("create-key", user)
+    browser, landing, _ = visit(team, user, "alice", "alice-lab")
+    with closing(browser):
+        assert browser.get(alice_lab.url + "api/me").status_code == 200
+        team.admin("remove-member", "vision", user)
+        time.sleep(1.5)  # the extension re-checks visitors every second in this test
+        assert browser.get(alice_lab.url + "api/me").status_code == 403
+
+
+# ------------------------------------------------------------------ git credential context
+def _kernel_run(lab: JupyterProcess, code: str, browser: httpx.Client | None = None) -> str:
+    """Run ``code`` in a fresh kernel of ``lab`` and return its stdout."""
+    from jupyter_client import BlockingKernelClient
+
+    with lab.owner_client() as c:
+        kernel = c.post("api/kernels", json={"name": "python3"}).json()
+    try:
+        client = BlockingKernelClient(connection_file=str(
+            lab.home / "runtime" / f"kernel-{kernel['id']}.json"))
+        client.load_connection_file()
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        out: list[str] = []
+        client.execute_interactive(code, timeout=60, output_hook=lambda m: out.append(
+            m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+        client.stop_channels()
+        return "".join(out)
+    finally:
+        with lab.owner_client() as c:
+            c.delete(f"api/kernels/{kernel['id']}")
+
+
+GIT_FILL = (
+    "import subprocess\n"
+    "r = subprocess.run(['git', 'credential', 'fill'], input='protocol=https\\nhost=github.com"
+    "\\n\\n', capture_output=True, text=True, env={**__import__('os').environ, "
+    "'GIT_TERMINAL_PROMPT': '0', 'GIT_ASKPASS': ''})\n"
+    "print('EXIT', r.returncode); print(r.stdout)\n"
+)
+
+
+def test_git_in_the_session_uses_the_creators_github_credential(team, alice_lab):
+    token = "ghp_" + uuid.uuid4().hex
+    with team.client("alice") as alice:
+        alice.me()
+        alice.set_credential("github", token, login="alice-gh")
+    out = _kernel_run(alice_lab, GIT_FILL)
+    assert "EXIT 0" in out and f"password={token}" in out and "username=alice-gh" in out
+    # no response about the session carries the token
+    with alice_lab.owner_client() as lab:
+        bodies = [lab.get(p).text for p in ("grid-collab/api/context",
+                                             "grid-collab/api/sessions?scope=team",
+                                             "grid-collab/api/sessions/alice/alice-lab")]
+    assert all(token not in body for body in bodies)
+    assert json.loads(bodies[0])["github"]["credential_bound"] is True
+    assert token not in alice_lab.log_path.read_text()
+    assert token not in team.log_path.read_text()
+
+
+def test_owner_can_keep_the_credential_from_visitors(team, tmp_path_factory):
+    lab = _lab(team, "alice", tmp_path_factory, "alice-private", extra_args=[
+        "--GridCollab.share_github_credential_with_visitors=False"])
+    try:
+        with team.client("alice") as alice:
+            alice.me()
+            alice.set_credential("github", "ghp_" + uuid.uuid4().hex)
+        assert "password=" in _kernel_run(lab, GIT_FILL)
+        browser, _, _ = visit(team, "bob", "alice", "alice-private")
+        with closing(browser):
+            ctx = browser.get(lab.url + "grid-collab/api/context").json()
+            assert ctx["git_uses"] == "your own credentials (git will ask)"
+            out = _kernel_run(lab, GIT_FILL)
+        assert "password=" not in out and "EXIT 0" not in out
+    finally:
+        lab.stop()
+
+
+# ------------------------------------------------------------------ datastores, artifacts
+def test_attach_a_teammates_datastore_read_only(team, alice_lab, tmp_path):
+    data = tmp_path / "mnist"
+    (data / "train").mkdir(parents=True)
+    (data / "train" / "images.bin").write_bytes(os.urandom(4096))
+    with team.client("bob") as bob:
+        bob.me()
+        bob.upload_datastore("mnist-att", data)
+    with alice_lab.owner_client() as lab:
+        bad = lab.post("grid-collab/api/datastores/attach", json={"ref": "bob:"})
+        assert bad.status_code == 400 and "malformed" in bad.json()["message"]
+        r = lab.post("grid-collab/api/datastores/attach", json={"ref": "bob:mnist-att"})
+        assert r.status_code == 200, r.text
+        info = r.json()
+    mount = Path(info["path"])
+    assert mount == alice_lab.datastore_root / "mnist-att"
+    assert info["reference"] == "bob:mnist-att@1"
+    assert (mount / "train" / "images.bin").read_bytes() == \
+        (data / "train" / "images.bin").read_bytes()
+    write = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                            "sh", "-c", f"echo x >> {mount / 'train' / 'images.bin'}"],
+                           capture_output=True, text=True)
+    assert write.returncode != 0 and "Permission denied" in write.stderr
+    deadline = time.monotonic() + 10
+    while "bob:mnist-att@1" not in session_record(team, "alice", "alice-lab")["datastores"]:
+        assert time.monotonic() < deadline, "the session record never showed the datastore"
+        time.sleep(0.3)
+
+
+def _tracked_run_with_artifacts(team, owner: str, files: dict[str, Path]) -> str:
+    with team.client(owner) as c:
+        c.me()
+        name = f"art-{uuid.uuid4().hex[:6]}"
+        with track.start_run(name, {"lr": 0.1}, client=c) as run:
+            for rel, path in files.items():
+                run.log_file(path, rel)
+    return name
+
+
+def test_fetch_a_teammates_artifacts_into_the_session(team, alice_lab, tmp_path):
+    (tmp_path / "m.txt").write_text("weights")
+    name = _tracked_run_with_artifacts(team, "bob", {"model/m.txt": tmp_path / "m.txt"})
+    with alice_lab.owner_client() as lab:
+        for dest in ("../outside", "/etc", "results/../../x"):
+            r = lab.post("grid-collab/api/artifacts/fetch",
+                         json={"ref": f"bob:{name}", "dest": dest})
+            assert r.status_code == 400 and "escapes" in r.json()["message"]
+        r = lab.post("grid-collab/api/artifacts/fetch", json={"ref": f"bob:{name}",
+                                                              "dest": "results"})
+        assert r.status_code == 202
+        job = r.json()
+        deadline = time.monotonic() + 30
+        while job["state"] == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+            job = lab.get(f"grid-collab/api/artifacts/fetch/{job['id']}").json()
+    assert job["state"] == "done" and job["files_done"] == 1
+    landed = alice_lab.root / "results" / name / f"{name}-exp0" / "model" / "m.txt"
+    assert landed.read_text() == "weights"
+
+
+def _peak_rss_kib(pid: int) -> tuple[int, int]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+
+def test_a_200mb_artifact_streams_through_with_flat_memory(team, alice_lab, tmp_path):
+    big = tmp_path / "big.bin"
+    digest = hashlib.sha256()
+    with open(big, "wb") as f:
+        for _ in range(200):
+            chunk = os.urandom(1 << 20)
+            digest.update(chunk)
+            f.write(chunk)
+    name = _tracked_run_with_artifacts(team, "bob", {"big.bin": big})
+    big.unlink()
+    rss_before, _ = _peak_rss_kib(alice_lab.proc.pid)
+    got = hashlib.sha256()
+    with alice_lab.owner_client(timeout=120) as lab, lab.stream(
+            "GET", "grid-collab/api/artifacts/download",
+            params={"ref": f"bob:{name}-exp0", "path": "big.bin"}) as r:
+        assert r.status_code == 200
+        for chunk in r.iter_bytes(1 << 20):
+            got.update(chunk)
+    _, peak = _peak_rss_kib(alice_lab.proc.pid)
+    assert got.hexdigest() == digest.hexdigest()
+    growth_mib = (peak - rss_before) / 1024
+    print(f"jupyter server RSS before {rss_before / 1024:.0f} MiB, peak growth "
+          f"{growth_mib:.1f} MiB while streaming 200 MiB")
+    assert growth_mib < 50
+
+
+# ------------------------------------------------------------------ authentication of handlers
+def test_every_extension_handler_requires_authentication(tmp_path):
+    script = (
+        "import warnings\n"
+        "from jupyter_server.serverapp import ServerApp\n"
+        "from jupyter_server.utils import JupyterServerAuthWarning\n"
+        "warnings.simplefilter('error', JupyterServerAuthWarning)\n"
+        "app = ServerApp(allow_unauthenticated_access=False)\n"
+        "app.jpserver_extensions = {'jupyter_grid_collab': True}\n"
+        "app.initialize(argv=['--GridCollab.register=False', '--port=0', '--allow-root',\n"
+        f"    '--ServerApp.root_dir={tmp_path}'], new_httpserver=False)\n"
+        "print('OK', [e for e in app.extension_manager.extensions])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
+    env.update(JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"), GRID_HOME=str(tmp_path / "gh"),
+               GRID_URL=f"http://127.0.0.1:{free_port()}")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "jupyter_grid_collab" in out.stdout
+
+
+def test_unauthenticated_requests_are_refused(alice_lab):
+    with httpx.Client(base_url=alice_lab.url) as anon:
+        for path in ("grid-collab/api/context", "grid-collab/api/sessions",
+                     "grid-collab/api/artifacts/download?ref=a:b&path=x"):
+            assert anon.get(path).status_code == 403, path
+        assert anon.post("grid-collab/api/datastores/attach", json={}).status_code == 403
