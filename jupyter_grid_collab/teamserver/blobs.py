@@ -45,6 +45,11 @@ class StagedWrite:
                 ) from None
             raise
 
+    @property
+    def sha256(self) -> str:
+        """The sha256 of the bytes written so far."""
+        return self._hash.hexdigest()
+
     def commit(self) -> tuple[str, int]:
         """Close, move into the content-addressed store; return (sha256, size)."""
         self._file.close()

@@ -50,11 +50,13 @@ class StreamedUploadHandler(BaseHandler):
         if self.failure is not None:
             raise self.failure
         expected = self.request.headers.get("X-Content-Sha256")
+        # check before the blob moves into the store: a refused body must leave nothing behind
+        # (on_finish aborts the staged write)
+        if expected and expected.lower() != self.staged.sha256:
+            raise BadRequest(f"the upload arrived with sha256 {self.staged.sha256}, not the "
+                             f"{expected} sent; send it again")
         sha, size = await self.call(self.staged.commit)
         self.staged = None
-        if expected and expected.lower() != sha:
-            raise BadRequest(f"the upload arrived with sha256 {sha}, not the {expected} sent; "
-                             "send it again")
         return sha, size
 
     def on_connection_close(self) -> None:
