@@ -45,8 +45,10 @@ def validate_name(value: Any, what: str = "name") -> str:
 
 def validate_username(value: Any) -> str:
     """Return ``value`` if it is a valid username, else raise ReferenceError."""
-    if not isinstance(value, str) or not USERNAME_RE.match(value):
-        shown = value if isinstance(value, str) and len(value) <= 80 else "(too long)"
+    if not isinstance(value, str):
+        raise ReferenceError("username must be a string")
+    if not USERNAME_RE.match(value):
+        shown = value if len(value) <= 80 else "(too long)"
         raise ReferenceError(
             f"username {shown!r} is not valid: use 1-39 lowercase letters, digits and '-'"
         )

@@ -19,6 +19,16 @@ log = logging.getLogger("grid_collab.teamserver")
 MAX_JSON_BODY = 1 << 20
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class BaseHandler(tornado.web.RequestHandler):
     """Every API handler: authenticated by ``Authorization: token <key>`` unless public."""
 
@@ -47,6 +57,9 @@ class BaseHandler(tornado.web.RequestHandler):
     async def prepare(self) -> None:
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
+        if any("\x00" in arg for arg in self.path_args if isinstance(arg, str)):
+            # no name or path holds one, and PostgreSQL refuses them in text (a 500)
+            raise BadRequest("the URL path contains a NUL byte (%00)")
         if self.public:
             return
         secret = self.request.headers.get("X-Grid-Session-Secret")
@@ -69,7 +82,9 @@ class BaseHandler(tornado.web.RequestHandler):
                             "create teams, users and add credits")
 
     # ------------------------------------------------------------- input
-    def json_body(self) -> dict[str, Any]:
+    def json_body(self, allow_nul: bool = False) -> dict[str, Any]:
+        """The body as a JSON object; strings with NUL are refused unless ``allow_nul`` (the
+        store then strips them): PostgreSQL cannot store NUL in text."""
         body = self.request.body
         if not body:
             return {}
@@ -81,6 +96,9 @@ class BaseHandler(tornado.web.RequestHandler):
             raise BadRequest("the request body is not valid JSON") from None
         if not isinstance(data, dict):
             raise BadRequest("the request body must be a JSON object")
+        if not allow_nul and _has_nul(data):
+            raise BadRequest("the request body contains a NUL character (\\u0000), which no "
+                             "field may hold")
         return data
 
     def owner_and_name(self, owner: str, name: str, what: str = "name") -> tuple[str, str]:

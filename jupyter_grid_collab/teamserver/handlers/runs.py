@@ -150,6 +150,6 @@ class LogsHandler(BaseHandler):
     async def post(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
         out = await self.call(self.store.append_logs, self.caller, owner, name,
-                              self.json_body().get("lines"))
+                              self.json_body(allow_nul=True).get("lines"))
         self.settings["log_notifier"].notify(out["experiment_id"])
         self.send(out)

@@ -62,6 +62,8 @@ class DatastoreStore:
             upload_id = int(upload_id)
         except (TypeError, ValueError):
             raise BadRequest("upload id must be an integer") from None
+        if not 0 < upload_id < 2**63:  # larger ones overflow the database's integers
+            raise BadRequest("upload id must be a positive 64-bit integer")
         row = conn.execute(select(t.uploads).where(t.uploads.c.id == upload_id)).first()
         if row is None or row.owner_id != caller.id:
             raise NotFound(f"no upload {upload_id} of yours (it may have expired)")
@@ -156,6 +158,8 @@ class DatastoreStore:
                 version = int(version)
             except (TypeError, ValueError):
                 raise BadRequest("version must be a positive integer") from None
+            if not 0 < version < 2**31:  # larger ones overflow the database's integers
+                raise BadRequest("version must be a positive integer")
             q = q.where(t.datastore_versions.c.version == version)
         row = conn.execute(q.order_by(t.datastore_versions.c.version.desc()).limit(1)).first()
         if row is None or caller.role_in(row.team_id) is None or (
@@ -216,6 +220,11 @@ class DatastoreStore:
     def attach_datastore(self, caller: Caller, ref: Any, session: str | None = None) -> dict:
         """Attach a datastore version (to one of the caller's sessions, when named) and return
         it with its files, so the session can mount it."""
+        if session is not None:
+            try:
+                validate_name(session, "session name")
+            except ReferenceError as exc:
+                raise BadRequest(str(exc)) from None
         with self.engine.begin() as conn:
             target = f"session {caller.username}:{session}" if session else caller.username
             if session:

@@ -73,7 +73,8 @@ class OutputStore:
             tail = int(tail) if tail not in (None, "") else None
         except (TypeError, ValueError):
             raise BadRequest("offset, limit and tail must be integers") from None
-        if offset < 0 or not 1 <= limit <= 10_000 or (tail is not None and tail < 0):
+        if not 0 <= offset < 2**62 or not 1 <= limit <= 10_000 or (tail is not None
+                                                                    and tail < 0):
             raise BadRequest("offset >= 0, 1 <= limit <= 10000 and tail >= 0 are required")
         with self.engine.begin() as conn:
             exp, run = self._experiment_rows(conn, caller, owner, name)

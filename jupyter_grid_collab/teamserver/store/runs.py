@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
-from ...hyperparams import GridError, expand, experiment_command
+from ...hyperparams import MAX_EXPERIMENTS, GridError, expand, experiment_command
 from ...models import (
     ACTIVE_RUN_STATUSES,
     RUN_STATUSES,
@@ -129,14 +129,20 @@ class RunStore:
         if "-exp" in name and name.rsplit("-exp", 1)[1].isdigit():
             raise BadRequest(f"run name {name!r} looks like an experiment name; pick another")
         strategy = body.get("strategy") or "grid_search"
-        num_trials = body.get("num_trials")
+        num_trials, seed = body.get("num_trials"), body.get("seed")
+        if num_trials is not None and (isinstance(num_trials, bool)
+                                       or not isinstance(num_trials, int)
+                                       or not 1 <= num_trials <= MAX_EXPERIMENTS):
+            raise BadRequest(f"num_trials must be an integer from 1 to {MAX_EXPERIMENTS}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise BadRequest("seed must be an integer")
         params = body.get("params") or {}
         try:
-            sets = expand(params, strategy, num_trials, seed=body.get("seed"))
+            sets = expand(params, strategy, num_trials, seed=seed)
         except GridError as exc:
             raise BadRequest(str(exc)) from None
         instance_type = body.get("instance_type") or "cpu-small"
-        if instance_type not in prices:
+        if not isinstance(instance_type, str) or instance_type not in prices:
             raise BadRequest(f"unknown instance type {instance_type!r}: use one of "
                              f"{', '.join(sorted(prices))}")
         source = body.get("source_sha256")
@@ -287,8 +293,9 @@ class RunStore:
         extra: dict[str, Any] = {}
         if "exit_code" in body:
             code = body["exit_code"]
-            if code is not None and (isinstance(code, bool) or not isinstance(code, int)):
-                raise BadRequest("exit_code must be an integer")
+            if code is not None and (isinstance(code, bool) or not isinstance(code, int)
+                                     or not -(2**31) <= code < 2**31):
+                raise BadRequest("exit_code must be an integer (32-bit)")
             extra["exit_code"] = code
         if "message" in body:
             msg = body["message"]

@@ -82,7 +82,7 @@ class SessionStore:
             raise BadRequest(str(exc)) from None
         url = _check_url(body.get("url"))
         instance_type = body.get("instance_type") or "cpu-small"
-        if instance_type not in prices:
+        if not isinstance(instance_type, str) or instance_type not in prices:
             raise BadRequest(f"unknown instance type {instance_type!r}: use one of "
                              f"{', '.join(sorted(prices))}")
         datastores = body.get("datastores") or []
