@@ -1,14 +1,13 @@
-"""``grid session``: list my, the team's or one teammate's sessions; pause, resume, delete.
-
-``grid session create`` (a local JupyterLab with the extension) belongs to the extension
-issue; it is added to this group there.
-"""
+"""``grid session``: list my, the team's or one teammate's sessions; create one here;
+pause, resume, delete."""
 
 from __future__ import annotations
 
 import click
 
-from ..models import Session, validate_username
+from .. import local_sessions
+from ..credentials import load_credentials
+from ..models import ReferenceError, Session, parse_reference, validate_name, validate_username
 from .context import collect, get_grid, limit_option, note_more
 from .groups import ListingGroup, username_arg
 from .tables import duration, emit_json, emit_table, output_option
@@ -58,27 +57,75 @@ def session(ctx: click.Context, global_: bool, limit: int, output: str) -> None:
     note_more(more, limit)
 
 
+@session.command("create")
+@click.argument("name")
+@click.option("--datastore_name", "--datastore-name", "datastore_name", default=None,
+              metavar="[USER:]NAME", help="A datastore to attach (mine or a teammate's).")
+@click.option("--datastore_version", "--datastore-version", "datastore_version", type=int,
+              default=None, help="Its version (default: the latest).")
+@click.option("--instance_type", "--instance-type", "instance_type", default="cpu-small",
+              show_default=True, help="Instance type, for billing.")
+@click.option("--team", default=None, help="The team it belongs to, if I am in several.")
+def create(name: str, datastore_name: str | None, datastore_version: int | None,
+           instance_type: str, team: str | None) -> None:
+    """Start a JupyterLab session on this machine (detached, registered with the team)."""
+    validate_name(name, "session name")
+    grid = get_grid()
+    grid.me  # noqa: B018 - checks the key before starting anything
+    ref = None
+    if datastore_name:
+        ref = datastore_name + (f"@{datastore_version}" if datastore_version else "")
+        parse_reference(ref, allow_version=True)
+    try:
+        local = local_sessions.start(name, grid.url, load_credentials().api_key,
+                                     instance_type=instance_type, team=team)
+        mounted = local_sessions.attach(local, ref) if ref else None
+    except local_sessions.LocalSessionError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"session {grid.me.username}:{name} is running")
+    click.echo(f"  open:   {local.login_url}")
+    click.echo(f"  folder: {local.folder}")
+    if mounted:
+        click.echo(f"  datastore {mounted['reference']} mounted read-only at {mounted['path']}")
+
+
 def _action(name: str, action: str, past: str) -> None:
     grid = get_grid()
+    try:
+        ref = parse_reference(name)
+    except ReferenceError as exc:
+        raise click.ClickException(str(exc)) from None
+    owner = ref.owner or grid.me.username
+    local = local_sessions.load(ref.name) if owner == grid.me.username else None
+    if local is not None and action == "resume":
+        try:
+            local = local_sessions.resume(ref.name, grid.url, load_credentials().api_key)
+        except local_sessions.LocalSessionError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"resumed session {owner}:{ref.name} at {local.login_url}")
+        return
+    if local is not None:
+        # my own server on this machine: stop it first (it reports itself stopped), then
+        # record the pause or remove the record; the folder and its files stay
+        local_sessions.stop(local)
     if action == "delete":
-        grid.client.delete_session(name)
+        grid.client.delete_session(f"{owner}:{ref.name}")
     else:
-        grid.client.session_action(name, action)
-    ref = name if ":" in name else f"{grid.me.username}:{name}"
-    click.echo(f"{past} session {ref}")
+        grid.client.session_action(f"{owner}:{ref.name}", action)
+    click.echo(f"{past} session {owner}:{ref.name}")
 
 
 @session.command("pause")
 @click.argument("name", metavar="[USER:]NAME")
 def pause(name: str) -> None:
-    """Pause a session (keeps its folder and name)."""
+    """Pause a session: its server stops, its folder and name stay."""
     _action(name, "pause", "paused")
 
 
 @session.command("resume")
 @click.argument("name", metavar="[USER:]NAME")
 def resume(name: str) -> None:
-    """Resume a paused session."""
+    """Resume a paused session (started again here when it was created here)."""
     _action(name, "resume", "resumed")
 
 

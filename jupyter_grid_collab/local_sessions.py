@@ -1,0 +1,170 @@
+"""Sessions started on this machine by ``grid session create``: a detached JupyterLab with
+the extension, in its own folder under ~/.grid/sessions/<name>/, so the extension
+registers it with the team server.
+
+``pause`` stops the server but keeps the folder and name; ``resume`` starts it again in
+the same folder; ``delete`` stops it. The user's files in the folder are never removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import httpx
+
+from .credentials import grid_home
+
+STATE = ".grid-session.json"
+
+
+class LocalSessionError(RuntimeError):
+    """The local server could not be started or stopped; the message says why."""
+
+
+@dataclass
+class LocalSession:
+    name: str
+    folder: str
+    pid: int
+    port: int
+    token: str
+    instance_type: str | None = None
+    team: str | None = None
+    datastores: list[str] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def login_url(self) -> str:
+        return f"{self.base_url}lab?token={self.token}"
+
+    def alive(self) -> bool:
+        try:
+            os.kill(self.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        try:  # the pid may have been reused: check it is our jupyter
+            cmdline = Path(f"/proc/{self.pid}/cmdline").read_bytes()
+        except OSError:
+            return True
+        return b"jupyter" in cmdline
+
+
+def folder_for(name: str) -> Path:
+    return grid_home() / "sessions" / name
+
+
+def load(name: str) -> LocalSession | None:
+    try:
+        return LocalSession(**json.loads((folder_for(name) / STATE).read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _save(session: LocalSession) -> None:
+    path = Path(session.folder) / STATE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the token
+    with os.fdopen(fd, "w") as f:
+        json.dump(asdict(session), f)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(name: str, url: str, api_key: str, *, instance_type: str | None = None,
+          team: str | None = None, timeout: float = 120.0) -> LocalSession:
+    """Start the session's JupyterLab, detached, and wait until it has registered."""
+    existing = load(name)
+    if existing and existing.alive():
+        raise LocalSessionError(f"session {name!r} is already running here at "
+                                f"{existing.base_url}")
+    folder = folder_for(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    port, token = _free_port(), secrets.token_hex(24)
+    env = dict(os.environ, GRID_URL=url, GRID_API_KEY=api_key, GRID_SESSION_NAME=name,
+               JUPYTER_TOKEN=token)  # the token goes by env, never on a visible command line
+    if instance_type:
+        env["GRID_INSTANCE_TYPE"] = instance_type
+    if team:
+        env["GRID_TEAM"] = team
+    argv = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+            f"--port={port}", f"--ServerApp.root_dir={folder}"]
+    if os.geteuid() == 0:
+        argv.append("--allow-root")
+    log = open(folder / "jupyter.log", "ab")
+    proc = subprocess.Popen(argv, env=env, cwd=folder, stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    session = LocalSession(name=name, folder=str(folder), pid=proc.pid, port=port, token=token,
+                           instance_type=instance_type, team=team,
+                           datastores=existing.datastores if existing else [])
+    _save(session)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = (folder / "jupyter.log").read_text(errors="replace")[-1500:]
+            raise LocalSessionError(f"JupyterLab exited with code {proc.returncode}:\n{tail}")
+        try:
+            ctx = httpx.get(f"{session.base_url}grid-collab/api/context", timeout=2,
+                            headers={"Authorization": f"token {token}"})
+            if ctx.status_code == 200 and ctx.json()["session"]["registered"]:
+                return session
+        except (httpx.HTTPError, ValueError, KeyError):
+            pass
+        time.sleep(0.5)
+    stop(session)
+    raise LocalSessionError(f"JupyterLab did not register with the team server within "
+                            f"{timeout:.0f}s; see {folder / 'jupyter.log'}")
+
+
+def attach(session: LocalSession, ref: str) -> dict:
+    """Attach a datastore through the session's own extension (mounted there)."""
+    r = httpx.post(f"{session.base_url}grid-collab/api/datastores/attach", json={"ref": ref},
+                   headers={"Authorization": f"token {session.token}"}, timeout=600)
+    if r.status_code != 200:
+        raise LocalSessionError(r.json().get("message", r.text))
+    info = r.json()
+    if info["reference"] not in session.datastores:
+        session.datastores.append(info["reference"])
+        _save(session)
+    return info
+
+
+def resume(name: str, url: str, api_key: str) -> LocalSession:
+    """Start a paused session again with its instance type, team and datastores."""
+    previous = load(name)
+    if previous is None:
+        raise LocalSessionError(f"session {name!r} was not created on this machine")
+    session = start(name, url, api_key, instance_type=previous.instance_type,
+                    team=previous.team)
+    for ref in list(previous.datastores):
+        attach(session, ref)
+    return session
+
+
+def stop(session: LocalSession, timeout: float = 30.0) -> None:
+    """Stop the server (the extension marks the session stopped on its way out)."""
+    if not session.alive():
+        return
+    try:
+        os.killpg(session.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and session.alive():
+        time.sleep(0.2)
+    if session.alive():
+        os.killpg(session.pid, signal.SIGKILL)
