@@ -23,7 +23,7 @@ class GridError(ValueError):
 def parse_value(text: str) -> Any:
     """A CLI value: ``"[0.1, 1]"`` becomes a list, ``"3"`` an int, anything else stays text."""
     stripped = text.strip()
-    if stripped.startswith("[") and stripped.endswith("]"):
+    if stripped.startswith("["):  # meant as a list: a typo must not become a string
         try:
             value = ast.literal_eval(stripped)
         except (ValueError, SyntaxError):

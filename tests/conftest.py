@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
 import pytest
 from teamserver_harness import (
     TeamServerProcess,
@@ -65,3 +70,21 @@ def clients(team_server):
     yield made
     for c in made.values():
         c.close()
+
+
+@pytest.fixture(scope="session")
+def exec_server(tmp_path_factory):
+    """A seeded team server that runs experiments (local executor, 2 at a time)."""
+    root = tmp_path_factory.mktemp("exec")
+    # world-traversable, so an unprivileged user can reach the mounts in the read-only test
+    ds_root = Path(f"/tmp/grid-ds-{uuid.uuid4().hex[:8]}")
+    ds_root.mkdir(mode=0o755)
+    server = TeamServerProcess(root / "team", extra_args=[
+        "--max-parallel", "2", "--stop-grace", "1", "--datastore-root", str(ds_root)])
+    server.seed()
+    server.start()
+    server.ds_root = ds_root
+    yield server
+    server.stop()
+    subprocess.run(["chmod", "-R", "u+w", str(ds_root)], check=False)
+    shutil.rmtree(ds_root, ignore_errors=True)

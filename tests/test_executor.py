@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import textwrap
 import time
 import uuid
-from pathlib import Path
 
 import pytest
-from teamserver_harness import TeamServerProcess
 
 from jupyter_grid_collab.client import GridClient, NotFound, PermissionDenied, Unauthorized
 from jupyter_grid_collab.submit import submit_run
@@ -47,23 +44,6 @@ TRAIN = textwrap.dedent('''
         sys.exit(3)
     print("done", flush=True)
 ''')
-
-
-@pytest.fixture(scope="module")
-def exec_server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("exec")
-    # world-traversable, so an unprivileged user can reach the mounts in the read-only test
-    ds_root = Path(f"/tmp/grid-ds-{uuid.uuid4().hex[:8]}")
-    ds_root.mkdir(mode=0o755)
-    server = TeamServerProcess(root / "team", extra_args=[
-        "--max-parallel", "2", "--stop-grace", "1", "--datastore-root", str(ds_root)])
-    server.seed()
-    server.start()
-    server.ds_root = ds_root
-    yield server
-    server.stop()
-    subprocess.run(["chmod", "-R", "u+w", str(ds_root)], check=False)
-    shutil.rmtree(ds_root, ignore_errors=True)
 
 
 @pytest.fixture

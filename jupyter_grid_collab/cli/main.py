@@ -6,7 +6,7 @@ import click
 
 from ..client import GridError, Unauthorized
 from ..models import ReferenceError
-from . import artifacts, credentials, datastores, logs, runs, sessions, teams
+from . import artifacts, credentials, datastores, logs, runs, sessions, submit, teams
 from .context import Grid
 
 
@@ -50,7 +50,7 @@ def cli(ctx: click.Context) -> None:
 
 
 for command in (teams.login, teams.user, teams.teams, sessions.session, credentials.credential,
-                runs.status, runs.history, runs.stop, runs.delete, runs.clone,
+                submit.run, runs.status, runs.history, runs.stop, runs.delete, runs.clone,
                 artifacts.artifacts, logs.logs, datastores.datastore):
     cli.add_command(command)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from ..hyperparams import parse_script_args
 from ..models import EXPERIMENT_RE, RUN_STATUSES, Experiment, Run, parse_reference
 from .context import collect, get_grid, limit_option, note_more
 from .tables import duration, emit_json, emit_table, output_option, when
@@ -162,14 +163,20 @@ def delete_experiment(ref: str, yes: bool) -> None:
     click.echo(f"deleted experiment {e.owner}:{e.name}")
 
 
-@click.command("clone")
+@click.command("clone", context_settings={"ignore_unknown_options": True})
 @click.argument("ref", metavar="[USER:]RUN_OR_EXPERIMENT")
 @click.option("--name", default=None, help="Name of the new run (default: chosen by the server).")
 @output_option
-def clone(ref: str, name: str | None, output: str) -> None:
-    """Clone anyone's run (or one experiment of it) into a new run of mine."""
+@click.argument("overrides", nargs=-1, type=click.UNPROCESSED)
+def clone(ref: str, name: str | None, output: str, overrides: tuple[str, ...]) -> None:
+    """Clone anyone's run (or one experiment of it) into a new run of mine; parameters may
+    be overridden the way `grid run` takes them: `grid clone alice:r --lr 0.5`."""
     parse_reference(ref)
-    run, experiments = get_grid().client.clone(ref, name=name)
+    positional, params = parse_script_args(list(overrides))
+    if positional:
+        raise click.UsageError(f"unexpected argument(s) {' '.join(positional)}: overrides are "
+                               "--name value pairs")
+    run, experiments = get_grid().client.clone(ref, name=name, params=params or None)
     if output == "json":
         emit_json({"run": run.to_json(), "experiments": [e.to_json() for e in experiments]})
         return
