@@ -174,7 +174,7 @@ def clone(ref: str, name: str | None, output: str, overrides: tuple[str, ...]) -
     parse_reference(ref)
     positional, params = parse_script_args(list(overrides))
     if positional:
-        raise click.UsageError(f"unexpected argument(s) {' '.join(positional)}: overrides are "
+        raise click.ClickException(f"unexpected argument(s) {' '.join(positional)}: overrides are "
                                "--name value pairs")
     run, experiments = get_grid().client.clone(ref, name=name, params=params or None)
     if output == "json":

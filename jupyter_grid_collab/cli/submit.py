@@ -40,7 +40,7 @@ def run(name, strategy, num_trials, instance_type, datastore_name, datastore_ver
     """Run SCRIPT over a grid: list-valued arguments ("[a, b]") make one experiment per
     combination. The script's folder (or git checkout) is snapshotted for reproducibility."""
     if strategy == "random_search" and num_trials is None:
-        raise click.UsageError("random_search needs --num_trials")
+        raise click.ClickException("random_search needs --num_trials N")
     datastore = None
     if datastore_name:
         datastore = datastore_name + (f"@{datastore_version}" if datastore_version else "")
