@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -32,9 +33,9 @@ def iso(ts: float | None) -> str | None:
     """Seconds since the epoch as ISO 8601 UTC, the API's one time format."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds").replace(
-        "+00:00", "Z"
-    )
+    # gmtime + strftime: half the cost of datetime.isoformat, and a listing page formats
+    # three timestamps per row
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
 def hash_secret(secret: str) -> str:
@@ -99,20 +100,38 @@ class StoreCore:
     def __init__(self, engine: Engine):
         self.engine = engine
 
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads that need no transaction across statements: no BEGIN and
+        COMMIT round trips (on PostgreSQL each is one), every statement its own snapshot."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+
     # ------------------------------------------------------------- identity
     def authenticate(self, api_key: str) -> Caller:
         """Resolve an API key to a Caller, or raise Unauthorized (never echoing the key)."""
         if api_key.startswith("gce_"):
             return self.authenticate_experiment(api_key)
-        with self.engine.begin() as conn:
-            row = conn.execute(
-                select(t.users.c.id, t.users.c.username, t.users.c.site_admin)
-                .join(t.api_keys, t.api_keys.c.user_id == t.users.c.id)
+        # one statement for the user and all their memberships: this runs on every request
+        with self.read() as conn:
+            rows = conn.execute(
+                select(t.users.c.id, t.users.c.username, t.users.c.site_admin,
+                       t.memberships.c.team_id, t.memberships.c.role, t.teams.c.name)
+                .select_from(t.api_keys)
+                .join(t.users, t.users.c.id == t.api_keys.c.user_id)
+                .outerjoin(t.memberships, t.memberships.c.user_id == t.users.c.id)
+                .outerjoin(t.teams, t.teams.c.id == t.memberships.c.team_id)
                 .where(t.api_keys.c.key_hash == hash_secret(api_key))
-            ).first()
-            if row is None:
-                raise Unauthorized("invalid API key")
-            return self._caller(conn, row)
+            ).all()
+        if not rows:
+            raise Unauthorized("invalid API key")
+        first = rows[0]
+        caller = Caller(id=first.id, username=first.username, site_admin=bool(first.site_admin))
+        for m in rows:
+            if m.team_id is not None:
+                caller.roles[m.team_id] = m.role
+                caller.team_names[m.team_id] = m.name
+        return caller
 
     def caller_for(self, username: str) -> Caller:
         with self.engine.begin() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from typing import Any
 
@@ -27,7 +28,10 @@ _RUN_COLUMNS = (t.runs, t.users.c.username.label("owner"), t.teams.c.name.label(
 FINISHED = ("succeeded", "failed", "cancelled")
 
 
+@functools.cache
 def _run_query():
+    # built once: a Select is immutable (.where() returns a new one), and building the
+    # joins on every request cost more than running the query
     return (select(*_RUN_COLUMNS)
             .join(t.users, t.users.c.id == t.runs.c.owner_id)
             .join(t.teams, t.teams.c.id == t.runs.c.team_id))
@@ -39,16 +43,22 @@ def _duration(started: float | None, finished: float | None, ts: float) -> float
 
 def run_json(r, ts: float | None = None) -> dict:
     ts = ts or now()
+    # by key through the row's mapping: Row attribute access costs ~4x more, and a listing
+    # page reads 25 fields of each of its rows
+    m = r._mapping
+    started, finished = m["started_at"], m["finished_at"]
     return {
-        "id": r.id, "name": r.name, "owner": r.owner, "team": r.team, "status": r.status,
-        "command": r.command, "params": r.params, "strategy": r.strategy,
-        "num_trials": r.num_trials, "instance_type": r.instance_type,
-        "datastore": r.datastore_ref, "cloned_from": r.cloned_from,
-        "created_at": iso(r.created_at), "started_at": iso(r.started_at),
-        "finished_at": iso(r.finished_at),
-        "duration_seconds": _duration(r.started_at, r.finished_at, ts),
-        "cost": round(r.cost, 4),
-        "counts": {s: getattr(r, f"n_{s}") for s in RUN_STATUSES},
+        "id": m["id"], "name": m["name"], "owner": m["owner"], "team": m["team"],
+        "status": m["status"], "command": m["command"], "params": m["params"],
+        "strategy": m["strategy"], "num_trials": m["num_trials"],
+        "instance_type": m["instance_type"], "datastore": m["datastore_ref"],
+        "cloned_from": m["cloned_from"], "created_at": iso(m["created_at"]),
+        "started_at": iso(started), "finished_at": iso(finished),
+        "duration_seconds": _duration(started, finished, ts),
+        "cost": round(m["cost"], 4),
+        "counts": {"pending": m["n_pending"], "running": m["n_running"],
+                   "succeeded": m["n_succeeded"], "failed": m["n_failed"],
+                   "cancelled": m["n_cancelled"]},
     }
 
 
@@ -223,7 +233,7 @@ class RunStore:
         limit, after = self.page_args(limit, cursor)
         if status is not None and status not in RUN_STATUSES + ("active",):
             raise BadRequest(f"status must be one of {', '.join(RUN_STATUSES)} or active")
-        with self.engine.begin() as conn:
+        with self.read() as conn:
             sc = self.resolve_scope(conn, caller, scope, team)
             q = _run_query().where(t.runs.c.team_id.in_(sc.team_ids))
             if sc.owner_id is not None:
