@@ -191,7 +191,9 @@ def main() -> int:
         stopping.set()
         _signal_group(proc, signal.SIGTERM)
         grace = float(os.environ.get("GRID_STOP_GRACE", "10"))
-        threading.Timer(grace, _signal_group, (proc, signal.SIGKILL)).start()
+        killer = threading.Timer(grace, _signal_group, (proc, signal.SIGKILL))
+        killer.daemon = True  # once the script is gone, exit without waiting out the grace
+        killer.start()
 
     signal.signal(signal.SIGTERM, on_term)
     readers = [threading.Thread(target=_pump, args=(proc.stdout, "stdout", shipper)),

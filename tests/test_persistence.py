@@ -183,3 +183,31 @@ def test_the_server_stops_cleanly(fresh_server, sig):
     fresh_server.stop(sig)
     assert fresh_server.proc.returncode == 0
     assert "shutting down" in fresh_server.log_path.read_text()
+
+
+def test_a_deleted_experiment_never_hands_its_id_to_a_new_one(tmp_path):
+    # The executor tracks experiments by id, and a deleted running experiment's launcher is
+    # still winding down: if SQLite gave the next experiment the same id, the executor would
+    # skip it as "already queued" and then mark it failed for the old one.
+    server = TeamServerProcess(tmp_path / "team", extra_args=["--max-parallel", "2"])
+    server.seed()
+    server.start()
+    try:
+        with server.client("alice") as alice:
+            alice.me()
+            alice.create_run("python -c \"import time; time.sleep(120)\"", name="slow")
+            deadline = time.monotonic() + 60
+            while alice.experiment("slow-exp0").status != "running":
+                assert time.monotonic() < deadline, "the first experiment never started"
+                time.sleep(0.1)
+            first_id = alice.experiment("slow-exp0").id
+            alice.delete_run("slow")
+            alice.create_run("python -c \"print('done')\"", name="quick")
+            assert alice.experiment("quick-exp0").id != first_id
+            while alice.experiment("quick-exp0").status in ("pending", "running"):
+                assert time.monotonic() < deadline + 60, "the second experiment never finished"
+                time.sleep(0.1)
+            quick = alice.experiment("quick-exp0")
+            assert (quick.status, quick.message) == ("succeeded", None)
+    finally:
+        server.stop()
