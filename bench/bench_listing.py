@@ -19,6 +19,7 @@ page query) at several page sizes: the count must not grow with the page size (n
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sqlite3
 import sys
@@ -231,15 +232,18 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[k]
 
 
-def timed(fn: Callable[[], Any], n: int, warmup: int) -> list[float]:
-    """Milliseconds of n calls of fn after warmup calls."""
+def timed(*fns: Callable[[], Any], n: int, warmup: int) -> list[list[float]]:
+    """Milliseconds of n calls of each fn after warmup calls. The calls alternate, so a
+    burst of load from elsewhere on the machine hits the API and its floor alike."""
     for _ in range(warmup):
-        fn()
-    out = []
+        for fn in fns:
+            fn()
+    out: list[list[float]] = [[] for _ in fns]
     for _ in range(n):
-        t1 = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t1) * 1000)
+        for fn, samples in zip(fns, out, strict=True):
+            t1 = time.perf_counter()
+            fn()
+            samples.append((time.perf_counter() - t1) * 1000)
     return out
 
 
@@ -309,6 +313,16 @@ def deep_cursor(client: httpx.Client, pages: int) -> tuple[str, int]:
     return cursor, pages + 1
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; NaN elsewhere). CPU per
+    request varies far less than wall time when others load the machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # ----------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -335,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
             store = open_store(str(data_dir), db)
             seeded = seed(store, members=args.members, runs=args.runs,
                           experiments_per_run=args.experiments_per_run)
+            print(f"load average before: {_load()}; this machine has {os.cpu_count()} cores "
+                  "(others' work on it inflates every figure, the ratios less so)")
             print(f"backend {args.backend}: seeded 1 team of {args.members} members, "
                   f"{seeded.runs:,} runs ({seeded.other_runs:,} more in another team), "
                   f"{seeded.experiments:,} experiments in {seeded.seconds:.1f} s; "
@@ -384,11 +400,19 @@ def main(argv: list[str] | None = None) -> int:
                         if r.status_code != 200:
                             raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
 
-                    api_ms = timed(api, args.requests, args.warmup)
-                    sql_ms = timed(lambda sql=sql, a=sql_args: floor.fetch(sql, a),
-                                   args.requests, args.warmup)
-                    results.append((case.name, len(items), api_ms, sql_ms))
-            report(args, results)
+                    cpu0 = cpu_seconds(server.proc.pid)
+                    api_ms, sql_ms = timed(api, lambda sql=sql, a=sql_args: floor.fetch(sql, a),
+                                           n=args.requests, warmup=args.warmup)
+                    cpu_ms = (cpu_seconds(server.proc.pid) - cpu0) * 1000 / (
+                        args.requests + args.warmup)
+                    results.append((case.name, len(items), api_ms, sql_ms, cpu_ms))
+                # what any request costs here: client, loopback and tornado, no auth, no SQL
+                cpu0 = cpu_seconds(server.proc.pid)
+                (health_ms,) = timed(lambda: client.get("/api/v1/health").raise_for_status(),
+                                     n=args.requests, warmup=args.warmup)
+                health_cpu = (cpu_seconds(server.proc.pid) - cpu0) * 1000 / (
+                    args.requests + args.warmup)
+            report(args, results, health_ms, health_cpu)
         finally:
             if floor is not None:
                 floor.close()
@@ -398,21 +422,32 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def report(args: argparse.Namespace, results: list) -> None:
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def report(args: argparse.Namespace, results: list, health_ms: list[float],
+           health_cpu: float) -> None:
     print(f"\nListing latency, {args.requests} requests per case after {args.warmup} warm-up, "
-          f"one keep-alive connection, {PAGE} runs per page (milliseconds):")
-    head = (f"{'case':<28}{'items':>6}{'p50':>8}{'p99':>8}{'p99/p50':>9}"
+          f"one keep-alive connection, {PAGE} runs per page (milliseconds); each request "
+          "alternates with its SQL floor query:")
+    head = (f"{'case':<28}{'items':>6}{'p50':>8}{'p99':>8}{'p99/p50':>9}{'srv CPU':>9}"
             f"{'SQL p50':>9}{'SQL p99':>9}{'API/SQL p50':>13}{'MLflow/API p50':>16}"
             f"{'MLflow/API p99':>16}")
     print(head)
     print("-" * len(head))
-    for name, n, api_ms, sql_ms in results:
+    for name, n, api_ms, sql_ms, cpu_ms in results:
         p50, p99 = percentile(api_ms, 50), percentile(api_ms, 99)
         s50, s99 = percentile(sql_ms, 50), percentile(sql_ms, 99)
-        print(f"{name:<28}{n:>6}{p50:>8.2f}{p99:>8.2f}{p99 / p50:>8.1f}x"
+        print(f"{name:<28}{n:>6}{p50:>8.2f}{p99:>8.2f}{p99 / p50:>8.1f}x{cpu_ms:>9.2f}"
               f"{s50:>9.3f}{s99:>9.3f}{p50 / s50:>12.1f}x{MLFLOW_P50_MS / p50:>15.1f}x"
               f"{MLFLOW_P99_MS / p99:>15.1f}x")
-    name, _, api_ms, _ = results[0]
+    print(f"load average after: {_load()}")
+    print(f"HTTP floor, GET /api/v1/health (no auth, no SQL): p50 "
+          f"{percentile(health_ms, 50):.2f} ms, p99 {percentile(health_ms, 99):.2f} ms, "
+          f"srv CPU {health_cpu:.2f} ms")
+    print("srv CPU: the team server process's user + system CPU milliseconds per request")
+    name, _, api_ms, _, _ = results[0]
     p50, p99 = percentile(api_ms, 50), percentile(api_ms, 99)
     print(f"\nMLflow bar: {MLFLOW_P50_MS:.0f} ms p50 / {MLFLOW_P99_MS:.0f} ms p99 for a team-wide "
           "page of 50 out of 10,000 runs, QUOTED from DESIGN.md (measured earlier on this "
