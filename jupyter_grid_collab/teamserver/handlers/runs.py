@@ -119,7 +119,7 @@ class ExperimentActionHandler(BaseHandler):
             return
         elif action == "status":
             out = await self.call(self.store.update_experiment, self.caller, owner, name,
-                                  self.json_body())
+                                  self.json_body(allow_nul=True))
         else:
             raise BadRequest(f"unknown experiment action {action!r}")
         self.settings["log_notifier"].notify(out["id"])

@@ -311,7 +311,8 @@ class RunStore:
             msg = body["message"]
             if msg is not None and not isinstance(msg, str):
                 raise BadRequest("message must be a string")
-            extra["message"] = msg[-4000:] if msg else msg
+            # a failed script's last lines may hold NUL bytes: drop them, as logs do
+            extra["message"] = msg.replace("\x00", "")[-4000:] if msg else msg
         with self.engine.begin() as conn:
             exp, run = self._experiment_rows(conn, caller, owner, name)
             if run.owner_id != caller.id:
