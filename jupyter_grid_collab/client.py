@@ -499,6 +499,12 @@ class GridClient(_Methods):
         url = f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/artifacts/{_path(path)}"
         return Artifact.from_json(self._put_file(url, Path(source), progress))
 
+    def download_run_source(self, ref: str, dest: str | os.PathLike) -> Path:
+        """Download a run's source snapshot (a .tar.gz); NotFound when it has none."""
+        r = self._ref(ref)
+        return self._download(f"/runs/{_seg(r.owner)}/{_seg(r.name)}/source", Path(dest),
+                              None, None, None)
+
     def upload_source(self, source: str | os.PathLike) -> str:
         """Upload a run's source archive; returns its sha256 for ``create_run``."""
         return self._put_file("/sources", Path(source), None)["sha256"]

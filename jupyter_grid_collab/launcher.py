@@ -95,7 +95,7 @@ def _unpack_source(client: GridClient, owner: str, run: str, dest: Path) -> bool
     """Download and unpack the run's source snapshot; False when the run has none."""
     archive = dest.parent / "source.tar.gz"
     try:
-        client._download(f"/runs/{owner}/{run}/source", archive, None, None, None)
+        client.download_run_source(f"{owner}:{run}", archive)
     except GridError as exc:
         if exc.status == 404:
             return False

@@ -16,8 +16,12 @@ class LogNotifier:
     def __init__(self) -> None:
         self._events: dict[int, asyncio.Event] = {}
 
-    async def wait(self, experiment_id: int, timeout: float) -> None:
-        event = self._events.setdefault(experiment_id, asyncio.Event())
+    def subscribe(self, experiment_id: int) -> asyncio.Event:
+        """The event the next notify for this experiment sets (take it before re-reading)."""
+        return self._events.setdefault(experiment_id, asyncio.Event())
+
+    @staticmethod
+    async def wait(event: asyncio.Event, timeout: float) -> None:
         try:
             await asyncio.wait_for(event.wait(), timeout)
         except asyncio.TimeoutError:
@@ -141,10 +145,15 @@ class LogsHandler(BaseHandler):
             raise BadRequest("wait must be a number of seconds") from None
         out = await self.call(self.store.read_logs, self.caller, owner, name, **args)
         if wait > 0 and not out["lines"] and not out["finished"]:
-            await self.settings["log_notifier"].wait(out["experiment_id"], wait)
+            notifier = self.settings["log_notifier"]
+            # subscribe, then read again: a line that arrived in between is not missed
+            event = notifier.subscribe(out["experiment_id"])
             if args["tail"] is not None:
                 args.update(offset=out["next_offset"], tail=None)
             out = await self.call(self.store.read_logs, self.caller, owner, name, **args)
+            if not out["lines"] and not out["finished"]:
+                await notifier.wait(event, wait)
+                out = await self.call(self.store.read_logs, self.caller, owner, name, **args)
         self.send(out)
 
     async def post(self, owner: str, name: str) -> None:
