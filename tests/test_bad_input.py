@@ -289,6 +289,9 @@ SHAPES = [
     (b'"text"', "must be a JSON object"),
     (b"\xff\xfe", "not valid JSON"),
     (b"null", "must be a JSON object"),
+    # NaN / Infinity are accepted by Python's json but are not JSON: never stored
+    (b'{"command": "python x.py", "name": "n", "params": {"lr": NaN}}', "not valid JSON"),
+    (b'{"name": "n", "instance_type": Infinity}', "not valid JSON"),
 ]
 
 

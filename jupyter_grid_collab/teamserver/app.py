@@ -61,7 +61,7 @@ ROUTES = [
     (rf"/api/v1/datastores/{_U}/{_U}/attach", d.DatastoreAttachHandler),
     (r"/api/v1/uploads", d.UploadsHandler),
     (rf"/api/v1/uploads/{_U}", d.UploadHandler),
-    (rf"/api/v1/uploads/{_U}/commit", d.UploadHandler),
+    (rf"/api/v1/uploads/{_U}/commit", d.UploadCommitHandler),
     (rf"/api/v1/uploads/{_U}/files/{_P}", b.UploadFileHandler),
     (r"/api/v1/sources", b.SourcesHandler),
     (r"/api/.*", m.NotFoundHandler),

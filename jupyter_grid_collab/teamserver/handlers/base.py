@@ -19,6 +19,11 @@ log = logging.getLogger("grid_collab.teamserver")
 MAX_JSON_BODY = 1 << 20
 
 
+def _no_constants(name: str):
+    # NaN and Infinity are not JSON: storing them would make our own responses invalid
+    raise ValueError(name)
+
+
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -91,7 +96,7 @@ class BaseHandler(tornado.web.RequestHandler):
         if len(body) > MAX_JSON_BODY:
             raise BadRequest("the JSON body is larger than 1 MiB")
         try:
-            data = json.loads(body)
+            data = json.loads(body, parse_constant=_no_constants)
         except (ValueError, UnicodeDecodeError):
             raise BadRequest("the request body is not valid JSON") from None
         if not isinstance(data, dict):

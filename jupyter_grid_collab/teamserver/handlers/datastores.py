@@ -61,13 +61,17 @@ class UploadsHandler(BaseHandler):
 
 
 class UploadHandler(BaseHandler):
-    """DELETE aborts an upload; POST .../commit turns it into the next version."""
+    """DELETE aborts an upload (its staged files are dropped)."""
 
     async def delete(self, upload_id: str) -> None:
         orphans = await self.call(self.store.abort_upload, self.caller, upload_id)
         await self.call(self.settings["drop_blobs"], orphans)
         self.set_status(204)
         self.finish()
+
+
+class UploadCommitHandler(BaseHandler):
+    """POST turns a complete upload into the next version of its datastore."""
 
     async def post(self, upload_id: str) -> None:
         self.send(await self.call(self.store.commit_upload, self.caller, upload_id), 201)
