@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import schema
+from ..errors import NotFound
 from .base import BaseHandler
 
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi.json"
@@ -15,8 +17,6 @@ class HealthHandler(BaseHandler):
     public = True
 
     async def get(self) -> None:
-        from .. import schema
-
         self.send({"status": "ok", "schema_version": schema.SCHEMA_VERSION})
 
 
@@ -35,6 +35,4 @@ class NotFoundHandler(BaseHandler):
     public = True
 
     def prepare(self) -> None:
-        from ..errors import NotFound
-
         raise NotFound(f"no API endpoint {self.request.method} {self.request.path}")

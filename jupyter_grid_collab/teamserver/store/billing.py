@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from .. import schema as t
 from .core import now
+from .runs import _run_query
+from .sessions import _session_query
 
 DEFAULT_PRICES = {"cpu-small": 0.5, "cpu-medium": 1.0, "cpu-large": 2.0, "gpu-t4": 4.0,
                   "gpu-a100": 12.0}
@@ -55,9 +57,6 @@ class BillingStore:
 
     def accrue(self) -> None:
         """Charge every running session and experiment up to now (the periodic tick)."""
-        from .runs import _run_query
-        from .sessions import _session_query
-
         ts = now()
         with self.engine.begin() as conn:
             for row in conn.execute(_session_query().where(t.sessions.c.status == "running")):
