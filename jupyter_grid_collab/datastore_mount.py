@@ -2,8 +2,10 @@
 see a datastore.
 
 Where the team server's blobs are on this machine each file is a hard link to its
-content-addressed blob (O(1) per file, no copy); elsewhere files are downloaded and
-checked against their recorded sha256. The tree is built in a temporary folder and
+content-addressed blob (O(1) per file, no copy); elsewhere each file is downloaded once
+into a content-addressed cache beside the mounts (checked against its recorded sha256)
+and hard-linked from there, so another version or another mount sharing the file costs
+nothing. The tree is built in a temporary folder and
 renamed into place, so a half-built mount is never visible. Files are 0444 and folders
 0555: read-only for anyone but root.
 """
@@ -24,6 +26,7 @@ from .models import parse_reference
 # What each mounted folder holds is recorded beside the mounts, never inside them, so a
 # script listing its datastore sees exactly the datastore's files.
 MARKERS = ".grid-mounts"
+CACHE = ".grid-cache"
 
 
 def _marker(path: Path) -> dict | None:
@@ -42,15 +45,26 @@ def _write_marker(path: Path, ident: dict) -> None:
 
 
 def _link_or_download(client: GridClient, ref: str, file, dest: Path,
-                      blob_dir: str | None) -> None:
+                      blob_dir: str | None, cache: Path) -> None:
     if blob_dir:
         blob = Path(blob_dir) / "objects" / file.sha256[:2] / file.sha256
         try:
             os.link(blob, dest)
             return
         except OSError:
-            pass  # another filesystem, or no such blob here: download instead
-    client.download_datastore_file(ref, file, dest)
+            pass  # another filesystem, or no such blob here: use the local cache
+    cached = cache / file.sha256[:2] / file.sha256
+    if not cached.exists():
+        # downloaded under a name of its own (concurrent mounts may fetch the same file)
+        # and checked against the sha256 first: the cache only holds complete, verified files
+        tmp = cached.with_name(f".{file.sha256}.{uuid.uuid4().hex}")
+        client.download_datastore_file(ref, file, tmp)
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, cached)
+    try:
+        os.link(cached, dest)
+    except OSError:
+        shutil.copyfile(cached, dest)  # a cache on another filesystem: copy
 
 
 def make_read_only(root: Path) -> None:
@@ -93,7 +107,7 @@ def mount_datastore(client: GridClient, ref: str, root: Path,
         for f in files:
             dest = tmp / f.path
             dest.parent.mkdir(parents=True, exist_ok=True)
-            _link_or_download(client, pinned, f, dest, blob_dir)
+            _link_or_download(client, pinned, f, dest, blob_dir, root / CACHE)
         make_read_only(tmp)
         os.chmod(tmp, 0o755)
         os.rename(tmp, target)

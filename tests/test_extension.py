@@ -402,3 +402,40 @@ def test_unauthenticated_requests_are_refused(alice_lab):
                      "grid-collab/api/artifacts/download?ref=a:b&path=x"):
             assert anon.get(path).status_code == 403, path
         assert anon.post("grid-collab/api/datastores/attach", json={}).status_code == 403
+
+
+def test_attach_without_local_blobs_uses_a_verified_cache_once(team, tmp_path):
+    """No blob_dir: files are downloaded into the content-addressed cache once; a second
+    version sharing a file is linked from the cache, not downloaded again."""
+    from jupyter_grid_collab.attach import attach_datastore
+
+    data = tmp_path / "v"
+    data.mkdir()
+    (data / "shared.bin").write_bytes(os.urandom(2048))
+    (data / "only-v1.txt").write_text("v1")
+    name = f"cache-{uuid.uuid4().hex[:6]}"
+    with team.client("bob") as bob:
+        bob.me()
+        bob.upload_datastore(name, data)
+        (data / "only-v1.txt").unlink()
+        (data / "only-v2.txt").write_text("v2")
+        bob.upload_datastore(name, data)
+    root = tmp_path / "mounts"
+    os.environ["GRID_DATASTORE_ROOT"] = str(root)
+    try:
+        with team.client("alice") as alice:
+            v1 = Path(attach_datastore(f"bob:{name}@1", client=alice))
+            v2 = Path(attach_datastore(f"bob:{name}@2", client=alice))
+    finally:
+        del os.environ["GRID_DATASTORE_ROOT"]
+    assert v1 == root / name and v2 == root / f"{name}@bob-v2"
+    assert sorted(p.name for p in v2.iterdir()) == ["only-v2.txt", "shared.bin"]
+    # the shared file is one cached inode, linked into both mounts
+    assert (v1 / "shared.bin").stat().st_ino == (v2 / "shared.bin").stat().st_ino
+    cached = list((root / ".grid-cache").rglob("*"))
+    assert len([p for p in cached if p.is_file()]) == 3
+    with team.client("carol") as carol:
+        audit = carol._http.get("/teams/vision/audit", params={"limit": 200}).json()["items"]
+    downloads = [a for a in audit if a["action"] == "download" and name in a["resource"]
+                 and "shared.bin" in a["resource"]]
+    assert len(downloads) == 1, "the shared file must be downloaded once"
