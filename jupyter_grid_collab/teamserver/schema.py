@@ -30,6 +30,9 @@ SCHEMA_VERSION = 1
 
 metadata = MetaData()
 
+# Tables whose ids are keyset cursors or executor keys say sqlite_autoincrement=True:
+# SQLite then never hands a deleted row's id to a new one, as PostgreSQL never does.
+
 # Ids are BigInteger on PostgreSQL, INTEGER PRIMARY KEY (rowid) on SQLite.
 Id = BigInteger().with_variant(Integer, "sqlite")
 
@@ -118,6 +121,7 @@ sessions = Table(
     Index("ix_sessions_team", "team_id", "id"),
     Index("ix_sessions_owner", "owner_id", "id"),
     Index("ix_sessions_status", "status", "last_heartbeat"),
+    sqlite_autoincrement=True,
 )
 
 runs = Table(
@@ -154,6 +158,7 @@ runs = Table(
     Index("ix_runs_team", "team_id", "id"),
     Index("ix_runs_owner", "owner_id", "id"),
     Index("ix_runs_team_status", "team_id", "status", "id"),
+    sqlite_autoincrement=True,
 )
 
 experiments = Table(
@@ -200,6 +205,7 @@ artifacts = Table(
     Column("sha256", String(64), nullable=False, index=True),
     Column("created_at", Float, nullable=False),
     UniqueConstraint("experiment_id", "path", name="uq_artifacts_path"),
+    sqlite_autoincrement=True,
 )
 
 datastores = Table(
@@ -229,6 +235,7 @@ datastore_versions = Table(
     UniqueConstraint("datastore_id", "version", name="uq_datastore_version"),
     Index("ix_dsv_team", "team_id", "id"),
     Index("ix_dsv_owner", "owner_id", "id"),
+    sqlite_autoincrement=True,
 )
 
 datastore_files = Table(
@@ -250,6 +257,7 @@ uploads = Table(
     _fk("team_id", "teams.id", nullable=False),
     Column("name", String(64), nullable=False),
     Column("created_at", Float, nullable=False),
+    sqlite_autoincrement=True,
 )
 
 upload_files = Table(
@@ -306,6 +314,7 @@ ledger = Table(
     Column("note", Text),
     Column("created_at", Float, nullable=False),
     Index("ix_ledger_team", "team_id", "id"),
+    sqlite_autoincrement=True,
 )
 
 audit = Table(
@@ -320,6 +329,7 @@ audit = Table(
     Column("outcome", String(8), nullable=False),
     Column("detail", Text),
     Index("ix_audit_team", "team_id", "id"),
+    sqlite_autoincrement=True,
 )
 
 
