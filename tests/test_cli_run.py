@@ -43,3 +43,54 @@ def test_grid_run_expands_the_grid_and_teammates_follow_and_clone(exec_server, t
     line = refused(grid(exec_server, "alice", "run", "--strategy", "random_search",
                         str(script), "--lr", "[1, 2]"))
     assert "num_trials" in line
+
+
+def test_grid_logs_follows_a_live_experiment_and_grid_stop_kills_it(exec_server, tmp_path):
+    import os
+    import subprocess
+    import time
+
+    from test_cli import GRID
+
+    (tmp_path / "proj").mkdir()
+    script = tmp_path / "proj" / "train.py"
+    script.write_text(TRAIN)
+    live, doomed = f"live-{uuid.uuid4().hex[:6]}", f"doomed-{uuid.uuid4().hex[:6]}"
+    ok(grid(exec_server, "alice", "run", "--name", live, str(script), "--sleep", "3"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
+    env.update(GRID_URL=exec_server.url, GRID_API_KEY=exec_server.keys["bob"],
+               GRID_HOME=os.environ["GRID_HOME"])
+    # bob follows alice's running experiment: lines arrive while it runs, and the command
+    # ends by itself when the experiment does
+    follower = subprocess.Popen([GRID, "logs", f"alice:{live}-exp0", "--follow"], env=env,
+                                stdout=subprocess.PIPE, text=True)
+    seen_while_running = False
+    text = ""
+    with exec_server.client("alice") as alice:
+        alice.me()
+        for line in follower.stdout:  # line by line, as a person watching would see them
+            text += line
+            if line.startswith("start lr=0.1"):
+                seen_while_running = alice.experiment(f"{live}-exp0").status == "running"
+        assert follower.wait(timeout=60) == 0
+        assert seen_while_running, "the first line only arrived after the experiment ended"
+        for expected in ("start lr=0.1", "tick 0", "tick 2", "done"):
+            assert expected in text
+        # grid stop cancels a running experiment and its process is gone
+        ok(grid(exec_server, "alice", "run", "--name", doomed, str(script), "--sleep", "60"))
+        deadline = time.monotonic() + 30
+        while alice.experiment(f"{doomed}-exp0").status != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        pid_file = exec_server.data_dir / "work" / "alice" / f"{doomed}-exp0" / "artifacts" / "pid"
+        while not pid_file.exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        pid = int(pid_file.read_text())
+        line = refused(grid(exec_server, "bob", "stop", "run", f"alice:{doomed}"))
+        assert "bob cannot stop alice's run" in line
+        ok(grid(exec_server, "alice", "stop", "run", doomed))
+        while os.path.exists(f"/proc/{pid}"):
+            assert time.monotonic() < deadline + 30, "the stopped script is still running"
+            time.sleep(0.2)
+        assert alice.experiment(f"{doomed}-exp0").status == "cancelled"

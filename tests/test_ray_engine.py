@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from teamserver_harness import TeamServerProcess, free_port
+from test_cli import grid, ok
 from test_executor import TRAIN, wait_run, wait_status
 
 from jupyter_grid_collab.submit import submit_run
@@ -68,18 +69,20 @@ def ray_team(ray_cluster, tmp_path_factory):
 def test_experiments_run_as_ray_jobs(ray_team, ray_cluster, tmp_path):
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "train.py").write_text(TRAIN)
+    name = f"ray-{uuid.uuid4().hex[:6]}"
+    # launched the way a user does: grid run, over a 2x2 grid
+    ok(grid(ray_team, "alice", "run", "--name", name, str(tmp_path / "p" / "train.py"),
+            "--lr", "[0.1, 0.2]", "--layers", "[2, 4]"))
     with ray_team.client("alice") as alice:
         alice.me()
-        name = f"ray-{uuid.uuid4().hex[:6]}"
-        submit_run(alice, tmp_path / "p" / "train.py", ["--lr", "[0.1, 0.2]"], name=name)
-        run, exps = wait_run(alice, name, timeout=120)
+        run, exps = wait_run(alice, name, timeout=180)
         assert run.status == "succeeded", [e.message for e in exps]
-        lines = [x.line for x in alice.read_logs(f"{name}-exp1")["lines"]]
-        assert any(line.startswith("start lr=0.2") for line in lines)
+        lines = [x.line for x in alice.read_logs(f"{name}-exp3")["lines"]]
+        assert any(line.startswith("start lr=0.2 layers=4") for line in lines)
         assert "model.txt" in [a.path for a in alice.list_artifacts(f"{name}-exp1")]
     jobs = httpx.get(f"{ray_cluster}/api/jobs/").json()
     assert sum(1 for j in jobs if (j.get("metadata") or {}).get("grid_experiment", "")
-               .startswith(name)) == 2
+               .startswith(name)) == 4
 
 
 def test_stop_stops_the_ray_job_and_a_dead_job_is_failed(ray_team, ray_cluster, tmp_path):
