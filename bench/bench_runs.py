@@ -1,0 +1,127 @@
+"""Run benchmark: log latency and experiment start overhead, against a real team server.
+
+- **Log latency**: a script prints a line with its own timestamp every 20 ms; the real
+  ``grid logs --follow`` (a subprocess, unbuffered) shows it; latency is the time the line
+  appears minus the time the script printed it (same machine, same clock). p50 / p99.
+- **Start overhead**: from submitting ``grid run`` (source snapshot, upload, run creation,
+  queue, launcher setup) to the script's first line, against running the same script
+  directly with ``python script.py`` (Popen to first line), in the same run.
+
+    python bench/bench_runs.py              # 5 runs of 150 lines, 5 start samples
+    python bench/bench_runs.py --quick      # CI smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from teamserver_harness import TeamServerProcess  # noqa: E402
+
+from jupyter_grid_collab.submit import submit_run  # noqa: E402
+
+GRID = str(Path(sys.executable).parent / "grid")
+TICKER = textwrap.dedent('''
+    import sys, time
+    n = int(sys.argv[sys.argv.index("--lines") + 1]) if "--lines" in sys.argv else 1
+    for i in range(n):
+        print(f"T {time.time():.6f} {i}", flush=True)
+        time.sleep(0.02)
+''')
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def follow_latencies(server: TeamServerProcess, client, script: Path, lines: int) -> list[float]:
+    name = f"lat-{uuid.uuid4().hex[:6]}"
+    submit_run(client, script, ["--lines", str(lines)], name=name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
+    env.update(GRID_URL=server.url, GRID_API_KEY=server.keys["bob"], PYTHONUNBUFFERED="1",
+               GRID_HOME=str(server.data_dir / "bob-home"))
+    follower = subprocess.Popen([GRID, "logs", f"alice:{name}-exp0", "--follow"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                bufsize=1)
+    latencies = []
+    for line in follower.stdout:
+        arrived = time.time()
+        if line.startswith("T "):
+            latencies.append(arrived - float(line.split()[1]))
+    follower.wait(60)
+    return latencies
+
+
+def start_overhead_grid(client, script: Path) -> float:
+    name = f"start-{uuid.uuid4().hex[:6]}"
+    t0 = time.time()
+    submit_run(client, script, [], name=name)
+    while True:
+        out = client.read_logs(f"{name}-exp0", wait=10)
+        for entry in out["lines"]:
+            if entry.line.startswith("T "):
+                return float(entry.line.split()[1]) - t0
+        if out["finished"]:
+            raise RuntimeError(f"{name} finished without printing")
+
+
+def start_overhead_direct(script: Path) -> float:
+    t0 = time.time()
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()
+    proc.wait()
+    return float(first.split()[1]) - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="follow runs for log latency")
+    parser.add_argument("--lines", type=int, default=150, help="lines per follow run")
+    parser.add_argument("--starts", type=int, default=5, help="start-overhead samples")
+    parser.add_argument("--quick", action="store_true", help="a small CI smoke run")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.lines, args.starts = 1, 20, 2
+    with tempfile.TemporaryDirectory(prefix="grid-bench-runs-") as tmp:
+        tmp = Path(tmp)
+        os.environ["GRID_HOME"] = str(tmp / "home")
+        server = TeamServerProcess(tmp / "team", extra_args=["--max-parallel", "1"])
+        server.seed()
+        server.start()
+        try:
+            (tmp / "proj").mkdir()
+            script = tmp / "proj" / "ticker.py"
+            script.write_text(TICKER)
+            with server.client("alice") as alice:
+                alice.me()
+                latencies: list[float] = []
+                for _ in range(args.runs):
+                    latencies += follow_latencies(server, alice, script, args.lines)
+                grid_starts = [start_overhead_grid(alice, script) for _ in range(args.starts)]
+            direct_starts = [start_overhead_direct(script) for _ in range(args.starts)]
+        finally:
+            server.stop()
+    ms = 1000.0
+    print(f"log latency (script print -> `grid logs --follow` shows it), {len(latencies)} lines:")
+    print(f"  p50 {pct(latencies, 0.5) * ms:7.1f} ms   p99 {pct(latencies, 0.99) * ms:7.1f} ms"
+          f"   max {max(latencies) * ms:7.1f} ms")
+    g, d = statistics.median(grid_starts), statistics.median(direct_starts)
+    print(f"start overhead (submit -> first line), median of {args.starts}:")
+    print(f"  grid run {g * ms:7.1f} ms   python directly {d * ms:7.1f} ms   "
+          f"added {max(0.0, g - d) * ms:7.1f} ms   ratio {g / d:5.1f}x")
+
+
+if __name__ == "__main__":
+    main()
