@@ -181,6 +181,8 @@ experiments = Table(
     # this one experiment only, and only while it runs (plus a grace period to upload)
     Column("token_hash", String(64), index=True),
     UniqueConstraint("run_id", "idx", name="uq_experiments_run_idx"),
+    # accrual and the executor's recovery look experiments up by status
+    Index("ix_experiments_status", "status"),
     # the executor keys on ids: SQLite must never hand a deleted experiment's id to a new one
     sqlite_autoincrement=True,
 )
