@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from ..models import Reference, parse_reference, validate_name, validate_username
+from ..models import Reference, parse_reference, validate_name
 from .context import collect, get_grid, limit_option, note_more
-from .groups import ListingGroup, username_arg
+from .groups import ListingGroup, listing_scope
 from .tables import console, emit_json, emit_table, output_option, size, when
 
 
@@ -26,11 +26,7 @@ def datastore(ctx: click.Context, global_: bool, limit: int, output: str) -> Non
     one teammate's."""
     if ctx.invoked_subcommand is not None:
         return
-    username = username_arg()
-    if username:
-        scope = f"user={validate_username(username)}"
-    else:
-        scope = "team" if global_ else "mine"
+    scope = listing_scope(global_)
     items, more = collect(get_grid().client.list_datastores, limit, scope=scope)
     if output == "json":
         emit_json([d.to_json() for d in items])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from ..models import validate_username
+
 USERNAME_KEY = "grid.username"
 
 
@@ -49,3 +51,12 @@ class ListingGroup(click.Group):
 def username_arg() -> str | None:
     """The USERNAME a ListingGroup took from the command line, if any."""
     return click.get_current_context().meta.get(USERNAME_KEY)
+
+
+def listing_scope(global_: bool) -> str:
+    """The team API scope of a listing: one teammate's (a USERNAME was given), everyone's in
+    my teams (--global), or mine."""
+    username = username_arg()
+    if username:
+        return f"user={validate_username(username)}"
+    return "team" if global_ else "mine"

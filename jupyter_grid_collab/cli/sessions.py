@@ -7,9 +7,9 @@ import click
 
 from .. import local_sessions
 from ..credentials import load_credentials
-from ..models import ReferenceError, Session, parse_reference, validate_name, validate_username
+from ..models import ReferenceError, Session, parse_reference, validate_name
 from .context import collect, get_grid, limit_option, note_more
-from .groups import ListingGroup, username_arg
+from .groups import ListingGroup, listing_scope
 from .tables import duration, emit_json, emit_table, output_option
 
 
@@ -33,11 +33,7 @@ def session(ctx: click.Context, global_: bool, limit: int, output: str) -> None:
     teammate's (`grid session --global alice`)."""
     if ctx.invoked_subcommand is not None:
         return
-    username = username_arg()
-    if username:
-        scope = f"user={validate_username(username)}"
-    else:
-        scope = "team" if global_ else "mine"
+    scope = listing_scope(global_)
     grid = get_grid()
     items, more = collect(grid.client.list_sessions, limit, scope=scope)
     if output == "json":
