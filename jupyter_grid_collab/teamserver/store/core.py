@@ -19,7 +19,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from ...models import ReferenceError, validate_username
 from .. import schema as t
-from ..errors import BadRequest, NotFound, Unauthorized
+from ..errors import BadRequest, Forbidden, NotFound, Unauthorized
+from ..permissions import check
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
@@ -217,6 +218,18 @@ class StoreCore:
             "next_cursor": str(rows[limit - 1].id) if more else None,
         }
 
+    # ------------------------------------------------------------- permissions
+    def guard(self, caller: Caller, row, action: str, kind: str, name: str) -> None:
+        """Apply the permission table to ``row`` (it has owner, owner_id and team_id); a
+        denial is written to the team's audit log before it is raised."""
+        try:
+            check(actor=caller.username, actor_id=caller.id, role=caller.role_in(row.team_id),
+                  action=action, owner=row.owner, owner_id=row.owner_id, kind=kind, name=name)
+        except Forbidden as exc:
+            self.audit(None, caller.username, action, f"{kind} {row.owner}:{name}", row.team_id,
+                       "denied", exc.message)
+            raise
+
     # ------------------------------------------------------------- audit
     def audit(self, conn: Connection | None, actor: str | None, action: str, resource: str,
               team_id: int | None = None, outcome: str = "ok", detail: str | None = None) -> None:
@@ -233,8 +246,6 @@ class StoreCore:
         """Team admins and owners read their team's audit log."""
         team_id = caller.team_id(team)
         if caller.role_in(team_id) not in ("admin", "owner") and not caller.site_admin:
-            from ..errors import Forbidden
-
             raise Forbidden(f"{caller.username} cannot read team {team!r}'s audit log: "
                             "only its admins and owners can")
         limit, after = self.page_args(limit, cursor)

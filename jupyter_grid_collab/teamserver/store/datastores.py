@@ -9,8 +9,7 @@ from sqlalchemy import and_, func, select
 
 from ...models import ReferenceError, parse_reference, validate_name
 from .. import schema as t
-from ..errors import BadRequest, Forbidden, NotFound
-from ..permissions import check
+from ..errors import BadRequest, NotFound
 from .core import Caller, iso, now
 
 UPLOAD_TTL = 24 * 3600
@@ -251,14 +250,7 @@ class DatastoreStore:
         """Delete one version, or every version and the name; returns orphaned blobs."""
         with self.engine.begin() as conn:
             row = self._version_row(conn, caller, owner, name, version)
-            try:
-                check(actor=caller.username, actor_id=caller.id,
-                      role=caller.role_in(row.team_id), action="delete", owner=owner,
-                      owner_id=row.owner_id, kind="datastore", name=name)
-            except Forbidden as exc:
-                self.audit(None, caller.username, "delete", f"datastore {owner}:{name}",
-                           row.team_id, "denied", exc.message)
-                raise
+            self.guard(caller, row, "delete", "datastore", name)
             vids = [row.id] if version not in (None, "") else list(conn.execute(
                 select(t.datastore_versions.c.id).where(
                     t.datastore_versions.c.datastore_id == row.datastore_id)).scalars())

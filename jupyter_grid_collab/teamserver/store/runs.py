@@ -21,7 +21,6 @@ from ...models import (
 )
 from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
-from ..permissions import check
 from .core import Caller, iso, now
 
 _RUN_COLUMNS = (t.runs, t.users.c.username.label("owner"), t.teams.c.name.label("team"))
@@ -116,15 +115,6 @@ class RunStore:
             raise NotFound(f"no experiment {owner}:{name} in your teams")
         return exp, run
 
-    def _guard(self, caller: Caller, row, action: str, kind: str, name: str) -> None:
-        try:
-            check(actor=caller.username, actor_id=caller.id, role=caller.role_in(row.team_id),
-                  action=action, owner=row.owner, owner_id=row.owner_id, kind=kind, name=name)
-        except Forbidden as exc:
-            self.audit(None, caller.username, action, f"{kind} {row.owner}:{name}", row.team_id,
-                       "denied", exc.message)
-            raise
-
     # ------------------------------------------------------------- create
     def create_run(self, caller: Caller, body: dict, prices: dict[str, float], *,
                    cloned_from: str | None = None) -> dict:
@@ -211,7 +201,7 @@ class RunStore:
                     raise
                 exp, run = self._experiment_rows(conn, caller, owner, parsed.name)
                 params = dict(exp.params)
-            self._guard(caller, run, "clone", "run", run.name)
+            self.guard(caller, run, "clone", "run", run.name)
         overrides = body.get("params") or {}
         if not isinstance(overrides, dict):
             raise BadRequest("params must be an object of parameter overrides")
@@ -328,7 +318,7 @@ class RunStore:
         """Cancel every pending or running experiment of the run (the executor kills them)."""
         with self.engine.begin() as conn:
             run = self._run_row(conn, caller, owner, name)
-            self._guard(caller, run, "stop", "run", name)
+            self.guard(caller, run, "stop", "run", name)
             exps = conn.execute(select(t.experiments).where(and_(
                 t.experiments.c.run_id == run.id,
                 t.experiments.c.status.in_(ACTIVE_RUN_STATUSES)))).all()
@@ -341,7 +331,7 @@ class RunStore:
     def stop_experiment(self, caller: Caller, owner: str, name: str) -> dict:
         with self.engine.begin() as conn:
             exp, run = self._experiment_rows(conn, caller, owner, name)
-            self._guard(caller, run, "stop", "experiment", name)
+            self.guard(caller, run, "stop", "experiment", name)
             if exp.status in ACTIVE_RUN_STATUSES:
                 self._set_experiment_status(conn, exp, run, "cancelled",
                                             message=f"stopped by {caller.username}")
@@ -354,7 +344,7 @@ class RunStore:
         and the ids of experiments that were still active (their launchers must stop)."""
         with self.engine.begin() as conn:
             run = self._run_row(conn, caller, owner, name)
-            self._guard(caller, run, "delete", "run", name)
+            self.guard(caller, run, "delete", "run", name)
             exp_ids = select(t.experiments.c.id).where(t.experiments.c.run_id == run.id)
             active = list(conn.execute(exp_ids.where(
                 t.experiments.c.status.in_(ACTIVE_RUN_STATUSES))).scalars())
@@ -371,7 +361,7 @@ class RunStore:
                           name: str) -> tuple[list[str], list[int]]:
         with self.engine.begin() as conn:
             exp, run = self._experiment_rows(conn, caller, owner, name)
-            self._guard(caller, run, "delete", "experiment", name)
+            self.guard(caller, run, "delete", "experiment", name)
             active = [exp.id] if exp.status in ACTIVE_RUN_STATUSES else []
             if exp.status in ACTIVE_RUN_STATUSES:
                 self._set_experiment_status(conn, exp, run, "cancelled")

@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from ...models import SESSION_STATUSES, ReferenceError, validate_name
 from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
-from ..permissions import check
 from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
 
 _github = t.credentials.alias("gh")
@@ -139,16 +138,6 @@ class SessionStore:
         with self.engine.begin() as conn:
             return session_json(self._session_row(conn, caller, owner, name))
 
-    def _owner_action(self, conn, caller: Caller, row, action: str) -> None:
-        try:
-            check(actor=caller.username, actor_id=caller.id, role=caller.role_in(row.team_id),
-                  action=action, owner=row.owner, owner_id=row.owner_id, kind="session",
-                  name=row.name)
-        except Forbidden as exc:
-            self.audit(None, caller.username, action, f"session {row.owner}:{row.name}",
-                       row.team_id, "denied", exc.message)
-            raise
-
     def session_action(self, caller: Caller, owner: str, name: str, action: str) -> dict:
         """stop, pause or resume: the creator or a team admin only."""
         transitions = {"stop": "stopped", "pause": "paused", "resume": "running"}
@@ -156,7 +145,7 @@ class SessionStore:
             raise BadRequest(f"unknown session action {action!r}")
         with self.engine.begin() as conn:
             row = self._session_row(conn, caller, owner, name)
-            self._owner_action(conn, caller, row, action)
+            self.guard(caller, row, action, "session", row.name)
             ts = now()
             self.charge_session(conn, row, ts)
             values: dict[str, Any] = {"status": transitions[action]}
@@ -173,7 +162,7 @@ class SessionStore:
     def delete_session(self, caller: Caller, owner: str, name: str) -> None:
         with self.engine.begin() as conn:
             row = self._session_row(conn, caller, owner, name)
-            self._owner_action(conn, caller, row, "delete")
+            self.guard(caller, row, "delete", "session", row.name)
             self.charge_session(conn, row, now())
             conn.execute(t.sessions.delete().where(t.sessions.c.id == row.id))
             self.audit(conn, caller.username, "delete", f"session {owner}:{name}", row.team_id)
