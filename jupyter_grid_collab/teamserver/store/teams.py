@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...models import ROLES, ReferenceError, validate_name, validate_username
 from .. import schema as t
-from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from ..errors import BadRequest, Conflict, Forbidden, NotFound, OutOfCredits
 from ..permissions import check_member_change, require_member
 from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
 
@@ -214,7 +214,5 @@ class TeamStore(StoreCore):
     def require_credit(self, conn, team_id: int, team_name: str) -> None:
         balance = conn.execute(select(t.teams.c.balance).where(t.teams.c.id == team_id)).scalar()
         if balance is None or balance <= 0:
-            from ..errors import OutOfCredits
-
             raise OutOfCredits(f"team {team_name!r} is out of credits (balance "
                                f"{(balance or 0):.2f}); ask a site admin to add credits")
