@@ -11,7 +11,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -23,6 +23,7 @@ from ..errors import BadRequest, Forbidden, NotFound, Unauthorized
 from ..permissions import check
 
 MAX_PAGE = 200
+AUTH_CACHE_SECONDS = 5.0
 DEFAULT_PAGE = 50
 
 
@@ -87,6 +88,12 @@ class Caller:
         raise BadRequest(f"{self.username} is in several teams ({names}): say which with 'team'")
 
 
+
+def _copy(caller: Caller) -> Caller:
+    """A private copy of a cached Caller: handlers may not change the shared one."""
+    return replace(caller, roles=dict(caller.roles), team_names=dict(caller.team_names))
+
+
 @dataclass
 class Scope:
     """Which owners' resources a listing covers, resolved against the caller's teams."""
@@ -100,6 +107,10 @@ class StoreCore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        # key hash -> (expiry, Caller): every request authenticates, and on PostgreSQL that
+        # one query is a third of a listing's cost. Membership changes made through this
+        # server clear it at once; changes by the admin CLI show within AUTH_CACHE_SECONDS.
+        self._auth_cache: dict[str, tuple[float, Caller]] = {}
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -113,7 +124,11 @@ class StoreCore:
         """Resolve an API key to a Caller, or raise Unauthorized (never echoing the key)."""
         if api_key.startswith("gce_"):
             return self.authenticate_experiment(api_key)
-        # one statement for the user and all their memberships: this runs on every request
+        digest = hash_secret(api_key)
+        hit = self._auth_cache.get(digest)
+        if hit is not None and hit[0] > time.monotonic():
+            return _copy(hit[1])
+        # one statement for the user and all their memberships
         with self.read() as conn:
             rows = conn.execute(
                 select(t.users.c.id, t.users.c.username, t.users.c.site_admin,
@@ -122,7 +137,7 @@ class StoreCore:
                 .join(t.users, t.users.c.id == t.api_keys.c.user_id)
                 .outerjoin(t.memberships, t.memberships.c.user_id == t.users.c.id)
                 .outerjoin(t.teams, t.teams.c.id == t.memberships.c.team_id)
-                .where(t.api_keys.c.key_hash == hash_secret(api_key))
+                .where(t.api_keys.c.key_hash == digest)
             ).all()
         if not rows:
             raise Unauthorized("invalid API key")
@@ -132,7 +147,14 @@ class StoreCore:
             if m.team_id is not None:
                 caller.roles[m.team_id] = m.role
                 caller.team_names[m.team_id] = m.name
-        return caller
+        if len(self._auth_cache) > 10_000:
+            self._auth_cache.clear()
+        self._auth_cache[digest] = (time.monotonic() + AUTH_CACHE_SECONDS, caller)
+        return _copy(caller)
+
+    def forget_callers(self) -> None:
+        """Drop cached identities (after a membership or role change)."""
+        self._auth_cache.clear()
 
     def caller_for(self, username: str) -> Caller:
         with self.engine.begin() as conn:

@@ -92,6 +92,7 @@ class TeamStore(StoreCore):
                     team_id=team_id, user_id=owner_id, role="owner", created_at=ts))
         except IntegrityError:
             raise Conflict(f"team {name!r} already exists") from None
+        self.forget_callers()
         return self.team_detail(self.caller_for(owner), name)
 
     def _team_row(self, conn, name: str):
@@ -179,6 +180,7 @@ class TeamStore(StoreCore):
                 conn.execute(t.memberships.update().where(where).values(role=role))
             self.audit(conn, actor, "member", f"{team}/{username}", row.id, "ok",
                        f"{old or 'none'} -> {role or 'removed'}")
+        self.forget_callers()
         return {"team": team, "username": username, "role": role}
 
     # ------------------------------------------------------------- credits
