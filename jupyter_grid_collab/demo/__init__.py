@@ -1,0 +1,1 @@
+"""``grid-collab demo``: a whole team on this machine, live, in one command."""

@@ -1,0 +1,172 @@
+"""``grid-collab``: ``grid-collab demo`` starts a whole team on 127.0.0.1 and keeps it
+running until Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import click
+
+from ..client import GridClient
+from .processes import Supervisor
+from .seed import FAILING, SWEEP, TEAM, Person, seed_people, seed_work
+
+READY = "grid-collab demo is ready"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Grid-style team collaboration for Jupyter."""
+
+
+@main.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
+              help="Where everything lives (default: a new temporary folder).")
+@click.option("--port", type=int, default=None, help="The team server's port (default: free).")
+@click.option("--no-lab", is_flag=True, help="Only the team server and its data; no JupyterLab.")
+def demo(directory: str | None, port: int | None, no_lab: bool) -> None:
+    """Start a demo team on 127.0.0.1: a team server with real data and runs, and alice's
+    and bob's JupyterLab sessions. Ctrl-C stops all of it."""
+    root = Path(directory or tempfile.mkdtemp(prefix="grid-collab-demo-")).resolve()
+    if root.exists() and any(root.iterdir()):
+        raise click.ClickException(f"{root} is not empty: give --dir a new or empty folder")
+    root.mkdir(parents=True, exist_ok=True)
+    click.echo(f"demo folder: {root}")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    sup = Supervisor(root)
+    try:
+        url = _start(sup, root, port or _free_port(), not no_lab, stop)
+        if url is None:
+            return
+        click.echo(f"\n{READY} (team server {url}); press Ctrl-C to stop everything.",
+                   nl=True)
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            if any(c.proc.poll() is not None for c in sup.children):
+                dead = [c.name for c in sup.children if c.proc.poll() is not None]
+                click.echo(f"stopping: {', '.join(dead)} exited unexpectedly", err=True)
+                break
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        click.echo("stopping the demo ...", err=True)
+        sup.stop_all()
+        click.echo(f"stopped. Its data stays in {root}", err=True)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRID_", "JUPYTER_"))}
+    env.update(extra)
+    return env
+
+
+def _start(sup: Supervisor, root: Path, port: int, labs: bool, stop) -> str | None:
+    url = f"http://127.0.0.1:{port}"
+    data_dir = root / "team-server"
+    click.echo("seeding team 'demo': alice (owner), bob (admin), carol (user); dave outside")
+    people = seed_people(data_dir)
+    server = sup.start("team-server", [
+        sys.executable, "-m", "jupyter_grid_collab.teamserver.cli", "--data-dir",
+        str(data_dir), "--host", "127.0.0.1", "--port", str(port), "--max-parallel", "2",
+        "--datastore-root", str(root / "datastores"), "--heartbeat-timeout", "30",
+        "--tick", "5"], _env(GRID_HOME=str(root / "home" / "server")), root)
+    sup.wait_http(server, f"{url}/api/v1/health", 60)
+    click.echo(f"team server: {url} (log: {server.log})")
+    click.echo("uploading datastore 'points' (2 versions), starting runs ...")
+    seed_work(url, people, root)
+    sessions = {}
+    if labs:
+        for name in ("alice", "bob"):
+            if stop.is_set():
+                return None
+            sessions[name] = _start_lab(sup, root, url, people[name], data_dir / "blobs")
+    _wait_for_runs(url, people["alice"].key, stop)
+    _print_guide(root, url, people, sessions)
+    return url
+
+
+def _start_lab(sup: Supervisor, root: Path, url: str, person: Person, blobs: Path) -> str:
+    home = root / "home" / person.name
+    home.mkdir(parents=True, exist_ok=True)
+    token, port = secrets.token_hex(16), _free_port()
+    argv = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+            f"--port={port}", f"--ServerApp.root_dir={home}"]
+    if os.geteuid() == 0:
+        argv.append("--allow-root")
+    env = _env(GRID_URL=url, GRID_API_KEY=person.key, GRID_SESSION_NAME=f"{person.name}-lab",
+               GRID_HOME=str(home / ".grid"), GRID_DATASTORE_ROOT=str(root / "datastores"),
+               GRID_BLOB_DIR=str(blobs), JUPYTER_TOKEN=token, HOME=str(home),
+               JUPYTER_RUNTIME_DIR=str(home / ".runtime"),
+               JUPYTER_CONFIG_DIR=str(home / ".jupyter"))
+    lab = sup.start(f"{person.name}-lab", argv, env, home)
+    base = f"http://127.0.0.1:{port}/"
+    sup.wait_http(lab, f"{base}grid-collab/api/context", 120,
+                  ok=lambda r: r.json()["session"]["registered"],
+                  headers={"Authorization": f"token {token}"})
+    click.echo(f"{person.name}'s JupyterLab is up and registered as session "
+               f"{person.name}:{person.name}-lab")
+    return f"{base}lab?token={token}"
+
+
+def _wait_for_runs(url: str, key: str, stop, timeout: float = 120.0) -> None:
+    with GridClient(url, key) as alice:
+        alice.me()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not stop.is_set():
+            runs = [alice.run(SWEEP)[0], alice.run(f"bob:{FAILING}")[0]]
+            if all(r.status not in ("pending", "running") for r in runs):
+                return
+            time.sleep(0.5)
+
+
+def _print_guide(root: Path, url: str, people: dict[str, Person],
+                 sessions: dict[str, str]) -> None:
+    guide = {"team_server": url, "dir": str(root), "users": {}}
+    click.echo("")
+    for name, person in people.items():
+        role = f"{person.role} of team {TEAM}" if person.role else "outside the team"
+        click.echo(f"== {name} ({role})")
+        if name in sessions:
+            click.echo(f"   open JupyterLab: {sessions[name]}")
+        click.echo(f"   export GRID_URL={url} GRID_API_KEY={person.key}")
+        guide["users"][name] = {"role": person.role, "api_key": person.key,
+                                "lab": sessions.get(name)}
+    click.echo("""
+Try, as bob or carol (paste an export line first):
+   grid session --global                 # alice's and bob's live sessions
+   grid status --global                  # active runs: carol's long-train
+   grid history --global                 # every run: alice's sweep, bob's failing run
+   grid logs carol:long-train --follow   # a live experiment's output (Ctrl-C to leave)
+   grid logs alice:mnist-sweep-exp0      # an experiment's output
+   grid artifacts alice:mnist-sweep      # download the sweep's artifacts
+   grid datastore --global               # alice's datastore, two versions
+   grid teams demo                       # members, roles, credits left
+   grid session delete alice:alice-lab   # as carol: refused, nothing changes
+As dave, the same commands show none of it.""")
+    click.echo(f"\nTo stop everything: Ctrl-C here. Keys and URLs are also in "
+               f"{root / 'demo.json'}")
+    path = root / "demo.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the keys
+    with os.fdopen(fd, "w") as f:
+        json.dump(guide, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
