@@ -28,6 +28,7 @@ def test_grid_run_expands_the_grid_and_teammates_follow_and_clone(exec_server, t
     assert len(status["experiments"]) == 4
     logs = ok(grid(exec_server, "bob", "logs", f"alice:{name}"))
     assert "start lr=0.001 layers=2" in logs
+
     clone = f"{name}-bob"
     out = ok(grid(exec_server, "bob", "clone", f"alice:{name}", "--name", clone,
                   "--layers", "8"))
@@ -94,3 +95,27 @@ def test_grid_logs_follows_a_live_experiment_and_grid_stop_kills_it(exec_server,
             assert time.monotonic() < deadline + 30, "the stopped script is still running"
             time.sleep(0.2)
         assert alice.experiment(f"{doomed}-exp0").status == "cancelled"
+
+
+def test_grid_logs_piped_into_head_ends_quietly(exec_server):
+    """More log than a pipe holds, read by `head -1`, which leaves early: grid gets EPIPE and
+    must end without an error line or a traceback."""
+    import os
+    import subprocess
+
+    from test_cli import GRID
+
+    from jupyter_grid_collab import track
+
+    with exec_server.client("alice") as alice:
+        alice.me()
+        run = track.start_run(f"chatty-{uuid.uuid4().hex[:6]}", client=alice)
+        for chunk in range(5):
+            run.log_text("\n".join(f"line {chunk}-{i} " + "x" * 60 for i in range(1000)))
+        run.end()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
+    env.update(GRID_URL=exec_server.url, GRID_API_KEY=exec_server.keys["bob"])
+    piped = subprocess.run(f"{GRID} logs alice:{run.name}-exp0 | head -1", shell=True, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert piped.stdout.startswith("line 0-0 ") and piped.stdout.count("\n") == 1
+    assert piped.stderr == ""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from ..client import GridError, Unauthorized
@@ -31,6 +34,10 @@ class GridCommand(click.Group):
             raise click.ClickException(exc.message) from None
         except ReferenceError as exc:
             raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:
+            # `grid logs ... | head`: the reader left; that is not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
             raise click.ClickException(f"{exc.strerror or exc}{where}") from None
