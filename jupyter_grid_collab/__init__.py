@@ -11,6 +11,15 @@ def _jupyter_server_extension_points():
     return [{"module": "jupyter_grid_collab", "app": GridCollab}]
 
 
+def __getattr__(name: str):
+    # TeamPanel imports ipywidgets: only when a notebook asks for it
+    if name == "TeamPanel":
+        from .widgets import TeamPanel
+
+        return TeamPanel
+    raise AttributeError(name)
+
+
 def attach_datastore(ref: str, *, session: str | None = None) -> str:
     """Mount a teammate's (or my) datastore read-only in this session; returns its path."""
     from .attach import attach_datastore as attach

@@ -235,6 +235,12 @@ class _Methods:
         return self._do("POST", f"/sessions/{_seg(r.owner)}/{_seg(r.name)}/{_seg(action)}",
                         parse=Session.from_json)
 
+    def open_session(self, ref: str):
+        """A URL to open a session: for a teammate's, a single-use visitor ticket link with
+        the warning about whose GitHub identity it carries."""
+        r = self._ref(ref)
+        return self._do("POST", f"/sessions/{_seg(r.owner)}/{_seg(r.name)}/open")
+
     def delete_session(self, ref: str):
         r = self._ref(ref)
         return self._do("DELETE", f"/sessions/{_seg(r.owner)}/{_seg(r.name)}")
@@ -359,11 +365,12 @@ class _Methods:
                         params={"version": v} if v else None)
 
 
-def _build_client_kwargs(url: str, api_key: str | None, timeout: float) -> dict[str, Any]:
+def _build_client_kwargs(url: str, api_key: str | None, timeout: float,
+                         api_prefix: str = API) -> dict[str, Any]:
     headers = {"User-Agent": "jupyter-grid-collab"}
     if api_key:
         headers["Authorization"] = f"token {api_key}"
-    return dict(base_url=url.rstrip("/") + API, headers=headers,
+    return dict(base_url=url.rstrip("/") + api_prefix, headers=headers,
                 timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)))
 
 
@@ -541,13 +548,16 @@ class AsyncGridClient(_Methods):
 
     def __init__(self, url: str | None = None, api_key: str | None = None, *,
                  timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None,
-                 limits: httpx.Limits | None = None):
+                 limits: httpx.Limits | None = None, api_prefix: str = API):
+        """``api_prefix`` "/grid-collab/api" with a Jupyter server's URL and token talks to
+        the team API through that server's extension instead of the team server."""
         creds = load_credentials(url, api_key)
         self.url = creds.url
         self.has_key = bool(creds.api_key)
         self.http = httpx.AsyncClient(transport=transport,
                                       limits=limits or httpx.Limits(max_connections=100),
-                                      **_build_client_kwargs(creds.url, creds.api_key, timeout))
+                                      **_build_client_kwargs(creds.url, creds.api_key, timeout,
+                                                             api_prefix))
 
     async def __aenter__(self) -> AsyncGridClient:
         return self

@@ -1,0 +1,365 @@
+"""The TeamPanel widget: tabs for sessions, runs, datastores and the team, with the actions
+people use. Every request is async on the kernel's event loop, so the kernel never freezes;
+someone else's rows offer no Stop/Delete, and what the team server refuses is shown as its
+message."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import ipywidgets as w
+
+from ..client import GridClient, GridError, Unreachable
+from ..models import RUN_STATUSES, SESSION_STATUSES, Datastore, Experiment, Run, Session
+from . import rows
+from .connection import connect
+
+STATUSES = ["any"] + sorted(set(RUN_STATUSES) | set(SESSION_STATUSES))
+FOLLOW_WAIT = 10.0
+
+
+def _esc(value) -> str:
+    return html.escape(str(value))
+
+
+class TeamPanel(w.VBox):
+    """The team in a notebook: ``TeamPanel()`` (credentials as for ``grid``)."""
+
+    def __init__(self, url: str | None = None, api_key: str | None = None, *,
+                 auto_refresh: int = 0, download_dir: str = "artifacts"):
+        self.conn = connect(url, api_key)
+        self.client = self.conn.client
+        self.download_dir = download_dir
+        self.me: str | None = None
+        self.context: dict | None = None
+        self.tasks: set[asyncio.Task] = set()
+        self.scope = w.ToggleButtons(options=[("mine", "mine"), ("team", "team")],
+                                     value="team", description="Show")
+        self.member = w.Dropdown(options=[("everyone", "")], value="", description="Member")
+        self.status = w.Dropdown(options=STATUSES, value="any", description="Status")
+        self.refresh_button = w.Button(description="Refresh", icon="refresh")
+        self.auto = w.BoundedIntText(value=auto_refresh, min=0, max=3600,
+                                     description="Auto (s)", layout=w.Layout(width="150px"))
+        self.message = w.HTML()
+        self.retry = w.Button(description="Retry", layout=w.Layout(display="none"))
+        self.sessions = w.VBox()
+        self.runs = w.VBox()
+        self.datastores = w.VBox()
+        self.team = w.HTML()
+        self.tabs = w.Tab(children=[self.sessions, self.runs, self.datastores,
+                                    w.VBox([self.team])])
+        for i, title in enumerate(("Sessions", "Runs", "Datastores", "Team")):
+            self.tabs.set_title(i, title)
+        self.progress = w.FloatProgress(min=0, max=1, layout=w.Layout(display="none"))
+        self.logs = w.Output(layout=w.Layout(max_height="300px", overflow="auto"))
+        for control in (self.scope, self.member, self.status):
+            control.observe(lambda _change: self.spawn(self.refresh()), names="value")
+        self.refresh_button.on_click(lambda _b: self.spawn(self.refresh()))
+        self.retry.on_click(lambda _b: self.spawn(self.refresh()))
+        self.auto.observe(lambda _change: self._schedule_auto(), names="value")
+        super().__init__([
+            w.HBox([self.scope, self.member, self.status, self.refresh_button, self.auto]),
+            w.HBox([self.message, self.retry]), self.tabs, self.progress, self.logs])
+        self._auto_task: asyncio.Task | None = None
+        self.spawn(self.refresh())
+        self._schedule_auto()
+
+    # ------------------------------------------------------------- async plumbing
+    def spawn(self, coro: Awaitable) -> asyncio.Task | None:
+        """Run ``coro`` on the kernel's loop without blocking it (kept until done)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            try:
+                loop = asyncio.get_event_loop()
+            except RuntimeError:
+                coro.close()
+                return None
+        task = loop.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    def _schedule_auto(self) -> None:
+        if self._auto_task is not None:
+            self._auto_task.cancel()
+            self._auto_task = None
+        if self.auto.value:
+            self._auto_task = self.spawn(self._auto_loop(self.auto.value))
+
+    async def _auto_loop(self, seconds: int) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await self.refresh()
+
+    def say(self, text: str, error: bool = False) -> None:
+        color = "var(--jp-error-color1, #d32f2f)" if error else "inherit"
+        self.message.value = f'<span style="color:{color}">{text}</span>' if text else ""
+
+    async def act(self, what: Callable[[], Awaitable], done: str | None = None,
+                  refresh: bool = True) -> None:
+        """Run one action; its refusal or failure is a message, never a traceback."""
+        try:
+            result = await what()
+        except Unreachable as exc:
+            self.say(_esc(exc.message), error=True)
+            self.retry.layout.display = ""
+            return
+        except GridError as exc:
+            self.say(_esc(exc.message), error=True)
+            return
+        if done:
+            self.say(done(result) if callable(done) else done)
+        if refresh:
+            await self.refresh(keep_message=True)
+
+    # ------------------------------------------------------------- loading
+    def _scope(self) -> str:
+        if self.member.value:
+            return f"user={self.member.value}"
+        return self.scope.value
+
+    async def refresh(self, keep_message: bool = False) -> None:
+        try:
+            if self.me is None:
+                self.me = (await self.client.me()).username
+                if self.conn.via == "extension":
+                    self.context = await self.client._do("GET", "/context")
+            scope, status = self._scope(), self.status.value
+            sessions = (await self.client.list_sessions(
+                scope=scope, status=status if status in SESSION_STATUSES else None)).items \
+                if status == "any" or status in SESSION_STATUSES else []
+            runs = (await self.client.list_runs(
+                scope=scope, status=status if status in RUN_STATUSES else None)).items \
+                if status == "any" or status in RUN_STATUSES else []
+            datastores = (await self.client.list_datastores(scope=scope)).items
+            teams = [await self.client.team(t.name) for t in await self.client.list_teams()]
+        except Unreachable as exc:
+            self.say(_esc(exc.message), error=True)
+            self.retry.layout.display = ""
+            return
+        except GridError as exc:
+            self.say(_esc(exc.message), error=True)
+            return
+        self.retry.layout.display = "none"
+        if not keep_message:
+            self.say(self._banner())
+        members = sorted({m.username for t in teams for m in t.members} - {self.me})
+        options = [("everyone", "")] + [(m, m) for m in members]
+        if self.member.options != tuple(options):
+            self.member.unobserve_all("value")
+            self.member.options = options
+            self.member.observe(lambda _change: self.spawn(self.refresh()), names="value")
+        self.sessions.children = [self._session_row(s) for s in sessions] or [
+            w.HTML("<i>No sessions.</i>")]
+        self.runs.children = [self._run_row(r) for r in runs] or [w.HTML("<i>No runs.</i>")]
+        self.datastores.children = [self._datastore_row(d) for d in datastores] or [
+            w.HTML("<i>No datastores.</i>")]
+        self.team.value = self._team_html(teams)
+
+    def _banner(self) -> str:
+        if self.context and self.context.get("banner"):
+            return _esc(self.context["banner"])
+        return f"{_esc(self.me)} · via {self.conn.via} {_esc(self.conn.where)}"
+
+    # ------------------------------------------------------------- rows
+    def _buttons(self, actions: list[str], handlers: dict[str, Callable]) -> list[w.Button]:
+        made = []
+        for name in actions:
+            button = w.Button(description=name, layout=w.Layout(width="auto"),
+                              button_style="danger" if name in ("Delete", "Stop") else "")
+            button.on_click(lambda _b, f=handlers[name]: self.spawn(f()))
+            made.append(button)
+        return made
+
+    def _session_row(self, s: Session) -> w.HBox:
+        ref = f"{s.owner}:{s.name}"
+        mounted = ", ".join(s.datastores) or "none"
+        label = w.HTML(f"<b>{_esc(s.name)}</b> · {_esc(s.owner)} · {_esc(s.status)} · "
+                       f"{rows.duration(s.duration_seconds)} · {_esc(s.instance_type)} · "
+                       f"datastores: {_esc(mounted)} · git: {_esc(rows.github_identity(s))}")
+        handlers = {
+            "Open": lambda: self._open(s),
+            "Pause": lambda: self.act(lambda: self.client.session_action(ref, "pause"),
+                                      f"paused {ref}"),
+            "Resume": lambda: self.act(lambda: self.client.session_action(ref, "resume"),
+                                       f"resumed {ref}"),
+            "Stop": lambda: self.act(lambda: self.client.session_action(ref, "stop"),
+                                     f"stopped {ref}"),
+            "Delete": lambda: self.act(lambda: self.client.delete_session(ref),
+                                       f"deleted {ref}"),
+        }
+        return w.HBox([label, *self._buttons(rows.session_actions(s, self.me), handlers)])
+
+    async def _open(self, s: Session) -> None:
+        async def opened():
+            return await self.client.open_session(f"{s.owner}:{s.name}")
+
+        def link(out: dict) -> str:
+            warning = rows.open_warning(s, self.me)
+            return (f'<a href="{_esc(out["url"])}" target="_blank" rel="noopener">Open '
+                    f"{_esc(s.owner)}'s session “{_esc(s.name)}” in a new tab</a>"
+                    + (f" — {_esc(warning)} The link works once, for a short while."
+                       if warning else ""))
+        await self.act(opened, link, refresh=False)
+
+    def _run_row(self, r: Run) -> w.VBox:
+        ref = f"{r.owner}:{r.name}"
+        experiments = w.VBox(layout=w.Layout(margin="0 0 0 2em", display="none"))
+        expand = w.Button(description="▸", layout=w.Layout(width="2.5em"),
+                          tooltip="Show its experiments")
+        label = w.HTML(f"<b>{_esc(r.name)}</b> · {_esc(r.owner)} · {_esc(r.status)} · "
+                       f"{_esc(rows.counts(r))} · {rows.duration(r.duration_seconds)}")
+
+        async def toggle() -> None:
+            if experiments.layout.display == "none":
+                try:
+                    _run, exps = await self.client.run(ref)
+                except GridError as exc:
+                    self.say(_esc(exc.message), error=True)
+                    return
+                experiments.children = [self._experiment_row(e) for e in exps]
+                experiments.layout.display = ""
+                expand.description = "▾"
+            else:
+                experiments.layout.display = "none"
+                expand.description = "▸"
+
+        expand.on_click(lambda _b: self.spawn(toggle()))
+        handlers = {
+            "Download artifacts": lambda: self._download(ref),
+            "Clone": lambda: self._clone(ref),
+            "Stop": lambda: self.act(lambda: self.client.stop_run(ref), f"stopped {ref}"),
+            "Delete": lambda: self.act(lambda: self.client.delete_run(ref), f"deleted {ref}"),
+        }
+        head = w.HBox([expand, label, *self._buttons(rows.run_actions(r, self.me), handlers)])
+        return w.VBox([head, experiments])
+
+    def _experiment_row(self, e: Experiment) -> w.HBox:
+        ref = f"{e.owner}:{e.name}"
+        params = " ".join(f"{k}={v}" for k, v in (e.params or {}).items())
+        label = w.HTML(f"{_esc(e.name)} · {_esc(e.status)}"
+                       + (f" (exit {e.exit_code})" if e.exit_code else "")
+                       + f" · {_esc(params)} · {rows.duration(e.duration_seconds)}")
+        handlers = {
+            "Logs": lambda: self._logs(ref),
+            "Download": lambda: self._download(ref),
+            "Clone": lambda: self._clone(ref),
+            "Stop": lambda: self.act(lambda: self.client.stop_experiment(ref), f"stopped {ref}"),
+        }
+        return w.HBox([label, *self._buttons(rows.experiment_actions(e.owner, e.status,
+                                                                     self.me), handlers)])
+
+    def _datastore_row(self, d: Datastore) -> w.HBox:
+        ref = f"{d.owner}:{d.name}@{d.version}"
+        label = w.HTML(f"<b>{_esc(d.name)}</b> v{d.version} · {rows.size(d.size)} · "
+                       f"{d.file_count} files · {_esc(d.owner)} · {_esc(d.status)}")
+        handlers = {
+            "Attach": lambda: self._attach(ref),
+            "Delete": lambda: self.act(lambda: self.client.delete_datastore(ref),
+                                       f"deleted {ref}"),
+        }
+        return w.HBox([label, *self._buttons(rows.datastore_actions(d, self.me), handlers)])
+
+    def _team_html(self, teams) -> str:
+        if not teams:
+            return "<i>You are in no team yet.</i>"
+        parts = []
+        for t in teams:
+            members = "".join(f"<tr><td>{_esc(m.username)}</td><td>{_esc(m.role)}</td></tr>"
+                              for m in t.members)
+            parts.append(f"<h4>{_esc(t.name)}</h4><p>your role: {_esc(t.role)} · "
+                         f"credits left: <b>{t.balance:.2f}</b></p>"
+                         f"<table><tr><th>member</th><th>role</th></tr>{members}</table>")
+        return "".join(parts)
+
+    # ------------------------------------------------------------- actions
+    async def _logs(self, ref: str) -> None:
+        """The tail, then follow while the experiment runs."""
+        self.logs.clear_output()
+        try:
+            page = await self.client.read_logs(ref, tail=50)
+            while True:
+                for line in page["lines"]:
+                    self.logs.append_stdout(line.line + "\n")
+                if page["finished"]:
+                    self.logs.append_stdout(f"[{ref} {page['status']}]\n")
+                    return
+                page = await self.client.read_logs(ref, offset=page["next_offset"],
+                                                   wait=FOLLOW_WAIT)
+        except GridError as exc:
+            self.say(_esc(exc.message), error=True)
+
+    def _clone(self, ref: str) -> Awaitable:
+        return self.act(lambda: self.client.clone(ref),
+                        lambda out: f"cloned {_esc(ref)} into {_esc(out[0].owner)}:"
+                                    f"{_esc(out[0].name)}")
+
+    async def _attach(self, ref: str) -> None:
+        if self.conn.via == "extension":
+            async def attach():
+                response = await self.client.send("POST", "/datastores/attach",
+                                                  json={"ref": ref})
+                return response.json()["path"]
+        else:
+            from ..attach import attach_datastore
+
+            def mount() -> str:
+                with GridClient(self.client.url, _key(self.client)) as c:
+                    return attach_datastore(ref, client=c)
+
+            async def attach():
+                return await asyncio.get_running_loop().run_in_executor(None, mount)
+        await self.act(attach, lambda path: f"attached {_esc(ref)}: read it in code as "
+                       f"<code>{_esc(path)}</code> (read-only)", refresh=True)
+
+    async def _download(self, ref: str) -> None:
+        """Download artifacts into this session's file tree, with a progress bar."""
+        self.progress.value = 0
+        self.progress.layout.display = ""
+        try:
+            await self.act(lambda: self._fetch(ref), lambda where: where, refresh=False)
+        finally:
+            self.progress.layout.display = "none"
+
+    async def _fetch(self, ref: str) -> str:
+        if self.conn.via == "extension":
+            job = (await self.client.send("POST", "/artifacts/fetch",
+                                          json={"ref": ref, "dest": self.download_dir})).json()
+            while job["state"] == "running":
+                await asyncio.sleep(0.2)
+                job = (await self.client.send("GET", f"/artifacts/fetch/{job['id']}")).json()
+                self.progress.value = job["bytes_done"] / max(job["bytes_total"], 1)
+            if job["state"] != "done":
+                raise GridError(job["error"] or "the download failed")
+            return (f"downloaded {job['files_done']} file(s) of {ref} into "
+                    f"<code>{_esc(job['dest'])}/</code>")
+        arts = await self.client.list_artifacts(ref)
+        total = sum(a.size for a in arts) or 1
+        dest = Path(self.download_dir)
+        loop = asyncio.get_running_loop()
+
+        def work() -> None:
+            done = 0
+
+            def progress(n: int) -> None:
+                nonlocal done
+                done += n
+                loop.call_soon_threadsafe(setattr, self.progress, "value", done / total)
+            with GridClient(self.client.url, _key(self.client)) as c:
+                c._username = self.me
+                for a in arts:
+                    run = a.experiment.rsplit("-exp", 1)[0]
+                    c.download_artifact(f"{a.owner}:{a.experiment}", a,
+                                        dest / run / a.experiment / a.path, progress)
+        await loop.run_in_executor(None, work)
+        return f"downloaded {len(arts)} file(s) of {ref} into <code>{_esc(os.fspath(dest))}/</code>"
+
+
+def _key(client) -> str | None:
+    auth = client.http.headers.get("Authorization", "")
+    return auth.split(" ", 1)[1] if " " in auth else None

@@ -1,0 +1,171 @@
+"""TeamPanel against a real team server, with ipywidgets' dummy comm (no browser): rows per
+scope, actions offered only where the permission table allows, clicks that call through."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import ipywidgets as w
+import pytest
+
+from jupyter_grid_collab import track
+from jupyter_grid_collab.widgets import TeamPanel
+
+
+@pytest.fixture
+def loop():
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+def settle(panel: TeamPanel, loop) -> None:
+    """Let every task the panel started (loading, clicks) finish."""
+    for _ in range(50):
+        pending = [t for t in panel.tasks if not t.done()]
+        if not pending:
+            return
+        loop.run_until_complete(asyncio.wait(pending, timeout=30))
+
+
+def texts(box: w.Box) -> list[str]:
+    out = []
+    for child in box.children:
+        if isinstance(child, w.HTML):
+            out.append(child.value)
+        elif isinstance(child, w.Box):
+            out.extend(texts(child))
+    return out
+
+
+def row_with(box: w.Box, text: str) -> w.Box:
+    for child in box.children:
+        label = " ".join(texts(child)) if isinstance(child, w.Box) else ""
+        if text in label:
+            return child
+    raise AssertionError(f"no row with {text!r} in {texts(box)}")
+
+
+def buttons(row: w.Box) -> dict[str, w.Button]:
+    """The row's buttons by label; the row's own come before those of rows nested in it."""
+    found: dict[str, w.Button] = {}
+    for child in row.children:
+        if isinstance(child, w.Button):
+            found.setdefault(child.description, child)
+    for child in row.children:
+        if isinstance(child, w.Box):
+            for label, button in buttons(child).items():
+                found.setdefault(label, button)
+    return found
+
+
+def panel_for(server, user, loop, **kw) -> TeamPanel:
+    panel = TeamPanel(server.url, server.keys[user], **kw)
+    settle(panel, loop)
+    return panel
+
+
+def test_rows_follow_the_scope_and_member_filter(sqlite_server, loop):
+    tag = uuid.uuid4().hex[:6]
+    with sqlite_server.client("alice") as alice, sqlite_server.client("bob") as bob:
+        alice.me(), bob.me()
+        alice.register_session(f"a-{tag}", url="http://127.0.0.1:1/")
+        bob.register_session(f"b-{tag}", url="http://127.0.0.1:2/")
+    panel = panel_for(sqlite_server, "bob", loop)
+    shown = " ".join(texts(panel.sessions))
+    assert f"a-{tag}" in shown and f"b-{tag}" in shown
+    panel.scope.value = "mine"
+    settle(panel, loop)
+    shown = " ".join(texts(panel.sessions))
+    assert f"b-{tag}" in shown and f"a-{tag}" not in shown
+    panel.scope.value = "team"
+    panel.member.value = "alice"
+    settle(panel, loop)
+    shown = " ".join(texts(panel.sessions))
+    assert f"a-{tag}" in shown and f"b-{tag}" not in shown
+    assert "alice-gh" in shown  # whose GitHub identity git uses there
+    assert "credits left" in panel.team.value and "carol" in panel.team.value
+
+
+def test_someone_elses_rows_offer_no_stop_or_delete(sqlite_server, loop):
+    tag = uuid.uuid4().hex[:6]
+    with sqlite_server.client("alice") as alice, sqlite_server.client("bob") as bob:
+        alice.me(), bob.me()
+        alice.register_session(f"a-{tag}", url="http://127.0.0.1:1/")
+        bob.register_session(f"b-{tag}", url="http://127.0.0.1:2/")
+        track.start_run(f"ar-{tag}", {"lr": 1}, client=alice)
+        track.start_run(f"br-{tag}", {"lr": 1}, client=bob)
+    panel = panel_for(sqlite_server, "bob", loop)
+    assert set(buttons(row_with(panel.sessions, f"a-{tag}"))) == {"Open"}
+    assert {"Pause", "Stop", "Delete"} <= set(buttons(row_with(panel.sessions, f"b-{tag}")))
+    assert set(buttons(row_with(panel.runs, f"ar-{tag}"))) == {"▸", "Download artifacts",
+                                                               "Clone"}
+    assert {"Stop", "Delete"} <= set(buttons(row_with(panel.runs, f"br-{tag}")))
+
+
+def test_clicks_call_through_and_update_the_view(sqlite_server, loop, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRID_DATASTORE_ROOT", str(tmp_path / "datastores"))
+    tag = uuid.uuid4().hex[:6]
+    (tmp_path / "ds").mkdir()
+    (tmp_path / "ds" / "x.csv").write_text("1,2\n")
+    (tmp_path / "model.txt").write_text("weights")
+    with sqlite_server.client("alice") as alice:
+        alice.me()
+        alice.upload_datastore(f"ds-{tag}", tmp_path / "ds")
+        with track.start_run(f"ar-{tag}", {"lr": 1}, client=alice) as run:
+            run.log_text("epoch 1: loss 0.5")
+            run.log_file(tmp_path / "model.txt", "model.txt")
+    with sqlite_server.client("bob") as bob:
+        bob.me()
+        mine = track.start_run(f"br-{tag}", {"lr": 1}, client=bob)
+    panel = panel_for(sqlite_server, "bob", loop, download_dir=str(tmp_path / "dl"))
+    # Attach alice's datastore: mounted, and the path to use is shown
+    buttons(row_with(panel.datastores, f"ds-{tag}"))["Attach"].click()
+    settle(panel, loop)
+    mount = tmp_path / "datastores" / f"ds-{tag}"
+    assert (mount / "x.csv").exists(), panel.message.value
+    assert (mount / "x.csv").read_text() == "1,2\n"
+    assert str(mount) in panel.message.value
+    # Download alice's artifacts into this file tree
+    buttons(row_with(panel.runs, f"ar-{tag}"))["Download artifacts"].click()
+    settle(panel, loop)
+    got = tmp_path / "dl" / f"ar-{tag}" / f"ar-{tag}-exp0" / "model.txt"
+    assert got.read_text() == "weights" and "downloaded 1 file(s)" in panel.message.value
+    # Expand the run, read the experiment's logs
+    buttons(row_with(panel.runs, f"ar-{tag}"))["▸"].click()
+    settle(panel, loop)
+    buttons(row_with(row_with(panel.runs, f"ar-{tag}"), f"ar-{tag}-exp0"))["Logs"].click()
+    settle(panel, loop)
+    assert "epoch 1: loss 0.5" in "".join(o["text"] for o in panel.logs.outputs)
+    # Clone it: a new run of bob's appears
+    buttons(row_with(panel.runs, f"ar-{tag}"))["Clone"].click()
+    settle(panel, loop)
+    assert f"cloned alice:ar-{tag} into bob:" in panel.message.value
+    assert any(f"ar-{tag}-clone" in t for t in texts(panel.runs))
+    # Stop my own running run: it is cancelled and the view shows it
+    buttons(row_with(panel.runs, f"br-{tag}"))["Stop"].click()
+    settle(panel, loop)
+    with sqlite_server.client("bob") as bob:
+        bob.me()
+        assert bob.run(mine.name)[0].status == "cancelled"
+    assert "cancelled" in " ".join(texts(row_with(panel.runs, f"br-{tag}")))
+
+
+def test_refusals_and_an_unreachable_server_are_messages(sqlite_server, loop):
+    tag = uuid.uuid4().hex[:6]
+    with sqlite_server.client("alice") as alice:
+        alice.me()
+        alice.register_session(f"a-{tag}", url="http://127.0.0.1:1/")
+    # the panel offers no Delete on alice's row; if a refused action happens anyway, the
+    # team server's message is what the user sees
+    bob_panel = panel_for(sqlite_server, "bob", loop)
+    loop.run_until_complete(bob_panel.act(
+        lambda: bob_panel.client.delete_session(f"alice:a-{tag}")))
+    assert "bob cannot delete alice&#x27;s session" in bob_panel.message.value
+    dead = TeamPanel("http://127.0.0.1:9", "gck_x")
+    settle(dead, loop)
+    assert "cannot reach the team server at http://127.0.0.1:9" in dead.message.value
+    assert dead.retry.layout.display == ""
