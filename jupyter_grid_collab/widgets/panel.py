@@ -38,7 +38,8 @@ class TeamPanel(w.VBox):
         self.context: dict | None = None
         self.tasks: set[asyncio.Task] = set()
         self.scope = w.ToggleButtons(options=[("mine", "mine"), ("team", "team")],
-                                     value="team", description="Show")
+                                     value="team", style={"button_width": "56px"},
+                                     tooltips=["my own", "everyone in my teams"])
         self.member = w.Dropdown(options=[("everyone", "")], value="", description="Member")
         self.status = w.Dropdown(options=STATUSES, value="any", description="Status")
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
