@@ -8,8 +8,11 @@ import uuid
 
 import ipywidgets as w
 import pytest
+from jupyter_harness import JupyterProcess
+from test_executor import TRAIN, wait_status
 
 from jupyter_grid_collab import track
+from jupyter_grid_collab.submit import submit_run
 from jupyter_grid_collab.widgets import TeamPanel
 
 
@@ -90,7 +93,7 @@ def test_rows_follow_the_scope_and_member_filter(sqlite_server, loop):
     assert "credits left" in panel.team.value and "carol" in panel.team.value
 
 
-def test_someone_elses_rows_offer_no_stop_or_delete(sqlite_server, loop):
+def test_someone_elses_rows_offer_no_stop_or_delete(sqlite_server, loop, tmp_path):
     tag = uuid.uuid4().hex[:6]
     with sqlite_server.client("alice") as alice, sqlite_server.client("bob") as bob:
         alice.me(), bob.me()
@@ -98,12 +101,22 @@ def test_someone_elses_rows_offer_no_stop_or_delete(sqlite_server, loop):
         bob.register_session(f"b-{tag}", url="http://127.0.0.1:2/")
         track.start_run(f"ar-{tag}", {"lr": 1}, client=alice)
         track.start_run(f"br-{tag}", {"lr": 1}, client=bob)
+        (tmp_path / "f.txt").write_text("x")
+        alice.upload_datastore(f"ads-{tag}", tmp_path / "f.txt")
+        bob.upload_datastore(f"bds-{tag}", tmp_path / "f.txt")
     panel = panel_for(sqlite_server, "bob", loop)
     assert set(buttons(row_with(panel.sessions, f"a-{tag}"))) == {"Open"}
     assert {"Pause", "Stop", "Delete"} <= set(buttons(row_with(panel.sessions, f"b-{tag}")))
     assert set(buttons(row_with(panel.runs, f"ar-{tag}"))) == {"▸", "Download artifacts",
                                                                "Clone"}
     assert {"Stop", "Delete"} <= set(buttons(row_with(panel.runs, f"br-{tag}")))
+    assert set(buttons(row_with(panel.datastores, f"ads-{tag}"))) == {"Attach"}
+    assert set(buttons(row_with(panel.datastores, f"bds-{tag}"))) == {"Attach", "Delete"}
+    # alice's running experiment: logs, download, clone, but no Stop for bob
+    buttons(row_with(panel.runs, f"ar-{tag}"))["▸"].click()
+    settle(panel, loop)
+    exp = row_with(row_with(panel.runs, f"ar-{tag}"), f"ar-{tag}-exp0")
+    assert set(buttons(exp)) == {"Logs", "Download", "Clone"}
 
 
 def test_clicks_call_through_and_update_the_view(sqlite_server, loop, tmp_path, monkeypatch):
@@ -169,3 +182,127 @@ def test_refusals_and_an_unreachable_server_are_messages(sqlite_server, loop):
     settle(dead, loop)
     assert "cannot reach the team server at http://127.0.0.1:9" in dead.message.value
     assert dead.retry.layout.display == ""
+
+
+def test_my_own_session_pauses_resumes_and_deletes_from_its_row(sqlite_server, loop):
+    tag = uuid.uuid4().hex[:6]
+    with sqlite_server.client("bob") as bob:
+        bob.me()
+        bob.register_session(f"b-{tag}", url="http://127.0.0.1:2/")
+    panel = panel_for(sqlite_server, "bob", loop)
+    buttons(row_with(panel.sessions, f"b-{tag}"))["Pause"].click()
+    settle(panel, loop)
+    row = row_with(panel.sessions, f"b-{tag}")
+    assert "paused" in " ".join(texts(row)) and "Resume" in buttons(row)
+    buttons(row)["Delete"].click()
+    settle(panel, loop)
+    assert f"deleted bob:b-{tag}" in panel.message.value
+    assert not any(f"b-{tag}" in t for t in texts(panel.sessions))
+
+
+def test_logs_follow_a_running_experiment(exec_server, loop, tmp_path):
+    # Given alice's experiment that prints a line a second for three seconds
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "train.py").write_text(TRAIN)
+    name = f"live-{uuid.uuid4().hex[:6]}"
+    with exec_server.client("alice") as alice:
+        alice.me()
+        submit_run(alice, tmp_path / "proj" / "train.py", ["--sleep", "3"], name=name)
+        wait_status(alice, f"{name}-exp0", "running")
+    # When bob opens its logs while it runs
+    panel = panel_for(exec_server, "bob", loop)
+    buttons(row_with(panel.runs, name))["▸"].click()
+    settle(panel, loop)
+    buttons(row_with(row_with(panel.runs, name), f"{name}-exp0"))["Logs"].click()
+    settle(panel, loop)
+    # Then the output area followed it to the end
+    shown = "".join(o["text"] for o in panel.logs.outputs)
+    assert "start lr=0.1" in shown and "tick 2" in shown
+    assert f"[alice:{name}-exp0 succeeded]" in shown
+
+
+@pytest.fixture
+def alice_jupyter(request, tmp_path):
+    team = request.getfixturevalue(request.param)
+    lab = JupyterProcess("alice", team, tmp_path / "alice", f"s-{uuid.uuid4().hex[:6]}")
+    lab.start()
+    yield team, lab
+    lab.stop()
+
+
+@pytest.mark.parametrize("alice_jupyter", ["sqlite_server"], indirect=True)
+def test_inside_a_jupyter_server_the_panel_goes_through_its_extension(
+        alice_jupyter, loop, tmp_path, monkeypatch):
+    team, lab = alice_jupyter
+    tag = uuid.uuid4().hex[:6]
+    (tmp_path / "ds").mkdir()
+    (tmp_path / "ds" / "x.csv").write_text("1,2\n")
+    (tmp_path / "model.txt").write_text("weights")
+    with team.client("bob") as bob:
+        bob.me()
+        bob.upload_datastore(f"ds-{tag}", tmp_path / "ds")
+        bob.register_session(f"b-{tag}", url="http://127.0.0.1:2/")
+        with track.start_run(f"br-{tag}", {"lr": 1}, client=bob) as run:
+            run.log_file(tmp_path / "model.txt", "model.txt")
+    # Given a kernel's environment as the extension leaves it: no API key, only this
+    # server's URL; its token comes from the server's runtime file
+    for var in ("GRID_API_KEY", "GRID_URL", "GRID_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("GRID_HOME", str(tmp_path / "empty-home"))
+    monkeypatch.setenv("GRID_SESSION_NAME", lab.session_name)
+    monkeypatch.setenv("GRID_JUPYTER_URL", lab.url)
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(lab.home / "runtime"))
+    # When the notebook says TeamPanel()
+    panel = TeamPanel()
+    settle(panel, loop)
+    # Then it talks to this server's extension, as alice
+    assert panel.conn.via == "extension" and f":{lab.port}/" in panel.conn.where
+    assert "alice · via extension" in panel.message.value
+    assert set(buttons(row_with(panel.sessions, lab.session_name))) >= {"Stop", "Delete"}
+    # Attach mounts bob's datastore into this server
+    buttons(row_with(panel.datastores, f"ds-{tag}"))["Attach"].click()
+    settle(panel, loop)
+    mount = lab.datastore_root / f"ds-{tag}"
+    assert (mount / "x.csv").read_text() == "1,2\n"
+    assert str(mount) in panel.message.value
+    # Download lands in this server's file tree and says where
+    buttons(row_with(panel.runs, f"br-{tag}"))["Download artifacts"].click()
+    settle(panel, loop)
+    got = lab.root / "artifacts" / f"br-{tag}" / f"br-{tag}-exp0" / "model.txt"
+    assert got.read_text() == "weights"
+    assert f"artifacts/br-{tag}/" in panel.message.value
+    assert panel.progress.value == 1.0
+    # Open on bob's session: a new-tab link with whose GitHub identity git uses there
+    buttons(row_with(panel.sessions, f"b-{tag}"))["Open"].click()
+    settle(panel, loop)
+    assert 'target="_blank"' in panel.message.value and "ticket=" in panel.message.value
+    assert "git there uses bob&#x27;s GitHub identity" in panel.message.value
+    # A refusal comes back through the extension as the team server's message
+    loop.run_until_complete(panel.act(lambda: panel.client.delete_datastore("dave:nothing@1")))
+    assert "no datastore dave:nothing@1 in your teams" in panel.message.value
+    panel.close()
+
+
+@pytest.mark.parametrize("alice_jupyter", ["fresh_server"], indirect=True)
+def test_an_unreachable_team_server_behind_the_extension_offers_retry(alice_jupyter, loop):
+    team, lab = alice_jupyter
+    from jupyter_grid_collab.widgets.connection import Connection
+
+    panel = TeamPanel(connection=Connection.extension(lab.url, lab.token))
+    settle(panel, loop)
+    assert panel.retry.layout.display == "none"
+    # When the team server goes away
+    team.stop()
+    panel.refresh_button.click()
+    settle(panel, loop)
+    # Then one line names the team server's URL, and Retry is offered
+    assert f"cannot reach the team server at {team.url}" in panel.message.value
+    assert panel.retry.layout.display == ""
+    # And once it is back, Retry loads the panel again
+    team.start()
+    panel.retry.click()
+    settle(panel, loop)
+    assert panel.retry.layout.display == "none"
+    assert "cannot reach" not in panel.message.value
+    assert any(lab.session_name in t for t in texts(panel.sessions))
+    panel.close()

@@ -106,6 +106,9 @@ class GridCollab(ExtensionApp):
         # attach_datastore() inside this session find the team and this session
         os.environ.update(GRID_URL=self.client.url, GRID_SESSION_NAME=self.session_name,
                           GRID_DATASTORE_ROOT=self.datastore_root)
+        # this server's own URL (never its token: a visitor's kernel can read env), so
+        # TeamPanel finds its runtime file and talks through this extension
+        os.environ["GRID_JUPYTER_URL"] = self._server_url()
         if self.blob_dir:
             os.environ["GRID_BLOB_DIR"] = self.blob_dir
         self.git.install_env()

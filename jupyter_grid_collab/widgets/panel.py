@@ -8,15 +8,16 @@ from __future__ import annotations
 import asyncio
 import html
 import os
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import ipywidgets as w
 
-from ..client import GridClient, GridError, Unreachable
+from ..client import GridClient, GridError, ServerError, Unreachable
 from ..models import RUN_STATUSES, SESSION_STATUSES, Datastore, Experiment, Run, Session
 from . import rows
-from .connection import connect
+from .connection import Connection, connect
 
 STATUSES = ["any"] + sorted(set(RUN_STATUSES) | set(SESSION_STATUSES))
 FOLLOW_WAIT = 10.0
@@ -30,18 +31,24 @@ class TeamPanel(w.VBox):
     """The team in a notebook: ``TeamPanel()`` (credentials as for ``grid``)."""
 
     def __init__(self, url: str | None = None, api_key: str | None = None, *,
-                 auto_refresh: int = 0, download_dir: str = "artifacts"):
-        self.conn = connect(url, api_key)
+                 auto_refresh: int = 0, download_dir: str = "artifacts",
+                 connection: Connection | None = None):
+        self.conn = connection or connect(url, api_key)
         self.client = self.conn.client
         self.download_dir = download_dir
         self.me: str | None = None
         self.context: dict | None = None
         self.tasks: set[asyncio.Task] = set()
+        self._log_task: asyncio.Task | None = None
+        # fixed widths keep the toolbar on one line in a narrow notebook
         self.scope = w.ToggleButtons(options=[("mine", "mine"), ("team", "team")],
                                      value="team", style={"button_width": "56px"},
+                                     layout=w.Layout(width="130px", flex="0 0 auto"),
                                      tooltips=["my own", "everyone in my teams"])
-        self.member = w.Dropdown(options=[("everyone", "")], value="", description="Member")
-        self.status = w.Dropdown(options=STATUSES, value="any", description="Status")
+        self.member = w.Dropdown(options=[("everyone", "")], value="", description="Member",
+                                 layout=w.Layout(width="220px"))
+        self.status = w.Dropdown(options=STATUSES, value="any", description="Status",
+                                 layout=w.Layout(width="200px"))
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         self.auto = w.BoundedIntText(value=auto_refresh, min=0, max=3600,
                                      description="Auto (s)", layout=w.Layout(width="150px"))
@@ -82,8 +89,27 @@ class TeamPanel(w.VBox):
                 return None
         task = loop.create_task(coro)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self._finished)
         return task
+
+    def _finished(self, task: asyncio.Task) -> None:
+        # a bug or an unexpected failure still reaches the user as one line, not a
+        # "Task exception was never retrieved" in the server log
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            self.say(_esc(f"unexpected error: {type(exc).__name__}: {exc}"), error=True)
+
+    def close(self) -> None:
+        """Stop loading, following and auto-refresh, and release the HTTP connections."""
+        for task in list(self.tasks):
+            task.cancel()
+        client = self.client
+        try:
+            asyncio.get_running_loop().create_task(client.aclose())
+        except RuntimeError:
+            pass  # no loop running: the pool goes with the process
+        super().close()
 
     def _schedule_auto(self) -> None:
         if self._auto_task is not None:
@@ -97,6 +123,14 @@ class TeamPanel(w.VBox):
             await asyncio.sleep(seconds)
             await self.refresh()
 
+    def fail(self, exc: GridError) -> None:
+        """Show a failure as its message; offer Retry when the team server is out of reach
+        (directly, or behind the extension, which answers 502/504 naming the team server)."""
+        self.say(_esc(exc.message), error=True)
+        if isinstance(exc, Unreachable) or (isinstance(exc, ServerError)
+                                            and exc.status in (502, 503, 504)):
+            self.retry.layout.display = ""
+
     def say(self, text: str, error: bool = False) -> None:
         color = "var(--jp-error-color1, #d32f2f)" if error else "inherit"
         self.message.value = f'<span style="color:{color}">{text}</span>' if text else ""
@@ -106,12 +140,8 @@ class TeamPanel(w.VBox):
         """Run one action; its refusal or failure is a message, never a traceback."""
         try:
             result = await what()
-        except Unreachable as exc:
-            self.say(_esc(exc.message), error=True)
-            self.retry.layout.display = ""
-            return
         except GridError as exc:
-            self.say(_esc(exc.message), error=True)
+            self.fail(exc)
             return
         if done:
             self.say(done(result) if callable(done) else done)
@@ -129,7 +159,7 @@ class TeamPanel(w.VBox):
             if self.me is None:
                 self.me = (await self.client.me()).username
                 if self.conn.via == "extension":
-                    self.context = await self.client._do("GET", "/context")
+                    self.context = (await self.client.send("GET", "/context")).json()
             scope, status = self._scope(), self.status.value
             sessions = (await self.client.list_sessions(
                 scope=scope, status=status if status in SESSION_STATUSES else None)).items \
@@ -139,12 +169,8 @@ class TeamPanel(w.VBox):
                 if status == "any" or status in RUN_STATUSES else []
             datastores = (await self.client.list_datastores(scope=scope)).items
             teams = [await self.client.team(t.name) for t in await self.client.list_teams()]
-        except Unreachable as exc:
-            self.say(_esc(exc.message), error=True)
-            self.retry.layout.display = ""
-            return
         except GridError as exc:
-            self.say(_esc(exc.message), error=True)
+            self.fail(exc)
             return
         self.retry.layout.display = "none"
         if not keep_message:
@@ -221,7 +247,7 @@ class TeamPanel(w.VBox):
                 try:
                     _run, exps = await self.client.run(ref)
                 except GridError as exc:
-                    self.say(_esc(exc.message), error=True)
+                    self.fail(exc)
                     return
                 experiments.children = [self._experiment_row(e) for e in exps]
                 experiments.layout.display = ""
@@ -247,7 +273,7 @@ class TeamPanel(w.VBox):
                        + (f" (exit {e.exit_code})" if e.exit_code else "")
                        + f" · {_esc(params)} · {rows.duration(e.duration_seconds)}")
         handlers = {
-            "Logs": lambda: self._logs(ref),
+            "Logs": lambda: self._follow(ref),
             "Download": lambda: self._download(ref),
             "Clone": lambda: self._clone(ref),
             "Stop": lambda: self.act(lambda: self.client.stop_experiment(ref), f"stopped {ref}"),
@@ -279,9 +305,17 @@ class TeamPanel(w.VBox):
         return "".join(parts)
 
     # ------------------------------------------------------------- actions
+    async def _follow(self, ref: str) -> None:
+        """Show one experiment's logs: a new Logs click stops following the previous one."""
+        if self._log_task is not None and not self._log_task.done():
+            self._log_task.cancel()
+        self._log_task = asyncio.current_task()
+        await self._logs(ref)
+
     async def _logs(self, ref: str) -> None:
         """The tail, then follow while the experiment runs."""
         self.logs.clear_output()
+        self.logs.append_stdout(f"[{ref}: last 50 lines]\n")
         try:
             page = await self.client.read_logs(ref, tail=50)
             while True:
@@ -293,7 +327,7 @@ class TeamPanel(w.VBox):
                 page = await self.client.read_logs(ref, offset=page["next_offset"],
                                                    wait=FOLLOW_WAIT)
         except GridError as exc:
-            self.say(_esc(exc.message), error=True)
+            self.fail(exc)
 
     def _clone(self, ref: str) -> Awaitable:
         return self.act(lambda: self.client.clone(ref),
@@ -337,8 +371,10 @@ class TeamPanel(w.VBox):
                 self.progress.value = job["bytes_done"] / max(job["bytes_total"], 1)
             if job["state"] != "done":
                 raise GridError(job["error"] or "the download failed")
-            return (f"downloaded {job['files_done']} file(s) of {ref} into "
-                    f"<code>{_esc(job['dest'])}/</code>")
+            # dest is relative to the server's root: where the file browser shows it
+            return (f"downloaded {job['files_done']} file(s) of {_esc(ref)} into "
+                    f"<code>{_esc(job['dest'])}/{_esc(_run_of(ref))}/</code> "
+                    "(in this session's file browser)")
         arts = await self.client.list_artifacts(ref)
         total = sum(a.size for a in arts) or 1
         dest = Path(self.download_dir)
@@ -358,7 +394,14 @@ class TeamPanel(w.VBox):
                     c.download_artifact(f"{a.owner}:{a.experiment}", a,
                                         dest / run / a.experiment / a.path, progress)
         await loop.run_in_executor(None, work)
-        return f"downloaded {len(arts)} file(s) of {ref} into <code>{_esc(os.fspath(dest))}/</code>"
+        where = os.fspath(dest.resolve() / _run_of(ref))
+        return f"downloaded {len(arts)} file(s) of {_esc(ref)} into <code>{_esc(where)}/</code>"
+
+
+def _run_of(ref: str) -> str:
+    """The run folder a run's or experiment's artifacts land in."""
+    name = ref.split(":", 1)[-1]
+    return re.sub(r"-exp\d+$", "", name)
 
 
 def _key(client) -> str | None:
