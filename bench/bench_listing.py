@@ -214,6 +214,8 @@ def count_statements(store: Store, key: str, **list_args: Any) -> tuple[int, int
     def on_execute(conn, cursor, statement, parameters, context, executemany):
         seen.append(statement)
 
+    # count a cold authentication: the server caches identities for a few seconds
+    store.forget_callers()
     event.listen(store.engine, "before_cursor_execute", on_execute)
     try:
         caller = store.authenticate(key)
