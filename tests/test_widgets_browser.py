@@ -17,6 +17,8 @@ playwright = pytest.importorskip("playwright.sync_api") if os.environ.get("CI") 
     else __import__("playwright.sync_api").sync_api
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and os.environ.get("CI") is None,
                                 reason="Debian's chromium is not installed (CI installs it)")
+# the README's picture: refreshed only when asked (UPDATE_SCREENSHOTS=1), so test runs
+# leave the checkout clean
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "img" / "panel.png"
 
 
@@ -54,6 +56,9 @@ def test_attach_a_teammates_datastore_from_the_panel(sqlite_server, alice_lab, t
     with sqlite_server.client("bob") as bob:
         bob.me()
         bob.upload_datastore(f"cars-{tag}", data)
+    with sqlite_server.client("alice") as alice:
+        alice.me()
+        alice.upload_datastore(f"mnist-{tag}", data)  # her own: Attach and Delete
     _notebook(alice_lab.root / "panel.ipynb")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM,
@@ -70,9 +75,12 @@ def test_attach_a_teammates_datastore_from_the_panel(sqlite_server, alice_lab, t
         mounted = page.get_by_text("read it in code as").first
         mounted.wait_for(timeout=60_000)
         text = mounted.inner_text()
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.locator(".jp-OutputArea-output").first.screenshot(path=str(SCREENSHOT))
+        shot = tmp_path / "panel.png"
+        page.locator(".jp-OutputArea-output").first.screenshot(path=str(shot))
         browser.close()
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, SCREENSHOT)
     path = alice_lab.datastore_root / f"cars-{tag}"
     assert str(path) in text
     assert (path / "cars.csv").read_text() == "make,year\nvolvo,1999\n"
