@@ -11,6 +11,11 @@ def _jupyter_server_extension_points():
     return [{"module": "jupyter_grid_collab", "app": GridCollab}]
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    # the Team sidebar, prebuilt into the package (labextension/ holds its TypeScript)
+    return [{"src": "labextension", "dest": "jupyter-grid-collab"}]
+
+
 def __getattr__(name: str):
     # TeamPanel imports ipywidgets: only when a notebook asks for it
     if name == "TeamPanel":

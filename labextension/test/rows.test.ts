@@ -1,0 +1,112 @@
+import { Datastore, Experiment, Run, Session } from '../src/model';
+import {
+  actionsFor,
+  datastoreActions,
+  experimentActions,
+  filterRows,
+  openWarning,
+  parseReference,
+  reference,
+  runActions,
+  sessionActions,
+  statuses
+} from '../src/rows';
+
+const session = (over: Partial<Session>): Session => ({
+  id: 1, name: 'lab', owner: 'alice', team: 'vision', status: 'running',
+  instance_type: 'cpu-small', created_at: '', url: 'http://127.0.0.1:1/',
+  github: { user: 'alice', login: 'alice-gh', credential_bound: true }, ...over
+});
+const run = (over: Partial<Run>): Run => ({
+  id: 1, name: 'sweep', owner: 'alice', team: 'vision', status: 'running', command: 'python t.py',
+  instance_type: 'cpu-small', created_at: '', ...over
+});
+const exp = (over: Partial<Experiment>): Experiment => ({
+  id: 1, name: 'sweep-exp0', run: 'sweep', owner: 'alice', index: 0, status: 'running', ...over
+});
+const ds = (over: Partial<Datastore>): Datastore => ({
+  id: 1, name: 'cars', owner: 'alice', team: 'vision', version: 2, status: 'ready', size: 10,
+  file_count: 1, created_at: '', ...over
+});
+
+describe('which actions a row offers (the permission table, mirrored)', () => {
+  it.each(['stop', 'pause', 'resume', 'delete'])(
+    "never offers %s on a teammate's rows, whatever the status",
+    action => {
+      for (const status of ['pending', 'running', 'paused', 'stopped', 'lost', 'succeeded']) {
+        expect(sessionActions(session({ status }), 'bob')).not.toContain(action);
+        expect(runActions(run({ status }), 'bob')).not.toContain(action);
+        expect(experimentActions(exp({ status }), 'bob')).not.toContain(action);
+      }
+      expect(datastoreActions(ds({}), 'bob')).not.toContain(action);
+    }
+  );
+
+  it("offers open, attach, download, logs and clone on a teammate's rows", () => {
+    expect(sessionActions(session({}), 'bob')).toEqual(['open']);
+    expect(runActions(run({}), 'bob')).toEqual(['fetch', 'clone']);
+    expect(experimentActions(exp({}), 'bob')).toEqual(['logs', 'download', 'fetch', 'clone']);
+    expect(datastoreActions(ds({}), 'bob')).toEqual(['attach']);
+  });
+
+  it('offers the lifecycle that fits the status on my own rows', () => {
+    expect(sessionActions(session({}), 'alice')).toEqual(['open', 'pause', 'stop', 'delete']);
+    expect(sessionActions(session({ status: 'paused', url: null }), 'alice')).toEqual(['resume', 'delete']);
+    expect(runActions(run({ status: 'succeeded' }), 'alice')).toEqual(['fetch', 'clone', 'delete']);
+    expect(experimentActions(exp({ status: 'failed' }), 'alice')).not.toContain('stop');
+    expect(datastoreActions(ds({}), 'alice')).toEqual(['attach', 'delete']);
+  });
+
+  it('does not offer Open on a session that is not running', () => {
+    expect(sessionActions(session({ status: 'lost' }), 'bob')).toEqual([]);
+  });
+
+  it('dispatches by kind', () => {
+    expect(actionsFor({ kind: 'datastore', record: ds({}) }, 'bob')).toEqual(['attach']);
+  });
+});
+
+describe('filtering', () => {
+  const items = [run({ name: 'mnist-sweep' }), run({ name: 'cifar', owner: 'bob', status: 'failed' }),
+    run({ name: 'bert', owner: 'carol', status: 'succeeded' })];
+
+  it('matches the search in the name or owner, any case', () => {
+    expect(filterRows(items, { search: 'MNIST' }).map(r => r.name)).toEqual(['mnist-sweep']);
+    expect(filterRows(items, { search: 'bob' }).map(r => r.name)).toEqual(['cifar']);
+    expect(filterRows(items, { search: 'carol:be' }).map(r => r.name)).toEqual(['bert']);
+  });
+
+  it('filters by status and combines with the search', () => {
+    expect(filterRows(items, { status: 'failed' }).map(r => r.name)).toEqual(['cifar']);
+    expect(filterRows(items, { status: 'failed', search: 'mnist' })).toEqual([]);
+    expect(filterRows(items, { status: 'all' })).toHaveLength(3);
+  });
+
+  it('lists the distinct statuses', () => {
+    expect(statuses(items)).toEqual(['failed', 'running', 'succeeded']);
+  });
+});
+
+describe('references and warnings', () => {
+  it('writes references as the CLI does', () => {
+    expect(reference({ kind: 'datastore', record: ds({}) })).toBe('alice:cars@2');
+    expect(reference({ kind: 'run', record: run({}) })).toBe('alice:sweep');
+  });
+
+  it('parses typed references, a bare name being mine', () => {
+    expect(parseReference('mnist', 'bob')).toEqual({ owner: 'bob', name: 'mnist' });
+    expect(parseReference(' alice:cars@3 ', 'bob', true)).toEqual({ owner: 'alice', name: 'cars', version: 3 });
+    expect(() => parseReference('alice:cars@3', 'bob')).toThrow(/only datastores/);
+    expect(() => parseReference('alice:', 'bob')).toThrow(/malformed reference/);
+    expect(() => parseReference('Alice:x', 'bob')).toThrow(/owner/);
+    expect(() => parseReference('alice:cars@0', 'bob', true)).toThrow(/positive/);
+  });
+
+  it("warns a visitor whose GitHub identity git uses before opening", () => {
+    expect(openWarning(session({}), 'bob')).toBe(
+      "You will visit alice's session: git there uses alice's GitHub identity (alice-gh), " +
+        'and code you run there runs as alice.'
+    );
+    expect(openWarning(session({}), 'alice')).toBe('');
+  });
+});
