@@ -34,6 +34,29 @@ def start_demo(folder: Path, *args: str) -> subprocess.Popen:
     raise AssertionError("the demo ended before it was ready:\n" + "".join(printed))
 
 
+def printed_guide(proc: subprocess.Popen, folder: Path) -> dict:
+    """The URLs and keys as the demo printed them for a person to paste; demo.json agrees."""
+    guide: dict = {"users": {}}
+    user = None
+    for line in proc.printed.splitlines():
+        if line.startswith("== "):
+            user = line.split()[1]
+            guide["users"][user] = {"lab": None}
+        elif line.strip().startswith("export GRID_URL="):
+            url, key = (part.split("=", 1)[1] for part in line.split()[1:3])
+            guide["team_server"] = url
+            guide["users"][user]["api_key"] = key
+        elif line.strip().startswith("open JupyterLab: "):
+            guide["users"][user]["lab"] = line.split(": ", 1)[1].strip()
+    assert set(guide["users"]) == {"alice", "bob", "carol", "dave"}, proc.printed
+    saved = json.loads((folder / "demo.json").read_text())
+    assert saved["team_server"] == guide["team_server"]
+    for user, info in guide["users"].items():
+        assert saved["users"][user]["api_key"] == info["api_key"]
+        assert saved["users"][user]["lab"] == info["lab"]
+    return guide
+
+
 def grid(guide: dict, user: str, *args: str, home: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
     env.update(GRID_URL=guide["team_server"], GRID_API_KEY=guide["users"][user]["api_key"],
@@ -42,8 +65,30 @@ def grid(guide: dict, user: str, *args: str, home: Path) -> subprocess.Completed
                           timeout=120)
 
 
+def started_from(folder: Path) -> list[str]:
+    """Processes that name the demo's folder in their command line, working directory or
+    environment: the experiment launchers and scripts run from it, kernels and labs use it."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if Path(f"/proc/{proc.name}/stat").read_text().split(")")[-1].split()[0] == "Z":
+                continue  # already dead, waiting for its parent to reap it
+            cwd = os.readlink(proc / "cwd")
+            if (str(folder).encode() in (proc / "cmdline").read_bytes()
+                    or cwd.startswith(str(folder))
+                    or str(folder).encode() in (proc / "environ").read_bytes()):
+                found.append(f"{proc.name}: {(proc / 'cmdline').read_bytes()[:120]!r}")
+        except OSError:
+            pass  # gone meanwhile, or not ours to read
+    return found
+
+
 def stop_and_check_nothing_survives(proc: subprocess.Popen, folder: Path) -> None:
     pids = [int(line.split()[0]) for line in (folder / "demo.pids").read_text().splitlines()]
+    # the scan below sees what runs from the folder: carol's live experiment, for one
+    running = started_from(folder)
+    assert any("jupyter_grid_collab.launcher" in p for p in running), running
+    assert any("train.py" in p for p in running), running
     proc.send_signal(signal.SIGINT)
     rest, _ = proc.communicate(timeout=90)
     assert proc.returncode == 0, rest
@@ -52,13 +97,7 @@ def stop_and_check_nothing_survives(proc: subprocess.Popen, folder: Path) -> Non
     while True:
         alive = [p for p in pids if Path(f"/proc/{p}").exists()]
         # anything else still running from the demo's folder: kernels, launchers, scripts
-        strays = []
-        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-            try:
-                if str(folder).encode() in cmdline.read_bytes():
-                    strays.append(cmdline.parent.name)
-            except OSError:
-                pass
+        strays = started_from(folder)
         if not alive and not strays:
             return
         assert time.monotonic() < deadline, f"still running: {alive} {strays}"
@@ -69,7 +108,7 @@ def test_demo_without_labs_as_each_member(tmp_path):
     folder = tmp_path / "demo"
     proc = start_demo(folder, "--no-lab")
     try:
-        guide = json.loads((folder / "demo.json").read_text())
+        guide = printed_guide(proc, folder)
         assert oct((folder / "demo.json").stat().st_mode & 0o777) == "0o600"
         for user in ("bob", "carol"):
             out = grid(guide, user, "status", "--global", home=tmp_path).stdout
@@ -109,29 +148,64 @@ def test_demo_with_live_sessions(tmp_path):
     folder = tmp_path / "demo"
     proc = start_demo(folder)
     try:
-        guide = json.loads((folder / "demo.json").read_text())
-        assert "open JupyterLab: http://127.0.0.1:" in proc.printed
-        out = grid(guide, "carol", "session", "--global", home=tmp_path).stdout
-        assert "alice-lab" in out and "bob-lab" in out and "running" in out
-        assert "alice-gh (token set)" in out
+        guide = printed_guide(proc, folder)
+        assert guide["users"]["alice"]["lab"] and guide["users"]["bob"]["lab"]
+        assert guide["users"]["carol"]["lab"] is None
+        # a kernel in alice's lab: it runs in a session of its own, and must stop too
+        alice_base, alice_token = guide["users"]["alice"]["lab"].split("lab?token=")
+        r = httpx.post(f"{alice_base}api/kernels", json={"name": "python3"},
+                       headers={"Authorization": f"token {alice_token}"}, timeout=30)
+        assert r.status_code == 201, r.text
+        for user in ("bob", "carol"):
+            out = grid(guide, user, "session", "--global", home=tmp_path).stdout
+            assert "alice-lab" in out and "bob-lab" in out and "running" in out
+            assert "alice-gh (token set)" in out and "bob-gh (no token)" in out
         # carol cannot delete alice's session: a clear line, nothing changed
         r = grid(guide, "carol", "session", "delete", "alice:alice-lab", home=tmp_path)
         assert r.returncode == 1
         assert 'carol cannot delete alice\'s session "alice-lab"' in r.stderr
         assert "alice-lab" in grid(guide, "bob", "session", "--global", home=tmp_path).stdout
         # bob's JupyterLab answers with the team's data through the extension
-        lab = guide["users"]["bob"]["lab"]
-        base, token = lab.split("lab?token=")
-        with httpx.Client(base_url=base, headers={"Authorization": f"token {token}"}) as c:
-            ctx = c.get("grid-collab/api/context").json()
+        base, token = guide["users"]["bob"]["lab"].split("lab?token=")
+        with httpx.Client(base_url=f"{base}grid-collab/api/", timeout=30,
+                          headers={"Authorization": f"token {token}"}) as c:
+            ctx = c.get("context").json()
             assert ctx["user"] == {"username": "bob", "visitor": False}
-            names = [s["name"] for s in c.get("grid-collab/api/sessions",
-                                              params={"scope": "team"}).json()["items"]]
+            assert ctx["github"]["login"] == "bob-gh"
+            names = [s["name"] for s in c.get("sessions", params={"scope": "team"}).json()["items"]]
             assert {"alice-lab", "bob-lab"} <= set(names)
-            run = c.get("grid-collab/api/runs/alice/mnist-sweep").json()
+            run = c.get("runs/alice/mnist-sweep").json()
             assert run["counts"]["succeeded"] == 4
-        # dave sees no session
-        assert "alice-lab" not in grid(guide, "dave", "session", "--global",
-                                       home=tmp_path).stdout
+            arts = c.get("runs/alice/mnist-sweep/artifacts").json()["items"]
+            assert sorted({a["path"] for a in arts}) == ["metrics.json", "model.json"]
+            assert len(arts) == 8
+            logs = c.get("experiments/alice/mnist-sweep-exp0/logs").json()["lines"]
+            assert any(line["line"].startswith("epoch 1: loss") for line in logs)
+            stores = c.get("datastores", params={"scope": "team"}).json()["items"]
+            assert sorted(d["reference"] for d in stores) == ["alice:points@1", "alice:points@2"]
+            team = c.get("teams/demo").json()
+            assert {m["username"]: m["role"] for m in team["members"]} == {
+                "alice": "owner", "bob": "admin", "carol": "user"}
+        # carol visits bob's lab: through its extension she acts as herself, and still
+        # cannot delete alice's session
+        carol_key = guide["users"]["carol"]["api_key"]
+        opened = httpx.post(f"{guide['team_server']}/api/v1/sessions/bob/bob-lab/open",
+                            headers={"Authorization": f"token {carol_key}"}, timeout=30).json()
+        with httpx.Client(timeout=30) as browser:
+            landing = browser.get(opened["url"])  # the ticket logs her in, then /lab
+            assert landing.status_code == 302 and landing.headers["location"].endswith("lab")
+            ctx = browser.get(f"{base}grid-collab/api/context").json()
+            assert ctx["user"] == {"username": "carol", "visitor": True}
+            assert "bob's GitHub identity (bob-gh)" in ctx["banner"]
+            r = browser.delete(f"{base}grid-collab/api/sessions/alice/alice-lab",
+                               headers={"X-XSRFToken": browser.cookies.get("_xsrf", "")})
+            assert r.status_code == 403
+            assert "carol cannot delete alice's session" in r.json()["message"]
+        assert "alice-lab" in grid(guide, "carol", "session", "--global", home=tmp_path).stdout
+        # dave sees no session and no team demo
+        assert "No sessions." in grid(guide, "dave", "session", "--global",
+                                      home=tmp_path).stdout
+        r = grid(guide, "dave", "teams", "demo", home=tmp_path)
+        assert r.returncode == 1 and "no team 'demo'" in r.stderr
     finally:
         stop_and_check_nothing_survives(proc, folder)

@@ -17,8 +17,8 @@ from pathlib import Path
 import click
 
 from ..client import GridClient
-from .processes import Supervisor
-from .seed import FAILING, SWEEP, TEAM, Person, seed_people, seed_work
+from .processes import Interrupted, Supervisor
+from .seed import DATASTORE, FAILING, LIVE, SWEEP, TEAM, Person, seed_people, seed_work
 
 READY = "grid-collab demo is ready"
 
@@ -47,10 +47,16 @@ def demo(directory: str | None, port: int | None, no_lab: bool) -> None:
         raise click.ClickException(f"{root} is not empty: give --dir a new or empty folder")
     root.mkdir(parents=True, exist_ok=True)
     click.echo(f"demo folder: {root}")
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     sup = Supervisor(root)
+    stop = sup.stop
+
+    def on_signal(*_) -> None:
+        if stop.is_set():
+            sup.hurry.set()  # a second Ctrl-C: stop without waiting out the grace periods
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
     try:
         url = _start(sup, root, port or _free_port(), not no_lab, stop)
         if url is None:
@@ -61,12 +67,14 @@ def demo(directory: str | None, port: int | None, no_lab: bool) -> None:
         while not stop.wait(0.5):
             if any(c.proc.poll() is not None for c in sup.children):
                 dead = [c.name for c in sup.children if c.proc.poll() is not None]
-                click.echo(f"stopping: {', '.join(dead)} exited unexpectedly", err=True)
-                break
+                raise click.ClickException(f"{', '.join(dead)} exited unexpectedly (logs in "
+                                           f"{root / 'logs'}); stopping the rest")
+    except Interrupted:
+        pass
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
-        click.echo("stopping the demo ...", err=True)
+        click.echo("stopping the demo (Ctrl-C again to hurry) ...", err=True)
         sup.stop_all()
         click.echo(f"stopped. Its data stays in {root}", err=True)
 
@@ -77,7 +85,8 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _start(sup: Supervisor, root: Path, port: int, labs: bool, stop) -> str | None:
+def _start(sup: Supervisor, root: Path, port: int, labs: bool,
+           stop: threading.Event) -> str | None:
     url = f"http://127.0.0.1:{port}"
     data_dir = root / "team-server"
     click.echo("seeding team 'demo': alice (owner), bob (admin), carol (user); dave outside")
@@ -86,7 +95,7 @@ def _start(sup: Supervisor, root: Path, port: int, labs: bool, stop) -> str | No
         sys.executable, "-m", "jupyter_grid_collab.teamserver.cli", "--data-dir",
         str(data_dir), "--host", "127.0.0.1", "--port", str(port), "--max-parallel", "2",
         "--datastore-root", str(root / "datastores"), "--heartbeat-timeout", "30",
-        "--tick", "5"], _env(GRID_HOME=str(root / "home" / "server")), root)
+        "--tick", "5"], _env(GRID_HOME=str(root / "home" / "server")), root, stop_last=True)
     sup.wait_http(server, f"{url}/api/v1/health", 60)
     click.echo(f"team server: {url} (log: {server.log})")
     click.echo("uploading datastore 'points' (2 versions), starting runs ...")
@@ -98,6 +107,8 @@ def _start(sup: Supervisor, root: Path, port: int, labs: bool, stop) -> str | No
                 return None
             sessions[name] = _start_lab(sup, root, url, people[name], data_dir / "blobs")
     _wait_for_runs(url, people["alice"].key, stop)
+    if stop.is_set():
+        return None
     _print_guide(root, url, people, sessions)
     return url
 
@@ -125,7 +136,7 @@ def _start_lab(sup: Supervisor, root: Path, url: str, person: Person, blobs: Pat
     return f"{base}lab?token={token}"
 
 
-def _wait_for_runs(url: str, key: str, stop, timeout: float = 120.0) -> None:
+def _wait_for_runs(url: str, key: str, stop: threading.Event, timeout: float = 120.0) -> None:
     with GridClient(url, key) as alice:
         alice.me()
         deadline = time.monotonic() + timeout
@@ -134,6 +145,25 @@ def _wait_for_runs(url: str, key: str, stop, timeout: float = 120.0) -> None:
             if all(r.status not in ("pending", "running") for r in runs):
                 return
             time.sleep(0.5)
+
+
+# what each person can try that only they can (the team-wide commands follow for everyone)
+OWN_COMMANDS = {
+    "alice": [(f"grid status {SWEEP}", "your sweep: four experiments and their parameters"),
+              ("grid user", "you, your GitHub login and your team")],
+    "bob": [(f"grid status {FAILING}", "your run that failed (exit 1)"),
+            (f"grid logs {FAILING}", "why: the loss diverged"),
+            (f"grid clone {FAILING} --lr 0.1", "run it again with a sane learning rate")],
+    "carol": [(f"grid logs {LIVE} --follow", "your live experiment (Ctrl-C to leave)"),
+              (f"grid stop run {LIVE}", "stop it: it is yours"),
+              ("grid session delete alice:alice-lab", "refused: only alice or an admin may")],
+    "dave": [("grid session --global", "nothing: dave is not in team demo"),
+             ("grid teams demo", "refused: he is not a member")],
+}
+
+
+def _line(command: str, why: str) -> str:
+    return f"   {command:<38} # {why}"
 
 
 def _print_guide(root: Path, url: str, people: dict[str, Person],
@@ -146,22 +176,27 @@ def _print_guide(root: Path, url: str, people: dict[str, Person],
         if name in sessions:
             click.echo(f"   open JupyterLab: {sessions[name]}")
         click.echo(f"   export GRID_URL={url} GRID_API_KEY={person.key}")
+        for command, why in OWN_COMMANDS.get(name, []):
+            if sessions or "session delete" not in command:
+                click.echo(_line(command, why))
         guide["users"][name] = {"role": person.role, "api_key": person.key,
                                 "lab": sessions.get(name)}
-    click.echo("""
-Try, as bob or carol (paste an export line first):
-   grid session --global                 # alice's and bob's live sessions
-   grid status --global                  # active runs: carol's long-train
-   grid history --global                 # every run: alice's sweep, bob's failing run
-   grid logs carol:long-train --follow   # a live experiment's output (Ctrl-C to leave)
-   grid logs alice:mnist-sweep-exp0      # an experiment's output
-   grid artifacts alice:mnist-sweep      # download the sweep's artifacts
-   grid datastore --global               # alice's datastore, two versions
-   grid teams demo                       # members, roles, credits left
-   grid session delete alice:alice-lab   # as carol: refused, nothing changes
-As dave, the same commands show none of it.""")
-    click.echo(f"\nTo stop everything: Ctrl-C here. Keys and URLs are also in "
-               f"{root / 'demo.json'}")
+    live = "alice's and bob's live sessions" if sessions else "none: started with --no-lab"
+    click.echo(f"\nAs any member of team {TEAM} (alice, bob, carol; paste their export "
+               "line first):")
+    for command, why in [
+        ("grid session --global", live),
+        ("grid status --global", f"active runs: carol's {LIVE}"),
+        ("grid history --global", "every run: alice's sweep, bob's failing run"),
+        (f"grid logs alice:{SWEEP}-exp0", "an experiment's output"),
+        (f"grid artifacts alice:{SWEEP}", "download the sweep's metrics and models"),
+        ("grid datastore --global", f"alice's datastore {DATASTORE}, two versions"),
+        (f"grid teams {TEAM}", "members, roles, credits left"),
+    ]:
+        click.echo(_line(command, why))
+    click.echo("As dave, the same commands show none of it.")
+    click.echo(f"\nTo stop everything: Ctrl-C here (pids in {root / 'demo.pids'}). "
+               f"Keys and URLs are also in {root / 'demo.json'}")
     path = root / "demo.json"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the keys
     with os.fdopen(fd, "w") as f:

@@ -1,7 +1,11 @@
 """The demo's child processes: started in their own process groups, stopped together.
 
-Every child is ours to stop on Ctrl-C; the pids are also written to ``<dir>/demo.pids``
-so a test (or a person) can check that nothing survives.
+Every child is ours to stop on Ctrl-C, and so is everything a child started: Jupyter
+kernels and the executor's launchers and scripts run in sessions of their own, so a
+signal to a child's process group does not reach them. ``stop_all`` therefore remembers
+each child's descendants (from /proc) before it signals anything and kills those still
+alive at the end. The pids are also written to ``<dir>/demo.pids`` so a test (or a
+person) can check that nothing survives.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,28 +21,41 @@ from pathlib import Path
 import httpx
 
 
+class Interrupted(Exception):
+    """Ctrl-C arrived while the demo was still starting."""
+
+
 @dataclass
 class Child:
     name: str
     proc: subprocess.Popen
     log: Path
+    # stopped after the others: the labs and the experiment launchers report their end
+    # to the team server, so it must still be up while they stop
+    stop_last: bool = False
 
 
 @dataclass
 class Supervisor:
-    """Starts children and stops all of them, newest first (labs before the team server)."""
+    """Starts children; ``stop_all`` stops them and everything they started."""
 
     root: Path
+    stop: threading.Event = field(default_factory=threading.Event)
+    # a second Ctrl-C while stopping: shorten every grace period
+    hurry: threading.Event = field(default_factory=threading.Event)
     children: list[Child] = field(default_factory=list)
 
-    def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path) -> Child:
+    def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path,
+              stop_last: bool = False) -> Child:
         log = self.root / "logs" / f"{name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "ab") as out:
+            # a new session: Ctrl-C in the terminal reaches only the demo, which then stops
+            # the children in order instead of all of them dying at once
             proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                                     stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True)
-        child = Child(name, proc, log)
+        child = Child(name, proc, log, stop_last)
         self.children.append(child)
         self._write_pids()
         return child
@@ -48,9 +66,12 @@ class Supervisor:
 
     def wait_http(self, child: Child, url: str, timeout: float, ok=None,
                   headers: dict[str, str] | None = None) -> None:
-        """Wait until ``url`` answers (and ``ok(response)`` holds) or the child dies."""
+        """Wait until ``url`` answers 200 (and ``ok(response)`` holds); raise RuntimeError
+        if the child dies or time runs out, Interrupted on Ctrl-C."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self.stop.is_set():
+                raise Interrupted
             if child.proc.poll() is not None:
                 tail = child.log.read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"{child.name} exited with code {child.proc.returncode}; "
@@ -65,20 +86,91 @@ class Supervisor:
         raise RuntimeError(f"{child.name} did not become ready within {timeout:.0f}s; "
                            f"see {child.log}")
 
-    def stop_all(self, timeout: float = 30.0) -> None:
-        for child in reversed(self.children):
-            _signal(child.proc, signal.SIGTERM)
-            try:
-                child.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                _signal(child.proc, signal.SIGKILL)
+    def stop_all(self, timeout: float = 20.0) -> None:
+        """SIGTERM in two waves (first the labs and the team server's launchers, then the
+        team server), then SIGKILL whatever any of them started that is still alive."""
+        first = [c for c in self.children if not c.stop_last]
+        last = [c for c in self.children if c.stop_last]
+        started = _descendants([c.proc.pid for c in self.children])
+        # the launchers the team server started: stopping them while it is up lets them
+        # record their experiments as cancelled (they stop their scripts themselves)
+        launchers = _descendants([c.proc.pid for c in last], depth=1)
+        for child in first:
+            _signal_group(child.proc.pid, signal.SIGTERM)
+        for pid, start in launchers.items():
+            _signal_pid(pid, start, signal.SIGTERM)
+        self._wait(first, launchers, timeout)
+        # experiments the executor started meanwhile (it had free slots) are ours too
+        started.update(_descendants([c.proc.pid for c in last]))
+        for child in last:
+            _signal_group(child.proc.pid, signal.SIGTERM)
+        self._wait(last, {}, timeout)
+        started.update(_descendants([c.proc.pid for c in self.children]))
+        # the team server SIGTERMs its launchers as it exits but does not wait for them;
+        # with the server gone they can only retry, so they get a moment, then SIGKILL
+        self._wait([], started, 3.0)
+        for child in self.children:
+            if child.proc.poll() is None:
+                _signal_group(child.proc.pid, signal.SIGKILL)
                 child.proc.wait()
-            # whatever the child left in its group (kernels, launchers) goes too
-            _signal(child.proc, signal.SIGKILL)
+            _signal_group(child.proc.pid, signal.SIGKILL)  # what is left in its group
+        for pid, start in started.items():
+            _signal_pid(pid, start, signal.SIGKILL)
+
+    def _wait(self, children: list[Child], others: dict[int, float], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.hurry.is_set():
+            if (all(c.proc.poll() is not None for c in children)
+                    and not any(_alive(p, s) for p, s in others.items())):
+                return
+            time.sleep(0.1)
 
 
-def _signal(proc: subprocess.Popen, sig: int) -> None:
+def _stat(pid: int) -> tuple[int, float, str] | None:
+    """(parent pid, start time in clock ticks, state) of a process, None when it is gone."""
     try:
-        os.killpg(proc.pid, sig)
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # the command name (2nd field) is in parentheses and may contain spaces
+    fields = text[text.rindex(")") + 2:].split()
+    return int(fields[1]), float(fields[19]), fields[0]
+
+
+def _descendants(roots: list[int], depth: int | None = None) -> dict[int, float]:
+    """Every living descendant of ``roots`` (to ``depth`` generations): pid -> start time,
+    so a pid the system reuses later is never mistaken for one of ours."""
+    children: dict[int, list[int]] = {}
+    starts: dict[int, float] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        info = _stat(int(entry.name))
+        if info is not None and info[2] != "Z":
+            children.setdefault(info[0], []).append(int(entry.name))
+            starts[int(entry.name)] = info[1]
+    found: dict[int, float] = {}
+    level, generation = list(roots), 0
+    while level and (depth is None or generation < depth):
+        level = [k for pid in level for k in children.get(pid, []) if k not in found]
+        found.update((k, starts[k]) for k in level)
+        generation += 1
+    return found
+
+
+def _alive(pid: int, start: float) -> bool:
+    info = _stat(pid)
+    return info is not None and info[1] == start and info[2] != "Z"
+
+
+def _signal_pid(pid: int, start: float, sig: int) -> None:
+    if _alive(pid, start):
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
