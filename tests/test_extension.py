@@ -215,25 +215,37 @@ def test_visitor_removed_from_the_team_loses_access(team, alice_lab):
 
 # ------------------------------------------------------------------ git credential context
 def _kernel_run(lab: JupyterProcess, code: str, browser: httpx.Client | None = None) -> str:
-    """Run ``code`` in a fresh kernel of ``lab`` and return its stdout."""
+    """Run ``code`` in a fresh kernel of ``lab`` and return its stdout.
+
+    A client not made by a KernelManager judges a kernel dead from missed heartbeats, which a
+    loaded machine can cause while the kernel starts; then a new kernel is tried (3 at most).
+    """
     from jupyter_client import BlockingKernelClient
 
-    with lab.owner_client() as c:
-        kernel = c.post("api/kernels", json={"name": "python3"}).json()
-    try:
-        client = BlockingKernelClient(connection_file=str(
-            lab.home / "runtime" / f"kernel-{kernel['id']}.json"))
-        client.load_connection_file()
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        out: list[str] = []
-        client.execute_interactive(code, timeout=60, output_hook=lambda m: out.append(
-            m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
-        client.stop_channels()
-        return "".join(out)
-    finally:
+    for attempt in range(3):
         with lab.owner_client() as c:
-            c.delete(f"api/kernels/{kernel['id']}")
+            kernel = c.post("api/kernels", json={"name": "python3"}).json()
+        try:
+            client = BlockingKernelClient(connection_file=str(
+                lab.home / "runtime" / f"kernel-{kernel['id']}.json"))
+            client.load_connection_file()
+            client.start_channels()
+            try:
+                client.wait_for_ready(timeout=60)
+            except RuntimeError:
+                client.stop_channels()
+                if attempt == 2:
+                    raise
+                continue
+            out: list[str] = []
+            client.execute_interactive(code, timeout=60, output_hook=lambda m: out.append(
+                m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+            client.stop_channels()
+            return "".join(out)
+        finally:
+            with lab.owner_client() as c:
+                c.delete(f"api/kernels/{kernel['id']}")
+    raise AssertionError("unreachable")
 
 
 GIT_FILL = (
