@@ -238,8 +238,11 @@ def _kernel_run(lab: JupyterProcess, code: str, browser: httpx.Client | None = N
                     raise
                 continue
             out: list[str] = []
-            client.execute_interactive(code, timeout=60, output_hook=lambda m: out.append(
-                m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+            def collect(msg: dict, out: list[str] = out) -> None:
+                if msg["msg_type"] == "stream":
+                    out.append(msg["content"].get("text", ""))
+
+            client.execute_interactive(code, timeout=60, output_hook=collect)
             client.stop_channels()
             return "".join(out)
         finally:
