@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from ..client import GridClient
-from .processes import Interrupted, Supervisor
+from .processes import Child, Interrupted, Supervisor
 from .seed import DATASTORE, FAILING, LIVE, SWEEP, TEAM, Person, seed_people, seed_work
 
 READY = "grid-collab demo is ready"
@@ -102,10 +102,16 @@ def _start(sup: Supervisor, root: Path, port: int, labs: bool,
     seed_work(url, people, root)
     sessions = {}
     if labs:
-        for name in ("alice", "bob"):
-            if stop.is_set():
-                return None
-            sessions[name] = _start_lab(sup, root, url, people[name], data_dir / "blobs")
+        # both start at once: JupyterLab takes seconds to come up
+        started = [_start_lab(sup, root, url, people[name], data_dir / "blobs")
+                   for name in ("alice", "bob")]
+        for name, (lab, base, token) in zip(("alice", "bob"), started, strict=True):
+            sup.wait_http(lab, f"{base}grid-collab/api/context", 120,
+                          ok=lambda r: r.json()["session"]["registered"],
+                          headers={"Authorization": f"token {token}"})
+            click.echo(f"{name}'s JupyterLab is up and registered as session "
+                       f"{name}:{name}-lab")
+            sessions[name] = f"{base}lab?token={token}"
     _wait_for_runs(url, people["alice"].key, stop)
     if stop.is_set():
         return None
@@ -113,12 +119,15 @@ def _start(sup: Supervisor, root: Path, port: int, labs: bool,
     return url
 
 
-def _start_lab(sup: Supervisor, root: Path, url: str, person: Person, blobs: Path) -> str:
+def _start_lab(sup: Supervisor, root: Path, url: str, person: Person,
+               blobs: Path) -> tuple[Child, str, str]:
+    """Start a JupyterLab with the extension as ``person``: (child, base URL, token)."""
     home = root / "home" / person.name
     home.mkdir(parents=True, exist_ok=True)
     token, port = secrets.token_hex(16), _free_port()
+    # no port retries: on a clash it must fail, not serve somewhere the guide does not say
     argv = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-            f"--port={port}", f"--ServerApp.root_dir={home}"]
+            f"--port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={home}"]
     if os.geteuid() == 0:
         argv.append("--allow-root")
     env = _env(GRID_URL=url, GRID_API_KEY=person.key, GRID_SESSION_NAME=f"{person.name}-lab",
@@ -127,13 +136,7 @@ def _start_lab(sup: Supervisor, root: Path, url: str, person: Person, blobs: Pat
                JUPYTER_RUNTIME_DIR=str(home / ".runtime"),
                JUPYTER_CONFIG_DIR=str(home / ".jupyter"))
     lab = sup.start(f"{person.name}-lab", argv, env, home)
-    base = f"http://127.0.0.1:{port}/"
-    sup.wait_http(lab, f"{base}grid-collab/api/context", 120,
-                  ok=lambda r: r.json()["session"]["registered"],
-                  headers={"Authorization": f"token {token}"})
-    click.echo(f"{person.name}'s JupyterLab is up and registered as session "
-               f"{person.name}:{person.name}-lab")
-    return f"{base}lab?token={token}"
+    return lab, f"http://127.0.0.1:{port}/", token
 
 
 def _wait_for_runs(url: str, key: str, stop: threading.Event, timeout: float = 120.0) -> None:
