@@ -260,3 +260,34 @@ def test_usage_is_charged_to_the_team(exec_server, project):
     usage = [e for e in alice.ledger("vision", limit=200)["items"]
              if e["resource"] == f"experiment alice:{name}-exp0"]
     assert usage and usage[0]["amount"] < 0
+
+
+def test_server_shutdown_stops_its_experiments_and_records_them(tmp_path, project):
+    """SIGTERM to the team server: running experiments are stopped while it still answers,
+    so they are recorded cancelled (not failed at the next start) and no script survives."""
+    from teamserver_harness import TeamServerProcess
+
+    server = TeamServerProcess(tmp_path / "team", extra_args=["--stop-grace", "1"])
+    server.seed()
+    server.start()
+    try:
+        alice = client(server, "alice")
+        name = f"down-{uuid.uuid4().hex[:6]}"
+        submit_run(alice, project, ["--sleep", "60"], name=name)
+        wait_status(alice, f"{name}-exp0", "running")
+        pid_file = server.data_dir / "work" / "alice" / f"{name}-exp0" / "artifacts" / "pid"
+        deadline = time.monotonic() + 30
+        while not pid_file.exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        pid = int(pid_file.read_text())
+        alice.close()
+        server.stop()
+        assert not os.path.exists(f"/proc/{pid}"), "the script outlived its team server"
+        server.start()
+        alice = client(server, "alice")
+        exp = alice.experiment(f"{name}-exp0")
+        assert exp.status == "cancelled", exp.message
+        alice.close()
+    finally:
+        server.stop()

@@ -159,9 +159,10 @@ async def _serve(server: TeamServer, host: str, port: int, engine, url: str,
     print(f"grid-collab-server listening on http://{host}:{port} (database: {db})", flush=True)
     await stop.wait()
     log.info("shutting down")
-    http.stop()
     if executor is not None:
+        # while the server still answers, so stopped experiments report themselves cancelled
         await executor.close()
+    http.stop()
     await http.close_all_connections()
     server.close()
 

@@ -52,6 +52,7 @@ class Executor:
         self.queued: set[int] = set()
         self.handles: dict[int, Any] = {}
         self._workers: list[asyncio.Task] = []
+        self.closing = False
 
     async def _db(self, fn, *args, **kw):
         return await asyncio.get_running_loop().run_in_executor(
@@ -101,6 +102,8 @@ class Executor:
                 self.queued.discard(exp_id)
 
     async def _run_one(self, exp_id: int) -> None:
+        if self.closing:
+            return  # stays pending: the next start picks it up
         spec = await self._db(self.store.launch_spec, exp_id)
         if spec is None or spec["status"] != "pending":
             return  # deleted or cancelled while queued
@@ -119,9 +122,16 @@ class Executor:
         if await self._db(self.store.system_set_status, exp_id, "failed", message=reason):
             log.warning("experiment %s:%s failed: %s", spec["owner"], spec["experiment"], reason)
 
-    async def close(self) -> None:
-        for task in self._workers:
-            task.cancel()
+    async def close(self, timeout: float = 20.0) -> None:
+        """Stop every launcher and give them ``timeout`` seconds to report (the server must
+        still answer then); start nothing new meanwhile."""
+        self.closing = True
         for handle in list(self.handles.values()):
             await self.engine.stop(handle)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.handles and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+        for task in self._workers:
+            task.cancel()
         await self.engine.close()
