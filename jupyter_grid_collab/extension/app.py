@@ -26,6 +26,21 @@ from .session import SessionRegistrar
 from .upstream import Upstream
 
 
+def _hide_token_from_visitors(previous):
+    """A JupyterLab ``page_config_hook`` (chained after ``previous``) that leaves the
+    owner's token out of the pages a visitor loads."""
+
+    def hook(handler, page_config: dict[str, Any]) -> dict[str, Any]:
+        if previous is not None:
+            page_config = previous(handler, page_config)
+        user = handler.current_user
+        if isinstance(user, GridUser) and user.visitor:
+            page_config = {**page_config, "token": ""}  # a copy: the dict is shared
+        return page_config
+
+    return hook
+
+
 class GridCollab(ExtensionApp):
     """Team collaboration for this Jupyter server: it registers as a session of its owner,
     proxies team queries, lets teammates visit, and mounts datastores."""
@@ -98,6 +113,11 @@ class GridCollab(ExtensionApp):
         scrub = self.serverapp.web_app.settings.setdefault("extra_log_scrub_param_keys", [])
         if "ticket" not in scrub:
             scrub.append("ticket")  # tickets never reach the access log
+        # JupyterLab writes this server's token into every page it serves; a visitor's
+        # browser would send it with each API call and so act as the owner
+        settings = self.serverapp.web_app.settings
+        settings["page_config_hook"] = _hide_token_from_visitors(
+            settings.get("page_config_hook"))
         self.registrar = SessionRegistrar(
             self.client, self.session_name, self.public_url or self._server_url(),
             self.instance_type, self.team or None, self.heartbeat_interval,
