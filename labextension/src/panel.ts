@@ -83,6 +83,7 @@ export class TeamPanel extends Widget {
     };
     this.statusSelect = el('select', 'jp-GridCollab-statusFilter');
     this.statusSelect.setAttribute('aria-label', 'Status');
+    this.statusSelect.title = 'Show only this status';
     this.statusSelect.onchange = () => {
       this.status = this.statusSelect.value;
       this.render();
@@ -240,7 +241,7 @@ export class TeamPanel extends Widget {
     if (current.join('|') !== wanted.join('|')) {
       this.statusSelect.textContent = '';
       for (const value of wanted) {
-        const option = el('option', '', value || 'Any status');
+        const option = el('option', '', value || 'All');
         option.value = value;
         this.statusSelect.appendChild(option);
       }
