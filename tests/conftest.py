@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import uuid
@@ -88,3 +89,24 @@ def exec_server(tmp_path_factory):
     server.stop()
     subprocess.run(["chmod", "-R", "u+w", str(ds_root)], check=False)
     shutil.rmtree(ds_root, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop(request):
+    """pytest-jupyter's autouse event loop, but only for tests that use its jp_* fixtures.
+
+    Its plugin (loaded by test_extension_jp.py) applies to the whole session; an event loop
+    set around every test fights the loop playwright's sync API runs in the browser tests.
+    """
+    # (its other fixtures are autouse too and want a loop object; the server app is what
+    # needs it installed as the current loop)
+    if "jp_serverapp" not in request.fixturenames:
+        private = asyncio.new_event_loop()  # not installed: playwright keeps its own
+        yield private
+        private.close()
+        return
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop(prefer_selector_loop=True)
+    yield loop
+    loop.close()

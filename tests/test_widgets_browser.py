@@ -69,8 +69,10 @@ def test_attach_a_teammates_datastore_from_the_panel(sqlite_server, alice_lab, t
         page.locator(".jp-NotebookPanel:visible .jp-InputArea-editor").first.click(
             timeout=60_000)
         page.keyboard.press("Shift+Enter")
-        page.get_by_role("tab", name="Datastores").click(timeout=60_000)
-        row = page.locator(".widget-hbox", has_text=f"cars-{tag}").first
+        # inside the notebook's output: the Team sidebar has a "Datastores" section too
+        panel = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output").first
+        panel.get_by_role("tab", name="Datastores").click(timeout=60_000)
+        row = panel.locator(".widget-hbox", has_text=f"cars-{tag}").first
         row.get_by_role("button", name="Attach").click(timeout=30_000)
         mounted = page.get_by_text("read it in code as").first
         mounted.wait_for(timeout=60_000)
