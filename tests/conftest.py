@@ -9,11 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from teamserver_harness import (
-    TeamServerProcess,
-    create_pg_database,
-    drop_pg_database,
-)
+from teamserver_harness import TeamServerProcess, seeded_server
 
 
 @pytest.fixture(autouse=True)
@@ -24,32 +20,19 @@ def isolated_grid_home(tmp_path, monkeypatch):
         monkeypatch.delenv(var, raising=False)
 
 
-def _server(tmp_path_factory, backend: str):
-    db = create_pg_database() if backend == "postgresql" else None
-    # no executor: tests drive experiment status by hand (executor tests run their own)
-    server = TeamServerProcess(tmp_path_factory.mktemp(f"team-{backend}"), db=db,
-                               extra_args=["--executor", "none"])
-    server.seed()
-    server.start()
-    return server
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def team_server(request, tmp_path_factory):
     """A seeded team server per database backend, shared by the session's tests."""
-    server = _server(tmp_path_factory, request.param)
-    yield server
-    server.stop()
-    if server.db:
-        drop_pg_database(server.db)
+    with seeded_server(tmp_path_factory.mktemp(f"team-{request.param}"),
+                       request.param) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
 def sqlite_server(tmp_path_factory):
     """A seeded team server on SQLite, for tests that need one backend only."""
-    server = _server(tmp_path_factory, "sqlite")
-    yield server
-    server.stop()
+    with seeded_server(tmp_path_factory.mktemp("team-sqlite")) as server:
+        yield server
 
 
 @pytest.fixture

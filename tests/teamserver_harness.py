@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,3 +139,19 @@ class TeamServerProcess:
         from jupyter_grid_collab.client import GridClient
 
         return GridClient(self.url, api_key or (self.keys.get(user) if user else None), **kw)
+
+
+@contextmanager
+def seeded_server(base_dir: Path, backend: str = "sqlite") -> Iterator[TeamServerProcess]:
+    """A seeded team server without an executor (tests move experiments by hand) on
+    ``backend``; on PostgreSQL its own database, dropped afterwards."""
+    db = create_pg_database() if backend == "postgresql" else None
+    server = TeamServerProcess(base_dir, db=db, extra_args=["--executor", "none"])
+    try:
+        server.seed()
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        if db:
+            drop_pg_database(db)

@@ -20,12 +20,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from teamserver_harness import (
-    TeamServerProcess,
-    create_pg_database,
-    drop_pg_database,
-    free_port,
-)
+from teamserver_harness import TeamServerProcess, free_port, seeded_server
 
 from jupyter_grid_collab.client import NotFound
 
@@ -35,15 +30,9 @@ GRID = str(Path(sys.executable).parent / "grid")
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(request, tmp_path_factory):
     """A seeded team server per backend whose runs are only moved by the tests."""
-    db = create_pg_database() if request.param == "postgresql" else None
-    srv = TeamServerProcess(tmp_path_factory.mktemp(f"cli-{request.param}"), db=db,
-                            extra_args=["--executor", "none"])
-    srv.seed()
-    srv.start()
-    yield srv
-    srv.stop()
-    if db:
-        drop_pg_database(db)
+    with seeded_server(tmp_path_factory.mktemp(f"cli-{request.param}"),
+                       request.param) as srv:
+        yield srv
 
 
 @pytest.fixture

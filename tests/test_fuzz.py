@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from teamserver_harness import TeamServerProcess, create_pg_database, drop_pg_database
+from teamserver_harness import TeamServerProcess, seeded_server
 
 from jupyter_grid_collab.teamserver import openapi_spec
 
@@ -39,15 +39,9 @@ FUZZ = settings(max_examples=15, derandomize=True, deadline=None, database=None,
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def fuzz_server(request, tmp_path_factory):
     # both backends: PostgreSQL refuses some values SQLite stores (NUL in text, big ints)
-    db = create_pg_database() if request.param == "postgresql" else None
-    server = TeamServerProcess(tmp_path_factory.mktemp(f"fuzz-{request.param}"), db=db,
-                               extra_args=["--executor", "none"])
-    server.seed()
-    server.start()
-    yield server
-    server.stop()
-    if db:
-        drop_pg_database(db)
+    with seeded_server(tmp_path_factory.mktemp(f"fuzz-{request.param}"),
+                       request.param) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
