@@ -20,6 +20,7 @@ from jupyter_harness import BASE_URL, JupyterProcess, visit, xsrf_headers
 from teamserver_harness import TeamServerProcess, free_port
 
 from jupyter_grid_collab import track
+from jupyter_grid_collab.extension.handlers import CONTEXT_MAX_AGE_SECONDS
 
 
 @pytest.fixture(scope="module")
@@ -265,8 +266,11 @@ def test_git_in_the_session_uses_the_creators_github_credential(team, alice_lab)
     with team.client("alice") as alice:
         alice.me()
         alice.set_credential("github", token, login="alice-gh")
+    set_at = time.monotonic()
     out = _kernel_run(alice_lab, GIT_FILL)
     assert "EXIT 0" in out and f"password={token}" in out and "username=alice-gh" in out
+    # the context may serve a record up to CONTEXT_MAX_AGE_SECONDS old
+    time.sleep(max(0.0, CONTEXT_MAX_AGE_SECONDS + 0.2 - (time.monotonic() - set_at)))
     # no response about the session carries the token
     with alice_lab.owner_client() as lab:
         bodies = [lab.get(p).text for p in ("grid-collab/api/context",
@@ -276,6 +280,23 @@ def test_git_in_the_session_uses_the_creators_github_credential(team, alice_lab)
     assert json.loads(bodies[0])["github"]["credential_bound"] is True
     assert token not in alice_lab.log_path.read_text()
     assert token not in team.log_path.read_text()
+
+
+def test_the_context_follows_a_credential_change_without_waiting_for_a_heartbeat(
+        team, tmp_path_factory):
+    # heartbeats ten minutes apart: only the context's own re-read can show the change
+    lab = _lab(team, "alice", tmp_path_factory, "alice-slow-beat",
+               extra_args=["--GridCollab.heartbeat_interval=600"])
+    try:
+        with team.client("alice") as alice, lab.owner_client() as c:
+            alice.set_credential("github", "ghp_" + uuid.uuid4().hex, login="alice-gh")
+            time.sleep(CONTEXT_MAX_AGE_SECONDS + 0.2)  # past the context's cache age
+            assert c.get("grid-collab/api/context").json()["github"]["credential_bound"]
+            alice.delete_credential("github")
+            time.sleep(CONTEXT_MAX_AGE_SECONDS + 0.2)
+            assert not c.get("grid-collab/api/context").json()["github"]["credential_bound"]
+    finally:
+        lab.stop()
 
 
 def test_owner_can_keep_the_credential_from_visitors(team, tmp_path_factory):

@@ -25,6 +25,9 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 # chunks of a file download are held at once).
 FILE_CHUNK = 4 << 20
 PROXY_CHUNK = 1 << 20
+# the context re-reads this session's record when it is older than this (heartbeats are
+# far apart; a GitHub token set a moment ago must show as bound)
+CONTEXT_MAX_AGE_SECONDS = 1.0
 # What the browser and kernels may ask the team server through this server, by method.
 # Registration, heartbeats, keys and credentials are not reachable this way.
 PROXY_ALLOWED = {
@@ -118,6 +121,7 @@ class ContextHandler(GridHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
+        await self.app.registrar.fresh_session(max_age=CONTEXT_MAX_AGE_SECONDS)
         self.finish(json.dumps(self.app.context(self.current_user)))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from ..client import AsyncGridClient, GridError, Unauthorized
 
@@ -30,6 +31,7 @@ class SessionRegistrar:
         self.owner: str | None = None
         self.secret: str | None = None
         self.session = None
+        self._session_fetched = 0.0  # monotonic time self.session last came from the server
         self.datastores: list[str] = []
         self.registered = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -43,6 +45,7 @@ class SessionRegistrar:
             self.name, url=self.url, instance_type=self.instance_type, team=self.team,
             datastores=self.datastores, replace=True)
         self.session, self.secret = session, secret
+        self._session_fetched = time.monotonic()
         self.log.info("registered as session %s:%s (%s)", self.owner, self.name, self.url)
         if self.on_registered:
             self.on_registered(self)
@@ -72,6 +75,7 @@ class SessionRegistrar:
         try:
             self.session = await self.client.heartbeat(
                 f"{self.owner}:{self.name}", url=self.url, datastores=self.datastores)
+            self._session_fetched = time.monotonic()
         except GridError as exc:
             if exc.status == 404:
                 # the record was deleted (e.g. grid session delete): register again
@@ -79,6 +83,24 @@ class SessionRegistrar:
                 await self._register()
             else:
                 self.log.warning("session heartbeat failed: %s", exc.message)
+
+    async def fresh_session(self, max_age: float):
+        """The session record, re-read from the team server when older than *max_age*.
+
+        Heartbeats are tens of seconds apart; what the context shows (e.g. whether a GitHub
+        token is bound) must not lag that long behind a change the user just made. A failed
+        re-read keeps the last record: the context still answers when the team server is down.
+        """
+        if self.session is None or not self.registered.is_set():
+            return self.session
+        if time.monotonic() - self._session_fetched > max_age:
+            try:
+                self.session = await asyncio.wait_for(
+                    self.client.session(f"{self.owner}:{self.name}"), 5)
+                self._session_fetched = time.monotonic()
+            except (GridError, asyncio.TimeoutError) as exc:
+                self.log.debug("could not refresh the session record: %s", exc)
+        return self.session
 
     def add_datastore(self, ref: str) -> None:
         name = ref.split(":", 1)[-1].split("@", 1)[0]
