@@ -21,6 +21,7 @@ from ..datastore_mount import mount_datastore
 from ..launcher import default_datastore_root
 from .git import GitCredentialContext
 from .handlers import handlers
+from .http1 import Http1Transport
 from .identity import GridUser, install_identity
 from .session import SessionRegistrar
 from .upstream import Upstream
@@ -99,7 +100,8 @@ class GridCollab(ExtensionApp):
     def initialize_settings(self) -> None:
         self.instance_type = os.environ.get("GRID_INSTANCE_TYPE", self.instance_type)
         self.team = os.environ.get("GRID_TEAM", self.team)
-        self.client = AsyncGridClient(self.url, self.api_key or None)
+        self.client = AsyncGridClient(self.url, self.api_key or None,
+                                      transport=Http1Transport())
         self.upstream = Upstream(self.client, lambda: self.registrar.secret)
         self.fetch_jobs: dict[str, dict[str, Any]] = {}
         self._membership: dict[str, tuple[float, bool]] = {}

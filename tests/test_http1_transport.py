@@ -1,0 +1,235 @@
+"""The extension's HTTP/1.1 transport under httpx: against the real team server, and against
+a raw socket server on 127.0.0.1 that answers with exactly the bytes a case needs
+(chunked bodies, early closes, stalls), which no well-behaved server would send on demand."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import httpx
+import pytest
+
+from jupyter_grid_collab.extension.http1 import Http1Transport
+
+Answer = Callable[[asyncio.StreamReader, asyncio.StreamWriter, bytes], Awaitable[bool]]
+
+
+class RawServer:
+    """Reads request heads (and Content-Length or chunked bodies); ``answer`` writes the
+    response and says whether to keep the connection open."""
+
+    def __init__(self, answer: Answer):
+        self.answer = answer
+        self.connections = 0
+        self.requests: list[tuple[bytes, bytes]] = []  # (head, body)
+
+    async def __aenter__(self) -> RawServer:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.server.close()
+
+    async def _serve(self, reader, writer) -> None:
+        self.connections += 1
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    return
+                lower = head.lower()
+                body = b""
+                if b"transfer-encoding: chunked" in lower:
+                    while True:
+                        size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+                        if size == 0:
+                            await reader.readuntil(b"\r\n")
+                            break
+                        body += await reader.readexactly(size)
+                        await reader.readexactly(2)
+                elif b"content-length:" in lower:
+                    length = int(lower.split(b"content-length:")[1].split(b"\r\n")[0])
+                    body = await reader.readexactly(length)
+                self.requests.append((head, body))
+                if not await self.answer(reader, writer, head):
+                    return
+        finally:
+            writer.close()
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def fixed(body: bytes, extra: bytes = b"") -> Answer:
+    async def answer(reader, writer, head) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n" % (len(body), extra)
+                     + (b"" if head.startswith(b"HEAD") else body))
+        await writer.drain()
+        return True
+    return answer
+
+
+def client(**kw) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=Http1Transport(), timeout=kw.pop("timeout", 5), **kw)
+
+
+def test_keep_alive_reuses_one_connection_and_sends_the_request_as_given():
+    async def main():
+        async with RawServer(fixed(b'{"ok": true}', b"Content-Type: application/json\r\n")) \
+                as srv, client() as http:
+            for i in range(5):
+                r = await http.get(srv.url + "/api/v1/runs", params={"scope": "team", "i": i},
+                                   headers={"Authorization": "token k"})
+                assert r.status_code == 200 and r.json() == {"ok": True}
+            r = await http.post(srv.url + "/x", json={"a": 1})
+            assert r.status_code == 200
+            return srv
+    srv = run(main())
+    assert srv.connections == 1
+    head, _ = srv.requests[4]
+    assert head.startswith(b"GET /api/v1/runs?scope=team&i=4 HTTP/1.1\r\n")
+    assert b"\r\nauthorization: token k\r\n" in head.lower()
+    assert b"\r\nhost: 127.0.0.1:" in head.lower()
+    assert srv.requests[5][1] == b'{"a":1}'
+
+
+def test_chunked_and_close_delimited_bodies():
+    async def chunked(reader, writer, head) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: 1\r\n\r\n")
+        await writer.drain()
+        return True
+
+    async def until_close(reader, writer, head) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * 300_000)
+        await writer.drain()
+        return False
+
+    async def main():
+        async with RawServer(chunked) as srv, client() as http:
+            assert (await http.get(srv.url)).content == b"hello, world"
+            assert (await http.get(srv.url)).content == b"hello, world"
+            assert srv.connections == 1
+        async with RawServer(until_close) as srv, client() as http:
+            assert (await http.get(srv.url)).content == b"x" * 300_000
+            assert (await http.get(srv.url)).content == b"x" * 300_000
+            assert srv.connections == 2  # a body ended by closing cannot be followed
+    run(main())
+
+
+def test_a_streamed_upload_goes_out_chunked():
+    async def body():
+        for piece in (b"one,", b"two,", b"three"):
+            yield piece
+
+    async def main():
+        async with RawServer(fixed(b"ok")) as srv, client() as http:
+            r = await http.post(srv.url + "/upload", content=body())
+            assert r.text == "ok"
+            return srv
+    srv = run(main())
+    assert srv.requests[0][1] == b"one,two,three"
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_transparently():
+    async def once(reader, writer, head) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        return False  # closes after answering, without saying Connection: close
+
+    async def main():
+        async with RawServer(once) as srv, client() as http:
+            assert (await http.get(srv.url)).text == "ok"
+            await asyncio.sleep(0.05)  # the close reaches us: the pooled connection is dead
+            assert (await http.get(srv.url)).text == "ok"
+            return srv
+    assert run(main()).connections == 2
+
+
+def test_a_request_on_a_connection_closing_under_it_is_sent_again_on_a_new_one():
+    answered: set[int] = set()
+
+    async def first_only(reader, writer, head) -> bool:
+        # the second request on a connection finds it closing (as when a server's keep-alive
+        # timeout fires just as the request leaves): no answer, just the close
+        if id(writer) in answered:
+            return False
+        answered.add(id(writer))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        return True
+
+    async def main():
+        async with RawServer(first_only) as srv, client() as http:
+            assert (await http.get(srv.url)).text == "ok"
+            assert (await http.post(srv.url, content=b"again")).text == "ok"
+            return srv
+    srv = run(main())
+    assert srv.connections == 2
+    assert [body for _, body in srv.requests] == [b"", b"again", b"again"]
+
+
+def test_a_body_cut_short_is_an_error_not_a_short_file():
+    async def truncated(reader, writer, head) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"y" * 10)
+        await writer.drain()
+        return False
+
+    async def main():
+        async with RawServer(truncated) as srv, client() as http:
+            with pytest.raises(httpx.RemoteProtocolError, match="990 bytes before the end"):
+                await http.get(srv.url)
+    run(main())
+
+
+def test_a_stalled_server_times_out_and_a_closed_port_fails_to_connect():
+    async def stall(reader, writer, head) -> bool:
+        await asyncio.sleep(5)
+        return False
+
+    async def main():
+        async with RawServer(stall) as srv, client(timeout=0.3) as http:
+            with pytest.raises(httpx.ReadTimeout):
+                await http.get(srv.url)
+        srv_url = srv.url  # the server is closed now
+        async with client() as http:
+            with pytest.raises(httpx.ConnectError):
+                await http.get(srv_url)
+    run(main())
+
+
+def test_a_body_left_unread_spends_its_connection_and_head_reads_none():
+    async def main():
+        async with RawServer(fixed(b"z" * 500_000)) as srv, client() as http:
+            async with http.stream("GET", srv.url) as r:
+                async for _ in r.aiter_raw():
+                    break  # read one piece, then give up on the rest
+            r = await http.head(srv.url)
+            assert r.headers["content-length"] == "500000" and r.content == b""
+            assert (await http.get(srv.url)).content == b"z" * 500_000
+            return srv
+    srv = run(main())
+    # the abandoned body's connection was closed, the HEAD's was reused by the last GET
+    assert srv.connections == 2
+
+
+def test_against_the_real_team_server(sqlite_server):
+    team_server = sqlite_server
+    key = team_server.keys["alice"]
+
+    async def main():
+        async with client(base_url=team_server.url + "/api/v1",
+                          headers={"Authorization": f"token {key}"}) as lean, \
+                httpx.AsyncClient(base_url=team_server.url + "/api/v1",
+                                  headers={"Authorization": f"token {key}"}) as plain:
+            for path in ("/me", "/sessions?scope=team", "/runs?scope=team&limit=5",
+                         "/nowhere", "/openapi.json"):
+                a, b = await lean.get(path), await plain.get(path)
+                assert (a.status_code, a.content) == (b.status_code, b.content), path
+            r = await lean.get("/me", headers={"Authorization": "token wrong"})
+            assert r.status_code == 401 and "key" in r.json()["message"].lower()
+    run(main())
