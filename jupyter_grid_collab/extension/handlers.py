@@ -24,7 +24,6 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 # Large chunks: fewer trips through the event loop per byte, still flat memory (at most two
 # chunks of a file download are held at once).
 FILE_CHUNK = 4 << 20
-PROXY_CHUNK = 1 << 20
 # the context re-reads this session's record when it is older than this (heartbeats are
 # far apart; a GitHub token set a moment ago must show as bound)
 CONTEXT_MAX_AGE_SECONDS = 1.0
@@ -223,19 +222,15 @@ class ArtifactDownloadHandler(GridHandler):
                 self.relay(response)
                 return
             self._copy_headers(response.headers)
-            # the pieces come as the socket reads give them (no re-chunking copy); they are
-            # flushed once a large chunk has gathered, so the flush cost is per MiB, not per
-            # read, and at most about one chunk is held
-            buffered = 0
+            # each piece goes out as the socket read gave it (up to a few hundred KiB) and is
+            # flushed alone: tornado joins what waits in its buffer, so a lone piece is sent
+            # without a copy; awaiting the flush is the backpressure that keeps memory flat
             async for piece in response.aiter_raw():
                 self.write(piece)
-                buffered += len(piece)
-                if buffered >= PROXY_CHUNK:
-                    buffered = 0
-                    try:
-                        await self.flush()
-                    except tornado.iostream.StreamClosedError:
-                        return
+                try:
+                    await self.flush()
+                except tornado.iostream.StreamClosedError:
+                    return
             self.finish()
         finally:
             await response.aclose()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections import deque
 from collections.abc import AsyncIterator
 
 import httpx
@@ -25,17 +26,141 @@ MAX_HEAD = 64 << 10  # status line and headers
 NO_BODY_STATUSES = {204, 304}
 
 
+class _Wire(asyncio.Protocol):
+    """One connection's socket side. What the socket delivers is kept as the bytes objects
+    it arrived in (asyncio's StreamReader copies every byte into one buffer, then again out
+    of it: a third of a proxied download's CPU), and the socket is paused while more than
+    BUFFER_LIMIT waits unread, so a slow consumer holds memory flat."""
+
+    def __init__(self):
+        self.pieces: deque[bytes] = deque()
+        self.buffered = 0
+        self.eof = False
+        self.error: Exception | None = None
+        self.transport: asyncio.Transport | None = None
+        self._reading_paused = False
+        self._writing_paused = False
+        self._waiter: asyncio.Future | None = None
+        self._drained: asyncio.Future | None = None
+
+    # ---- asyncio.Protocol
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.pieces.append(data)
+        self.buffered += len(data)
+        if self.buffered > BUFFER_LIMIT and not self._reading_paused:
+            self._reading_paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self._wake()
+        return False  # close our side too
+
+    def connection_lost(self, exc) -> None:
+        self.eof = True
+        self.error = exc
+        self._wake()
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    # ---- used by the transport
+    def usable(self) -> bool:
+        return not self.eof and not self.transport.is_closing()
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def write(self, data: bytes) -> None:
+        if self.eof:
+            raise ConnectionResetError("the server closed the connection")
+        self.transport.write(data)
+
+    async def drain(self) -> None:
+        if self._writing_paused and not self.eof:
+            self._drained = asyncio.get_running_loop().create_future()
+            await self._drained
+        if self.eof and self.error is not None:
+            raise ConnectionResetError(str(self.error))
+
+    async def read_some(self, most: int) -> bytes:
+        """The next received piece (at most ``most`` bytes); b"" once the server closed."""
+        while not self.pieces:
+            if self.eof:
+                if self.error is not None:
+                    raise self.error
+                return b""
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        piece = self.pieces.popleft()
+        if len(piece) > most:
+            self.pieces.appendleft(piece[most:])
+            piece = piece[:most]
+        self.buffered -= len(piece)
+        if self._reading_paused and self.buffered <= BUFFER_LIMIT // 2:
+            self._reading_paused = False
+            self.transport.resume_reading()
+        return piece
+
+    def unread(self, data: bytes) -> None:
+        if data:
+            self.pieces.appendleft(data)
+            self.buffered += len(data)
+
+    async def read_until(self, separator: bytes, most: int) -> bytes:
+        """Bytes up to and including ``separator``; IncompleteReadError if the server closes
+        first, LimitOverrunError past ``most`` bytes."""
+        got = bytearray()
+        start = 0  # where the separator may begin that was not searched yet
+        while True:
+            found = got.find(separator, start)
+            if found >= 0:
+                end = found + len(separator)
+                self.unread(bytes(got[end:]))
+                return bytes(got[:end])
+            if len(got) > most:
+                raise asyncio.LimitOverrunError("too long", len(got))
+            start = max(0, len(got) - len(separator) + 1)
+            piece = await self.read_some(1 << 30)
+            if not piece:
+                raise asyncio.IncompleteReadError(bytes(got), None)
+            got += piece
+
+    async def read_exactly(self, n: int) -> bytes:
+        got = b""
+        while len(got) < n:
+            piece = await self.read_some(n - len(got))
+            if not piece:
+                raise asyncio.IncompleteReadError(got, n)
+            got += piece
+        return got
+
+
 class _Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self.reader = reader
-        self.writer = writer
+    def __init__(self, wire: _Wire):
+        self.wire = wire
         self.reused = False
 
     def usable(self) -> bool:
-        return not (self.reader.at_eof() or self.writer.is_closing())
+        return self.wire.usable()
 
     def close(self) -> None:
-        self.writer.close()
+        self.wire.close()
 
 
 def _timeout(request: httpx.Request, kind: str) -> float | None:
@@ -92,17 +217,17 @@ class _Body(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         read_timeout = _timeout(self.request, "read")
-        reader = self.conn.reader
+        wire = self.conn.wire
         try:
             if self.empty:
                 pass
             elif self.head.chunked:
-                async for piece in self._chunks(reader, read_timeout):
+                async for piece in self._chunks(wire, read_timeout):
                     yield piece
             elif self.head.length is not None:
                 left = self.head.length
                 while left:
-                    piece = await _within(reader.read(min(left, READ_CHUNK)), read_timeout,
+                    piece = await _within(wire.read_some(min(left, READ_CHUNK)), read_timeout,
                                           httpx.ReadTimeout, self.request)
                     if not piece:
                         raise httpx.RemoteProtocolError(
@@ -112,7 +237,7 @@ class _Body(httpx.AsyncByteStream):
                     yield piece
             else:  # delimited by the server closing the connection
                 self.head.keep_alive = False
-                while piece := await _within(reader.read(READ_CHUNK), read_timeout,
+                while piece := await _within(wire.read_some(READ_CHUNK), read_timeout,
                                              httpx.ReadTimeout, self.request):
                     yield piece
             self.done = True
@@ -125,10 +250,10 @@ class _Body(httpx.AsyncByteStream):
             if self.done:
                 await self.aclose()
 
-    async def _chunks(self, reader: asyncio.StreamReader, timeout) -> AsyncIterator[bytes]:
+    async def _chunks(self, wire: _Wire, timeout) -> AsyncIterator[bytes]:
         while True:
-            size_line = await _within(reader.readuntil(b"\r\n"), timeout, httpx.ReadTimeout,
-                                      self.request)
+            size_line = await _within(wire.read_until(b"\r\n", MAX_HEAD), timeout,
+                                      httpx.ReadTimeout, self.request)
             try:
                 size = int(size_line.split(b";", 1)[0].strip(), 16)
             except ValueError:
@@ -136,20 +261,20 @@ class _Body(httpx.AsyncByteStream):
                                                 request=self.request) from None
             if size == 0:
                 # trailers, if any, end with an empty line
-                while await _within(reader.readuntil(b"\r\n"), timeout, httpx.ReadTimeout,
+                while await _within(wire.read_until(b"\r\n", MAX_HEAD), timeout, httpx.ReadTimeout,
                                     self.request) != b"\r\n":
                     pass
                 return
             left = size
             while left:
-                piece = await _within(reader.read(min(left, READ_CHUNK)), timeout,
+                piece = await _within(wire.read_some(min(left, READ_CHUNK)), timeout,
                                       httpx.ReadTimeout, self.request)
                 if not piece:
                     raise httpx.RemoteProtocolError("the server closed the connection inside "
                                                     "a chunk", request=self.request)
                 left -= len(piece)
                 yield piece
-            await _within(reader.readexactly(2), timeout, httpx.ReadTimeout, self.request)
+            await _within(wire.read_exactly(2), timeout, httpx.ReadTimeout, self.request)
 
     async def aclose(self) -> None:
         conn, self.conn = self.conn, None
@@ -193,14 +318,15 @@ class Http1Transport(httpx.AsyncBaseTransport):
         tls = None
         if scheme == "https":
             tls = self.ssl_context or ssl.create_default_context()
+        loop = asyncio.get_running_loop()
         try:
-            reader, writer = await _within(
-                asyncio.open_connection(host, port, ssl=tls, limit=BUFFER_LIMIT,
-                                        server_hostname=host if tls else None),
+            _, wire = await _within(
+                loop.create_connection(_Wire, host, port, ssl=tls,
+                                       server_hostname=host if tls else None),
                 _timeout(request, "connect"), httpx.ConnectTimeout, request)
         except OSError as exc:
             raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from None
-        return _Connection(reader, writer)
+        return _Connection(wire)
 
     async def _send_request(self, conn: _Connection, request: httpx.Request) -> None:
         url = request.url
@@ -208,7 +334,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
         for name, value in request.headers.raw:
             head += [name, b": ", value, b"\r\n"]
         head.append(b"\r\n")
-        writer = conn.writer
+        writer = conn.wire
         writer.write(b"".join(head))
         chunked = request.headers.get("transfer-encoding", "").lower() == "chunked"
         write_timeout = _timeout(request, "write")
@@ -230,7 +356,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
         timeout = _timeout(request, "read")
         while True:
             try:
-                raw = await _within(conn.reader.readuntil(b"\r\n\r\n"), timeout,
+                raw = await _within(conn.wire.read_until(b"\r\n\r\n", MAX_HEAD), timeout,
                                     httpx.ReadTimeout, request)
             except asyncio.IncompleteReadError as exc:
                 if not exc.partial:
