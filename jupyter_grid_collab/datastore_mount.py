@@ -44,21 +44,38 @@ def _write_marker(path: Path, ident: dict) -> None:
     os.replace(tmp, markers / f"{path.name}.json")
 
 
+def _blob(blob_dir: str, sha256: str) -> Path:
+    return Path(blob_dir) / "objects" / sha256[:2] / sha256
+
+
+def _cached(cache: Path, sha256: str) -> Path:
+    return cache / sha256[:2] / sha256
+
+
+def bytes_to_fetch(files, root: Path, blob_dir: str | None = None) -> int:
+    """How many bytes mounting ``files`` under ``root`` would download: those neither among
+    the team server's blobs on this machine nor already in the local cache."""
+    cache = root / CACHE
+    return sum(f.size for f in files
+               if not (blob_dir and _blob(blob_dir, f.sha256).exists())
+               and not _cached(cache, f.sha256).exists())
+
+
 def _link_or_download(client: GridClient, ref: str, file, dest: Path,
-                      blob_dir: str | None, cache: Path) -> None:
+                      blob_dir: str | None, cache: Path, progress=None) -> None:
     if blob_dir:
-        blob = Path(blob_dir) / "objects" / file.sha256[:2] / file.sha256
+        blob = _blob(blob_dir, file.sha256)
         try:
             os.link(blob, dest)
             return
         except OSError:
             pass  # another filesystem, or no such blob here: use the local cache
-    cached = cache / file.sha256[:2] / file.sha256
+    cached = _cached(cache, file.sha256)
     if not cached.exists():
         # downloaded under a name of its own (concurrent mounts may fetch the same file)
         # and checked against the sha256 first: the cache only holds complete, verified files
         tmp = cached.with_name(f".{file.sha256}.{uuid.uuid4().hex}")
-        client.download_datastore_file(ref, file, tmp)
+        client.download_datastore_file(ref, file, tmp, progress)
         os.chmod(tmp, 0o444)
         os.replace(tmp, cached)
     try:
@@ -82,8 +99,9 @@ def remove_mount(path: Path) -> None:
 
 
 def mount_datastore(client: GridClient, ref: str, root: Path,
-                    blob_dir: str | None = None) -> Path:
+                    blob_dir: str | None = None, progress=None) -> Path:
     """Mount ``owner:name@version`` under ``root``; returns the folder to read from.
+    ``progress(n)`` hears of every n bytes downloaded.
 
     ``<root>/<name>`` is used unless it already holds another version or another
     owner's datastore of that name; then ``<root>/<name>@<owner>-v<version>``.
@@ -107,7 +125,7 @@ def mount_datastore(client: GridClient, ref: str, root: Path,
         for f in files:
             dest = tmp / f.path
             dest.parent.mkdir(parents=True, exist_ok=True)
-            _link_or_download(client, pinned, f, dest, blob_dir, root / CACHE)
+            _link_or_download(client, pinned, f, dest, blob_dir, root / CACHE, progress)
         make_read_only(tmp)
         os.chmod(tmp, 0o755)
         os.rename(tmp, target)

@@ -132,11 +132,17 @@ def start(name: str, url: str, api_key: str, *, instance_type: str | None = None
 
 def attach(session: LocalSession, ref: str) -> dict:
     """Attach a datastore through the session's own extension (mounted there)."""
-    r = httpx.post(f"{session.base_url}grid-collab/api/datastores/attach", json={"ref": ref},
-                   headers={"Authorization": f"token {session.token}"}, timeout=600)
-    if r.status_code != 200:
+    api = f"{session.base_url}grid-collab/api/datastores/attach"
+    headers = {"Authorization": f"token {session.token}"}
+    r = httpx.post(api, json={"ref": ref}, headers=headers, timeout=600)
+    if r.status_code not in (200, 202):
         raise LocalSessionError(r.json().get("message", r.text))
     info = r.json()
+    while info["state"] == "running":  # a large download: the server works on it
+        time.sleep(0.5)
+        info = httpx.get(f"{api}/{info['id']}", headers=headers, timeout=60).json()
+    if info["state"] != "done":
+        raise LocalSessionError(f"attaching {ref} failed: {info['error']}")
     if info["reference"] not in session.datastores:
         session.datastores.append(info["reference"])
         _save(session)

@@ -346,6 +346,47 @@ def test_attach_a_teammates_datastore_read_only(team, alice_lab, tmp_path):
         time.sleep(0.3)
 
 
+def test_an_attach_with_a_large_download_runs_in_the_background(team, tmp_path_factory,
+                                                                 tmp_path):
+    """Blobs elsewhere and more to download than attach_inline_bytes: the request answers
+    202 at once and the job is followed to the mounted path; nothing is half-visible."""
+    lab = _lab(team, "alice", tmp_path_factory, "alice-bg-attach",
+               extra_args=["--GridCollab.attach_inline_bytes=100000"])
+    data = tmp_path / "big"
+    data.mkdir()
+    blobs = {f"part{i}.bin": os.urandom(300_000) for i in range(3)}
+    for name, blob in blobs.items():
+        (data / name).write_bytes(blob)
+    name = f"big-{uuid.uuid4().hex[:6]}"
+    with team.client("bob") as bob:
+        bob.me()
+        bob.upload_datastore(name, data)
+    mount = lab.datastore_root / name
+    try:
+        with lab.owner_client() as c:
+            r = c.post("grid-collab/api/datastores/attach", json={"ref": f"bob:{name}"})
+            assert r.status_code == 202, r.text
+            job = r.json()
+            assert job["state"] == "running" and job["path"] is None
+            assert job["bytes_total"] == 900_000 and job["reference"] == f"bob:{name}@1"
+            deadline = time.monotonic() + 60
+            while job["state"] == "running":
+                assert not mount.exists(), "a mount became visible before it was complete"
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+                job = c.get(f"grid-collab/api/datastores/attach/{job['id']}").json()
+            assert job["state"] == "done", job
+            assert job["path"] == str(mount) and job["bytes_done"] == 900_000
+            assert {p.name: p.read_bytes() for p in mount.iterdir()} == blobs
+            # the files are in the local cache now: attaching again downloads nothing
+            again = c.post("grid-collab/api/datastores/attach", json={"ref": f"bob:{name}"})
+            assert again.status_code == 200 and again.json()["path"] == str(mount)
+            gone = c.get("grid-collab/api/datastores/attach/" + "0" * 32)
+            assert gone.status_code == 404 and "no datastore attach" in gone.json()["message"]
+    finally:
+        lab.stop()
+
+
 def _tracked_run_with_artifacts(team, owner: str, files: dict[str, Path]) -> str:
     with team.client(owner) as c:
         c.me()

@@ -4,6 +4,7 @@ scope, actions offered only where the permission table allows, clicks that call 
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 
 import ipywidgets as w
@@ -281,6 +282,38 @@ def test_inside_a_jupyter_server_the_panel_goes_through_its_extension(
     loop.run_until_complete(panel.act(lambda: panel.client.delete_datastore("dave:nothing@1")))
     assert "no datastore dave:nothing@1 in your teams" in panel.message.value
     panel.close()
+
+
+@pytest.mark.parametrize("alice_jupyter", ["sqlite_server"], indirect=True)
+def test_the_panel_follows_a_background_attach_to_its_mounted_path(
+        alice_jupyter, loop, tmp_path):
+    team, _ = alice_jupyter
+    # this server leaves every download to a background job
+    lab = JupyterProcess("alice", team, tmp_path / "alice-bg", f"s-{uuid.uuid4().hex[:6]}",
+                         extra_args=["--GridCollab.attach_inline_bytes=0"]).start()
+    try:
+        from jupyter_grid_collab.widgets.connection import Connection
+
+        tag = uuid.uuid4().hex[:6]
+        (tmp_path / "ds").mkdir()
+        (tmp_path / "ds" / "weights.bin").write_bytes(os.urandom(200_000))
+        with team.client("bob") as bob:
+            bob.me()
+            bob.upload_datastore(f"bg-{tag}", tmp_path / "ds")
+        panel = TeamPanel(connection=Connection.extension(lab.url, lab.token))
+        settle(panel, loop)
+        panel.scope.value = "team"
+        settle(panel, loop)
+        buttons(row_with(panel.datastores, f"bg-{tag}"))["Attach"].click()
+        settle(panel, loop)
+        mount = lab.datastore_root / f"bg-{tag}"
+        assert (mount / "weights.bin").read_bytes() == \
+            (tmp_path / "ds" / "weights.bin").read_bytes()
+        assert str(mount) in panel.message.value
+        assert panel.progress.value == 1.0  # the bar followed the job to its end
+        panel.close()
+    finally:
+        lab.stop()
 
 
 @pytest.mark.parametrize("alice_jupyter", ["fresh_server"], indirect=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import os
 import secrets
@@ -13,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Float, Unicode, default
+from traitlets import Bool, Float, Int, Unicode, default
 
 from ..client import AsyncGridClient, GridClient, GridError, _raise_for
 from ..credentials import load_credentials
-from ..datastore_mount import mount_datastore
+from ..datastore_mount import bytes_to_fetch, mount_datastore
 from ..launcher import default_datastore_root
 from .git import GitCredentialContext
 from .handlers import handlers
@@ -72,6 +73,10 @@ class GridCollab(ExtensionApp):
     share_github_credential_with_visitors = Bool(
         True, help="Let git used by visitors use the owner's GitHub credential. When False, "
         "git asks for credentials while a visitor is active.").tag(config=True)
+    attach_inline_bytes = Int(
+        64 << 20, help="An attach that must download more than this many bytes (blobs not on "
+        "this machine, not cached yet) runs in the background: the request answers 202 with "
+        "a job to follow. Smaller ones answer when mounted.").tag(config=True)
     visitor_hours = Float(8.0, help="How long a visitor's login lasts.").tag(config=True)
     visitor_check_seconds = Float(60.0, help="How often a visitor's team membership is "
                                   "re-checked with the team server.").tag(config=True)
@@ -104,6 +109,7 @@ class GridCollab(ExtensionApp):
                                       transport=Http1Transport())
         self.upstream = Upstream(self.client, lambda: self.registrar.secret)
         self.fetch_jobs: dict[str, dict[str, Any]] = {}
+        self.attach_jobs: dict[str, dict[str, Any]] = {}
         self._membership: dict[str, tuple[float, bool]] = {}
         self._mount_lock = threading.Lock()
         self.git = GitCredentialContext(self.serverapp.runtime_dir,
@@ -226,15 +232,52 @@ class GridCollab(ExtensionApp):
         }
 
     # ------------------------------------------------------------- datastores, artifacts
-    def mount(self, reference: str) -> Path:
+    def mount(self, reference: str, progress=None) -> Path:
         """Mount a datastore version (blocking: run in a thread) and record it."""
         with self._mount_lock, GridClient(self.client.url, self.api_key or None) as c:
             path = mount_datastore(c, reference, Path(self.datastore_root),
-                                   self.blob_dir or None)
+                                   self.blob_dir or None, progress)
         self.registrar.add_datastore(reference)
         if self.registrar.registered.is_set():
             self.serverapp.io_loop.add_callback(self.registrar.heartbeat)
         return path
+
+    def attach(self, info: dict[str, Any]) -> dict[str, Any]:
+        """Mount the datastore version the team server allowed (``info`` is its answer);
+        blocking, run in a thread. What must be downloaded beyond ``attach_inline_bytes``
+        is left to a background job, so no request waits on copying a large datastore."""
+        reference = info["reference"]
+        job = {"id": uuid.uuid4().hex, "state": "running", "reference": reference,
+               "size": info["size"], "file_count": info["file_count"], "bytes_done": 0,
+               "bytes_total": 0, "path": None, "hint": None, "error": None}
+        with GridClient(self.client.url, self.api_key or None) as c:
+            job["bytes_total"] = bytes_to_fetch(c.datastore_files(reference),
+                                                Path(self.datastore_root), self.blob_dir)
+
+        def progress(n: int) -> None:
+            job["bytes_done"] += n
+
+        def work() -> None:
+            try:
+                path = self.mount(reference, progress)
+                job.update(state="done", path=str(path),
+                           hint=f"read it in code as {str(path)!r} (read-only)")
+            except (GridError, OSError) as exc:
+                job.update(state="failed", error=getattr(exc, "message", None) or str(exc))
+                raise
+
+        def in_background() -> None:
+            with contextlib.suppress(GridError, OSError):  # recorded in the job
+                work()
+
+        if job["bytes_total"] <= self.attach_inline_bytes:
+            work()  # its errors reach the request
+            return dict(job)
+        self.attach_jobs[job["id"]] = job
+        answer = dict(job)  # as it starts: "running" even if the download is over at once
+        threading.Thread(target=in_background, name=f"grid-attach-{job['id'][:6]}",
+                         daemon=True).start()
+        return answer
 
     def resolve_dest(self, dest: Any) -> Path:
         """A destination inside this server's root folder; anything escaping it is refused."""

@@ -126,7 +126,10 @@ class ContextHandler(GridHandler):
 
 class AttachHandler(GridHandler):
     """POST ``{"ref": "alice:mnist@2"}``: mount a datastore version read-only in this
-    session (the team server checks the caller may; the session record shows it)."""
+    session (the team server checks the caller may; the session record shows it).
+
+    200 with the mounted path when it is mounted; 202 with a job when a large download is
+    needed first, followed at GET ``.../attach/<id>`` until its state is done or failed."""
 
     @web.authenticated
     @authorized
@@ -144,13 +147,25 @@ class AttachHandler(GridHandler):
         if response.status_code >= 400:
             self.relay(response)
             return
-        info = response.json()
-        path = await asyncio.get_running_loop().run_in_executor(
-            None, self.app.mount, info["reference"])
-        self.finish(json.dumps({
-            "reference": info["reference"], "path": str(path), "size": info["size"],
-            "file_count": info["file_count"],
-            "hint": f"read it in code as {str(path)!r} (read-only)"}))
+        try:
+            job = await asyncio.get_running_loop().run_in_executor(
+                None, self.app.attach, response.json())
+        except GridError as exc:
+            status = exc.status if exc.status and 400 <= exc.status < 500 else 502
+            raise web.HTTPError(status, f"could not mount {ref}: {exc.message}") from None
+        except OSError as exc:
+            raise web.HTTPError(500, f"could not mount {ref} here: "
+                                     f"{exc.strerror or exc}") from None
+        self.set_status(200 if job["state"] == "done" else 202)
+        self.finish(json.dumps(job))
+
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        job = self.app.attach_jobs.get(job_id)
+        if job is None:
+            raise web.HTTPError(404, f"no datastore attach {job_id!r}")
+        self.finish(json.dumps(job))
 
 
 class ArtifactFetchHandler(GridHandler):
@@ -334,6 +349,7 @@ def handlers() -> list[tuple[str, type]]:
     return [
         (r"grid-collab/api/context", ContextHandler),
         (r"grid-collab/api/datastores/attach", AttachHandler),
+        (r"grid-collab/api/datastores/attach/([0-9a-f]{32})", AttachHandler),
         (r"grid-collab/api/artifacts/fetch", ArtifactFetchHandler),
         (r"grid-collab/api/artifacts/fetch/([0-9a-f]{32})", ArtifactFetchHandler),
         (r"grid-collab/api/artifacts/download", ArtifactDownloadHandler),

@@ -337,9 +337,23 @@ class TeamPanel(w.VBox):
     async def _attach(self, ref: str) -> None:
         if self.conn.via == "extension":
             async def attach():
-                response = await self.client.send("POST", "/datastores/attach",
-                                                  json={"ref": ref})
-                return response.json()["path"]
+                job = (await self.client.send("POST", "/datastores/attach",
+                                              json={"ref": ref})).json()
+                # a large download runs as a job on the server: follow it with the bar
+                if job["state"] == "running":
+                    self.progress.value = 0
+                    self.progress.layout.display = ""
+                    try:
+                        while job["state"] == "running":
+                            await asyncio.sleep(0.2)
+                            job = (await self.client.send(
+                                "GET", f"/datastores/attach/{job['id']}")).json()
+                            self.progress.value = job["bytes_done"] / max(job["bytes_total"], 1)
+                    finally:
+                        self.progress.layout.display = "none"
+                if job["state"] != "done":
+                    raise GridError(job["error"] or f"attaching {ref} failed")
+                return job["path"]
         else:
             from ..attach import attach_datastore
 

@@ -114,11 +114,22 @@ export class Actions {
 
   /** Mount a datastore read-only in this session and say where. */
   async attach(ref: string): Promise<void> {
-    this.deps.panel().say(`Attaching ${ref}…`);
-    const result = await this.deps.api.attach(ref);
+    const panel = this.deps.panel();
+    panel.say(`Attaching ${ref}…`);
+    let result = await this.deps.api.attach(ref);
+    while (result.state === 'running') {
+      // a large datastore is downloaded by the server first; follow it
+      panel.say(`Attaching ${result.reference}: downloading ${size(result.bytes_done)} of ` +
+        `${size(result.bytes_total)}`);
+      await new Promise(resolve => setTimeout(resolve, 500));
+      result = await this.deps.api.attachJob(result.id);
+    }
+    if (result.state === 'failed') {
+      throw new Error(`attaching ${ref} failed: ${result.error}`);
+    }
     const text = `Mounted ${result.reference} at ${result.path} (${result.file_count} files, ` +
       `${size(result.size)}) — ${result.hint}`;
-    this.deps.panel().say(text);
+    panel.say(text);
     Notification.success(`Mounted ${result.reference} at ${result.path}`, { autoClose: 6000 });
     void this.deps.panel().refresh();
   }

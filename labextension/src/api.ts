@@ -182,6 +182,10 @@ export class GridApi {
     return this.call('POST', 'datastores/attach', { ref });
   }
 
+  attachJob(id: string): Promise<AttachResult> {
+    return this.call('GET', apiPath('datastores', 'attach', id));
+  }
+
   /** Start downloading a run's or experiment's artifacts into a folder of this server. */
   fetchArtifacts(ref: string, dest: string): Promise<FetchJob> {
     return this.call('POST', 'artifacts/fetch', { ref, dest });

@@ -133,12 +133,18 @@ export interface Context {
   datastore_root: string;
 }
 
+/** An attach: done at once, or (a large download first) a job to follow until done. */
 export interface AttachResult {
+  id: string;
+  state: 'running' | 'done' | 'failed';
   reference: string;
-  path: string;
+  path: string | null;
   size: number;
   file_count: number;
-  hint: string;
+  bytes_total: number;
+  bytes_done: number;
+  hint: string | null;
+  error: string | null;
 }
 
 export interface FetchJob {

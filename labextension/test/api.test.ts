@@ -49,6 +49,15 @@ describe('request paths', () => {
     });
   });
 
+  it('follows a background attach by its job id', async () => {
+    const { api, calls } = recorder([
+      { status: 200, body: '{"id": "ab12", "state": "done", "path": "/d/big"}' }
+    ]);
+    const job = await api.attachJob('ab12');
+    expect(job.path).toBe('/d/big');
+    expect(calls[0]).toEqual({ path: 'datastores/attach/ab12', method: 'GET', body: undefined });
+  });
+
   it('long-polls logs from an offset', async () => {
     const { api, calls } = recorder([{ status: 200, body: '{"lines": [], "next_offset": 5}' }]);
     await api.logs('alice', 'r-exp0', 5, 10);
