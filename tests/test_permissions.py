@@ -501,6 +501,11 @@ def check_cell(w: World, action: Action, column: str) -> None:
             reader = w.ctx["people"]["admin"] if action.rule == "member" else "carol"
             assert any(e["actor"] == actor and e["outcome"] == "denied" and e["detail"] == message
                        for e in w.audit(w.ctx["team"], reader))
+        elif action.name == "add credits" and actor in w.ctx["people"].values():
+            # a member trying to top up their own team: its admins see that too
+            assert any(e["actor"] == actor and e["action"] == "add credits"
+                       and e["outcome"] == "denied" and e["detail"] == message
+                       for e in w.audit(w.ctx["team"], w.ctx["people"]["admin"]))
     else:  # 404: reads exactly like a resource (or team) that does not exist
         real = w.ctx["team"] if action.kind == "team" or "team=" in path else w.ctx["name"]
         missing = {k: (v.replace(real, MISSING) if isinstance(v, str) else v)
@@ -508,3 +513,8 @@ def check_cell(w: World, action: Action, column: str) -> None:
         m2, p2, b2 = action.request(missing)
         r2 = w.http(actor, m2, p2, json=b2)
         assert (r2.status_code, r2.json()["message"]) == (404, message.replace(real, MISSING))
+        if action.kind in ("session", "run", "datastore") and "scope=" not in path:
+            # the outsider learns nothing, but the team's admins see the attempt
+            assert any(e["actor"] == actor and e["outcome"] == "denied"
+                       and e["detail"] == f"{actor} is not a member of this team"
+                       for e in w.audit(w.ctx["team"], "carol"))

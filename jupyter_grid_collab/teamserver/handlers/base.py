@@ -81,10 +81,16 @@ class BaseHandler(tornado.web.RequestHandler):
         if self.caller.is_launcher and self.request.method not in self.launcher_methods:
             raise Forbidden("an experiment token can only report on its own experiment")
 
-    def require_site_admin(self) -> None:
-        if not self.caller.site_admin:
-            raise Forbidden(f"{self.caller.username} is not a site admin: only site admins can "
-                            "create teams, users and add credits")
+    async def require_site_admin(self, action: str, team: str | None = None) -> None:
+        """Refuse anyone but a site admin; a refused change is audited (in ``team``'s log
+        when the caller is one of its members, so its admins see it)."""
+        if self.caller.site_admin:
+            return
+        message = (f"{self.caller.username} is not a site admin: only site admins can "
+                   "create teams, users and add credits")
+        if self.request.method != "GET":
+            await self.call(self.store.audit_site_refusal, self.caller, action, team, message)
+        raise Forbidden(message)
 
     # ------------------------------------------------------------- input
     def json_body(self, allow_nul: bool = False) -> dict[str, Any]:

@@ -17,11 +17,11 @@ class UsersHandler(BaseHandler):
     """Site admins list and create users."""
 
     async def get(self) -> None:
-        self.require_site_admin()
+        await self.require_site_admin("list users")
         self.send({"items": await self.call(self.store.list_users)})
 
     async def post(self) -> None:
-        self.require_site_admin()
+        await self.require_site_admin("create user")
         body = self.json_body()
         user = await self.call(self.store.create_user, body.get("username"), body.get("email"),
                                body.get("github_login"), bool(body.get("site_admin", False)))
@@ -35,7 +35,7 @@ class TeamsHandler(BaseHandler):
         self.send({"items": await self.call(self.store.list_teams, self.caller)})
 
     async def post(self) -> None:
-        self.require_site_admin()
+        await self.require_site_admin("create team")
         body = self.json_body()
         self.send(await self.call(self.store.create_team, body.get("name"), body.get("owner")),
                   201)
@@ -79,7 +79,7 @@ class CreditsHandler(BaseHandler):
     """POST (site admin) adds credits to a team."""
 
     async def post(self, team: str) -> None:
-        self.require_site_admin()
+        await self.require_site_admin("add credits", team)
         amount = self.json_body().get("amount")
         self.send(await self.call(self.store.add_credits, team, amount, self.caller.username))
 

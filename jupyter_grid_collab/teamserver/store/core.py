@@ -252,6 +252,24 @@ class StoreCore:
                        "denied", exc.message)
             raise
 
+    def hidden(self, caller: Caller, row, kind: str, owner: str, name: str,
+               message: str) -> NotFound:
+        """The 404 for a lookup that found nothing the caller may see. When the resource
+        exists in a team the caller is not in, they still get exactly that 404 (existence
+        must not leak), and the attempt goes to that team's audit log as a denial."""
+        if row is not None and caller.role_in(row.team_id) is None:
+            self.audit(None, caller.username, "access", f"{kind} {owner}:{name}", row.team_id,
+                       "denied", f"{caller.username} is not a member of this team")
+        return NotFound(message)
+
+    def audit_site_refusal(self, caller: Caller, action: str, team: str | None,
+                           message: str) -> None:
+        """A site-admin action refused: in ``team``'s audit log when the caller is one of its
+        members (its admins see a member trying to add credits), else a team-less entry."""
+        team_id = next((tid for tid, name in caller.team_names.items() if name == team), None)
+        self.audit(None, caller.username, action, f"team {team}" if team else "site", team_id,
+                   "denied", message)
+
     # ------------------------------------------------------------- audit
     def audit(self, conn: Connection | None, actor: str | None, action: str, resource: str,
               team_id: int | None = None, outcome: str = "ok", detail: str | None = None) -> None:

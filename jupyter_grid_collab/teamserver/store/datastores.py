@@ -164,7 +164,8 @@ class DatastoreStore:
         if row is None or caller.role_in(row.team_id) is None or (
                 caller.is_launcher and row.id != caller.datastore_version_id):
             at = f"@{version}" if version not in (None, "") else ""
-            raise NotFound(f"no datastore {owner}:{name}{at} in your teams")
+            raise self.hidden(caller, row, "datastore", owner, f"{name}{at}",
+                              f"no datastore {owner}:{name}{at} in your teams")
         return row
 
     def get_datastore(self, caller: Caller, owner: str, name: str, version: Any = None) -> dict:

@@ -96,7 +96,8 @@ class RunStore:
             t.users.c.username == owner, t.runs.c.name == name))).first()
         if row is None or caller.role_in(row.team_id) is None or (
                 caller.is_launcher and row.id != caller.run_id):
-            raise NotFound(f"no run {owner}:{name} in your teams")
+            raise self.hidden(caller, row, "run", owner, name,
+                              f"no run {owner}:{name} in your teams")
         return row
 
     def _experiment_rows(self, conn, caller: Caller, owner: str, name: str):

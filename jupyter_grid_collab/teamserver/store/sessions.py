@@ -66,7 +66,8 @@ class SessionStore:
         row = conn.execute(_session_query().where(and_(
             t.users.c.username == owner, t.sessions.c.name == name))).first()
         if row is None or caller.role_in(row.team_id) is None:
-            raise NotFound(f"no session {owner}:{name} in your teams")
+            raise self.hidden(caller, row, "session", owner, name,
+                              f"no session {owner}:{name} in your teams")
         return row
 
     def register_session(self, caller: Caller, body: dict, prices: dict[str, float]) -> dict:
