@@ -385,6 +385,14 @@ def download_responses(errors: list[int]) -> dict[str, Any]:
     return out
 
 
+def head_responses(errors: list[int]) -> dict[str, Any]:
+    """A download's answer without its body: the headers say the size and the sha256."""
+    out = download_responses(errors)
+    for code in ("200", "206"):
+        out[code] = {k: v for k, v in out[code].items() if k != "content"}
+    return out
+
+
 RANGE = {"name": "Range", "in": "header", "required": False,
          "schema": {"type": "string", "pattern": r"^bytes=[0-9]+-$"},
          "description": "bytes=N- resumes a download from byte N"}
@@ -584,9 +592,14 @@ def paths() -> dict[str, Any]:
         200: ("The artifacts.", ref("ArtifactList"))}, [400, 404],
         params=[*one_exp, query_param("match", STRING, "a regular expression on the path")],
         tag="artifacts")}
+    artifact_head = op("An artifact's size and sha256 without its bytes (checked and "
+                       "audited as a download)", {}, [400, 404],
+                       params=[*one_exp, FILE_PATH, RANGE], tag="artifacts")
+    artifact_head["responses"] = head_responses(sorted({400, 401, 403, 404}))
     p["/experiments/{owner}/{name}/artifacts/{path}"] = {
         "get": op("Download an artifact", {}, [400, 404], params=[*one_exp, FILE_PATH, RANGE],
                   download=True, tag="artifacts"),
+        "head": artifact_head,
         "put": op("Upload an artifact (the run's executor)", {
             201: ("Recorded.", ref("Artifact"))}, [400, 404, 413, 507],
             params=[*one_exp, FILE_PATH, SHA_HEADER], binary_body=True, tag="artifacts"),
