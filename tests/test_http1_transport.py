@@ -64,6 +64,15 @@ def run(coro):
     return asyncio.run(coro)
 
 
+def sends(data: bytes, keep_open: bool) -> Answer:
+    """An answer of exactly these bytes, whatever was asked."""
+    async def answer(reader, writer, head) -> bool:
+        writer.write(data)
+        await writer.drain()
+        return keep_open
+    return answer
+
+
 def fixed(body: bytes, extra: bytes = b"") -> Answer:
     async def answer(reader, writer, head) -> bool:
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n" % (len(body), extra)
@@ -98,16 +107,9 @@ def test_keep_alive_reuses_one_connection_and_sends_the_request_as_given():
 
 
 def test_chunked_and_close_delimited_bodies():
-    async def chunked(reader, writer, head) -> bool:
-        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     b"5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: 1\r\n\r\n")
-        await writer.drain()
-        return True
-
-    async def until_close(reader, writer, head) -> bool:
-        writer.write(b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * 300_000)
-        await writer.drain()
-        return False
+    chunked = sends(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: 1\r\n\r\n", True)
+    until_close = sends(b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * 300_000, False)
 
     async def main():
         async with RawServer(chunked) as srv, client() as http:
@@ -136,10 +138,8 @@ def test_a_streamed_upload_goes_out_chunked():
 
 
 def test_a_connection_the_server_closed_while_idle_is_replaced_transparently():
-    async def once(reader, writer, head) -> bool:
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-        await writer.drain()
-        return False  # closes after answering, without saying Connection: close
+    # closes after answering, without saying Connection: close
+    once = sends(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", False)
 
     async def main():
         async with RawServer(once) as srv, client() as http:
@@ -174,10 +174,7 @@ def test_a_request_on_a_connection_closing_under_it_is_sent_again_on_a_new_one()
 
 
 def test_a_body_cut_short_is_an_error_not_a_short_file():
-    async def truncated(reader, writer, head) -> bool:
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"y" * 10)
-        await writer.drain()
-        return False
+    truncated = sends(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"y" * 10, False)
 
     async def main():
         async with RawServer(truncated) as srv, client() as http:

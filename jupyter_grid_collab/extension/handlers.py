@@ -62,6 +62,13 @@ class GridHandler(ExtensionHandlerMixin, APIHandler):
             raise web.HTTPError(400, "the request body must be a JSON object")
         return data
 
+    def finish_job(self, jobs: dict, job_id: str, what: str) -> None:
+        """Report a background job (an attach, an artifact download) as it stands."""
+        job = jobs.get(job_id)
+        if job is None:
+            raise web.HTTPError(404, f"no {what} {job_id!r}")
+        self.finish(json.dumps(job))
+
     def relay(self, response) -> None:
         """Send the team server's answer on unchanged (no JSON re-parsing); its 4xx
         messages reach the user as they are, its 5xx become a 502 naming it."""
@@ -162,10 +169,7 @@ class AttachHandler(GridHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        job = self.app.attach_jobs.get(job_id)
-        if job is None:
-            raise web.HTTPError(404, f"no datastore attach {job_id!r}")
-        self.finish(json.dumps(job))
+        self.finish_job(self.app.attach_jobs, job_id, "datastore attach")
 
 
 class ArtifactFetchHandler(GridHandler):
@@ -199,10 +203,7 @@ class ArtifactFetchHandler(GridHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        job = self.app.fetch_jobs.get(job_id)
-        if job is None:
-            raise web.HTTPError(404, f"no artifact download {job_id!r}")
-        self.finish(json.dumps(job))
+        self.finish_job(self.app.fetch_jobs, job_id, "artifact download")
 
 
 class ArtifactDownloadHandler(GridHandler):
