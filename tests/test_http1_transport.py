@@ -183,6 +183,17 @@ def test_a_body_cut_short_is_an_error_not_a_short_file():
     run(main())
 
 
+def test_a_garbled_answer_is_a_protocol_error():
+    async def main():
+        for garbage in (b"SMTP ready\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: ten\r\n\r\n",
+                        b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+                        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"):
+            async with RawServer(sends(garbage, False)) as srv, client() as http:
+                with pytest.raises(httpx.RemoteProtocolError, match="malformed"):
+                    await http.get(srv.url)
+    run(main())
+
+
 def test_a_stalled_server_times_out_and_a_closed_port_fails_to_connect():
     async def stall(reader, writer, head) -> bool:
         await asyncio.sleep(5)

@@ -201,6 +201,9 @@ def _parse_head(raw: bytes, request: httpx.Request) -> _Head:
             raise httpx.RemoteProtocolError("the server sent a malformed header",
                                             request=request)
         headers.append((name.strip(), value.strip()))
+        if name.strip().lower() == b"content-length" and not value.strip().isdigit():
+            raise httpx.RemoteProtocolError("the server sent a malformed Content-Length",
+                                            request=request)
     return _Head(int(parts[1]), parts[2] if len(parts) > 2 else b"", headers)
 
 
@@ -261,8 +264,8 @@ class _Body(httpx.AsyncByteStream):
                                                 request=self.request) from None
             if size == 0:
                 # trailers, if any, end with an empty line
-                while await _within(wire.read_until(b"\r\n", MAX_HEAD), timeout, httpx.ReadTimeout,
-                                    self.request) != b"\r\n":
+                while await _within(wire.read_until(b"\r\n", MAX_HEAD), timeout,
+                                    httpx.ReadTimeout, self.request) != b"\r\n":
                     pass
                 return
             left = size
