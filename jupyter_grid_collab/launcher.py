@@ -11,7 +11,7 @@ team server's URL and an experiment-scoped token, so it runs the same on any mac
 
 Environment: GRID_URL, GRID_EXPERIMENT_TOKEN, GRID_EXPERIMENT (``owner:run-expN``),
 GRID_WORK_ROOT (default ~/.grid/work), GRID_DATASTORE_ROOT (default /datastores when
-writable, else ~/.grid/datastores), GRID_BLOB_DIR (the team server's local blob folder,
+writable, else ~/datastores), GRID_BLOB_DIR (the team server's local blob folder,
 for O(1) mounts on the same machine), GRID_STOP_GRACE (seconds between SIGTERM and SIGKILL).
 """
 
@@ -128,15 +128,15 @@ def _upload_artifacts(client: GridClient, ref: str, root: Path, shipper: LogShip
     return count
 
 
-def default_datastore_root() -> Path:
-    root = Path("/datastores")
+def default_datastore_root(root: Path = Path("/datastores")) -> Path:
+    """``/datastores`` where this user may write there, else ``~/datastores``."""
     try:
         root.mkdir(exist_ok=True)
         if os.access(root, os.W_OK):
             return root
     except OSError:
         pass
-    return grid_home() / "datastores"
+    return Path.home() / "datastores"
 
 
 def main() -> int:

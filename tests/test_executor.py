@@ -291,3 +291,14 @@ def test_server_shutdown_stops_its_experiments_and_records_them(tmp_path, projec
         alice.close()
     finally:
         server.stop()
+
+
+def test_the_datastore_root_falls_back_to_the_home_folder(tmp_path, monkeypatch):
+    from jupyter_grid_collab.launcher import default_datastore_root
+
+    # a root that cannot be made (its parent is a file), as /datastores is for most users
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_datastore_root(tmp_path / "not-a-folder" / "datastores") == \
+        tmp_path / "home" / "datastores"
+    assert default_datastore_root(tmp_path / "ok") == tmp_path / "ok"

@@ -66,7 +66,7 @@ class GridCollab(ExtensionApp):
     register = Bool(True, help="Register this server as a team session.").tag(config=True)
     heartbeat_interval = Float(30.0, help="Seconds between session heartbeats.").tag(config=True)
     datastore_root = Unicode(help="Where datastores are mounted (env GRID_DATASTORE_ROOT; "
-                             "default /datastores, else ~/.grid/datastores).").tag(config=True)
+                             "default /datastores, else ~/datastores).").tag(config=True)
     blob_dir = Unicode(help="The team server's blob folder when it is on this machine (env "
                        "GRID_BLOB_DIR): attach then hard-links instead of downloading."
                        ).tag(config=True)

@@ -93,7 +93,7 @@ _db = click.option("--db", envvar="GRID_COLLAB_DB", default=None,
 @click.option("--public-url", default=None,
               help="The URL launchers use to reach this server (default http://HOST:PORT).")
 @click.option("--datastore-root", default=None,
-              help="Where runs mount datastores (default /datastores, else ~/.grid/datastores).")
+              help="Where runs mount datastores (default /datastores, else ~/datastores).")
 @click.option("--stop-grace", default=10.0, show_default=True,
               help="Seconds between SIGTERM and SIGKILL when an experiment is stopped.")
 @click.option("--ticket-seconds", default=30.0, show_default=True,
