@@ -234,10 +234,40 @@ def test_against_the_real_team_server(sqlite_server):
                           headers={"Authorization": f"token {key}"}) as lean, \
                 httpx.AsyncClient(base_url=team_server.url + "/api/v1",
                                   headers={"Authorization": f"token {key}"}) as plain:
-            for path in ("/me", "/sessions?scope=team", "/runs?scope=team&limit=5",
-                         "/nowhere", "/openapi.json"):
+            # answers without fields that move on their own (durations, the credit balance)
+            for path in ("/me", "/datastores?scope=team", "/nowhere",
+                         "/openapi.json"):
                 a, b = await lean.get(path), await plain.get(path)
                 assert (a.status_code, a.content) == (b.status_code, b.content), path
             r = await lean.get("/me", headers={"Authorization": "token wrong"})
             assert r.status_code == 401 and "key" in r.json()["message"].lower()
+    run(main())
+
+
+def test_concurrent_requests_each_get_their_own_answer(sqlite_server):
+    """The sidebar asks for sessions, runs, datastores and the team at once: the pool opens
+    as many connections as are busy, never mixes answers up, and keeps them for reuse."""
+    key = sqlite_server.keys["alice"]
+    paths = ["/me", "/sessions?scope=team", "/runs?scope=team&limit=3",
+             "/datastores?scope=team", "/teams"] * 4
+    transport = Http1Transport()
+
+    async def main():
+        async with httpx.AsyncClient(base_url=sqlite_server.url + "/api/v1", transport=transport,
+                                     headers={"Authorization": f"token {key}"}) as lean, \
+                httpx.AsyncClient(base_url=sqlite_server.url + "/api/v1",
+                                  headers={"Authorization": f"token {key}"}) as plain:
+            # which records each answer holds (durations in them move with the clock)
+            def records(r: httpx.Response):
+                data = r.json()
+                if "items" in data:
+                    return [(i.get("owner"), i["name"]) for i in data["items"]]
+                return data["username"]
+
+            want = [records(await plain.get(p)) for p in paths]
+            for _ in range(3):
+                got = await asyncio.gather(*(lean.get(p) for p in paths))
+                assert [records(r) for r in got] == want
+            pooled = sum(len(idle) for idle in transport._idle.values())
+            assert 1 <= pooled <= len(paths)
     run(main())
