@@ -11,13 +11,14 @@ import os
 import shutil
 import sys
 import uuid
-from contextlib import ExitStack, closing
+from contextlib import ExitStack, closing, suppress
 from pathlib import Path
 
 import pytest
 from jupyter_harness import JupyterProcess, visit
 
 from jupyter_grid_collab import track
+from jupyter_grid_collab.client import NotFound
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api") if os.environ.get("CI") is None \
@@ -72,7 +73,8 @@ def world(sqlite_server, tmp_path_factory):
                "bob_run": bob_run, "tmp": root}
         for run in (alice_run, bob_run):
             if not run.ended:
-                run.end()
+                with suppress(NotFound):  # the clone/stop/delete test deletes bob's run
+                    run.end()
 
 
 @pytest.fixture(scope="module")
@@ -232,3 +234,34 @@ def test_a_visitors_lab_page_does_not_carry_the_owners_token(sqlite_server, worl
     # the owner's own page still has what it had
     with alice_lab.owner_client() as owner:
         assert alice_lab.token in owner.get("lab").text
+
+
+def test_clone_a_teammates_run_then_stop_and_delete_my_own(page, world, sqlite_server):
+    # Clone on alice's run: a run of bob's with her parameters
+    row(page, "run", "alice", f"train-{TAG}").locator(
+        ".jp-GridCollab-action[data-action=clone]").click()
+    page.locator(".jp-GridCollab-message", has_text="Cloned").wait_for(timeout=30_000)
+    clone_name = message(page).split('"')[1]
+    with sqlite_server.client("bob") as bob:
+        clone, _ = bob.run(f"bob:{clone_name}")
+        assert clone.owner == "bob" and clone.params == {"lr": 0.1}
+        assert clone.cloned_from == f"alice:train-{TAG}"
+        # Stop on bob's own running run
+        mine = row(page, "run", "bob", f"mine-{TAG}")
+        mine.locator(".jp-GridCollab-action[data-action=stop]").click()
+        page.locator(".jp-GridCollab-message", has_text=f"Stopped run bob:mine-{TAG}").wait_for(
+            timeout=30_000)
+        assert bob.run(f"bob:mine-{TAG}")[0].status == "cancelled"
+        # Delete asks first: Cancel keeps the run, Delete removes it
+        mine.locator(".jp-GridCollab-action[data-action=delete]").click()
+        dialog = page.locator(".jp-Dialog")
+        dialog.wait_for(timeout=30_000)
+        assert "It cannot be undone" in dialog.inner_text()
+        dialog.locator(".jp-mod-reject").click()
+        dialog.wait_for(state="detached", timeout=30_000)
+        assert bob.run(f"bob:mine-{TAG}")[0].name == f"mine-{TAG}"
+        mine.locator(".jp-GridCollab-action[data-action=delete]").click()
+        page.locator(".jp-Dialog .jp-mod-accept").click()
+        mine.wait_for(state="detached", timeout=30_000)
+        with pytest.raises(NotFound):
+            bob.run(f"bob:mine-{TAG}")
