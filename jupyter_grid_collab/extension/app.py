@@ -24,6 +24,7 @@ from .git import GitCredentialContext
 from .handlers import handlers
 from .http1 import Http1Transport
 from .identity import GridUser, install_identity
+from .jobs import JobTable
 from .session import SessionRegistrar
 from .upstream import Upstream
 
@@ -108,8 +109,8 @@ class GridCollab(ExtensionApp):
         self.client = AsyncGridClient(self.url, self.api_key or None,
                                       transport=Http1Transport())
         self.upstream = Upstream(self.client, lambda: self.registrar.secret)
-        self.fetch_jobs: dict[str, dict[str, Any]] = {}
-        self.attach_jobs: dict[str, dict[str, Any]] = {}
+        self.fetch_jobs = JobTable()
+        self.attach_jobs = JobTable()
         self._membership: dict[str, tuple[float, bool]] = {}
         self._mount_lock = threading.Lock()
         self.git = GitCredentialContext(self.serverapp.runtime_dir,
@@ -273,7 +274,7 @@ class GridCollab(ExtensionApp):
         if job["bytes_total"] <= self.attach_inline_bytes:
             work()  # its errors reach the request
             return dict(job)
-        self.attach_jobs[job["id"]] = job
+        self.attach_jobs.add(job)
         answer = dict(job)  # as it starts: "running" even if the download is over at once
         threading.Thread(target=in_background, name=f"grid-attach-{job['id'][:6]}",
                          daemon=True).start()
@@ -299,7 +300,7 @@ class GridCollab(ExtensionApp):
                "files_done": 0, "bytes_total": sum(a.size for a in artifacts),
                "bytes_done": 0, "dest": str(dest.relative_to(root)) if dest != root else ".",
                "files": [], "error": None}
-        self.fetch_jobs[job_id] = job
+        self.fetch_jobs.add(job)
 
         def work() -> None:
             def progress(n: int) -> None:

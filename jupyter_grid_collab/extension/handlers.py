@@ -62,7 +62,7 @@ class GridHandler(ExtensionHandlerMixin, APIHandler):
             raise web.HTTPError(400, "the request body must be a JSON object")
         return data
 
-    def finish_job(self, jobs: dict, job_id: str, what: str) -> None:
+    def finish_job(self, jobs, job_id: str, what: str) -> None:
         """Report a background job (an attach, an artifact download) as it stands."""
         job = jobs.get(job_id)
         if job is None:
