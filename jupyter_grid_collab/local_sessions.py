@@ -134,13 +134,21 @@ def attach(session: LocalSession, ref: str) -> dict:
     """Attach a datastore through the session's own extension (mounted there)."""
     api = f"{session.base_url}grid-collab/api/datastores/attach"
     headers = {"Authorization": f"token {session.token}"}
-    r = httpx.post(api, json={"ref": ref}, headers=headers, timeout=600)
+    try:
+        r = httpx.post(api, json={"ref": ref}, headers=headers, timeout=600)
+    except httpx.HTTPError as exc:
+        raise LocalSessionError(f"cannot reach the session at {session.base_url} to attach "
+                                f"{ref}: {exc}") from None
     if r.status_code not in (200, 202):
         raise LocalSessionError(r.json().get("message", r.text))
     info = r.json()
     while info["state"] == "running":  # a large download: the server works on it
         time.sleep(0.5)
-        info = httpx.get(f"{api}/{info['id']}", headers=headers, timeout=60).json()
+        try:
+            info = httpx.get(f"{api}/{info['id']}", headers=headers, timeout=60).json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise LocalSessionError(f"lost track of attaching {ref} in the session at "
+                                    f"{session.base_url}: {exc}") from None
     if info["state"] != "done":
         raise LocalSessionError(f"attaching {ref} failed: {info['error']}")
     if info["reference"] not in session.datastores:

@@ -97,9 +97,10 @@ class SessionRegistrar:
             try:
                 self.session = await asyncio.wait_for(
                     self.client.session(f"{self.owner}:{self.name}"), 5)
-                self._session_fetched = time.monotonic()
             except (GridError, asyncio.TimeoutError) as exc:
                 self.log.debug("could not refresh the session record: %s", exc)
+            # after a failure too: a team server that is down costs one try per max_age
+            self._session_fetched = time.monotonic()
         return self.session
 
     def add_datastore(self, ref: str) -> None:
