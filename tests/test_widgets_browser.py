@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -66,12 +67,24 @@ def test_attach_a_teammates_datastore_from_the_panel(sqlite_server, alice_lab, t
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"{alice_lab.url}lab/workspaces/{uuid.uuid4().hex}/tree/panel.ipynb"
                   f"?token={alice_lab.token}")
+        # a cell run before the kernel is connected is skipped, not queued: wait for it
+        page.locator(".jp-StatusBar-TextItem",
+                     has_text=re.compile(r"Python 3.*\| Idle")).first.wait_for(
+            timeout=90_000)
         page.locator(".jp-NotebookPanel:visible .jp-InputArea-editor").first.click(
             timeout=60_000)
         page.keyboard.press("Shift+Enter")
         # inside the notebook's output: the Team sidebar has a "Datastores" section too
         panel = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output").first
-        panel.get_by_role("tab", name="Datastores").click(timeout=60_000)
+        tab = panel.get_by_role("tab", name="Datastores")
+        try:
+            tab.wait_for(timeout=90_000)
+        except playwright.TimeoutError:
+            page.screenshot(path=str(tmp_path / "no-panel.png"))
+            cells = page.locator(".jp-NotebookPanel:visible .jp-Cell").all_inner_texts()
+            raise AssertionError(f"no TeamPanel after 90 s; the notebook shows {cells!r}; "
+                                 f"screenshot {tmp_path / 'no-panel.png'}") from None
+        tab.click(timeout=30_000)
         row = panel.locator(".widget-hbox", has_text=f"cars-{tag}").first
         row.get_by_role("button", name="Attach").click(timeout=30_000)
         mounted = page.get_by_text("read it in code as").first
