@@ -5,6 +5,9 @@ a raw socket server on 127.0.0.1 that answers with exactly the bytes a case need
 from __future__ import annotations
 
 import asyncio
+import shutil
+import ssl
+import subprocess
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -19,14 +22,16 @@ class RawServer:
     """Reads request heads (and Content-Length or chunked bodies); ``answer`` writes the
     response and says whether to keep the connection open."""
 
-    def __init__(self, answer: Answer):
+    def __init__(self, answer: Answer, tls: ssl.SSLContext | None = None):
         self.answer = answer
+        self.tls = tls
         self.connections = 0
         self.requests: list[tuple[bytes, bytes]] = []  # (head, body)
 
     async def __aenter__(self) -> RawServer:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
+        scheme = "https" if self.tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -190,6 +195,29 @@ def test_a_garbled_answer_is_a_protocol_error():
                         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"):
             async with RawServer(sends(garbage, False)) as srv, client() as http:
                 with pytest.raises(httpx.RemoteProtocolError, match="malformed"):
+                    await http.get(srv.url)
+    run(main())
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_an_https_team_server_is_spoken_to_over_verified_tls(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+
+    async def main():
+        async with RawServer(fixed(b"over tls"), tls=server_tls) as srv:
+            trusting = ssl.create_default_context(cafile=str(cert))
+            async with httpx.AsyncClient(transport=Http1Transport(ssl_context=trusting)) as c:
+                assert (await c.get(srv.url)).text == "over tls"
+                assert (await c.get(srv.url)).text == "over tls"
+            assert srv.connections == 1
+            # a certificate nobody vouches for is refused
+            async with client() as http:
+                with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
                     await http.get(srv.url)
     run(main())
 
