@@ -514,7 +514,11 @@ def check_cell(w: World, action: Action, column: str) -> None:
         r2 = w.http(actor, m2, p2, json=b2)
         assert (r2.status_code, r2.json()["message"]) == (404, message.replace(real, MISSING))
         if action.kind in ("session", "run", "datastore") and "scope=" not in path:
-            # the outsider learns nothing, but the team's admins see the attempt
+            # the outsider learns nothing, but the team's admins see the attempt, on what
+            # they asked for
+            kind = path.strip("/").split("/")[0].rstrip("s")
+            named = w.ctx["exp"] if kind == "experiment" else w.ctx["name"]
             assert any(e["actor"] == actor and e["outcome"] == "denied"
                        and e["detail"] == f"{actor} is not a member of this team"
+                       and e["resource"].startswith(f"{kind} {w.ctx['owner']}:{named}")
                        for e in w.audit(w.ctx["team"], "carol"))

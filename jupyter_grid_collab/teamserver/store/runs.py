@@ -91,13 +91,17 @@ class RunStore:
     """Mixed into Store; relies on StoreCore, TeamStore and DatastoreStore helpers."""
 
     # ------------------------------------------------------------- lookups
-    def _run_row(self, conn, caller: Caller, owner: str, name: str):
+    def _run_row(self, conn, caller: Caller, owner: str, name: str,
+                 asked_for: tuple[str, str] | None = None):
+        """The run ``owner:name``; ``asked_for`` (kind, name) is what the caller named, when
+        that was one of its experiments: a 404 and its audit entry speak of that."""
         row = conn.execute(_run_query().where(and_(
             t.users.c.username == owner, t.runs.c.name == name))).first()
         if row is None or caller.role_in(row.team_id) is None or (
                 caller.is_launcher and row.id != caller.run_id):
-            raise self.hidden(caller, row, "run", owner, name,
-                              f"no run {owner}:{name} in your teams")
+            kind, named = asked_for or ("run", name)
+            raise self.hidden(caller, row, kind, owner, named,
+                              f"no {kind} {owner}:{named} in your teams")
         return row
 
     def _experiment_rows(self, conn, caller: Caller, owner: str, name: str):
@@ -106,10 +110,7 @@ class RunStore:
             run_name, idx = split_experiment_name(name)
         except ReferenceError as exc:
             raise BadRequest(str(exc)) from None
-        try:
-            run = self._run_row(conn, caller, owner, run_name)
-        except NotFound:
-            raise NotFound(f"no experiment {owner}:{name} in your teams") from None
+        run = self._run_row(conn, caller, owner, run_name, asked_for=("experiment", name))
         exp = conn.execute(select(t.experiments).where(and_(
             t.experiments.c.run_id == run.id, t.experiments.c.idx == idx))).first()
         if exp is None or (caller.is_launcher and exp.id != caller.experiment_id):
