@@ -93,3 +93,20 @@ def jp_asyncio_loop(request):
     loop = ensure_event_loop(prefer_selector_loop=True)
     yield loop
     loop.close()
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup(request, jp_asyncio_loop):
+    """pytest-jupyter's per-test server app cleanup, likewise only where its app ran.
+    Elsewhere it made a ServerApp only to clean it up, and inside playwright's running
+    loop could not: "coroutine 'ServerApp._cleanup' was never awaited" after each test."""
+    yield
+    if "jp_serverapp" not in request.fixturenames:
+        return
+    from jupyter_server.serverapp import ServerApp
+
+    app = ServerApp.instance()
+    jp_asyncio_loop.run_until_complete(app._cleanup())
+    if hasattr(app, "kernel_manager"):
+        app.kernel_manager.context.destroy()
+    ServerApp.clear_instance()
