@@ -130,8 +130,10 @@ def start(name: str, url: str, api_key: str, *, instance_type: str | None = None
                             f"{timeout:.0f}s; see {folder / 'jupyter.log'}")
 
 
-def attach(session: LocalSession, ref: str) -> dict:
-    """Attach a datastore through the session's own extension (mounted there)."""
+def attach(session: LocalSession, ref: str, on_download=None) -> dict:
+    """Attach a datastore through the session's own extension (mounted there).
+    ``on_download(job)`` hears once when the server must download it first, in the
+    background, before mounting."""
     api = f"{session.base_url}grid-collab/api/datastores/attach"
     headers = {"Authorization": f"token {session.token}"}
     try:
@@ -142,6 +144,8 @@ def attach(session: LocalSession, ref: str) -> dict:
     if r.status_code not in (200, 202):
         raise LocalSessionError(r.json().get("message", r.text))
     info = r.json()
+    if info["state"] == "running" and on_download:
+        on_download(info)
     while info["state"] == "running":  # a large download: the server works on it
         time.sleep(0.5)
         try:

@@ -60,3 +60,32 @@ def test_session_lifecycle_from_the_terminal(sqlite_server, tmp_path):
     assert record(server, name)["status"] == "http 404"
     assert (folder / "notes.txt").read_text() == "keep me"
     assert os.path.isdir(folder)
+
+
+def test_session_create_follows_a_background_attach(sqlite_server, tmp_path):
+    """A datastore to download beyond the extension's attach_inline_bytes (set here to 0 in
+    the user's Jupyter config, as a user would) is attached as a job the command follows."""
+    server = sqlite_server
+    home = tmp_path / "alice-grid-home"
+    data = tmp_path / "weights"
+    data.mkdir()
+    (data / "w.bin").write_bytes(os.urandom(100_000))
+    ok(grid(server, "alice", "datastore", "create", str(data), "--name", "weights-bg",
+            home=home))
+    config = tmp_path / "jupyter-config"
+    config.mkdir()
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"GridCollab": {"attach_inline_bytes": 0}}))
+    name = f"lab-{uuid.uuid4().hex[:6]}"
+    env = {"GRID_DATASTORE_ROOT": str(tmp_path / "datastores"),
+           "JUPYTER_CONFIG_DIR": str(config)}
+    try:
+        result = grid(server, "alice", "session", "create", name, "--datastore_name",
+                      "weights-bg", home=home, env=env)
+        out = ok(result)
+        assert "attaching alice:weights-bg@1: the session downloads" in result.stderr
+        mount = tmp_path / "datastores" / "weights-bg"
+        assert f"mounted read-only at {mount}" in out
+        assert (mount / "w.bin").read_bytes() == (data / "w.bin").read_bytes()
+    finally:
+        grid(server, "alice", "session", "delete", name, home=home)

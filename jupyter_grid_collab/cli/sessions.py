@@ -10,7 +10,7 @@ from ..credentials import load_credentials
 from ..models import ReferenceError, Session, parse_reference, validate_name
 from .context import collect, get_grid, limit_option, note_more
 from .groups import ListingGroup, listing_scope
-from .tables import duration, emit_json, emit_table, output_option
+from .tables import duration, emit_json, emit_table, output_option, size
 
 
 def github_identity(session: Session) -> str:
@@ -75,7 +75,8 @@ def create(name: str, datastore_name: str | None, datastore_version: int | None,
     try:
         local = local_sessions.start(name, grid.url, load_credentials().api_key,
                                      instance_type=instance_type, team=team)
-        mounted = local_sessions.attach(local, ref) if ref else None
+        mounted = local_sessions.attach(local, ref, on_download=_say_downloading) \
+            if ref else None
     except local_sessions.LocalSessionError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"session {grid.me.username}:{name} is running")
@@ -83,6 +84,11 @@ def create(name: str, datastore_name: str | None, datastore_version: int | None,
     click.echo(f"  folder: {local.folder}")
     if mounted:
         click.echo(f"  datastore {mounted['reference']} mounted read-only at {mounted['path']}")
+
+
+def _say_downloading(job: dict) -> None:
+    click.echo(f"attaching {job['reference']}: the session downloads "
+               f"{size(job['bytes_total'])} first ...", err=True)
 
 
 def _action(name: str, action: str, past: str) -> None:
