@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import getpass
 import os
 import secrets
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from .git import GitCredentialContext
 from .handlers import handlers
 from .http1 import Http1Transport
 from .identity import GridUser, install_identity
-from .jobs import JobTable
+from .jobs import JobTable, new_job, progress_of, settle
 from .session import SessionRegistrar
 from .upstream import Upstream
 
@@ -248,37 +246,20 @@ class GridCollab(ExtensionApp):
         blocking, run in a thread. What must be downloaded beyond ``attach_inline_bytes``
         is left to a background job, so no request waits on copying a large datastore."""
         reference = info["reference"]
-        job = {"id": uuid.uuid4().hex, "state": "running", "reference": reference,
-               "size": info["size"], "file_count": info["file_count"], "bytes_done": 0,
-               "bytes_total": 0, "path": None, "hint": None, "error": None}
         with GridClient(self.client.url, self.api_key or None) as c:
-            job["bytes_total"] = bytes_to_fetch(c.datastore_files(reference),
-                                                Path(self.datastore_root), self.blob_dir)
+            pending = bytes_to_fetch(c.datastore_files(reference), Path(self.datastore_root),
+                                     self.blob_dir)
+        job = new_job(reference=reference, size=info["size"], file_count=info["file_count"],
+                      bytes_total=pending, path=None, hint=None)
 
-        def progress(n: int) -> None:
-            job["bytes_done"] += n
+        def mount() -> None:
+            path = self.mount(reference, progress_of(job))
+            job.update(path=str(path), hint=f"read it in code as {str(path)!r} (read-only)")
 
-        def work() -> None:
-            try:
-                path = self.mount(reference, progress)
-                job.update(state="done", path=str(path),
-                           hint=f"read it in code as {str(path)!r} (read-only)")
-            except (GridError, OSError) as exc:
-                job.update(state="failed", error=getattr(exc, "message", None) or str(exc))
-                raise
-
-        def in_background() -> None:
-            with contextlib.suppress(GridError, OSError):  # recorded in the job
-                work()
-
-        if job["bytes_total"] <= self.attach_inline_bytes:
-            work()  # its errors reach the request
+        if pending <= self.attach_inline_bytes:
+            settle(job, mount)  # its errors reach the request
             return dict(job)
-        self.attach_jobs.add(job)
-        answer = dict(job)  # as it starts: "running" even if the download is over at once
-        threading.Thread(target=in_background, name=f"grid-attach-{job['id'][:6]}",
-                         daemon=True).start()
-        return answer
+        return self.attach_jobs.start(job, mount, "grid-attach")
 
     def resolve_dest(self, dest: Any) -> Path:
         """A destination inside this server's root folder; anything escaping it is refused."""
@@ -294,33 +275,22 @@ class GridCollab(ExtensionApp):
         return target
 
     def start_fetch(self, owner: str, artifacts, dest: Path) -> dict[str, Any]:
-        job_id = uuid.uuid4().hex
         root = Path(self.serverapp.root_dir).resolve()
-        job = {"id": job_id, "state": "running", "files_total": len(artifacts),
-               "files_done": 0, "bytes_total": sum(a.size for a in artifacts),
-               "bytes_done": 0, "dest": str(dest.relative_to(root)) if dest != root else ".",
-               "files": [], "error": None}
-        self.fetch_jobs.add(job)
+        job = new_job(files_total=len(artifacts), files_done=0,
+                      bytes_total=sum(a.size for a in artifacts),
+                      dest=str(dest.relative_to(root)) if dest != root else ".", files=[])
+        progress = progress_of(job)
 
-        def work() -> None:
-            def progress(n: int) -> None:
-                job["bytes_done"] += n
-            try:
-                with GridClient(self.client.url, self.api_key or None) as c:
-                    for art in artifacts:
-                        run = art.experiment.rsplit("-exp", 1)[0]
-                        local = dest / run / art.experiment / art.path
-                        if not (local.exists() and local.stat().st_size == art.size):
-                            c.download_artifact(f"{owner}:{art.experiment}", art, local,
-                                                progress)
-                        else:
-                            job["bytes_done"] += art.size
-                        job["files_done"] += 1
-                        job["files"].append(str(local.relative_to(root)))
-                job["state"] = "done"
-            except (GridError, OSError) as exc:
-                job["state"] = "failed"
-                job["error"] = getattr(exc, "message", None) or str(exc)
+        def fetch() -> None:
+            with GridClient(self.client.url, self.api_key or None) as c:
+                for art in artifacts:
+                    run = art.experiment.rsplit("-exp", 1)[0]
+                    local = dest / run / art.experiment / art.path
+                    if not (local.exists() and local.stat().st_size == art.size):
+                        c.download_artifact(f"{owner}:{art.experiment}", art, local, progress)
+                    else:
+                        progress(art.size)
+                    job["files_done"] += 1
+                    job["files"].append(str(local.relative_to(root)))
 
-        threading.Thread(target=work, name=f"grid-fetch-{job_id[:6]}", daemon=True).start()
-        return dict(job)
+        return self.fetch_jobs.start(job, fetch, "grid-fetch")
