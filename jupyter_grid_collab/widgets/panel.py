@@ -339,21 +339,15 @@ class TeamPanel(w.VBox):
             async def attach():
                 job = (await self.client.send("POST", "/datastores/attach",
                                               json={"ref": ref})).json()
-                # a large download runs as a job on the server: follow it with the bar
-                if job["state"] == "running":
+                if job["state"] == "running":  # a large download first: show the bar
                     self.progress.value = 0
                     self.progress.layout.display = ""
                     try:
-                        while job["state"] == "running":
-                            await asyncio.sleep(0.2)
-                            job = (await self.client.send(
-                                "GET", f"/datastores/attach/{job['id']}")).json()
-                            self.progress.value = job["bytes_done"] / max(job["bytes_total"], 1)
+                        job = await self._job_end(job, "/datastores/attach",
+                                                  f"attaching {ref} failed")
                     finally:
                         self.progress.layout.display = "none"
-                if job["state"] != "done":
-                    raise GridError(job["error"] or f"attaching {ref} failed")
-                return job["path"]
+                return job["path"]  # (an attach that fails at once is an HTTP error)
         else:
             from ..attach import attach_datastore
 
@@ -365,6 +359,17 @@ class TeamPanel(w.VBox):
                 return await asyncio.get_running_loop().run_in_executor(None, mount)
         await self.act(attach, lambda path: f"attached {_esc(ref)}: read it in code as "
                        f"<code>{_esc(path)}</code> (read-only)", refresh=True)
+
+    async def _job_end(self, job: dict, path: str, failed: str) -> dict:
+        """Follow a background job of the extension (at ``path/<id>``) to its end, moving the
+        progress bar; a failed one is a GridError with its message (or ``failed``)."""
+        while job["state"] == "running":
+            await asyncio.sleep(0.2)
+            job = (await self.client.send("GET", f"{path}/{job['id']}")).json()
+            self.progress.value = job["bytes_done"] / max(job["bytes_total"], 1)
+        if job["state"] != "done":
+            raise GridError(job["error"] or failed)
+        return job
 
     async def _download(self, ref: str) -> None:
         """Download artifacts into this session's file tree, with a progress bar."""
@@ -379,12 +384,7 @@ class TeamPanel(w.VBox):
         if self.conn.via == "extension":
             job = (await self.client.send("POST", "/artifacts/fetch",
                                           json={"ref": ref, "dest": self.download_dir})).json()
-            while job["state"] == "running":
-                await asyncio.sleep(0.2)
-                job = (await self.client.send("GET", f"/artifacts/fetch/{job['id']}")).json()
-                self.progress.value = job["bytes_done"] / max(job["bytes_total"], 1)
-            if job["state"] != "done":
-                raise GridError(job["error"] or "the download failed")
+            job = await self._job_end(job, "/artifacts/fetch", "the download failed")
             # dest is relative to the server's root: where the file browser shows it
             return (f"downloaded {job['files_done']} file(s) of {_esc(ref)} into "
                     f"<code>{_esc(job['dest'])}/{_esc(_run_of(ref))}/</code> "
