@@ -32,6 +32,34 @@ const KIND_WORD: Record<Target['kind'], string> = {
   datastore: 'datastore'
 };
 
+/** A background job of the server extension (an attach, an artifact download). */
+interface Job {
+  id: string;
+  state: 'running' | 'done' | 'failed';
+  error: string | null;
+}
+
+/**
+ * Poll a job every half second until it ends, reporting each running state; a failed job
+ * throws ``failed: <its error>``.
+ */
+async function untilDone<J extends Job>(
+  job: J,
+  next: (id: string) => Promise<J>,
+  report: (running: J) => void,
+  failed: string
+): Promise<J> {
+  while (job.state === 'running') {
+    report(job);
+    await new Promise(resolve => setTimeout(resolve, 500));
+    job = await next(job.id);
+  }
+  if (job.state === 'failed') {
+    throw new Error(`${failed}: ${job.error}`);
+  }
+  return job;
+}
+
 function messageOf(err: unknown): string {
   return err instanceof GridApiError ? err.message : err instanceof Error ? err.message : String(err);
 }
@@ -116,17 +144,13 @@ export class Actions {
   async attach(ref: string): Promise<void> {
     const panel = this.deps.panel();
     panel.say(`Attaching ${ref}…`);
-    let result = await this.deps.api.attach(ref);
-    while (result.state === 'running') {
-      // a large datastore is downloaded by the server first; follow it
-      panel.say(`Attaching ${result.reference}: downloading ${size(result.bytes_done)} of ` +
-        `${size(result.bytes_total)}`);
-      await new Promise(resolve => setTimeout(resolve, 500));
-      result = await this.deps.api.attachJob(result.id);
-    }
-    if (result.state === 'failed') {
-      throw new Error(`attaching ${ref} failed: ${result.error}`);
-    }
+    // a large datastore is downloaded by the server first: follow that job
+    const result = await untilDone(
+      await this.deps.api.attach(ref),
+      id => this.deps.api.attachJob(id),
+      job => panel.say(`Attaching ${job.reference}: downloading ${size(job.bytes_done)} of ` +
+        `${size(job.bytes_total)}`),
+      `attaching ${ref} failed`);
     const text = `Mounted ${result.reference} at ${result.path} (${result.file_count} files, ` +
       `${size(result.size)}) — ${result.hint}`;
     panel.say(text);
@@ -187,16 +211,13 @@ export class Actions {
   async fetch(ref: string): Promise<void> {
     const dest = this.deps.currentFolder() || '.';
     const panel = this.deps.panel();
-    let job = await this.deps.api.fetchArtifacts(ref, dest);
-    while (job.state === 'running') {
-      panel.say(`Downloading ${ref} into ${job.dest}: ${job.files_done}/${job.files_total} files, ` +
-        `${size(job.bytes_done)} of ${size(job.bytes_total)}`);
-      await new Promise(resolve => setTimeout(resolve, 500));
-      job = await this.deps.api.fetchJob(job.id);
-    }
-    if (job.state === 'failed') {
-      throw new Error(`downloading ${ref} failed: ${job.error}`);
-    }
+    const job = await untilDone(
+      await this.deps.api.fetchArtifacts(ref, dest),
+      id => this.deps.api.fetchJob(id),
+      running => panel.say(`Downloading ${ref} into ${running.dest}: ${running.files_done}/` +
+        `${running.files_total} files, ${size(running.bytes_done)} of ` +
+        `${size(running.bytes_total)}`),
+      `downloading ${ref} failed`);
     this.deps.refreshFiles();
     const where = job.files.length === 1 ? job.files[0] : `${job.dest}/`;
     panel.say(`Downloaded ${job.files_done} file${job.files_done === 1 ? '' : 's'} of ${ref} ` +
