@@ -42,6 +42,7 @@ class _Wire(asyncio.Protocol):
         self._writing_paused = False
         self._waiter: asyncio.Future | None = None
         self._drained: asyncio.Future | None = None
+        self.reused = False  # taken from the idle pool (so it may have been closed meanwhile)
 
     # ---- asyncio.Protocol
     def connection_made(self, transport) -> None:
@@ -151,18 +152,6 @@ class _Wire(asyncio.Protocol):
         return got
 
 
-class _Connection:
-    def __init__(self, wire: _Wire):
-        self.wire = wire
-        self.reused = False
-
-    def usable(self) -> bool:
-        return self.wire.usable()
-
-    def close(self) -> None:
-        self.wire.close()
-
-
 def _timeout(request: httpx.Request, kind: str) -> float | None:
     return request.extensions.get("timeout", {}).get(kind)
 
@@ -211,7 +200,7 @@ class _Body(httpx.AsyncByteStream):
     """A response body read straight off the connection; the connection goes back to the
     pool only when the body was read to its end and the server keeps it alive."""
 
-    def __init__(self, transport: Http1Transport, key, conn: _Connection, head: _Head,
+    def __init__(self, transport: Http1Transport, key, conn: _Wire, head: _Head,
                  request: httpx.Request, empty: bool):
         self.transport, self.key, self.conn, self.head = transport, key, conn, head
         self.request = request
@@ -220,7 +209,7 @@ class _Body(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         read_timeout = _timeout(self.request, "read")
-        wire = self.conn.wire
+        wire = self.conn
         try:
             if self.empty:
                 pass
@@ -296,17 +285,17 @@ class Http1Transport(httpx.AsyncBaseTransport):
                  ssl_context: ssl.SSLContext | None = None):
         self.max_idle = max_idle_per_origin
         self.ssl_context = ssl_context
-        self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        self._idle: dict[tuple[str, str, int], list[_Wire]] = {}
         self._closed = False
 
-    def _release(self, key, conn: _Connection) -> None:
+    def _release(self, key, conn: _Wire) -> None:
         idle = self._idle.setdefault(key, [])
         if self._closed or len(idle) >= self.max_idle or not conn.usable():
             conn.close()
         else:
             idle.append(conn)
 
-    def _take(self, key) -> _Connection | None:
+    def _take(self, key) -> _Wire | None:
         idle = self._idle.get(key)
         while idle:
             conn = idle.pop()
@@ -316,7 +305,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
             conn.close()
         return None
 
-    async def _connect(self, key, request: httpx.Request) -> _Connection:
+    async def _connect(self, key, request: httpx.Request) -> _Wire:
         scheme, host, port = key
         tls = None
         if scheme == "https":
@@ -329,37 +318,36 @@ class Http1Transport(httpx.AsyncBaseTransport):
                 _timeout(request, "connect"), httpx.ConnectTimeout, request)
         except OSError as exc:
             raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from None
-        return _Connection(wire)
+        return wire
 
-    async def _send_request(self, conn: _Connection, request: httpx.Request) -> None:
+    async def _send_request(self, conn: _Wire, request: httpx.Request) -> None:
         url = request.url
         head = [request.method.encode("ascii"), b" ", url.raw_path, b" HTTP/1.1\r\n"]
         for name, value in request.headers.raw:
             head += [name, b": ", value, b"\r\n"]
         head.append(b"\r\n")
-        writer = conn.wire
-        writer.write(b"".join(head))
+        conn.write(b"".join(head))
         chunked = request.headers.get("transfer-encoding", "").lower() == "chunked"
         write_timeout = _timeout(request, "write")
         async for piece in request.stream:
             if not piece:
                 continue
             if chunked:
-                writer.write(b"%x\r\n" % len(piece))
-                writer.write(piece)
-                writer.write(b"\r\n")
+                conn.write(b"%x\r\n" % len(piece))
+                conn.write(piece)
+                conn.write(b"\r\n")
             else:
-                writer.write(piece)
-            await _within(writer.drain(), write_timeout, httpx.WriteTimeout, request)
+                conn.write(piece)
+            await _within(conn.drain(), write_timeout, httpx.WriteTimeout, request)
         if chunked:
-            writer.write(b"0\r\n\r\n")
-        await _within(writer.drain(), write_timeout, httpx.WriteTimeout, request)
+            conn.write(b"0\r\n\r\n")
+        await _within(conn.drain(), write_timeout, httpx.WriteTimeout, request)
 
-    async def _read_head(self, conn: _Connection, request: httpx.Request) -> _Head:
+    async def _read_head(self, conn: _Wire, request: httpx.Request) -> _Head:
         timeout = _timeout(request, "read")
         while True:
             try:
-                raw = await _within(conn.wire.read_until(b"\r\n\r\n", MAX_HEAD), timeout,
+                raw = await _within(conn.read_until(b"\r\n\r\n", MAX_HEAD), timeout,
                                     httpx.ReadTimeout, request)
             except asyncio.IncompleteReadError as exc:
                 if not exc.partial:
