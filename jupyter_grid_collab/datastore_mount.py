@@ -99,15 +99,17 @@ def remove_mount(path: Path) -> None:
 
 
 def mount_datastore(client: GridClient, ref: str, root: Path,
-                    blob_dir: str | None = None, progress=None) -> Path:
+                    blob_dir: str | None = None, progress=None, files=None) -> Path:
     """Mount ``owner:name@version`` under ``root``; returns the folder to read from.
-    ``progress(n)`` hears of every n bytes downloaded.
+    ``progress(n)`` hears of every n bytes downloaded; ``files`` is the version's file list
+    when the caller has it already.
 
     ``<root>/<name>`` is used unless it already holds another version or another
     owner's datastore of that name; then ``<root>/<name>@<owner>-v<version>``.
     """
     r = parse_reference(ref, allow_version=True)
-    files = client.datastore_files(ref)
+    if files is None:
+        files = client.datastore_files(ref)
     version = r.version or client.datastore(ref).version
     ident = {"owner": r.owner, "name": r.name, "version": version}
     root.mkdir(parents=True, exist_ok=True)

@@ -231,11 +231,11 @@ class GridCollab(ExtensionApp):
         }
 
     # ------------------------------------------------------------- datastores, artifacts
-    def mount(self, reference: str, progress=None) -> Path:
+    def mount(self, reference: str, progress=None, files=None) -> Path:
         """Mount a datastore version (blocking: run in a thread) and record it."""
         with self._mount_lock, GridClient(self.client.url, self.api_key or None) as c:
             path = mount_datastore(c, reference, Path(self.datastore_root),
-                                   self.blob_dir or None, progress)
+                                   self.blob_dir or None, progress, files)
         self.registrar.add_datastore(reference)
         if self.registrar.registered.is_set():
             self.serverapp.io_loop.add_callback(self.registrar.heartbeat)
@@ -247,13 +247,13 @@ class GridCollab(ExtensionApp):
         is left to a background job, so no request waits on copying a large datastore."""
         reference = info["reference"]
         with GridClient(self.client.url, self.api_key or None) as c:
-            pending = bytes_to_fetch(c.datastore_files(reference), Path(self.datastore_root),
-                                     self.blob_dir)
+            files = c.datastore_files(reference)
+        pending = bytes_to_fetch(files, Path(self.datastore_root), self.blob_dir)
         job = new_job(reference=reference, size=info["size"], file_count=info["file_count"],
                       bytes_total=pending, path=None, hint=None)
 
         def mount() -> None:
-            path = self.mount(reference, progress_of(job))
+            path = self.mount(reference, progress_of(job), files)
             job.update(path=str(path), hint=f"read it in code as {str(path)!r} (read-only)")
 
         if pending <= self.attach_inline_bytes:
