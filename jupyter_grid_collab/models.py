@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .controls import first_control, visible
+
 NAME_MAX = 64
 #: users, runs, sessions, datastores: lowercase letters, digits, '-', '_' and '.'
 #: (no leading punctuation), so names are safe in URLs, paths and table cells.
@@ -124,6 +126,11 @@ def validate_relative_path(path: Any, what: str = "path") -> str:
         raise ReferenceError(f"{what} must be a non-empty string")
     if "\x00" in path:
         raise ReferenceError(f"{what} contains a NUL byte")
+    control = first_control(path) or ("U+0009" if "\t" in path else None)
+    if control:
+        # CR/LF or escape sequences in a name would be written to disk and to terminals
+        raise ReferenceError(f"{what} '{visible(path)}' contains a control character "
+                             f"({control}); rename the file")
     if len(path) > 1024:
         raise ReferenceError(f"{what} is longer than 1024 characters")
     if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):

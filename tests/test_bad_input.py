@@ -263,7 +263,8 @@ def test_wrong_types_on_a_real_experiment_and_datastore(team_server, real):
                        {"status": "running", "message": "tail\x00 of stderr"})
     assert status == 200 and out["message"] == "tail of stderr"
     assert_refused(*call(team_server, "GET", f"/api/v1/runs/alice/{real['run']}/artifacts"
-                                             "?match=%28unclosed"), "regular expression")
+                                             "?match=%5E%28a%2B%29%2B%24"),
+                   "looks like a regular expression")
     assert_refused(*call(team_server, "POST", f"/api/v1/runs/alice/{real['run']}/clone",
                          {"params": [1]}), "params must be an object")
     for version in ("abc", "0", "-1", "9" * 30):

@@ -75,8 +75,9 @@ def plan(refs: tuple[str, ...], match: str | None, root: Path) -> list[Planned]:
 @click.option("--download_dir", "--download-dir", "download_dir", default="grid_artifacts",
               show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Where files land, as DIR/<run>/<experiment>/<path>.")
-@click.option("-m", "--match_regex", "--match-regex", "match", default=None,
-              help="Only artifacts whose path matches this regular expression.")
+@click.option("-m", "--match", "--match_regex", "--match-regex", "match", default=None,
+              help="Only artifacts whose path matches this glob ('*.json', 'ckpt/*'), or "
+              "contains this text when it has no '*' or '?'.")
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A summary line, or JSON listing every file.")
 def artifacts(refs: tuple[str, ...], download_dir: Path, match: str | None,

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from ..models import Reference, parse_reference, validate_name
+from ..models import Reference, parse_reference, validate_name, validate_relative_path
 from .context import collect, get_grid, limit_option, note_more
 from .groups import ListingGroup, listing_scope
 from .tables import console, emit_json, emit_table, output_option, size, when
@@ -46,8 +46,12 @@ def default_name(source: Path) -> str:
 def _files(root: Path) -> list[Path]:
     # the same selection GridClient.upload_datastore makes, to size the progress bar
     if root.is_file():
-        return [root]
-    return [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+        files = [root]
+    else:
+        files = [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+    for p in files:  # a name the server would refuse fails before anything is sent
+        validate_relative_path(p.name if p == root else p.relative_to(root).as_posix())
+    return files
 
 
 @datastore.command("create")

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from ..controls import visible
 from ..models import EXPERIMENT_RE, LogLine, Reference, experiment_name, parse_reference
 from .context import get_grid
 
@@ -27,7 +28,7 @@ def _emit(lines: list[LogLine], as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(line.to_json()))
         else:
-            click.echo(line.line)
+            click.echo(visible(line.line))  # a teammate's escapes are shown, not obeyed
 
 
 @click.command("logs")

@@ -8,6 +8,7 @@ import sys
 import click
 
 from ..client import GridError, Unauthorized
+from ..controls import visible
 from ..models import ReferenceError
 from . import artifacts, credentials, datastores, logs, runs, sessions, submit, teams
 from .context import Grid
@@ -31,7 +32,8 @@ class GridCommand(click.Group):
                 f"the team server at {url} rejected your API key ({exc.message}): run "
                 "`grid login` again or check GRID_API_KEY") from None
         except GridError as exc:
-            raise click.ClickException(exc.message) from None
+            # a refusal may quote a teammate's text: its escapes are shown, not obeyed
+            raise click.ClickException(visible(exc.message, True)) from None
         except ReferenceError as exc:
             raise click.ClickException(str(exc)) from None
         except BrokenPipeError:

@@ -12,6 +12,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..controls import visible
+
 
 def console(stderr: bool = False) -> Console:
     """A console; into a pipe it is wide enough that no column is wrapped or cut, so the
@@ -43,7 +45,9 @@ def emit_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: 
         return
     table = Table(*columns, title=title, title_justify="left", header_style="bold")
     for row in rows:
-        table.add_row(*("-" if cell is None or cell == "" else str(cell) for cell in row))
+        # cells hold teammates' text (messages quoting their output): show escapes, not obey
+        table.add_row(*("-" if cell is None or cell == "" else visible(str(cell), True)
+                        for cell in row))
     console().print(table)
 
 

@@ -3,12 +3,12 @@ and artifacts (files committed atomically after their blob is in place)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import and_, select
 
 from ...models import ReferenceError, experiment_name, validate_relative_path
+from ...pathmatch import PatternError, check_pattern, path_matches
 from .. import schema as t
 from ..errors import BadRequest, Forbidden, NotFound
 from .core import Caller, iso, now
@@ -127,12 +127,11 @@ class OutputStore:
     def list_artifacts(self, caller: Caller, owner: str, name: str,
                        match: str | None = None) -> list[dict]:
         """Artifacts of an experiment, or of every experiment when ``name`` is a run."""
-        pattern = None
         if match:
             try:
-                pattern = re.compile(match)
-            except re.error as exc:
-                raise BadRequest(f"match is not a valid regular expression: {exc}") from None
+                check_pattern(match)
+            except PatternError as exc:
+                raise BadRequest(str(exc)) from None
         with self.engine.begin() as conn:
             try:
                 exp, run = self._experiment_rows(conn, caller, owner, name)
@@ -147,7 +146,7 @@ class OutputStore:
         return [
             {"path": r.path, "size": r.size, "sha256": r.sha256, "created_at": iso(r.created_at),
              "experiment": experiment_name(run.name, r.idx), "run": run.name, "owner": owner}
-            for r in rows if pattern is None or pattern.search(r.path)
+            for r in rows if not match or path_matches(match, r.path)
         ]
 
     def get_artifact(self, caller: Caller, owner: str, name: str, path: str) -> dict:
