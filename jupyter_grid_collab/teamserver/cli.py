@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 
 import click
-import tornado.httpserver
 
 from .app import ServerConfig, TeamServer, data_dir_paths
 from .blobs import BlobStore
 from .errors import ApiError
+from .http_server import GuardedHTTPServer, bounded_connections, connection_limit_options
 from .schema import SchemaVersionError, create_schema, make_engine
 from .store import DEFAULT_PRICES, Store
 
@@ -98,10 +98,11 @@ _db = click.option("--db", envvar="GRID_COLLAB_DB", default=None,
               help="Seconds between SIGTERM and SIGKILL when an experiment is stopped.")
 @click.option("--ticket-seconds", default=30.0, show_default=True,
               help="How long a ticket to open a teammate's session stays valid (max 60).")
+@connection_limit_options
 @click.pass_context
 def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, tick,
          executor_name, max_parallel, ray_address, public_url, datastore_root, stop_grace,
-         ticket_seconds):
+         ticket_seconds, **connection_limits):
     """Run the team server (no subcommand), or administer it (``admin ...``)."""
     ctx.ensure_object(dict)
     ctx.obj.update(data_dir=data_dir, db=db, prices=prices)
@@ -131,13 +132,14 @@ def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, ti
 
         engine = RayEngine(ray_address, datastore_root)
     url = public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
-    asyncio.run(_serve(server, host, port, engine, url, max_parallel))
+    asyncio.run(_serve(server, host, port, engine, url, max_parallel, connection_limits))
 
 
 async def _serve(server: TeamServer, host: str, port: int, engine, url: str,
-                 max_parallel: int) -> None:
+                 max_parallel: int, connection_limits: dict) -> None:
     # JSON bodies are small; streamed uploads raise this limit per request
-    http = tornado.httpserver.HTTPServer(server.make_app(), max_body_size=2 << 20)
+    http = GuardedHTTPServer(server.make_app(), max_body_size=2 << 20,
+                             **bounded_connections(**connection_limits))
     try:
         http.listen(port, address=host)
     except OSError as exc:

@@ -17,6 +17,9 @@ from .base import BaseHandler, log
 CHUNK = 4 << 20
 _RANGE = re.compile(r"^bytes=(\d+)-$")
 
+#: how long an authorised upload may take to stream in (64 GiB at 1 MB/s is ~18 h)
+UPLOAD_SECONDS = 24 * 3600.0
+
 
 class StreamedUploadHandler(BaseHandler):
     """PUT with the body streamed into a staged blob; subclasses check and record it."""
@@ -29,6 +32,8 @@ class StreamedUploadHandler(BaseHandler):
             return
         self.request.connection.set_max_body_size(self.settings["max_upload_bytes"])
         await self.check_target(*self.path_args)
+        # an authorised upload may stream for hours; --body-timeout bounds anonymous bodies
+        self.request.connection.set_body_timeout(UPLOAD_SECONDS)
         self.staged = self.settings["blobs"].begin(self.settings["max_upload_bytes"])
 
     async def check_target(self, *args: str) -> None:
