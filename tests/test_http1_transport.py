@@ -155,27 +155,97 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_transparently():
     assert run(main()).connections == 2
 
 
-def test_a_request_on_a_connection_closing_under_it_is_sent_again_on_a_new_one():
+def _first_answer_only() -> Answer:
+    """Answers the first request on each connection; the second finds the connection
+    closing (as when a server's keep-alive timeout fires just as the request leaves)."""
     answered: set[int] = set()
 
     async def first_only(reader, writer, head) -> bool:
-        # the second request on a connection finds it closing (as when a server's keep-alive
-        # timeout fires just as the request leaves): no answer, just the close
         if id(writer) in answered:
             return False
         answered.add(id(writer))
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         await writer.drain()
         return True
+    return first_only
 
+
+def test_a_get_on_a_connection_closing_under_it_is_sent_again_on_a_new_one():
     async def main():
-        async with RawServer(first_only) as srv, client() as http:
-            assert (await http.get(srv.url)).text == "ok"
-            assert (await http.post(srv.url, content=b"again")).text == "ok"
+        async with RawServer(_first_answer_only()) as srv, client() as http:
+            assert (await http.get(srv.url + "/a")).text == "ok"
+            assert (await http.get(srv.url + "/b")).text == "ok"
             return srv
     srv = run(main())
     assert srv.connections == 2
-    assert [body for _, body in srv.requests] == [b"", b"again", b"again"]
+    assert [head.split(b" ")[1] for head, _ in srv.requests] == [b"/a", b"/b", b"/b"]
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_a_post_or_delete_is_never_sent_twice(method):
+    # a clone or a stop that reached the server may have run: sending it again could
+    # clone twice; the caller gets an error that says it was not resent
+    async def main():
+        async with RawServer(_first_answer_only()) as srv, client() as http:
+            assert (await http.get(srv.url)).text == "ok"
+            with pytest.raises(httpx.RemoteProtocolError, match="not sent again"):
+                await http.request(method, srv.url + "/runs/alice/sweep/clone",
+                                   content=b"once")
+            return srv
+    srv = run(main())
+    assert [head.split(b" ")[0] for head, _ in srv.requests] == [b"GET", method.encode()]
+
+
+@pytest.mark.parametrize("name,value", [("X-Grid-Visitor", "bob\r\nX-Grid-Visitor: alice"),
+                                        ("X-Note", "a\nb"), ("X-Note", "a\x00b"),
+                                        ("X Bad", "v"), ("X-Bad\r\nHost", "v")])
+def test_a_header_that_would_split_the_request_is_refused(name, value):
+    async def main():
+        async with RawServer(fixed(b"ok")) as srv, client() as http:
+            with pytest.raises(httpx.LocalProtocolError, match="not allowed"):
+                await http.get(srv.url, headers={name: value})
+            return srv
+    assert run(main()).requests == []
+
+
+def test_the_connection_cap_holds_and_a_request_past_it_waits_its_turn():
+    open_now = {"n": 0, "most": 0}
+
+    async def slow(reader, writer, head) -> bool:
+        open_now["n"] += 1
+        open_now["most"] = max(open_now["most"], open_now["n"])
+        await asyncio.sleep(0.2)
+        open_now["n"] -= 1
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        await writer.drain()
+        return False
+
+    async def main():
+        async with RawServer(slow) as srv, httpx.AsyncClient(
+                transport=Http1Transport(max_connections=3), timeout=10) as http:
+            got = await asyncio.gather(*(http.get(srv.url) for _ in range(12)))
+            assert [r.text for r in got] == ["ok"] * 12
+            # with the pool full and no time to wait, the caller hears so
+            busy = [asyncio.ensure_future(http.get(srv.url)) for _ in range(3)]
+            await asyncio.sleep(0.05)
+            with pytest.raises(httpx.PoolTimeout, match="3 connections are busy"):
+                await http.get(srv.url, timeout=httpx.Timeout(10, pool=0.05))
+            await asyncio.gather(*busy)
+            return srv
+    srv = run(main())
+    assert srv.connections == 15 and open_now["most"] <= 3
+
+
+def test_an_idle_connection_past_its_keepalive_expiry_is_not_reused():
+    async def main():
+        async with RawServer(fixed(b"ok")) as srv, httpx.AsyncClient(
+                transport=Http1Transport(keepalive_expiry=0.1), timeout=5) as http:
+            await http.get(srv.url)
+            await http.get(srv.url)  # at once: the same connection
+            await asyncio.sleep(0.2)
+            await http.get(srv.url)  # later than the expiry: a new one
+            return srv
+    assert run(main()).connections == 2
 
 
 def test_a_body_cut_short_is_an_error_not_a_short_file():
@@ -215,6 +285,24 @@ def test_an_https_team_server_is_spoken_to_over_verified_tls(tmp_path):
                 assert (await c.get(srv.url)).text == "over tls"
                 assert (await c.get(srv.url)).text == "over tls"
             assert srv.connections == 1
+            # without one given, the transport makes a single context for all its
+            # connections (each new context loads the CA bundle: 20-35 ms)
+            made = []
+            real = ssl.create_default_context
+
+            def counting(*a, **kw):
+                made.append(1)
+                return real(*a, **kw)
+
+            ssl.create_default_context = counting
+            try:
+                async with httpx.AsyncClient(transport=Http1Transport()) as c:
+                    for _ in range(3):
+                        with pytest.raises(httpx.ConnectError):
+                            await c.get(srv.url)  # self-signed: refused, each a new connection
+            finally:
+                ssl.create_default_context = real
+            assert len(made) == 1
             # a certificate nobody vouches for is refused
             async with client() as http:
                 with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):

@@ -12,7 +12,9 @@ The ``httpx.AsyncClient`` API, its timeouts and its error types stay the same fo
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 
@@ -24,6 +26,8 @@ READ_CHUNK = 1 << 20
 BUFFER_LIMIT = 2 << 20
 MAX_HEAD = 64 << 10  # status line and headers
 NO_BODY_STATUSES = {204, 304}
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 class _Wire(asyncio.Protocol):
@@ -32,7 +36,9 @@ class _Wire(asyncio.Protocol):
     of it: a third of a proxied download's CPU), and the socket is paused while more than
     BUFFER_LIMIT waits unread, so a slow consumer holds memory flat."""
 
-    def __init__(self):
+    def __init__(self, on_lost=None):
+        self.on_lost = on_lost  # the pool's count of open connections
+        self.idle_since = 0.0
         self.pieces: deque[bytes] = deque()
         self.buffered = 0
         self.eof = False
@@ -65,6 +71,9 @@ class _Wire(asyncio.Protocol):
         self.eof = True
         self.error = exc
         self._wake()
+        if self.on_lost is not None:
+            on_lost, self.on_lost = self.on_lost, None
+            on_lost()
         if self._drained is not None and not self._drained.done():
             self._drained.set_result(None)
 
@@ -150,6 +159,16 @@ class _Wire(asyncio.Protocol):
                 raise asyncio.IncompleteReadError(got, n)
             got += piece
         return got
+
+
+def _check_head(request: httpx.Request) -> None:
+    """Refuse header names and values that would split the request: a CR or LF from a
+    caller's input would let it write headers (or a second request) of its own."""
+    for name, value in request.headers.raw:
+        if not _TOKEN.fullmatch(name) or any(c in value for c in (b"\r", b"\n", b"\0")):
+            raise httpx.LocalProtocolError(
+                f"header {name.decode('latin-1')!r} holds a character not allowed in HTTP "
+                "headers (CR, LF or NUL)", request=request)
 
 
 def _timeout(request: httpx.Request, kind: str) -> float | None:
@@ -279,45 +298,115 @@ class _Body(httpx.AsyncByteStream):
 
 
 class Http1Transport(httpx.AsyncBaseTransport):
-    """HTTP/1.1 with keep-alive, one pool of idle connections per origin."""
+    """HTTP/1.1 with keep-alive, one pool of idle connections per origin, at most
+    ``max_connections`` open at once (a request beyond waits for one, up to the client's
+    pool timeout: ``httpx.Limits`` does not reach a custom transport)."""
 
-    def __init__(self, *, max_idle_per_origin: int = 32,
-                 ssl_context: ssl.SSLContext | None = None):
+    def __init__(self, *, max_connections: int = 100, max_idle_per_origin: int = 32,
+                 keepalive_expiry: float = 5.0, ssl_context: ssl.SSLContext | None = None):
+        self.max_connections = max(1, max_connections)
         self.max_idle = max_idle_per_origin
+        # a pooled connection idle longer is closed, not reused: the team server closes
+        # idle ones after --idle-timeout (30 s), and a request sent as it does so is lost
+        self.keepalive_expiry = keepalive_expiry
         self.ssl_context = ssl_context
         self._idle: dict[tuple[str, str, int], list[_Wire]] = {}
+        self._open = 0
+        self._waiters: deque[asyncio.Future] = deque()  # requests waiting for room
         self._closed = False
+
+    def _tls(self) -> ssl.SSLContext:
+        # made once: loading the CA bundle costs 20-35 ms per context
+        if self.ssl_context is None:
+            self.ssl_context = ssl.create_default_context()
+        return self.ssl_context
 
     def _release(self, key, conn: _Wire) -> None:
         idle = self._idle.setdefault(key, [])
         if self._closed or len(idle) >= self.max_idle or not conn.usable():
             conn.close()
         else:
+            conn.idle_since = time.monotonic()
             idle.append(conn)
+            self._notify()
+
+    def _lost(self) -> None:
+        self._open -= 1
+        self._notify()
+
+    def _notify(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
 
     def _take(self, key) -> _Wire | None:
         idle = self._idle.get(key)
+        now = time.monotonic()
         while idle:
             conn = idle.pop()
-            if conn.usable():
+            if conn.usable() and now - conn.idle_since < self.keepalive_expiry:
                 conn.reused = True
                 return conn
             conn.close()
         return None
 
+    async def _checkout(self, key, request: httpx.Request) -> _Wire:
+        """An idle connection to ``key``, or a new one while fewer than the cap are open."""
+        deadline = _timeout(request, "pool")
+        loop = asyncio.get_running_loop()
+        until = None if deadline is None else loop.time() + deadline
+        while True:
+            conn = self._take(key)
+            if conn is not None:
+                return conn
+            if self._open < self.max_connections:
+                return await self._connect(key, request)
+            if self._close_one_idle():
+                continue  # an idle connection to another origin made room
+            left = None if until is None else until - loop.time()
+            if left is not None and left <= 0:
+                raise httpx.PoolTimeout(f"all {self.max_connections} connections are busy",
+                                        request=request)
+            waiter = loop.create_future()
+            self._waiters.append(waiter)
+            try:
+                await asyncio.wait_for(waiter, left)
+            except asyncio.TimeoutError:
+                pass
+
+    def _close_one_idle(self) -> bool:
+        for idle in self._idle.values():
+            if idle:
+                idle.pop(0).close()
+                return True
+        return False
+
     async def _connect(self, key, request: httpx.Request) -> _Wire:
         scheme, host, port = key
-        tls = None
-        if scheme == "https":
-            tls = self.ssl_context or ssl.create_default_context()
+        tls = self._tls() if scheme == "https" else None
         loop = asyncio.get_running_loop()
+        released = False
+
+        def lost() -> None:  # once per connection, however it ends
+            nonlocal released
+            if not released:
+                released = True
+                self._lost()
+
+        self._open += 1  # counted from the start, so concurrent connects respect the cap
         try:
             _, wire = await _within(
-                loop.create_connection(_Wire, host, port, ssl=tls,
+                loop.create_connection(lambda: _Wire(lost), host, port, ssl=tls,
                                        server_hostname=host if tls else None),
                 _timeout(request, "connect"), httpx.ConnectTimeout, request)
         except OSError as exc:
+            lost()
             raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from None
+        except BaseException:
+            lost()
+            raise
         return wire
 
     async def _send_request(self, conn: _Wire, request: httpx.Request) -> None:
@@ -369,8 +458,12 @@ class Http1Transport(httpx.AsyncBaseTransport):
             raise httpx.ConnectError("the transport is closed", request=request)
         url = request.url
         key = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
-        replayable = isinstance(request.stream, httpx.ByteStream)
-        conn = self._take(key) or await self._connect(key, request)
+        _check_head(request)
+        # sent again on a new connection only when sending twice cannot do anything twice:
+        # a POST (clone, attach) or a DELETE (stop) that reached the server may have run
+        replayable = request.method in IDEMPOTENT and isinstance(request.stream,
+                                                                  httpx.ByteStream)
+        conn = await self._checkout(key, request)
         while True:
             try:
                 await self._send_request(conn, request)
@@ -381,11 +474,13 @@ class Http1Transport(httpx.AsyncBaseTransport):
                 # a kept-alive connection the server had already closed: once more on a new
                 # one, when the request can be sent again
                 if conn.reused and replayable:
-                    conn = await self._connect(key, request)
+                    conn = await self._checkout(key, request)
                     continue
                 raise httpx.RemoteProtocolError(
-                    "the server closed the connection without answering"
-                    if isinstance(exc, _Stale) else (str(exc) or type(exc).__name__),
+                    ("the server closed the connection without answering"
+                     if isinstance(exc, _Stale) else (str(exc) or type(exc).__name__))
+                    + ("" if replayable else f"; the {request.method} was not sent again, "
+                       "as it may have taken effect"),
                     request=request) from None
             except OSError as exc:
                 conn.close()
