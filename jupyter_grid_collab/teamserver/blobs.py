@@ -61,7 +61,9 @@ class StagedWrite:
             self.store.fs.makedirs(posixpath.dirname(final), exist_ok=True)
             self.store.fs.mv(self.path, final)
             if self.store.is_local:
-                # immutable content: read-only, so a hard-linked datastore mount is too
+                # immutable content: read-only, so a hard-linked datastore mount is too;
+                # the folders above are private, so only such a mount reaches it
+                os.chmod(posixpath.dirname(final), 0o700)
                 os.chmod(final, 0o444)
         return sha, self.size
 
@@ -86,6 +88,9 @@ class BlobStore:
         )
         self.fs.makedirs(posixpath.join(self.root, "objects"), exist_ok=True)
         self.fs.makedirs(posixpath.join(self.root, "staging"), exist_ok=True)
+        if self.is_local:
+            for folder in ("", "objects", "staging"):  # for the team server's user only
+                os.chmod(posixpath.join(self.root, folder), 0o700)
 
     def object_path(self, sha: str) -> str:
         return posixpath.join(self.root, "objects", sha[:2], sha)

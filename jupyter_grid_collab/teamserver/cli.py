@@ -37,14 +37,30 @@ def _secret_key(path: Path) -> bytes:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(Fernet.generate_key())
+    os.chmod(path, 0o600)  # one made by an older version may be world-readable
     return path.read_bytes().strip()
+
+
+def _private_data_dir(root: Path, sqlite: Path | None) -> None:
+    """The data folder and the SQLite files private to the team server's user (0700/0600),
+    including ones an older version left world-readable. SQLite gives its -wal and -shm
+    files the database file's mode, so making that file first is enough for new ones."""
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(root, 0o700)
+    if sqlite is None:
+        return
+    os.close(os.open(sqlite, os.O_WRONLY | os.O_CREAT, 0o600))
+    for path in (sqlite, sqlite.with_name(sqlite.name + "-wal"),
+                 sqlite.with_name(sqlite.name + "-shm")):
+        if path.exists():
+            os.chmod(path, 0o600)
 
 
 def open_store(data_dir: str, db: str | None, prices: str | None = None) -> Store:
     """Open (creating on first use) the store for a data directory."""
     root = Path(data_dir).resolve()
-    root.mkdir(parents=True, exist_ok=True)
     paths = data_dir_paths(root)
+    _private_data_dir(root, None if db else paths["db"])
     engine = make_engine(db or f"sqlite:///{paths['db']}")
     try:
         create_schema(engine)
