@@ -10,9 +10,14 @@ team server's URL and an experiment-scoped token, so it runs the same on any mac
 5. upload everything under GRID_ARTIFACTS_DIR (on failure too) and report the exit.
 
 Environment: GRID_URL, GRID_EXPERIMENT_TOKEN, GRID_EXPERIMENT (``owner:run-expN``),
-GRID_WORK_ROOT (default ~/.grid/work), GRID_DATASTORE_ROOT (default /datastores when
+GRID_WORK_DIR (this experiment's work folder; default GRID_WORK_ROOT/<owner>/<experiment>,
+GRID_WORK_ROOT defaulting to ~/.grid/work), GRID_DATASTORE_ROOT (default /datastores when
 writable, else ~/datastores), GRID_BLOB_DIR (the team server's local blob folder,
-for O(1) mounts on the same machine), GRID_STOP_GRACE (seconds between SIGTERM and SIGKILL).
+for O(1) mounts on the same machine), GRID_STOP_GRACE (seconds between SIGTERM and SIGKILL),
+GRID_RUNNER_UID/GID/PYTHON (run the script as that uid with that interpreter; see runner.py).
+
+The launcher itself runs as the team server's user; with a runner uid the script does not
+(runner.py), and the work folder is handled as the runner's from then on (runner_files.py).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from pathlib import Path
 from .client import GridClient, GridError
 from .credentials import grid_home
 from .datastore_mount import mount_datastore
+from .runner import Runner, RunnerUnavailable, python_command, script_environment
+from .runner_files import WorkDir, artifacts, fresh_work_dir, hand_over
 
 FLUSH_SECONDS = 0.2
 MAX_BATCH = 500
@@ -106,26 +113,34 @@ def _unpack_source(client: GridClient, owner: str, run: str, dest: Path) -> bool
     return True
 
 
-def _command(command: str) -> list[str]:
-    argv = shlex.split(command)
-    # "python" means this interpreter, so a run uses the environment it was launched with
-    if argv and argv[0] in ("python", "python3"):
-        argv[0] = sys.executable
-    elif argv and argv[0].endswith(".py"):
-        argv.insert(0, sys.executable)
-    return argv
+def _command(command: str, runner: Runner | None) -> list[str]:
+    # "python" means the runner's interpreter, else this one, so a run uses the environment
+    # it was launched with
+    return python_command(shlex.split(command), runner.python if runner else sys.executable)
 
 
-def _upload_artifacts(client: GridClient, ref: str, root: Path, shipper: LogShipper) -> int:
+def _upload_artifacts(client: GridClient, ref: str, root: Path, owner_uid: int,
+                      shipper: LogShipper) -> int:
+    """Upload the script's own regular files under ``root``; say why anything else is not."""
     count = 0
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
-        rel = path.relative_to(root).as_posix()
+    for art in artifacts(root, owner_uid):
+        if art.fd is None:
+            shipper.system(f"[grid] artifact {art.path} was not uploaded: {art.skipped}")
+            continue
         try:
-            client.upload_artifact(ref, rel, path)
+            client.upload_artifact(ref, art.path, art.source)
             count += 1
         except GridError as exc:
-            shipper.system(f"[grid] artifact {rel} was not uploaded: {exc.message}")
+            shipper.system(f"[grid] artifact {art.path} was not uploaded: {exc.message}")
+        finally:
+            art.close()
     return count
+
+
+def _work_dir(owner: str, exp_name: str) -> Path:
+    if os.environ.get("GRID_WORK_DIR"):
+        return Path(os.environ["GRID_WORK_DIR"])
+    return Path(os.environ.get("GRID_WORK_ROOT") or grid_home() / "work") / owner / exp_name
 
 
 def default_datastore_root(root: Path = Path("/datastores")) -> Path:
@@ -147,35 +162,39 @@ def main() -> int:
     run_name = exp_name.rsplit("-exp", 1)[0]
     run, experiments = client.run(f"{owner}:{run_name}")
     exp = next(e for e in experiments if e.name == exp_name)
-    work = Path(os.environ.get("GRID_WORK_ROOT") or grid_home() / "work") / owner / exp_name
-    src, artifacts = work / "src", work / "artifacts"
-    src.mkdir(parents=True, exist_ok=True)
-    artifacts.mkdir(parents=True, exist_ok=True)
+    runner = Runner.from_env()
     shipper = LogShipper(client, ref)
-    env = dict(os.environ)
-    for secret in ("GRID_EXPERIMENT_TOKEN", "GRID_API_KEY"):
-        env.pop(secret, None)  # the user's script never sees a credential
-    env.update(GRID_RUN_NAME=run.name, GRID_EXPERIMENT_NAME=exp_name,
-               GRID_ARTIFACTS_DIR=str(artifacts), GRID_OWNER=owner, PYTHONUNBUFFERED="1")
+    work = WorkDir(_work_dir(owner, exp_name))
+    grid = dict(GRID_RUN_NAME=run.name, GRID_EXPERIMENT_NAME=exp_name,
+                GRID_ARTIFACTS_DIR=str(work.artifacts), GRID_OWNER=owner)
     try:
-        _unpack_source(client, owner, run.name, src)
+        work = fresh_work_dir(work.root)
+        _unpack_source(client, owner, run.name, work.src)
         if run.datastore:
             root = Path(os.environ.get("GRID_DATASTORE_ROOT") or default_datastore_root())
             mounted = mount_datastore(client, run.datastore, root,
                                       os.environ.get("GRID_BLOB_DIR"))
-            env["GRID_DATASTORE_DIR"] = str(mounted)
+            grid["GRID_DATASTORE_DIR"] = str(mounted)
             shipper.system(f"[grid] datastore {run.datastore} mounted read-only at {mounted}")
-    except (GridError, OSError, tarfile.TarError) as exc:
+        argv = _command(exp.command, runner)
+        if runner is not None:
+            # from here on the folder is the runner's: nothing below follows a link in it
+            hand_over(work, runner.uid, runner.gid)
+            launch = runner.command(argv)
+        else:
+            launch = argv
+    except (GridError, OSError, tarfile.TarError, RunnerUnavailable) as exc:
         message = getattr(exc, "message", None) or str(exc)
         shipper.system(f"[grid] could not prepare the experiment: {message}")
         shipper.close()
         client.report_status(ref, "failed", message=f"setup failed: {message}")
         return 2
 
-    argv = _command(exp.command)
-    shipper.system(f"[grid] running: {shlex.join(argv)}")
+    env = script_environment(runner, str(work.home), str(work.tmp), grid)
+    as_whom = f" (as uid {runner.uid})" if runner else ""
+    shipper.system(f"[grid] running: {shlex.join(argv)}{as_whom}")
     try:
-        proc = subprocess.Popen(argv, cwd=src, env=env, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(launch, cwd=work.src, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True)
     except OSError as exc:
         shipper.system(f"[grid] cannot start {argv[0]}: {exc.strerror}")
@@ -203,7 +222,8 @@ def main() -> int:
     code = proc.wait()
     for r in readers:
         r.join()
-    n = _upload_artifacts(client, ref, artifacts, shipper)
+    n = _upload_artifacts(client, ref, work.artifacts,
+                          runner.uid if runner else os.geteuid(), shipper)
     shipper.system(f"[grid] exit code {code}; {n} artifact(s) uploaded")
     shipper.close()
     if stopping.is_set():

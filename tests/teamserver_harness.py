@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,6 +68,12 @@ class TeamServerProcess:
     extra_args: list[str] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen | None = None
+    # where the local executor's work folders live: in /tmp, because runner uids must pass
+    # through every folder above them and pytest's own folders are 0700
+    work_root: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    # what runs the server's module: a test may put e.g. setpriv in front
+    python: list[str] = field(default_factory=lambda: [sys.executable])
 
     @property
     def url(self) -> str:
@@ -79,6 +88,7 @@ class TeamServerProcess:
         env["GRID_COLLAB_DATA_DIR"] = str(self.data_dir)
         if self.db:
             env["GRID_COLLAB_DB"] = self.db
+        env.update(self.extra_env)
         return env
 
     def admin(self, *args: str) -> str:
@@ -111,9 +121,14 @@ class TeamServerProcess:
     def start(self, timeout: float = 30.0) -> TeamServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
+        runs_locally = "--executor" not in self.extra_args or "local" in self.extra_args
+        if self.work_root is None and runs_locally and "--work-root" not in self.extra_args:
+            self.work_root = Path(tempfile.mkdtemp(prefix="grid-runs-"))
+            atexit.register(shutil.rmtree, self.work_root, True)
+        work = ["--work-root", str(self.work_root)] if self.work_root else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_grid_collab.teamserver.cli", "--port",
-             str(self.port), *self.extra_args],
+            [*self.python, "-m", "jupyter_grid_collab.teamserver.cli", "--port",
+             str(self.port), *work, *self.extra_args],
             env=self.env(), stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -83,7 +83,8 @@ def test_grid_logs_follows_a_live_experiment_and_grid_stop_kills_it(exec_server,
         while alice.experiment(f"{doomed}-exp0").status != "running":
             assert time.monotonic() < deadline
             time.sleep(0.2)
-        pid_file = exec_server.data_dir / "work" / "alice" / f"{doomed}-exp0" / "artifacts" / "pid"
+        pid_file = (exec_server.work_root / "vision" / "alice" / f"{doomed}-exp0" / "artifacts"
+                    / "pid")
         while not pid_file.exists():
             assert time.monotonic() < deadline
             time.sleep(0.1)

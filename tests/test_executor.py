@@ -154,7 +154,7 @@ def test_follow_sees_lines_while_running_then_stop_kills(exec_server, project):
     with pytest.raises(PermissionDenied, match="only its creator or a team admin"):
         bob.stop_run(f"alice:{name}")
     # the pid is uploaded only at the end: read it from the experiment's work dir
-    pid_file = exec_server.data_dir / "work" / "alice" / f"{name}-exp0" / "artifacts" / "pid"
+    pid_file = exec_server.work_root / "vision" / "alice" / f"{name}-exp0" / "artifacts" / "pid"
     assert pid_file.exists(), "the script started, so its pid file must exist"
     pid = int(pid_file.read_text())
     # alice stops it: SIGTERM is ignored by this script, so SIGKILL follows after the grace
@@ -186,20 +186,21 @@ def test_datastore_is_mounted_read_only(exec_server, project, tmp_path):
     assert run.datastore == f"alice:{ds_name}@1"
     run, exps = wait_run(carol, name)
     assert run.status == "succeeded"
-    mount = exec_server.ds_root / ds_name
-    assert any(f"datastore: {mount} ['labels.txt', 'train']" in line
-               for line in log_text(carol, f"{name}-exp0"))
-    # an unprivileged user can read the mounted files but not change them
+    # in the folder of carol's team's runs (isolated runs: one per team)
+    mount = exec_server.ds_root / "vision" / ds_name
+    lines = log_text(carol, f"{name}-exp0")
+    assert any(f"datastore: {mount} ['labels.txt', 'train']" in line for line in lines)
+    # the team's runner uid can read the mounted files but not change them
+    uid = next(line for line in lines if line.startswith("[grid] running:")).split()[-1][:-1]
+    runner = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
     target = mount / "train" / "x.csv"
-    read = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                           "cat", str(target)], capture_output=True, text=True)
+    read = subprocess.run([*runner, "cat", str(target)], capture_output=True, text=True)
     assert read.returncode == 0 and read.stdout == "1,2\n"
-    write = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                            "sh", "-c", f"echo tamper >> {target}"], capture_output=True,
-                           text=True)
+    write = subprocess.run([*runner, "sh", "-c", f"echo tamper >> {target}"],
+                           capture_output=True, text=True)
     assert write.returncode != 0 and "Permission denied" in write.stderr
-    create = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                             "touch", str(mount / "new.txt")], capture_output=True, text=True)
+    create = subprocess.run([*runner, "touch", str(mount / "new.txt")], capture_output=True,
+                            text=True)
     assert create.returncode != 0
     assert target.read_text() == "1,2\n"
 
@@ -275,7 +276,7 @@ def test_server_shutdown_stops_its_experiments_and_records_them(tmp_path, projec
         name = f"down-{uuid.uuid4().hex[:6]}"
         submit_run(alice, project, ["--sleep", "60"], name=name)
         wait_status(alice, f"{name}-exp0", "running")
-        pid_file = server.data_dir / "work" / "alice" / f"{name}-exp0" / "artifacts" / "pid"
+        pid_file = server.work_root / "vision" / "alice" / f"{name}-exp0" / "artifacts" / "pid"
         deadline = time.monotonic() + 30
         while not pid_file.exists():
             assert time.monotonic() < deadline

@@ -11,6 +11,7 @@ from pathlib import Path
 import tornado.web
 
 from .blobs import BlobStore
+from .executor.sandbox import DEFAULT_UID_BASE
 from .handlers import blobs as b
 from .handlers import datastores as d
 from .handlers import meta as m
@@ -76,6 +77,12 @@ class ServerConfig:
     tick_seconds: float = 30.0
     max_upload_bytes: int = 64 << 30
     db_threads: int = 8
+    # how the local engine runs experiments (executor/sandbox.py): "auto" runs each team's
+    # as an unprivileged uid of its own where the server is root, else refuses them
+    runner_isolation: str = "auto"
+    runner_uid_base: int = DEFAULT_UID_BASE
+    runner_python: str = "auto"
+    work_root: Path | None = None  # default: data_dir_paths()["runs"]
 
 
 @dataclass
@@ -146,4 +153,7 @@ def data_dir_paths(data_dir: Path) -> dict[str, Path]:
         "blobs": data_dir / "blobs",
         "secret": data_dir / "secret.key",
         "log": data_dir / "server.log",
+        # beside the data folder, never in it: runner uids pass through to their own work
+        # folders, while the data folder stays private to the team server's user
+        "runs": data_dir.parent / f"{data_dir.name}-runs",
     }

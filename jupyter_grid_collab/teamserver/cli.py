@@ -19,6 +19,7 @@ import click
 from .app import ServerConfig, TeamServer, data_dir_paths
 from .blobs import BlobStore
 from .errors import ApiError
+from .executor.sandbox import DEFAULT_UID_BASE, MODES
 from .http_server import GuardedHTTPServer, bounded_connections, connection_limit_options
 from .schema import SchemaVersionError, create_schema, make_engine
 from .store import DEFAULT_PRICES, Store
@@ -114,11 +115,27 @@ _db = click.option("--db", envvar="GRID_COLLAB_DB", default=None,
               help="Seconds between SIGTERM and SIGKILL when an experiment is stopped.")
 @click.option("--ticket-seconds", default=30.0, show_default=True,
               help="How long a ticket to open a teammate's session stays valid (max 60).")
+@click.option("--work-root", envvar="GRID_COLLAB_WORK_ROOT", default=None,
+              help="Where experiments' work folders live (default: <data-dir>-runs, beside "
+                   "the data folder); every folder above it must be passable (o+x).")
+@click.option("--runner-isolation", envvar="GRID_COLLAB_RUNNER_ISOLATION",
+              type=click.Choice(MODES), default="auto", show_default=True,
+              help="auto: run each team's experiments as an unprivileged uid of its own "
+                   "(needs root and setpriv), else refuse them; none: run them as this "
+                   "server's user (only where one trusted user runs everything).")
+@click.option("--runner-uid-base", envvar="GRID_COLLAB_RUNNER_UID_BASE", type=int,
+              default=DEFAULT_UID_BASE, show_default=True,
+              help="A team's experiments run as this uid + the team's id; keep the range free.")
+@click.option("--runner-python", envvar="GRID_COLLAB_RUNNER_PYTHON", default="auto",
+              show_default=True,
+              help="The interpreter isolated experiments' 'python' means; auto: this server's "
+                   "own where runner uids can use it, else a venv from the system Python.")
 @connection_limit_options
 @click.pass_context
 def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, tick,
          executor_name, max_parallel, ray_address, public_url, datastore_root, stop_grace,
-         ticket_seconds, **connection_limits):
+         ticket_seconds, work_root, runner_isolation, runner_uid_base, runner_python,
+         **connection_limits):
     """Run the team server (no subcommand), or administer it (``admin ...``)."""
     ctx.ensure_object(dict)
     ctx.obj.update(data_dir=data_dir, db=db, prices=prices)
@@ -132,15 +149,16 @@ def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, ti
     removed = blobs.clear_staging()
     if removed:
         log.info("removed %d staged upload(s) left by a previous run", removed)
-    server = TeamServer(store, blobs, ServerConfig(heartbeat_timeout=heartbeat_timeout,
-                                                   tick_seconds=tick))
+    config = ServerConfig(heartbeat_timeout=heartbeat_timeout, tick_seconds=tick,
+                          runner_isolation=runner_isolation,
+                          runner_uid_base=runner_uid_base, runner_python=runner_python,
+                          work_root=Path(work_root) if work_root else None)
+    server = TeamServer(store, blobs, config)
     engine = None
     if executor_name == "local":
-        from .executor.local import LocalEngine
-
-        engine = LocalEngine(Path(data_dir).resolve() / "work",
-                             Path(datastore_root) if datastore_root else None,
-                             blobs.root if blobs.is_local else None, stop_grace)
+        engine = _local_engine(config, Path(data_dir).resolve(),
+                               Path(datastore_root) if datastore_root else None,
+                               blobs.root if blobs.is_local else None, stop_grace)
     elif executor_name == "ray":
         if not ray_address:
             raise click.ClickException("--executor ray needs --ray-address http://HEAD:8265")
@@ -149,6 +167,23 @@ def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, ti
         engine = RayEngine(ray_address, datastore_root)
     url = public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
     asyncio.run(_serve(server, host, port, engine, url, max_parallel, connection_limits))
+
+
+def _local_engine(config: ServerConfig, data_dir: Path, datastore_root: Path | None,
+                  blob_dir: str | None, stop_grace: float):
+    """The local engine, with its sandbox decided and checked (a probe run as a runner uid)
+    before the server answers anything."""
+    from .executor.local import LocalEngine
+    from .executor.sandbox import SandboxError, describe, resolve
+
+    work_root = config.work_root or data_dir_paths(data_dir)["runs"]
+    try:
+        sandbox = resolve(config.runner_isolation, work_root, config.runner_uid_base,
+                          config.runner_python, datastore_root)
+    except SandboxError as exc:
+        raise click.ClickException(str(exc)) from None
+    (log.warning if sandbox.refusal else log.info)(describe(sandbox))
+    return LocalEngine(sandbox, datastore_root, blob_dir, stop_grace)
 
 
 async def _serve(server: TeamServer, host: str, port: int, engine, url: str,

@@ -17,6 +17,10 @@ from ..store import Store
 log = logging.getLogger("grid_collab.executor")
 
 
+class RunRefused(Exception):
+    """The engine will not run this experiment; the message, for its record, says why."""
+
+
 class Engine(ABC):
     """Starts, waits for and stops launchers."""
 
@@ -110,7 +114,11 @@ class Executor:
         token = await self._db(self.store.issue_experiment_token, exp_id)
         env = {"GRID_URL": self.server_url, "GRID_EXPERIMENT_TOKEN": token,
                "GRID_EXPERIMENT": f"{spec['owner']}:{spec['experiment']}"}
-        handle = await self.engine.start(spec, env)
+        try:
+            handle = await self.engine.start(spec, env)
+        except RunRefused as exc:
+            await self._db(self.store.system_set_status, exp_id, "failed", message=str(exc))
+            return
         self.handles[exp_id] = handle
         try:
             failure = await self.engine.wait(handle)

@@ -1,4 +1,8 @@
-"""The local engine: each launcher is a subprocess on the team server's machine."""
+"""The local engine: each launcher is a subprocess on the team server's machine.
+
+The launcher runs as the team server's user; the script it starts runs as the team's
+runner uid (sandbox.py), or the engine refuses the experiment where it cannot isolate it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .core import Engine
+from .core import Engine, RunRefused
+from .sandbox import Sandbox
 
 
 class LocalEngine(Engine):
@@ -17,29 +22,37 @@ class LocalEngine(Engine):
 
     name = "local"
 
-    def __init__(self, work_root: Path, datastore_root: Path | None, blob_dir: str | None,
+    def __init__(self, sandbox: Sandbox, datastore_root: Path | None, blob_dir: str | None,
                  stop_grace: float = 10.0):
-        self.work_root = work_root
+        self.sandbox = sandbox
         self.datastore_root = datastore_root
         self.blob_dir = blob_dir
         self.stop_grace = stop_grace
 
     async def start(self, spec: dict[str, Any], env: dict[str, str]) -> Any:
+        if self.sandbox.refusal:
+            raise RunRefused(self.sandbox.refusal)
         full_env = {k: v for k, v in os.environ.items()
                     if not k.startswith(("GRID_API_KEY", "GRID_COLLAB_"))}
-        full_env.update(env, GRID_WORK_ROOT=str(self.work_root),
-                        GRID_STOP_GRACE=str(self.stop_grace))
-        if self.datastore_root:
-            full_env["GRID_DATASTORE_ROOT"] = str(self.datastore_root)
+        work = self.sandbox.experiment_dir(spec)
+        full_env.update(env, GRID_WORK_DIR=str(work), GRID_STOP_GRACE=str(self.stop_grace),
+                        **self.sandbox.launcher_env(spec))
+        datastores = self.sandbox.datastore_dir(spec) or self.datastore_root
+        if datastores:
+            full_env["GRID_DATASTORE_ROOT"] = str(datastores)
         if self.blob_dir:
             full_env["GRID_BLOB_DIR"] = self.blob_dir
-        logs = self.work_root / spec["owner"] / spec["experiment"]
-        logs.mkdir(parents=True, exist_ok=True)
-        with open(logs / "launcher.log", "ab") as out:
+        # beside the work folder, in a folder the runner may pass but not write: a runner
+        # cannot make it a link to one of the team server's files
+        log = os.open(work.with_name(f"{work.name}.launcher.log"),
+                      os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+        try:
             return await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "jupyter_grid_collab.launcher", env=full_env,
-                stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
+                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
                 start_new_session=True)
+        finally:
+            os.close(log)
 
     async def wait(self, handle: Any) -> str | None:
         code = await handle.wait()

@@ -72,6 +72,7 @@ class ExecutorStore:
             run = conn.execute(_run_query().where(t.runs.c.id == exp.run_id)).one()
         return {
             "experiment_id": exp.id, "status": exp.status, "owner": run.owner,
+            "team": run.team, "team_id": run.team_id,  # whose runner uid runs it
             "run": run.name, "experiment": experiment_name(run.name, exp.idx),
             "command": exp.command, "params": exp.params, "instance_type": run.instance_type,
             "datastore": run.datastore_ref, "source_sha256": run.source_sha256,
