@@ -37,7 +37,9 @@ def ray_cluster(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ray")
     dash, gcs = free_port(), free_port()
     env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0",
-               PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+               PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+               # as if started from the shell of an admin who configures team servers too
+               GRID_COLLAB_NODE_SETTING="set-where-ray-started")
     subprocess.run([RAY, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={gcs}",
                     "--dashboard-host=127.0.0.1", f"--dashboard-port={dash}", "--num-cpus=2",
                     "--include-dashboard=true", "--disable-usage-stats",
@@ -59,7 +61,9 @@ def ray_cluster(tmp_path_factory):
 @pytest.fixture(scope="module")
 def ray_team(ray_cluster, tmp_path_factory):
     server = TeamServerProcess(tmp_path_factory.mktemp("ray-team") / "team", extra_args=[
-        "--executor", "ray", "--ray-address", ray_cluster, "--max-parallel", "2"])
+        "--executor", "ray", "--ray-address", ray_cluster, "--max-parallel", "2"],
+        extra_env={"GRID_COLLAB_SERVER_SETTING": "team-server-only",
+                   "GRID_API_KEY": "gck_the_team_servers_own"})
     server.seed()
     server.start()
     yield server
@@ -117,3 +121,34 @@ def test_stop_stops_the_ray_job_and_a_dead_job_is_failed(ray_team, ray_cluster, 
         os.kill(pid, signal.SIGKILL)
         exp = wait_status(alice, f"{dead}-exp0", "failed", timeout=60)
         assert "Ray job failed" in exp.message
+
+
+ENV_PROBE = textwrap.dedent('''
+    import os
+    mine = sorted(k for k in os.environ if k.startswith("GRID_"))
+    with open(f"/proc/{os.getppid()}/environ", "rb") as f:  # the launcher: the Ray job
+        job = sorted(e.split(b"=", 1)[0].decode() for e in f.read().split(b"\\0") if e)
+    print("script:", " ".join(mine), flush=True)
+    print("job:", " ".join(k for k in job if k.startswith("GRID_")), flush=True)
+''')
+
+
+def test_a_ray_job_gets_its_scoped_token_and_nothing_of_the_servers(ray_team, tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "env.py").write_text(ENV_PROBE)
+    with ray_team.client("alice") as alice:
+        alice.me()
+        name = f"env-{uuid.uuid4().hex[:6]}"
+        submit_run(alice, tmp_path / "p" / "env.py", [], name=name)
+        run, exps = wait_run(alice, name, timeout=180)
+        assert run.status == "succeeded", [e.message for e in exps]
+        lines = {x.line.split(":")[0]: x.line.split()[1:]
+                 for x in alice.read_logs(f"{name}-exp0")["lines"] if ":" in x.line}
+    # the job (the launcher) holds its experiment's token and none of the team server's
+    # settings or keys
+    assert "GRID_EXPERIMENT_TOKEN" in lines["job"]
+    assert not {"GRID_COLLAB_SERVER_SETTING", "GRID_API_KEY"} & set(lines["job"])
+    # the script not even the token, nor a setting the Ray node itself was started with
+    assert "GRID_EXPERIMENT_TOKEN" not in lines["script"]
+    assert not [k for k in lines["script"] if k.startswith(("GRID_COLLAB_", "GRID_API_KEY"))]
+    assert "GRID_RUN_NAME" in lines["script"]

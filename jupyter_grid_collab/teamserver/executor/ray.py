@@ -18,6 +18,10 @@ import httpx
 from .core import Engine
 
 TERMINAL = ("SUCCEEDED", "FAILED", "STOPPED")
+# all a Ray job is given: where the team server is, its experiment and its experiment-scoped
+# token (nothing of the team server's own environment or settings); the launcher keeps the
+# token from the script
+JOB_ENV = ("GRID_URL", "GRID_EXPERIMENT_TOKEN", "GRID_EXPERIMENT")
 POLL_SECONDS = 1.0
 
 
@@ -35,7 +39,7 @@ class RayEngine(Engine):
 
     async def start(self, spec: dict[str, Any], env: dict[str, str]) -> Any:
         job_id = f"grid-{spec['owner']}-{spec['experiment']}-{uuid.uuid4().hex[:6]}"
-        env_vars = dict(env)
+        env_vars = {k: env[k] for k in JOB_ENV if k in env}
         if self.datastore_root:
             env_vars["GRID_DATASTORE_ROOT"] = self.datastore_root
         body = {
