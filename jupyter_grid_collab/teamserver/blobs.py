@@ -12,10 +12,12 @@ import errno
 import hashlib
 import os
 import posixpath
+import threading
 import uuid
 
 import fsspec
 
+from .blob_integrity import STAMP_FILE, BlobVerifier, Stamps
 from .errors import InsufficientStorage
 
 
@@ -55,9 +57,12 @@ class StagedWrite:
         self._file.close()
         sha = self._hash.hexdigest()
         final = self.store.object_path(sha)
-        if self.store.fs.exists(final):
+        verifier = self.store.verifier
+        if self.store.fs.exists(final) and verifier.is_good(sha, f"the stored blob {sha}"):
             self.store.fs.rm(self.path)
         else:
+            # new content, or a stored copy that went bad: these bytes, just hashed, take
+            # its place (so uploading the same file again restores a corrupted blob)
             self.store.fs.makedirs(posixpath.dirname(final), exist_ok=True)
             self.store.fs.mv(self.path, final)
             if self.store.is_local:
@@ -65,6 +70,7 @@ class StagedWrite:
                 # the folders above are private, so only such a mount reaches it
                 os.chmod(posixpath.dirname(final), 0o700)
                 os.chmod(final, 0o444)
+            verifier.vouch(sha)
         return sha, self.size
 
     def abort(self) -> None:
@@ -117,10 +123,26 @@ class BlobStore:
         return self.object_path(sha) if self.is_local else None
 
     def delete(self, sha: str) -> None:
+        self.verifier.forget(sha)
         try:
             self.fs.rm(self.object_path(sha))
         except FileNotFoundError:
             pass
+
+    # Created on first use rather than in __init__: whatever thread asks first builds it.
+    _verifier: BlobVerifier | None = None
+    _verifier_lock = threading.Lock()
+
+    @property
+    def verifier(self) -> BlobVerifier:
+        """Checks blobs against their sha256 before they are served (blob_integrity.py);
+        its verified stamps persist beside the objects when the store is local."""
+        if self._verifier is None:
+            with self._verifier_lock:
+                if self._verifier is None:
+                    path = posixpath.join(self.root, STAMP_FILE) if self.is_local else None
+                    self._verifier = BlobVerifier(self, Stamps(path=path))
+        return self._verifier
 
     def clear_staging(self) -> int:
         """Remove leftovers of uploads killed while the server was down; return how many."""

@@ -347,6 +347,8 @@ ERROR_TEXT = {
     404: "No such resource in the caller's teams (non-members get 404, not 403).",
     409: "Conflicts with the current state (name taken, already running, last owner, ...).",
     413: "The upload is larger than the server accepts.",
+    500: "The stored file failed its sha256 check or is missing (the message names it): "
+         "nothing is sent; an admin restores it (uploading the same bytes again also does).",
     507: "The server has no room left to store the upload.",
 }
 BINARY: Schema = {"type": "string", "format": "binary"}
@@ -555,7 +557,7 @@ def paths() -> dict[str, Any]:
         params=[o, run_name, query_param("match", STRING, "a regular expression on the "
                                                           "path")], tag="artifacts")}
     p["/runs/{owner}/{name}/source"] = {"get": op(
-        "Download the run's source snapshot", {}, [400, 404], params=[*one_run, RANGE],
+        "Download the run's source snapshot", {}, [400, 404, 500], params=[*one_run, RANGE],
         download=True, tag="runs")}
     p["/runs/{owner}/{name}/stop"] = {"post": op(
         "Stop a run's pending and running experiments (creator or team admin)", {
@@ -593,11 +595,12 @@ def paths() -> dict[str, Any]:
         params=[*one_exp, query_param("match", STRING, "a regular expression on the path")],
         tag="artifacts")}
     artifact_head = op("An artifact's size and sha256 without its bytes (checked and "
-                       "audited as a download)", {}, [400, 404],
+                       "audited as a download; verified as for a GET)", {}, [400, 404, 500],
                        params=[*one_exp, FILE_PATH, RANGE], tag="artifacts")
-    artifact_head["responses"] = head_responses(sorted({400, 401, 403, 404}))
+    artifact_head["responses"] = head_responses(sorted({400, 401, 403, 404, 500}))
     p["/experiments/{owner}/{name}/artifacts/{path}"] = {
-        "get": op("Download an artifact", {}, [400, 404], params=[*one_exp, FILE_PATH, RANGE],
+        "get": op("Download an artifact", {}, [400, 404, 500],
+                  params=[*one_exp, FILE_PATH, RANGE],
                   download=True, tag="artifacts"),
         "head": artifact_head,
         "put": op("Upload an artifact (the run's executor)", {
@@ -633,7 +636,7 @@ def paths() -> dict[str, Any]:
         200: ("The version and its files.", ref("DatastoreFiles"))}, [400, 404],
         params=[*one_ds, VERSION], tag="datastores")}
     p["/datastores/{owner}/{name}/files/{path}"] = {"get": op(
-        "Download one file of a version", {}, [400, 404],
+        "Download one file of a version", {}, [400, 404, 500],
         params=[*one_ds, FILE_PATH, VERSION, RANGE], download=True, tag="datastores")}
     p["/datastores/{owner}/{name}/attach"] = {"post": op(
         "Attach a version read-only (to one of my sessions when named)", {

@@ -79,7 +79,17 @@ class StreamedUploadHandler(BaseHandler):
 
 
 class DownloadMixin:
-    """Send a blob in 4 MiB chunks, awaiting each flush; ``Range: bytes=N-`` resumes."""
+    """Send a blob in 4 MiB chunks, awaiting each flush; ``Range: bytes=N-`` resumes.
+
+    A blob is sent only once it is known to match its sha256 (``BlobVerifier``: a stamp
+    check, or a full hash when the file is new to this server or changed); a corrupted or
+    missing one is refused with a 500 and a message naming it, before any header."""
+
+    async def open_blob(self: BaseHandler, sha: str, size: int | None, what: str):
+        """(open file, verified stamp) on the I/O pool; BlobCorrupted when it is bad."""
+        verifier = self.settings["blobs"].verifier
+        return await asyncio.get_running_loop().run_in_executor(
+            self.settings["io_pool"], verifier.open_verified, sha, what, size)
 
     def blob_headers(self: BaseHandler, sha: str, size: int, filename: str) -> int:
         """Set a blob response's headers (Range honoured); return the offset to send from."""
@@ -98,14 +108,30 @@ class DownloadMixin:
                         f"attachment; filename*=UTF-8''{quote(filename.rsplit('/', 1)[-1])}")
         return start
 
-    async def stream_blob(self: BaseHandler, sha: str, size: int, filename: str) -> None:
-        start = self.blob_headers(sha, size, filename)
+    async def head_blob(self: BaseHandler, sha: str, size: int | None, filename: str,
+                        what: str) -> None:
+        """GET's checks and headers without the body, the blob verified as for a GET. The
+        verified stamp goes along (``X-Grid-Blob-Stamp``): a Jupyter server that sends the
+        file from its own disk checks that the file it opens is the one verified."""
+        loop = asyncio.get_running_loop()
+        f, stamp = await self.open_blob(sha, size, what)
+        await loop.run_in_executor(self.settings["io_pool"], f.close)
+        self.blob_headers(sha, stamp[1], filename)
+        self.set_header("X-Grid-Blob-Stamp", self.settings["blobs"].verifier.header(stamp))
+        self.finish()
+
+    async def stream_blob(self: BaseHandler, sha: str, size: int | None, filename: str,
+                          what: str) -> None:
         loop = asyncio.get_running_loop()
         pool = self.settings["io_pool"]
-        f = await loop.run_in_executor(pool, self.settings["blobs"].open, sha)
+        verifier = self.settings["blobs"].verifier
+        f, stamp = await self.open_blob(sha, size, what)
         try:
+            size = stamp[1]
+            start = self.blob_headers(sha, size, filename)
             if start:
                 await loop.run_in_executor(pool, f.seek, start)
+            remaining = size - start
             # the next chunk is read while this one drains to the socket (disk and network
             # overlap); at most two chunks are held
             pending = loop.run_in_executor(pool, f.read, CHUNK)
@@ -114,6 +140,15 @@ class DownloadMixin:
                     chunk = await pending
                     if not chunk:
                         break
+                    remaining -= len(chunk)
+                    if remaining <= 0 and not await loop.run_in_executor(
+                            pool, verifier.still, f, sha, stamp):
+                        # written to while being sent: the last bytes never leave, so the
+                        # client sees a cut download, not a complete one with bad bytes
+                        log.error("download of %s (blob %s) cut short: the file changed "
+                                  "while being sent", what, sha)
+                        self.request.connection.close()
+                        return
                     pending = loop.run_in_executor(pool, f.read, CHUNK)
                     self.write(chunk)
                     del chunk
@@ -163,15 +198,16 @@ class ArtifactHandler(StreamedUploadHandler, DownloadMixin):
     async def get(self, owner: str, name: str, path: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
         meta = await self.call(self.store.get_artifact, self.caller, owner, name, path)
-        await self.stream_blob(meta["sha256"], meta["size"], meta["path"])
+        await self.stream_blob(meta["sha256"], meta["size"], meta["path"],
+                               f"the stored file {meta['path']} of {owner}:{name}")
 
     async def head(self, owner: str, name: str, path: str) -> None:
         # GET's checks and headers without the body: a Jupyter server that has the blob on
         # its own disk asks this, then sends the file itself. Audited as the download it is.
         owner, name = self.owner_and_name(owner, name, "experiment name")
         meta = await self.call(self.store.get_artifact, self.caller, owner, name, path)
-        self.blob_headers(meta["sha256"], meta["size"], meta["path"])
-        self.finish()
+        await self.head_blob(meta["sha256"], meta["size"], meta["path"],
+                             f"the stored file {meta['path']} of {owner}:{name}")
 
 
 class ArtifactsHandler(BaseHandler):
@@ -194,7 +230,8 @@ class DatastoreFileHandler(BaseHandler, DownloadMixin):
         path = clean_path(path, "datastore file path")
         meta = await self.call(self.store.get_datastore_file, self.caller, owner, name, path,
                                self.get_query_argument("version", None))
-        await self.stream_blob(meta["sha256"], meta["size"], meta["path"])
+        what = f"the stored file {meta['path']} of {owner}:{name}@{meta['version']}"
+        await self.stream_blob(meta["sha256"], meta["size"], meta["path"], what)
 
 
 @tornado.web.stream_request_body
@@ -217,5 +254,5 @@ class RunSourceHandler(BaseHandler, DownloadMixin):
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")
         meta = await self.call(self.store.run_source, self.caller, owner, name)
-        size = await self.call(self.settings["blobs"].size, meta["sha256"])
-        await self.stream_blob(meta["sha256"], size, f"{name}-source.tar.gz")
+        await self.stream_blob(meta["sha256"], None, f"{name}-source.tar.gz",
+                               f"the stored source of run {owner}:{name}")

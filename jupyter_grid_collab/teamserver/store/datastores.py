@@ -200,7 +200,7 @@ class DatastoreStore:
                 raise NotFound(f"no file {path!r} in datastore {owner}:{name}@{row.version}")
             self.audit(conn, caller.username, "download",
                        f"datastore {owner}:{name}@{row.version}/{path}", row.team_id)
-        return {"path": f.path, "size": f.size, "sha256": f.sha256}
+        return {"path": f.path, "size": f.size, "sha256": f.sha256, "version": row.version}
 
     # ------------------------------------------------------------- attach and delete
     def resolve_datastore_for_attach(self, conn, caller: Caller, ref: Any,
