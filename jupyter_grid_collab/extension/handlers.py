@@ -212,8 +212,9 @@ class ArtifactDownloadHandler(GridHandler):
 
     Where the team server's blobs are on this machine (``GridCollab.blob_dir``) the bytes
     come straight from its content-addressed file, with no HTTP hop; the team server is
-    still asked first, as the current user, so it decides, audits the download and names
-    the sha256 (hence the file) to send."""
+    still asked first, as the current user, so it decides, audits the download, checks the
+    file against its sha256 and names the file (sha256 and stamp) to send. A corrupted blob
+    reaches the browser as an error with the team server's message, never as a download."""
 
     @web.authenticated
     @authorized
@@ -235,6 +236,7 @@ class ArtifactDownloadHandler(GridHandler):
         try:
             if response.status_code >= 400:
                 await response.aread()
+                self._refuse_if_bad_blob(response)
                 self.relay(response)
                 return
             self._copy_headers(response.headers)
@@ -257,15 +259,36 @@ class ArtifactDownloadHandler(GridHandler):
                 self.set_header(header, headers[header])
         self.set_header("Content-Type", "application/octet-stream")
 
+    def _refuse_if_bad_blob(self, response) -> None:
+        """A stored file the team server found corrupted (its 500) reaches the browser as a
+        502 that keeps the team server's message (which file, ask an admin), not only that
+        it failed."""
+        if response.status_code != 500:
+            return
+        try:
+            message = json.loads(response.content)["message"]
+        except (ValueError, KeyError, TypeError):
+            return
+        raise web.HTTPError(502, f"the team server at {self.app.upstream.url} refused to "
+                                 f"send it: {message}")
+
     async def _local_blob(self, upstream: str):
-        """(open file, team server's headers) when the blob is readable here, else None
-        (then the proxied GET answers, with the team server's own message on a refusal)."""
+        """(open file, verified stamp, team server's headers) when the blob is readable here
+        and is the very file the team server just verified, else None (then the proxied
+        GET answers, with the team server's own message on a refusal).
+
+        The HEAD is the team server's check: it answers 200 only for a blob whose bytes
+        match its sha256, with the stamp of the file it verified (``X-Grid-Blob-Stamp``:
+        inode, size, mtime_ns, ctime_ns). The file opened here must have that stamp, so a
+        write after the check (ctime cannot be set back) sends the download the slow, safe
+        way; a team server that sends no stamp does not verify, so it gets no fast path."""
         head = await self.app.upstream.send(self.current_user, "HEAD", upstream, timeout=60)
         if head.status_code != 200:
             return None
         sha = head.headers.get("X-Content-Sha256", "")
         size = head.headers.get("Content-Length", "")
-        if not (_SHA256.fullmatch(sha) and size.isdigit()):
+        stamp = _blob_stamp(head.headers.get("X-Grid-Blob-Stamp", ""))
+        if not (_SHA256.fullmatch(sha) and size.isdigit()) or stamp is None:
             return None
         blob = os.path.join(self.app.blob_dir, "objects", sha[:2], sha)
         loop = asyncio.get_running_loop()
@@ -273,23 +296,36 @@ class ArtifactDownloadHandler(GridHandler):
             f = await loop.run_in_executor(None, open, blob, "rb")
         except OSError:
             return None  # not on this machine after all (or not readable by this server)
-        if os.fstat(f.fileno()).st_size != int(size):
-            f.close()  # not the blob the team server recorded: let it send the bytes
+        st = os.fstat(f.fileno())
+        if (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) != stamp or \
+                st.st_size != int(size):
+            f.close()  # not the file the team server verified: let it check and send
             return None
-        return f, head.headers
+        return f, stamp, head.headers
 
-    async def _send_file(self, f, headers) -> None:
+    async def _send_file(self, f, stamp, headers) -> None:
         """Stream an open file in large chunks. The next chunk is read on a worker thread
         while the current one drains to the socket, so disk and network overlap; at most
-        two chunks are in memory."""
+        two chunks are in memory. Before the last chunk leaves, the file must still be the
+        one verified (inode, size, mtime: a mount hard-linking the blob meanwhile changes
+        only its ctime); else the download is cut, so the browser never sees it complete."""
         loop = asyncio.get_running_loop()
         self._copy_headers(headers)
+        remaining = stamp[1]
         pending = loop.run_in_executor(None, f.read, FILE_CHUNK)
         try:
             while True:
                 chunk = await pending
                 if not chunk:
                     break
+                remaining -= len(chunk)
+                if remaining <= 0:
+                    st = os.fstat(f.fileno())
+                    if (st.st_ino, st.st_size, st.st_mtime_ns) != stamp[:3]:
+                        self.log.error("grid-collab: blob %s changed while being sent; "
+                                       "download cut short", headers.get("X-Content-Sha256"))
+                        self.request.connection.close()
+                        return
                 pending = loop.run_in_executor(None, f.read, FILE_CHUNK)
                 self.write(chunk)
                 del chunk
@@ -302,6 +338,14 @@ class ArtifactDownloadHandler(GridHandler):
             # never close the file under a read still running on the worker thread
             await asyncio.wait([pending])
             f.close()
+
+
+def _blob_stamp(header: str) -> tuple[int, int, int, int] | None:
+    """``X-Grid-Blob-Stamp`` (inode:size:mtime_ns:ctime_ns of a local blob) as numbers."""
+    parts = header.split(":")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        return None
+    return tuple(int(p) for p in parts)
 
 
 class VisitHandler(ExtensionHandlerMixin, APIHandler):
