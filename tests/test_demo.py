@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -66,18 +67,20 @@ def grid(guide: dict, user: str, *args: str, home: Path) -> subprocess.Completed
 
 
 def started_from(folder: Path) -> list[str]:
-    """Processes that name the demo's folder in their command line, working directory or
-    environment: the experiment launchers and scripts run from it, kernels and labs use it."""
+    """Processes that name the demo's folder (or its runs' folder, which ``runs`` links to)
+    in their command line, working directory or environment: the experiment launchers and
+    scripts run from it, kernels and labs use it."""
+    roots = [str(folder), os.path.realpath(folder / "runs")]
     found = []
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             if Path(f"/proc/{proc.name}/stat").read_text().split(")")[-1].split()[0] == "Z":
                 continue  # already dead, waiting for its parent to reap it
             cwd = os.readlink(proc / "cwd")
-            if (str(folder).encode() in (proc / "cmdline").read_bytes()
-                    or cwd.startswith(str(folder))
-                    or str(folder).encode() in (proc / "environ").read_bytes()):
-                found.append(f"{proc.name}: {(proc / 'cmdline').read_bytes()[:120]!r}")
+            cmdline, environ = (proc / "cmdline").read_bytes(), (proc / "environ").read_bytes()
+            if any(root.encode() in cmdline or cwd.startswith(root) or root.encode() in environ
+                   for root in roots):
+                found.append(f"{proc.name}: {cmdline[:120]!r}")
         except OSError:
             pass  # gone meanwhile, or not ours to read
     return found
@@ -99,6 +102,8 @@ def stop_and_check_nothing_survives(proc: subprocess.Popen, folder: Path) -> Non
         # anything else still running from the demo's folder: kernels, launchers, scripts
         strays = started_from(folder)
         if not alive and not strays:
+            # the runs' folder lives in /tmp (runner uids pass through it), not under tmp_path
+            shutil.rmtree(os.path.realpath(folder / "runs"), ignore_errors=True)
             return
         assert time.monotonic() < deadline, f"still running: {alive} {strays}"
         time.sleep(0.5)

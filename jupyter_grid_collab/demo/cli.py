@@ -91,13 +91,20 @@ def _start(sup: Supervisor, root: Path, port: int, labs: bool,
     data_dir = root / "team-server"
     click.echo("seeding team 'demo': alice (owner), bob (admin), carol (user); dave outside")
     people = seed_people(data_dir)
+    runs = _runs_folder(root)
     server = sup.start("team-server", [
         sys.executable, "-m", "jupyter_grid_collab.teamserver.cli", "--data-dir",
         str(data_dir), "--host", "127.0.0.1", "--port", str(port), "--max-parallel", "2",
-        "--datastore-root", str(root / "datastores"), "--heartbeat-timeout", "30",
-        "--tick", "5"], _env(GRID_HOME=str(root / "home" / "server")), root, stop_last=True)
+        "--work-root", str(runs / "work"), "--datastore-root", str(runs / "datastores"),
+        "--runner-isolation", "auto" if os.geteuid() == 0 else "none",
+        "--heartbeat-timeout", "30", "--tick", "5"],
+        _env(GRID_HOME=str(root / "home" / "server")), root, stop_last=True)
     sup.wait_http(server, f"{url}/api/v1/health", 60)
     click.echo(f"team server: {url} (log: {server.log})")
+    if os.geteuid() == 0:
+        click.echo(f"runs: each team's as an unprivileged uid of its own, in {runs}")
+    else:
+        click.echo("runs: as you, not isolated (isolation needs root; every demo user is you)")
     click.echo("uploading datastore 'points' (2 versions), starting runs ...")
     seed_work(url, people, root)
     sessions = {}
@@ -117,6 +124,17 @@ def _start(sup: Supervisor, root: Path, port: int, labs: bool,
         return None
     _print_guide(root, url, people, sessions)
     return url
+
+
+def _runs_folder(root: Path) -> Path:
+    """Where the team server's runs work. Runner uids must pass through every folder above
+    their work folders, which a demo folder in a private place (a home folder, pytest's
+    temporary folders) does not allow: so a folder of its own in the system's temporary
+    folder, linked from the demo folder as ``runs``."""
+    runs = Path(tempfile.mkdtemp(prefix="grid-collab-demo-runs-"))
+    os.chmod(runs, 0o711)
+    (root / "runs").symlink_to(runs)
+    return runs
 
 
 def _start_lab(sup: Supervisor, root: Path, url: str, person: Person,
