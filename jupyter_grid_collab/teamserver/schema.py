@@ -210,6 +210,19 @@ artifacts = Table(
     sqlite_autoincrement=True,
 )
 
+# Who uploaded which run source (PUT /sources). A run may name only a source its creator
+# uploaded, or one a run in the creator's teams already uses (a clone): a hash alone is no
+# key to another team's bytes. A new table, so create_all makes it in an older database.
+sources = Table(
+    "sources",
+    metadata,
+    _fk("user_id", "users.id", primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("ix_sources_sha256", "sha256"),
+)
+
 datastores = Table(
     "datastores",
     metadata,

@@ -243,6 +243,8 @@ class SourcesHandler(StreamedUploadHandler):
 
     async def put(self) -> None:
         sha, size = await self.commit()
+        # who uploaded it: only they (and runs of their teams, by cloning) may name it
+        await self.call(self.store.record_source, self.caller, sha, size)
         self.send({"sha256": sha, "size": size}, 201)
 
 

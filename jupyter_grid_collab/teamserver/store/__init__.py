@@ -13,14 +13,15 @@ from .executor import ExecutorStore
 from .outputs import OutputStore
 from .runs import RunStore
 from .sessions import SessionStore
+from .sources import SourceStore
 from .teams import TeamStore
 from .visits import VisitStore
 
 __all__ = ["Store", "Caller", "DEFAULT_PRICES"]
 
 
-class Store(VisitStore, ExecutorStore, SessionStore, RunStore, OutputStore, DatastoreStore,
-            CredentialStore, BillingStore, TeamStore, StoreCore):
+class Store(VisitStore, ExecutorStore, SessionStore, RunStore, SourceStore, OutputStore,
+            DatastoreStore, CredentialStore, BillingStore, TeamStore, StoreCore):
     """Every record operation of the team server; synchronous, run on worker threads."""
 
     def __init__(self, engine: Engine, secret_key: bytes, prices: dict[str, float] | None = None):

@@ -170,6 +170,7 @@ class OutputStore:
         for _table, col in ((t.artifacts, t.artifacts.c.sha256),
                            (t.datastore_files, t.datastore_files.c.sha256),
                            (t.upload_files, t.upload_files.c.sha256),
-                           (t.runs, t.runs.c.source_sha256)):
+                           (t.runs, t.runs.c.source_sha256),
+                           (t.sources, t.sources.c.sha256)):
             used |= {r[0] for r in conn.execute(select(col).where(col.in_(shas)).distinct())}
         return sorted(shas - used)

@@ -161,6 +161,8 @@ class RunStore:
         first = "running" if tracked else "pending"
         with self.engine.begin() as conn:
             self.require_credit(conn, team_id, caller.team_names[team_id])
+            if source is not None:
+                self.check_source(conn, caller, source)  # sources.py: hashes are scoped
             ds_version_id, ds_ref = None, None
             if body.get("datastore"):
                 ds_version_id, ds_ref = self.resolve_datastore_for_attach(
