@@ -25,6 +25,8 @@ ROLES = ("owner", "admin", "user")
 RUN_STATUSES = ("pending", "running", "succeeded", "failed", "cancelled")
 ACTIVE_RUN_STATUSES = ("pending", "running")
 SESSION_STATUSES = ("pending", "running", "paused", "stopped", "lost")
+# what visitors of a session may do, as its owner chose: browse only, or run code as the owner
+VISITOR_MODES = ("view", "full")
 
 
 class ReferenceError(ValueError):
@@ -224,6 +226,7 @@ class Session(Record):
     cost: float = 0.0
     datastores: list[str] = field(default_factory=list)
     github: dict[str, Any] = field(default_factory=dict)
+    visitors: str = "full"  # one of VISITOR_MODES
 
 
 @dataclass

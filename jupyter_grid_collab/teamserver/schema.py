@@ -22,11 +22,14 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
     select,
+    text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_VERSION = 1
+# Bump with a step in UPGRADES below whenever a table gains a column or a column changes.
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -117,6 +120,9 @@ sessions = Table(
     # hash of the secret handed once to the session's own Jupyter server; it is the
     # only caller allowed to read the owner's GitHub token.
     Column("server_secret_hash", String(64), index=True),
+    # what a visitor may do there, as the owner chose: "view" (browse) or "full" (run code
+    # as the owner); the session's server enforces it, the Open dialog says it
+    Column("visitors", String(8), nullable=False, default="full", server_default="full"),
     UniqueConstraint("owner_id", "name", name="uq_sessions_owner_name"),
     Index("ix_sessions_team", "team_id", "id"),
     Index("ix_sessions_owner", "owner_id", "id"),
@@ -337,7 +343,8 @@ audit = Table(
     metadata,
     _id(),
     Column("ts", Float, nullable=False),
-    Column("actor", String(39)),
+    # a username, or "bob via session alice:<session name>" (39 + 15 + 39 + 1 + 64)
+    Column("actor", String(200)),
     Column("action", String(32), nullable=False),
     Column("resource", String(300)),
     Column("team_id", Id),
@@ -371,15 +378,43 @@ class SchemaVersionError(RuntimeError):
     """The database was written by a newer version of the team server."""
 
 
+def _has_column(conn: Connection, table: str, column: str) -> bool:
+    return any(c["name"] == column for c in inspect(conn).get_columns(table))
+
+
+def _upgrade_to_2(conn: Connection) -> None:
+    """Sessions say what visitors may do (existing ones keep Grid's behaviour, "full"); the
+    audit actor holds "bob via session alice:alice-lab"."""
+    if not _has_column(conn, "sessions", "visitors"):
+        conn.execute(text("ALTER TABLE sessions ADD COLUMN visitors VARCHAR(8) NOT NULL "
+                          "DEFAULT 'full'"))
+    if conn.dialect.name != "sqlite":  # SQLite does not enforce VARCHAR lengths
+        conn.execute(text("ALTER TABLE audit ALTER COLUMN actor TYPE VARCHAR(200)"))
+
+
+# version -> the step that brings a database of the version before it up to it. Each step is
+# idempotent (a crash between a step and the stamp must not break the next start), and
+# create_all has already made any table that did not exist.
+UPGRADES = {2: _upgrade_to_2}
+
+
 def create_schema(engine: Engine) -> None:
-    """Create missing tables and stamp the schema version; refuse a newer schema."""
+    """Create missing tables, upgrade an older schema in place and stamp the version; refuse
+    a newer schema."""
     metadata.create_all(engine)
     with engine.begin() as conn:
         row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
-        if row is None:
+        if row is None:  # a new database: create_all made every table as it is now
             conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-        elif int(row.value) > SCHEMA_VERSION:
+            return
+        version = int(row.value)
+        if version > SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"the database has schema version {row.value}, newer than this team server's "
                 f"{SCHEMA_VERSION}; upgrade jupyter_grid_collab"
             )
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            UPGRADES[step](conn)
+        if version < SCHEMA_VERSION:
+            conn.execute(meta.update().where(meta.c.key == "schema_version")
+                         .values(value=str(SCHEMA_VERSION)))
