@@ -46,6 +46,7 @@ def demo(directory: str | None, port: int | None, no_lab: bool) -> None:
     if root.exists() and any(root.iterdir()):
         raise click.ClickException(f"{root} is not empty: give --dir a new or empty folder")
     root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o700)  # keys, lab tokens in the logs; runs work elsewhere (_runs_folder)
     click.echo(f"demo folder: {root}")
     sup = Supervisor(root)
     stop = sup.stop
