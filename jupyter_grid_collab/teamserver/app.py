@@ -44,6 +44,8 @@ ROUTES = [
     (rf"/api/v1/sessions/{_U}/{_U}/git-credential", s.SessionGitCredentialHandler),
     (rf"/api/v1/sessions/{_U}/{_U}/open", s.SessionOpenHandler),
     (r"/api/v1/visits/redeem", s.TicketRedeemHandler),
+    (r"/api/v1/visits", s.VisitsHandler),
+    (rf"/api/v1/visits/{_U}", s.VisitsHandler),
     (rf"/api/v1/sessions/{_U}/{_U}/{_U}", s.SessionActionHandler),
     (r"/api/v1/runs", r.RunsHandler),
     (rf"/api/v1/runs/{_U}/{_U}", r.RunHandler),
@@ -77,6 +79,9 @@ class ServerConfig:
     tick_seconds: float = 30.0
     max_upload_bytes: int = 64 << 30
     db_threads: int = 8
+    # how long a visit to a teammate's session lasts: the team server's decision, not the
+    # session's (a session's server acts for its visitors while the visit lasts)
+    visit_hours: float = 8.0
     # how the local engine runs experiments (executor/sandbox.py): "auto" runs each team's
     # as an unprivileged uid of its own where the server is root, else refuses them
     runner_isolation: str = "auto"
@@ -118,6 +123,7 @@ class TeamServer:
             on_run_created=lambda run: [f(run) for f in self.run_listeners],
             on_stop=lambda out: [f(out) for f in self.stop_listeners],
             max_upload_bytes=self.config.max_upload_bytes,
+            max_visit_seconds=self.config.visit_hours * 3600.0,
             default_handler_class=m.NotFoundHandler,
         )
 

@@ -115,6 +115,10 @@ _db = click.option("--db", envvar="GRID_COLLAB_DB", default=None,
               help="Seconds between SIGTERM and SIGKILL when an experiment is stopped.")
 @click.option("--ticket-seconds", default=30.0, show_default=True,
               help="How long a ticket to open a teammate's session stays valid (max 60).")
+@click.option("--visit-hours", envvar="GRID_COLLAB_VISIT_HOURS", default=8.0, show_default=True,
+              type=click.FloatRange(min=0.0, min_open=True),
+              help="How long a visit to a teammate's session lasts; the session's server may "
+                   "ask for less, never more.")
 @click.option("--work-root", envvar="GRID_COLLAB_WORK_ROOT", default=None,
               help="Where experiments' work folders live (default: <data-dir>-runs, beside "
                    "the data folder); every folder above it must be passable (o+x).")
@@ -134,8 +138,8 @@ _db = click.option("--db", envvar="GRID_COLLAB_DB", default=None,
 @click.pass_context
 def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, tick,
          executor_name, max_parallel, ray_address, public_url, datastore_root, stop_grace,
-         ticket_seconds, work_root, runner_isolation, runner_uid_base, runner_python,
-         **connection_limits):
+         ticket_seconds, visit_hours, work_root, runner_isolation, runner_uid_base,
+         runner_python, **connection_limits):
     """Run the team server (no subcommand), or administer it (``admin ...``)."""
     ctx.ensure_object(dict)
     ctx.obj.update(data_dir=data_dir, db=db, prices=prices)
@@ -150,7 +154,7 @@ def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, ti
     if removed:
         log.info("removed %d staged upload(s) left by a previous run", removed)
     config = ServerConfig(heartbeat_timeout=heartbeat_timeout, tick_seconds=tick,
-                          runner_isolation=runner_isolation,
+                          visit_hours=visit_hours, runner_isolation=runner_isolation,
                           runner_uid_base=runner_uid_base, runner_python=runner_python,
                           work_root=Path(work_root) if work_root else None)
     server = TeamServer(store, blobs, config)

@@ -1,4 +1,14 @@
-"""The base handler: API-key auth, one JSON error shape, and store calls on worker threads."""
+"""The base handler: authentication and caller scopes, one JSON error shape, and store calls on
+worker threads.
+
+Callers come in four scopes (``Caller.scope``): ``user`` (an API key), ``launcher`` (an
+experiment token), and two for a session's own Jupyter server, proven by the secret it got at
+registration (``X-Grid-Session-Secret``): ``session`` (the secret alone: the server acting for
+its owner) and ``visitor`` (the secret + ``X-Grid-Visitor: bob``: acting for a visitor it let
+in). A session's server may be anybody's machine (its owner registers its URL), so both of
+its scopes are deny-by-default: each handler lists what they may call (``session_access``,
+``visitor_access``), and a handler that lists nothing is refused to them.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +23,19 @@ import tornado.web
 from ...models import ReferenceError, validate_name, validate_username
 from ..errors import ApiError, BadRequest, Forbidden, Unauthorized
 from ..store import Caller, Store
+from ..store.core import acting_via
 
 log = logging.getLogger("grid_collab.teamserver")
 
 MAX_JSON_BODY = 1 << 20
+
+SESSION_REFUSAL = ("a session's server cannot change members, roles, credits, API keys or "
+                   "GitHub credentials; use your own API key (grid login)")
+
+
+def visitor_refusal(caller: Caller) -> str:
+    return (f"{caller.username} is visiting {caller.via_session}: a session's server may only "
+            "read, download and attach for a visitor")
 
 
 def _no_constants(name: str):
@@ -40,6 +59,18 @@ class BaseHandler(tornado.web.RequestHandler):
     public = False  # True: no API key needed
     # the HTTP methods an experiment's launcher token may call (report-only access)
     launcher_methods: frozenset[str] = frozenset()
+    # What a session's server may call here: as its owner (the secret alone) and for a
+    # visitor. Entries are "GET", "POST", ... or, on routes whose last path part is an action
+    # (``action_route``), "POST stop". HEAD counts as GET. Nothing listed: refused (403).
+    session_access: frozenset[str] = frozenset()
+    visitor_access: frozenset[str] = frozenset()
+    # Of session_access, the calls that change an {owner}/{name} resource: a session's
+    # server makes them on its owner's own resources only (a team admin's power over
+    # teammates' runs needs the admin's own key), and on a session route
+    # (``session_route``) on its own session only.
+    session_owner_only: frozenset[str] = frozenset()
+    action_route = False
+    session_route = False
     caller: Caller
 
     @property
@@ -47,8 +78,14 @@ class BaseHandler(tornado.web.RequestHandler):
         return self.settings["store"]
 
     async def call(self, fn, *args, **kwargs) -> Any:
-        """Run a (blocking) store call on the database thread pool."""
+        """Run a (blocking) store call on the database thread pool; for a call via a session's
+        server, what it audits names the session."""
         loop = asyncio.get_running_loop()
+        caller = getattr(self, "caller", None)
+        if caller is not None and caller.via_session is not None:
+            return await loop.run_in_executor(
+                self.settings["db_pool"], functools.partial(acting_via, caller, fn, *args,
+                                                            **kwargs))
         return await loop.run_in_executor(
             self.settings["db_pool"], functools.partial(fn, *args, **kwargs))
 
@@ -68,10 +105,15 @@ class BaseHandler(tornado.web.RequestHandler):
         if self.public:
             return
         secret = self.request.headers.get("X-Grid-Session-Secret")
-        visitor = self.request.headers.get("X-Grid-Visitor")
-        if secret and visitor and not self.public:
-            # a session's own server acting for a visitor it let in (never as its owner)
-            self.caller = await self.call(self.store.authenticate_visitor, secret, visitor)
+        if secret:
+            # a session's own server: for a visitor it let in, else as its owner; the secret
+            # decides even beside an API key (the narrower credential wins)
+            visitor = self.request.headers.get("X-Grid-Visitor")
+            if visitor:
+                self.caller = await self.call(self.store.authenticate_visitor, secret, visitor)
+            else:
+                self.caller = await self.call(self.store.authenticate_session, secret)
+            await self.check_session_scope()
             return
         key = self.api_key()
         if key is None:
@@ -80,6 +122,51 @@ class BaseHandler(tornado.web.RequestHandler):
         self.caller = await self.call(self.store.authenticate, key)
         if self.caller.is_launcher and self.request.method not in self.launcher_methods:
             raise Forbidden("an experiment token can only report on its own experiment")
+
+    # ------------------------------------------------------------- session scopes
+    def access_key(self) -> str:
+        """This request as an entry of ``session_access`` / ``visitor_access``."""
+        method = "GET" if self.request.method == "HEAD" else self.request.method
+        if self.action_route and self.path_args:
+            return f"{method} {self.path_args[-1]}"
+        return method
+
+    async def check_session_scope(self) -> None:
+        """Refuse what a session's server may not call for this caller (audited in the
+        session's team's log, naming the session)."""
+        caller, key = self.caller, self.access_key()
+        allowed = self.visitor_access if caller.via_visitor else self.session_access
+        if key not in allowed:
+            await self.refuse_via_session(
+                visitor_refusal(caller) if caller.via_visitor else SESSION_REFUSAL)
+        if caller.via_visitor or key not in self.session_owner_only:
+            return
+        owner, name = self.path_args[0], self.path_args[1]
+        verb = key.rsplit(" ", 1)[-1].lower()
+        if self.session_route and f"{owner}:{name}" != caller.via_session:
+            await self.refuse_via_session(
+                f"the server of session {caller.via_session} can {verb} only its own session, "
+                f"not {owner}:{name}; use your own API key (grid login)")
+        if owner != caller.username:
+            await self.refuse_via_session(
+                f"the server of session {caller.via_session} can {verb} only "
+                f"{caller.username}'s own resources, not {owner}'s; use your own API key "
+                "(grid login)")
+
+    async def require_own_session(self, name: Any) -> None:
+        """A session's server names only its own session in a request body (``session`` of
+        attach, ``name`` of a re-registration), for its owner and for a visitor alike."""
+        via = self.caller.via_session
+        if via is not None and name is not None and name != via.split(":", 1)[1]:
+            await self.refuse_via_session(
+                f"the server of session {via} can name only its own session here, not "
+                f"{name!r}")
+
+    async def refuse_via_session(self, message: str) -> None:
+        caller = self.caller
+        await self.call(self.store.audit, None, caller.username, self.request.method,
+                        self.request.path, caller.session_team_id, "denied", message)
+        raise Forbidden(message)
 
     async def require_site_admin(self, action: str, team: str | None = None) -> None:
         """Refuse anyone but a site admin; a refused change is audited (in ``team``'s log

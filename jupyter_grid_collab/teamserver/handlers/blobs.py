@@ -167,6 +167,8 @@ class DownloadMixin:
 class UploadFileHandler(StreamedUploadHandler):
     """PUT one file of a staged datastore upload."""
 
+    session_access = frozenset({"PUT"})
+
     async def check_target(self, upload_id: str, path: str) -> None:
         self.path = clean_path(path, "datastore file path")
         await self.call(self.store.check_upload, self.caller, upload_id)
@@ -182,6 +184,9 @@ class ArtifactHandler(StreamedUploadHandler, DownloadMixin):
     """PUT uploads an artifact (the run's executor); GET downloads it (any teammate)."""
 
     launcher_methods = frozenset({"PUT"})
+    # HEAD counts as GET; PUT for the owner's tracked runs (the store checks whose)
+    session_access = frozenset({"GET", "PUT"})
+    visitor_access = frozenset({"GET"})
 
     async def check_target(self, owner: str, name: str, path: str) -> None:
         self.owner_and_name(owner, name, "experiment name")
@@ -213,6 +218,8 @@ class ArtifactHandler(StreamedUploadHandler, DownloadMixin):
 class ArtifactsHandler(BaseHandler):
     """GET the artifacts of an experiment or of a whole run (``match`` filters by regex)."""
 
+    session_access = visitor_access = frozenset({"GET"})
+
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name)
         items = await self.call(self.store.list_artifacts, self.caller, owner, name,
@@ -224,6 +231,7 @@ class DatastoreFileHandler(BaseHandler, DownloadMixin):
     """GET one file of a datastore version."""
 
     launcher_methods = frozenset({"GET"})
+    session_access = visitor_access = frozenset({"GET"})
 
     async def get(self, owner: str, name: str, path: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
@@ -237,6 +245,8 @@ class DatastoreFileHandler(BaseHandler, DownloadMixin):
 @tornado.web.stream_request_body
 class SourcesHandler(StreamedUploadHandler):
     """PUT a run's source snapshot (an archive); returns its sha256 for ``source_sha256``."""
+
+    session_access = frozenset({"PUT"})
 
     async def check_target(self) -> None:
         return None
@@ -252,6 +262,7 @@ class RunSourceHandler(BaseHandler, DownloadMixin):
     """GET a run's source snapshot (to reproduce or clone it)."""
 
     launcher_methods = frozenset({"GET"})
+    session_access = visitor_access = frozenset({"GET"})
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")

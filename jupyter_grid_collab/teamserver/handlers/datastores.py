@@ -1,12 +1,20 @@
-"""Datastores: list, describe, files, attach, delete; staged uploads that commit atomically."""
+"""Datastores: list, describe, files, attach, delete; staged uploads that commit atomically.
+
+A session's server may upload, attach and delete its owner's own datastores; for a visitor
+it may read, download and attach read-only to the visited session.
+"""
 
 from __future__ import annotations
 
 from .base import BaseHandler
 
+READ = frozenset({"GET"})
+
 
 class DatastoresHandler(BaseHandler):
     """GET lists datastore versions by scope."""
+
+    session_access = visitor_access = READ
 
     async def get(self) -> None:
         self.send(await self.call(self.store.list_datastores, self.caller,
@@ -15,6 +23,10 @@ class DatastoresHandler(BaseHandler):
 
 class DatastoreHandler(BaseHandler):
     """GET a datastore (``?version=``, default the latest); DELETE one version or all."""
+
+    session_access = frozenset({"GET", "DELETE"})
+    session_owner_only = frozenset({"DELETE"})
+    visitor_access = READ
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
@@ -34,6 +46,7 @@ class DatastoreFilesHandler(BaseHandler):
     """GET the file list (path, size, sha256) of a version."""
 
     launcher_methods = frozenset({"GET"})
+    session_access = visitor_access = READ
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
@@ -42,19 +55,34 @@ class DatastoreFilesHandler(BaseHandler):
 
 
 class DatastoreAttachHandler(BaseHandler):
-    """POST attaches a version (to one of my sessions when ``session`` is given)."""
+    """POST attaches a version (to one of my sessions when ``session`` is given). Through a
+    session's server, ``session`` may name only that session; a visitor's attach is
+    checked as the visitor and recorded on the session visited."""
+
+    session_access = visitor_access = frozenset({"POST"})
 
     async def post(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
         body = self.json_body()
         version = body.get("version")
         ref = f"{owner}:{name}" + (f"@{version}" if version not in (None, "") else "")
-        self.send(await self.call(self.store.attach_datastore, self.caller, ref,
-                                  body.get("session")))
+        session = body.get("session")
+        await self.require_own_session(session)
+        if self.caller.via_visitor:
+            # bob may read it (checked and audited as bob); the mount is in alice's session
+            out = await self.call(self.store.attach_datastore, self.caller, ref, None)
+            if session is not None:
+                await self.call(self.store.mount_in_visited_session, self.caller,
+                                out["reference"])
+            self.send(out)
+            return
+        self.send(await self.call(self.store.attach_datastore, self.caller, ref, session))
 
 
 class UploadsHandler(BaseHandler):
     """POST begins a staged datastore upload: files go to it, then commit makes a version."""
+
+    session_access = frozenset({"POST"})
 
     async def post(self) -> None:
         self.send(await self.call(self.store.begin_upload, self.caller, self.json_body()), 201)
@@ -62,6 +90,8 @@ class UploadsHandler(BaseHandler):
 
 class UploadHandler(BaseHandler):
     """DELETE aborts an upload (its staged files are dropped)."""
+
+    session_access = frozenset({"DELETE"})
 
     async def delete(self, upload_id: str) -> None:
         orphans = await self.call(self.store.abort_upload, self.caller, upload_id)
@@ -72,6 +102,8 @@ class UploadHandler(BaseHandler):
 
 class UploadCommitHandler(BaseHandler):
     """POST turns a complete upload into the next version of its datastore."""
+
+    session_access = frozenset({"POST"})
 
     async def post(self, upload_id: str) -> None:
         self.send(await self.call(self.store.commit_upload, self.caller, upload_id), 201)

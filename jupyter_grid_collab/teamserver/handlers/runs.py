@@ -1,4 +1,8 @@
-"""Runs and experiments: list, create, stop, delete, clone, status reports, and logs."""
+"""Runs and experiments: list, create, stop, delete, clone, status reports, and logs.
+
+A session's server may do for its owner what a notebook needs (create, clone, track, stop and
+delete the owner's own runs); for a visitor it may only read.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import asyncio
 
 from ..errors import BadRequest, Forbidden
 from .base import BaseHandler
+
+READ = frozenset({"GET"})
 
 MAX_WAIT = 30.0
 
@@ -36,6 +42,9 @@ class LogNotifier:
 class RunsHandler(BaseHandler):
     """GET lists runs by scope (status ``active`` = pending + running); POST creates a run."""
 
+    session_access = frozenset({"GET", "POST"})
+    visitor_access = READ
+
     async def get(self) -> None:
         self.send(await self.call(self.store.list_runs, self.caller, **self.listing_args()))
 
@@ -50,6 +59,9 @@ class RunHandler(BaseHandler):
     """GET a run with its experiments; DELETE it (creator or team admin)."""
 
     launcher_methods = frozenset({"GET"})
+    session_access = frozenset({"GET", "DELETE"})
+    session_owner_only = frozenset({"DELETE"})
+    visitor_access = READ
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")
@@ -67,6 +79,10 @@ class RunHandler(BaseHandler):
 
 class RunActionHandler(BaseHandler):
     """POST stop | clone."""
+
+    session_access = frozenset({"POST stop", "POST clone"})
+    session_owner_only = frozenset({"POST stop"})
+    action_route = True
 
     async def post(self, owner: str, name: str, action: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")
@@ -87,6 +103,9 @@ class ExperimentHandler(BaseHandler):
     """GET one experiment; DELETE it with its logs and artifacts."""
 
     launcher_methods = frozenset({"GET"})
+    session_access = frozenset({"GET", "DELETE"})
+    session_owner_only = frozenset({"DELETE"})
+    visitor_access = READ
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
@@ -104,9 +123,12 @@ class ExperimentHandler(BaseHandler):
 
 
 class ExperimentActionHandler(BaseHandler):
-    """POST stop | clone | status (the executor's progress report)."""
+    """POST stop | clone | status (the executor's progress report, or a tracked run's)."""
 
     launcher_methods = frozenset({"POST"})
+    session_access = frozenset({"POST stop", "POST clone", "POST status"})
+    session_owner_only = frozenset({"POST stop"})
+    action_route = True
 
     async def post(self, owner: str, name: str, action: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
@@ -135,6 +157,8 @@ class LogsHandler(BaseHandler):
     ``tail``; POST appends lines (the executor)."""
 
     launcher_methods = frozenset({"GET", "POST"})
+    session_access = frozenset({"GET", "POST"})
+    visitor_access = READ
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")

@@ -1,26 +1,44 @@
-"""Sessions: list, register, heartbeat, stop/pause/resume/delete, and the owner's git credential
-for the session's own server."""
+"""Sessions: list, register, heartbeat, stop/pause/resume/delete, visits, and the owner's git
+credential for the session's own server.
+
+A session's server (its secret) may keep its own session alive and up to date, stop it, and
+let visitors in and out; it may not touch its owner's other sessions. For a visitor it may
+only read.
+"""
 
 from __future__ import annotations
 
-from ..errors import BadRequest
+from ...models import ReferenceError, validate_username
+from ..errors import BadRequest, Forbidden
 from .base import BaseHandler
+
+READ = frozenset({"GET"})
 
 
 class SessionsHandler(BaseHandler):
-    """GET lists sessions by scope; POST registers the caller's Jupyter server as a session."""
+    """GET lists sessions by scope; POST registers the caller's Jupyter server as a session
+    (a session's server: only itself again, which replaces its secret and ends its visits)."""
+
+    session_access = frozenset({"GET", "POST"})
+    visitor_access = READ
 
     async def get(self) -> None:
         self.send(await self.call(self.store.list_sessions, self.caller, **self.listing_args()))
 
     async def post(self) -> None:
-        out = await self.call(self.store.register_session, self.caller, self.json_body(),
-                              self.store.prices)
+        body = self.json_body()
+        await self.require_own_session(body.get("name"))
+        out = await self.call(self.store.register_session, self.caller, body, self.store.prices)
         self.send(out, 201)
 
 
 class SessionHandler(BaseHandler):
     """GET one session; DELETE removes its record (creator or team admin)."""
+
+    session_access = frozenset({"GET", "DELETE"})
+    session_owner_only = frozenset({"DELETE"})
+    session_route = True
+    visitor_access = READ
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
@@ -34,7 +52,12 @@ class SessionHandler(BaseHandler):
 
 
 class SessionActionHandler(BaseHandler):
-    """POST stop | pause | resume | heartbeat."""
+    """POST stop | pause | resume | heartbeat (the body may update url, datastores and
+    visitors)."""
+
+    session_access = session_owner_only = frozenset(
+        {"POST heartbeat", "POST stop", "POST pause", "POST resume"})
+    action_route = session_route = True
 
     async def post(self, owner: str, name: str, action: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
@@ -49,7 +72,12 @@ class SessionActionHandler(BaseHandler):
 
 
 class SessionOpenHandler(BaseHandler):
-    """POST: a ticket and URL to open a teammate's session as a visitor (or my own URL)."""
+    """POST: a ticket and URL to open a teammate's session as a visitor (or my own URL).
+
+    Never for a visitor: the ticket is a login link, and the session's server would get one
+    to log in as its visitor elsewhere."""
+
+    session_access = frozenset({"POST"})
 
     async def post(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
@@ -65,8 +93,28 @@ class TicketRedeemHandler(BaseHandler):
     async def post(self) -> None:
         body = self.json_body()
         secret = self.request.headers.get("X-Grid-Session-Secret", "")
+        # the team server fixes how long a visit lasts; the session may only ask for less
         self.send(await self.call(self.store.redeem_ticket, secret, body.get("ticket"),
-                                  body.get("visit_seconds", 8 * 3600)))
+                                  body.get("visit_seconds"),
+                                  self.settings["max_visit_seconds"]))
+
+
+class VisitsHandler(BaseHandler):
+    """DELETE by the session's own server (the secret alone): end its visits, every one or
+    (``/visits/<username>``) one visitor's."""
+
+    session_access = frozenset({"DELETE"})
+
+    async def delete(self, visitor: str | None = None) -> None:
+        if self.caller.scope != "session":
+            raise Forbidden("only a session's own server (X-Grid-Session-Secret) ends its "
+                            "visits; to end a visit to your session, stop it")
+        if visitor is not None:
+            try:
+                validate_username(visitor)
+            except ReferenceError as exc:
+                raise BadRequest(str(exc)) from None
+        self.send(await self.call(self.store.end_visits, self.caller, visitor))
 
 
 class SessionGitCredentialHandler(BaseHandler):
@@ -83,6 +131,8 @@ class SessionGitCredentialHandler(BaseHandler):
 
 class CredentialsHandler(BaseHandler):
     """GET my credentials (provider, login, when set; never the token)."""
+
+    session_access = READ
 
     async def get(self) -> None:
         self.send({"items": await self.call(self.store.list_credentials, self.caller)})

@@ -1,13 +1,22 @@
-"""Who am I, teams, members, credits, ledger, audit log, and site-admin user management."""
+"""Who am I, teams, members, credits, ledger, audit log, and site-admin user management.
+
+A session's server may read here (for its owner and for a visitor) and change nothing:
+members, roles, credits, teams and users take the person's own API key.
+"""
 
 from __future__ import annotations
 
 from ..errors import BadRequest
 from .base import BaseHandler
 
+READ = frozenset({"GET"})
+
 
 class MeHandler(BaseHandler):
-    """GET the caller, with their teams and roles."""
+    """GET the caller, with their teams and roles (a visitor's session checks with it that the
+    visit still stands: 401 once it ended)."""
+
+    session_access = visitor_access = READ
 
     async def get(self) -> None:
         self.send(await self.call(self.store.user_info, self.caller))
@@ -31,6 +40,8 @@ class UsersHandler(BaseHandler):
 class TeamsHandler(BaseHandler):
     """GET my teams; POST (site admin) creates a team with its owner."""
 
+    session_access = visitor_access = READ
+
     async def get(self) -> None:
         self.send({"items": await self.call(self.store.list_teams, self.caller)})
 
@@ -43,6 +54,8 @@ class TeamsHandler(BaseHandler):
 
 class TeamHandler(BaseHandler):
     """GET a team: created, members with roles, remaining balance."""
+
+    session_access = visitor_access = READ
 
     async def get(self, team: str) -> None:
         self.send(await self.call(self.store.team_detail, self.caller, team))
@@ -87,6 +100,8 @@ class CreditsHandler(BaseHandler):
 class LedgerHandler(BaseHandler):
     """GET the team's usage ledger, newest first."""
 
+    session_access = visitor_access = READ
+
     async def get(self, team: str) -> None:
         self.send(await self.call(self.store.ledger, self.caller, team,
                                   self.get_query_argument("limit", None),
@@ -95,6 +110,8 @@ class LedgerHandler(BaseHandler):
 
 class AuditHandler(BaseHandler):
     """GET the team's audit log (team admins and owners)."""
+
+    session_access = visitor_access = READ
 
     async def get(self, team: str) -> None:
         self.send(await self.call(self.store.list_audit, self.caller, team,

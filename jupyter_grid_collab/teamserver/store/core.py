@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -62,10 +63,36 @@ class Caller:
     experiment_id: int | None = None
     run_id: int | None = None
     datastore_version_id: int | None = None
+    # set when a session's own Jupyter server calls with its secret: which session
+    # ("alice:alice-lab"), whether it acts for a visitor it let in (else for its owner),
+    # and the session's id and team (its audit log records what the server was refused)
+    via_session: str | None = None
+    via_visitor: bool = False
+    session_id: int | None = None
+    session_team_id: int | None = None
 
     @property
     def is_launcher(self) -> bool:
         return self.experiment_id is not None
+
+    @property
+    def scope(self) -> str:
+        """Where the call comes from: ``user`` (an API key), ``session`` (a session's server
+        for its owner), ``visitor`` (a session's server for a visitor) or ``launcher`` (an
+        experiment token)."""
+        if self.experiment_id is not None:
+            return "launcher"
+        if self.via_session is not None:
+            return "visitor" if self.via_visitor else "session"
+        return "user"
+
+    @property
+    def actor(self) -> str:
+        """The name the audit log gives this caller: "bob via session alice:alice-lab" when a
+        session's server acts, so its admins see who really asked."""
+        if self.via_session is None:
+            return self.username
+        return f"{self.username} via session {self.via_session}"
 
     def role_in(self, team_id: int) -> str | None:
         return self.roles.get(team_id)
@@ -87,6 +114,21 @@ class Caller:
         names = ", ".join(sorted(self.team_names.values()))
         raise BadRequest(f"{self.username} is in several teams ({names}): say which with 'team'")
 
+
+
+# The caller of the store call running on this thread when it comes through a session's
+# server: every audit entry written for that person then names the session (audit() below),
+# whichever store module writes it.
+_via_session: ContextVar[Caller | None] = ContextVar("grid_via_session", default=None)
+
+
+def acting_via(caller: Caller, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Run the store call ``fn`` with ``caller`` (one via a session) as the audit's actor."""
+    token = _via_session.set(caller)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _via_session.reset(token)
 
 
 def _copy(caller: Caller) -> Caller:
@@ -273,7 +315,11 @@ class StoreCore:
     # ------------------------------------------------------------- audit
     def audit(self, conn: Connection | None, actor: str | None, action: str, resource: str,
               team_id: int | None = None, outcome: str = "ok", detail: str | None = None) -> None:
-        """Record who did what; denials too. Opens its own transaction when conn is None."""
+        """Record who did what; denials too. Opens its own transaction when conn is None.
+        What a session's server did for someone is theirs "via session <owner>:<name>"."""
+        via = _via_session.get()
+        if via is not None and actor == via.username:
+            actor = via.actor
         values = dict(ts=now(), actor=actor, action=action, resource=resource[:300],
                       team_id=team_id, outcome=outcome, detail=detail)
         if conn is not None:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
-from ...models import SESSION_STATUSES, ReferenceError, validate_name
+from ...models import SESSION_STATUSES, VISITOR_MODES, ReferenceError, validate_name
 from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
@@ -48,6 +48,7 @@ def session_json(r, ts: float | None = None) -> dict:
         "duration_seconds": round(duration, 1), "cost": round(r.cost, 4),
         "github": {"user": r.owner, "login": r.cred_login or r.user_github,
                    "credential_bound": r.cred_user is not None},
+        "visitors": r.visitors,
     }
 
 
@@ -57,6 +58,19 @@ def _check_url(url: Any) -> str | None:
     if not isinstance(url, str) or len(url) > 2048 or not url.startswith(("http://", "https://")):
         raise BadRequest("url must be an http:// or https:// URL of at most 2048 characters")
     return url
+
+
+def _check_visitors(value: Any) -> str:
+    if value not in VISITOR_MODES:
+        raise BadRequest("visitors must be 'view' or 'full'")
+    return value
+
+
+def end_visits(conn, session_id: int) -> int:
+    """End every visit to a session (its server stopped, was lost, deleted or replaced, or
+    what visitors may do changed): further calls for them answer 401. The caller must then
+    forget cached identities (``forget_callers``)."""
+    return conn.execute(t.visits.delete().where(t.visits.c.session_id == session_id)).rowcount
 
 
 class SessionStore:
@@ -88,12 +102,15 @@ class SessionStore:
         datastores = body.get("datastores") or []
         if not isinstance(datastores, list) or not all(isinstance(d, str) for d in datastores):
             raise BadRequest("datastores must be a list of datastore references")
+        visitors = _check_visitors(body["visitors"]) if "visitors" in body else None
         team_id = caller.default_team(body.get("team"))
         secret = new_secret("gcs")
         ts = now()
         values = dict(status="running", url=url, instance_type=instance_type,
                       datastores=datastores, started_at=ts, stopped_at=None, last_heartbeat=ts,
                       charged_until=ts, server_secret_hash=hash_secret(secret))
+        if visitors is not None:  # else: "full" for a new session, unchanged for a known one
+            values["visitors"] = visitors
         with self.engine.begin() as conn:
             self.require_credit(conn, team_id, caller.team_names[team_id])
             existing = conn.execute(select(t.sessions.c.id, t.sessions.c.status).where(and_(
@@ -109,11 +126,14 @@ class SessionStore:
                 else:
                     conn.execute(t.sessions.update().where(t.sessions.c.id == existing.id)
                                  .values(team_id=team_id, **values))
+                    # a new server with a new secret: the old one's visitors are not its own
+                    end_visits(conn, existing.id)
             except IntegrityError:
                 raise Conflict(f"session {name!r} already exists") from None
             self.audit(conn, caller.username, "register", f"session {caller.username}:{name}",
                        team_id)
             row = self._session_row(conn, caller, caller.username, name)
+        self.forget_callers()  # the replaced secret must stop working at once
         return {"session": session_json(row), "server_secret": secret}
 
     def list_sessions(self, caller: Caller, scope: str | None = None,
@@ -156,20 +176,26 @@ class SessionStore:
                               last_heartbeat=ts, charged_until=ts)
             else:
                 values.update(stopped_at=ts)
+                end_visits(conn, row.id)  # nobody visits a server that is not running
             conn.execute(t.sessions.update().where(t.sessions.c.id == row.id).values(**values))
             self.audit(conn, caller.username, action, f"session {owner}:{name}", row.team_id)
-            return session_json(self._session_row(conn, caller, owner, name))
+            out = session_json(self._session_row(conn, caller, owner, name))
+        self.forget_callers()
+        return out
 
     def delete_session(self, caller: Caller, owner: str, name: str) -> None:
         with self.engine.begin() as conn:
             row = self._session_row(conn, caller, owner, name)
             self.guard(caller, row, "delete", "session", row.name)
             self.charge_session(conn, row, now())
+            end_visits(conn, row.id)  # (the foreign key cascades too; this says it)
             conn.execute(t.sessions.delete().where(t.sessions.c.id == row.id))
             self.audit(conn, caller.username, "delete", f"session {owner}:{name}", row.team_id)
+        self.forget_callers()  # its secret and its visits stop working at once
 
     def heartbeat(self, caller: Caller, owner: str, name: str, body: dict) -> dict:
-        """The session's own server reports it is alive (and may update its URL/datastores)."""
+        """The session's own server reports it is alive (and may update its URL, datastores
+        and what visitors may do)."""
         with self.engine.begin() as conn:
             row = self._session_row(conn, caller, owner, name)
             if row.owner_id != caller.id:
@@ -186,8 +212,19 @@ class SessionStore:
                 if not isinstance(ds, list) or not all(isinstance(d, str) for d in ds):
                     raise BadRequest("datastores must be a list of datastore references")
                 values["datastores"] = ds
+            changed = "visitors" in body and _check_visitors(body["visitors"]) != row.visitors
+            if changed:
+                values["visitors"] = body["visitors"]
+                # current visitors agreed to the old mode when they opened it: they open
+                # again, and the Open dialog tells them what the new one lets them do
+                end_visits(conn, row.id)
+                self.audit(conn, caller.username, "visitors", f"session {owner}:{name}",
+                           row.team_id, detail=f"{row.visitors} -> {body['visitors']}")
             conn.execute(t.sessions.update().where(t.sessions.c.id == row.id).values(**values))
-            return session_json(self._session_row(conn, caller, owner, name))
+            out = session_json(self._session_row(conn, caller, owner, name))
+        if changed:
+            self.forget_callers()
+        return out
 
     def session_git_credential(self, owner: str, name: str, secret: str) -> dict:
         """The owner's GitHub token, for the session's own server only (checked by secret)."""
@@ -219,6 +256,9 @@ class SessionStore:
                 self.charge_session(conn, row, row.last_heartbeat)
                 conn.execute(t.sessions.update().where(t.sessions.c.id == row.id).values(
                     status="lost", stopped_at=row.last_heartbeat))
+                end_visits(conn, row.id)
                 self.audit(conn, None, "lost", f"session {row.owner}:{row.name}", row.team_id,
                            detail=f"no heartbeat for {timeout:.0f}s")
+        if rows:
+            self.forget_callers()
         return len(rows)

@@ -66,7 +66,8 @@ class TeamStore(StoreCore):
             row = conn.execute(select(t.users).where(t.users.c.id == caller.id)).one()
         return {
             "username": row.username, "email": row.email, "github_login": row.github_login,
-            "site_admin": bool(row.site_admin),
+            # the power this caller has: none through a session's server or an experiment token
+            "site_admin": bool(row.site_admin) and caller.site_admin,
             "teams": [{"name": caller.team_names[tid], "role": role}
                       for tid, role in sorted(caller.roles.items(),
                                               key=lambda kv: caller.team_names[kv[0]])],

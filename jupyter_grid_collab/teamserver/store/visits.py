@@ -1,23 +1,44 @@
-"""Opening a teammate's session: single-use tickets, visits, and acting as the visitor.
+"""Opening a teammate's session: single-use tickets, visits, and a session's server's credential.
 
 bob asks to open alice's session; the team server checks they share its team and issues a
 ticket bound to (that session, bob) that lives seconds and works once. alice's server
-redeems it with its server secret and lets bob in; from then on, for the visit's
-lifetime, alice's server can act for bob (never as alice) by presenting its secret and
-bob's name, and the team server re-checks bob's membership on every such call.
+redeems it with its session secret and lets bob in for a visit whose length the team server
+fixes (never the session's server). For the visit's lifetime alice's server can act for bob
+(``X-Grid-Session-Secret`` + ``X-Grid-Visitor: bob``), but only within the visitor scope
+(read, download, attach: see handlers/base.py); bob's membership is re-checked on every
+call, and a visit ends when the session stops, is lost, deleted or replaced.
+
+The secret alone is the session credential: alice's server acting as alice, narrowed to what
+a session needs (no members, roles, credits, keys or credentials).
 """
 
 from __future__ import annotations
+
+import time
 
 from sqlalchemy import and_, select
 
 from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, Unauthorized
-from .core import Caller, hash_secret, new_secret, now
-from .sessions import _session_query, session_json
+from .core import AUTH_CACHE_SECONDS, Caller, _copy, hash_secret, new_secret, now
+from .sessions import _session_query, end_visits, session_json
 
 TICKET_SECONDS = 30.0
-MAX_VISIT_SECONDS = 24 * 3600.0
+DEFAULT_VISIT_SECONDS = 8 * 3600.0
+MIN_VISIT_SECONDS = 60.0
+
+# What the Open dialog tells a visitor before the session opens, by the owner's choice.
+VISITOR_WARNINGS = {
+    "full": "code you run there runs as {owner}, with {owner}'s files and GitHub identity",
+    "view": "you can browse files and notebooks but not run code or change files",
+}
+
+
+def visit_warning(owner: str, name: str, mode: str, identity: str) -> str:
+    text = VISITOR_WARNINGS[mode].format(owner=owner)
+    git = f" (git there uses {identity})" if mode == "full" else ""
+    return (f"You are opening {owner}'s session \"{name}\" as a visitor ({mode} access): "
+            f"{text}{git}.")
 
 
 class VisitStore:
@@ -37,7 +58,7 @@ class VisitStore:
                 # the owner needs no ticket: their own server's login applies
                 self.audit(conn, caller.username, "open", f"session {owner}:{name}", row.team_id)
                 return {"url": row.url, "visitor": False, "session": session,
-                        "expires_in": None}
+                        "visitors": row.visitors, "expires_in": None}
             ticket = new_secret("gct")
             conn.execute(t.session_tickets.delete().where(
                 t.session_tickets.c.expires_at < now() - 3600))
@@ -51,8 +72,8 @@ class VisitStore:
         return {
             "url": row.url.rstrip("/") + "/grid-collab/visit?ticket=" + ticket,
             "visitor": True, "expires_in": self.ticket_seconds, "session": session,
-            "warning": f"You are opening {owner}'s session \"{name}\" as a visitor: git there "
-                       f"uses {identity}, and code you run there runs as {owner}.",
+            "visitors": row.visitors,
+            "warning": visit_warning(owner, name, row.visitors, identity),
         }
 
     def _session_by_secret(self, conn, secret: str):
@@ -64,14 +85,23 @@ class VisitStore:
             raise Unauthorized("invalid session server secret")
         return row
 
-    def redeem_ticket(self, secret: str, ticket: str, visit_seconds: float) -> dict:
+    def redeem_ticket(self, secret: str, ticket: str, visit_seconds: float | None,
+                      max_visit_seconds: float = DEFAULT_VISIT_SECONDS) -> dict:
         """The session's own server redeems a visitor's ticket: single use, unexpired, and
-        only for the session it was issued for. Starts (or renews) the visit."""
+        only for the session it was issued for. Starts (or renews) the visit.
+
+        The visit lasts ``max_visit_seconds`` (the team server's setting); the session's
+        server may ask for a shorter one, never a longer one: it is not the party to trust
+        with how long it may act for someone else. ``expires_at`` says what was granted."""
         if not isinstance(ticket, str) or not ticket or len(ticket) > 200:
             raise BadRequest("ticket must be a non-empty string")
-        if not isinstance(visit_seconds, (int, float)) or isinstance(visit_seconds, bool):
+        if visit_seconds is None:
+            visit_seconds = max_visit_seconds
+        if not isinstance(visit_seconds, (int, float)) or isinstance(visit_seconds, bool) or (
+                visit_seconds != visit_seconds):
             raise BadRequest("visit_seconds must be a number")
-        visit_seconds = max(60.0, min(float(visit_seconds), MAX_VISIT_SECONDS))
+        visit_seconds = max(min(MIN_VISIT_SECONDS, max_visit_seconds),
+                            min(float(visit_seconds), max_visit_seconds))
         with self.engine.begin() as conn:
             session = self._session_by_secret(conn, secret)
             where = t.session_tickets.c.ticket_hash == hash_secret(ticket)
@@ -86,6 +116,9 @@ class VisitStore:
                 refusal = "this ticket was already used; open the session again"
             elif row.expires_at < ts:
                 refusal = "this ticket expired; open the session again"
+            elif session.status != "running":
+                refusal = (f"{session.owner}'s session \"{session.name}\" is {session.status}; "
+                           "it can be visited only while it is running")
             if refusal:
                 self.audit(conn, None, "visit", f"session {session.owner}:{session.name}",
                            session.team_id, "denied", refusal)
@@ -102,31 +135,96 @@ class VisitStore:
             conn.execute(t.visits.insert().values(session_id=session.id, visitor_id=visitor.id,
                                                   started_at=ts, expires_at=ts + visit_seconds))
             self.audit(conn, visitor.username, "visit", f"session {session.owner}:{session.name}",
-                       session.team_id)
+                       session.team_id, detail=f"{session.visitors} access for "
+                                               f"{visit_seconds / 3600:.2f} h")
+        self.forget_callers()  # a renewed visit's new expiry applies at once
         return {"visitor": visitor.username, "github_login": visitor.github_login,
-                "expires_at": ts + visit_seconds, "session": session_json(session)}
+                "expires_at": ts + visit_seconds, "visitors": session.visitors,
+                "session": session_json(session)}
+
+    # ------------------------------------------------------------- a session's credential
+    def _cached(self, key: str) -> Caller | None:
+        hit = self._auth_cache.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return _copy(hit[1])
+        return None
+
+    def _remember(self, key: str, caller: Caller) -> Caller:
+        if len(self._auth_cache) > 10_000:
+            self._auth_cache.clear()
+        self._auth_cache[key] = (time.monotonic() + AUTH_CACHE_SECONDS, caller)
+        return _copy(caller)
+
+    @staticmethod
+    def _narrow(caller: Caller, session, visitor: bool) -> Caller:
+        # no site-admin power ever reaches a session's server
+        caller.site_admin = False
+        caller.via_session = f"{session.owner}:{session.name}"
+        caller.via_visitor = visitor
+        caller.session_id = session.id
+        caller.session_team_id = session.team_id
+        return caller
+
+    def authenticate_session(self, secret: str) -> Caller:
+        """The session credential: the session's own server acting as its owner (scope
+        ``session``). It works while the session's record exists; deleting or re-registering
+        the session revokes it at once. Cached like an API key (the owner's calls go this way,
+        listings included): a membership change by the admin CLI shows within seconds."""
+        key = "session:" + hash_secret(secret or "")
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        with self.engine.begin() as conn:
+            session = self._session_by_secret(conn, secret)
+            owner = conn.execute(select(t.users.c.id, t.users.c.username, t.users.c.site_admin)
+                                 .where(t.users.c.id == session.owner_id)).one()
+            caller = self._narrow(self._caller(conn, owner), session, visitor=False)
+        return self._remember(key, caller)
 
     def authenticate_visitor(self, secret: str, visitor: str) -> Caller:
-        """The session's server acting for a visitor: the visit must be live and the visitor
-        still a member of the session's team."""
+        """The session's server acting for a visitor (scope ``visitor``): the visit must be
+        live, the session running and the visitor still a member of the session's team.
+        Never cached: a visitor removed from the team (by the admin CLI too, in another
+        process) loses the visit on the next call."""
         with self.engine.begin() as conn:
             session = self._session_by_secret(conn, secret)
             uid = conn.execute(select(t.users.c.id).where(t.users.c.username == visitor)).scalar()
             visit = conn.execute(select(t.visits.c.expires_at).where(and_(
                 t.visits.c.session_id == session.id, t.visits.c.visitor_id == uid))).scalar()
-            if uid is None or visit is None or visit < now():
+            if uid is None or visit is None or visit <= now() or session.status != "running":
                 raise Unauthorized(f"{visitor} has no live visit to this session")
             user = conn.execute(select(t.users.c.id, t.users.c.username, t.users.c.site_admin)
                                 .where(t.users.c.id == uid)).one()
             caller = self._caller(conn, user)
         if caller.role_in(session.team_id) is None:
             raise Unauthorized(f"{visitor} is no longer in team {session.team!r}")
-        caller.site_admin = False
-        return caller
+        return self._narrow(caller, session, visitor=True)
 
-    def end_visits(self, secret: str) -> int:
+    def end_visits(self, caller: Caller, visitor: str | None = None) -> dict:
+        """The session's own server ends its visits (all, or ``visitor``'s): further calls
+        for them answer 401."""
         with self.engine.begin() as conn:
-            session = self._session_by_secret(conn, secret)
-            return conn.execute(t.visits.delete().where(
-                t.visits.c.session_id == session.id)).rowcount
+            if visitor is None:
+                ended = end_visits(conn, caller.session_id)
+            else:
+                uid = conn.execute(select(t.users.c.id).where(
+                    t.users.c.username == visitor)).scalar()
+                ended = conn.execute(t.visits.delete().where(and_(
+                    t.visits.c.session_id == caller.session_id,
+                    t.visits.c.visitor_id == uid))).rowcount if uid is not None else 0
+            if ended:
+                self.audit(conn, caller.username, "end-visits", f"session {caller.via_session}",
+                           caller.session_team_id, detail=f"{ended} visit(s)"
+                           + (f" of {visitor}" if visitor else ""))
+        self.forget_callers()
+        return {"ended": ended}
 
+    def mount_in_visited_session(self, caller: Caller, reference: str) -> None:
+        """Record a datastore a visitor attached in the session they visit (the session's
+        record lists what is mounted there)."""
+        with self.engine.begin() as conn:
+            mounted = conn.execute(select(t.sessions.c.datastores).where(
+                t.sessions.c.id == caller.session_id)).scalar() or []
+            kept = [d for d in mounted if d.rpartition("@")[0] != reference.rpartition("@")[0]]
+            conn.execute(t.sessions.update().where(t.sessions.c.id == caller.session_id)
+                         .values(datastores=kept + [reference]))
