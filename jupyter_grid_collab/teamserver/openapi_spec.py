@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from ..hyperparams import MAX_EXPERIMENTS, STRATEGIES
-from ..models import NAME_MAX, ROLES, RUN_STATUSES, SESSION_STATUSES
+from ..models import NAME_MAX, ROLES, RUN_STATUSES, SESSION_STATUSES, VISITOR_MODES
 from .store.core import MAX_PAGE
 from .store.outputs import MAX_LINES_PER_POST, STREAMS
 
@@ -71,6 +71,10 @@ TIME: Schema = {"type": "string", "format": "date-time",
 NAME: Schema = {"type": "string", "pattern": NAME_PATTERN, "maxLength": NAME_MAX}
 USERNAME: Schema = {"type": "string", "pattern": USERNAME_PATTERN}
 ROLE: Schema = {"type": "string", "enum": list(ROLES)}
+VISITORS: Schema = {"type": "string", "enum": list(VISITOR_MODES),
+                    "description": "what visitors may do: view (browse files and notebooks; no "
+                                   "kernels, terminals or writes) or full (run code as the "
+                                   "owner, with the owner's files and GitHub identity)"}
 PARAMS: Schema = {"type": "object", "description": "parameter name -> value (string, number, "
                   "boolean) or, in a grid, a non-empty list of values",
                   "additionalProperties": {"oneOf": [
@@ -119,7 +123,7 @@ def component_schemas() -> dict[str, Schema]:
                        "description": "references of the datastores mounted in the session"},
         "created_at": TIME, "started_at": time_or_null(), "stopped_at": time_or_null(),
         "last_heartbeat": time_or_null(), "duration_seconds": NUMBER, "cost": NUMBER,
-        "github": ref("GithubContext"),
+        "github": ref("GithubContext"), "visitors": VISITORS,
     })
     return {
         "Error": obj({"message": {"type": "string", "minLength": 1}},
@@ -163,14 +167,18 @@ def component_schemas() -> dict[str, Schema]:
         "SessionOpen": obj({
             "url": {"type": "string", "description": "where to open it (with a ticket for a "
                                                      "visitor)"},
-            "visitor": BOOLEAN, "session": ref("Session"),
+            "visitor": BOOLEAN, "session": ref("Session"), "visitors": VISITORS,
             "expires_in": nullable({"type": "number", "description": "ticket lifetime, s"}),
-            "warning": {"type": "string", "description": "for visitors: whose identity and "
-                                                         "account they act under"},
-        }, required=["url", "visitor", "session", "expires_in"]),
+            "warning": {"type": "string", "description": "for visitors: what the session's "
+                                                         "visitor mode lets them do, and whose "
+                                                         "identity and account they act under"},
+        }, required=["url", "visitor", "session", "visitors", "expires_in"]),
         "Visit": obj({"visitor": USERNAME, "github_login": nullable(STRING),
-                      "expires_at": {"type": "number", "description": "seconds since the epoch"},
-                      "session": ref("Session")}),
+                      "expires_at": {"type": "number", "description": "seconds since the "
+                                     "epoch: the team server's visit length (--visit-hours), or "
+                                     "less when the session asked for less"},
+                      "visitors": VISITORS, "session": ref("Session")}),
+        "VisitsEnded": obj({"ended": {"type": "integer", "minimum": 0}}),
         "GitCredential": obj({"user": USERNAME, "login": nullable(STRING),
                               "token": nullable(STRING)}),
         # -------------------------------------------------------------- runs
@@ -247,13 +255,20 @@ def component_schemas() -> dict[str, Schema]:
             "team": {"type": "string", "description": "needed when the caller is in several "
                                                       "teams"},
             "replace": {"type": "boolean", "description": "re-register a running session"},
+            "visitors": {**VISITORS, "description": "default full for a new session; a "
+                                                    "re-registration without it keeps the "
+                                                    "session's"},
         }, required=["name"]),
         "Heartbeat": obj({"url": nullable({"type": "string", "maxLength": 2048,
                                            "pattern": "^https?://"}),
-                          "datastores": {"type": "array", "items": STRING}}, required=[]),
+                          "datastores": {"type": "array", "items": STRING},
+                          "visitors": {**VISITORS, "description": "a change ends the current "
+                                                                  "visits"}}, required=[]),
         "TicketRedeem": obj({"ticket": {"type": "string", "minLength": 1, "maxLength": 200},
-                             "visit_seconds": {"type": "number", "description": "clamped to "
-                                               "60 s .. 24 h; default 8 h"}},
+                             "visit_seconds": {"type": "number", "description": "a shorter visit "
+                                               "than the team server's (at least 60 s); a "
+                                               "longer one is cut to it. Default: the server's "
+                                               "(8 h unless --visit-hours says otherwise)"}},
                             required=["ticket"]),
         "NewRun": obj({
             "command": {"type": "string", "minLength": 1, "maxLength": 4096},
@@ -343,7 +358,9 @@ ERROR_TEXT = {
     401: "Missing or invalid API key (or session server secret).",
     402: "The team is out of credits.",
     403: "Not allowed: only the creator or a team admin may do this (the message says who "
-         "can), or an experiment token outside its own experiment.",
+         "can), an experiment token outside its own experiment, or a session's server outside "
+         "its scope (for its owner: no members, roles, credits, keys or credentials; for a "
+         "visitor: read, download and attach only).",
     404: "No such resource in the caller's teams (non-members get 404, not 403).",
     409: "Conflicts with the current state (name taken, already running, last owner, ...).",
     413: "The upload is larger than the server accepts.",
@@ -536,6 +553,15 @@ def paths() -> dict[str, Any]:
         public=True, tag="sessions")
     redeem["security"] = SECRET_SECURITY
     p["/visits/redeem"] = {"post": redeem}
+    end_all = op("End every visit to this session (the session's own server)", {
+        200: ("How many visits ended.", ref("VisitsEnded"))}, [], tag="sessions")
+    end_all["security"] = SECRET_SECURITY
+    p["/visits"] = {"delete": end_all}
+    end_one = op("End one visitor's visit to this session (the session's own server)", {
+        200: ("How many visits ended (0 or 1).", ref("VisitsEnded"))}, [400],
+        params=[path_param("username", USERNAME, "the visitor")], tag="sessions")
+    end_one["security"] = SECRET_SECURITY
+    p["/visits/{username}"] = {"delete": end_one}
 
     # ------------------------------------------------------------------ runs
     one_run = [o, run_name]
@@ -687,10 +713,18 @@ def build() -> dict[str, Any]:
                 "sessionSecret": {"type": "apiKey", "in": "header",
                                   "name": "X-Grid-Session-Secret",
                                   "description": "The secret a session's own server got at "
-                                                 "registration."},
+                                                 "registration. Alone, it is the session "
+                                                 "credential: the server acting for its owner, "
+                                                 "but never on members, roles, credits, API "
+                                                 "keys, GitHub credentials or the site, and "
+                                                 "changing only its own session and its "
+                                                 "owner's own resources (403 otherwise)."},
                 "visitor": {"type": "apiKey", "in": "header", "name": "X-Grid-Visitor",
                             "description": "With sessionSecret: the session's server acting "
-                                           "for a visitor it let in (never as its owner)."},
+                                           "for a visitor it let in (never as its owner), "
+                                           "while the visit lasts, and only to read, "
+                                           "download, and attach read-only to that session "
+                                           "(403 otherwise)."},
             },
         },
     }
