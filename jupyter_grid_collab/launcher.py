@@ -36,7 +36,7 @@ from pathlib import Path
 
 from .client import GridClient, GridError
 from .credentials import grid_home
-from .datastore_mount import mount_datastore
+from .datastore_mount import describe_mount, mount_datastore
 from .runner import Runner, RunnerUnavailable, python_command, script_environment
 from .runner_files import WorkDir, artifacts, fresh_work_dir, hand_over
 
@@ -172,10 +172,14 @@ def main() -> int:
         _unpack_source(client, owner, run.name, work.src)
         if run.datastore:
             root = Path(os.environ.get("GRID_DATASTORE_ROOT") or default_datastore_root())
+            # the runner cannot write the blobs' inodes, so its mount may hard-link them
             mounted = mount_datastore(client, run.datastore, root,
-                                      os.environ.get("GRID_BLOB_DIR"))
+                                      os.environ.get("GRID_BLOB_DIR"),
+                                      consumer_uid=runner.uid if runner else None)
             grid["GRID_DATASTORE_DIR"] = str(mounted)
-            shipper.system(f"[grid] datastore {run.datastore} mounted read-only at {mounted}")
+            how = describe_mount(mounted)
+            shipper.system(f"[grid] datastore {run.datastore} mounted read-only at {mounted}"
+                           + (f" ({how})" if how else ""))
         argv = _command(exp.command, runner)
         if runner is not None:
             # from here on the folder is the runner's: nothing below follows a link in it

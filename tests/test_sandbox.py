@@ -158,7 +158,8 @@ def victims(exec_server, tmp_path_factory):
         assert run.status == "succeeded", (exp.message, lines)
         work = exec_server.work_root / team / user / exp.name
         found[team] = {"work": work, "file": work / "artifacts" / "private.txt",
-                       "datastores": Path(only_line(lines, "datastore:").split()[1]).parent}
+                       "datastores": Path(only_line(lines, "datastore:").split()[1]).parent,
+                       "mounted": only_line(lines, "[grid] datastore")}
     blob = next(p for p in (exec_server.data_dir / "blobs" / "objects").rglob("*")
                 if p.is_file())
     return found, blob
@@ -233,6 +234,13 @@ def test_links_planted_in_the_artifacts_are_not_uploaded(exec_server, tmp_path):
             assert secret not in got.read_bytes(), art.path
     assert "[grid] artifact key.txt was not uploaded: it is a symbolic link" in lines
     assert "[grid] artifact data was not uploaded: it is a symbolic link" in lines
+
+
+def test_a_runs_mount_is_o1_because_its_runner_cannot_write_the_blobs(victims):
+    # hard links to the team server's blobs: safe, since the runner is neither root nor
+    # their owner (root consumers get copies or reflinks, see datastore_mount.py)
+    for team in ("vision", "other"):
+        assert victims[0][team]["mounted"].endswith("(hard links (O(1)))"), victims[0][team]
 
 
 def mode(path: Path) -> tuple[int, int]:
