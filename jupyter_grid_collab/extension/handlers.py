@@ -13,11 +13,13 @@ import tornado.iostream
 from jupyter_server.auth.decorator import allow_unauthenticated, authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
+from jupyter_server.utils import url_path_join
 from tornado import web
 
 from ..client import Artifact, GridError
 from ..models import ReferenceError, parse_reference, validate_relative_path
 from .identity import GridUser
+from .proxy_path import normalise, upstream_path
 
 _SEG = r"[^/]+"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -27,8 +29,9 @@ FILE_CHUNK = 4 << 20
 # the context re-reads this session's record when it is older than this (heartbeats are
 # far apart; a GitHub token set a moment ago must show as bound)
 CONTEXT_MAX_AGE_SECONDS = 1.0
-# What the browser and kernels may ask the team server through this server, by method.
-# Registration, heartbeats, keys and credentials are not reachable this way.
+# What the browser and kernels may ask the team server through this server, by method,
+# matched against the normalised path (proxy_path.py). Registration, heartbeats, keys and
+# credentials are not reachable this way.
 PROXY_ALLOWED = {
     "GET": re.compile(
         rf"^(me|teams|teams/{_SEG}|teams/{_SEG}/(ledger|audit)|sessions|runs|datastores"
@@ -89,9 +92,20 @@ class ProxyHandler(GridHandler):
     def compute_etag(self) -> None:
         return None  # a pass-through body: hashing it per request only adds latency
 
+    def _team_api_path(self, method: str) -> str:
+        """The allowed team API path this request names, normalised from the raw path
+        (never tornado's decoded copy); 404 for anything else."""
+        prefix = url_path_join(self.base_url, "grid-collab/api/")
+        raw = self.request.path
+        segments = normalise(raw[len(prefix):]) if raw.startswith(prefix) else None
+        if segments is None or not PROXY_ALLOWED[method].match("/".join(segments)):
+            raise web.HTTPError(404, f"no team API {method} {raw[len(prefix):]!r} through "
+                                     "this server")
+        return upstream_path(segments)
+
     async def _proxy(self, method: str, path: str) -> None:
-        if not PROXY_ALLOWED[method].match(path):
-            raise web.HTTPError(404, f"no team API {method} {path} through this server")
+        # ``path`` (tornado's decoded copy) is not trusted: see proxy_path.py
+        upstream = self._team_api_path(method)
         wait = self.get_query_argument("wait", None)
         timeout = None
         if wait:
@@ -100,7 +114,7 @@ class ProxyHandler(GridHandler):
             except ValueError:
                 raise web.HTTPError(400, "wait must be a number of seconds") from None
         response = await self.app.upstream.send(
-            self.current_user, method, "/" + path, params=self.request.query or None,
+            self.current_user, method, upstream, params=self.request.query or None,
             body=self.request.body or None, timeout=timeout)
         self.relay(response)
 
@@ -137,6 +151,9 @@ class AttachHandler(GridHandler):
 
     200 with the mounted path when it is mounted; 202 with a job when a large download is
     needed first, followed at GET ``.../attach/<id>`` until its state is done or failed."""
+
+    # a write into this session (a mount): not for visitors who may only view
+    auth_resource = "grid_collab:attach"
 
     @web.authenticated
     @authorized
@@ -175,6 +192,9 @@ class AttachHandler(GridHandler):
 class ArtifactFetchHandler(GridHandler):
     """POST ``{"ref": "alice:run-exp1", "dest": "results/", "match": "..."}`` downloads
     artifacts into this server's file tree; GET ``.../fetch/<id>`` reports progress."""
+
+    # writes files into this session: not for visitors who may only view
+    auth_resource = "grid_collab:files"
 
     @web.authenticated
     @authorized
