@@ -9,6 +9,7 @@ answer, and the twin's ``_do`` either performs it (sync) or returns an awaitable
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,6 +39,14 @@ from .models import (
 API = "/api/v1"
 CHUNK = 1 << 20
 Progress = Callable[[int], None]
+# A session's server proves itself with the secret it got at registration; the team server
+# then acts for the session's owner with a "session" scope (no members, roles, credits, keys
+# or credentials), or for a visitor it let in when X-Grid-Visitor names one.
+SESSION_SECRET_HEADER = "X-Grid-Session-Secret"
+# Inside a session (kernels, terminals) this names the 0600 file the session's server wrote
+# with its team server URL and session secret: `grid`, attach_datastore() and TeamPanel use
+# it when no API key is configured, since the owner's key is not in their environment.
+SESSION_CREDENTIAL_ENV = "GRID_SESSION_CREDENTIAL"
 
 
 # ----------------------------------------------------------------- errors
@@ -109,6 +118,23 @@ def _unreachable(url: str, exc: Exception) -> Unreachable:
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "refused or failed"
     return Unreachable(f"cannot reach the team server at {url}: connection {kind} "
                        f"({type(exc).__name__}); is it running, and is GRID_URL right?")
+
+
+def session_credential(url: str) -> str | None:
+    """The secret of the session this process runs in, when its credential file is for the
+    team server at ``url`` (never sent anywhere else); None outside a session."""
+    path = os.environ.get(SESSION_CREDENTIAL_ENV)
+    if not path:
+        return None
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or str(data.get("url", "")).rstrip("/") != url.rstrip("/"):
+        return None
+    secret = data.get("secret")
+    return secret if isinstance(secret, str) and secret else None
 
 
 def _seg(value: str) -> str:
@@ -213,10 +239,12 @@ class _Methods:
 
     def register_session(self, name: str, url: str | None = None,
                          instance_type: str | None = None, team: str | None = None,
-                         datastores: list[str] | None = None, replace: bool = False):
-        """Register this server; returns (Session, server secret shown once)."""
+                         datastores: list[str] | None = None, replace: bool = False,
+                         visitors: str | None = None):
+        """Register this server; returns (Session, server secret shown once). ``visitors``:
+        "view" (visitors browse only) or "full" (they run code as the owner)."""
         body = {"name": name, "url": url, "instance_type": instance_type, "team": team,
-                "datastores": datastores or [], "replace": replace}
+                "datastores": datastores or [], "replace": replace, "visitors": visitors}
         return self._do("POST", "/sessions", json={k: v for k, v in body.items() if v is not None},
                         parse=lambda d: (Session.from_json(d["session"]), d["server_secret"]))
 
@@ -365,11 +393,25 @@ class _Methods:
                         params={"version": v} if v else None)
 
 
+def _resolve(url: str | None, api_key: str | None, session_secret: str | None,
+             api_prefix: str) -> tuple[str, str | None, str | None]:
+    """(url, api key, session secret): a given session secret replaces any configured key;
+    with neither, the session credential of the session this process runs in, if any."""
+    creds = load_credentials(url, api_key)
+    key = None if session_secret else creds.api_key
+    if key is None and session_secret is None and api_prefix == API:
+        session_secret = session_credential(creds.url)
+    return creds.url, key, session_secret
+
+
 def _build_client_kwargs(url: str, api_key: str | None, timeout: float,
-                         api_prefix: str = API) -> dict[str, Any]:
+                         api_prefix: str = API,
+                         session_secret: str | None = None) -> dict[str, Any]:
     headers = {"User-Agent": "jupyter-grid-collab"}
     if api_key:
         headers["Authorization"] = f"token {api_key}"
+    elif session_secret:
+        headers[SESSION_SECRET_HEADER] = session_secret
     return dict(base_url=url.rstrip("/") + api_prefix, headers=headers,
                 timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)))
 
@@ -379,12 +421,14 @@ class GridClient(_Methods):
     """Synchronous client; a context manager that owns one connection pool."""
 
     def __init__(self, url: str | None = None, api_key: str | None = None, *,
-                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None):
-        creds = load_credentials(url, api_key)
-        self.url = creds.url
-        self.has_key = bool(creds.api_key)
-        self._http = httpx.Client(transport=transport,
-                                  **_build_client_kwargs(creds.url, creds.api_key, timeout))
+                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
+                 session_secret: str | None = None):
+        """``session_secret``: call as a session's server (its owner's "session" scope)."""
+        self.url, key, secret = _resolve(url, api_key, session_secret, API)
+        self.has_key = bool(key)
+        self.via_session = bool(secret) and not key
+        self._http = httpx.Client(transport=transport, **_build_client_kwargs(
+            self.url, key, timeout, session_secret=secret))
 
     def __enter__(self) -> GridClient:
         return self
@@ -548,16 +592,25 @@ class AsyncGridClient(_Methods):
 
     def __init__(self, url: str | None = None, api_key: str | None = None, *,
                  timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None,
-                 limits: httpx.Limits | None = None, api_prefix: str = API):
+                 limits: httpx.Limits | None = None, api_prefix: str = API,
+                 session_secret: str | None = None):
         """``api_prefix`` "/grid-collab/api" with a Jupyter server's URL and token talks to
-        the team API through that server's extension instead of the team server."""
-        creds = load_credentials(url, api_key)
-        self.url = creds.url
-        self.has_key = bool(creds.api_key)
+        the team API through that server's extension instead of the team server.
+        ``session_secret``: call as a session's server (its owner's "session" scope)."""
+        self.url, key, secret = _resolve(url, api_key, session_secret, api_prefix)
+        self.has_key = bool(key)
+        self.via_session = bool(secret) and not key
         self.http = httpx.AsyncClient(transport=transport,
                                       limits=limits or httpx.Limits(max_connections=100),
-                                      **_build_client_kwargs(creds.url, creds.api_key, timeout,
-                                                             api_prefix))
+                                      **_build_client_kwargs(self.url, key, timeout,
+                                                             api_prefix, secret))
+
+    def use_session_secret(self, secret: str) -> None:
+        """From now on call as the session (its secret), no longer with an API key: a
+        session's server drops its owner's key once it has registered."""
+        self.http.headers.pop("Authorization", None)
+        self.http.headers[SESSION_SECRET_HEADER] = secret
+        self.has_key, self.via_session = False, True
 
     async def __aenter__(self) -> AsyncGridClient:
         return self

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Float, Int, Unicode, default
+from traitlets import Bool, Enum, Float, Int, Unicode, default
 
-from ..client import AsyncGridClient, GridClient, GridError, _raise_for
+from ..client import SESSION_SECRET_HEADER, AsyncGridClient, GridClient, GridError, _raise_for
 from ..credentials import load_credentials
 from ..datastore_mount import bytes_to_fetch, mount_datastore
 from ..launcher import default_datastore_root
+from .authorizer import VISITOR_MODES, install_authorizer, refuse_view_write
+from .environ import drop_owner_secrets
 from .git import GitCredentialContext
 from .handlers import handlers
 from .http1 import Http1Transport
@@ -42,6 +44,13 @@ def _hide_token_from_visitors(previous):
     return hook
 
 
+#: what the visitor banner and the context say each mode gives a visitor
+VISITOR_MODE_TEXT = {
+    "view": "view only: no kernels, terminals or edits",
+    "full": "full access: code you run here runs as {owner}",
+}
+
+
 class GridCollab(ExtensionApp):
     """Team collaboration for this Jupyter server: it registers as a session of its owner,
     proxies team queries, lets teammates visit, and mounts datastores."""
@@ -52,8 +61,10 @@ class GridCollab(ExtensionApp):
     url = Unicode(help="The team server's URL (env GRID_URL, then ~/.grid/credentials.json)."
                   ).tag(config=True)
     api_key = Unicode(help="The owner's API key (env GRID_API_KEY, then "
-                      "~/.grid/credentials.json). Never sent to browsers or kernels' output."
-                      ).tag(config=True)
+                      "~/.grid/credentials.json), used only to register this server as a "
+                      "session: afterwards it calls with the session's secret and forgets the "
+                      "key. GRID_API_KEY and JUPYTER_TOKEN are removed from the environment "
+                      "kernels and terminals inherit.").tag(config=True)
     session_name = Unicode(help="This session's name (env GRID_SESSION_NAME; default a "
                            "generated one).").tag(config=True)
     instance_type = Unicode("cpu-small", help="Instance type reported for billing (env "
@@ -76,7 +87,12 @@ class GridCollab(ExtensionApp):
         64 << 20, help="An attach that must download more than this many bytes (blobs not on "
         "this machine, not cached yet) runs in the background: the request answers 202 with "
         "a job to follow. Smaller ones answer when mounted.").tag(config=True)
-    visitor_hours = Float(8.0, help="How long a visitor's login lasts.").tag(config=True)
+    visitors = Enum(VISITOR_MODES, default_value="full", help="What a visiting teammate may "
+                    "do here (env GRID_SESSION_VISITORS): 'view' browses files, notebooks and "
+                    "the Team sidebar but starts no kernel or terminal and changes no file; "
+                    "'full' (Grid's behaviour) uses JupyterLab like the owner, so code and "
+                    "terminals run as the owner. The team server fixes how long a visit "
+                    "lasts.").tag(config=True)
     visitor_check_seconds = Float(60.0, help="How often a visitor's team membership is "
                                   "re-checked with the team server.").tag(config=True)
 
@@ -87,6 +103,16 @@ class GridCollab(ExtensionApp):
     @default("api_key")
     def _key_default(self) -> str:
         return load_credentials().api_key or ""
+
+    @default("visitors")
+    def _visitors_default(self) -> str:
+        mode = os.environ.get("GRID_SESSION_VISITORS", "full").strip().lower() or "full"
+        if mode not in VISITOR_MODES:
+            # a typo must not open the session wider than meant: the narrower mode
+            self.log.error("grid-collab: GRID_SESSION_VISITORS=%r is not 'view' or 'full'; "
+                           "visitors may only view", mode)
+            return "view"
+        return mode
 
     @default("session_name")
     def _session_name_default(self) -> str:
@@ -104,9 +130,19 @@ class GridCollab(ExtensionApp):
     def initialize_settings(self) -> None:
         self.instance_type = os.environ.get("GRID_INSTANCE_TYPE", self.instance_type)
         self.team = os.environ.get("GRID_TEAM", self.team)
+        # read the key and the token (their defaults come from the environment) before
+        # they leave it: no kernel or terminal has started yet, and each one inherits
+        # os.environ as it is when it starts
         self.client = AsyncGridClient(self.url, self.api_key or None,
                                       transport=Http1Transport())
-        self.upstream = Upstream(self.client, lambda: self.registrar.secret)
+        provider = self.serverapp.identity_provider
+        provider.token  # noqa: B018 - evaluates its JUPYTER_TOKEN default now
+        dropped = drop_owner_secrets()
+        if dropped:
+            self.log.info("grid-collab: removed %s from the environment kernels and "
+                          "terminals inherit", " and ".join(dropped))
+        self.upstream = Upstream(self.client, lambda: self.registrar.secret,
+                                 lambda: self.registrar.gone)
         self.fetch_jobs = JobTable()
         self.attach_jobs = JobTable()
         self._membership: dict[str, tuple[float, bool]] = {}
@@ -114,9 +150,13 @@ class GridCollab(ExtensionApp):
         self.git = GitCredentialContext(self.serverapp.runtime_dir,
                                         self.share_github_credential_with_visitors)
         # the owner's login is named after the team user; visitors are checked on a cache
-        provider = self.serverapp.identity_provider
         install_identity(provider, self._owner_name())
         provider.grid_visit_check = self.visitor_still_welcome
+        # the owner's choice of what visitors may do, enforced by jupyter_server's authorizer
+        # (and, for the few handlers that ask none, by the identity provider)
+        install_authorizer(self.serverapp.authorizer, lambda: self.visitors)
+        provider.grid_request_check = lambda handler, user: refuse_view_write(
+            handler, user, self.visitors)
         scrub = self.serverapp.web_app.settings.setdefault("extra_log_scrub_param_keys", [])
         if "ticket" not in scrub:
             scrub.append("ticket")  # tickets never reach the access log
@@ -128,11 +168,12 @@ class GridCollab(ExtensionApp):
         self.registrar = SessionRegistrar(
             self.client, self.session_name, self.public_url or self._server_url(),
             self.instance_type, self.team or None, self.heartbeat_interval,
-            on_registered=self._on_registered, logger=self.log)
+            on_registered=self._on_registered, logger=self.log, visitors=self.visitors)
         # kernels and terminals inherit these: the `grid` CLI, TeamPanel and
         # attach_datastore() inside this session find the team and this session
         os.environ.update(GRID_URL=self.client.url, GRID_SESSION_NAME=self.session_name,
-                          GRID_DATASTORE_ROOT=self.datastore_root)
+                          GRID_DATASTORE_ROOT=self.datastore_root,
+                          GRID_SESSION_VISITORS=self.visitors)
         # this server's own URL (never its token: a visitor's kernel can read env), so
         # TeamPanel finds its runtime file and talks through this extension
         os.environ["GRID_JUPYTER_URL"] = self._server_url()
@@ -168,16 +209,38 @@ class GridCollab(ExtensionApp):
     def _on_registered(self, registrar: SessionRegistrar) -> None:
         self.serverapp.identity_provider.grid_owner = registrar.owner
         os.environ["GRID_SESSION_OWNER"] = registrar.owner
+        # the session credential file: git's helper, and `grid` / attach_datastore() /
+        # TeamPanel in kernels and terminals, call the team server with it
         self.git.write(self.client.url, registrar.owner, registrar.name, registrar.secret)
+        if self.api_key:
+            # from now on this server calls as the session (the registrar switched the
+            # client); the owner's key is not kept (see session.py for what that means)
+            self.api_key = ""
+            for config in (self.config, self.serverapp.config):
+                if "api_key" in config.get("GridCollab", {}):
+                    del config.GridCollab["api_key"]
+            self.log.info("grid-collab: registered; calling the team server as session "
+                          "%s:%s from now on, the owner's API key dropped", registrar.owner,
+                          registrar.name)
+
+    def _team_client(self, timeout: float = 30.0) -> GridClient:
+        """A blocking client (for worker threads) with this server's current credential:
+        the session's secret once registered, the owner's key only before."""
+        if self.registrar.secret:
+            return GridClient(self.client.url, session_secret=self.registrar.secret,
+                              timeout=timeout)
+        if self.registrar.gone:
+            raise GridError(self.registrar.gone, 503)
+        return GridClient(self.client.url, self.api_key or None, timeout=timeout)
 
     # ------------------------------------------------------------- visitors
     async def redeem(self, ticket: str) -> GridUser:
         await asyncio.wait_for(self.registrar.registered.wait(), 10)
-        # this server proves itself by its session secret, so a ticket only works here
+        # this server proves itself by its session secret, so a ticket only works here; the
+        # team server fixes how long the visit lasts
         response = await self.upstream.send(
-            None, "POST", "/visits/redeem",
-            json={"ticket": ticket, "visit_seconds": self.visitor_hours * 3600},
-            headers={"X-Grid-Session-Secret": self.registrar.secret})
+            None, "POST", "/visits/redeem", json={"ticket": ticket},
+            headers={SESSION_SECRET_HEADER: self.registrar.secret})
         if response.status_code >= 400:
             _raise_for(response)
         data = response.json()
@@ -211,21 +274,24 @@ class GridCollab(ExtensionApp):
         identity = f"{owner}'s GitHub identity" + (f" ({github['login']})"
                                                    if github.get("login") else "")
         shared = self.share_github_credential_with_visitors or not visitor
+        mode = VISITOR_MODE_TEXT[self.visitors].format(owner=owner)
         return {
             "user": {"username": user.username, "visitor": visitor},
             "visitor": visitor,
-            "session": {"owner": owner, "name": self.session_name,
+            "visitors": self.visitors,
+            "session": {"owner": owner, "name": self.session_name, "visitors": self.visitors,
                         "url": self.registrar.url, "registered": self.registrar.secret is not None,
-                        "status": session.status if session else "unregistered",
+                        "status": ("deleted" if self.registrar.gone else
+                                   session.status if session else "unregistered"),
                         "instance_type": self.instance_type,
                         "datastores": list(self.registrar.datastores)},
             "github": {**github,
                        "shared_with_visitors": self.share_github_credential_with_visitors},
             "git_uses": identity if shared else "your own credentials (git will ask)",
-            "banner": (f"You are visiting {owner}'s session — git here uses {identity}"
+            "banner": (f"You are visiting {owner}'s session ({mode}) — git here uses {identity}"
                        if visitor and shared else
-                       f"You are visiting {owner}'s session — git here asks for your own "
-                       "credentials" if visitor else None),
+                       f"You are visiting {owner}'s session ({mode}) — git here asks for your "
+                       "own credentials" if visitor else None),
             "team_server": self.client.url,
             "datastore_root": self.datastore_root,
         }
@@ -233,7 +299,7 @@ class GridCollab(ExtensionApp):
     # ------------------------------------------------------------- datastores, artifacts
     def mount(self, reference: str, progress=None, files=None) -> Path:
         """Mount a datastore version (blocking: run in a thread) and record it."""
-        with self._mount_lock, GridClient(self.client.url, self.api_key or None) as c:
+        with self._mount_lock, self._team_client() as c:
             path = mount_datastore(c, reference, Path(self.datastore_root),
                                    self.blob_dir or None, progress, files)
         self.registrar.add_datastore(reference)
@@ -246,7 +312,7 @@ class GridCollab(ExtensionApp):
         blocking, run in a thread. What must be downloaded beyond ``attach_inline_bytes``
         is left to a background job, so no request waits on copying a large datastore."""
         reference = info["reference"]
-        with GridClient(self.client.url, self.api_key or None) as c:
+        with self._team_client() as c:
             files = c.datastore_files(reference)
         pending = bytes_to_fetch(files, Path(self.datastore_root), self.blob_dir)
         job = new_job(reference=reference, size=info["size"], file_count=info["file_count"],
@@ -282,7 +348,7 @@ class GridCollab(ExtensionApp):
         progress = progress_of(job)
 
         def fetch() -> None:
-            with GridClient(self.client.url, self.api_key or None) as c:
+            with self._team_client() as c:
                 for art in artifacts:
                     run = art.experiment.rsplit("-exp", 1)[0]
                     local = dest / run / art.experiment / art.path

@@ -1,6 +1,11 @@
 """Give the server's processes (kernels, terminals) a git that uses the session creator's
 GitHub credential, through environment-only git configuration: nothing is written to the
-user's ~/.gitconfig, and stopping the server removes it."""
+user's ~/.gitconfig, and stopping the server removes it.
+
+The helper's 0600 file is also the session's credential for everything else running in
+it (``grid`` in a terminal, attach_datastore() and TeamPanel in a kernel): it names the team
+server and holds the session's secret, never the owner's API key, which is not in the
+environment they inherit (GRID_SESSION_CREDENTIAL names the file)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from ..client import SESSION_CREDENTIAL_ENV
 
 HELPER_KEY = "credential.https://github.com.helper"
 
@@ -53,6 +60,7 @@ class GitCredentialContext:
                 count += 1
             environ["GIT_CONFIG_COUNT"] = str(count)
         environ["GRID_COLLAB_GIT_HELPER"] = str(self.config_file)
+        environ[SESSION_CREDENTIAL_ENV] = str(self.config_file)
 
     def mark_visitor_activity(self, minutes: float = 10.0) -> None:
         """A visitor is here: with sharing off, git asks for credentials for a while."""

@@ -7,7 +7,9 @@ already uses (token, password, custom), so the owner's own login keeps working a
 - a visitor's login cookie carries an expiry that is enforced, and their team membership
   is re-checked with the team server on a short cache, so leaving the team ends access;
 - the owner's token always means the owner, even next to a visitor's cookie;
-- nobody can rename themselves (e.g. a visitor into "alice (owner)").
+- nobody can rename themselves (e.g. a visitor into "alice (owner)");
+- every request passes ``grid_request_check`` (the extension's view-only rule for
+  handlers that ask no authorizer) once its user is known.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class GridIdentityMixin:
     grid_owner: str = "owner"
     #: async (username) -> bool, set by the extension: is this visitor still welcome?
     grid_visit_check: Callable[[str], Awaitable[bool]] | None = None
+    #: (handler, user) -> None, set by the extension; raises HTTPError to refuse the request
+    grid_request_check: Callable[[object, User | None], None] | None = None
 
     def owner_user(self) -> GridUser:
         return GridUser(username=self.grid_owner, name=self.grid_owner,
@@ -46,6 +50,14 @@ class GridIdentityMixin:
         user = await super().get_user_token(handler)
         # a valid token is the owner's, whatever cookie sits beside it
         return self.owner_user() if user is not None else None
+
+    async def get_user(self, handler) -> User | None:
+        user = super().get_user(handler)
+        if isinstance(user, Awaitable):
+            user = await user
+        if self.grid_request_check is not None:
+            self.grid_request_check(handler, user)
+        return user
 
     def user_to_cookie(self, user: User) -> str:
         data = json.loads(super().user_to_cookie(user))

@@ -1,6 +1,13 @@
 """This Jupyter server as a team session: register, heartbeat, mark stopped on shutdown.
 
 Registration failures are logged and retried with backoff; they never stop Jupyter.
+
+The owner's API key is used only to register. The team server answers with this session's
+secret, and from then on the client calls with that secret alone (the "session" scope: no
+members, roles, credits, keys or credentials) and the key is dropped. A restarted team
+server keeps the record and its secret, so heartbeats simply resume. A record deleted on the
+team server (``grid session delete``) takes its secret with it; without the key this server
+cannot register again by itself, and says so (restart it to register again).
 """
 
 from __future__ import annotations
@@ -19,12 +26,13 @@ class SessionRegistrar:
 
     def __init__(self, client: AsyncGridClient, name: str, url: str, instance_type: str | None,
                  team: str | None, heartbeat_seconds: float, on_registered=None,
-                 logger: logging.Logger | None = None):
+                 logger: logging.Logger | None = None, visitors: str | None = None):
         self.client = client
         self.name = name
         self.url = url
         self.instance_type = instance_type
         self.team = team
+        self.visitors = visitors
         self.heartbeat_seconds = heartbeat_seconds
         self.on_registered = on_registered
         self.log = logger or log
@@ -34,6 +42,8 @@ class SessionRegistrar:
         self._session_fetched = 0.0  # monotonic time self.session last came from the server
         self.datastores: list[str] = []
         self.registered = asyncio.Event()
+        # why this server is no longer a session (its record was deleted), once it is not
+        self.gone: str | None = None
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -43,8 +53,9 @@ class SessionRegistrar:
         self.owner = await self.client.whoami()
         session, secret = await self.client.register_session(
             self.name, url=self.url, instance_type=self.instance_type, team=self.team,
-            datastores=self.datastores, replace=True)
+            datastores=self.datastores, replace=True, visitors=self.visitors)
         self.session, self.secret = session, secret
+        self.client.use_session_secret(secret)  # the key is not sent again
         self._session_fetched = time.monotonic()
         self.log.info("registered as session %s:%s (%s)", self.owner, self.name, self.url)
         if self.on_registered:
@@ -67,20 +78,27 @@ class SessionRegistrar:
             if not self.registered.is_set():
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60.0)
-        while True:
+        while self.gone is None:
             await asyncio.sleep(self.heartbeat_seconds)
             await self.heartbeat()
 
     async def heartbeat(self) -> None:
+        if self.gone is not None:
+            return
         try:
             self.session = await self.client.heartbeat(
                 f"{self.owner}:{self.name}", url=self.url, datastores=self.datastores)
             self._session_fetched = time.monotonic()
         except GridError as exc:
-            if exc.status == 404:
-                # the record was deleted (e.g. grid session delete): register again
+            if exc.status in (401, 404):
+                # the record was deleted (e.g. grid session delete), and its secret with
+                # it; the owner's key was dropped after registering, so this is final
+                self.gone = (f"the team server no longer knows session {self.owner}:"
+                             f"{self.name} (deleted?); restart this server to register it "
+                             "again")
                 self.registered.clear()
-                await self._register()
+                self.secret = None
+                self.log.error("%s", self.gone)
             else:
                 self.log.warning("session heartbeat failed: %s", exc.message)
 

@@ -1,9 +1,11 @@
 """Calls from this server to the team server, as the right person.
 
-The owner's calls carry the configured API key. A visitor's calls carry this session's
-server secret and the visitor's name instead, so the team server decides as the visitor
-(bob can never use alice's server to act as alice). Network failures become 502/504 with
-the team server's URL; nothing waits forever.
+The owner's calls carry this session's secret (the team server's "session" scope for the
+owner: no members, roles, credits, keys or credentials); only until the server has
+registered do they carry the owner's API key. A visitor's calls carry the secret and the
+visitor's name, so the team server decides as the visitor, within the visit (bob can never
+use alice's server to act as alice). Network failures become 502/504 with the team
+server's URL; nothing waits forever.
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ from typing import Any
 import httpx
 from tornado import web
 
-from ..client import AsyncGridClient
+from ..client import SESSION_SECRET_HEADER, AsyncGridClient
 from .identity import GridUser
 
 
 class Upstream:
     """One pooled httpx.AsyncClient for every handler; closed in stop_extension."""
 
-    def __init__(self, client: AsyncGridClient, secret_source):
+    def __init__(self, client: AsyncGridClient, secret_source, gone_source=lambda: None):
         self.client = client
         self.secret_source = secret_source  # () -> this session's server secret, or None
+        self.gone_source = gone_source  # () -> why this server is no longer a session, or None
 
     @property
     def url(self) -> str:
@@ -34,7 +37,10 @@ class Upstream:
             if not secret:
                 raise web.HTTPError(503, "this session is not registered with the team server "
                                          "yet, so visitors cannot act here; try again shortly")
-            return {"X-Grid-Session-Secret": secret, "X-Grid-Visitor": user.username}
+            return {SESSION_SECRET_HEADER: secret, "X-Grid-Visitor": user.username}
+        gone = self.gone_source()
+        if gone:
+            raise web.HTTPError(503, gone)
         return None
 
     async def send(self, user, method: str, path: str, *, params: Any = None,

@@ -1,0 +1,60 @@
+"""Keep the owner's secrets out of what kernels and terminals inherit.
+
+Every kernel and terminal of this server starts with a copy of the server's environment, a
+visitor's too. The owner's API key (``GRID_API_KEY``) and this server's token
+(``JUPYTER_TOKEN``) are often handed to the server that way (``grid session create``, the
+demo), so the extension takes them out of ``os.environ`` before any kernel or terminal can
+start, once jupyter_server and the extension have read what they need.
+
+Removing a variable from ``os.environ`` does not change ``/proc/<pid>/environ``: that shows
+the block the kernel copied at exec time, and any process of the same user (a kernel, whose
+parent the server is) can read it. On Linux the block is overwritten in place as well, so
+``cat /proc/$PPID/environ`` from a terminal finds nothing either.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+
+log = logging.getLogger("grid_collab.extension")
+
+OWNER_SECRETS = ("GRID_API_KEY", "JUPYTER_TOKEN")
+
+
+def drop_owner_secrets(names: tuple[str, ...] = OWNER_SECRETS) -> list[str]:
+    """Remove ``names`` from this process's environment (and its exec-time copy); returns
+    the names that were set."""
+    present = [n for n in names if n in os.environ]
+    for name in present:
+        del os.environ[name]  # unsetenv too: libc's environ no longer points at the string
+    if present:
+        try:
+            _scrub_exec_environ(present)
+        except (OSError, ValueError, IndexError) as exc:  # not Linux, or /proc not mounted
+            log.debug("could not scrub the exec-time environment: %s", exc)
+    return present
+
+
+def _scrub_exec_environ(names: list[str]) -> None:
+    """Zero ``NAME=value`` entries in the block /proc/self/environ shows.
+
+    Fields 50 and 51 of /proc/self/stat (Linux >= 3.5) are the block's bounds. Only entries
+    already unset are zeroed, so nothing still refers to them.
+    """
+    with open("/proc/self/stat", "rb") as f:
+        fields = f.read().rsplit(b")", 1)[1].split()  # fields from the 3rd (state) on
+    start, end = int(fields[50 - 3]), int(fields[51 - 3])
+    if not 0 < start < end:
+        raise ValueError("no environment block")
+    block = ctypes.string_at(start, end - start)
+    for name in names:
+        prefix = name.encode() + b"="
+        at = block.find(prefix)
+        while at >= 0:
+            if at == 0 or block[at - 1] == 0:  # the start of an entry, not inside a value
+                stop = block.find(b"\0", at)
+                stop = len(block) if stop < 0 else stop
+                ctypes.memset(start + at, 0, stop - at)
+            at = block.find(prefix, at + len(prefix))
