@@ -40,6 +40,7 @@ class LocalSession:
     instance_type: str | None = None
     team: str | None = None
     datastores: list[str] = field(default_factory=list)
+    visitors: str | None = None  # "view" | "full"; None: the extension's default (full)
 
     @property
     def base_url(self) -> str:
@@ -86,8 +87,13 @@ def _free_port() -> int:
 
 
 def start(name: str, url: str, api_key: str, *, instance_type: str | None = None,
-          team: str | None = None, timeout: float = 120.0) -> LocalSession:
-    """Start the session's JupyterLab, detached, and wait until it has registered."""
+          team: str | None = None, visitors: str | None = None,
+          timeout: float = 120.0) -> LocalSession:
+    """Start the session's JupyterLab, detached, and wait until it has registered.
+
+    The key and token go by environment, never on a visible command line; the extension
+    takes both out of the environment before any kernel or terminal starts, and uses the
+    key only to register."""
     existing = load(name)
     if existing and existing.alive():
         raise LocalSessionError(f"session {name!r} is already running here at "
@@ -101,6 +107,8 @@ def start(name: str, url: str, api_key: str, *, instance_type: str | None = None
         env["GRID_INSTANCE_TYPE"] = instance_type
     if team:
         env["GRID_TEAM"] = team
+    if visitors:
+        env["GRID_SESSION_VISITORS"] = visitors
     argv = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
             f"--port={port}", f"--ServerApp.root_dir={folder}"]
     if os.geteuid() == 0:
@@ -110,7 +118,8 @@ def start(name: str, url: str, api_key: str, *, instance_type: str | None = None
                             stderr=subprocess.STDOUT, start_new_session=True)
     session = LocalSession(name=name, folder=str(folder), pid=proc.pid, port=port, token=token,
                            instance_type=instance_type, team=team,
-                           datastores=existing.datastores if existing else [])
+                           datastores=existing.datastores if existing else [],
+                           visitors=visitors)
     _save(session)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -162,12 +171,13 @@ def attach(session: LocalSession, ref: str, on_download=None) -> dict:
 
 
 def resume(name: str, url: str, api_key: str) -> LocalSession:
-    """Start a paused session again with its instance type, team and datastores."""
+    """Start a paused session again with its instance type, team, visitors mode and
+    datastores."""
     previous = load(name)
     if previous is None:
         raise LocalSessionError(f"session {name!r} was not created on this machine")
     session = start(name, url, api_key, instance_type=previous.instance_type,
-                    team=previous.team)
+                    team=previous.team, visitors=previous.visitors)
     for ref in list(previous.datastores):
         attach(session, ref)
     return session

@@ -12,6 +12,14 @@ from .context import collect, get_grid, limit_option, note_more
 from .groups import ListingGroup, listing_scope
 from .tables import duration, emit_json, emit_table, output_option, size
 
+VISITORS_TEXT = {"view": "view only", "full": "full (run code as you)"}
+
+
+def visitors_mode(session: Session) -> str:
+    """What visitors may do in the session, as its owner chose."""
+    mode = getattr(session, "visitors", None) or "full"
+    return "view" if mode == "view" else "full"
+
 
 def github_identity(session: Session) -> str:
     """Whose GitHub identity git uses inside the session, and whether a token backs it."""
@@ -42,12 +50,12 @@ def session(ctx: click.Context, global_: bool, limit: int, output: str) -> None:
     show_owner = scope != "mine"
     columns = ["Session", "Status", "Duration", "Instance Type"]
     columns += ["Created By"] if show_owner else []
-    columns += ["URL", "GitHub identity"]
+    columns += ["URL", "Visitors", "GitHub identity"]
     rows = []
     for s in items:
         row = [s.name, s.status, duration(s.duration_seconds), s.instance_type]
         row += [s.owner] if show_owner else []
-        row += [s.url, github_identity(s)]
+        row += [s.url, visitors_mode(s), github_identity(s)]
         rows.append(row)
     emit_table(columns, rows, empty="No sessions.")
     note_more(more, limit)
@@ -62,8 +70,13 @@ def session(ctx: click.Context, global_: bool, limit: int, output: str) -> None:
 @click.option("--instance_type", "--instance-type", "instance_type", default="cpu-small",
               show_default=True, help="Instance type, for billing.")
 @click.option("--team", default=None, help="The team it belongs to, if I am in several.")
+@click.option("--visitors", type=click.Choice(["view", "full"]), default="full",
+              show_default=True,
+              help="What teammates who open it may do: view (browse files, notebooks and the "
+                   "Team sidebar; no kernels, terminals or edits) or full (use it like you: "
+                   "code and terminals run as you).")
 def create(name: str, datastore_name: str | None, datastore_version: int | None,
-           instance_type: str, team: str | None) -> None:
+           instance_type: str, team: str | None, visitors: str) -> None:
     """Start a JupyterLab session on this machine (detached, registered with the team)."""
     validate_name(name, "session name")
     grid = get_grid()
@@ -74,7 +87,8 @@ def create(name: str, datastore_name: str | None, datastore_version: int | None,
         parse_reference(ref, allow_version=True)
     try:
         local = local_sessions.start(name, grid.url, load_credentials().api_key,
-                                     instance_type=instance_type, team=team)
+                                     instance_type=instance_type, team=team,
+                                     visitors=visitors)
         mounted = local_sessions.attach(local, ref, on_download=_say_downloading) \
             if ref else None
     except local_sessions.LocalSessionError as exc:
@@ -82,6 +96,7 @@ def create(name: str, datastore_name: str | None, datastore_version: int | None,
     click.echo(f"session {grid.me.username}:{name} is running")
     click.echo(f"  open:   {local.login_url}")
     click.echo(f"  folder: {local.folder}")
+    click.echo(f"  visitors: {VISITORS_TEXT[visitors]}")
     if mounted:
         click.echo(f"  datastore {mounted['reference']} mounted read-only at {mounted['path']}")
 
