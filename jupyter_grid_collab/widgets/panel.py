@@ -208,7 +208,8 @@ class TeamPanel(w.VBox):
         mounted = ", ".join(s.datastores) or "none"
         label = w.HTML(f"<b>{_esc(s.name)}</b> · {_esc(s.owner)} · {_esc(s.status)} · "
                        f"{rows.duration(s.duration_seconds)} · {_esc(s.instance_type)} · "
-                       f"datastores: {_esc(mounted)} · git: {_esc(rows.github_identity(s))}")
+                       f"datastores: {_esc(mounted)} · visitors: {rows.visitors_label(s)} · "
+                       f"git: {_esc(rows.github_identity(s))}")
         handlers = {
             "Open": lambda: self._open(s),
             "Pause": lambda: self.act(lambda: self.client.session_action(ref, "pause"),

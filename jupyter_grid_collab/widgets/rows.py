@@ -65,11 +65,28 @@ def counts(run: Run) -> str:
     return ", ".join(parts) or "no experiments"
 
 
+def visitors_mode(session: Session) -> str:
+    """What the session's owner lets visitors do there: "view" or "full"."""
+    return "view" if getattr(session, "visitors", None) == "view" else "full"
+
+
+def visitors_label(session: Session) -> str:
+    return "view only" if visitors_mode(session) == "view" else "full access"
+
+
 def open_warning(session: Session, me: str) -> str:
-    """What a visitor must know before opening a teammate's session."""
+    """What a visitor must know before opening a teammate's session: exactly what its mode
+    gives them (the sidebar's rows.ts says the same)."""
     if session.owner == me:
         return ""
+    owner = session.owner
+    if visitors_mode(session) == "view":
+        return (f"You will visit {owner}'s session view-only: you can browse its files and "
+                "notebooks and use the Team panel as yourself, but not start kernels, open "
+                "terminals or change files.")
     gh = session.github or {}
-    who = f"{session.owner}'s GitHub identity" + (f" ({gh['login']})" if gh.get("login") else "")
-    return (f"You will visit {session.owner}'s session: git there uses {who}, and code you "
-            f"run there runs as {session.owner}.")
+    who = f"{owner}'s GitHub identity" + (f" ({gh['login']})" if gh.get("login") else "")
+    return (f"You will visit {owner}'s session with full access: code you run and terminals "
+            f"you open there run as {owner}, with {owner}'s files and the session's team "
+            "credential (it cannot change members, roles, credits, keys or credentials), "
+            f"and git there uses {who}.")

@@ -22,6 +22,8 @@ export interface Session {
   cost?: number;
   datastores?: string[];
   github?: GithubContext;
+  /** What visitors may do there, as its owner chose (absent from older team servers). */
+  visitors?: 'view' | 'full';
 }
 
 export interface Run {
@@ -117,6 +119,8 @@ export interface LogPage {
 export interface Context {
   user: { username: string; visitor: boolean };
   visitor: boolean;
+  /** What visitors may do in this session: browse only, or run code as its owner. */
+  visitors?: 'view' | 'full';
   session: {
     owner: string;
     name: string;

@@ -14,11 +14,13 @@ import {
   ACTION_LABELS,
   Action,
   Target,
+  Visiting,
   actionsFor,
   filterRows,
   githubIdentity,
   primaryAction,
-  statuses
+  statuses,
+  visitorsLabel
 } from './rows';
 
 export type ActionRunner = (action: Action, target: Target) => Promise<void>;
@@ -128,7 +130,15 @@ export class TeamPanel extends Widget {
   /** The actions the selected row offers (nothing when no row is selected). */
   selectedActions(): Action[] {
     const target = this.selected;
-    return target ? actionsFor(target, this.me) : [];
+    return target ? actionsFor(target, this.me, this.visiting) : [];
+  }
+
+  /** The mode of the session the user is visiting (undefined in their own). */
+  get visiting(): Visiting {
+    if (!this.context?.visitor) {
+      return undefined;
+    }
+    return this.context.visitors === 'view' ? 'view' : 'full';
   }
 
   setContext(context: Context): void {
@@ -296,7 +306,8 @@ export class TeamPanel extends Widget {
       s.name === this.context.session.name;
     return [
       [s.instance_type, duration(s.duration_seconds), credits(s.cost)].join(' · '),
-      `GitHub: ${githubIdentity(s)}` + (here ? ' · this session' : '')
+      `GitHub: ${githubIdentity(s)} · visitors: ${visitorsLabel(s)}` +
+        (here ? ' · this session' : '')
     ];
   }
 
@@ -365,7 +376,7 @@ export class TeamPanel extends Widget {
     for (const text of meta) {
       row.appendChild(el('div', 'jp-GridCollab-meta', text));
     }
-    const actions = actionsFor(target, this.me);
+    const actions = actionsFor(target, this.me, this.visiting);
     if (actions.length) {
       const bar = el('div', 'jp-GridCollab-actions');
       for (const action of actions) {
@@ -508,7 +519,7 @@ export class TeamPanel extends Widget {
         if (target.kind === 'run') {
           void this.toggleRun(target.record);
         } else {
-          const action = primaryAction(target, this.me);
+          const action = primaryAction(target, this.me, this.visiting);
           if (action) {
             void this.runAction(action, target);
           }

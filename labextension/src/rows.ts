@@ -78,17 +78,37 @@ export function datastoreActions(ds: Datastore, me: string): Action[] {
   return ds.owner === me ? ['attach', 'delete'] : ['attach'];
 }
 
-export function actionsFor(target: Target, me: string): Action[] {
-  switch (target.kind) {
-    case 'session':
-      return sessionActions(target.record, me);
-    case 'run':
-      return runActions(target.record, me);
-    case 'experiment':
-      return experimentActions(target.record, me);
-    case 'datastore':
-      return datastoreActions(target.record, me);
-  }
+export type Visiting = 'view' | 'full' | undefined;
+
+/**
+ * What a visitor may do from the sidebar of the session they visit: what the team server
+ * lets a session's server do for a visitor (read, download, attach read-only), and in a
+ * view-only session nothing that writes into it (a mount, files). The servers refuse the
+ * rest anyway; the sidebar only does not offer it.
+ */
+const VISITOR_ACTIONS: Record<'view' | 'full', Action[]> = {
+  full: ['logs', 'download', 'fetch', 'attach'],
+  view: ['logs', 'download']
+};
+
+/**
+ * The actions a row offers to ``me``; ``visiting``: the mode of the session ``me`` is
+ * visiting (undefined in one's own).
+ */
+export function actionsFor(target: Target, me: string, visiting?: Visiting): Action[] {
+  const actions = (() => {
+    switch (target.kind) {
+      case 'session':
+        return sessionActions(target.record, me);
+      case 'run':
+        return runActions(target.record, me);
+      case 'experiment':
+        return experimentActions(target.record, me);
+      case 'datastore':
+        return datastoreActions(target.record, me);
+    }
+  })();
+  return visiting ? actions.filter(a => VISITOR_ACTIONS[visiting].includes(a)) : actions;
 }
 
 /** A reference as every face writes it: ``alice:mnist@2`` (version for datastores only). */
@@ -138,22 +158,49 @@ export function githubIdentity(session: Session): string {
   return `${gh.login} (${gh.credential_bound ? 'credential bound' : 'no token'})`;
 }
 
-/** What a visitor must know before opening a teammate's session ('' for my own). */
+/** What the session's owner lets visitors do there (Grid's behaviour, full, if unsaid). */
+export function visitorsMode(session: Session): 'view' | 'full' {
+  return session.visitors === 'view' ? 'view' : 'full';
+}
+
+/** The mode as a row shows it. */
+export function visitorsLabel(session: Session): string {
+  return visitorsMode(session) === 'view' ? 'view only' : 'full access';
+}
+
+/**
+ * What a visitor must know before opening a teammate's session ('' for my own): exactly
+ * what its mode gives them (the notebook panel's rows.py says the same).
+ */
 export function openWarning(session: Session, me: string): string {
-  if (session.owner === me) {
+  const owner = session.owner;
+  if (owner === me) {
     return '';
   }
+  if (visitorsMode(session) === 'view') {
+    return (
+      `You will visit ${owner}'s session view-only: you can browse its files and ` +
+      'notebooks and use the Team panel as yourself, but not start kernels, open ' +
+      'terminals or change files.'
+    );
+  }
   const login = session.github?.login;
-  const who = `${session.owner}'s GitHub identity` + (login ? ` (${login})` : '');
+  const who = `${owner}'s GitHub identity` + (login ? ` (${login})` : '');
   return (
-    `You will visit ${session.owner}'s session: git there uses ${who}, ` +
-    `and code you run there runs as ${session.owner}.`
+    `You will visit ${owner}'s session with full access: code you run and terminals ` +
+    `you open there run as ${owner}, with ${owner}'s files and the session's team ` +
+    'credential (it cannot change members, roles, credits, keys or credentials), ' +
+    `and git there uses ${who}.`
   );
 }
 
 /** The primary action of a row (Enter): the first one it offers. */
-export function primaryAction(target: Target, me: string): Action | undefined {
-  return actionsFor(target, me)[0];
+export function primaryAction(
+  target: Target,
+  me: string,
+  visiting?: Visiting
+): Action | undefined {
+  return actionsFor(target, me, visiting)[0];
 }
 
 export interface ParsedReference {

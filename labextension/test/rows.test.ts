@@ -9,7 +9,8 @@ import {
   reference,
   runActions,
   sessionActions,
-  statuses
+  statuses,
+  visitorsLabel
 } from '../src/rows';
 
 const session = (over: Partial<Session>): Session => ({
@@ -104,9 +105,50 @@ describe('references and warnings', () => {
 
   it("warns a visitor whose GitHub identity git uses before opening", () => {
     expect(openWarning(session({}), 'bob')).toBe(
-      "You will visit alice's session: git there uses alice's GitHub identity (alice-gh), " +
-        'and code you run there runs as alice.'
+      "You will visit alice's session with full access: code you run and terminals you " +
+        "open there run as alice, with alice's files and the session's team credential (it " +
+        'cannot change members, roles, credits, keys or credentials), and git there uses ' +
+        "alice's GitHub identity (alice-gh)."
+    );
+    expect(openWarning(session({ visitors: 'full' }), 'bob')).toBe(
+      openWarning(session({}), 'bob')
     );
     expect(openWarning(session({}), 'alice')).toBe('');
+  });
+
+  it('says what a view-only session lets a visitor do, and nothing about running code', () => {
+    const warning = openWarning(session({ visitors: 'view' }), 'bob');
+    expect(warning).toBe(
+      "You will visit alice's session view-only: you can browse its files and notebooks " +
+        'and use the Team panel as yourself, but not start kernels, open terminals or ' +
+        'change files.'
+    );
+    expect(warning).not.toContain('runs as');
+    expect(visitorsLabel(session({ visitors: 'view' }))).toBe('view only');
+    expect(visitorsLabel(session({}))).toBe('full access');
+  });
+});
+
+describe('a visitor, in the session visited', () => {
+  const exp1 = { kind: 'experiment', record: exp({}) } as const;
+  const mine = { kind: 'experiment', record: exp({ owner: 'bob' }) } as const;
+  const data = { kind: 'datastore', record: ds({}) } as const;
+  const sweep = { kind: 'run', record: run({ owner: 'bob' }) } as const;
+  const lab = { kind: 'session', record: session({}) } as const;
+
+  it('is offered what a visit allows: read, download, attach (full access)', () => {
+    expect(actionsFor(exp1, 'bob', 'full')).toEqual(['logs', 'download', 'fetch']);
+    expect(actionsFor(data, 'bob', 'full')).toEqual(['attach']);
+    // not even on his own rows: the session's server may not stop, clone or delete for him
+    expect(actionsFor(mine, 'bob', 'full')).toEqual(['logs', 'download', 'fetch']);
+    expect(actionsFor(sweep, 'bob', 'full')).toEqual(['fetch']);
+    expect(actionsFor(lab, 'bob', 'full')).toEqual([]);
+  });
+
+  it('is offered nothing that writes into a view-only session', () => {
+    expect(actionsFor(exp1, 'bob', 'view')).toEqual(['logs', 'download']);
+    expect(actionsFor(data, 'bob', 'view')).toEqual([]);
+    expect(actionsFor(sweep, 'bob', 'view')).toEqual([]);
+    expect(actionsFor(data, 'bob')).toEqual(['attach']);
   });
 });
