@@ -29,6 +29,8 @@ class JupyterProcess:
     extra_args: list[str] = field(default_factory=list)
     port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: secrets.token_hex(16))
+    # hand the token over as JUPYTER_TOKEN (as `grid session create` does), not as an argument
+    token_in_env: bool = False
     proc: subprocess.Popen | None = None
 
     @property
@@ -57,6 +59,8 @@ class JupyterProcess:
             JUPYTER_CONFIG_DIR=str(self.home / "config"),
             JUPYTER_DATA_DIR=str(self.home / "data"), HOME=str(self.home),
         )
+        if self.token_in_env:
+            env["JUPYTER_TOKEN"] = self.token
         env.update(self.extra_env)
         return env
 
@@ -69,8 +73,9 @@ class JupyterProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jupyter", self.app, "--no-browser", "--allow-root",
              "--ip=127.0.0.1", f"--port={self.port}", f"--ServerApp.base_url={BASE_URL}",
-             f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-             "--GridCollab.heartbeat_interval=2", *self.extra_args],
+             *([] if self.token_in_env else [f"--IdentityProvider.token={self.token}"]),
+             f"--ServerApp.root_dir={self.root}", "--GridCollab.heartbeat_interval=2",
+             *self.extra_args],
             env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=self.root)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

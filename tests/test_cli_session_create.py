@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from pathlib import Path
 
 import httpx
 from test_cli import grid, ok, refused
@@ -89,3 +90,50 @@ def test_session_create_follows_a_background_attach(sqlite_server, tmp_path):
         assert (mount / "w.bin").read_bytes() == (data / "w.bin").read_bytes()
     finally:
         grid(server, "alice", "session", "delete", name, home=home)
+
+
+def test_session_create_for_view_only_visitors_keeps_the_key_out_of_the_session(
+        sqlite_server, tmp_path):
+    """--visitors view reaches the session record and the listing; the key and token the
+    command hands the server by environment are gone from it (and so from every kernel and
+    terminal) once it runs, and `grid` inside the session works with its credential."""
+    server = sqlite_server
+    home = tmp_path / "alice-grid-home"
+    name = f"lab-{uuid.uuid4().hex[:6]}"
+    out = ok(grid(server, "alice", "session", "create", name, "--visitors", "view",
+                  home=home, env={"GRID_DATASTORE_ROOT": str(tmp_path / "datastores")}))
+    try:
+        assert "visitors: view only" in out
+        assert record(server, name)["visitors"] == "view"
+        listing = ok(grid(server, "bob", "session", "--global", "alice"))
+        assert "Visitors" in listing
+        assert next(line for line in listing.splitlines() if name in line).count("view") == 1
+        local = local_sessions.LocalSession(**json.loads(
+            (home / "sessions" / name / local_sessions.STATE).read_text()))
+        assert local.visitors == "view"
+        environ = open(f"/proc/{local.pid}/environ", "rb").read()
+        assert server.keys["alice"].encode() not in environ
+        assert local.token.encode() not in environ
+        # what a terminal there has: the session's URL, name and credential file, no key
+        env = dict(item.split("=", 1) for item in environ.decode().split("\0") if "=" in item)
+        inside = {"GRID_URL": env["GRID_URL"], "GRID_SESSION_NAME": name,
+                  "GRID_SESSION_CREDENTIAL": str(_credential_file(env, name))}
+        empty = tmp_path / "empty-home"
+        assert name in ok(grid(server, None, "session", home=empty, env=inside))
+        line = refused(grid(server, None, "credential", "set", "github", input="ghp_x\n",
+                            home=empty, env=inside))
+        assert "cannot change members, roles, credits, API keys or GitHub credentials" in line
+    finally:
+        grid(server, "alice", "session", "delete", name, home=home)
+
+
+def _credential_file(env: dict[str, str], name: str) -> Path:
+    """The session credential file the server of session ``name`` wrote in its runtime
+    folder (the one kernels and terminals there find through GRID_SESSION_CREDENTIAL)."""
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    root = Path(env.get("JUPYTER_RUNTIME_DIR") or jupyter_runtime_dir())
+    for path in root.glob("grid-collab-git-*/helper.json"):
+        if json.loads(path.read_text()).get("session") == name:
+            return path
+    raise AssertionError(f"no session credential file for {name} in {root}")

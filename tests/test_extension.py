@@ -121,14 +121,23 @@ def test_owner_actions_through_the_proxy_and_teammates_denied(team, alice_lab, b
         alice.me()
         alice.register_session("alice-scratch", url="http://127.0.0.1:1/")
     with bob_lab.owner_client() as lab:
-        # bob's own server, bob's key: the team server's 403 message arrives unchanged
+        # bob's own server (its session credential): the team server's 403 message arrives
+        # unchanged
         r = lab.delete("grid-collab/api/sessions/alice/alice-scratch")
         assert r.status_code == 403
-        assert r.json()["message"] == ('bob cannot delete alice\'s session "alice-scratch": '
-                                       "only its creator or a team admin can")
+        assert r.json()["message"] == ("the server of session bob:bob-lab can delete only its "
+                                       "own session, not alice:alice-scratch; use your own API "
+                                       "key (grid login)")
     assert session_record(team, "alice", "alice-scratch")["status"] == "running"
     with alice_lab.owner_client() as lab:
-        assert lab.delete("grid-collab/api/sessions/alice/alice-scratch").status_code == 204
+        # alice's server calls with its session credential: it may stop or delete its own
+        # session, not her others (that takes her own key)
+        r = lab.delete("grid-collab/api/sessions/alice/alice-scratch")
+        assert r.status_code == 403 and "only its own session" in r.json()["message"]
+        assert lab.post("grid-collab/api/sessions/alice/alice-scratch/stop").status_code == 403
+    assert session_record(team, "alice", "alice-scratch")["status"] == "running"
+    with team.client("alice") as alice:
+        alice.delete_session("alice:alice-scratch")
 
 
 # ------------------------------------------------------------------ visitors
@@ -140,14 +149,17 @@ def test_visitor_lands_as_himself_with_the_github_warning(team, alice_lab):
         assert me["username"] == "bob" and me["visitor"] is True
         ctx = browser.get(alice_lab.url + "grid-collab/api/context").json()
         assert ctx["visitor"] is True
-        assert ctx["banner"] == ("You are visiting alice's session — git here uses alice's "
-                                 "GitHub identity (alice-gh)")
+        assert ctx["banner"] == ("You are visiting alice's session (full access: code you run "
+                                 "here runs as alice) — git here uses alice's GitHub identity "
+                                 "(alice-gh)")
+        assert ctx["visitors"] == "full"
         # bob can use the contents API of alice's server
         assert browser.get(alice_lab.url + "api/contents").status_code == 200
         # through alice's server bob still acts as bob: he cannot stop her session
         r = browser.post(alice_lab.url + "grid-collab/api/sessions/alice/alice-lab/stop",
                          headers=xsrf_headers(browser))
-        assert r.status_code == 403 and r.json()["message"].startswith("bob cannot stop")
+        assert r.status_code == 403
+        assert r.json()["message"].startswith("bob is visiting alice:alice-lab")
         # without the XSRF header a cookie-authenticated POST is refused
         r = browser.post(alice_lab.url + "grid-collab/api/sessions/alice/alice-lab/stop")
         assert r.status_code == 403

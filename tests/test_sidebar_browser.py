@@ -29,11 +29,19 @@ REPO = Path(__file__).resolve().parent.parent
 SCREENSHOT = REPO / "docs" / "img" / "sidebar.png"
 INSTALLED = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "jupyter-grid-collab"
 TAG = uuid.uuid4().hex[:6]
-BANNER = "You are visiting alice's session — git here uses alice's GitHub identity (alice-gh)"
+BANNER = ("You are visiting alice's session (full access: code you run here runs as alice) — "
+          "git here uses alice's GitHub identity (alice-gh)")
 
 
-def _lab(team, user: str, home: Path) -> JupyterProcess:
-    lab = JupyterProcess(user, team, home, f"{user}-lab-{TAG}", app="lab")
+VIEW_BANNER = ("You are visiting alice's session (view only: no kernels, terminals or edits) "
+               "— git here uses alice's GitHub identity (alice-gh)")
+
+
+def _lab(team, user: str, home: Path, name: str | None = None,
+         visitors: str | None = None) -> JupyterProcess:
+    lab = JupyterProcess(user, team, home, name or f"{user}-lab-{TAG}", app="lab")
+    if visitors:
+        lab.extra_env["GRID_SESSION_VISITORS"] = visitors
     # no news or update toasts over the page
     settings = home / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
@@ -212,12 +220,60 @@ def test_open_lands_in_the_teammates_session_as_a_visitor_with_the_banner(page, 
         const r = await fetch(document.baseURI.split('lab')[0] + 'api/me');
         return (await r.json()).identity; }""")
     assert me["username"] == "bob" and me["visitor"] is True
-    # in alice's session bob is still bob: her rows there offer him no Stop either
+    # in alice's session bob is still bob, within the visit: her rows there offer him no
+    # Stop, and the sidebar offers what a visit allows (read, download, attach)
     visit.locator(".jp-SideBar [data-id=grid-collab-team]").click()
     inside = row(visit, "session", "alice", f"alice-lab-{TAG}")
     inside.wait_for(timeout=30_000)
-    assert actions_of(inside) == ["open"]
+    assert actions_of(inside) == []
+    assert actions_of(row(visit, "datastore", "alice", f"cars-{TAG}")) == ["attach"]
     visit.close()
+
+
+def test_a_view_only_session_says_what_a_visitor_may_do_before_and_after_opening(
+        page, world, sqlite_server):
+    """alice lets visitors of a second session only view: bob's sidebar says so on its row
+    and in the Open dialog, the banner in her session says so, and there his sidebar offers
+    nothing that writes into the session and her server starts no kernel for him."""
+    name = f"alice-view-{TAG}"
+    lab = _lab(sqlite_server, "alice", world["tmp"] / "alice-view", name, visitors="view")
+    try:
+        page.locator(".jp-GridCollab-refresh").click()
+        session_row = row(page, "session", "alice", name)
+        session_row.wait_for(timeout=30_000)
+        assert "visitors: view only" in session_row.inner_text()
+        assert "visitors: full access" in row(page, "session", "alice",
+                                              f"alice-lab-{TAG}").inner_text()
+        session_row.locator(".jp-GridCollab-action[data-action=open]").click()
+        dialog = page.locator(".jp-Dialog")
+        dialog.wait_for(timeout=30_000)
+        said = dialog.inner_text()
+        assert "view-only" in said and "not start kernels, open terminals or change files" in said
+        assert "runs as" not in said
+        with page.context.expect_page(timeout=30_000) as opened:
+            dialog.locator(".jp-mod-accept").click()
+        visit = opened.value
+        banner = visit.locator("#grid-collab-visitor-banner")
+        banner.wait_for(timeout=60_000)
+        assert visit.url.startswith(lab.url + "lab")
+        assert banner.inner_text() == VIEW_BANNER
+        visit.locator(".jp-SideBar [data-id=grid-collab-team]").click()
+        inside = row(visit, "datastore", "alice", f"cars-{TAG}")
+        inside.wait_for(timeout=30_000)
+        assert actions_of(inside) == []  # no Attach: it would mount into alice's session
+        status = visit.evaluate("""async () => {
+            const xsrf = document.cookie.match(/_xsrf=([^;]+)/)[1];
+            const r = await fetch(document.baseURI.split('lab')[0] + 'api/kernels', {
+                method: 'POST', headers: {'X-XSRFToken': xsrf}, body: '{}'});
+            return r.status; }""")
+        assert status == 403
+        visit.wait_for_timeout(2000)  # (JupyterLab saves its layout meanwhile: refused)
+        assert visit.locator(".jp-Dialog").count() == 0, "an error dialog popped up"
+        if os.environ.get("UPDATE_SCREENSHOTS"):
+            visit.screenshot(path=str(SCREENSHOT.with_name("visitor-view.png")))
+        visit.close()
+    finally:
+        lab.stop()
 
 
 def test_a_visitors_lab_page_does_not_carry_the_owners_token(sqlite_server, world):

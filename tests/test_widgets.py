@@ -278,9 +278,11 @@ def test_inside_a_jupyter_server_the_panel_goes_through_its_extension(
     settle(panel, loop)
     assert 'target="_blank"' in panel.message.value and "ticket=" in panel.message.value
     assert "git there uses bob&#x27;s GitHub identity" in panel.message.value
-    # A refusal comes back through the extension as the team server's message
-    loop.run_until_complete(panel.act(lambda: panel.client.delete_datastore("dave:nothing@1")))
-    assert "no datastore dave:nothing@1 in your teams" in panel.message.value
+    # A refusal comes back through the extension as the team server's message (the
+    # extension calls with its session's credential, which deletes only alice's own things)
+    loop.run_until_complete(panel.act(lambda: panel.client.delete_datastore(f"bob:ds-{tag}@1")))
+    assert (f"the server of session alice:{lab.session_name} can delete only alice&#x27;s own "
+            "resources, not bob&#x27;s") in panel.message.value
     panel.close()
 
 
