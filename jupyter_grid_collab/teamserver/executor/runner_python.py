@@ -37,6 +37,7 @@ print(json.dumps({"uid": os.getuid(), "version": sys.version,
                   "stdlib": os.path.dirname(os.__file__)}))
 """
 VENV = ".python"  # under the work root; team folders never start with a dot
+PTH = "_grid_server_packages.pth"
 
 
 class RunnerPythonError(RuntimeError):
@@ -132,18 +133,25 @@ def _server_site_dirs() -> list[str]:
     return [d for d in dict.fromkeys(dirs) if os.path.isdir(d)]
 
 
+def _site_packages(venv: Path) -> Path:
+    return venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" \
+        / "site-packages"
+
+
 def _shared_venv(base: str, work_root: Path) -> str:
     """(Re)make ``<work_root>/.python`` from ``base``, seeing the team server's packages;
     return its interpreter. Built aside and renamed into place."""
     target = work_root / VENV
+    lines = "".join(f"import site; site.addsitedir({d!r})\n" for d in _server_site_dirs())
+    pth = _site_packages(target) / PTH
+    if os.path.realpath(target / "bin" / "python") == os.path.realpath(base) and \
+            pth.is_file() and pth.read_text() == lines:
+        return str(target / "bin" / "python")  # as made last time: runs may be using it
     tmp = work_root / f".python-{uuid.uuid4().hex[:8]}"
     # world-readable whatever the team server's umask: every runner uid uses it
     subprocess.run([base, "-m", "venv", "--without-pip", str(tmp)], check=True,
                    capture_output=True, timeout=120, umask=0o022)
-    purelib = tmp / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" \
-        / "site-packages"
-    lines = "".join(f"import site; site.addsitedir({d!r})\n" for d in _server_site_dirs())
-    pth = Path(purelib) / "_grid_server_packages.pth"
+    pth = _site_packages(tmp) / PTH
     fd = os.open(pth, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "w") as f:
         f.write(lines)
