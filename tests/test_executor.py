@@ -187,7 +187,7 @@ def test_datastore_is_mounted_read_only(exec_server, project, tmp_path):
     run, exps = wait_run(carol, name)
     assert run.status == "succeeded"
     # in the folder of carol's team's runs (isolated runs: one per team)
-    mount = exec_server.ds_root / "vision" / ds_name
+    mount = exec_server.ds_root / ".team-vision" / ds_name
     lines = log_text(carol, f"{name}-exp0")
     assert any(f"datastore: {mount} ['labels.txt', 'train']" in line for line in lines)
     # the team's runner uid can read the mounted files but not change them

@@ -16,8 +16,8 @@ Work folders live under a work root outside the private data folder, which stays
         <owner>/                       the same
           <experiment>/                the runner's, 0700 (made by the launcher)
           <experiment>.launcher.log    the server's, 0600
-      .datastores/<team>/              server's user, group = the team's runner, 0750:
-                                       the team's mounts (or <--datastore-root>/<team>)
+      .datastores/.team-<team>/        server's user, group = the team's runner, 0750:
+                                       the team's mounts (or in <--datastore-root>)
 
 Nothing a runner owns lies above its experiment folder, so it cannot plant a link where
 the team server or the launcher creates anything.
@@ -84,7 +84,10 @@ class Sandbox:
         if not self.isolated or self.datastore_root is None or not spec.get("datastore"):
             return None
         _reachable_root(self.datastore_root)
-        folder = _shared_dir(self.datastore_root / spec["team"], self.runner(spec["team_id"]).gid)
+        # a dot: a datastore root may be shared with sessions, whose mounts are named after
+        # datastores, and a datastore's name never starts with one
+        folder = _shared_dir(self.datastore_root / f".team-{spec['team']}",
+                             self.runner(spec["team_id"]).gid)
         os.chmod(folder, 0o750)  # the runner lists its mounts
         return folder
 
