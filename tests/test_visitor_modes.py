@@ -146,9 +146,11 @@ ENV_PROBE = (
 )
 
 SESSION_CREDENTIAL_PROBE = (
+    "from jupyter_grid_collab import attach_datastore\n"
     "from jupyter_grid_collab.client import GridClient, PermissionDenied\n"
     "c = GridClient()\n"
     "print('WHO', c.whoami(), c.has_key, c.via_session)\n"
+    "print('MOUNTED', attach_datastore(DATASTORE))\n"
     "for name, call in [('role', lambda: c.set_role('vision', 'bob', 'admin')),\n"
     "                   ('member', lambda: c.add_member('vision', 'dave')),\n"
     "                   ('credential', lambda: c.set_credential('github', 'ghp_x')),\n"
@@ -173,6 +175,13 @@ def test_a_full_visitors_kernel_and_terminal_hold_no_owner_secret(team, full_lab
     credentials."""
     key = team.keys["alice"]
     roles_before = _roles(team)
+    data = full_lab.home / "upload"
+    data.mkdir()
+    (data / "x.csv").write_text("1,2\n")
+    datastore = f"ds-{uuid.uuid4().hex[:6]}"
+    with team.client("bob") as bob:
+        bob.me()
+        bob.upload_datastore(datastore, data)
     browser, landing, _ = visit(team, "bob", "alice", full_lab.session_name)
     with closing(browser):
         assert landing.status_code == 302
@@ -192,8 +201,13 @@ def test_a_full_visitors_kernel_and_terminal_hold_no_owner_secret(team, full_lab
         assert env["GRID_SESSION_CREDENTIAL"] and env["GRID_SESSION_VISITORS"] == "full"
         # the session credential works (as alice) but cannot change roles, members,
         # credentials or credits
-        out = asyncio.run(_kernel_execute(full_lab, kernel, browser, SESSION_CREDENTIAL_PROBE))
+        out = asyncio.run(_kernel_execute(
+            full_lab, kernel, browser,
+            f"DATASTORE = 'bob:{datastore}'\n" + SESSION_CREDENTIAL_PROBE))
         assert _line(out, "WHO") == "alice False True"
+        mounted = full_lab.datastore_root / datastore
+        assert _line(out, "MOUNTED") == str(mounted)  # attach_datastore() works with it
+        assert (mounted / "x.csv").read_text() == "1,2\n"
         assert "ALLOWED" not in out
         for name in ("role", "member", "credential", "credits"):
             assert f"REFUSED {name} 403" in out
@@ -389,6 +403,33 @@ def test_the_proxy_forwards_the_path_it_checked(team, full_lab):
                  f"sessions/%61lice/{full_lab.session_name}"):
         status, body = _raw(full_lab, "GET", "grid-collab/api/" + path)
         assert status == 200 and body["id"] == want["id"], (path, status, body)
+
+
+def test_a_deleted_record_is_final_without_the_owners_key(team, tmp_path_factory):
+    """The server forgot the owner's key after registering, so once its record (and secret)
+    is deleted on the team server it cannot register again by itself: it says so instead of
+    failing obscurely."""
+    lab = _lab(team, tmp_path_factory, f"gone-{uuid.uuid4().hex[:6]}", None)
+    try:
+        with team.client("alice") as alice:
+            alice.me()
+            alice.delete_session(lab.session_name)
+        deadline = time.monotonic() + 30
+        while (ctx := lab.get("grid-collab/api/context").json())["session"]["status"] != \
+                "deleted":
+            assert time.monotonic() < deadline, ctx
+            time.sleep(0.5)
+        assert ctx["session"]["registered"] is False
+        r = lab.get("grid-collab/api/sessions")
+        assert r.status_code == 503
+        assert r.json()["message"] == (f"the team server no longer knows session alice:"
+                                       f"{lab.session_name} (deleted?); restart this server "
+                                       "to register it again")
+        assert "restart this server to register it again" in lab.log_path.read_text()
+        with team.client("carol") as carol:
+            assert carol._http.get(f"/sessions/alice/{lab.session_name}").status_code == 404
+    finally:
+        lab.stop()
 
 
 # ------------------------------------------------------------------ a team server restart

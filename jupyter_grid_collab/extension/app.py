@@ -235,7 +235,13 @@ class GridCollab(ExtensionApp):
 
     # ------------------------------------------------------------- visitors
     async def redeem(self, ticket: str) -> GridUser:
-        await asyncio.wait_for(self.registrar.registered.wait(), 10)
+        if self.registrar.gone:
+            raise GridError(self.registrar.gone, 503)
+        try:
+            await asyncio.wait_for(self.registrar.registered.wait(), 10)
+        except asyncio.TimeoutError:
+            raise GridError("this session is not registered with the team server yet; "
+                            "open it again in a moment", 503) from None
         # this server proves itself by its session secret, so a ticket only works here; the
         # team server fixes how long the visit lasts
         response = await self.upstream.send(
