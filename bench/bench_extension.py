@@ -13,8 +13,8 @@ member of a seeded team, and prints, each against a baseline measured in the sam
    the blob file from disk in this process (the baseline); with the peak RSS growth of the
    Jupyter server and the team server while each streams;
 3. datastore upload time and attach time (``POST grid-collab/api/datastores/attach``) for a
-   10 MB and a 2 GB datastore, with ``blob_dir`` (hard links) and without (download into a
-   verified cache);
+   10 MB and a 2 GB datastore, with ``blob_dir`` (from the blobs: hard links, reflinks or
+   copies, as the mount says) and without (download into a verified cache);
 4. the team server's resident memory idle and while streaming.
 
     python bench/bench_extension.py           # the issue's sizes (512 MiB artifact, 2 GB)
@@ -51,7 +51,7 @@ from teamserver_harness import TeamServerProcess  # noqa: E402
 
 from jupyter_grid_collab import track  # noqa: E402
 from jupyter_grid_collab.client import GridClient  # noqa: E402
-from jupyter_grid_collab.datastore_mount import remove_mount  # noqa: E402
+from jupyter_grid_collab.datastore_mount import describe_mount, remove_mount  # noqa: E402
 from jupyter_grid_collab.teamserver.cli import open_store  # noqa: E402
 
 # Quoted from DESIGN.md ("How fast"), measured earlier on this machine kind with MLflow
@@ -284,7 +284,7 @@ def bench_attach(args, team, labs, key, tmp: Path, sizes: list[tuple[str, int, i
             upload_s = time.perf_counter() - t0
             shutil.rmtree(folder)
             ref = f"{c.whoami()}:{name}@{ds.version}"
-            answered, mounted = {}, {}
+            answered, mounted, how = {}, {}, {}
             for way in ("fast", "proxy"):
                 with labs[way].owner_client(timeout=3600) as lab:
                     t0 = time.perf_counter()
@@ -298,11 +298,12 @@ def bench_attach(args, team, labs, key, tmp: Path, sizes: list[tuple[str, int, i
                         time.sleep(0.05)
                         info = lab.get(f"grid-collab/api/datastores/attach/{info['id']}").json()
                     mounted[way] = time.perf_counter() - t0
+                    how[way] = describe_mount(info["path"])
                 if info["state"] != "done" or info["size"] != per * files \
                         or info["file_count"] != files:
                     raise RuntimeError(f"attach {ref}: unexpected {info}")
             rows.append((label, per * files, files, upload_s, mounted["fast"],
-                         answered["proxy"], mounted["proxy"]))
+                         answered["proxy"], mounted["proxy"], how))
     return rows
 
 
@@ -375,14 +376,18 @@ def report_attach(rows: list, skipped: str | None) -> None:
             f"{'download: answer':>18}{'mounted':>10}{'download MB/s':>15}")
     print(head)
     print("-" * len(head))
-    for label, size, files, up, fast, answer, proxy in rows:
+    for label, size, files, up, fast, answer, proxy, _how in rows:
         print(f"{label:<12}{size / MB:>10.1f}{files:>7}{up:>10.2f}{fast:>10.3f}{answer:>18.3f}"
               f"{proxy:>10.2f}{size / MB / proxy:>15.0f}")
     if skipped:
         print(skipped)
-    print("blob_dir: hard links to the team server's blobs (O(files), no copy); download: each "
-          "file fetched once into the verified cache, then linked; over attach_inline_bytes "
-          "(64 MiB) the request answers 202 at once and a background job mounts it")
+    for label, *_, how in rows:  # as the mounts' markers say (describe_mount)
+        print(f"{label}: blob_dir: {how['fast']}; download: {how['proxy']}")
+    print("blob_dir: from the team server's blobs: hard links where this Jupyter server's user "
+          "cannot write them, else reflinks or copies; download: each file fetched once into "
+          "the verified cache, then linked or copied likewise; over attach_inline_bytes "
+          "(64 MiB) of downloads and copies the request answers 202 at once and a background "
+          "job mounts it")
 
 
 def report_memory(idle: tuple[int, int], dl: dict) -> None:
