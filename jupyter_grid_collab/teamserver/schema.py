@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 
 # Bump with a step in UPGRADES below whenever a table gains a column or a column changes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -88,6 +88,9 @@ teams = Table(
     Column("name", String(64), nullable=False, unique=True),
     Column("balance", Float, nullable=False, default=0.0),
     Column("created_at", Float, nullable=False),
+    # bytes the team may store (datastores + artifacts + sources, store/quotas.py); NULL: no
+    # quota. Set by a site admin (admin set-quota, PATCH /teams/<team>).
+    Column("storage_quota_bytes", BigInteger),
 )
 
 memberships = Table(
@@ -186,6 +189,10 @@ experiments = Table(
     # hash of the token the executor hands the experiment's launcher: it may report on
     # this one experiment only, and only while it runs (plus a grace period to upload)
     Column("token_hash", String(64), index=True),
+    # bytes of log lines stored (a line's text + its row's overhead) and lines dropped past
+    # the team server's --max-log-mb: the cap is checked in O(1) per POST (store/outputs.py)
+    Column("log_bytes", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("log_dropped", BigInteger, nullable=False, default=0, server_default="0"),
     UniqueConstraint("run_id", "idx", name="uq_experiments_run_idx"),
     # accrual and the executor's recovery look experiments up by status
     Index("ix_experiments_status", "status"),
@@ -226,7 +233,11 @@ sources = Table(
     Column("sha256", String(64), primary_key=True),
     Column("size", BigInteger, nullable=False),
     Column("created_at", Float, nullable=False),
+    # the team whose storage quota the upload counts against (PUT /sources?team=); NULL when
+    # a member of several teams did not say: it then counts in each of their teams
+    Column("team_id", Id, ForeignKey("teams.id", ondelete="CASCADE")),
     Index("ix_sources_sha256", "sha256"),
+    Index("ix_sources_team", "team_id"),
 )
 
 datastores = Table(
@@ -392,10 +403,26 @@ def _upgrade_to_2(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE audit ALTER COLUMN actor TYPE VARCHAR(200)"))
 
 
+def _upgrade_to_3(conn: Connection) -> None:
+    """Bounded storage: a team's storage quota, an experiment's stored log bytes and dropped
+    lines, and the team a run source counts against (older sources: NULL, so they count in
+    each of their uploader's teams until the housekeeping collects the unused ones)."""
+    if not _has_column(conn, "teams", "storage_quota_bytes"):
+        conn.execute(text("ALTER TABLE teams ADD COLUMN storage_quota_bytes BIGINT"))
+    for column in ("log_bytes", "log_dropped"):
+        if not _has_column(conn, "experiments", column):
+            conn.execute(text(f"ALTER TABLE experiments ADD COLUMN {column} BIGINT NOT NULL "
+                              "DEFAULT 0"))
+    if not _has_column(conn, "sources", "team_id"):
+        conn.execute(text("ALTER TABLE sources ADD COLUMN team_id BIGINT REFERENCES teams(id) "
+                          "ON DELETE CASCADE"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_sources_team ON sources (team_id)"))
+
+
 # version -> the step that brings a database of the version before it up to it. Each step is
 # idempotent (a crash between a step and the stamp must not break the next start), and
 # create_all has already made any table that did not exist.
-UPGRADES = {2: _upgrade_to_2}
+UPGRADES = {2: _upgrade_to_2, 3: _upgrade_to_3}
 
 
 def create_schema(engine: Engine) -> None:
