@@ -11,6 +11,7 @@ import tornado.web
 
 from ..errors import ApiError, BadRequest, PayloadTooLarge
 from ..store.outputs import clean_path
+from ..store.quotas import QuotaExceeded, Room
 from .base import BaseHandler, log
 
 # large chunks: fewer event-loop and thread-pool trips per byte, memory still flat
@@ -21,27 +22,50 @@ _RANGE = re.compile(r"^bytes=(\d+)-$")
 UPLOAD_SECONDS = 24 * 3600.0
 
 
+def declared_length(handler: BaseHandler) -> int | None:
+    """The body's Content-Length, when the client said it (a chunked body has none)."""
+    value = handler.request.headers.get("Content-Length", "")
+    return int(value) if value.isdigit() else None
+
+
 class StreamedUploadHandler(BaseHandler):
-    """PUT with the body streamed into a staged blob; subclasses check and record it."""
+    """PUT with the body streamed into a staged blob; subclasses check and record it.
+
+    The team's storage quota (store/quotas.py) is checked before any byte when the size is
+    declared, as each chunk arrives (a body that crosses it is discarded from that chunk
+    on: nothing of it is kept), and once more with fresh usage before the blob is kept."""
 
     async def prepare(self) -> None:
         self.staged = None
         self.failure: BaseException | None = None
+        self.quota_teams: list[int] = []
+        self.room: Room | None = None
         await super().prepare()
         if self.request.method != "PUT":
             return
         self.request.connection.set_max_body_size(self.settings["max_upload_bytes"])
-        await self.check_target(*self.path_args)
+        self.quota_teams = await self.check_target(*self.path_args)
+        self.room = await self.call(self.store.storage_room, self.quota_teams)
+        if self.room is not None:
+            self.room.check(declared_length(self))
         # an authorised upload may stream for hours; --body-timeout bounds anonymous bodies
         self.request.connection.set_body_timeout(UPLOAD_SECONDS)
         self.staged = self.settings["blobs"].begin(self.settings["max_upload_bytes"])
 
-    async def check_target(self, *args: str) -> None:
-        """Validate the destination and the caller's right to write it, before any byte."""
+    async def check_target(self, *args: str) -> list[int]:
+        """Validate the destination and the caller's right to write it, before any byte.
+        Returns the teams whose storage quota the upload counts against."""
         raise NotImplementedError
 
     def data_received(self, chunk: bytes) -> None:
         if self.staged is None or self.failure is not None:
+            return
+        if self.room is not None and self.staged.size + len(chunk) > self.room.left:
+            # crossed the quota: drop what was staged, discard the rest as it arrives and
+            # answer 413 once it is in (a response cut short by a reset could be lost)
+            self.failure = QuotaExceeded(self.room.refusal(self.staged.size + len(chunk),
+                                                           so_far=True))
+            self.staged.abort()
             return
         try:
             self.staged.write(chunk)
@@ -61,6 +85,11 @@ class StreamedUploadHandler(BaseHandler):
         if expected and expected.lower() != self.staged.sha256:
             raise BadRequest(f"the upload arrived with sha256 {self.staged.sha256}, not the "
                              f"{expected} sent; send it again")
+        if self.room is not None:
+            # usage again, now: uploads of the team that finished meanwhile count
+            room = await self.call(self.store.storage_room, self.quota_teams)
+            if room is not None:
+                room.check(self.staged.size)
         sha, size = await self.call(self.staged.commit)
         self.staged = None
         return sha, size
@@ -169,9 +198,9 @@ class UploadFileHandler(StreamedUploadHandler):
 
     session_access = frozenset({"PUT"})
 
-    async def check_target(self, upload_id: str, path: str) -> None:
+    async def check_target(self, upload_id: str, path: str) -> list[int]:
         self.path = clean_path(path, "datastore file path")
-        await self.call(self.store.check_upload, self.caller, upload_id)
+        return [await self.call(self.store.check_upload, self.caller, upload_id)]
 
     async def put(self, upload_id: str, path: str) -> None:
         sha, size = await self.commit()
@@ -188,10 +217,10 @@ class ArtifactHandler(StreamedUploadHandler, DownloadMixin):
     session_access = frozenset({"GET", "PUT"})
     visitor_access = frozenset({"GET"})
 
-    async def check_target(self, owner: str, name: str, path: str) -> None:
+    async def check_target(self, owner: str, name: str, path: str) -> list[int]:
         self.owner_and_name(owner, name, "experiment name")
         self.path = clean_path(path)
-        await self.call(self.store.check_artifact_writer, self.caller, owner, name)
+        return [await self.call(self.store.check_artifact_writer, self.caller, owner, name)]
 
     async def put(self, owner: str, name: str, path: str) -> None:
         sha, size = await self.commit()
@@ -244,17 +273,20 @@ class DatastoreFileHandler(BaseHandler, DownloadMixin):
 
 @tornado.web.stream_request_body
 class SourcesHandler(StreamedUploadHandler):
-    """PUT a run's source snapshot (an archive); returns its sha256 for ``source_sha256``."""
+    """PUT a run's source snapshot (an archive); returns its sha256 for ``source_sha256``.
+    ``?team=`` says whose storage it counts against (default: the caller's only team)."""
 
     session_access = frozenset({"PUT"})
 
-    async def check_target(self) -> None:
-        return None
+    async def check_target(self) -> list[int]:
+        self.team_id, teams = self.store.source_teams(self.caller,
+                                                      self.get_query_argument("team", None))
+        return teams
 
     async def put(self) -> None:
         sha, size = await self.commit()
         # who uploaded it: only they (and runs of their teams, by cloning) may name it
-        await self.call(self.store.record_source, self.caller, sha, size)
+        await self.call(self.store.record_source, self.caller, sha, size, self.team_id)
         self.send({"sha256": sha, "size": size}, 201)
 
 

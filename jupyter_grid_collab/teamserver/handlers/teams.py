@@ -6,7 +6,7 @@ members, roles, credits, teams and users take the person's own API key.
 
 from __future__ import annotations
 
-from ..errors import BadRequest
+from ..errors import BadRequest, Forbidden
 from .base import BaseHandler
 
 READ = frozenset({"GET"})
@@ -53,11 +53,26 @@ class TeamsHandler(BaseHandler):
 
 
 class TeamHandler(BaseHandler):
-    """GET a team: created, members with roles, remaining balance."""
+    """GET a team: created, members with roles, remaining balance, storage used and quota;
+    PATCH (site admins) sets or clears its storage quota."""
 
     session_access = visitor_access = READ
 
     async def get(self, team: str) -> None:
+        self.send(await self.call(self.store.team_detail, self.caller, team))
+
+    async def patch(self, team: str) -> None:
+        if not self.caller.site_admin:
+            message = (f"{self.caller.username} is not a site admin: only site admins can set "
+                       "a team's storage quota")
+            await self.call(self.store.audit_site_refusal, self.caller, "quota", team, message)
+            raise Forbidden(message)
+        body = self.json_body()
+        if "storage_quota_bytes" not in body:
+            raise BadRequest("send storage_quota_bytes: a whole number of bytes, or null for "
+                             "no quota")
+        await self.call(self.store.set_storage_quota, team, body["storage_quota_bytes"],
+                        self.caller.username)
         self.send(await self.call(self.store.team_detail, self.caller, team))
 
 

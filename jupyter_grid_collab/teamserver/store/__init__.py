@@ -11,6 +11,7 @@ from .credentials import CredentialStore
 from .datastores import DatastoreStore
 from .executor import ExecutorStore
 from .outputs import OutputStore
+from .quotas import QuotaStore
 from .runs import RunStore
 from .sessions import SessionStore
 from .sources import SourceStore
@@ -21,7 +22,7 @@ __all__ = ["Store", "Caller", "DEFAULT_PRICES"]
 
 
 class Store(VisitStore, ExecutorStore, SessionStore, RunStore, SourceStore, OutputStore,
-            DatastoreStore, CredentialStore, BillingStore, TeamStore, StoreCore):
+            DatastoreStore, CredentialStore, BillingStore, QuotaStore, TeamStore, StoreCore):
     """Every record operation of the team server; synchronous, run on worker threads."""
 
     def __init__(self, engine: Engine, secret_key: bytes, prices: dict[str, float] | None = None):

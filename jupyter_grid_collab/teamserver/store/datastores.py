@@ -68,9 +68,11 @@ class DatastoreStore:
             raise NotFound(f"no upload {upload_id} of yours (it may have expired)")
         return row
 
-    def check_upload(self, caller: Caller, upload_id: Any) -> None:
+    def check_upload(self, caller: Caller, upload_id: Any) -> int:
+        """Before a file streams in: the upload is the caller's. Returns its team (whose
+        storage quota the file counts against from now on, staged or committed)."""
         with self.engine.begin() as conn:
-            self._upload_row(conn, caller, upload_id)
+            return self._upload_row(conn, caller, upload_id).team_id
 
     def add_upload_file(self, caller: Caller, upload_id: Any, path: str, sha: str,
                         size: int) -> dict:

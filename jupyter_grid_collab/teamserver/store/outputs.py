@@ -16,6 +16,16 @@ from .core import Caller, iso, now
 MAX_LINES_PER_POST = 5000
 MAX_LINE = 16_384
 STREAMS = ("stdout", "stderr", "system")
+#: the team server's --max-log-mb default: log bytes kept per experiment (1 MB = 10^6 bytes)
+DEFAULT_MAX_LOG_MB = 20.0
+#: what a stored line costs beyond its text (its row: experiment, seq, time, stream), counted
+#: so that a flood of empty lines is bounded too
+LINE_OVERHEAD = 40
+
+
+def truncation_line(max_log_mb: float) -> str:
+    return (f"[grid] log truncated: this experiment wrote more than {max_log_mb:g} MB of logs; "
+            "later lines are not kept (team server --max-log-mb)")
 
 
 def clean_path(path: Any, what: str = "artifact path") -> str:
@@ -27,6 +37,9 @@ def clean_path(path: Any, what: str = "artifact path") -> str:
 
 class OutputStore:
     """Mixed into Store; relies on RunStore lookups."""
+
+    #: log bytes kept per experiment (0: no cap); the team server sets it from --max-log-mb
+    max_log_mb: float = DEFAULT_MAX_LOG_MB
 
     def _require_writer(self, caller: Caller, run, name: str, what: str) -> None:
         if run.owner_id != caller.id:
@@ -55,13 +68,35 @@ class OutputStore:
             exp, run = self._experiment_rows(conn, caller, owner, name)
             self._require_writer(caller, run, name, "the logs")
             start = exp.next_seq
+            rows, used, dropped = self._within_log_cap(exp, rows)
             if rows:
                 conn.execute(t.log_lines.insert(), [
                     dict(experiment_id=exp.id, seq=start + i, ts=ts, stream=stream, line=line)
                     for i, (ts, stream, line) in enumerate(rows)])
+            if rows or dropped:
                 conn.execute(t.experiments.update().where(t.experiments.c.id == exp.id)
-                             .values(next_seq=start + len(rows)))
-        return {"next_offset": start + len(rows), "experiment_id": exp.id}
+                             .values(next_seq=start + len(rows), log_bytes=used,
+                                     log_dropped=exp.log_dropped + dropped))
+        # dropped lines still answer 200: a launcher that retried them would never stop
+        return {"next_offset": start + len(rows), "experiment_id": exp.id,
+                "dropped": dropped, "truncated": bool(exp.log_dropped or dropped)}
+
+    def _within_log_cap(self, exp, rows: list) -> tuple[list, int, int]:
+        """(rows to store, log bytes then stored, lines dropped) under --max-log-mb: O(1) in
+        the experiment's stored lines. The first line that does not fit is replaced by one
+        truncation line; from then on every line is dropped (even if the cap is raised
+        later), so the stored log ends with that line."""
+        if exp.log_dropped:
+            return [], exp.log_bytes, len(rows)
+        cap = int(self.max_log_mb * 1_000_000)
+        used = exp.log_bytes
+        for i, (_ts, _stream, line) in enumerate(rows):
+            cost = len(line.encode("utf-8", "surrogatepass")) + LINE_OVERHEAD
+            if cap and used + cost > cap:
+                return ([*rows[:i], (now(), "system", truncation_line(self.max_log_mb))],
+                        used, len(rows) - i)
+            used += cost
+        return rows, used, 0
 
     def read_logs(self, caller: Caller, owner: str, name: str, offset: Any = None,
                   limit: Any = None, tail: Any = None) -> dict:
@@ -98,11 +133,12 @@ class OutputStore:
 
     # ------------------------------------------------------------- artifacts
     def check_artifact_writer(self, caller: Caller, owner: str, name: str) -> int:
-        """Before an upload streams in: the experiment exists and the caller may write it."""
+        """Before an upload streams in: the experiment exists and the caller may write it.
+        Returns the run's team (whose storage quota the artifact counts against)."""
         with self.engine.begin() as conn:
             exp, run = self._experiment_rows(conn, caller, owner, name)
             self._require_writer(caller, run, name, "artifacts")
-            return exp.id
+            return run.team_id
 
     def add_artifact(self, caller: Caller, owner: str, name: str, path: str, sha: str,
                      size: int) -> tuple[dict, list[str]]:

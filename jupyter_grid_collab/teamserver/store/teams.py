@@ -128,10 +128,12 @@ class TeamStore(StoreCore):
                 .where(t.memberships.c.team_id == row.id)
                 .order_by(t.users.c.username)
             ).all()
+            used, quota = self.team_storage(conn, row.id)  # store/quotas.py
         order = {r: i for i, r in enumerate(ROLES)}
         return {
             "name": row.name, "created_at": iso(row.created_at),
             "balance": round(row.balance, 4), "role": role,
+            "storage_used_bytes": used, "storage_quota_bytes": quota,
             "members": sorted(
                 ({"username": m.username, "role": m.role, "email": m.email,
                   "github_login": m.github_login, "joined_at": iso(m.created_at)}
