@@ -19,6 +19,8 @@ from .handlers import runs as r
 from .handlers import sessions as s
 from .handlers import teams as t
 from .store import Store
+from .store.outputs import DEFAULT_MAX_LOG_MB
+from .store.sources import DEFAULT_SOURCE_GRACE_HOURS
 
 log = logging.getLogger("grid_collab.teamserver")
 
@@ -88,6 +90,9 @@ class ServerConfig:
     runner_uid_base: int = DEFAULT_UID_BASE
     runner_python: str = "auto"
     work_root: Path | None = None  # default: data_dir_paths()["runs"]
+    # log bytes kept per experiment (0: no cap), and how long a source no run uses is kept
+    max_log_mb: float = DEFAULT_MAX_LOG_MB
+    source_grace_hours: float = DEFAULT_SOURCE_GRACE_HOURS
 
 
 @dataclass
@@ -105,6 +110,7 @@ class TeamServer:
         self.run_listeners: list = []
         self.stop_listeners: list = []
         self._tasks: list[asyncio.Task] = []
+        self.store.max_log_mb = self.config.max_log_mb
 
     def drop_blobs(self, shas: list[str]) -> None:
         """Delete blobs the store reported as no longer referenced."""
@@ -141,9 +147,21 @@ class TeamServer:
                     log.info("marked %d session(s) lost after missed heartbeats", lost)
                 orphans = await loop.run_in_executor(self.db_pool, self.store.expire_uploads)
                 await loop.run_in_executor(self.io_pool, self.drop_blobs, orphans)
+                await self._collect_sources()
             except Exception:  # housekeeping must survive a passing database error
                 log.exception("housekeeping failed; retrying at the next tick")
             await asyncio.sleep(self.config.tick_seconds)
+
+    async def _collect_sources(self) -> None:
+        """Sources no run uses, past their grace period: records, then blobs no one else
+        references (1000 records a pass, so one pass never holds the database long)."""
+        loop = asyncio.get_running_loop()
+        removed, orphans = await loop.run_in_executor(
+            self.db_pool, self.store.collect_sources, self.config.source_grace_hours * 3600.0)
+        await loop.run_in_executor(self.io_pool, self.drop_blobs, orphans)
+        if removed:
+            log.info("collected %d run source(s) no run used within %g h (%d blob(s) freed)",
+                     removed, self.config.source_grace_hours, len(orphans))
 
     def close(self) -> None:
         for task in self._tasks:

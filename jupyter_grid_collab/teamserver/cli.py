@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from ..sizes import SizeError, parse_size, show_size
 from .app import ServerConfig, TeamServer, data_dir_paths
 from .blobs import BlobStore
 from .errors import ApiError
@@ -23,6 +24,8 @@ from .executor.sandbox import DEFAULT_UID_BASE, MODES
 from .http_server import GuardedHTTPServer, bounded_connections, connection_limit_options
 from .schema import SchemaVersionError, create_schema, make_engine
 from .store import DEFAULT_PRICES, Store
+from .store.outputs import DEFAULT_MAX_LOG_MB
+from .store.sources import DEFAULT_SOURCE_GRACE_HOURS
 
 log = logging.getLogger("grid_collab.teamserver")
 
@@ -134,12 +137,21 @@ _db = click.option("--db", envvar="GRID_COLLAB_DB", default=None,
               show_default=True,
               help="The interpreter isolated experiments' 'python' means; auto: this server's "
                    "own where runner uids can use it, else a venv from the system Python.")
+@click.option("--max-log-mb", envvar="GRID_COLLAB_MAX_LOG_MB", default=DEFAULT_MAX_LOG_MB,
+              show_default=True, type=click.FloatRange(min=0.0),
+              help="Log bytes kept per experiment (1 MB = 10^6 bytes; 0: no cap); past it one "
+                   "truncation line is stored and later lines are dropped.")
+@click.option("--source-grace-hours", envvar="GRID_COLLAB_SOURCE_GRACE_HOURS",
+              default=DEFAULT_SOURCE_GRACE_HOURS, show_default=True,
+              type=click.FloatRange(min=0.0),
+              help="How long an uploaded run source that no run uses is kept before the "
+                   "housekeeping deletes it.")
 @connection_limit_options
 @click.pass_context
 def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, tick,
          executor_name, max_parallel, ray_address, public_url, datastore_root, stop_grace,
          ticket_seconds, visit_hours, work_root, runner_isolation, runner_uid_base,
-         runner_python, **connection_limits):
+         runner_python, max_log_mb, source_grace_hours, **connection_limits):
     """Run the team server (no subcommand), or administer it (``admin ...``)."""
     ctx.ensure_object(dict)
     ctx.obj.update(data_dir=data_dir, db=db, prices=prices)
@@ -156,7 +168,8 @@ def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, ti
     config = ServerConfig(heartbeat_timeout=heartbeat_timeout, tick_seconds=tick,
                           visit_hours=visit_hours, runner_isolation=runner_isolation,
                           runner_uid_base=runner_uid_base, runner_python=runner_python,
-                          work_root=Path(work_root) if work_root else None)
+                          work_root=Path(work_root) if work_root else None,
+                          max_log_mb=max_log_mb, source_grace_hours=source_grace_hours)
     server = TeamServer(store, blobs, config)
     engine = None
     if executor_name == "local":
@@ -227,7 +240,8 @@ async def _serve(server: TeamServer, host: str, port: int, engine, url: str,
 # ----------------------------------------------------------------- admin commands
 @main.group()
 def admin():
-    """Administer users, teams, members, credits and keys (works on the data directory)."""
+    """Administer users, teams, members, credits, quotas and keys (works on the data
+    directory)."""
 
 
 def _store(ctx) -> Store:
@@ -293,6 +307,25 @@ def add_credits(ctx, team, amount):
     """Add credits to a team's balance."""
     out = _run(_store(ctx).add_credits, team, amount)
     click.echo(f"team {team} balance: {out['balance']:.2f} credits")
+
+
+@admin.command("set-quota")
+@click.argument("team")
+@click.argument("size")
+@click.pass_context
+def set_quota(ctx, team, size):
+    """Set a team's storage quota (datastores + artifacts + run sources), e.g. 50GB, 500MB,
+    2TiB; 'none' removes it. Uploads past it are refused; nothing stored is deleted."""
+    try:
+        quota = None if size.strip().lower() in ("none", "off") else parse_size(size)
+    except SizeError as exc:
+        raise click.ClickException(str(exc)) from None
+    out = _run(_store(ctx).set_storage_quota, team, quota)
+    used = show_size(out["storage_used_bytes"])
+    if quota is None:
+        click.echo(f"team {team} has no storage quota now ({used} stored)")
+    else:
+        click.echo(f"team {team} storage quota: {show_size(quota, exact=True)} ({used} stored)")
 
 
 @admin.command("create-key")
