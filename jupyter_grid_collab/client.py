@@ -556,9 +556,11 @@ class GridClient(_Methods):
         return self._download(f"/runs/{_seg(r.owner)}/{_seg(r.name)}/source", Path(dest),
                               None, None, None)
 
-    def upload_source(self, source: str | os.PathLike) -> str:
-        """Upload a run's source archive; returns its sha256 for ``create_run``."""
-        return self._put_file("/sources", Path(source), None)["sha256"]
+    def upload_source(self, source: str | os.PathLike, team: str | None = None) -> str:
+        """Upload a run's source archive; returns its sha256 for ``create_run``. ``team``:
+        whose storage quota it counts against (default: my only team)."""
+        path = f"/sources?team={_seg(team)}" if team else "/sources"
+        return self._put_file(path, Path(source), None)["sha256"]
 
     def upload_datastore(self, name: str, source: str | os.PathLike, team: str | None = None,
                          progress: Progress | None = None) -> Datastore:

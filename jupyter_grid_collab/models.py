@@ -192,6 +192,9 @@ class Team(Record):
     balance: float
     role: str | None = None
     members: list[Member] = field(default_factory=list)
+    # bytes the team stores (datastores + artifacts + run sources) and its quota (None: none)
+    storage_used_bytes: int = 0
+    storage_quota_bytes: int | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Team:

@@ -20,7 +20,7 @@ def submit_run(client: GridClient, script: str | Path, script_args: list[str], *
     """Returns (Run, [Experiment]). List-valued ``--param "[a, b]"`` arguments form the grid."""
     snapshot = make_snapshot(script)
     try:
-        sha = client.upload_source(snapshot.archive)
+        sha = client.upload_source(snapshot.archive, team)
     finally:
         snapshot.archive.unlink(missing_ok=True)
     positional, params = parse_script_args(script_args)

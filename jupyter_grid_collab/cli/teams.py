@@ -6,8 +6,17 @@ import click
 
 from ..client import GridClient, Unauthorized
 from ..credentials import save_credentials
+from ..sizes import show_size
 from .context import get_grid
 from .tables import emit_json, emit_table, output_option, when
+
+
+def storage(used: int, quota: int | None) -> str:
+    """"1.2 GB of 50 GB (2%)", or "1.2 GB (no quota)"; decimal units, as the server's."""
+    if quota is None:
+        return f"{show_size(used)} used (no quota)"
+    percent = f" ({100 * used / quota:.0f}%)" if quota else ""
+    return f"{show_size(used)} used of {show_size(quota, exact=True)}{percent}"
 
 
 @click.command("login")
@@ -72,6 +81,7 @@ def teams(team: str | None, output: str) -> None:
         return
     click.echo(f"Team {detail.name}: created {when(detail.created_at)}, "
                f"{detail.balance:,.2f} credits left")
+    click.echo(f"Storage: {storage(detail.storage_used_bytes, detail.storage_quota_bytes)}")
     emit_table(["Member", "Role", "Email", "GitHub", "Joined"],
                [[m.username, m.role, m.email, m.github_login, when(m.joined_at)]
                 for m in detail.members], empty="No members.")
