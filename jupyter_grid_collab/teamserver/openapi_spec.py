@@ -145,7 +145,15 @@ def component_schemas() -> dict[str, Schema]:
                      "role": {**nullable(ROLE), "enum": [*ROLES, None],
                               "description": "the caller's role; null for a site admin "
                                              "outside the team"},
-                     "members": {"type": "array", "items": ref("Member")}}),
+                     "members": {"type": "array", "items": ref("Member")},
+                     "storage_used_bytes": {
+                         "type": "integer", "minimum": 0,
+                         "description": "bytes the team stores: datastore versions' files "
+                                        "(and uploads not committed yet), artifacts and run "
+                                        "sources, counted per record (no dedup)"},
+                     "storage_quota_bytes": {
+                         **nullable({"type": "integer", "minimum": 0}),
+                         "description": "uploads past it are refused (413); null: no quota"}}),
         "Membership": obj({"team": STRING, "username": USERNAME, "role": ROLE}),
         "Balance": obj({"team": STRING, "balance": NUMBER}),
         "LedgerEntry": obj({"kind": {"type": "string", "enum": ["credit", "usage"]},
@@ -206,7 +214,15 @@ def component_schemas() -> dict[str, Schema]:
                                                            "line was read: stop following"},
         }),
         "LogsAppended": obj({"next_offset": {"type": "integer", "minimum": 0},
-                             "experiment_id": INTEGER}),
+                             "experiment_id": INTEGER,
+                             "dropped": {"type": "integer", "minimum": 0,
+                                         "description": "lines of this batch not kept: the "
+                                                        "experiment is past the team server's "
+                                                        "--max-log-mb (still a 200: do not "
+                                                        "send them again)"},
+                             "truncated": {"type": "boolean",
+                                           "description": "the stored log ends with the "
+                                                          "truncation line"}}),
         "Artifact": obj({"path": STRING, "size": {"type": "integer", "minimum": 0},
                          "sha256": {"type": "string", "pattern": SHA256_PATTERN},
                          "created_at": TIME, "experiment": STRING, "owner": USERNAME,
@@ -241,6 +257,9 @@ def component_schemas() -> dict[str, Schema]:
         "NewTeam": obj({"name": NAME, "owner": USERNAME}),
         "NewMember": obj({"username": USERNAME, "role": ROLE}, required=["username"]),
         "RoleChange": obj({"role": ROLE}),
+        "QuotaChange": obj({"storage_quota_bytes": {
+            **nullable({"type": "integer", "minimum": 0, "maximum": 2**63 - 1}),
+            "description": "bytes the team may store; null removes the quota"}}),
         "Credits": obj({"amount": {"type": "number", "exclusiveMinimum": -1e9,
                                    "exclusiveMaximum": 1e9}}),
         "CredentialSet": obj({
@@ -363,7 +382,8 @@ ERROR_TEXT = {
          "visitor: read, download and attach only).",
     404: "No such resource in the caller's teams (non-members get 404, not 403).",
     409: "Conflicts with the current state (name taken, already running, last owner, ...).",
-    413: "The upload is larger than the server accepts.",
+    413: "The upload is larger than the server accepts, or than the room left in the team's "
+         "storage quota (the message says how full the team is and what to do).",
     500: "The stored file failed its sha256 check or is missing (the message names it): "
          "nothing is sent; an admin restores it (uploading the same bytes again also does).",
     507: "The server has no room left to store the upload.",
@@ -478,8 +498,13 @@ def paths() -> dict[str, Any]:
             201: ("The new team.", ref("Team"))}, [400, 404, 409], body=ref("NewTeam"),
             tag="teams"),
     }
-    p["/teams/{team}"] = {"get": op("A team: members with roles and the balance", {
-        200: ("The team.", ref("Team"))}, [404], params=[team], tag="teams")}
+    p["/teams/{team}"] = {
+        "get": op("A team: members with roles, the balance, storage used and its quota", {
+            200: ("The team.", ref("Team"))}, [404], params=[team], tag="teams"),
+        "patch": op("Set or remove the team's storage quota (site admins)", {
+            200: ("The team.", ref("Team"))}, [400, 404], params=[team],
+            body=ref("QuotaChange"), tag="teams"),
+    }
     p["/teams/{team}/members"] = {"post": op(
         "Add a member (team admins: role user; owners: any role)", {
             201: ("The membership.", ref("Membership"))}, [400, 404, 409],
@@ -683,7 +708,10 @@ def paths() -> dict[str, Any]:
         200: ("Staged.", ref("DatastoreFile"))}, [400, 404, 413, 507],
         params=[upload_id, FILE_PATH, SHA_HEADER], binary_body=True, tag="datastores")}
     p["/sources"] = {"put": op("Upload a run's source snapshot (an archive)", {
-        201: ("Its sha256, for a run's source_sha256.", ref("Source"))}, [400, 413, 507],
+        201: ("Its sha256, for a run's source_sha256.", ref("Source"))}, [400, 404, 413, 507],
+        params=[query_param("team", STRING, "the team whose storage it counts against "
+                                            "(default: the caller's only team; else each of "
+                                            "the caller's teams)")],
         binary_body=True, tag="runs")}
     return {API + path: item for path, item in p.items()}
 
