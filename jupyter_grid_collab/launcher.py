@@ -9,12 +9,22 @@ team server's URL and an experiment-scoped token, so it runs the same on any mac
 4. stream stdout/stderr line by line, timestamped, to the team server as they happen;
 5. upload everything under GRID_ARTIFACTS_DIR (on failure too) and report the exit.
 
+Every call to the team server from step 4 on outlasts an outage or a full disk for a
+bounded time (launcher_retry.py); and before the final report the launcher writes how the
+script ended to its outcome file, so the team server learns the truth even when the report
+never arrives (launcher_files.py, executor/outcome.py).
+
 Environment: GRID_URL, GRID_EXPERIMENT_TOKEN, GRID_EXPERIMENT (``owner:run-expN``),
 GRID_WORK_DIR (this experiment's work folder; default GRID_WORK_ROOT/<owner>/<experiment>,
 GRID_WORK_ROOT defaulting to ~/.grid/work), GRID_DATASTORE_ROOT (default /datastores when
 writable, else ~/datastores), GRID_BLOB_DIR (the team server's local blob folder,
 for O(1) mounts on the same machine), GRID_STOP_GRACE (seconds between SIGTERM and SIGKILL),
-GRID_RUNNER_UID/GID/PYTHON (run the script as that uid with that interpreter; see runner.py).
+GRID_RUNNER_UID/GID/PYTHON (run the script as that uid with that interpreter; see runner.py),
+GRID_OUTCOME_FILE (where to write the outcome; the local engine sets it beside the launcher's
+log), GRID_REPORT_PATIENCE (seconds to keep trying an unreachable team server; default 120).
+
+Exit codes: 0 reported (or the server had already decided), 2 setup failed and reported,
+3 the final status could not be reported (the outcome file holds it).
 
 The launcher itself runs as the team server's user; with a runner uid the script does not
 (runner.py), and the work folder is handled as the runner's from then on (runner_files.py).
@@ -37,6 +47,8 @@ from pathlib import Path
 from .client import GridClient, GridError
 from .credentials import grid_home
 from .datastore_mount import describe_mount, mount_datastore
+from .launcher_files import OUTCOME_ENV, proc_start, write_json
+from .launcher_retry import BUDGET_ENV, DEFAULT_BUDGET, Patience, transient
 from .runner import Runner, RunnerUnavailable, python_command, script_environment
 from .runner_files import WorkDir, artifacts, fresh_work_dir, hand_over
 
@@ -46,11 +58,14 @@ TAIL_LINES = 20
 
 
 class LogShipper:
-    """Collects output lines from reader threads and posts them in small, frequent batches."""
+    """Collects output lines from reader threads and posts them in small, frequent batches;
+    a batch the team server cannot take now is retried within the launcher's patience."""
 
-    def __init__(self, client: GridClient, ref: str):
+    def __init__(self, client: GridClient, ref: str, patience: Patience):
         self.client = client
         self.ref = ref
+        self.patience = patience
+        self.lost = 0  # lines the team server never took
         self.lines: queue.Queue = queue.Queue()
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
         self._done = threading.Event()
@@ -78,18 +93,16 @@ class LogShipper:
                 self._post(batch)
 
     def _post(self, batch: list[dict]) -> None:
-        for attempt in range(5):
-            try:
-                self.client.append_logs(self.ref, batch)
-                return
-            except GridError as exc:
-                if exc.status is not None and exc.status < 500:
-                    return  # refused (e.g. the token expired): retrying cannot help
-                time.sleep(min(2 ** attempt, 10))
+        try:
+            self.patience.call("sending log lines", self.client.append_logs, self.ref, batch)
+        except GridError:
+            self.lost += len(batch)  # refused (the token expired) or the server stayed away
 
     def close(self) -> None:
         self._done.set()
-        self._thread.join(timeout=30)
+        # a batch may be waiting out an outage: give it the whole patience
+        self._thread.join(timeout=self.patience.budget + 30)
+        self.lost += self.lines.qsize()
 
 
 def _pump(pipe, stream: str, shipper: LogShipper) -> None:
@@ -120,21 +133,24 @@ def _command(command: str, runner: Runner | None) -> list[str]:
 
 
 def _upload_artifacts(client: GridClient, ref: str, root: Path, owner_uid: int,
-                      shipper: LogShipper) -> int:
-    """Upload the script's own regular files under ``root``; say why anything else is not."""
-    count = 0
+                      shipper: LogShipper, patience: Patience) -> tuple[int, int]:
+    """Upload the script's own regular files under ``root``; say why anything else is not.
+    Returns how many were stored and how many the team server did not take."""
+    count = failed = 0
     for art in artifacts(root, owner_uid):
         if art.fd is None:
             shipper.system(f"[grid] artifact {art.path} was not uploaded: {art.skipped}")
             continue
         try:
-            client.upload_artifact(ref, art.path, art.source)
+            patience.call(f"uploading artifact {art.path}", client.upload_artifact, ref,
+                          art.path, art.source)
             count += 1
         except GridError as exc:
+            failed += 1
             shipper.system(f"[grid] artifact {art.path} was not uploaded: {exc.message}")
         finally:
             art.close()
-    return count
+    return count, failed
 
 
 def _work_dir(owner: str, exp_name: str) -> Path:
@@ -154,19 +170,71 @@ def default_datastore_root(root: Path = Path("/datastores")) -> Path:
     return Path.home() / "datastores"
 
 
+class Outcome:
+    """What this launcher knows about its script, kept in the outcome file beside its log
+    (launcher_files.py) for the team server to read should the final report never arrive;
+    nothing is kept where the engine named no file (Ray jobs)."""
+
+    def __init__(self, path: str | None, ref: str):
+        self.path = Path(path) if path else None
+        self.data: dict = {"experiment": ref,
+                           "launcher": {"pid": os.getpid(), "start": proc_start(os.getpid())}}
+
+    def update(self, **fields) -> None:
+        if self.path is None:
+            return
+        self.data.update(fields, written_at=time.time())
+        try:
+            write_json(self.path, self.data)
+        except OSError as exc:  # e.g. a full disk: the report itself may still get through
+            print(f"[grid launcher] cannot write {self.path}: {exc}", file=sys.stderr,
+                  flush=True)
+
+
+def _report(client: GridClient, ref: str, patience: Patience, outcome: Outcome, status: str,
+            code: int | None, message: str | None, ended: float, delivered: bool) -> bool:
+    """Report the final status; first write it down, so the team server learns it from the
+    outcome file if the report never arrives. False when it could not be reported."""
+    outcome.update(status=status, exit_code=code, message=message, script_ended_at=ended,
+                   delivered=delivered)
+    try:
+        patience.call("reporting the final status", client.report_status, ref, status,
+                      exit_code=code, message=message)
+    except GridError as exc:
+        if not transient(exc):
+            return True  # refused: already cancelled by grid stop, or deleted; that stands
+        print(f"[grid launcher] could not report {status} (exit code {code}): {exc.message}; "
+              f"the team server reads {outcome.path or 'nothing (no outcome file)'}",
+              file=sys.stderr, flush=True)
+        return False
+    outcome.update(reported=True)
+    return True
+
+
 def main() -> int:
     ref = os.environ["GRID_EXPERIMENT"]
     owner, _, exp_name = ref.partition(":")
     client = GridClient(os.environ["GRID_URL"], os.environ["GRID_EXPERIMENT_TOKEN"],
                         timeout=60)
+    patience = Patience(float(os.environ.get(BUDGET_ENV) or DEFAULT_BUDGET))
+    outcome = Outcome(os.environ.get(OUTCOME_ENV), ref)
     run_name = exp_name.rsplit("-exp", 1)[0]
-    run, experiments = client.run(f"{owner}:{run_name}")
+    run, experiments = patience.call("reading the run", client.run, f"{owner}:{run_name}")
     exp = next(e for e in experiments if e.name == exp_name)
     runner = Runner.from_env()
-    shipper = LogShipper(client, ref)
+    shipper = LogShipper(client, ref, patience)
     work = WorkDir(_work_dir(owner, exp_name))
     grid = dict(GRID_RUN_NAME=run.name, GRID_EXPERIMENT_NAME=exp_name,
                 GRID_ARTIFACTS_DIR=str(work.artifacts), GRID_OWNER=owner)
+
+    def give_up(line: str, code: int | None, message: str) -> int:
+        # nothing ran, or the script could not start: say why, in the log and the record
+        shipper.system(line)
+        shipper.close()
+        reported = _report(client, ref, patience, outcome, "failed", code, message,
+                           time.time(), shipper.lost == 0)
+        return 2 if reported else 3
+
     try:
         work = fresh_work_dir(work.root)
         _unpack_source(client, owner, run.name, work.src)
@@ -189,59 +257,81 @@ def main() -> int:
             launch = argv
     except (GridError, OSError, tarfile.TarError, RunnerUnavailable) as exc:
         message = getattr(exc, "message", None) or str(exc)
-        shipper.system(f"[grid] could not prepare the experiment: {message}")
-        shipper.close()
-        client.report_status(ref, "failed", message=f"setup failed: {message}")
-        return 2
+        return give_up(f"[grid] could not prepare the experiment: {message}", None,
+                       f"setup failed: {message}")
 
     env = script_environment(runner, str(work.home), str(work.tmp), grid)
     as_whom = f" (as uid {runner.uid})" if runner else ""
     shipper.system(f"[grid] running: {shlex.join(argv)}{as_whom}")
-    try:
-        proc = subprocess.Popen(launch, cwd=work.src, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True)
-    except OSError as exc:
-        shipper.system(f"[grid] cannot start {argv[0]}: {exc.strerror}")
-        shipper.close()
-        client.report_status(ref, "failed", exit_code=127, message=f"cannot start: {exc}")
-        return 2
-    client.report_status(ref, "running")
-
     stopping = threading.Event()
+    started: list[subprocess.Popen] = []
 
     def on_term(_sig, _frame):
         # grid stop: SIGTERM the script's process group, SIGKILL it after the grace period
         stopping.set()
-        _signal_group(proc, signal.SIGTERM)
-        grace = float(os.environ.get("GRID_STOP_GRACE", "10"))
-        killer = threading.Timer(grace, _signal_group, (proc, signal.SIGKILL))
-        killer.daemon = True  # once the script is gone, exit without waiting out the grace
-        killer.start()
+        if started:
+            _stop(started[0])
 
+    # before the script starts, so a stop that arrives meanwhile still reaches it
     signal.signal(signal.SIGTERM, on_term)
+    try:
+        proc = subprocess.Popen(launch, cwd=work.src, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
+    except OSError as exc:
+        return give_up(f"[grid] cannot start {argv[0]}: {exc.strerror}", 127,
+                       f"cannot start: {exc}")
+    started.append(proc)
+    outcome.update(script={"pid": proc.pid, "start": proc_start(proc.pid)})
+    if stopping.is_set():
+        _stop(proc)
+    refused = None
+    try:
+        patience.call("reporting that the script started", client.report_status, ref,
+                      "running")
+    except GridError as exc:
+        # cancelled or deleted meanwhile, or the server stayed away: a script the record
+        # does not show running must not run on unseen
+        refused = exc.message
+        shipper.system(f"[grid] the team server did not take the start: {refused}; "
+                       "stopping the script")
+        _stop(proc)
     readers = [threading.Thread(target=_pump, args=(proc.stdout, "stdout", shipper)),
                threading.Thread(target=_pump, args=(proc.stderr, "stderr", shipper))]
     for r in readers:
         r.start()
     code = proc.wait()
+    ended = time.time()
+    outcome.update(exit_code=code, script_ended_at=ended)
     for r in readers:
         r.join()
-    n = _upload_artifacts(client, ref, work.artifacts,
-                          runner.uid if runner else os.geteuid(), shipper)
-    shipper.system(f"[grid] exit code {code}; {n} artifact(s) uploaded")
+    n, missing = _upload_artifacts(client, ref, work.artifacts,
+                                   runner.uid if runner else os.geteuid(), shipper, patience)
+    shipper.system(f"[grid] exit code {code}; {n} artifact(s) uploaded"
+                   + (f", {missing} not stored" if missing else "")
+                   + (f"; {shipper.lost} log line(s) could not be stored" if shipper.lost
+                      else ""))
     shipper.close()
     if stopping.is_set():
         status, message = "cancelled", "stopped"
+    elif refused is not None:
+        status, message = "failed", f"the team server did not take the start: {refused}"
     elif code == 0:
         status, message = "succeeded", None
     else:
         tail = "\n".join(list(shipper.tail)[-TAIL_LINES:])
         status, message = "failed", f"exit code {code}; last lines:\n{tail}"
-    try:
-        client.report_status(ref, status, exit_code=code, message=message)
-    except GridError:
-        pass  # already cancelled by grid stop: the server's status stands
-    return 0
+    delivered = shipper.lost == 0 and missing == 0
+    return 0 if _report(client, ref, patience, outcome, status, code, message, ended,
+                        delivered) else 3
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM the script's process group now, SIGKILL it after the grace period."""
+    _signal_group(proc, signal.SIGTERM)
+    grace = float(os.environ.get("GRID_STOP_GRACE", "10"))
+    killer = threading.Timer(grace, _signal_group, (proc, signal.SIGKILL))
+    killer.daemon = True  # once the script is gone, exit without waiting out the grace
+    killer.start()
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:

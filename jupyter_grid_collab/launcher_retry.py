@@ -1,0 +1,76 @@
+"""How long a launcher keeps trying to reach the team server: long enough to outlast a
+restart or a full disk being cleared, never forever.
+
+Every call the launcher makes after its script started (log lines, artifacts, the final
+status) goes through one ``Patience``. A failure that may pass (the server unreachable, a
+5xx, a 408 or 429) is retried with growing pauses; a refusal (any other 4xx: the token
+expired, the experiment was cancelled or deleted) is not. A call gives up once it has failed
+for ``budget`` seconds, and once the server has failed for ``budget`` seconds in a row (the
+shared clock) later calls try only once, so a launcher whose server is gone ends within
+about one budget rather than one per call. Any success resets the shared clock.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from .client import GridError
+
+T = TypeVar("T")
+DEFAULT_BUDGET = 120.0
+BUDGET_ENV = "GRID_REPORT_PATIENCE"
+TRANSIENT_4XX = (408, 425, 429)
+FIRST_PAUSE, MAX_PAUSE = 0.5, 10.0
+
+
+def transient(exc: GridError) -> bool:
+    """May this failure pass by itself (so a retry can help)?"""
+    return exc.status is None or exc.status >= 500 or exc.status in TRANSIENT_4XX
+
+
+class Patience:
+    """Bounded retries shared by the launcher's threads."""
+
+    def __init__(self, budget: float = DEFAULT_BUDGET, log=None):
+        self.budget = budget
+        self._failing_since: float | None = None
+        self._lock = threading.Lock()
+        self._log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+
+    def call(self, what: str, fn: Callable[..., T], *args, **kw) -> T:
+        """``fn(*args, **kw)``, retried while its failure may pass and patience lasts;
+        raises the last GridError otherwise."""
+        started = time.monotonic()
+        pause = FIRST_PAUSE
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                result = fn(*args, **kw)
+            except GridError as exc:
+                now = time.monotonic()
+                with self._lock:
+                    if self._failing_since is None:
+                        self._failing_since = now
+                    shared_left = self._failing_since + self.budget - now
+                left = min(started + self.budget - now, shared_left)
+                if not transient(exc) or left <= 0:
+                    if attempt > 1 or transient(exc):
+                        self._log(f"[grid launcher] gave up on {what} after {attempt} "
+                                  f"attempt(s): {exc.message}")
+                    raise
+                if attempt == 1:
+                    self._log(f"[grid launcher] {what} failed ({exc.message}); retrying for "
+                              f"up to {left:.0f}s")
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, MAX_PAUSE)
+                continue
+            with self._lock:
+                self._failing_since = None
+            if attempt > 1:
+                self._log(f"[grid launcher] {what} succeeded after {attempt} attempts")
+            return result
