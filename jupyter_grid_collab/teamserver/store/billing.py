@@ -55,6 +55,24 @@ class BillingStore:
         conn.execute(t.runs.update().where(t.runs.c.id == run.id)
                      .values(cost=t.runs.c.cost + amount))
 
+    def refund_experiment(self, conn, exp, run, since: float, until: float) -> None:
+        """Give back what ``exp`` was charged for ``since``..``until``: its script had ended
+        at ``since``, but the record could be written only at ``until`` (its launcher could
+        not report), and the ticks between went on charging it."""
+        amount = self.prices.get(run.instance_type, 0.0) * max(0.0, until - since) / 3600.0
+        if amount <= 0:
+            return
+        conn.execute(t.teams.update().where(t.teams.c.id == run.team_id)
+                     .values(balance=t.teams.c.balance + amount))
+        conn.execute(t.ledger.insert().values(
+            # a usage row that gives back (the API's kinds are credit and usage)
+            team_id=run.team_id, user_id=run.owner_id, kind="usage",
+            resource=f"experiment {run.owner}:{run.name}-exp{exp.idx}", amount=amount,
+            note=f"refund: {run.instance_type} for {until - since:.0f}s after its script ended",
+            created_at=until))
+        conn.execute(t.runs.update().where(t.runs.c.id == run.id)
+                     .values(cost=t.runs.c.cost - amount))
+
     def accrue(self) -> None:
         """Charge every running session and experiment up to now (the periodic tick)."""
         ts = now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from ...models import experiment_name
 from .. import schema as t
@@ -78,8 +78,11 @@ class ExecutorStore:
             "datastore": run.datastore_ref, "source_sha256": run.source_sha256,
         }
 
-    def system_set_status(self, experiment_id: int, status: str, **extra: Any) -> bool:
-        """The executor changes an experiment's status; False if it already finished."""
+    def system_set_status(self, experiment_id: int, status: str, *,
+                          ended_at: float | None = None, **extra: Any) -> bool:
+        """The executor changes an experiment's status; False if it already finished.
+        ``ended_at``: when its script really ended, for a record written only later (its
+        launcher could not report): the record ends then, and so does its bill."""
         with self.engine.begin() as conn:
             exp = conn.execute(select(t.experiments).where(
                 t.experiments.c.id == experiment_id)).first()
@@ -87,8 +90,30 @@ class ExecutorStore:
                 return False
             run = conn.execute(_run_query().where(t.runs.c.id == exp.run_id)).one()
             self._set_experiment_status(conn, exp, run, status, **extra)
+            if status in FINISHED and ended_at is not None:
+                self._end_at(conn, experiment_id, ended_at)
             if status in FINISHED:
                 self.audit(conn, None, status, f"experiment {run.owner}:"
                            f"{experiment_name(run.name, exp.idx)}", run.team_id,
                            detail=extra.get("message"))
         return True
+
+    def _end_at(self, conn, experiment_id: int, ended_at: float) -> None:
+        """Move a just-finished experiment's end back to ``ended_at``: give back what it was
+        charged since (the status change and the ticks charged up to now), and end its run
+        then too if this finished the run."""
+        exp = conn.execute(select(t.experiments).where(
+            t.experiments.c.id == experiment_id)).one()
+        ended = max(ended_at, exp.started_at or ended_at)
+        if exp.finished_at is None or ended >= exp.finished_at:
+            return
+        run = conn.execute(_run_query().where(t.runs.c.id == exp.run_id)).one()
+        if exp.started_at is not None and exp.charged_until is not None:
+            self.refund_experiment(conn, exp, run, ended, exp.charged_until)
+        conn.execute(t.experiments.update().where(t.experiments.c.id == exp.id)
+                     .values(finished_at=ended, charged_until=ended))
+        if run.status in FINISHED:
+            last = conn.execute(select(func.max(t.experiments.c.finished_at)).where(
+                t.experiments.c.run_id == run.id)).scalar()
+            conn.execute(t.runs.update().where(t.runs.c.id == run.id)
+                         .values(finished_at=last))
