@@ -77,10 +77,10 @@ def test_download_is_read_from_the_blob_file_after_the_team_server_allows_it(
     lines = [line for line in _access_lines(team, mark) if artifact_url in line]
     assert any(f"200 HEAD {artifact_url}" in line for line in lines), lines
     assert not any(f"GET {artifact_url}" in line for line in lines), lines
-    # and the download is in the team's audit log under alice's name
+    # and the download is in the team's audit log under alice's name, through her session
     with team.client("alice") as c:
         audit = c._http.get("/teams/vision/audit", params={"limit": 20}).json()["items"]
-    assert any(a["actor"] == "alice" and a["action"] == "download"
+    assert any(a["actor"] == "alice via session alice:alice-fast" and a["action"] == "download"
                and a["resource"] == f"artifact bob:{experiment}/{path}" for a in audit), audit
 
 

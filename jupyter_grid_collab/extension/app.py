@@ -16,7 +16,7 @@ from traitlets import Bool, Enum, Float, Int, Unicode, default
 
 from ..client import SESSION_SECRET_HEADER, AsyncGridClient, GridClient, GridError, _raise_for
 from ..credentials import load_credentials
-from ..datastore_mount import bytes_to_fetch, mount_datastore
+from ..datastore_mount import bytes_to_fetch, describe_mount, mount_datastore
 from ..launcher import default_datastore_root
 from .authorizer import VISITOR_MODES, install_authorizer, refuse_view_write
 from .environ import drop_owner_secrets
@@ -326,7 +326,11 @@ class GridCollab(ExtensionApp):
 
         def mount() -> None:
             path = self.mount(reference, progress_of(job), files)
-            job.update(path=str(path), hint=f"read it in code as {str(path)!r} (read-only)")
+            # say how: hard links are O(1); a consumer that could write them gets copies
+            how = describe_mount(path)
+            job.update(path=str(path), how=how,
+                       hint=f"read it in code as {str(path)!r} (read-only"
+                       + (f"; {how})" if how else ")"))
 
         if pending <= self.attach_inline_bytes:
             settle(job, mount)  # its errors reach the request
