@@ -236,14 +236,21 @@ def test_the_connection_cap_holds_and_a_request_past_it_waits_its_turn():
     assert srv.connections == 15 and open_now["most"] <= 3
 
 
-def test_an_idle_connection_past_its_keepalive_expiry_is_not_reused():
+def test_an_idle_connection_past_its_keepalive_expiry_is_not_reused(monkeypatch):
+    # the pool's clock, moved by hand: a stall of the machine cannot expire it early
+    from jupyter_grid_collab.extension import http1
+
+    clock = [1000.0]
+    monkeypatch.setattr(http1, "_now", lambda: clock[0])
+
     async def main():
         async with RawServer(fixed(b"ok")) as srv, httpx.AsyncClient(
-                transport=Http1Transport(keepalive_expiry=0.1), timeout=5) as http:
+                transport=Http1Transport(keepalive_expiry=5.0), timeout=5) as http:
             await http.get(srv.url)
-            await http.get(srv.url)  # at once: the same connection
-            await asyncio.sleep(0.2)
-            await http.get(srv.url)  # later than the expiry: a new one
+            clock[0] += 4.9
+            await http.get(srv.url)  # within the expiry: the same connection
+            clock[0] += 5.1
+            await http.get(srv.url)  # idle past the expiry: a new one
             return srv
     assert run(main()).connections == 2
 

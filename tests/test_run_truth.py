@@ -44,7 +44,8 @@ WAIT = textwrap.dedent('''
     (out / "pid").write_text(str(os.getpid()))
     print("started", flush=True)
     said = False
-    while not (sig / "go").exists():
+    give_up = time.monotonic() + 300  # a failed test never leaves it spinning for ever
+    while not (sig / "go").exists() and time.monotonic() < give_up:
         if not said and (sig / "down").exists():
             print("while down", flush=True)
             said = True

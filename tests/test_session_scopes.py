@@ -214,6 +214,38 @@ def trap_state(trap: Trap) -> dict:
     }
 
 
+def test_a_session_reaches_only_its_own_team(team_server, admin_store, tmp_path_factory):
+    # Given bob in two teams (mallory only in the first) with a run and a datastore in the
+    # second, and bob visiting mallory's session of the first team
+    team, p = make_team(team_server, admin_store, **{"bob": "owner", "mallory": "user"})
+    other, q = make_team(team_server, admin_store, carol="owner")
+    bob, mallory = p["bob"], p["mallory"]
+    admin_store.set_member(None, other.name, bob, "user")
+    other.keys[bob] = team.keys[bob]
+    tmp = tmp_path_factory.mktemp("two-teams")
+    run = make_run(other, bob, tmp)
+    ds = make_datastore(other, bob, tmp)
+    session, secret = register(team, mallory)
+    visit(team, bob, mallory, session, secret)
+    bobs_session, bobs_secret = register(team, bob)
+    # When mallory's server (as bob), and bob's own session of the first team, look there
+    for how in ({"secret": secret, "visitor": bob}, {"secret": bobs_secret}):
+        runs = team.http("GET", "/runs", params={"scope": "team", "limit": 200}, **how)
+        # Then the second team is not there: listed, named or attached
+        assert runs.status_code == 200
+        assert run["name"] not in [r["name"] for r in runs.json()["items"]]
+        assert team.http("GET", f"/runs/{bob}/{run['name']}", **how).status_code == 404
+        assert team.http("GET", f"/experiments/{bob}/{run['exp']}/logs",
+                         **how).status_code == 404
+        assert team.http("GET", f"/teams/{other.name}/audit", **how).status_code == 404
+        attach = team.http("POST", f"/datastores/{bob}/{ds['name']}/attach", json={}, **how)
+        assert attach.status_code == 404, attach.text
+        teams = team.http("GET", "/teams", **how).json()["items"]
+        assert [t["name"] for t in teams] == [team.name]
+    # while bob's own key still sees his second team
+    assert team.http("GET", f"/runs/{bob}/{run['name']}", key=bob).status_code == 200
+
+
 # (what mallory's server tries as bob, request built from the trap)
 REFUSED_AS_VISITOR = {
     "make mallory owner": lambda t: ("PATCH", f"/teams/{t.team.name}/members/{t.p['mallory']}",

@@ -27,6 +27,7 @@ BUFFER_LIMIT = 2 << 20
 MAX_HEAD = 64 << 10  # status line and headers
 NO_BODY_STATUSES = {204, 304}
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+_now = time.monotonic  # the pool's clock (a name of its own, so tests can move it)
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
@@ -326,7 +327,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
         if self._closed or len(idle) >= self.max_idle or not conn.usable():
             conn.close()
         else:
-            conn.idle_since = time.monotonic()
+            conn.idle_since = _now()
             idle.append(conn)
             self._notify()
 
@@ -343,7 +344,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
 
     def _take(self, key) -> _Wire | None:
         idle = self._idle.get(key)
-        now = time.monotonic()
+        now = _now()
         while idle:
             conn = idle.pop()
             if conn.usable() and now - conn.idle_since < self.keepalive_expiry:

@@ -98,7 +98,9 @@ class LocalEngine(Engine):
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "jupyter_grid_collab.launcher", env=full_env,
                 stdin=asyncio.subprocess.DEVNULL, stdout=log_fd, stderr=log_fd,
-                start_new_session=True)
+                # "-m" puts the working folder first on sys.path: never the server's own
+                # (a module planted there would run in the launcher, as the server's user)
+                cwd="/", start_new_session=True)
         finally:
             os.close(log_fd)
         handle = Launcher(proc.pid, proc_start(proc.pid), files, proc)

@@ -163,6 +163,12 @@ def resolve(mode: str, work_root: Path, uid_base: int = DEFAULT_UID_BASE,
             sandbox.runner_python, tried = runner_python.find(
                 python, uid_base, sandbox.work_root, [sandbox.datastore_root])
         except runner_python.RunnerPythonError as exc:
+            if mode == "auto" and python == "auto":
+                # nothing was asked for explicitly: serve, and refuse runs saying why (a
+                # server that will not start is worse than one that cannot run experiments)
+                sandbox.refusal = (f"refused: runner uids cannot use a Python here ({exc}); "
+                                   f"nobody's code runs unsandboxed. {HOW_TO_ENABLE}")
+                return sandbox
             raise SandboxError(str(exc)) from None
         except OSError as exc:
             raise SandboxError(f"cannot prepare the runners' folders: {exc}") from None

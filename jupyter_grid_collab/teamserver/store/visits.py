@@ -163,6 +163,12 @@ class VisitStore:
         caller.via_visitor = visitor
         caller.session_id = session.id
         caller.session_team_id = session.team_id
+        # a session belongs to one team: through it, neither its owner nor a visitor reaches
+        # their other teams (a member's trap session would otherwise read a visitor's other
+        # teams, where that member is an outsider)
+        caller.roles = {tid: r for tid, r in caller.roles.items() if tid == session.team_id}
+        caller.team_names = {tid: n for tid, n in caller.team_names.items()
+                             if tid == session.team_id}
         return caller
 
     def authenticate_session(self, secret: str) -> Caller:
