@@ -131,6 +131,7 @@ def test_clicks_call_through_and_update_the_view(sqlite_server, loop, tmp_path, 
         alice.upload_datastore(f"ds-{tag}", tmp_path / "ds")
         with track.start_run(f"ar-{tag}", {"lr": 1}, client=alice) as run:
             run.log_text("epoch 1: loss 0.5")
+            run.log_text("\x1b]0;pwned\x07retitled")  # a teammate's escape sequence
             run.log_file(tmp_path / "model.txt", "model.txt")
     with sqlite_server.client("bob") as bob:
         bob.me()
@@ -153,7 +154,10 @@ def test_clicks_call_through_and_update_the_view(sqlite_server, loop, tmp_path, 
     settle(panel, loop)
     buttons(row_with(row_with(panel.runs, f"ar-{tag}"), f"ar-{tag}-exp0"))["Logs"].click()
     settle(panel, loop)
-    assert "epoch 1: loss 0.5" in "".join(o["text"] for o in panel.logs.outputs)
+    shown = "".join(o["text"] for o in panel.logs.outputs)
+    assert "epoch 1: loss 0.5" in shown
+    # the output area would obey it: it is shown escaped instead
+    assert "\\x1b]0;pwned\\x07retitled" in shown and "\x1b" not in shown
     # Clone it: a new run of bob's appears
     buttons(row_with(panel.runs, f"ar-{tag}"))["Clone"].click()
     settle(panel, loop)

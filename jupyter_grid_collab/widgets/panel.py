@@ -15,6 +15,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..client import GridClient, GridError, ServerError, Unreachable
+from ..controls import visible
 from ..models import RUN_STATUSES, SESSION_STATUSES, Datastore, Experiment, Run, Session
 from . import rows
 from .connection import Connection, connect
@@ -321,7 +322,8 @@ class TeamPanel(w.VBox):
             page = await self.client.read_logs(ref, tail=50)
             while True:
                 for line in page["lines"]:
-                    self.logs.append_stdout(line.line + "\n")
+                    # the output area obeys ANSI escapes: a teammate's are shown instead
+                    self.logs.append_stdout(visible(line.line) + "\n")
                 if page["finished"]:
                     self.logs.append_stdout(f"[{ref} {page['status']}]\n")
                     return

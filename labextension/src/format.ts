@@ -34,3 +34,13 @@ export function counts(byStatus: Record<string, number> | undefined | null): str
     .map(([status, n]) => `${n} ${status}`);
   return parts.join(', ') || 'no experiments';
 }
+
+// C0 controls but tab, DEL and the C1 range (8-bit CSI/OSC): the same set as the Python
+// side's jupyter_grid_collab/controls.py
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+
+/** A teammate's log line with its control characters shown as ``\xNN``, never obeyed. */
+export function visible(text: string): string {
+  return text.replace(CONTROL, c => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+}

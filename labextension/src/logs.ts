@@ -7,6 +7,7 @@
 import { Widget } from '@lumino/widgets';
 
 import { GridApi, GridApiError } from './api';
+import { visible } from './format';
 
 const WAIT_SECONDS = 10;
 
@@ -38,7 +39,8 @@ export class LogView extends Widget {
         if (this.isDisposed) {
           return;
         }
-        this.append(page.lines.map(l => l.line));
+        // a teammate's output: escape sequences are shown, not passed to the page
+        this.append(page.lines.map(l => visible(l.line)));
         this.offset = page.next_offset;
         if (page.finished) {
           this.setState(`${page.status} — ${this.count} lines`, true);

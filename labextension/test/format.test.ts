@@ -1,4 +1,4 @@
-import { counts, credits, duration, size } from '../src/format';
+import { counts, credits, duration, size, visible } from '../src/format';
 
 describe('formats', () => {
   it('durations', () => {
@@ -21,5 +21,12 @@ describe('formats', () => {
 
   it('credits', () => {
     expect(credits(12.345)).toBe('12.35 credits');
+  });
+
+  it('control characters of a log line shown escaped, tabs kept', () => {
+    expect(visible('\u001b]0;pwned\u0007title')).toBe('\\x1b]0;pwned\\x07title');
+    expect(visible('loss 0.3\tacc 0.9')).toBe('loss 0.3\tacc 0.9');
+    expect(visible('a\r\u009bb')).toBe('a\\x0d\\x9bb');
+    expect(visible('état ✓')).toBe('état ✓');
   });
 });
