@@ -245,7 +245,8 @@ class ArtifactHandler(StreamedUploadHandler, DownloadMixin):
 
 
 class ArtifactsHandler(BaseHandler):
-    """GET the artifacts of an experiment or of a whole run (``match``: a glob or a substring, see pathmatch.py)."""
+    """GET the artifacts of an experiment or of a whole run (``match``: a glob or a
+    substring, see pathmatch.py)."""
 
     session_access = visitor_access = frozenset({"GET"})
 
