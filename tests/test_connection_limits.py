@@ -25,7 +25,11 @@ def open_fds(pid: int) -> int:
 # The attacker is a process of its own: the test process's descriptors (whatever earlier
 # tests left open) must not limit how many connections it can hold.
 ATTACKER = """
-import socket, sys, time
+import resource, socket, sys, time
+# pytest-jupyter lowers the test process's soft descriptor limit to 4,096 on import, and
+# children inherit it: take the hard limit, as the team server does
+_, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 port, count, deadline = int(sys.argv[1]), int(sys.argv[2]), time.monotonic() + 60
 socks = []
 while len(socks) < count and time.monotonic() < deadline:
