@@ -34,6 +34,9 @@ class Runner:
     uid: int
     gid: int
     python: str
+    # "none": the script gets a network namespace of its own with nothing in it, so it
+    # reaches no service of this machine (a database on 127.0.0.1 with trust auth) or beyond
+    network: str = "host"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | os._Environ = os.environ) -> Runner | None:
@@ -42,11 +45,12 @@ class Runner:
         if not uid:
             return None
         return cls(int(uid), int(env.get("GRID_RUNNER_GID") or uid),
-                   env.get("GRID_RUNNER_PYTHON") or sys.executable)
+                   env.get("GRID_RUNNER_PYTHON") or sys.executable,
+                   env.get("GRID_RUNNER_NETWORK") or "host")
 
     def to_env(self) -> dict[str, str]:
         return {"GRID_RUNNER_UID": str(self.uid), "GRID_RUNNER_GID": str(self.gid),
-                "GRID_RUNNER_PYTHON": self.python}
+                "GRID_RUNNER_PYTHON": self.python, "GRID_RUNNER_NETWORK": self.network}
 
     def command(self, argv: list[str]) -> list[str]:
         """``argv`` run as this runner."""
@@ -56,9 +60,17 @@ class Runner:
         # setpriv keeps its capabilities until its own execve, so it would start a program
         # the runner cannot reach (an interpreter under root's 0700 home, a root-only
         # binary): env, started first, looks the command up as the runner alone
-        return [setpriv, f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups",
+        drop = [setpriv, f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups",
                 "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all",
                 shutil.which("env") or "/usr/bin/env", "--", *argv]
+        if self.network == "host":
+            return drop
+        unshare = shutil.which("unshare")
+        if unshare is None:
+            raise RunnerUnavailable("unshare (util-linux) is not installed: it gives "
+                                    "--runner-network none its empty network")
+        # made while still root: an unprivileged uid could not create the namespace
+        return [unshare, "--net", "--", *drop]
 
     def environment(self, home: str, tmp: str) -> dict[str, str]:
         """A fresh environment for a script: the system's PATH after the runner's Python,

@@ -388,3 +388,38 @@ def test_the_runners_interpreter_is_a_real_python_for_the_runner(exec_server, tm
                                       "os.path.dirname(os.__file__))"],
                            capture_output=True, text=True, check=True)
     assert check.stdout.split() == [prefix[1], prefix[3]]
+
+
+def connect_script(*ports: int) -> str:
+    """A script that tries each port on 127.0.0.1 and says what happened."""
+    return textwrap.dedent(f'''
+        import socket
+        for port in {list(ports)!r}:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                print(f"port {{port}}: connected", flush=True)
+            except OSError as exc:
+                print(f"port {{port}}: refused ({{type(exc).__name__}})", flush=True)
+    ''')
+
+
+def test_with_runner_network_none_a_run_reaches_no_service_of_the_machine(exec_server,
+                                                                          tmp_path):
+    # a run with the host's network reaches the team server and PostgreSQL (trust auth
+    # here): with --runner-network none the same script reaches neither
+    _, exp, lines = run_script(exec_server, "alice", connect_script(exec_server.port, 5432),
+                               tmp_path)
+    assert exp.status == "succeeded", lines
+    assert f"port {exec_server.port}: connected" in lines and "port 5432: connected" in lines
+    server = TeamServerProcess(tmp_path / "team", extra_args=[
+        "--runner-network", "none", "--max-parallel", "1"])
+    server.seed()
+    server.start()
+    try:
+        _, exp, lines = run_script(server, "alice", connect_script(server.port, 5432), tmp_path)
+        assert exp.status == "succeeded", lines
+        assert any(line.startswith(f"port {server.port}: refused") for line in lines), lines
+        assert any(line.startswith("port 5432: refused") for line in lines), lines
+        assert "no network (--runner-network none)" in server.log_path.read_text()
+    finally:
+        server.stop()

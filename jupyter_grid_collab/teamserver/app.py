@@ -89,6 +89,7 @@ class ServerConfig:
     runner_isolation: str = "auto"
     runner_uid_base: int = DEFAULT_UID_BASE
     runner_python: str = "auto"
+    runner_network: str = "host"  # "none": isolated scripts reach no network at all
     work_root: Path | None = None  # default: data_dir_paths()["runs"]
     # log bytes kept per experiment (0: no cap), and how long a source no run uses is kept
     max_log_mb: float = DEFAULT_MAX_LOG_MB

@@ -137,6 +137,10 @@ _db = click.option("--db", envvar="GRID_COLLAB_DB", default=None,
               show_default=True,
               help="The interpreter isolated experiments' 'python' means; auto: this server's "
                    "own where runner uids can use it, else a venv from the system Python.")
+@click.option("--runner-network", envvar="GRID_COLLAB_RUNNER_NETWORK",
+              type=click.Choice(["host", "none"]), default="host", show_default=True,
+              help="none: isolated experiments get an empty network namespace (no service of "
+                   "this machine, nothing beyond); host: this machine's network.")
 @click.option("--max-log-mb", envvar="GRID_COLLAB_MAX_LOG_MB", default=DEFAULT_MAX_LOG_MB,
               show_default=True, type=click.FloatRange(min=0.0),
               help="Log bytes kept per experiment (1 MB = 10^6 bytes; 0: no cap); past it one "
@@ -151,7 +155,8 @@ _db = click.option("--db", envvar="GRID_COLLAB_DB", default=None,
 def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, tick,
          executor_name, max_parallel, ray_address, public_url, datastore_root, stop_grace,
          ticket_seconds, visit_hours, work_root, runner_isolation, runner_uid_base,
-         runner_python, max_log_mb, source_grace_hours, **connection_limits):
+         runner_python, runner_network, max_log_mb, source_grace_hours,
+         **connection_limits):
     """Run the team server (no subcommand), or administer it (``admin ...``)."""
     ctx.ensure_object(dict)
     ctx.obj.update(data_dir=data_dir, db=db, prices=prices)
@@ -168,6 +173,7 @@ def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, ti
     config = ServerConfig(heartbeat_timeout=heartbeat_timeout, tick_seconds=tick,
                           visit_hours=visit_hours, runner_isolation=runner_isolation,
                           runner_uid_base=runner_uid_base, runner_python=runner_python,
+                          runner_network=runner_network,
                           work_root=Path(work_root) if work_root else None,
                           max_log_mb=max_log_mb, source_grace_hours=source_grace_hours)
     server = TeamServer(store, blobs, config)
@@ -199,6 +205,7 @@ def _local_engine(config: ServerConfig, data_dir: Path, datastore_root: Path | N
                           config.runner_python, datastore_root)
     except SandboxError as exc:
         raise click.ClickException(str(exc)) from None
+    sandbox.network = config.runner_network
     (log.warning if sandbox.refusal else log.info)(describe(sandbox))
     return LocalEngine(sandbox, datastore_root, blob_dir, stop_grace)
 

@@ -63,6 +63,7 @@ class Sandbox:
     refusal: str | None = None
     datastore_root: Path | None = None
     notes: list[str] = field(default_factory=list)
+    network: str = "host"  # or "none": see Runner.network
 
     @property
     def isolated(self) -> bool:
@@ -70,7 +71,7 @@ class Sandbox:
 
     def runner(self, team_id: int) -> Runner:
         uid = self.uid_base + team_id
-        return Runner(uid, uid, self.runner_python or "")
+        return Runner(uid, uid, self.runner_python or "", self.network)
 
     def experiment_dir(self, spec: dict) -> Path:
         """Make the server-owned folders above an experiment's work folder; return the work
@@ -184,7 +185,8 @@ def describe(sandbox: Sandbox) -> str:
         return ("experiments run as the team server's own user (--runner-isolation none); "
                 f"work folders in {sandbox.work_root}")
     text = (f"experiments run isolated as uid {sandbox.uid_base} + team id, with "
-            f"{sandbox.runner_python}; work folders in {sandbox.work_root}")
+            f"{sandbox.runner_python}; work folders in {sandbox.work_root}"
+            + ("; no network (--runner-network none)" if sandbox.network == "none" else ""))
     if sandbox.notes:
         text += " (not taken: " + "; ".join(sandbox.notes) + ")"
     return text
