@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .procfs import stat_fields
+
 PIDFILE_ENV = "GRID_LAUNCHER_PIDFILE"
 OUTCOME_ENV = "GRID_OUTCOME_FILE"
 
@@ -29,16 +31,10 @@ OUTCOME_ENV = "GRID_OUTCOME_FILE"
 def proc_start(pid: int) -> int | None:
     """The start time of process ``pid`` (clock ticks after boot, /proc/<pid>/stat field
     22), or None when no such process is running (gone, or a zombie nobody reaped)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except OSError:
-        return None
-    # the command name (field 2) may hold spaces and parentheses: split after the last ')'
-    fields = stat[stat.rfind(b")") + 2:].split()
+    fields = stat_fields(pid)
     if not fields or fields[0] == b"Z" or fields[0] == b"X":
         return None
-    return int(fields[19])
+    return int(fields[22 - 3])
 
 
 def alive(pid: int | None, start: int | None) -> bool:
@@ -52,13 +48,9 @@ def process_group(pgid: int) -> list[int]:
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2:].split()
-        if len(fields) > 2 and fields[0] not in (b"Z", b"X") and int(fields[2]) == pgid:
+        fields = stat_fields(entry)
+        if fields and len(fields) > 2 and fields[0] not in (b"Z", b"X") \
+                and int(fields[5 - 3]) == pgid:
             members.append(int(entry))
     return members
 

@@ -18,6 +18,8 @@ import ctypes
 import logging
 import os
 
+from ..procfs import stat_fields
+
 log = logging.getLogger("grid_collab.extension")
 
 OWNER_SECRETS = ("GRID_API_KEY", "JUPYTER_TOKEN")
@@ -43,8 +45,9 @@ def _scrub_exec_environ(names: list[str]) -> None:
     Fields 50 and 51 of /proc/self/stat (Linux >= 3.5) are the block's bounds. Only entries
     already unset are zeroed, so nothing still refers to them.
     """
-    with open("/proc/self/stat", "rb") as f:
-        fields = f.read().rsplit(b")", 1)[1].split()  # fields from the 3rd (state) on
+    fields = stat_fields("self")
+    if fields is None:
+        raise ValueError("no /proc/self/stat")
     start, end = int(fields[50 - 3]), int(fields[51 - 3])
     if not 0 < start < end:
         raise ValueError("no environment block")

@@ -125,8 +125,8 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
         super().initialize(*args, idle_connection_timeout=idle_timeout,
                            body_timeout=body_timeout, **kwargs)
         self.max_connections = max(1, max_connections)
-        # connection -> when it began waiting for a request head; insertion order is age
-        self._waiting: dict[Any, float] = {}
+        # connections waiting for a request head, oldest first (a dict as an ordered set)
+        self._waiting: dict[Any, None] = {}
         self.evicted = 0
         self.refused = 0
         self.throttled = ThrottledLog()
@@ -185,7 +185,7 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
     def start_request(self, server_conn, request_conn):
         # a new connection, or one whose last response is written: it waits for a head
         self._waiting.pop(server_conn, None)
-        self._waiting[server_conn] = time.monotonic()  # at the young end
+        self._waiting[server_conn] = None  # at the young end
         return _Tracked(super().start_request(server_conn, request_conn), self, server_conn)
 
     def _busy(self, conn) -> None:

@@ -29,6 +29,7 @@ from ...launcher_files import (
     read_json,
     write_json,
 )
+from ...runner import SECRET_PREFIXES
 from .core import Engine, RunRefused
 from .sandbox import Sandbox
 
@@ -80,8 +81,7 @@ class LocalEngine(Engine):
     async def start(self, spec: dict[str, Any], env: dict[str, str]) -> Any:
         if self.sandbox.refusal:
             raise RunRefused(self.sandbox.refusal)
-        full_env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("GRID_API_KEY", "GRID_COLLAB_"))}
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith(SECRET_PREFIXES)}
         work = self.sandbox.experiment_dir(spec)
         files = LauncherFiles.beside(work)
         files.clear()  # an earlier experiment of the same name (a deleted run) left them

@@ -168,13 +168,13 @@ class BaseHandler(tornado.web.RequestHandler):
                         self.request.path, caller.session_team_id, "denied", message)
         raise Forbidden(message)
 
-    async def require_site_admin(self, action: str, team: str | None = None) -> None:
+    async def require_site_admin(self, action: str, team: str | None = None,
+                                 what: str = "create teams, users and add credits") -> None:
         """Refuse anyone but a site admin; a refused change is audited (in ``team``'s log
         when the caller is one of its members, so its admins see it)."""
         if self.caller.site_admin:
             return
-        message = (f"{self.caller.username} is not a site admin: only site admins can "
-                   "create teams, users and add credits")
+        message = f"{self.caller.username} is not a site admin: only site admins can {what}"
         if self.request.method != "GET":
             await self.call(self.store.audit_site_refusal, self.caller, action, team, message)
         raise Forbidden(message)

@@ -6,7 +6,7 @@ members, roles, credits, teams and users take the person's own API key.
 
 from __future__ import annotations
 
-from ..errors import BadRequest, Forbidden
+from ..errors import BadRequest
 from .base import BaseHandler
 
 READ = frozenset({"GET"})
@@ -62,11 +62,7 @@ class TeamHandler(BaseHandler):
         self.send(await self.call(self.store.team_detail, self.caller, team))
 
     async def patch(self, team: str) -> None:
-        if not self.caller.site_admin:
-            message = (f"{self.caller.username} is not a site admin: only site admins can set "
-                       "a team's storage quota")
-            await self.call(self.store.audit_site_refusal, self.caller, "quota", team, message)
-            raise Forbidden(message)
+        await self.require_site_admin("quota", team, "set a team's storage quota")
         body = self.json_body()
         if "storage_quota_bytes" not in body:
             raise BadRequest("send storage_quota_bytes: a whole number of bytes, or null for "
