@@ -66,8 +66,11 @@ MIN_FREE_FOR_BIG = 10 << 30
 # ----------------------------------------------------------------------------- processes
 def memory_kib(pid: int) -> tuple[int, int]:
     """(VmRSS, VmHWM) of a process in KiB, from /proc."""
-    fields = dict(line.split(":", 1) for line in
-                  Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    fields = dict(
+        line.split(":", 1)
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        if ":" in line
+    )
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
 
 
@@ -119,8 +122,12 @@ class Download:
 def raw_get(port: int, target: str, headers: dict[str, str], verify: bool) -> Download:
     """GET over a plain socket into one reused buffer: the cheapest client Python has, so
     the figure is the server's, not the client's. ``verify`` hashes the body (slower)."""
-    lines = [f"GET {target} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close",
-             *(f"{k}: {v}" for k, v in headers.items())]
+    lines = [
+        f"GET {target} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        "Connection: close",
+        *(f"{k}: {v}" for k, v in headers.items()),
+    ]
     buf = bytearray(READ_CHUNK)
     view = memoryview(buf)
     digest = hashlib.sha256() if verify else None
@@ -137,8 +144,7 @@ def raw_get(port: int, target: str, headers: dict[str, str], verify: bool) -> Do
         head, _, body = head.partition(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
         status = int(status_line.split()[1])
-        got = {k.strip().lower(): v.strip() for k, _, v in
-               (h.partition(":") for h in header_lines)}
+        got = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines)}
         if status != 200 or "content-length" not in got:
             rest = body + sock.recv(65536)
             raise RuntimeError(f"GET {target}: HTTP {status} {rest[:300]!r}")
@@ -187,9 +193,12 @@ def write_file(path: Path, size: int, tag: bytes = b"") -> None:
 # ----------------------------------------------------------------------------- benchmark
 def bench_listing(args, team: TeamServerProcess, lab: JupyterProcess, key: str) -> dict:
     params = {"scope": "team", "limit": str(PAGE)}
-    with httpx.Client(base_url=team.url + "/api/v1", timeout=60,
-                      headers={"Authorization": f"token {key}"}) as direct, \
-            lab.owner_client(timeout=60) as through:
+    with (
+        httpx.Client(
+            base_url=team.url + "/api/v1", timeout=60, headers={"Authorization": f"token {key}"}
+        ) as direct,
+        lab.owner_client(timeout=60) as through,
+    ):
         a = direct.get("/runs", params=params)
         b = through.get("grid-collab/api/runs", params=params)
         a.raise_for_status()
@@ -215,10 +224,15 @@ def bench_listing(args, team: TeamServerProcess, lab: JupyterProcess, key: str) 
             through.get("api/status").raise_for_status()
 
         ext_ms, dir_ms, team_bare, jp_bare = timed(
-            via_extension, via_direct, bare_team, bare_jupyter, n=args.requests,
-            warmup=args.warmup)
-    return {"direct": dir_ms, "extension": ext_ms, "items": len(ids_a),
-            "team_bare": team_bare, "jupyter_bare": jp_bare}
+            via_extension, via_direct, bare_team, bare_jupyter, n=args.requests, warmup=args.warmup
+        )
+    return {
+        "direct": dir_ms,
+        "extension": ext_ms,
+        "items": len(ids_a),
+        "team_bare": team_bare,
+        "jupyter_bare": jp_bare,
+    }
 
 
 def bench_downloads(args, team, labs, key, tmp: Path) -> dict:
@@ -227,8 +241,10 @@ def bench_downloads(args, team, labs, key, tmp: Path) -> dict:
     write_file(src, args.artifact_mib * MIB)
     name = f"bench-art-{uuid.uuid4().hex[:6]}"
     t0 = time.perf_counter()
-    with GridClient(team.url, key, timeout=600) as c, \
-            track.start_run(name, {"lr": 0.1}, client=c) as run:
+    with (
+        GridClient(team.url, key, timeout=600) as c,
+        track.start_run(name, {"lr": 0.1}, client=c) as run,
+    ):
         meta = run.log_file(src, "model.bin")
     upload_s = time.perf_counter() - t0
     src.unlink()
@@ -237,22 +253,28 @@ def bench_downloads(args, team, labs, key, tmp: Path) -> dict:
     experiment = f"{name}-exp0"
     owner = labs["proxy"].user
     direct_target = f"/api/v1/experiments/{owner}/{experiment}/artifacts/model.bin"
-    ext_target = (f"{BASE_URL}grid-collab/api/artifacts/download?"
-                  + urlencode({"ref": f"{owner}:{experiment}", "path": "model.bin"}))
+    ext_target = f"{BASE_URL}grid-collab/api/artifacts/download?" + urlencode(
+        {"ref": f"{owner}:{experiment}", "path": "model.bin"}
+    )
     team_pid = team.proc.pid
     ways = {
         "disk read (baseline)": (lambda v: read_file(blob, v), {}),
         "team server, direct": (
             lambda v: raw_get(team.port, direct_target, {"Authorization": f"token {key}"}, v),
-            {"team server": team_pid}),
+            {"team server": team_pid},
+        ),
         "extension, proxy (HTTP hop)": (
-            lambda v: raw_get(labs["proxy"].port, ext_target,
-                              {"Authorization": f"token {labs['proxy'].token}"}, v),
-            {"jupyter": labs["proxy"].proc.pid, "team server": team_pid}),
+            lambda v: raw_get(
+                labs["proxy"].port, ext_target, {"Authorization": f"token {labs['proxy'].token}"}, v
+            ),
+            {"jupyter": labs["proxy"].proc.pid, "team server": team_pid},
+        ),
         "extension, blob fast path": (
-            lambda v: raw_get(labs["fast"].port, ext_target,
-                              {"Authorization": f"token {labs['fast'].token}"}, v),
-            {"jupyter": labs["fast"].proc.pid, "team server": team_pid}),
+            lambda v: raw_get(
+                labs["fast"].port, ext_target, {"Authorization": f"token {labs['fast'].token}"}, v
+            ),
+            {"jupyter": labs["fast"].proc.pid, "team server": team_pid},
+        ),
     }
     results = {}
     for label, (fetch, pids) in ways.items():
@@ -291,19 +313,33 @@ def bench_attach(args, team, labs, key, tmp: Path, sizes: list[tuple[str, int, i
                     r = lab.post("grid-collab/api/datastores/attach", json={"ref": ref})
                     answered[way] = time.perf_counter() - t0
                     if r.status_code not in (200, 202):
-                        raise RuntimeError(f"attach {ref} on the {way} server: HTTP "
-                                           f"{r.status_code} {r.text[:300]}")
+                        raise RuntimeError(
+                            f"attach {ref} on the {way} server: HTTP {r.status_code} {r.text[:300]}"
+                        )
                     info = r.json()
                     while info["state"] == "running":  # a background download: follow it
                         time.sleep(0.05)
                         info = lab.get(f"grid-collab/api/datastores/attach/{info['id']}").json()
                     mounted[way] = time.perf_counter() - t0
                     how[way] = describe_mount(info["path"])
-                if info["state"] != "done" or info["size"] != per * files \
-                        or info["file_count"] != files:
+                if (
+                    info["state"] != "done"
+                    or info["size"] != per * files
+                    or info["file_count"] != files
+                ):
                     raise RuntimeError(f"attach {ref}: unexpected {info}")
-            rows.append((label, per * files, files, upload_s, mounted["fast"],
-                         answered["proxy"], mounted["proxy"], how))
+            rows.append(
+                (
+                    label,
+                    per * files,
+                    files,
+                    upload_s,
+                    mounted["fast"],
+                    answered["proxy"],
+                    mounted["proxy"],
+                    how,
+                )
+            )
     return rows
 
 
@@ -314,11 +350,17 @@ def _load() -> str:
 
 def report_listing(args, listing: dict) -> None:
     d, e = listing["direct"], listing["extension"]
-    d50, d99, e50, e99 = (percentile(d, 50), percentile(d, 99), percentile(e, 50),
-                          percentile(e, 99))
-    print(f"\n1. Listing: GET runs?scope=team&limit={PAGE} ({listing['items']} runs per page), "
-          f"{args.requests} requests each after {args.warmup} warm-up, alternating, one "
-          "keep-alive connection each (milliseconds)")
+    d50, d99, e50, e99 = (
+        percentile(d, 50),
+        percentile(d, 99),
+        percentile(e, 50),
+        percentile(e, 99),
+    )
+    print(
+        f"\n1. Listing: GET runs?scope=team&limit={PAGE} ({listing['items']} runs per page), "
+        f"{args.requests} requests each after {args.warmup} warm-up, alternating, one "
+        "keep-alive connection each (milliseconds)"
+    )
     head = f"{'path':<34}{'p50':>9}{'p99':>9}"
     print(head)
     print("-" * len(head))
@@ -331,21 +373,29 @@ def report_listing(args, listing: dict) -> None:
     print(f"{'bare request: jupyter api/status':<34}{j50:>9.2f}")
     # a proxy inside jupyter_server pays at least one bare Jupyter request on top of the
     # direct call (the test client's own cost is in both sides of that sum)
-    print(f"floor for any proxy in jupyter_server (direct + bare jupyter request): "
-          f"{d50 + j50:.2f} ms; through the extension / that floor: {e50 / (d50 + j50):.2f}x")
+    print(
+        f"floor for any proxy in jupyter_server (direct + bare jupyter request): "
+        f"{d50 + j50:.2f} ms; through the extension / that floor: {e50 / (d50 + j50):.2f}x"
+    )
     verdict = "met" if e50 / d50 <= 1.15 else "MISSED"
-    print(f"target: through the extension within 15 % of direct at p50: "
-          f"{(e50 / d50 - 1) * 100:+.0f} % ({verdict})")
+    print(
+        f"target: through the extension within 15 % of direct at p50: "
+        f"{(e50 / d50 - 1) * 100:+.0f} % ({verdict})"
+    )
 
 
 def report_downloads(args, dl: dict) -> None:
     results = dl["results"]
     base = statistics.median(r.mb_s for r in results["disk read (baseline)"][0])
-    print(f"\n2. Artifact download, {args.artifact_mib} MiB (uploaded in {dl['upload_s']:.1f} s), "
-          f"median of {args.repeat}; the blob is in the page cache for every way; MB = 10^6 "
-          "bytes; RSS growth = peak (VmHWM) minus RSS before, MiB")
-    head = (f"{'way':<32}{'MB/s':>8}{'vs disk':>9}{'vs MLflow':>11}{'jupyter RSS+':>14}"
-            f"{'team srv RSS+':>15}{'team srv peak':>15}")
+    print(
+        f"\n2. Artifact download, {args.artifact_mib} MiB (uploaded in {dl['upload_s']:.1f} s), "
+        f"median of {args.repeat}; the blob is in the page cache for every way; MB = 10^6 "
+        "bytes; RSS growth = peak (VmHWM) minus RSS before, MiB"
+    )
+    head = (
+        f"{'way':<32}{'MB/s':>8}{'vs disk':>9}{'vs MLflow':>11}{'jupyter RSS+':>14}"
+        f"{'team srv RSS+':>15}{'team srv peak':>15}"
+    )
     print(head)
     print("-" * len(head))
     exact = True
@@ -356,47 +406,64 @@ def report_downloads(args, dl: dict) -> None:
         srv = watch.growth_mib.get("team server")
         peak = watch.peak_mib.get("team server")
         cells = ["-" if v is None else f"{v:.1f}" for v in (jup, srv, peak)]
-        print(f"{label:<32}{mb_s:>8.0f}{mb_s / base:>8.2f}x{mb_s / MLFLOW_MB_S:>10.1f}x"
-              f"{cells[0]:>14}{cells[1]:>15}{cells[2]:>15}")
+        print(
+            f"{label:<32}{mb_s:>8.0f}{mb_s / base:>8.2f}x{mb_s / MLFLOW_MB_S:>10.1f}x"
+            f"{cells[0]:>14}{cells[1]:>15}{cells[2]:>15}"
+        )
     if not exact:
         print("(peak RSS could not be reset here: growth figures are since process start)")
     fast = statistics.median(r.mb_s for r in results["extension, blob fast path"][0])
     proxy = statistics.median(r.mb_s for r in results["extension, proxy (HTTP hop)"][0])
-    print(f"MLflow bar: {MLFLOW_MB_S:.0f} MB/s for a 512 MiB artifact, QUOTED from DESIGN.md "
-          "(measured earlier on this machine kind), not measured in this run.")
+    print(
+        f"MLflow bar: {MLFLOW_MB_S:.0f} MB/s for a 512 MiB artifact, QUOTED from DESIGN.md "
+        "(measured earlier on this machine kind), not measured in this run."
+    )
     for label, value in (("blob fast path", fast), ("proxy", proxy)):
-        print(f"target >= 4x MLflow ({4 * MLFLOW_MB_S:.0f} MB/s), {label}: "
-              f"{value / MLFLOW_MB_S:.1f}x ({'met' if value >= 4 * MLFLOW_MB_S else 'MISSED'})")
+        print(
+            f"target >= 4x MLflow ({4 * MLFLOW_MB_S:.0f} MB/s), {label}: "
+            f"{value / MLFLOW_MB_S:.1f}x ({'met' if value >= 4 * MLFLOW_MB_S else 'MISSED'})"
+        )
 
 
 def report_attach(rows: list, skipped: str | None) -> None:
-    print("\n3. Datastores: upload (the `grid`/GridClient upload, the team server hashing and "
-          "storing), then POST grid-collab/api/datastores/attach until mounted (seconds)")
-    head = (f"{'datastore':<12}{'size MB':>10}{'files':>7}{'upload':>10}{'blob_dir':>10}"
-            f"{'download: answer':>18}{'mounted':>10}{'download MB/s':>15}")
+    print(
+        "\n3. Datastores: upload (the `grid`/GridClient upload, the team server hashing and "
+        "storing), then POST grid-collab/api/datastores/attach until mounted (seconds)"
+    )
+    head = (
+        f"{'datastore':<12}{'size MB':>10}{'files':>7}{'upload':>10}{'blob_dir':>10}"
+        f"{'download: answer':>18}{'mounted':>10}{'download MB/s':>15}"
+    )
     print(head)
     print("-" * len(head))
     for label, size, files, up, fast, answer, proxy, _how in rows:
-        print(f"{label:<12}{size / MB:>10.1f}{files:>7}{up:>10.2f}{fast:>10.3f}{answer:>18.3f}"
-              f"{proxy:>10.2f}{size / MB / proxy:>15.0f}")
+        print(
+            f"{label:<12}{size / MB:>10.1f}{files:>7}{up:>10.2f}{fast:>10.3f}{answer:>18.3f}"
+            f"{proxy:>10.2f}{size / MB / proxy:>15.0f}"
+        )
     if skipped:
         print(skipped)
     for label, *_, how in rows:  # as the mounts' markers say (describe_mount)
         print(f"{label}: blob_dir: {how['fast']}; download: {how['proxy']}")
-    print("blob_dir: from the team server's blobs: hard links where this Jupyter server's user "
-          "cannot write them, else reflinks or copies; download: each file fetched once into "
-          "the verified cache, then linked or copied likewise; over attach_inline_bytes "
-          "(64 MiB) of downloads and copies the request answers 202 at once and a background "
-          "job mounts it")
+    print(
+        "blob_dir: from the team server's blobs: hard links where this Jupyter server's user "
+        "cannot write them, else reflinks or copies; download: each file fetched once into "
+        "the verified cache, then linked or copied likewise; over attach_inline_bytes "
+        "(64 MiB) of downloads and copies the request answers 202 at once and a background "
+        "job mounts it"
+    )
 
 
 def report_memory(idle: tuple[int, int], dl: dict) -> None:
-    peaks = [w.peak_mib["team server"] for _, w in dl["results"].values()
-             if "team server" in w.peak_mib]
+    peaks = [
+        w.peak_mib["team server"] for _, w in dl["results"].values() if "team server" in w.peak_mib
+    ]
     worst = max(peaks)
-    print(f"\n4. Team server resident memory: idle {idle[0] / 1024:.1f} MiB (after the listing "
-          f"runs), peak while streaming {worst:.1f} MiB; target under 100 MiB: "
-          f"{'met' if max(worst, idle[0] / 1024) < 100 else 'MISSED'}")
+    print(
+        f"\n4. Team server resident memory: idle {idle[0] / 1024:.1f} MiB (after the listing "
+        f"runs), peak while streaming {worst:.1f} MiB; target under 100 MiB: "
+        f"{'met' if max(worst, idle[0] / 1024) < 100 else 'MISSED'}"
+    )
 
 
 # ----------------------------------------------------------------------------- main
@@ -425,8 +492,11 @@ def main(argv: list[str] | None = None) -> int:
     free = shutil.disk_usage(tmp).free
     if not q and (args.skip_big or free < MIN_FREE_FOR_BIG):
         sizes = sizes[:1]
-        skipped = ("2 GB datastore SKIPPED: " + ("--skip-big" if args.skip_big else
-                   f"only {free / 2**30:.1f} GiB free under {tmp} (needs 10 GiB)"))
+        skipped = "2 GB datastore SKIPPED: " + (
+            "--skip-big"
+            if args.skip_big
+            else f"only {free / 2**30:.1f} GiB free under {tmp} (needs 10 GiB)"
+        )
     team = TeamServerProcess(tmp / "team", extra_args=["--executor", "none"])
     labs: dict[str, JupyterProcess] = {}
     try:
@@ -435,15 +505,24 @@ def main(argv: list[str] | None = None) -> int:
         store.engine.dispose()
         team.keys[seeded.reader] = seeded.key
         team.start()
-        print(f"load average before: {_load()}; {os.cpu_count()} cores, shared (others' work "
-              "inflates every figure; the ratios against the same-run baselines less so)")
-        print(f"seeded team of 20 members, {seeded.runs:,} runs, {seeded.experiments:,} "
-              f"experiments in {seeded.seconds:.1f} s; every request as {seeded.reader}, "
-              "a plain member")
+        print(
+            f"load average before: {_load()}; {os.cpu_count()} cores, shared (others' work "
+            "inflates every figure; the ratios against the same-run baselines less so)"
+        )
+        print(
+            f"seeded team of 20 members, {seeded.runs:,} runs, {seeded.experiments:,} "
+            f"experiments in {seeded.seconds:.1f} s; every request as {seeded.reader}, "
+            "a plain member"
+        )
         blob_dir = str(team.data_dir / "blobs")
         labs["proxy"] = JupyterProcess(seeded.reader, team, tmp / "lab-proxy", "bench-proxy")
-        labs["fast"] = JupyterProcess(seeded.reader, team, tmp / "lab-fast", "bench-fast",
-                                      extra_args=[f"--GridCollab.blob_dir={blob_dir}"])
+        labs["fast"] = JupyterProcess(
+            seeded.reader,
+            team,
+            tmp / "lab-fast",
+            "bench-fast",
+            extra_args=[f"--GridCollab.blob_dir={blob_dir}"],
+        )
         for lab in labs.values():
             lab.start()
 

@@ -63,8 +63,9 @@ class Tally:
 
 async def _client_loop(url: str, headers: dict[str, str], until: float, tally: Tally) -> None:
     # one connection per simulated member, kept alive, as a browser tab or a CLI would
-    async with httpx.AsyncClient(transport=Http1Transport(max_connections=1), timeout=30,
-                                 headers=headers) as http:
+    async with httpx.AsyncClient(
+        transport=Http1Transport(max_connections=1), timeout=30, headers=headers
+    ) as http:
         loop = asyncio.get_running_loop()
         while loop.time() < until:
             started = time.perf_counter()
@@ -87,8 +88,7 @@ async def _load(url: str, headers: dict[str, str], clients: int, seconds: float)
     return tally
 
 
-def load_phase(name: str, url: str, headers: dict[str, str], clients: int,
-               seconds: float) -> None:
+def load_phase(name: str, url: str, headers: dict[str, str], clients: int, seconds: float) -> None:
     cpu0 = time.process_time()
     started = time.perf_counter()
     tally = asyncio.run(_load(url, headers, clients, seconds))
@@ -96,15 +96,18 @@ def load_phase(name: str, url: str, headers: dict[str, str], clients: int,
     lat = sorted(tally.latencies)
     errors = sum(tally.errors.values())
     detail = ", ".join(f"{k} x{v}" for k, v in sorted(tally.errors.items())) or "none"
-    print(f"{name:<28} {len(lat):>8,} {errors:>7} {len(lat) / wall:>9,.0f} "
-          f"{percentile(lat, 50) * 1000:>8.1f} {percentile(lat, 99) * 1000:>8.1f} "
-          f"{(time.process_time() - cpu0) / wall:>10.2f}   errors: {detail}")
+    print(
+        f"{name:<28} {len(lat):>8,} {errors:>7} {len(lat) / wall:>9,.0f} "
+        f"{percentile(lat, 50) * 1000:>8.1f} {percentile(lat, 99) * 1000:>8.1f} "
+        f"{(time.process_time() - cpu0) / wall:>10.2f}   errors: {detail}"
+    )
 
 
 # ----------------------------------------------------------------------------- soak
 async def _heartbeats(team_url: str, key: str, name: str, until: float) -> int:
-    async with httpx.AsyncClient(base_url=team_url + "/api/v1", timeout=30,
-                                 headers={"Authorization": f"token {key}"}) as http:
+    async with httpx.AsyncClient(
+        base_url=team_url + "/api/v1", timeout=30, headers={"Authorization": f"token {key}"}
+    ) as http:
         r = await http.post("/sessions", json={"name": name, "url": "http://127.0.0.1:9/"})
         r.raise_for_status()
         owner = r.json()["session"]["owner"]
@@ -118,14 +121,14 @@ async def _heartbeats(team_url: str, key: str, name: str, until: float) -> int:
 
 
 async def _logger(team_url: str, key: str, owner: str, experiment: str, until: float) -> int:
-    async with httpx.AsyncClient(base_url=team_url + "/api/v1", timeout=30,
-                                 headers={"Authorization": f"token {key}"}) as http:
+    async with httpx.AsyncClient(
+        base_url=team_url + "/api/v1", timeout=30, headers={"Authorization": f"token {key}"}
+    ) as http:
         failures, step = 0, 0
         while asyncio.get_running_loop().time() < until:
             lines = [f"step {step + i} loss {1 / (1 + step + i):.5f}" for i in range(10)]
             step += 10
-            r = await http.post(f"/experiments/{owner}/{experiment}/logs",
-                                json={"lines": lines})
+            r = await http.post(f"/experiments/{owner}/{experiment}/logs", json={"lines": lines})
             failures += r.status_code != 200
             await asyncio.sleep(0.2)
         return failures
@@ -141,40 +144,63 @@ async def _lister(url: str, headers: dict[str, str], until: float, every: float)
         return failures
 
 
-async def _sampler(pids: dict[str, int], until: float, every: float,
-                   samples: list[tuple[float, dict[str, tuple[int, int]]]]) -> None:
+async def _sampler(
+    pids: dict[str, int],
+    until: float,
+    every: float,
+    samples: list[tuple[float, dict[str, tuple[int, int]]]],
+) -> None:
     loop = asyncio.get_running_loop()
     start = loop.time()
     while True:
         row = {name: (memory_kib(pid)[0], open_fds(pid)) for name, pid in pids.items()}
         samples.append((loop.time() - start, row))
-        cells = "  ".join(f"{name} {rss / 1024:6.1f} MiB {fds:4d} fds"
-                          for name, (rss, fds) in row.items())
+        cells = "  ".join(
+            f"{name} {rss / 1024:6.1f} MiB {fds:4d} fds" for name, (rss, fds) in row.items()
+        )
         print(f"  t={loop.time() - start:6.0f} s  {cells}", flush=True)
         if loop.time() >= until:
             return
         await asyncio.sleep(min(every, max(0.0, until - loop.time())))
 
 
-async def _soak(args, team: TeamServerProcess, lab: JupyterProcess, keys: dict[str, str],
-                loggers: list[tuple[str, str]], reader_key: str) -> list:
+async def _soak(
+    args,
+    team: TeamServerProcess,
+    lab: JupyterProcess,
+    keys: dict[str, str],
+    loggers: list[tuple[str, str]],
+    reader_key: str,
+) -> list:
     loop = asyncio.get_running_loop()
     until = loop.time() + args.soak
     samples: list = []
     users = list(keys)
-    tasks = [_heartbeats(team.url, keys[users[i % len(users)]], f"soak-{i}", until)
-             for i in range(args.sessions)]
+    tasks = [
+        _heartbeats(team.url, keys[users[i % len(users)]], f"soak-{i}", until)
+        for i in range(args.sessions)
+    ]
     tasks += [_logger(team.url, keys[owner], owner, exp, until) for owner, exp in loggers]
-    tasks += [_lister(f"{team.url}/api/v1/{LISTING}", {"Authorization": f"token {reader_key}"},
-                      until, 0.1),
-              _lister(f"{lab.url}grid-collab/api/{LISTING}",
-                      {"Authorization": f"token {lab.token}"}, until, 0.1)]
-    sampler = _sampler({"team server": team.proc.pid, "jupyter": lab.proc.pid}, until,
-                       args.sample, samples)
+    tasks += [
+        _lister(
+            f"{team.url}/api/v1/{LISTING}", {"Authorization": f"token {reader_key}"}, until, 0.1
+        ),
+        _lister(
+            f"{lab.url}grid-collab/api/{LISTING}",
+            {"Authorization": f"token {lab.token}"},
+            until,
+            0.1,
+        ),
+    ]
+    sampler = _sampler(
+        {"team server": team.proc.pid, "jupyter": lab.proc.pid}, until, args.sample, samples
+    )
     *failures, _ = await asyncio.gather(*tasks, sampler)
-    print(f"  soak traffic failures: heartbeats {sum(failures[:args.sessions])}, log posts "
-          f"{sum(failures[args.sessions:args.sessions + len(loggers)])}, listings "
-          f"{sum(failures[args.sessions + len(loggers):])}")
+    print(
+        f"  soak traffic failures: heartbeats {sum(failures[: args.sessions])}, log posts "
+        f"{sum(failures[args.sessions : args.sessions + len(loggers)])}, listings "
+        f"{sum(failures[args.sessions + len(loggers) :])}"
+    )
     return samples
 
 
@@ -186,9 +212,11 @@ def report_growth(samples: list) -> None:
     for name in base:
         rss0, fds0 = base[name]
         rss1, fds1 = last[name]
-        print(f"  {name}: RSS {rss0 / 1024:.1f} -> {rss1 / 1024:.1f} MiB "
-              f"({(rss1 - rss0) / 1024:+.1f} MiB over {last_t - base_t:.0f} s), "
-              f"open fds {fds0} -> {fds1}")
+        print(
+            f"  {name}: RSS {rss0 / 1024:.1f} -> {rss1 / 1024:.1f} MiB "
+            f"({(rss1 - rss0) / 1024:+.1f} MiB over {last_t - base_t:.0f} s), "
+            f"open fds {fds0} -> {fds1}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,19 +248,35 @@ def main(argv: list[str] | None = None) -> int:
         team.start()
         lab = JupyterProcess(seeded.reader, team, tmp / "lab", "bench-load")
         lab.start()
-        print(f"{os.cpu_count()} cores, shared; load average {os.getloadavg()[0]:.2f}; "
-              f"team of 20 members, {seeded.runs:,} runs; listing {LISTING}")
-        print(f"\n{'load':<28} {'requests':>8} {'errors':>7} {'req/s':>9} {'p50 ms':>8} "
-              f"{'p99 ms':>8} {'client CPU':>10}")
+        print(
+            f"{os.cpu_count()} cores, shared; load average {os.getloadavg()[0]:.2f}; "
+            f"team of 20 members, {seeded.runs:,} runs; listing {LISTING}"
+        )
+        print(
+            f"\n{'load':<28} {'requests':>8} {'errors':>7} {'req/s':>9} {'p50 ms':>8} "
+            f"{'p99 ms':>8} {'client CPU':>10}"
+        )
         print("-" * 86)
         direct = {"Authorization": f"token {seeded.key}"}
-        load_phase(f"team server, {args.clients} clients", f"{team.url}/api/v1/{LISTING}",
-                   direct, args.clients, args.seconds)
-        load_phase(f"extension, {args.clients} clients", f"{lab.url}grid-collab/api/{LISTING}",
-                   {"Authorization": f"token {lab.token}"}, args.clients, args.seconds)
-        print(f"\nsoak: {args.soak:.0f} s, {args.sessions} sessions heartbeating every 2 s, "
-              f"{args.loggers} experiments logging 10 lines every 0.2 s, listings at "
-              "10/s on each path")
+        load_phase(
+            f"team server, {args.clients} clients",
+            f"{team.url}/api/v1/{LISTING}",
+            direct,
+            args.clients,
+            args.seconds,
+        )
+        load_phase(
+            f"extension, {args.clients} clients",
+            f"{lab.url}grid-collab/api/{LISTING}",
+            {"Authorization": f"token {lab.token}"},
+            args.clients,
+            args.seconds,
+        )
+        print(
+            f"\nsoak: {args.soak:.0f} s, {args.sessions} sessions heartbeating every 2 s, "
+            f"{args.loggers} experiments logging 10 lines every 0.2 s, listings at "
+            "10/s on each path"
+        )
         loggers = []
         with team.client(None, keys[list(keys)[0]]) as c:
             owner = c.whoami()

@@ -32,13 +32,13 @@ from teamserver_harness import TeamServerProcess  # noqa: E402
 from jupyter_grid_collab.submit import submit_run  # noqa: E402
 
 GRID = str(Path(sys.executable).parent / "grid")
-TICKER = textwrap.dedent('''
+TICKER = textwrap.dedent("""
     import sys, time
     n = int(sys.argv[sys.argv.index("--lines") + 1]) if "--lines" in sys.argv else 1
     for i in range(n):
         print(f"T {time.time():.6f} {i}", flush=True)
         time.sleep(0.02)
-''')
+""")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -50,11 +50,20 @@ def follow_latencies(server: TeamServerProcess, client, script: Path, lines: int
     name = f"lat-{uuid.uuid4().hex[:6]}"
     submit_run(client, script, ["--lines", str(lines)], name=name)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
-    env.update(GRID_URL=server.url, GRID_API_KEY=server.keys["bob"], PYTHONUNBUFFERED="1",
-               GRID_HOME=str(server.data_dir / "bob-home"))
-    follower = subprocess.Popen([GRID, "logs", f"alice:{name}-exp0", "--follow"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                bufsize=1)
+    env.update(
+        GRID_URL=server.url,
+        GRID_API_KEY=server.keys["bob"],
+        PYTHONUNBUFFERED="1",
+        GRID_HOME=str(server.data_dir / "bob-home"),
+    )
+    follower = subprocess.Popen(
+        [GRID, "logs", f"alice:{name}-exp0", "--follow"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        bufsize=1,
+    )
     latencies = []
     for line in follower.stdout:
         arrived = time.time()
@@ -115,12 +124,16 @@ def main() -> None:
             server.stop()
     ms = 1000.0
     print(f"log latency (script print -> `grid logs --follow` shows it), {len(latencies)} lines:")
-    print(f"  p50 {pct(latencies, 0.5) * ms:7.1f} ms   p99 {pct(latencies, 0.99) * ms:7.1f} ms"
-          f"   max {max(latencies) * ms:7.1f} ms")
+    print(
+        f"  p50 {pct(latencies, 0.5) * ms:7.1f} ms   p99 {pct(latencies, 0.99) * ms:7.1f} ms"
+        f"   max {max(latencies) * ms:7.1f} ms"
+    )
     g, d = statistics.median(grid_starts), statistics.median(direct_starts)
     print(f"start overhead (submit -> first line), median of {args.starts}:")
-    print(f"  grid run {g * ms:7.1f} ms   python directly {d * ms:7.1f} ms   "
-          f"added {max(0.0, g - d) * ms:7.1f} ms   ratio {g / d:5.1f}x")
+    print(
+        f"  grid run {g * ms:7.1f} ms   python directly {d * ms:7.1f} ms   "
+        f"added {max(0.0, g - d) * ms:7.1f} ms   ratio {g / d:5.1f}x"
+    )
 
 
 if __name__ == "__main__":

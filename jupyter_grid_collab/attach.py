@@ -11,8 +11,9 @@ from .datastore_mount import mount_datastore
 from .launcher import default_datastore_root
 
 
-def attach_datastore(ref: str, *, session: str | None = None,
-                     client: GridClient | None = None) -> str:
+def attach_datastore(
+    ref: str, *, session: str | None = None, client: GridClient | None = None
+) -> str:
     """Mount ``[user:]name[@version]``; returns the folder to read from."""
     own = client is None
     client = client or GridClient()
@@ -24,8 +25,7 @@ def attach_datastore(ref: str, *, session: str | None = None,
         target = session if session and owner in (None, client.whoami()) else None
         info = client.attach_datastore(ref, session=target)
         root = Path(os.environ.get("GRID_DATASTORE_ROOT") or default_datastore_root())
-        path = mount_datastore(client, info["reference"], root,
-                               os.environ.get("GRID_BLOB_DIR"))
+        path = mount_datastore(client, info["reference"], root, os.environ.get("GRID_BLOB_DIR"))
         return str(path)
     finally:
         if own:

@@ -98,8 +98,16 @@ class ChecksumMismatch(GridError):
     """A download arrived with a different sha256 than the server recorded."""
 
 
-_BY_STATUS = {400: InvalidRequest, 401: Unauthorized, 402: OutOfCredits, 403: PermissionDenied,
-              404: NotFound, 409: Conflict, 413: InvalidRequest, 422: InvalidRequest}
+_BY_STATUS = {
+    400: InvalidRequest,
+    401: Unauthorized,
+    402: OutOfCredits,
+    403: PermissionDenied,
+    404: NotFound,
+    409: Conflict,
+    413: InvalidRequest,
+    422: InvalidRequest,
+}
 
 
 def _raise_for(response: httpx.Response) -> None:
@@ -109,15 +117,18 @@ def _raise_for(response: httpx.Response) -> None:
         message = response.json().get("message") or response.reason_phrase
     except (ValueError, AttributeError):
         message = f"{response.status_code} {response.reason_phrase}"
-    cls = _BY_STATUS.get(response.status_code, ServerError if response.status_code >= 500
-                         else GridError)
+    cls = _BY_STATUS.get(
+        response.status_code, ServerError if response.status_code >= 500 else GridError
+    )
     raise cls(message, response.status_code)
 
 
 def _unreachable(url: str, exc: Exception) -> Unreachable:
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "refused or failed"
-    return Unreachable(f"cannot reach the team server at {url}: connection {kind} "
-                       f"({type(exc).__name__}); is it running, and is GRID_URL right?")
+    return Unreachable(
+        f"cannot reach the team server at {url}: connection {kind} "
+        f"({type(exc).__name__}); is it running, and is GRID_URL right?"
+    )
 
 
 def session_credential(url: str) -> str | None:
@@ -149,8 +160,9 @@ def _page(cls) -> Callable[[dict], Page]:
     return lambda data: Page([cls.from_json(i) for i in data["items"]], data.get("next_cursor"))
 
 
-def _listing(scope: str | None, status: str | None, team: str | None, limit: int | None,
-             cursor: str | None) -> dict[str, Any]:
+def _listing(
+    scope: str | None, status: str | None, team: str | None, limit: int | None, cursor: str | None
+) -> dict[str, Any]:
     params = {"scope": scope, "status": status, "team": team, "limit": limit, "cursor": cursor}
     return {k: v for k, v in params.items() if v is not None}
 
@@ -166,13 +178,20 @@ class _Methods:
     url: str
     _username: str | None = None
 
-    def _do(self, method: str, path: str, *, params: dict | None = None, json: Any = None,
-            parse: Callable[[Any], Any] | None = None, timeout: float | None = None) -> Any:
+    def _do(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: Any = None,
+        parse: Callable[[Any], Any] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
         raise NotImplementedError
 
     def _ref(self, ref: str | Reference, *, version: bool = False) -> Reference:
-        parsed = ref if isinstance(ref, Reference) else parse_reference(ref,
-                                                                        allow_version=version)
+        parsed = ref if isinstance(ref, Reference) else parse_reference(ref, allow_version=version)
         if parsed.owner is None:
             if self._username is None:
                 raise ValueError("call me() (or whoami) once before using a bare reference")
@@ -187,6 +206,7 @@ class _Methods:
         def parse(data):
             self._username = data["username"]
             return User.from_json(data)
+
         return self._do("GET", "/me", parse=parse)
 
     def list_teams(self):
@@ -196,12 +216,14 @@ class _Methods:
         return self._do("GET", f"/teams/{_seg(name)}", parse=Team.from_json)
 
     def add_member(self, team: str, username: str, role: str = "user"):
-        return self._do("POST", f"/teams/{_seg(team)}/members",
-                        json={"username": username, "role": role})
+        return self._do(
+            "POST", f"/teams/{_seg(team)}/members", json={"username": username, "role": role}
+        )
 
     def set_role(self, team: str, username: str, role: str):
-        return self._do("PATCH", f"/teams/{_seg(team)}/members/{_seg(username)}",
-                        json={"role": role})
+        return self._do(
+            "PATCH", f"/teams/{_seg(team)}/members/{_seg(username)}", json={"role": role}
+        )
 
     def remove_member(self, team: str, username: str):
         return self._do("DELETE", f"/teams/{_seg(team)}/members/{_seg(username)}")
@@ -210,43 +232,73 @@ class _Methods:
         return self._do("POST", f"/teams/{_seg(team)}/credits", json={"amount": amount})
 
     def ledger(self, team: str, limit: int | None = None, cursor: str | None = None):
-        return self._do("GET", f"/teams/{_seg(team)}/ledger",
-                        params=_listing(None, None, None, limit, cursor))
+        return self._do(
+            "GET", f"/teams/{_seg(team)}/ledger", params=_listing(None, None, None, limit, cursor)
+        )
 
     def audit_log(self, team: str, limit: int | None = None, cursor: str | None = None):
-        return self._do("GET", f"/teams/{_seg(team)}/audit",
-                        params=_listing(None, None, None, limit, cursor))
+        return self._do(
+            "GET", f"/teams/{_seg(team)}/audit", params=_listing(None, None, None, limit, cursor)
+        )
 
     # credentials
     def list_credentials(self):
-        return self._do("GET", "/credentials",
-                        parse=lambda d: [Credential.from_json(c) for c in d["items"]])
+        return self._do(
+            "GET", "/credentials", parse=lambda d: [Credential.from_json(c) for c in d["items"]]
+        )
 
     def set_credential(self, provider: str, token: str, login: str | None = None):
         body = {"token": token, **({"login": login} if login else {})}
-        return self._do("PUT", f"/credentials/{_seg(provider)}", json=body,
-                        parse=Credential.from_json)
+        return self._do(
+            "PUT", f"/credentials/{_seg(provider)}", json=body, parse=Credential.from_json
+        )
 
     def delete_credential(self, provider: str):
         return self._do("DELETE", f"/credentials/{_seg(provider)}")
 
     # sessions
-    def list_sessions(self, scope: str = "mine", status: str | None = None,
-                      team: str | None = None, limit: int | None = None,
-                      cursor: str | None = None):
-        return self._do("GET", "/sessions", params=_listing(scope, status, team, limit, cursor),
-                        parse=_page(Session))
+    def list_sessions(
+        self,
+        scope: str = "mine",
+        status: str | None = None,
+        team: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ):
+        return self._do(
+            "GET",
+            "/sessions",
+            params=_listing(scope, status, team, limit, cursor),
+            parse=_page(Session),
+        )
 
-    def register_session(self, name: str, url: str | None = None,
-                         instance_type: str | None = None, team: str | None = None,
-                         datastores: list[str] | None = None, replace: bool = False,
-                         visitors: str | None = None):
+    def register_session(
+        self,
+        name: str,
+        url: str | None = None,
+        instance_type: str | None = None,
+        team: str | None = None,
+        datastores: list[str] | None = None,
+        replace: bool = False,
+        visitors: str | None = None,
+    ):
         """Register this server; returns (Session, server secret shown once). ``visitors``:
         "view" (visitors browse only) or "full" (they run code as the owner)."""
-        body = {"name": name, "url": url, "instance_type": instance_type, "team": team,
-                "datastores": datastores or [], "replace": replace, "visitors": visitors}
-        return self._do("POST", "/sessions", json={k: v for k, v in body.items() if v is not None},
-                        parse=lambda d: (Session.from_json(d["session"]), d["server_secret"]))
+        body = {
+            "name": name,
+            "url": url,
+            "instance_type": instance_type,
+            "team": team,
+            "datastores": datastores or [],
+            "replace": replace,
+            "visitors": visitors,
+        }
+        return self._do(
+            "POST",
+            "/sessions",
+            json={k: v for k, v in body.items() if v is not None},
+            parse=lambda d: (Session.from_json(d["session"]), d["server_secret"]),
+        )
 
     def session(self, ref: str):
         r = self._ref(ref)
@@ -254,14 +306,21 @@ class _Methods:
 
     def heartbeat(self, ref: str, **updates: Any):
         r = self._ref(ref)
-        return self._do("POST", f"/sessions/{_seg(r.owner)}/{_seg(r.name)}/heartbeat",
-                        json=updates, parse=Session.from_json)
+        return self._do(
+            "POST",
+            f"/sessions/{_seg(r.owner)}/{_seg(r.name)}/heartbeat",
+            json=updates,
+            parse=Session.from_json,
+        )
 
     def session_action(self, ref: str, action: str):
         """stop, pause or resume a session (creator or team admin)."""
         r = self._ref(ref)
-        return self._do("POST", f"/sessions/{_seg(r.owner)}/{_seg(r.name)}/{_seg(action)}",
-                        parse=Session.from_json)
+        return self._do(
+            "POST",
+            f"/sessions/{_seg(r.owner)}/{_seg(r.name)}/{_seg(action)}",
+            parse=Session.from_json,
+        )
 
     def open_session(self, ref: str):
         """A URL to open a session: for a teammate's, a single-use visitor ticket link with
@@ -274,32 +333,61 @@ class _Methods:
         return self._do("DELETE", f"/sessions/{_seg(r.owner)}/{_seg(r.name)}")
 
     # runs and experiments
-    def list_runs(self, scope: str = "mine", status: str | None = None, team: str | None = None,
-                  limit: int | None = None, cursor: str | None = None):
-        return self._do("GET", "/runs", params=_listing(scope, status, team, limit, cursor),
-                        parse=_page(Run))
+    def list_runs(
+        self,
+        scope: str = "mine",
+        status: str | None = None,
+        team: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ):
+        return self._do(
+            "GET", "/runs", params=_listing(scope, status, team, limit, cursor), parse=_page(Run)
+        )
 
-    def create_run(self, command: str, params: dict | None = None, *, name: str | None = None,
-                   team: str | None = None, strategy: str = "grid_search",
-                   num_trials: int | None = None, instance_type: str | None = None,
-                   datastore: str | None = None, source_sha256: str | None = None,
-                   tracked: bool | None = None):
-        body = {"command": command, "params": params or {}, "name": name, "team": team,
-                "strategy": strategy, "num_trials": num_trials, "instance_type": instance_type,
-                "datastore": datastore, "source_sha256": source_sha256, "tracked": tracked}
-        return self._do("POST", "/runs", json={k: v for k, v in body.items() if v is not None},
-                        parse=_run_with_experiments)
+    def create_run(
+        self,
+        command: str,
+        params: dict | None = None,
+        *,
+        name: str | None = None,
+        team: str | None = None,
+        strategy: str = "grid_search",
+        num_trials: int | None = None,
+        instance_type: str | None = None,
+        datastore: str | None = None,
+        source_sha256: str | None = None,
+        tracked: bool | None = None,
+    ):
+        body = {
+            "command": command,
+            "params": params or {},
+            "name": name,
+            "team": team,
+            "strategy": strategy,
+            "num_trials": num_trials,
+            "instance_type": instance_type,
+            "datastore": datastore,
+            "source_sha256": source_sha256,
+            "tracked": tracked,
+        }
+        return self._do(
+            "POST",
+            "/runs",
+            json={k: v for k, v in body.items() if v is not None},
+            parse=_run_with_experiments,
+        )
 
     def run(self, ref: str):
         """A run and its experiments: (Run, [Experiment])."""
         r = self._ref(ref)
-        return self._do("GET", f"/runs/{_seg(r.owner)}/{_seg(r.name)}",
-                        parse=_run_with_experiments)
+        return self._do("GET", f"/runs/{_seg(r.owner)}/{_seg(r.name)}", parse=_run_with_experiments)
 
     def stop_run(self, ref: str):
         r = self._ref(ref)
-        return self._do("POST", f"/runs/{_seg(r.owner)}/{_seg(r.name)}/stop",
-                        parse=_run_with_experiments)
+        return self._do(
+            "POST", f"/runs/{_seg(r.owner)}/{_seg(r.name)}/stop", parse=_run_with_experiments
+        )
 
     def delete_run(self, ref: str):
         r = self._ref(ref)
@@ -315,69 +403,109 @@ class _Methods:
 
     def experiment(self, ref: str):
         r = self._ref(ref)
-        return self._do("GET", f"/experiments/{_seg(r.owner)}/{_seg(r.name)}",
-                        parse=Experiment.from_json)
+        return self._do(
+            "GET", f"/experiments/{_seg(r.owner)}/{_seg(r.name)}", parse=Experiment.from_json
+        )
 
     def stop_experiment(self, ref: str):
         r = self._ref(ref)
-        return self._do("POST", f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/stop",
-                        parse=Experiment.from_json)
+        return self._do(
+            "POST", f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/stop", parse=Experiment.from_json
+        )
 
     def delete_experiment(self, ref: str):
         r = self._ref(ref)
         return self._do("DELETE", f"/experiments/{_seg(r.owner)}/{_seg(r.name)}")
 
-    def report_status(self, ref: str, status: str, exit_code: int | None = None,
-                      message: str | None = None):
+    def report_status(
+        self, ref: str, status: str, exit_code: int | None = None, message: str | None = None
+    ):
         r = self._ref(ref)
         body = {"status": status, "exit_code": exit_code, "message": message}
-        return self._do("POST", f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/status",
-                        json={k: v for k, v in body.items() if v is not None},
-                        parse=Experiment.from_json)
+        return self._do(
+            "POST",
+            f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/status",
+            json={k: v for k, v in body.items() if v is not None},
+            parse=Experiment.from_json,
+        )
 
     def append_logs(self, ref: str, lines: list[str | dict]):
         r = self._ref(ref)
-        return self._do("POST", f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/logs",
-                        json={"lines": lines})
+        return self._do(
+            "POST", f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/logs", json={"lines": lines}
+        )
 
-    def read_logs(self, ref: str, offset: int = 0, limit: int | None = None,
-                  tail: int | None = None, wait: float | None = None):
+    def read_logs(
+        self,
+        ref: str,
+        offset: int = 0,
+        limit: int | None = None,
+        tail: int | None = None,
+        wait: float | None = None,
+    ):
         """A dict: lines (LogLine), next_offset, status, finished."""
         r = self._ref(ref)
-        params = {k: v for k, v in {"offset": offset, "limit": limit, "tail": tail,
-                                    "wait": wait}.items() if v is not None}
+        params = {
+            k: v
+            for k, v in {"offset": offset, "limit": limit, "tail": tail, "wait": wait}.items()
+            if v is not None
+        }
 
         def parse(d):
             d["lines"] = [LogLine.from_json(x) for x in d["lines"]]
             return d
-        return self._do("GET", f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/logs",
-                        params=params, parse=parse, timeout=(wait or 0) + 30)
+
+        return self._do(
+            "GET",
+            f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/logs",
+            params=params,
+            parse=parse,
+            timeout=(wait or 0) + 30,
+        )
 
     def list_artifacts(self, ref: str, match: str | None = None):
         """Artifacts of an experiment (``alice:run-exp0``) or of a whole run (``alice:run``)."""
         r = self._ref(ref)
         kind = "experiments" if "-exp" in r.name else "runs"
-        return self._do("GET", f"/{kind}/{_seg(r.owner)}/{_seg(r.name)}/artifacts",
-                        params={"match": match} if match else None,
-                        parse=lambda d: [Artifact.from_json(a) for a in d["items"]])
+        return self._do(
+            "GET",
+            f"/{kind}/{_seg(r.owner)}/{_seg(r.name)}/artifacts",
+            params={"match": match} if match else None,
+            parse=lambda d: [Artifact.from_json(a) for a in d["items"]],
+        )
 
     # datastores
-    def list_datastores(self, scope: str = "mine", team: str | None = None,
-                        limit: int | None = None, cursor: str | None = None):
-        return self._do("GET", "/datastores", params=_listing(scope, None, team, limit, cursor),
-                        parse=_page(Datastore))
+    def list_datastores(
+        self,
+        scope: str = "mine",
+        team: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ):
+        return self._do(
+            "GET",
+            "/datastores",
+            params=_listing(scope, None, team, limit, cursor),
+            parse=_page(Datastore),
+        )
 
     def datastore(self, ref: str):
         r = self._ref(ref, version=True)
-        return self._do("GET", f"/datastores/{_seg(r.owner)}/{_seg(r.name)}",
-                        params={"version": r.version} if r.version else None,
-                        parse=Datastore.from_json)
+        return self._do(
+            "GET",
+            f"/datastores/{_seg(r.owner)}/{_seg(r.name)}",
+            params={"version": r.version} if r.version else None,
+            parse=Datastore.from_json,
+        )
 
     def datastore_files(self, ref: str):
         r = self._ref(ref, version=True)
-        return self._do("GET", f"/datastores/{_seg(r.owner)}/{_seg(r.name)}/files",
-                        params={"version": r.version} if r.version else None,
-                        parse=lambda d: [DatastoreFile.from_json(f) for f in d["files"]])
+        return self._do(
+            "GET",
+            f"/datastores/{_seg(r.owner)}/{_seg(r.name)}/files",
+            params={"version": r.version} if r.version else None,
+            parse=lambda d: [DatastoreFile.from_json(f) for f in d["files"]],
+        )
 
     def attach_datastore(self, ref: str, session: str | None = None):
         """Attach a datastore version (to one of my sessions when named); returns the
@@ -389,12 +517,16 @@ class _Methods:
     def delete_datastore(self, ref: str, version: int | None = None):
         r = self._ref(ref, version=True)
         v = version or r.version
-        return self._do("DELETE", f"/datastores/{_seg(r.owner)}/{_seg(r.name)}",
-                        params={"version": v} if v else None)
+        return self._do(
+            "DELETE",
+            f"/datastores/{_seg(r.owner)}/{_seg(r.name)}",
+            params={"version": v} if v else None,
+        )
 
 
-def _resolve(url: str | None, api_key: str | None, session_secret: str | None,
-             api_prefix: str) -> tuple[str, str | None, str | None]:
+def _resolve(
+    url: str | None, api_key: str | None, session_secret: str | None, api_prefix: str
+) -> tuple[str, str | None, str | None]:
     """(url, api key, session secret): a given session secret replaces any configured key;
     with neither, the session credential of the session this process runs in, if any."""
     creds = load_credentials(url, api_key)
@@ -404,31 +536,46 @@ def _resolve(url: str | None, api_key: str | None, session_secret: str | None,
     return creds.url, key, session_secret
 
 
-def _build_client_kwargs(url: str, api_key: str | None, timeout: float,
-                         api_prefix: str = API,
-                         session_secret: str | None = None) -> dict[str, Any]:
+def _build_client_kwargs(
+    url: str,
+    api_key: str | None,
+    timeout: float,
+    api_prefix: str = API,
+    session_secret: str | None = None,
+) -> dict[str, Any]:
     headers = {"User-Agent": "jupyter-grid-collab"}
     if api_key:
         headers["Authorization"] = f"token {api_key}"
     elif session_secret:
         headers[SESSION_SECRET_HEADER] = session_secret
-    return dict(base_url=url.rstrip("/") + api_prefix, headers=headers,
-                timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)))
+    return dict(
+        base_url=url.rstrip("/") + api_prefix,
+        headers=headers,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+    )
 
 
 # ----------------------------------------------------------------- sync twin
 class GridClient(_Methods):
     """Synchronous client; a context manager that owns one connection pool."""
 
-    def __init__(self, url: str | None = None, api_key: str | None = None, *,
-                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
-                 session_secret: str | None = None):
+    def __init__(
+        self,
+        url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        session_secret: str | None = None,
+    ):
         """``session_secret``: call as a session's server (its owner's "session" scope)."""
         self.url, key, secret = _resolve(url, api_key, session_secret, API)
         self.has_key = bool(key)
         self.via_session = bool(secret) and not key
-        self._http = httpx.Client(transport=transport, **_build_client_kwargs(
-            self.url, key, timeout, session_secret=secret))
+        self._http = httpx.Client(
+            transport=transport,
+            **_build_client_kwargs(self.url, key, timeout, session_secret=secret),
+        )
 
     def __enter__(self) -> GridClient:
         return self
@@ -473,8 +620,15 @@ class GridClient(_Methods):
             cursor = page.next_cursor
 
     # ------------------------------------------------------------- streamed transfers
-    def _download(self, path: str, dest: Path, sha256: str | None, size: int | None,
-                  progress: Progress | None, params: dict | None = None) -> Path:
+    def _download(
+        self,
+        path: str,
+        dest: Path,
+        sha256: str | None,
+        size: int | None,
+        progress: Progress | None,
+        params: dict | None = None,
+    ) -> Path:
         """Stream to ``dest.part`` (resuming it), check the sha256, then rename into place:
         an interrupted download never leaves a half-written file under its final name."""
         dest = Path(dest)
@@ -489,8 +643,13 @@ class GridClient(_Methods):
                     have += len(chunk)
         headers = {"Range": f"bytes={have}-"} if have else {}
         try:
-            with self._http.stream("GET", path, params=params, headers=headers,
-                                   timeout=httpx.Timeout(60.0, connect=10.0)) as response:
+            with self._http.stream(
+                "GET",
+                path,
+                params=params,
+                headers=headers,
+                timeout=httpx.Timeout(60.0, connect=10.0),
+            ) as response:
                 if response.status_code >= 400:
                     response.read()
                     _raise_for(response)
@@ -509,23 +668,40 @@ class GridClient(_Methods):
             raise _unreachable(self.url, exc) from None
         if sha256 and digest.hexdigest() != sha256:
             part.unlink(missing_ok=True)
-            raise ChecksumMismatch(f"{dest.name}: downloaded data does not match its sha256; "
-                                   "run the download again")
+            raise ChecksumMismatch(
+                f"{dest.name}: downloaded data does not match its sha256; run the download again"
+            )
         os.replace(part, dest)
         return dest
 
-    def download_artifact(self, ref: str, artifact: Artifact, dest: str | os.PathLike,
-                          progress: Progress | None = None) -> Path:
+    def download_artifact(
+        self,
+        ref: str,
+        artifact: Artifact,
+        dest: str | os.PathLike,
+        progress: Progress | None = None,
+    ) -> Path:
         r = self._ref(ref)
         path = f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/artifacts/{_path(artifact.path)}"
         return self._download(path, Path(dest), artifact.sha256, artifact.size, progress)
 
-    def download_datastore_file(self, ref: str, file: DatastoreFile, dest: str | os.PathLike,
-                                progress: Progress | None = None) -> Path:
+    def download_datastore_file(
+        self,
+        ref: str,
+        file: DatastoreFile,
+        dest: str | os.PathLike,
+        progress: Progress | None = None,
+    ) -> Path:
         r = self._ref(ref, version=True)
         path = f"/datastores/{_seg(r.owner)}/{_seg(r.name)}/files/{_path(file.path)}"
-        return self._download(path, Path(dest), file.sha256, file.size, progress,
-                              params={"version": r.version} if r.version else None)
+        return self._download(
+            path,
+            Path(dest),
+            file.sha256,
+            file.size,
+            progress,
+            params={"version": r.version} if r.version else None,
+        )
 
     def _put_file(self, path: str, source: Path, progress: Progress | None) -> dict:
         digest = hashlib.sha256()
@@ -539,13 +715,18 @@ class GridClient(_Methods):
                     if progress:
                         progress(len(chunk))
                     yield chunk
-        headers = {"X-Content-Sha256": digest.hexdigest(),
-                   "Content-Length": str(source.stat().st_size)}
-        return self._send("PUT", path, content=body(), headers=headers,
-                          timeout=httpx.Timeout(300.0, connect=10.0)).json()
 
-    def upload_artifact(self, ref: str, path: str, source: str | os.PathLike,
-                        progress: Progress | None = None) -> Artifact:
+        headers = {
+            "X-Content-Sha256": digest.hexdigest(),
+            "Content-Length": str(source.stat().st_size),
+        }
+        return self._send(
+            "PUT", path, content=body(), headers=headers, timeout=httpx.Timeout(300.0, connect=10.0)
+        ).json()
+
+    def upload_artifact(
+        self, ref: str, path: str, source: str | os.PathLike, progress: Progress | None = None
+    ) -> Artifact:
         r = self._ref(ref)
         url = f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/artifacts/{_path(path)}"
         return Artifact.from_json(self._put_file(url, Path(source), progress))
@@ -553,8 +734,9 @@ class GridClient(_Methods):
     def download_run_source(self, ref: str, dest: str | os.PathLike) -> Path:
         """Download a run's source snapshot (a .tar.gz); NotFound when it has none."""
         r = self._ref(ref)
-        return self._download(f"/runs/{_seg(r.owner)}/{_seg(r.name)}/source", Path(dest),
-                              None, None, None)
+        return self._download(
+            f"/runs/{_seg(r.owner)}/{_seg(r.name)}/source", Path(dest), None, None, None
+        )
 
     def upload_source(self, source: str | os.PathLike, team: str | None = None) -> str:
         """Upload a run's source archive; returns its sha256 for ``create_run``. ``team``:
@@ -562,15 +744,23 @@ class GridClient(_Methods):
         path = f"/sources?team={_seg(team)}" if team else "/sources"
         return self._put_file(path, Path(source), None)["sha256"]
 
-    def upload_datastore(self, name: str, source: str | os.PathLike, team: str | None = None,
-                         progress: Progress | None = None) -> Datastore:
+    def upload_datastore(
+        self,
+        name: str,
+        source: str | os.PathLike,
+        team: str | None = None,
+        progress: Progress | None = None,
+    ) -> Datastore:
         """Upload a file or a folder as the next version of datastore ``name``; the version
         exists only once every file is in (a killed upload leaves nothing listed)."""
         root = Path(source)
         if not root.exists():
             raise InvalidRequest(f"{root} does not exist")
-        files = [root] if root.is_file() else sorted(
-            p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+        files = (
+            [root]
+            if root.is_file()
+            else sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+        )
         if not files:
             raise InvalidRequest(f"{root} holds no files to upload")
         body = {"name": name, **({"team": team} if team else {})}
@@ -592,20 +782,28 @@ class GridClient(_Methods):
 class AsyncGridClient(_Methods):
     """Asynchronous client for servers and kernels: the same methods, awaited."""
 
-    def __init__(self, url: str | None = None, api_key: str | None = None, *,
-                 timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None,
-                 limits: httpx.Limits | None = None, api_prefix: str = API,
-                 session_secret: str | None = None):
+    def __init__(
+        self,
+        url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limits: httpx.Limits | None = None,
+        api_prefix: str = API,
+        session_secret: str | None = None,
+    ):
         """``api_prefix`` "/grid-collab/api" with a Jupyter server's URL and token talks to
         the team API through that server's extension instead of the team server.
         ``session_secret``: call as a session's server (its owner's "session" scope)."""
         self.url, key, secret = _resolve(url, api_key, session_secret, api_prefix)
         self.has_key = bool(key)
         self.via_session = bool(secret) and not key
-        self.http = httpx.AsyncClient(transport=transport,
-                                      limits=limits or httpx.Limits(max_connections=100),
-                                      **_build_client_kwargs(self.url, key, timeout,
-                                                             api_prefix, secret))
+        self.http = httpx.AsyncClient(
+            transport=transport,
+            limits=limits or httpx.Limits(max_connections=100),
+            **_build_client_kwargs(self.url, key, timeout, api_prefix, secret),
+        )
 
     def use_session_secret(self, secret: str) -> None:
         """From now on call as the session (its secret), no longer with an API key: a

@@ -101,14 +101,18 @@ def _mounted_already(files, root: Path, consumer: int) -> bool:
             how = json.loads(marker.read_text()).get("how") or {}
         except (OSError, ValueError):
             continue
-        if how.get("files_digest") == digest and how.get("consumer_uid") == consumer and \
-                (root / marker.name[:-len(".json")]).is_dir():
+        if (
+            how.get("files_digest") == digest
+            and how.get("consumer_uid") == consumer
+            and (root / marker.name[: -len(".json")]).is_dir()
+        ):
             return True
     return False
 
 
-def bytes_to_fetch(files, root: Path, blob_dir: str | None = None,
-                   consumer_uid: int | None = None) -> int:
+def bytes_to_fetch(
+    files, root: Path, blob_dir: str | None = None, consumer_uid: int | None = None
+) -> int:
     """How many bytes mounting ``files`` under ``root`` for ``consumer_uid`` would move, as
     ``mount_datastore``'s ``progress`` will count them: downloads (files neither among the
     team server's blobs on this machine nor in the local cache) plus copies (files the
@@ -155,26 +159,32 @@ class _Tally:
         self.copy_reason = "hard links are not possible here"
 
     def record(self) -> dict:
-        return {"files": self.files, "copied_bytes": self.copied,
-                "downloaded_bytes": self.downloaded, "consumer_uid": self.consumer,
-                "files_digest": self.files_digest,
-                "copy_reason": self.copy_reason,
-                "text": describe(self.files, self.copied, self.downloaded, self.copy_reason)}
+        return {
+            "files": self.files,
+            "copied_bytes": self.copied,
+            "downloaded_bytes": self.downloaded,
+            "consumer_uid": self.consumer,
+            "files_digest": self.files_digest,
+            "copy_reason": self.copy_reason,
+            "text": describe(self.files, self.copied, self.downloaded, self.copy_reason),
+        }
 
 
 def describe(files: dict, copied: int, downloaded: int, copy_reason: str) -> str:
     """One line saying how a mount was made: "hard links (O(1))", "reflinks (O(1))", "copied
     N MB: this consumer could write hard links", or a mix of them."""
-    parts = {"link": "hard links (O(1))", "reflink": "reflinks (O(1))",
-             "copy": f"copied {_mb(copied)}: {copy_reason}"}
+    parts = {
+        "link": "hard links (O(1))",
+        "reflink": "reflinks (O(1))",
+        "copy": f"copied {_mb(copied)}: {copy_reason}",
+    }
     used = [k for k in ("link", "reflink", "copy") if files.get(k)]
     if not used:
         text = "empty (no files)"
     elif len(used) == 1:
         text = parts[used[0]]
     else:
-        text = "; ".join(f"{parts[k]} for {files[k]} file{'s' * (files[k] != 1)}"
-                         for k in used)
+        text = "; ".join(f"{parts[k]} for {files[k]} file{'s' * (files[k] != 1)}" for k in used)
     if downloaded:
         text += f"; {_mb(downloaded)} downloaded into the local cache first"
     return text
@@ -208,8 +218,7 @@ def _place(source: Path, dest: Path, tally: _Tally, progress) -> None:
     tally.copied += copied
 
 
-def _fill_cache(client: GridClient, ref: str, file, cache: Path, tally: _Tally,
-                progress) -> Path:
+def _fill_cache(client: GridClient, ref: str, file, cache: Path, tally: _Tally, progress) -> Path:
     cached = _cached(cache, file.sha256)
     if not cached.exists():
         # downloaded under a name of its own (concurrent mounts may fetch the same file)
@@ -223,8 +232,16 @@ def _fill_cache(client: GridClient, ref: str, file, cache: Path, tally: _Tally,
     return cached
 
 
-def _mount_file(client: GridClient, ref: str, file, dest: Path, blob_dir: str | None,
-                cache: Path, tally: _Tally, progress=None) -> None:
+def _mount_file(
+    client: GridClient,
+    ref: str,
+    file,
+    dest: Path,
+    blob_dir: str | None,
+    cache: Path,
+    tally: _Tally,
+    progress=None,
+) -> None:
     blob = _local_blob(blob_dir, file.sha256)
     if blob is not None:
         try:
@@ -264,9 +281,16 @@ def _reusable(marker: dict | None, ident: dict, consumer: int) -> bool:
     return isinstance(how, dict) and how.get("consumer_uid") == consumer
 
 
-def mount_datastore(client: GridClient, ref: str, root: Path,
-                    blob_dir: str | None = None, progress=None, files=None, *,
-                    consumer_uid: int | None = None) -> Path:
+def mount_datastore(
+    client: GridClient,
+    ref: str,
+    root: Path,
+    blob_dir: str | None = None,
+    progress=None,
+    files=None,
+    *,
+    consumer_uid: int | None = None,
+) -> Path:
     """Mount ``owner:name@version`` under ``root`` for ``consumer_uid`` (the uid that will
     read it; None: this process's effective uid); returns the folder to read from.
     ``progress(n)`` hears of every n bytes downloaded or copied; ``files`` is the version's
@@ -283,16 +307,21 @@ def mount_datastore(client: GridClient, ref: str, root: Path,
     consumer = _consumer(consumer_uid)
     ident = {"owner": r.owner, "name": r.name, "version": version}
     root.mkdir(parents=True, exist_ok=True)
-    names = [r.name, f"{r.name}@{r.owner}-v{version}",
-             f"{r.name}@{r.owner}-v{version}-uid{consumer}"]
+    names = [
+        r.name,
+        f"{r.name}@{r.owner}-v{version}",
+        f"{r.name}@{r.owner}-v{version}-uid{consumer}",
+    ]
     for target in (root / n for n in names):
         if not target.exists():
             break
         if _reusable(_marker(target), ident, consumer):
             return target
     else:
-        raise FileExistsError(errno.EEXIST, f"cannot mount {ref} under {root}: "
-                              f"{', '.join(names)} are all taken by other mounts")
+        raise FileExistsError(
+            errno.EEXIST,
+            f"cannot mount {ref} under {root}: {', '.join(names)} are all taken by other mounts",
+        )
     tmp = root / f".{r.name}.{uuid.uuid4().hex}.tmp"
     tmp.mkdir()
     tally = _Tally(consumer, _files_digest(files))

@@ -17,8 +17,15 @@ from pathlib import Path
 
 FICLONE = 0x40049409  # _IOW(0x94, 9, int), from linux/fs.h
 # what FICLONE answers where reflinks are not to be had (ext4, tmpfs, two filesystems...)
-_NO_REFLINK = {errno.EOPNOTSUPP, errno.ENOTTY, errno.EXDEV, errno.EINVAL, errno.ENOSYS,
-               errno.EPERM, errno.EBADF}
+_NO_REFLINK = {
+    errno.EOPNOTSUPP,
+    errno.ENOTTY,
+    errno.EXDEV,
+    errno.EINVAL,
+    errno.ENOSYS,
+    errno.EPERM,
+    errno.EBADF,
+}
 # what copy_file_range answers where it cannot copy between these two files
 _NO_COPY_RANGE = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF}
 CHUNK = 8 << 20  # bytes per copy call: progress is heard this often
@@ -55,7 +62,7 @@ def _copy(src_fd: int, dest_fd: int, progress: Callable[[int], None] | None) -> 
             n = len(chunk)
             view = memoryview(chunk)
             while view:
-                view = view[os.write(dest_fd, view):]
+                view = view[os.write(dest_fd, view) :]
         if not n:
             return done
         done += n
@@ -63,8 +70,9 @@ def _copy(src_fd: int, dest_fd: int, progress: Callable[[int], None] | None) -> 
             progress(n)
 
 
-def clone_or_copy(src: Path, dest: Path,
-                  progress: Callable[[int], None] | None = None) -> tuple[str, int]:
+def clone_or_copy(
+    src: Path, dest: Path, progress: Callable[[int], None] | None = None
+) -> tuple[str, int]:
     """Make ``dest`` (which must not exist) a private copy of ``src``. Returns ("reflink", 0)
     or ("copy", bytes copied); ``progress(n)`` hears of copied bytes (a reflink copies none).
     """

@@ -51,25 +51,32 @@ def _visitor_active(config: dict) -> bool:
 
 def answer(fields: dict[str, str], config: dict | None) -> str:
     """What to print back to git for one ``get`` request (empty: let git ask the user)."""
-    if config is None or fields.get("protocol") != "https" or fields.get("host") not in \
-            GITHUB_HOSTS:
+    if (
+        config is None
+        or fields.get("protocol") != "https"
+        or fields.get("host") not in GITHUB_HOSTS
+    ):
         return ""
     if not config.get("share_with_visitors", True) and _visitor_active(config):
-        sys.stderr.write(f"{config['owner']}'s GitHub credential is not shared with visitors "
-                         "of this session: enter your own.\n")
+        sys.stderr.write(
+            f"{config['owner']}'s GitHub credential is not shared with visitors "
+            "of this session: enter your own.\n"
+        )
         return ""
     try:
         response = httpx.get(
-            f"{config['url']}/api/v1/sessions/{config['owner']}/{config['session']}"
-            "/git-credential",
-            headers={"X-Grid-Session-Secret": config["secret"]}, timeout=10)
+            f"{config['url']}/api/v1/sessions/{config['owner']}/{config['session']}/git-credential",
+            headers={"X-Grid-Session-Secret": config["secret"]},
+            timeout=10,
+        )
         data = response.json() if response.status_code == 200 else {}
     except (httpx.HTTPError, ValueError):
         sys.stderr.write("the team server could not be reached for the GitHub credential\n")
         return ""
     if not data.get("token"):
-        sys.stderr.write(f"{config['owner']} has no GitHub credential set "
-                         "(grid credential set github)\n")
+        sys.stderr.write(
+            f"{config['owner']} has no GitHub credential set (grid credential set github)\n"
+        )
         return ""
     return f"username={data.get('login') or 'x-access-token'}\npassword={data['token']}\n"
 

@@ -27,9 +27,7 @@ def parse_value(text: str) -> Any:
         try:
             value = ast.literal_eval(stripped)
         except (ValueError, SyntaxError):
-            raise GridError(
-                f"cannot read {text!r} as a list of values, e.g. \"[0.1, 1]\""
-            ) from None
+            raise GridError(f'cannot read {text!r} as a list of values, e.g. "[0.1, 1]"') from None
         if not isinstance(value, list) or not value:
             raise GridError(f"{text!r} must be a non-empty list of values")
         return value
@@ -73,13 +71,19 @@ def _check_params(params: Any) -> dict[str, Any]:
             raise GridError(f"parameter {key!r} has an empty list of values")
         for v in values:
             if not isinstance(v, (str, int, float, bool)) or (isinstance(v, str) and len(v) > 1000):
-                raise GridError(f"parameter {key!r} has a value that is not a number, "
-                                "a boolean or a short string")
+                raise GridError(
+                    f"parameter {key!r} has a value that is not a number, "
+                    "a boolean or a short string"
+                )
     return params
 
 
-def expand(params: Any, strategy: str = "grid_search", num_trials: int | None = None,
-           seed: int | None = None) -> list[dict[str, Any]]:
+def expand(
+    params: Any,
+    strategy: str = "grid_search",
+    num_trials: int | None = None,
+    seed: int | None = None,
+) -> list[dict[str, Any]]:
     """One parameter set per experiment: the full product, or ``num_trials`` random picks."""
     params = _check_params(params)
     if strategy not in STRATEGIES:
@@ -91,11 +95,16 @@ def expand(params: Any, strategy: str = "grid_search", num_trials: int | None = 
         total *= len(axis)
     if strategy == "grid_search":
         if total > MAX_EXPERIMENTS:
-            raise GridError(f"the grid has {total} combinations; the limit is {MAX_EXPERIMENTS}"
-                            " (use random_search with num_trials)")
+            raise GridError(
+                f"the grid has {total} combinations; the limit is {MAX_EXPERIMENTS}"
+                " (use random_search with num_trials)"
+            )
         return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
-    if isinstance(num_trials, bool) or not isinstance(num_trials, int) or not (
-            1 <= num_trials <= MAX_EXPERIMENTS):
+    if (
+        isinstance(num_trials, bool)
+        or not isinstance(num_trials, int)
+        or not (1 <= num_trials <= MAX_EXPERIMENTS)
+    ):
         raise GridError(f"random_search needs num_trials from 1 to {MAX_EXPERIMENTS}")
     rng = random.Random(seed)
     if total <= num_trials:

@@ -132,8 +132,14 @@ def _command(command: str, runner: Runner | None) -> list[str]:
     return python_command(shlex.split(command), runner.python if runner else sys.executable)
 
 
-def _upload_artifacts(client: GridClient, ref: str, root: Path, owner_uid: int,
-                      shipper: LogShipper, patience: Patience) -> tuple[int, int]:
+def _upload_artifacts(
+    client: GridClient,
+    ref: str,
+    root: Path,
+    owner_uid: int,
+    shipper: LogShipper,
+    patience: Patience,
+) -> tuple[int, int]:
     """Upload the script's own regular files under ``root``; say why anything else is not.
     Returns how many were stored and how many the team server did not take."""
     count = failed = 0
@@ -142,8 +148,9 @@ def _upload_artifacts(client: GridClient, ref: str, root: Path, owner_uid: int,
             shipper.system(f"[grid] artifact {art.path} was not uploaded: {art.skipped}")
             continue
         try:
-            patience.call(f"uploading artifact {art.path}", client.upload_artifact, ref,
-                          art.path, art.source)
+            patience.call(
+                f"uploading artifact {art.path}", client.upload_artifact, ref, art.path, art.source
+            )
             count += 1
         except GridError as exc:
             failed += 1
@@ -177,8 +184,10 @@ class Outcome:
 
     def __init__(self, path: str | None, ref: str):
         self.path = Path(path) if path else None
-        self.data: dict = {"experiment": ref,
-                           "launcher": {"pid": os.getpid(), "start": proc_start(os.getpid())}}
+        self.data: dict = {
+            "experiment": ref,
+            "launcher": {"pid": os.getpid(), "start": proc_start(os.getpid())},
+        }
 
     def update(self, **fields) -> None:
         if self.path is None:
@@ -187,25 +196,43 @@ class Outcome:
         try:
             write_json(self.path, self.data)
         except OSError as exc:  # e.g. a full disk: the report itself may still get through
-            print(f"[grid launcher] cannot write {self.path}: {exc}", file=sys.stderr,
-                  flush=True)
+            print(f"[grid launcher] cannot write {self.path}: {exc}", file=sys.stderr, flush=True)
 
 
-def _report(client: GridClient, ref: str, patience: Patience, outcome: Outcome, status: str,
-            code: int | None, message: str | None, ended: float, delivered: bool) -> bool:
+def _report(
+    client: GridClient,
+    ref: str,
+    patience: Patience,
+    outcome: Outcome,
+    status: str,
+    code: int | None,
+    message: str | None,
+    ended: float,
+    delivered: bool,
+) -> bool:
     """Report the final status; first write it down, so the team server learns it from the
     outcome file if the report never arrives. False when it could not be reported."""
-    outcome.update(status=status, exit_code=code, message=message, script_ended_at=ended,
-                   delivered=delivered)
+    outcome.update(
+        status=status, exit_code=code, message=message, script_ended_at=ended, delivered=delivered
+    )
     try:
-        patience.call("reporting the final status", client.report_status, ref, status,
-                      exit_code=code, message=message)
+        patience.call(
+            "reporting the final status",
+            client.report_status,
+            ref,
+            status,
+            exit_code=code,
+            message=message,
+        )
     except GridError as exc:
         if not transient(exc):
             return True  # refused: already cancelled by grid stop, or deleted; that stands
-        print(f"[grid launcher] could not report {status} (exit code {code}): {exc.message}; "
-              f"the team server reads {outcome.path or 'nothing (no outcome file)'}",
-              file=sys.stderr, flush=True)
+        print(
+            f"[grid launcher] could not report {status} (exit code {code}): {exc.message}; "
+            f"the team server reads {outcome.path or 'nothing (no outcome file)'}",
+            file=sys.stderr,
+            flush=True,
+        )
         return False
     outcome.update(reported=True)
     return True
@@ -214,8 +241,7 @@ def _report(client: GridClient, ref: str, patience: Patience, outcome: Outcome, 
 def main() -> int:
     ref = os.environ["GRID_EXPERIMENT"]
     owner, _, exp_name = ref.partition(":")
-    client = GridClient(os.environ["GRID_URL"], os.environ["GRID_EXPERIMENT_TOKEN"],
-                        timeout=60)
+    client = GridClient(os.environ["GRID_URL"], os.environ["GRID_EXPERIMENT_TOKEN"], timeout=60)
     patience = Patience(float(os.environ.get(BUDGET_ENV) or DEFAULT_BUDGET))
     outcome = Outcome(os.environ.get(OUTCOME_ENV), ref)
     run_name = exp_name.rsplit("-exp", 1)[0]
@@ -224,15 +250,20 @@ def main() -> int:
     runner = Runner.from_env()
     shipper = LogShipper(client, ref, patience)
     work = WorkDir(_work_dir(owner, exp_name))
-    grid = dict(GRID_RUN_NAME=run.name, GRID_EXPERIMENT_NAME=exp_name,
-                GRID_ARTIFACTS_DIR=str(work.artifacts), GRID_OWNER=owner)
+    grid = dict(
+        GRID_RUN_NAME=run.name,
+        GRID_EXPERIMENT_NAME=exp_name,
+        GRID_ARTIFACTS_DIR=str(work.artifacts),
+        GRID_OWNER=owner,
+    )
 
     def give_up(line: str, code: int | None, message: str) -> int:
         # nothing ran, or the script could not start: say why, in the log and the record
         shipper.system(line)
         shipper.close()
-        reported = _report(client, ref, patience, outcome, "failed", code, message,
-                           time.time(), shipper.lost == 0)
+        reported = _report(
+            client, ref, patience, outcome, "failed", code, message, time.time(), shipper.lost == 0
+        )
         return 2 if reported else 3
 
     try:
@@ -241,13 +272,19 @@ def main() -> int:
         if run.datastore:
             root = Path(os.environ.get("GRID_DATASTORE_ROOT") or default_datastore_root())
             # the runner cannot write the blobs' inodes, so its mount may hard-link them
-            mounted = mount_datastore(client, run.datastore, root,
-                                      os.environ.get("GRID_BLOB_DIR"),
-                                      consumer_uid=runner.uid if runner else None)
+            mounted = mount_datastore(
+                client,
+                run.datastore,
+                root,
+                os.environ.get("GRID_BLOB_DIR"),
+                consumer_uid=runner.uid if runner else None,
+            )
             grid["GRID_DATASTORE_DIR"] = str(mounted)
             how = describe_mount(mounted)
-            shipper.system(f"[grid] datastore {run.datastore} mounted read-only at {mounted}"
-                           + (f" ({how})" if how else ""))
+            shipper.system(
+                f"[grid] datastore {run.datastore} mounted read-only at {mounted}"
+                + (f" ({how})" if how else "")
+            )
         argv = _command(exp.command, runner)
         if runner is not None:
             # from here on the folder is the runner's: nothing below follows a link in it
@@ -257,8 +294,9 @@ def main() -> int:
             launch = argv
     except (GridError, OSError, tarfile.TarError, RunnerUnavailable) as exc:
         message = getattr(exc, "message", None) or str(exc)
-        return give_up(f"[grid] could not prepare the experiment: {message}", None,
-                       f"setup failed: {message}")
+        return give_up(
+            f"[grid] could not prepare the experiment: {message}", None, f"setup failed: {message}"
+        )
 
     env = script_environment(runner, str(work.home), str(work.tmp), grid)
     as_whom = f" (as uid {runner.uid})" if runner else ""
@@ -275,28 +313,37 @@ def main() -> int:
     # before the script starts, so a stop that arrives meanwhile still reaches it
     signal.signal(signal.SIGTERM, on_term)
     try:
-        proc = subprocess.Popen(launch, cwd=work.src, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True)
+        proc = subprocess.Popen(
+            launch,
+            cwd=work.src,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
     except OSError as exc:
-        return give_up(f"[grid] cannot start {argv[0]}: {exc.strerror}", 127,
-                       f"cannot start: {exc}")
+        return give_up(
+            f"[grid] cannot start {argv[0]}: {exc.strerror}", 127, f"cannot start: {exc}"
+        )
     started.append(proc)
     outcome.update(script={"pid": proc.pid, "start": proc_start(proc.pid)})
     if stopping.is_set():
         _stop(proc)
     refused = None
     try:
-        patience.call("reporting that the script started", client.report_status, ref,
-                      "running")
+        patience.call("reporting that the script started", client.report_status, ref, "running")
     except GridError as exc:
         # cancelled or deleted meanwhile, or the server stayed away: a script the record
         # does not show running must not run on unseen
         refused = exc.message
-        shipper.system(f"[grid] the team server did not take the start: {refused}; "
-                       "stopping the script")
+        shipper.system(
+            f"[grid] the team server did not take the start: {refused}; stopping the script"
+        )
         _stop(proc)
-    readers = [threading.Thread(target=_pump, args=(proc.stdout, "stdout", shipper)),
-               threading.Thread(target=_pump, args=(proc.stderr, "stderr", shipper))]
+    readers = [
+        threading.Thread(target=_pump, args=(proc.stdout, "stdout", shipper)),
+        threading.Thread(target=_pump, args=(proc.stderr, "stderr", shipper)),
+    ]
     for r in readers:
         r.start()
     code = proc.wait()
@@ -304,12 +351,14 @@ def main() -> int:
     outcome.update(exit_code=code, script_ended_at=ended)
     for r in readers:
         r.join()
-    n, missing = _upload_artifacts(client, ref, work.artifacts,
-                                   runner.uid if runner else os.geteuid(), shipper, patience)
-    shipper.system(f"[grid] exit code {code}; {n} artifact(s) uploaded"
-                   + (f", {missing} not stored" if missing else "")
-                   + (f"; {shipper.lost} log line(s) could not be stored" if shipper.lost
-                      else ""))
+    n, missing = _upload_artifacts(
+        client, ref, work.artifacts, runner.uid if runner else os.geteuid(), shipper, patience
+    )
+    shipper.system(
+        f"[grid] exit code {code}; {n} artifact(s) uploaded"
+        + (f", {missing} not stored" if missing else "")
+        + (f"; {shipper.lost} log line(s) could not be stored" if shipper.lost else "")
+    )
     shipper.close()
     if stopping.is_set():
         status, message = "cancelled", "stopped"
@@ -321,8 +370,9 @@ def main() -> int:
         tail = "\n".join(list(shipper.tail)[-TAIL_LINES:])
         status, message = "failed", f"exit code {code}; last lines:\n{tail}"
     delivered = shipper.lost == 0 and missing == 0
-    return 0 if _report(client, ref, patience, outcome, status, code, message, ended,
-                        delivered) else 3
+    return (
+        0 if _report(client, ref, patience, outcome, status, code, message, ended, delivered) else 3
+    )
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -49,8 +49,12 @@ def process_group(pgid: int) -> list[int]:
         if not entry.isdigit():
             continue
         fields = stat_fields(entry)
-        if fields and len(fields) > 2 and fields[0] not in (b"Z", b"X") \
-                and int(fields[5 - 3]) == pgid:
+        if (
+            fields
+            and len(fields) > 2
+            and fields[0] not in (b"Z", b"X")
+            and int(fields[5 - 3]) == pgid
+        ):
             members.append(int(entry))
     return members
 
@@ -96,9 +100,11 @@ class LauncherFiles:
     @classmethod
     def beside(cls, work: Path) -> LauncherFiles:
         """The files of the experiment whose work folder is ``work``: in its parent."""
-        return cls(work.with_name(f"{work.name}.launcher.log"),
-                   work.with_name(f"{work.name}.launcher.pid"),
-                   work.with_name(f"{work.name}.outcome.json"))
+        return cls(
+            work.with_name(f"{work.name}.launcher.log"),
+            work.with_name(f"{work.name}.launcher.pid"),
+            work.with_name(f"{work.name}.outcome.json"),
+        )
 
     def clear(self) -> None:
         """Drop the pidfile and the outcome (the record is final, or a new launch begins)."""

@@ -60,12 +60,16 @@ class Patience:
                 left = min(started + self.budget - now, shared_left)
                 if not transient(exc) or left <= 0:
                     if attempt > 1 or transient(exc):
-                        self._log(f"[grid launcher] gave up on {what} after {attempt} "
-                                  f"attempt(s): {exc.message}")
+                        self._log(
+                            f"[grid launcher] gave up on {what} after {attempt} "
+                            f"attempt(s): {exc.message}"
+                        )
                     raise
                 if attempt == 1:
-                    self._log(f"[grid launcher] {what} failed ({exc.message}); retrying for "
-                              f"up to {left:.0f}s")
+                    self._log(
+                        f"[grid launcher] {what} failed ({exc.message}); retrying for "
+                        f"up to {left:.0f}s"
+                    )
                 time.sleep(min(pause, left))
                 pause = min(pause * 2, MAX_PAUSE)
                 continue

@@ -86,9 +86,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(name: str, url: str, api_key: str, *, instance_type: str | None = None,
-          team: str | None = None, visitors: str | None = None,
-          timeout: float = 120.0) -> LocalSession:
+def start(
+    name: str,
+    url: str,
+    api_key: str,
+    *,
+    instance_type: str | None = None,
+    team: str | None = None,
+    visitors: str | None = None,
+    timeout: float = 120.0,
+) -> LocalSession:
     """Start the session's JupyterLab, detached, and wait until it has registered.
 
     The key and token go by environment, never on a visible command line; the extension
@@ -96,30 +103,52 @@ def start(name: str, url: str, api_key: str, *, instance_type: str | None = None
     key only to register."""
     existing = load(name)
     if existing and existing.alive():
-        raise LocalSessionError(f"session {name!r} is already running here at "
-                                f"{existing.base_url}")
+        raise LocalSessionError(f"session {name!r} is already running here at {existing.base_url}")
     folder = folder_for(name)
     folder.mkdir(parents=True, exist_ok=True)
     port, token = _free_port(), secrets.token_hex(24)
-    env = dict(os.environ, GRID_URL=url, GRID_API_KEY=api_key, GRID_SESSION_NAME=name,
-               JUPYTER_TOKEN=token)  # the token goes by env, never on a visible command line
+    env = dict(
+        os.environ, GRID_URL=url, GRID_API_KEY=api_key, GRID_SESSION_NAME=name, JUPYTER_TOKEN=token
+    )  # the token goes by env, never on a visible command line
     if instance_type:
         env["GRID_INSTANCE_TYPE"] = instance_type
     if team:
         env["GRID_TEAM"] = team
     if visitors:
         env["GRID_SESSION_VISITORS"] = visitors
-    argv = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-            f"--port={port}", f"--ServerApp.root_dir={folder}"]
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--ServerApp.root_dir={folder}",
+    ]
     if os.geteuid() == 0:
         argv.append("--allow-root")
     log = open(folder / "jupyter.log", "ab")
-    proc = subprocess.Popen(argv, env=env, cwd=folder, stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    session = LocalSession(name=name, folder=str(folder), pid=proc.pid, port=port, token=token,
-                           instance_type=instance_type, team=team,
-                           datastores=existing.datastores if existing else [],
-                           visitors=visitors)
+    proc = subprocess.Popen(
+        argv,
+        env=env,
+        cwd=folder,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    session = LocalSession(
+        name=name,
+        folder=str(folder),
+        pid=proc.pid,
+        port=port,
+        token=token,
+        instance_type=instance_type,
+        team=team,
+        datastores=existing.datastores if existing else [],
+        visitors=visitors,
+    )
     _save(session)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -127,16 +156,21 @@ def start(name: str, url: str, api_key: str, *, instance_type: str | None = None
             tail = (folder / "jupyter.log").read_text(errors="replace")[-1500:]
             raise LocalSessionError(f"JupyterLab exited with code {proc.returncode}:\n{tail}")
         try:
-            ctx = httpx.get(f"{session.base_url}grid-collab/api/context", timeout=2,
-                            headers={"Authorization": f"token {token}"})
+            ctx = httpx.get(
+                f"{session.base_url}grid-collab/api/context",
+                timeout=2,
+                headers={"Authorization": f"token {token}"},
+            )
             if ctx.status_code == 200 and ctx.json()["session"]["registered"]:
                 return session
         except (httpx.HTTPError, ValueError, KeyError):
             pass
         time.sleep(0.5)
     stop(session)
-    raise LocalSessionError(f"JupyterLab did not register with the team server within "
-                            f"{timeout:.0f}s; see {folder / 'jupyter.log'}")
+    raise LocalSessionError(
+        f"JupyterLab did not register with the team server within "
+        f"{timeout:.0f}s; see {folder / 'jupyter.log'}"
+    )
 
 
 def attach(session: LocalSession, ref: str, on_download=None) -> dict:
@@ -148,8 +182,9 @@ def attach(session: LocalSession, ref: str, on_download=None) -> dict:
     try:
         r = httpx.post(api, json={"ref": ref}, headers=headers, timeout=600)
     except httpx.HTTPError as exc:
-        raise LocalSessionError(f"cannot reach the session at {session.base_url} to attach "
-                                f"{ref}: {exc}") from None
+        raise LocalSessionError(
+            f"cannot reach the session at {session.base_url} to attach {ref}: {exc}"
+        ) from None
     if r.status_code not in (200, 202):
         raise LocalSessionError(r.json().get("message", r.text))
     info = r.json()
@@ -160,8 +195,9 @@ def attach(session: LocalSession, ref: str, on_download=None) -> dict:
         try:
             info = httpx.get(f"{api}/{info['id']}", headers=headers, timeout=60).json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise LocalSessionError(f"lost track of attaching {ref} in the session at "
-                                    f"{session.base_url}: {exc}") from None
+            raise LocalSessionError(
+                f"lost track of attaching {ref} in the session at {session.base_url}: {exc}"
+            ) from None
     if info["state"] != "done":
         raise LocalSessionError(f"attaching {ref} failed: {info['error']}")
     if info["reference"] not in session.datastores:
@@ -176,8 +212,14 @@ def resume(name: str, url: str, api_key: str) -> LocalSession:
     previous = load(name)
     if previous is None:
         raise LocalSessionError(f"session {name!r} was not created on this machine")
-    session = start(name, url, api_key, instance_type=previous.instance_type,
-                    team=previous.team, visitors=previous.visitors)
+    session = start(
+        name,
+        url,
+        api_key,
+        instance_type=previous.instance_type,
+        team=previous.team,
+        visitors=previous.visitors,
+    )
     for ref in list(previous.datastores):
         attach(session, ref)
     return session

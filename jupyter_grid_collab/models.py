@@ -87,8 +87,10 @@ def parse_reference(text: Any, *, allow_version: bool = False) -> Reference:
     version: int | None = None
     if "@" in text:
         if not allow_version:
-            raise ReferenceError(f"malformed reference {text!r}: a version (@N) only applies "
-                                 "to datastores; expected [user:]name")
+            raise ReferenceError(
+                f"malformed reference {text!r}: a version (@N) only applies "
+                "to datastores; expected [user:]name"
+            )
         text, _, raw_version = text.rpartition("@")
         if not raw_version.isdigit() or int(raw_version) < 1 or len(raw_version) > 9:
             raise ReferenceError(
@@ -131,8 +133,9 @@ def validate_relative_path(path: Any, what: str = "path") -> str:
     control = first_control(path) or ("U+0009" if "\t" in path else None)
     if control:
         # CR/LF or escape sequences in a name would be written to disk and to terminals
-        raise ReferenceError(f"{what} '{visible(path)}' contains a control character "
-                             f"({control}); rename the file")
+        raise ReferenceError(
+            f"{what} '{visible(path)}' contains a control character ({control}); rename the file"
+        )
     if len(path) > 1024:
         raise ReferenceError(f"{what} is longer than 1024 characters")
     if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):

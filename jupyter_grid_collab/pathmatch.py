@@ -26,7 +26,8 @@ def check_pattern(pattern: str) -> str:
     if pattern.startswith("^") or pattern.endswith("$") or ".*" in pattern or "\\" in pattern:
         raise PatternError(
             f"match {pattern!r} looks like a regular expression; it takes a glob ('*.json', "
-            "'checkpoints/*') or a substring ('metrics')")
+            "'checkpoints/*') or a substring ('metrics')"
+        )
     return pattern
 
 
@@ -36,14 +37,17 @@ def _find(text: str, piece: str, start: int) -> int:
         return text.find(piece, start)
     last = len(text) - len(piece)
     for i in range(start, last + 1):
-        if all(p == "?" or p == c for p, c in zip(piece, text[i:i + len(piece)], strict=True)):
+        if all(p == "?" or p == c for p, c in zip(piece, text[i : i + len(piece)], strict=True)):
             return i
     return -1
 
 
 def _fits(text: str, piece: str, at: int) -> bool:
-    return at >= 0 and len(text) - at >= len(piece) and all(
-        p == "?" or p == c for p, c in zip(piece, text[at:at + len(piece)], strict=True))
+    return (
+        at >= 0
+        and len(text) - at >= len(piece)
+        and all(p == "?" or p == c for p, c in zip(piece, text[at : at + len(piece)], strict=True))
+    )
 
 
 def glob_match(pattern: str, text: str) -> bool:

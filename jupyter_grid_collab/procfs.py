@@ -13,4 +13,4 @@ def stat_fields(pid: int | str = "self") -> list[bytes] | None:
     except OSError:
         return None
     # the command name (field 2) may hold spaces and parentheses: split after the last ')'
-    return stat[stat.rfind(b")") + 2:].split()
+    return stat[stat.rfind(b")") + 2 :].split()

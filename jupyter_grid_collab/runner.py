@@ -44,13 +44,20 @@ class Runner:
         uid = env.get("GRID_RUNNER_UID")
         if not uid:
             return None
-        return cls(int(uid), int(env.get("GRID_RUNNER_GID") or uid),
-                   env.get("GRID_RUNNER_PYTHON") or sys.executable,
-                   env.get("GRID_RUNNER_NETWORK") or "host")
+        return cls(
+            int(uid),
+            int(env.get("GRID_RUNNER_GID") or uid),
+            env.get("GRID_RUNNER_PYTHON") or sys.executable,
+            env.get("GRID_RUNNER_NETWORK") or "host",
+        )
 
     def to_env(self) -> dict[str, str]:
-        return {"GRID_RUNNER_UID": str(self.uid), "GRID_RUNNER_GID": str(self.gid),
-                "GRID_RUNNER_PYTHON": self.python, "GRID_RUNNER_NETWORK": self.network}
+        return {
+            "GRID_RUNNER_UID": str(self.uid),
+            "GRID_RUNNER_GID": str(self.gid),
+            "GRID_RUNNER_PYTHON": self.python,
+            "GRID_RUNNER_NETWORK": self.network,
+        }
 
     def command(self, argv: list[str]) -> list[str]:
         """``argv`` run as this runner."""
@@ -60,15 +67,26 @@ class Runner:
         # setpriv keeps its capabilities until its own execve, so it would start a program
         # the runner cannot reach (an interpreter under root's 0700 home, a root-only
         # binary): env, started first, looks the command up as the runner alone
-        drop = [setpriv, f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups",
-                "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all",
-                shutil.which("env") or "/usr/bin/env", "--", *argv]
+        drop = [
+            setpriv,
+            f"--reuid={self.uid}",
+            f"--regid={self.gid}",
+            "--clear-groups",
+            "--no-new-privs",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            shutil.which("env") or "/usr/bin/env",
+            "--",
+            *argv,
+        ]
         if self.network == "host":
             return drop
         unshare = shutil.which("unshare")
         if unshare is None:
-            raise RunnerUnavailable("unshare (util-linux) is not installed: it gives "
-                                    "--runner-network none its empty network")
+            raise RunnerUnavailable(
+                "unshare (util-linux) is not installed: it gives "
+                "--runner-network none its empty network"
+            )
         # made while still root: an unprivileged uid could not create the namespace
         return [unshare, "--net", "--", *drop]
 
@@ -77,13 +95,13 @@ class Runner:
         its own HOME and TMPDIR, and the locale."""
         env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
         env.setdefault("LANG", "C.UTF-8")
-        env.update(PATH=f"{os.path.dirname(self.python)}:{SYSTEM_PATH}", HOME=home,
-                   TMPDIR=tmp)
+        env.update(PATH=f"{os.path.dirname(self.python)}:{SYSTEM_PATH}", HOME=home, TMPDIR=tmp)
         return env
 
 
-def script_environment(runner: Runner | None, home: str, tmp: str,
-                       grid: dict[str, str]) -> dict[str, str]:
+def script_environment(
+    runner: Runner | None, home: str, tmp: str, grid: dict[str, str]
+) -> dict[str, str]:
     """The environment a script starts with: built from nothing for a runner; without the
     launcher's credentials and the team server's settings where runs are not isolated."""
     if runner is not None:

@@ -118,8 +118,11 @@ def _open(dir_fd: int, name: str, rel: str, owner_uid: int) -> Artifact:
     try:
         fd = os.open(name, OPEN_FLAGS, dir_fd=dir_fd)
     except OSError as exc:
-        reason = ("it is a symbolic link" if exc.errno == errno.ELOOP
-                  else f"cannot open it ({exc.strerror})")
+        reason = (
+            "it is a symbolic link"
+            if exc.errno == errno.ELOOP
+            else f"cannot open it ({exc.strerror})"
+        )
         return Artifact(rel, skipped=reason)
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):

@@ -38,8 +38,9 @@ class Snapshot:
 
 def _git(root: Path, *args: str) -> str | None:
     try:
-        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                             timeout=30)
+        out = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout if out.returncode == 0 else None
@@ -101,7 +102,8 @@ def make_snapshot(script: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> Snap
         if total > max_bytes:
             raise SnapshotError(
                 f"the source under {root} is over {max_bytes >> 20} MiB; move data into a "
-                "datastore (grid datastore create) or add it to .gitignore")
+                "datastore (grid datastore create) or add it to .gitignore"
+            )
     fd, name = tempfile.mkstemp(suffix=".tar.gz", prefix="grid-source-")
     archive = Path(name)
     with open(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
@@ -111,5 +113,12 @@ def make_snapshot(script: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> Snap
         info = tarfile.TarInfo(".grid-source.json")
         info.size = len(meta)
         tar.addfile(info, io.BytesIO(meta))
-    return Snapshot(archive=archive, root=root, script=script.relative_to(root).as_posix(),
-                    files=len(files), size=total, git_commit=commit, git_dirty=dirty)
+    return Snapshot(
+        archive=archive,
+        root=root,
+        script=script.relative_to(root).as_posix(),
+        files=len(files),
+        size=total,
+        git_commit=commit,
+        git_dirty=dirty,
+    )

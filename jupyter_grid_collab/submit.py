@@ -13,10 +13,18 @@ from .hyperparams import parse_script_args
 from .source_snapshot import make_snapshot
 
 
-def submit_run(client: GridClient, script: str | Path, script_args: list[str], *,
-               name: str | None = None, strategy: str = "grid_search",
-               num_trials: int | None = None, instance_type: str | None = None,
-               datastore: str | None = None, team: str | None = None):
+def submit_run(
+    client: GridClient,
+    script: str | Path,
+    script_args: list[str],
+    *,
+    name: str | None = None,
+    strategy: str = "grid_search",
+    num_trials: int | None = None,
+    instance_type: str | None = None,
+    datastore: str | None = None,
+    team: str | None = None,
+):
     """Returns (Run, [Experiment]). List-valued ``--param "[a, b]"`` arguments form the grid."""
     snapshot = make_snapshot(script)
     try:
@@ -25,6 +33,14 @@ def submit_run(client: GridClient, script: str | Path, script_args: list[str], *
         snapshot.archive.unlink(missing_ok=True)
     positional, params = parse_script_args(script_args)
     command = shlex.join(["python", snapshot.script, *positional])
-    return client.create_run(command, params, name=name, team=team, strategy=strategy,
-                             num_trials=num_trials, instance_type=instance_type,
-                             datastore=datastore, source_sha256=sha)
+    return client.create_run(
+        command,
+        params,
+        name=name,
+        team=team,
+        strategy=strategy,
+        num_trials=num_trials,
+        instance_type=instance_type,
+        datastore=datastore,
+        source_sha256=sha,
+    )

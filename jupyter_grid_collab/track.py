@@ -91,9 +91,15 @@ class TrackedRun:
             self.end("failed", f"{exc_type.__name__}: {exc}")
 
 
-def start_run(name: str | None = None, params: dict[str, Any] | None = None, *,
-              team: str | None = None, instance_type: str | None = None,
-              client: GridClient | None = None, command: str = "notebook") -> TrackedRun:
+def start_run(
+    name: str | None = None,
+    params: dict[str, Any] | None = None,
+    *,
+    team: str | None = None,
+    instance_type: str | None = None,
+    client: GridClient | None = None,
+    command: str = "notebook",
+) -> TrackedRun:
     """Create a run owned by me, already running, and make it the current one."""
     global _current
     client = client or GridClient()
@@ -101,8 +107,9 @@ def start_run(name: str | None = None, params: dict[str, Any] | None = None, *,
     for key, value in scalar.items():
         if isinstance(value, list):
             raise ValueError(f"parameter {key!r} is a list: a tracked run has one parameter set")
-    run, experiments = client.create_run(command, scalar, name=name, team=team,
-                                         instance_type=instance_type, tracked=True)
+    run, experiments = client.create_run(
+        command, scalar, name=name, team=team, instance_type=instance_type, tracked=True
+    )
     _current = TrackedRun(client, run, experiments[0])
     return _current
 

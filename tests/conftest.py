@@ -23,8 +23,7 @@ def isolated_grid_home(tmp_path, monkeypatch):
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def team_server(request, tmp_path_factory):
     """A seeded team server per database backend, shared by the session's tests."""
-    with seeded_server(tmp_path_factory.mktemp(f"team-{request.param}"),
-                       request.param) as server:
+    with seeded_server(tmp_path_factory.mktemp(f"team-{request.param}"), request.param) as server:
         yield server
 
 
@@ -63,8 +62,10 @@ def exec_server(tmp_path_factory):
     # world-traversable, so an unprivileged user can reach the mounts in the read-only test
     ds_root = Path(f"/tmp/grid-ds-{uuid.uuid4().hex[:8]}")
     ds_root.mkdir(mode=0o755)
-    server = TeamServerProcess(root / "team", extra_args=[
-        "--max-parallel", "2", "--stop-grace", "1", "--datastore-root", str(ds_root)])
+    server = TeamServerProcess(
+        root / "team",
+        extra_args=["--max-parallel", "2", "--stop-grace", "1", "--datastore-root", str(ds_root)],
+    )
     server.seed()
     server.start()
     server.ds_root = ds_root

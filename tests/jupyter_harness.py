@@ -52,12 +52,15 @@ class JupyterProcess:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GRID_", "JUPYTER_"))}
         env.update(
-            GRID_URL=self.team.url, GRID_API_KEY=self.team.keys[self.user],
-            GRID_SESSION_NAME=self.session_name, GRID_HOME=str(self.home / "grid-home"),
+            GRID_URL=self.team.url,
+            GRID_API_KEY=self.team.keys[self.user],
+            GRID_SESSION_NAME=self.session_name,
+            GRID_HOME=str(self.home / "grid-home"),
             GRID_DATASTORE_ROOT=str(self.datastore_root),
             JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
             JUPYTER_CONFIG_DIR=str(self.home / "config"),
-            JUPYTER_DATA_DIR=str(self.home / "data"), HOME=str(self.home),
+            JUPYTER_DATA_DIR=str(self.home / "data"),
+            HOME=str(self.home),
         )
         if self.token_in_env:
             env["JUPYTER_TOKEN"] = self.token
@@ -71,12 +74,26 @@ class JupyterProcess:
         self.home.chmod(0o755)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", self.app, "--no-browser", "--allow-root",
-             "--ip=127.0.0.1", f"--port={self.port}", f"--ServerApp.base_url={BASE_URL}",
-             *([] if self.token_in_env else [f"--IdentityProvider.token={self.token}"]),
-             f"--ServerApp.root_dir={self.root}", "--GridCollab.heartbeat_interval=2",
-             *self.extra_args],
-            env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=self.root)
+            [
+                sys.executable,
+                "-m",
+                "jupyter",
+                self.app,
+                "--no-browser",
+                "--allow-root",
+                "--ip=127.0.0.1",
+                f"--port={self.port}",
+                f"--ServerApp.base_url={BASE_URL}",
+                *([] if self.token_in_env else [f"--IdentityProvider.token={self.token}"]),
+                f"--ServerApp.root_dir={self.root}",
+                "--GridCollab.heartbeat_interval=2",
+                *self.extra_args,
+            ],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.root,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -94,8 +111,9 @@ class JupyterProcess:
 
     def owner_client(self, **kw) -> httpx.Client:
         """An HTTP client logged in with the owner's token."""
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"token {self.token}"},
-                            **kw)
+        return httpx.Client(
+            base_url=self.url, headers={"Authorization": f"token {self.token}"}, **kw
+        )
 
     def get(self, path: str, **kw) -> httpx.Response:
         with self.owner_client() as c:
@@ -111,8 +129,13 @@ class JupyterProcess:
                 self.proc.wait()
 
 
-def visit(team: TeamServerProcess, visitor: str, owner: str, session: str,
-          client: httpx.Client | None = None) -> tuple[httpx.Client, httpx.Response, str]:
+def visit(
+    team: TeamServerProcess,
+    visitor: str,
+    owner: str,
+    session: str,
+    client: httpx.Client | None = None,
+) -> tuple[httpx.Client, httpx.Response, str]:
     """``visitor`` opens ``owner``'s session: get a ticket from the team server, follow it
     in a fresh cookie jar. Returns (browser client, landing response, ticket URL)."""
     with team.client(visitor) as c:

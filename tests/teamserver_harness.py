@@ -30,8 +30,12 @@ SEED_USERS = {
     "dave": dict(email="dave@example.com", github_login="dave-gh"),
     "root": dict(email=None, github_login=None, site_admin=True),
 }
-SEED_MEMBERS = [("vision", "alice", "owner"), ("vision", "bob", "user"),
-                ("vision", "carol", "admin"), ("other", "dave", "owner")]
+SEED_MEMBERS = [
+    ("vision", "alice", "owner"),
+    ("vision", "bob", "user"),
+    ("vision", "carol", "admin"),
+    ("other", "dave", "owner"),
+]
 
 
 def free_port() -> int:
@@ -95,7 +99,11 @@ class TeamServerProcess:
         """Run ``grid-collab-server admin ...`` (the real command) and return its stdout."""
         out = subprocess.run(
             [sys.executable, "-m", "jupyter_grid_collab.teamserver.cli", "admin", *args],
-            env=self.env(), capture_output=True, text=True, timeout=60)
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         if out.returncode != 0:
             raise RuntimeError(f"admin {args[0]} failed: {out.stderr.strip()}")
         return out.stdout.strip()
@@ -106,8 +114,9 @@ class TeamServerProcess:
 
         store = open_store(str(self.data_dir), self.db)
         for name, info in SEED_USERS.items():
-            store.create_user(name, info.get("email"), info.get("github_login"),
-                              info.get("site_admin", False))
+            store.create_user(
+                name, info.get("email"), info.get("github_login"), info.get("site_admin", False)
+            )
             self.keys[name] = store.create_key(name)
         store.create_team("vision", "alice")
         store.create_team("other", "dave")
@@ -127,9 +136,19 @@ class TeamServerProcess:
             atexit.register(shutil.rmtree, self.work_root, True)
         work = ["--work-root", str(self.work_root)] if self.work_root else []
         self.proc = subprocess.Popen(
-            [*self.python, "-m", "jupyter_grid_collab.teamserver.cli", "--port",
-             str(self.port), *work, *self.extra_args],
-            env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+            [
+                *self.python,
+                "-m",
+                "jupyter_grid_collab.teamserver.cli",
+                "--port",
+                str(self.port),
+                *work,
+                *self.extra_args,
+            ],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -21,38 +21,44 @@ OK = "true"  # the only command a request here could ever launch: it does nothin
 # --------------------------------------------------------------------------- parse_reference
 
 
-@pytest.mark.parametrize(("text", "allow_version", "owner", "name", "version"), [
-    ("mnist", False, None, "mnist", None),
-    ("alice:mnist", False, "alice", "mnist", None),
-    ("  alice:mnist  ", False, "alice", "mnist", None),
-    ("alice:mnist@3", True, "alice", "mnist", 3),
-    ("mnist@12", True, None, "mnist", 12),
-    ("alice:mnist", True, "alice", "mnist", None),
-    ("a-1:data.v2_x", False, "a-1", "data.v2_x", None),
-    ("x" * 64, False, None, "x" * 64, None),
-])
+@pytest.mark.parametrize(
+    ("text", "allow_version", "owner", "name", "version"),
+    [
+        ("mnist", False, None, "mnist", None),
+        ("alice:mnist", False, "alice", "mnist", None),
+        ("  alice:mnist  ", False, "alice", "mnist", None),
+        ("alice:mnist@3", True, "alice", "mnist", 3),
+        ("mnist@12", True, None, "mnist", 12),
+        ("alice:mnist", True, "alice", "mnist", None),
+        ("a-1:data.v2_x", False, "a-1", "data.v2_x", None),
+        ("x" * 64, False, None, "x" * 64, None),
+    ],
+)
 def test_parse_reference_valid_forms(text, allow_version, owner, name, version):
     ref = parse_reference(text, allow_version=allow_version)
     assert (ref.owner, ref.name, ref.version) == (owner, name, version)
     assert parse_reference(str(ref), allow_version=allow_version) == ref  # round trip
 
 
-@pytest.mark.parametrize(("text", "allow_version", "keyword"), [
-    ("alice:", False, "non-empty"),
-    (":x", False, "username"),
-    ("a:b:c", False, "not valid"),
-    ("Alice:x", False, "username 'Alice'"),
-    ("x@", True, "positive integer"),
-    ("x@0", True, "positive integer"),
-    ("x@abc", True, "positive integer"),
-    ("x@1", False, "only applies to datastores"),
-    (LONG, False, "the limit is 64"),
-    ("my data", False, "not valid"),
-    ("x\x00y", False, "malformed"),
-    ("", False, "empty reference"),
-    (None, False, "empty reference"),
-    (3, True, "empty reference"),
-])
+@pytest.mark.parametrize(
+    ("text", "allow_version", "keyword"),
+    [
+        ("alice:", False, "non-empty"),
+        (":x", False, "username"),
+        ("a:b:c", False, "not valid"),
+        ("Alice:x", False, "username 'Alice'"),
+        ("x@", True, "positive integer"),
+        ("x@0", True, "positive integer"),
+        ("x@abc", True, "positive integer"),
+        ("x@1", False, "only applies to datastores"),
+        (LONG, False, "the limit is 64"),
+        ("my data", False, "not valid"),
+        ("x\x00y", False, "malformed"),
+        ("", False, "empty reference"),
+        (None, False, "empty reference"),
+        (3, True, "empty reference"),
+    ],
+)
 def test_parse_reference_refuses_malformed_ones(text, allow_version, keyword):
     with pytest.raises(ReferenceError, match="reference") as err:
         parse_reference(text, allow_version=allow_version)
@@ -62,8 +68,9 @@ def test_parse_reference_refuses_malformed_ones(text, allow_version, keyword):
 # --------------------------------------------------------------------------- the server
 
 
-def call(server, method: str, path: str, body: Any = None, user: str = "alice",
-         raw: bytes | None = None) -> tuple[int, dict]:
+def call(
+    server, method: str, path: str, body: Any = None, user: str = "alice", raw: bytes | None = None
+) -> tuple[int, dict]:
     """Send ``path`` exactly as written (http.client, unlike httpx, keeps '..' segments)."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
@@ -84,21 +91,32 @@ def real(team_server):
     """A tracked run of alice's (the executor leaves it alone) and a datastore of hers, so
     bad paths are refused for what they are, not because nothing is there."""
     tag = uuid.uuid4().hex[:6]
-    status, run = call(team_server, "POST", "/api/v1/runs", {
-        "name": f"bad-{tag}", "command": OK, "tracked": True})
+    status, run = call(
+        team_server, "POST", "/api/v1/runs", {"name": f"bad-{tag}", "command": OK, "tracked": True}
+    )
     assert status == 201, run
     status, up = call(team_server, "POST", "/api/v1/uploads", {"name": f"bad-{tag}"})
     assert status == 201, up
     data = b"x,y\n"
     conn = http.client.HTTPConnection("127.0.0.1", team_server.port, timeout=30)
-    conn.request("PUT", f"/api/v1/uploads/{up['upload_id']}/files/a.csv", body=data, headers={
-        "Authorization": f"token {team_server.keys['alice']}",
-        "X-Content-Sha256": hashlib.sha256(data).hexdigest()})
+    conn.request(
+        "PUT",
+        f"/api/v1/uploads/{up['upload_id']}/files/a.csv",
+        body=data,
+        headers={
+            "Authorization": f"token {team_server.keys['alice']}",
+            "X-Content-Sha256": hashlib.sha256(data).hexdigest(),
+        },
+    )
     assert conn.getresponse().status == 200
     conn.close()
     assert call(team_server, "POST", f"/api/v1/uploads/{up['upload_id']}/commit")[0] == 201
-    return {"run": f"bad-{tag}", "exp": f"bad-{tag}-exp0", "ds": f"bad-{tag}",
-            "upload": up["upload_id"]}
+    return {
+        "run": f"bad-{tag}",
+        "exp": f"bad-{tag}-exp0",
+        "ds": f"bad-{tag}",
+        "upload": up["upload_id"],
+    }
 
 
 def assert_refused(status: int, body: dict, keyword: str, code: int = 400) -> None:
@@ -122,8 +140,12 @@ REFERENCES = [
 
 @pytest.mark.parametrize(("ref", "keyword"), REFERENCES, ids=[r for r, _ in REFERENCES])
 def test_malformed_datastore_reference_in_a_new_run(team_server, ref, keyword):
-    status, body = call(team_server, "POST", "/api/v1/runs", {
-        "name": f"r-{uuid.uuid4().hex[:6]}", "command": OK, "datastore": ref})
+    status, body = call(
+        team_server,
+        "POST",
+        "/api/v1/runs",
+        {"name": f"r-{uuid.uuid4().hex[:6]}", "command": OK, "datastore": ref},
+    )
     assert_refused(status, body, keyword)
     assert "malformed reference" in body["message"]
 
@@ -172,13 +194,16 @@ def test_path_traversal_in_artifact_paths(team_server, real, path, keyword):
 
 @pytest.mark.parametrize(("path", "keyword"), TRAVERSALS, ids=[p[:20] for p, _ in TRAVERSALS])
 def test_path_traversal_in_datastore_paths(team_server, real, path, keyword):
-    assert_refused(*call(team_server, "GET",
-                         f"/api/v1/datastores/alice/{real['ds']}/files/{path}"), keyword)
+    assert_refused(
+        *call(team_server, "GET", f"/api/v1/datastores/alice/{real['ds']}/files/{path}"), keyword
+    )
     # a staged upload of alice's own refuses the path before storing anything
     status, up = call(team_server, "POST", "/api/v1/uploads", {"name": real["ds"]})
     assert status == 201
-    assert_refused(*call(team_server, "PUT", f"/api/v1/uploads/{up['upload_id']}/files/{path}",
-                         raw=b"data"), keyword)
+    assert_refused(
+        *call(team_server, "PUT", f"/api/v1/uploads/{up['upload_id']}/files/{path}", raw=b"data"),
+        keyword,
+    )
     assert call(team_server, "DELETE", f"/api/v1/uploads/{up['upload_id']}")[0] == 204
 
 
@@ -197,10 +222,13 @@ BODIES = [
     ("POST", "/api/v1/runs", run_body(params={"lr": {"a": 1}}), "not a number"),
     ("POST", "/api/v1/runs", run_body(params={"lr": []}), "empty list"),
     ("POST", "/api/v1/runs", run_body(num_trials="3"), "num_trials must be"),
-    ("POST", "/api/v1/runs", run_body(strategy="random_search", num_trials="3"),
-     "num_trials"),
-    ("POST", "/api/v1/runs", run_body(strategy="random_search", num_trials=2, seed=[1]),
-     "seed must be"),
+    ("POST", "/api/v1/runs", run_body(strategy="random_search", num_trials="3"), "num_trials"),
+    (
+        "POST",
+        "/api/v1/runs",
+        run_body(strategy="random_search", num_trials=2, seed=[1]),
+        "seed must be",
+    ),
     ("POST", "/api/v1/runs", run_body(strategy="annealing"), "strategy must be one of"),
     ("POST", "/api/v1/runs", run_body(instance_type="tpu-v9"), "unknown instance type"),
     ("POST", "/api/v1/runs", run_body(instance_type=["gpu-t4"]), "unknown instance type"),
@@ -210,17 +238,24 @@ BODIES = [
     ("POST", "/api/v1/runs", run_body(source_sha256="abc"), "source_sha256 must be"),
     ("POST", "/api/v1/sessions", {"name": 5}, "session name must be a non-empty string"),
     ("POST", "/api/v1/sessions", {"name": "s" * 200}, "the limit is 64"),
-    ("POST", "/api/v1/sessions", {"name": "ok", "instance_type": "huge"},
-     "unknown instance type"),
-    ("POST", "/api/v1/sessions", {"name": "ok", "instance_type": {"a": 1}},
-     "unknown instance type"),
+    ("POST", "/api/v1/sessions", {"name": "ok", "instance_type": "huge"}, "unknown instance type"),
+    (
+        "POST",
+        "/api/v1/sessions",
+        {"name": "ok", "instance_type": {"a": 1}},
+        "unknown instance type",
+    ),
     ("POST", "/api/v1/sessions", {"name": "ok", "url": "ftp://x"}, "url must be"),
     ("POST", "/api/v1/sessions", {"name": "ok", "url": "http://x/\x00"}, "NUL"),
     ("POST", "/api/v1/sessions", {"name": "ok", "datastores": "a"}, "datastores must be"),
     ("POST", "/api/v1/uploads", {"name": ["x"]}, "datastore name must be"),
     ("POST", "/api/v1/uploads", {"name": LONG}, "the limit is 64"),
-    ("POST", "/api/v1/teams/vision/members", {"username": "zed", "role": "boss"},
-     "role must be one of"),
+    (
+        "POST",
+        "/api/v1/teams/vision/members",
+        {"username": "zed", "role": "boss"},
+        "role must be one of",
+    ),
     ("POST", "/api/v1/teams/vision/members", {"username": 3}, "username must be a string"),
     ("PUT", "/api/v1/credentials/github", {"token": 12345678}, "token must be"),
     ("PUT", "/api/v1/credentials/github", {"token": "has spaces in it"}, "token must be"),
@@ -229,8 +264,9 @@ BODIES = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "keyword"), BODIES,
-                         ids=[f"{m} {p} {k}" for m, p, _, k in BODIES])
+@pytest.mark.parametrize(
+    ("method", "path", "body", "keyword"), BODIES, ids=[f"{m} {p} {k}" for m, p, _, k in BODIES]
+)
 def test_wrong_json_types_and_values(team_server, method, path, body, keyword):
     assert_refused(*call(team_server, method, path, body), keyword)
 
@@ -238,47 +274,75 @@ def test_wrong_json_types_and_values(team_server, method, path, body, keyword):
 def test_wrong_types_on_a_real_experiment_and_datastore(team_server, real):
     exp = f"/api/v1/experiments/alice/{real['exp']}"
     ds = f"/api/v1/datastores/alice/{real['ds']}"
-    assert_refused(*call(team_server, "POST", exp + "/logs", {"lines": {"a": "b"}}),
-                   "lines must be a list")
-    assert_refused(*call(team_server, "POST", exp + "/logs", {"lines": [{"line": 3}]}),
-                   "each log line must be")
-    assert_refused(*call(team_server, "POST", exp + "/logs",
-                         {"lines": [{"line": "x", "stream": "tty"}]}), "stream must be one of")
+    assert_refused(
+        *call(team_server, "POST", exp + "/logs", {"lines": {"a": "b"}}), "lines must be a list"
+    )
+    assert_refused(
+        *call(team_server, "POST", exp + "/logs", {"lines": [{"line": 3}]}), "each log line must be"
+    )
+    assert_refused(
+        *call(team_server, "POST", exp + "/logs", {"lines": [{"line": "x", "stream": "tty"}]}),
+        "stream must be one of",
+    )
     assert_refused(*call(team_server, "GET", exp + "/logs?offset=-1"), "offset >= 0")
     assert_refused(*call(team_server, "GET", exp + "/logs?offset=" + "9" * 30), "offset")
     assert_refused(*call(team_server, "GET", exp + "/logs?limit=x"), "must be integers")
     assert_refused(*call(team_server, "GET", exp + "/logs?wait=soon"), "wait must be a number")
-    assert_refused(*call(team_server, "POST", exp + "/status", {"status": "exploded"}),
-                   "status must be one of")
-    assert_refused(*call(team_server, "POST", exp + "/status",
-                         {"status": "running", "exit_code": "0"}), "exit_code must be")
-    assert_refused(*call(team_server, "POST", exp + "/status",
-                         {"status": "running", "exit_code": 2**70}), "exit_code must be")
-    assert_refused(*call(team_server, "POST", exp + "/status",
-                         {"status": "running", "message": 5}), "message must be a string")
-    assert_refused(*call(team_server, "POST", exp + "/status",
-                         {"status": "running\x00"}), "status must be one of")
+    assert_refused(
+        *call(team_server, "POST", exp + "/status", {"status": "exploded"}), "status must be one of"
+    )
+    assert_refused(
+        *call(team_server, "POST", exp + "/status", {"status": "running", "exit_code": "0"}),
+        "exit_code must be",
+    )
+    assert_refused(
+        *call(team_server, "POST", exp + "/status", {"status": "running", "exit_code": 2**70}),
+        "exit_code must be",
+    )
+    assert_refused(
+        *call(team_server, "POST", exp + "/status", {"status": "running", "message": 5}),
+        "message must be a string",
+    )
+    assert_refused(
+        *call(team_server, "POST", exp + "/status", {"status": "running\x00"}),
+        "status must be one of",
+    )
     # a failed script's last lines may hold a NUL: the executor's report is kept, minus it
-    status, out = call(team_server, "POST", exp + "/status",
-                       {"status": "running", "message": "tail\x00 of stderr"})
+    status, out = call(
+        team_server, "POST", exp + "/status", {"status": "running", "message": "tail\x00 of stderr"}
+    )
     assert status == 200 and out["message"] == "tail of stderr"
-    assert_refused(*call(team_server, "GET", f"/api/v1/runs/alice/{real['run']}/artifacts"
-                                             "?match=%5E%28a%2B%29%2B%24"),
-                   "looks like a regular expression")
-    assert_refused(*call(team_server, "POST", f"/api/v1/runs/alice/{real['run']}/clone",
-                         {"params": [1]}), "params must be an object")
+    assert_refused(
+        *call(
+            team_server,
+            "GET",
+            f"/api/v1/runs/alice/{real['run']}/artifacts?match=%5E%28a%2B%29%2B%24",
+        ),
+        "looks like a regular expression",
+    )
+    assert_refused(
+        *call(team_server, "POST", f"/api/v1/runs/alice/{real['run']}/clone", {"params": [1]}),
+        "params must be an object",
+    )
     for version in ("abc", "0", "-1", "9" * 30):
-        assert_refused(*call(team_server, "GET", f"{ds}?version={version}"),
-                       "version must be a positive integer")
-    assert_refused(*call(team_server, "POST", ds + "/attach", {"version": "x"}),
-                   "must be a positive integer")
-    assert_refused(*call(team_server, "POST", ds + "/attach", {"session": ["s"]}),
-                   "session name must be")
-    assert_refused(*call(team_server, "POST", ds + "/attach", {"session": "No Such"}),
-                   "session name 'No Such' is not valid")
+        assert_refused(
+            *call(team_server, "GET", f"{ds}?version={version}"),
+            "version must be a positive integer",
+        )
+    assert_refused(
+        *call(team_server, "POST", ds + "/attach", {"version": "x"}), "must be a positive integer"
+    )
+    assert_refused(
+        *call(team_server, "POST", ds + "/attach", {"session": ["s"]}), "session name must be"
+    )
+    assert_refused(
+        *call(team_server, "POST", ds + "/attach", {"session": "No Such"}),
+        "session name 'No Such' is not valid",
+    )
     for upload in ("abc", "9" * 30):
-        assert_refused(*call(team_server, "POST", f"/api/v1/uploads/{upload}/commit"),
-                       "upload id must be")
+        assert_refused(
+            *call(team_server, "POST", f"/api/v1/uploads/{upload}/commit"), "upload id must be"
+        )
     # the run and the datastore are untouched by all of that
     status, run = call(team_server, "GET", f"/api/v1/runs/alice/{real['run']}")
     assert status == 200 and run["experiments"][0]["exit_code"] is None
@@ -327,20 +391,29 @@ def test_bad_paging_of_team_logs(team_server, what, query):
     assert_refused(status, body, "limit" if "limit" in query else "cursor")
 
 
-@pytest.mark.parametrize(("amount", "keyword"), [
-    ("100", "amount must be a number"), ([1], "amount must be a number"),
-    (True, "amount must be a number"), (1e12, "between -1e9 and 1e9"), (None, "amount"),
-])
+@pytest.mark.parametrize(
+    ("amount", "keyword"),
+    [
+        ("100", "amount must be a number"),
+        ([1], "amount must be a number"),
+        (True, "amount must be a number"),
+        (1e12, "between -1e9 and 1e9"),
+        (None, "amount"),
+    ],
+)
 def test_bad_credit_amounts(team_server, amount, keyword):
-    status, body = call(team_server, "POST", "/api/v1/teams/vision/credits",
-                        {"amount": amount}, user="root")
+    status, body = call(
+        team_server, "POST", "/api/v1/teams/vision/credits", {"amount": amount}, user="root"
+    )
     assert_refused(status, body, keyword)
 
 
 def test_bad_new_users_as_the_site_admin(team_server):
-    for body, keyword in [({"username": "Zed"}, "username 'Zed' is not valid"),
-                          ({"username": "zed", "email": "no-at-sign"}, "not a valid address"),
-                          ({"username": "zed", "email": 5}, "not a valid address"),
-                          ({"username": "zed", "email": "z@x\x00"}, "NUL"),
-                          ({"username": "zed", "github_login": ["x"]}, "not valid")]:
+    for body, keyword in [
+        ({"username": "Zed"}, "username 'Zed' is not valid"),
+        ({"username": "zed", "email": "no-at-sign"}, "not a valid address"),
+        ({"username": "zed", "email": 5}, "not a valid address"),
+        ({"username": "zed", "email": "z@x\x00"}, "NUL"),
+        ({"username": "zed", "github_login": ["x"]}, "not valid"),
+    ]:
         assert_refused(*call(team_server, "POST", "/api/v1/users", body, user="root"), keyword)

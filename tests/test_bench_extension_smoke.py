@@ -16,8 +16,13 @@ NUMBER = r"[0-9]+(\.[0-9]+)?"
 def test_quick_extension_benchmark_prints_its_tables(tmp_path):
     # When the benchmark runs in quick mode against real team and Jupyter servers
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_extension.py"), "--quick"],
-                         capture_output=True, text=True, timeout=900, env=env)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_extension.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
     # Then it exits cleanly
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     text = out.stdout
@@ -26,14 +31,19 @@ def test_quick_extension_benchmark_prints_its_tables(tmp_path):
     assert re.search(rf"through the extension\s+{NUMBER}\s+{NUMBER}", text), text
     assert re.search(rf"extension / direct\s+{NUMBER}x\s+{NUMBER}x", text), text
     # and a throughput row for every way of downloading the artifact, the disk as baseline
-    for way in ("disk read (baseline)", "team server, direct", "extension, proxy (HTTP hop)",
-                "extension, blob fast path"):
+    for way in (
+        "disk read (baseline)",
+        "team server, direct",
+        "extension, proxy (HTTP hop)",
+        "extension, blob fast path",
+    ):
         row = re.search(rf"^{re.escape(way)}\s+([0-9]+)\s+{NUMBER}x\s+{NUMBER}x", text, re.M)
         assert row and int(row[1]) > 0, (way, text)
     # and upload and attach times for both datastores, with and without blob_dir
     for label in ("1 MB", "32 MB"):
-        assert re.search(rf"^{label}\s+{NUMBER}\s+4\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}", text,
-                         re.M), (label, text)
+        assert re.search(
+            rf"^{label}\s+{NUMBER}\s+4\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}", text, re.M
+        ), (label, text)
     # and the team server's memory, and that the MLflow bar is quoted, not measured
     assert re.search(rf"Team server resident memory: idle {NUMBER} MiB", text), text
     assert "not measured in this run" in text

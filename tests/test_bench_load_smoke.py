@@ -11,12 +11,30 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_bench_load_quick_answers_every_request_and_samples_the_soak():
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_load.py"), "--quick",
-                          "--clients", "10", "--seconds", "1", "--soak", "6", "--sample", "2"],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_load.py"),
+            "--quick",
+            "--clients",
+            "10",
+            "--seconds",
+            "1",
+            "--soak",
+            "6",
+            "--sample",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
-    rows = [line for line in out.stdout.splitlines()
-            if line.startswith(("team server, 10 clients", "extension, 10 clients"))]
+    rows = [
+        line
+        for line in out.stdout.splitlines()
+        if line.startswith(("team server, 10 clients", "extension, 10 clients"))
+    ]
     assert len(rows) == 2, out.stdout
     for row in rows:
         requests, errors = row[28:].split()[:2]

@@ -10,8 +10,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_bench_runs_quick_prints_its_figures():
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_runs.py"), "--quick"],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_runs.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "log latency" in out.stdout and "p99" in out.stdout
     assert "start overhead" in out.stdout and "python directly" in out.stdout

@@ -24,14 +24,19 @@ def test_quick_benchmark_prints_the_latency_table():
     # When the benchmark runs in its quick mode against a real server
     out = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "bench_listing.py"), "--quick", "--requests", "20"],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     # Then it exits cleanly and prints one full row per case under the table header
     assert out.returncode == 0, out.stderr[-3000:]
     lines = out.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("case"))
-    assert all(col in lines[header] for col in ("p50", "p99", "p99/p50", "srv CPU",
-                                                 "API/SQL p50", "MLflow/API p50"))
-    rows = lines[header + 2:header + 2 + len(CASES)]
+    assert all(
+        col in lines[header]
+        for col in ("p50", "p99", "p99/p50", "srv CPU", "API/SQL p50", "MLflow/API p50")
+    )
+    rows = lines[header + 2 : header + 2 + len(CASES)]
     for case, row in zip(CASES, rows, strict=True):
         assert row.startswith(case), (case, row)
         # name, item count, then p50, p99, p99/p50, server CPU, SQL p50/p99 and three ratios;
@@ -64,10 +69,12 @@ def seeded_store(request, tmp_path):
 def test_statements_per_run_page_do_not_grow_with_page_size(seeded_store, scope):
     store, seeded = seeded_store
     # When the same listing is asked for with 10 and with 100 runs per page
-    auth10, list10, items10 = bench_listing.count_statements(store, seeded.key, scope=scope,
-                                                             limit=10)
-    auth100, list100, items100 = bench_listing.count_statements(store, seeded.key,
-                                                                scope=scope, limit=100)
+    auth10, list10, items10 = bench_listing.count_statements(
+        store, seeded.key, scope=scope, limit=10
+    )
+    auth100, list100, items100 = bench_listing.count_statements(
+        store, seeded.key, scope=scope, limit=100
+    )
     # Then both pages are full, and the bigger one costs not one statement more (no N+1)
     assert (items10, items100) == (10, 100)
     assert (auth100, list100) == (auth10, list10)

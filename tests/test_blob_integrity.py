@@ -37,8 +37,9 @@ def sha256(data: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory):
-    server = TeamServerProcess(tmp_path_factory.mktemp("integrity") / "team",
-                               extra_args=["--executor", "none"])
+    server = TeamServerProcess(
+        tmp_path_factory.mktemp("integrity") / "team", extra_args=["--executor", "none"]
+    )
     server.seed()
     server.start()
     yield server
@@ -100,8 +101,12 @@ def artifact_run(team, owner: str, tmp_path: Path, data: bytes) -> str:
 
 
 def as_runner(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["setpriv", "--reuid", str(RUNNER), "--regid", str(RUNNER),
-                           "--clear-groups", *argv], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["setpriv", "--reuid", str(RUNNER), "--regid", str(RUNNER), "--clear-groups", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def assert_store_intact(team, ref: str, files: dict[str, bytes], tmp_path: Path) -> None:
@@ -120,8 +125,9 @@ def test_a_root_write_into_a_launcher_mount_leaves_the_store_intact(team, mounts
     name = upload_datastore(team, "bob", tmp_path, files)
     # Given the launcher mounting bob's datastore for a script that runs as root
     with team.client("alice") as c:
-        mount = mount_datastore(c, f"bob:{name}@1", mounts, str(team.data_dir / "blobs"),
-                                consumer_uid=os.getuid())
+        mount = mount_datastore(
+            c, f"bob:{name}@1", mounts, str(team.data_dir / "blobs"), consumer_uid=os.getuid()
+        )
     # Then no mounted file is a blob's inode, and the mount says how it was made
     with team.client("alice") as c:
         listed = {f.path: f.sha256 for f in c.datastore_files(f"bob:{name}@1")}
@@ -144,8 +150,9 @@ def test_a_runner_mount_is_hard_links_the_runner_cannot_write(team, mounts, tmp_
     name = upload_datastore(team, "bob", tmp_path, files)
     # Given the launcher (root) mounting it for an experiment that runs as uid 65534
     with team.client("alice") as c:
-        mount = mount_datastore(c, f"bob:{name}", mounts, str(team.data_dir / "blobs"),
-                                consumer_uid=RUNNER)
+        mount = mount_datastore(
+            c, f"bob:{name}", mounts, str(team.data_dir / "blobs"), consumer_uid=RUNNER
+        )
         sha = c.datastore_files(f"bob:{name}@1")[0].sha256
     target = mount / "x" / "data.bin"
     # Then it is O(1): the blob's own inode, and the mount says so
@@ -162,8 +169,9 @@ def test_a_runner_mount_is_hard_links_the_runner_cannot_write(team, mounts, tmp_
     assert_store_intact(team, f"bob:{name}@1", files, tmp_path)
     # and a root consumer of the same version does not get those links: its own mount
     with team.client("alice") as c:
-        mine = mount_datastore(c, f"bob:{name}", mounts, str(team.data_dir / "blobs"),
-                               consumer_uid=0)
+        mine = mount_datastore(
+            c, f"bob:{name}", mounts, str(team.data_dir / "blobs"), consumer_uid=0
+        )
     assert mine != mount and not describe_mount(mine).startswith("hard links")
     assert (mine / "x" / "data.bin").stat().st_ino != blob_path(team, sha).stat().st_ino
 
@@ -193,8 +201,9 @@ def test_a_root_consumer_never_shares_the_local_cache_inode(team, mounts, tmp_pa
 # ------------------------------------------------------------------ the extension
 def _lab(team, user, tmp_path_factory, session: str, blob_dir: str | None) -> JupyterProcess:
     extra = [f"--GridCollab.blob_dir={blob_dir}"] if blob_dir else []
-    return JupyterProcess(user, team, tmp_path_factory.mktemp(f"{session}-home"), session,
-                          extra_args=extra).start()
+    return JupyterProcess(
+        user, team, tmp_path_factory.mktemp(f"{session}-home"), session, extra_args=extra
+    ).start()
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +231,8 @@ def attach(lab: JupyterProcess, ref: str) -> Path:
 
 
 def test_a_root_write_into_an_extension_attach_leaves_the_store_intact(
-        team, fast_lab, far_lab, tmp_path):
+    team, fast_lab, far_lab, tmp_path
+):
     files = {"points.csv": os.urandom(300_000), "sub/y.npy": os.urandom(70_000)}
     name = upload_datastore(team, "bob", tmp_path, files)
     # Given alice's session (Jupyter and its kernels run as root) attaching bob's datastore
@@ -236,15 +246,19 @@ def test_a_root_write_into_an_extension_attach_leaves_the_store_intact(
     other = attach(far_lab, f"bob:{name}")
     assert {rel: (other / rel).read_bytes() for rel in files} == files
     # since the session's mount was private copies (or reflinks), not the blobs' inodes
-    assert describe_mount(mount) in ("reflinks (O(1))",
-                                     "copied 0.4 MB: this consumer could write hard links")
+    assert describe_mount(mount) in (
+        "reflinks (O(1))",
+        "copied 0.4 MB: this consumer could write hard links",
+    )
 
 
 # ------------------------------------------------------------------ corrupted blobs
 def _download(lab: JupyterProcess, experiment: str) -> httpx.Response:
     with lab.owner_client(timeout=60) as c:
-        return c.get("grid-collab/api/artifacts/download",
-                     params={"ref": f"bob:{experiment}", "path": "model.bin"})
+        return c.get(
+            "grid-collab/api/artifacts/download",
+            params={"ref": f"bob:{experiment}", "path": "model.bin"},
+        )
 
 
 def test_a_corrupted_artifact_is_refused_everywhere(team, fast_lab, far_lab, tmp_path):
@@ -267,11 +281,16 @@ def test_a_corrupted_artifact_is_refused_everywhere(team, fast_lab, far_lab, tmp
         assert data[:4096] not in got.content
         assert c._http.head(url).status_code == 500
         with pytest.raises(ServerError, match="corrupted on the team server"):
-            c.download_artifact(f"bob:{experiment}", c.list_artifacts(f"bob:{experiment}")[0],
-                                tmp_path / "model.bin")
+            c.download_artifact(
+                f"bob:{experiment}",
+                c.list_artifacts(f"bob:{experiment}")[0],
+                tmp_path / "model.bin",
+            )
     assert not (tmp_path / "model.bin").exists()
-    logged = (f"blob {sha256(data)} (the stored file model.bin of bob:{experiment}) failed "
-              "its sha256 check")
+    logged = (
+        f"blob {sha256(data)} (the stored file model.bin of bob:{experiment}) failed "
+        "its sha256 check"
+    )
     assert logged in team.log_path.read_text()[mark:]
     # and so does the extension: its blob fast path and its proxy, with that message
     for lab in (fast_lab, far_lab):
@@ -292,7 +311,8 @@ def test_uploading_the_same_bytes_again_restores_a_corrupted_blob(team, far_lab,
 
 
 def test_the_fast_path_sends_only_the_file_the_team_server_verified(
-        team, tmp_path_factory, tmp_path):
+    team, tmp_path_factory, tmp_path
+):
     """A session whose blob folder holds another file under the blob's name (a stale or
     tampered copy of the same size): the team server's check passed on its own file, so the
     session must notice that its file is not that one and let the team server send it."""
@@ -354,21 +374,21 @@ def test_a_run_names_only_sources_its_creator_may_see(team_server, tmp_path):
     with team_server.client("dave") as dave:
         for named in (sha, unknown):
             with pytest.raises(NotFound) as refused:
-                dave.create_run("python train.py", name=f"steal-{uuid.uuid4().hex[:6]}",
-                                source_sha256=named)
+                dave.create_run(
+                    "python train.py", name=f"steal-{uuid.uuid4().hex[:6]}", source_sha256=named
+                )
             assert refused.value.message == (
                 f"no source {named} that you uploaded or that a run in your teams uses; "
-                "upload the source first (PUT /sources; `grid run` does)")
-        assert not [r for r in dave.list_runs(scope="mine").items
-                    if r.name.startswith("steal-")]
+                "upload the source first (PUT /sources; `grid run` does)"
+            )
+        assert not [r for r in dave.list_runs(scope="mine").items if r.name.startswith("steal-")]
     # a teammate clones bob's run: the clone keeps its source, which she can download
     with team_server.client("alice") as alice:
         clone, _ = alice.clone(f"bob:{run}")
         got = alice.download_run_source(f"alice:{clone.name}", tmp_path / "clone.tar.gz")
         assert got.read_bytes() == source.read_bytes()
         # and naming the hash bob's run uses is as good as cloning
-        alice.create_run("python train.py", name=f"named-{uuid.uuid4().hex[:6]}",
-                         source_sha256=sha)
+        alice.create_run("python train.py", name=f"named-{uuid.uuid4().hex[:6]}", source_sha256=sha)
     # an artifact's or datastore file's hash is no source either, even within the team
     data = os.urandom(1024)
     (tmp_path / "d").mkdir()
@@ -392,7 +412,9 @@ def test_checks_survive_a_restart_and_a_blob_changed_meanwhile_is_refused(tmp_pa
         stamps = server.data_dir / "blobs" / "verified-stamps"
         assert stamps.stat().st_mode & 0o777 == 0o600
         assert {line.split()[0] for line in stamps.read_text().splitlines()} >= {
-            sha256(good), sha256(bad)}
+            sha256(good),
+            sha256(bad),
+        }
         server.stop()
         corrupt(server, sha256(bad))
         server.start()

@@ -33,32 +33,37 @@ def alice(server):
 
 def _put_artifact(server, user: str, exp: str, path: str, data: bytes) -> httpx.Response:
     """A raw upload, so the team server (not the client's own check) judges the path."""
-    return httpx.put(f"{server.url}/api/v1/experiments/alice/{exp}/artifacts/{path}",
-                     content=data, headers={"Authorization": f"token {server.keys[user]}"},
-                     timeout=30)
+    return httpx.put(
+        f"{server.url}/api/v1/experiments/alice/{exp}/artifacts/{path}",
+        content=data,
+        headers={"Authorization": f"token {server.keys[user]}"},
+        timeout=30,
+    )
 
 
 # ----------------------------------------------------------------- the filter
-@pytest.mark.parametrize("pattern,path,expected", [
-    ("*.json", "metrics.json", True),
-    ("*.json", "ckpt/metrics.json", True),      # a glob may match the last part alone
-    ("*.json", "metrics.json.bak", False),
-    ("ckpt/*", "ckpt/epoch-3.pt", True),
-    ("ckpt/*", "other/ckpt/x", False),
-    ("epoch-?.pt", "ckpt/epoch-3.pt", True),
-    ("epoch-?.pt", "ckpt/epoch-12.pt", False),
-    ("*a*b*c", "xaybzc", True),
-    ("*a*b*c", "xaybz", False),
-    ("a*a", "a", False),
-    ("metrics", "out/metrics.json", True),      # no wildcard: a substring
-    ("model (1)", "model (1).pt", True),
-])
+@pytest.mark.parametrize(
+    "pattern,path,expected",
+    [
+        ("*.json", "metrics.json", True),
+        ("*.json", "ckpt/metrics.json", True),  # a glob may match the last part alone
+        ("*.json", "metrics.json.bak", False),
+        ("ckpt/*", "ckpt/epoch-3.pt", True),
+        ("ckpt/*", "other/ckpt/x", False),
+        ("epoch-?.pt", "ckpt/epoch-3.pt", True),
+        ("epoch-?.pt", "ckpt/epoch-12.pt", False),
+        ("*a*b*c", "xaybzc", True),
+        ("*a*b*c", "xaybz", False),
+        ("a*a", "a", False),
+        ("metrics", "out/metrics.json", True),  # no wildcard: a substring
+        ("model (1)", "model (1).pt", True),
+    ],
+)
 def test_a_filter_is_a_glob_or_a_substring(pattern, path, expected):
     assert path_matches(check_pattern(pattern), path) is expected
 
 
-@pytest.mark.parametrize("pattern", ["(a+)+$", "^metrics", ".*json", "a\\d", "x" * 300,
-                                     "a\nb"])
+@pytest.mark.parametrize("pattern", ["(a+)+$", "^metrics", ".*json", "a\\d", "x" * 300, "a\nb"])
 def test_a_regular_expression_or_an_oversized_filter_is_refused_with_a_hint(pattern):
     with pytest.raises(PatternError, match="glob|longer|control"):
         check_pattern(pattern)
@@ -73,8 +78,7 @@ def test_a_pathological_glob_is_linear():
     assert time.perf_counter() - started < 5
 
 
-def test_the_redos_request_is_refused_while_the_server_keeps_answering(server, alice,
-                                                                      tmp_path):
+def test_the_redos_request_is_refused_while_the_server_keeps_answering(server, alice, tmp_path):
     # Given alice's experiment with an artifact named for a backtracking regex
     run = unique("redos")
     make_run(alice, run, 1)
@@ -99,10 +103,8 @@ def test_the_redos_request_is_refused_while_the_server_keeps_answering(server, a
     try:
         # When bob sends the regex that froze the server (26 characters took 6.3 s), and
         # the glob a naive matcher would backtrack on
-        refused_regex = httpx.get(base, params={"match": "(a+)+$"}, headers=headers,
-                                  timeout=60)
-        glob = httpx.get(base, params={"match": "*a" * 100 + "*b"}, headers=headers,
-                         timeout=60)
+        refused_regex = httpx.get(base, params={"match": "(a+)+$"}, headers=headers, timeout=60)
+        glob = httpx.get(base, params={"match": "*a" * 100 + "*b"}, headers=headers, timeout=60)
         found = httpx.get(base, params={"match": "a*!"}, headers=headers, timeout=60)
     finally:
         stop.set()
@@ -121,13 +123,32 @@ def test_grid_artifacts_filters_with_a_glob(server, alice, tmp_path):
     make_run(alice, run, 1)
     for path in ("metrics.json", "ckpt/epoch-1.pt", "ckpt/epoch-2.pt"):
         assert _put_artifact(server, "alice", f"{run}-exp0", path, b"data").status_code == 201
-    ok(grid(server, "bob", "artifacts", f"alice:{run}", "-m", "ckpt/*",
-            "--download-dir", str(tmp_path)))
-    got = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
-                 if p.is_file())
+    ok(
+        grid(
+            server,
+            "bob",
+            "artifacts",
+            f"alice:{run}",
+            "-m",
+            "ckpt/*",
+            "--download-dir",
+            str(tmp_path),
+        )
+    )
+    got = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert got == [f"{run}/{run}-exp0/ckpt/epoch-1.pt", f"{run}/{run}-exp0/ckpt/epoch-2.pt"]
-    line = refused(grid(server, "bob", "artifacts", f"alice:{run}", "-m", "json$",
-                        "--download-dir", str(tmp_path)))
+    line = refused(
+        grid(
+            server,
+            "bob",
+            "artifacts",
+            f"alice:{run}",
+            "-m",
+            "json$",
+            "--download-dir",
+            str(tmp_path),
+        )
+    )
     assert "looks like a regular expression" in line and "*.json" in line
 
 
@@ -144,23 +165,29 @@ def test_grid_logs_shows_a_teammates_escape_sequences_escaped(server, alice):
     # Given alice's experiment whose output sets the window title and writes the clipboard
     run = unique("esc")
     make_run(alice, run, 1)
-    alice.append_logs(f"{run}-exp0", ["\x1b]0;pwned\x07title",
-                                      "\x1b]52;c;ZWNobyBoaQ==\x07clip", "plain"])
+    alice.append_logs(
+        f"{run}-exp0", ["\x1b]0;pwned\x07title", "\x1b]52;c;ZWNobyBoaQ==\x07clip", "plain"]
+    )
     # When bob reads them
     out = ok(grid(server, "bob", "logs", f"alice:{run}"))
     # Then no escape character reaches his terminal; each shows as text
     assert "\x1b" not in out and "\x07" not in out
-    assert out.splitlines() == ["\\x1b]0;pwned\\x07title", "\\x1b]52;c;ZWNobyBoaQ==\\x07clip",
-                                "plain"]
+    assert out.splitlines() == [
+        "\\x1b]0;pwned\\x07title",
+        "\\x1b]52;c;ZWNobyBoaQ==\\x07clip",
+        "plain",
+    ]
     # and so does a failure message quoting them, in grid status's table
-    alice.report_status(f"{run}-exp0", "failed", exit_code=1,
-                        message="last lines:\n\x1b]0;pwned\x07")
+    alice.report_status(
+        f"{run}-exp0", "failed", exit_code=1, message="last lines:\n\x1b]0;pwned\x07"
+    )
     status = ok(grid(server, "bob", "status", f"alice:{run}"))
     assert "\x1b]0" not in status
 
 
-@pytest.mark.parametrize("name", ["bad%0Aname.txt", "bad%0Dname.txt", "bad%1B%5D0%3Bx",
-                                  "dir/tab%09name"])
+@pytest.mark.parametrize(
+    "name", ["bad%0Aname.txt", "bad%0Dname.txt", "bad%1B%5D0%3Bx", "dir/tab%09name"]
+)
 def test_an_artifact_name_with_a_control_character_is_refused_at_upload(server, alice, name):
     run = unique("ctl")
     make_run(alice, run, 1)
@@ -170,12 +197,20 @@ def test_an_artifact_name_with_a_control_character_is_refused_at_upload(server, 
     assert alice.list_artifacts(f"alice:{run}") == []
 
 
-def test_a_datastore_file_with_a_control_character_is_refused_with_its_name(server,
-                                                                          tmp_path):
+def test_a_datastore_file_with_a_control_character_is_refused_with_its_name(server, tmp_path):
     folder = tmp_path / "ds"
     folder.mkdir()
     (folder / "ok.csv").write_text("x\n")
     (folder / "evil\rname.csv").write_text("y\n")
-    line = refused(grid(server, "bob", "datastore", "create", str(folder), "--name",
-                        f"ctl-{uuid.uuid4().hex[:6]}"))
+    line = refused(
+        grid(
+            server,
+            "bob",
+            "datastore",
+            "create",
+            str(folder),
+            "--name",
+            f"ctl-{uuid.uuid4().hex[:6]}",
+        )
+    )
     assert "control character" in line and "\r" not in line

@@ -30,8 +30,7 @@ GRID = str(Path(sys.executable).parent / "grid")
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(request, tmp_path_factory):
     """A seeded team server per backend whose runs are only moved by the tests."""
-    with seeded_server(tmp_path_factory.mktemp(f"cli-{request.param}"),
-                       request.param) as srv:
+    with seeded_server(tmp_path_factory.mktemp(f"cli-{request.param}"), request.param) as srv:
         yield srv
 
 
@@ -46,9 +45,14 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def grid(server: TeamServerProcess | None, user: str | None, *args: str,
-         input: str | None = None, home: Path | None = None,
-         env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def grid(
+    server: TeamServerProcess | None,
+    user: str | None,
+    *args: str,
+    input: str | None = None,
+    home: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
     """Run `grid ARGS` as ``user`` (GRID_URL / GRID_API_KEY / GRID_HOME in its env)."""
     full = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
     full["GRID_HOME"] = str(home or Path(os.environ["GRID_HOME"]))
@@ -57,8 +61,9 @@ def grid(server: TeamServerProcess | None, user: str | None, *args: str,
     if user is not None:
         full["GRID_API_KEY"] = server.keys[user]
     full.update(env or {})
-    return subprocess.run([GRID, *args], env=full, input=input, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [GRID, *args], env=full, input=input, capture_output=True, text=True, timeout=120
+    )
 
 
 def ok(result: subprocess.CompletedProcess) -> str:
@@ -109,7 +114,7 @@ def test_teammate_cannot_pause_or_delete_a_session_but_its_creator_can(server, a
     deleted = refused(grid(server, "bob", "session", "delete", f"alice:{name}"))
     paused = refused(grid(server, "bob", "session", "pause", f"alice:{name}"))
     # Then the server's message is printed and nothing changed
-    assert f"bob cannot delete alice's session \"{name}\"" in deleted
+    assert f'bob cannot delete alice\'s session "{name}"' in deleted
     assert "bob cannot pause alice's session" in paused
     assert alice.session(name).status == "running"
     # And alice herself pauses, resumes and deletes it
@@ -184,8 +189,7 @@ def _upload(alice, tmp_path: Path, exp: str, path: str, data: bytes) -> None:
     alice.upload_artifact(exp, path, src)
 
 
-def test_teammate_downloads_artifacts_and_rerun_skips_complete_files(server, alice,
-                                                                      tmp_path):
+def test_teammate_downloads_artifacts_and_rerun_skips_complete_files(server, alice, tmp_path):
     # Given alice's run with artifacts in both experiments
     run = unique("r")
     make_run(alice, run)
@@ -208,19 +212,43 @@ def test_teammate_downloads_artifacts_and_rerun_skips_complete_files(server, ali
     model_file = dest / run / f"{run}-exp0" / "model.pt"
     model_file.unlink()
     (model_file.parent / "model.pt.part").write_bytes(model[:100_000])
-    again = json.loads(ok(grid(server, "bob", "artifacts", f"alice:{run}", "--download-dir",
-                               str(dest), "-o", "json")))
+    again = json.loads(
+        ok(
+            grid(
+                server,
+                "bob",
+                "artifacts",
+                f"alice:{run}",
+                "--download-dir",
+                str(dest),
+                "-o",
+                "json",
+            )
+        )
+    )
     # Then the complete file is skipped, the others fetched again and correct
     actions = {(a["experiment"], a["path"]): a["action"] for a in again}
-    assert actions == {(f"{run}-exp0", "model.pt"): "downloaded",
-                       (f"{run}-exp0", "out/metrics.json"): "skipped",
-                       (f"{run}-exp1", "out/metrics.json"): "downloaded"}
+    assert actions == {
+        (f"{run}-exp0", "model.pt"): "downloaded",
+        (f"{run}-exp0", "out/metrics.json"): "skipped",
+        (f"{run}-exp1", "out/metrics.json"): "downloaded",
+    }
     assert model_file.read_bytes() == model and altered.read_bytes() == b"{}"
     assert not list(dest.rglob("*.part"))
     # And one experiment with a path filter downloads only what matches
     only = tmp_path / "only"
-    ok(grid(server, "bob", "artifacts", f"alice:{run}-exp0", "--download_dir", str(only),
-            "-m", "*.json"))
+    ok(
+        grid(
+            server,
+            "bob",
+            "artifacts",
+            f"alice:{run}-exp0",
+            "--download_dir",
+            str(only),
+            "-m",
+            "*.json",
+        )
+    )
     assert [p.name for p in only.rglob("*") if p.is_file()] == ["metrics.json"]
 
 
@@ -234,12 +262,14 @@ def test_teammate_reads_logs_of_run_and_experiment(server, alice):
     # A bare run name means its first experiment
     assert ok(grid(server, "bob", "logs", f"alice:{run}")) == "epoch 1\nepoch 2\nepoch 3\n"
     assert ok(grid(server, "bob", "logs", f"alice:{run}-exp1")) == "other experiment\n"
-    assert ok(grid(server, "bob", "logs", f"alice:{run}-exp0", "--tail-lines", "1")) \
-        == "epoch 3\n"
-    assert ok(grid(server, "bob", "logs", f"alice:{run}", "--tail_lines", "2")) \
-        == "epoch 2\nepoch 3\n"
-    lines = [json.loads(x) for x in ok(grid(server, "bob", "logs", f"alice:{run}", "-o",
-                                            "json")).splitlines()]
+    assert ok(grid(server, "bob", "logs", f"alice:{run}-exp0", "--tail-lines", "1")) == "epoch 3\n"
+    assert (
+        ok(grid(server, "bob", "logs", f"alice:{run}", "--tail_lines", "2")) == "epoch 2\nepoch 3\n"
+    )
+    lines = [
+        json.loads(x)
+        for x in ok(grid(server, "bob", "logs", f"alice:{run}", "-o", "json")).splitlines()
+    ]
     assert [x["line"] for x in lines] == ["epoch 1", "epoch 2", "epoch 3"]
     # following a finished experiment prints and exits
     assert "epoch 3" in ok(grid(server, "bob", "logs", f"alice:{run}", "--follow"))
@@ -253,22 +283,30 @@ def test_follow_prints_lines_appended_while_following_and_exits_when_finished(se
     alice.report_status(exp, "running")
     alice.append_logs(exp, ["before"])
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
-    env.update(GRID_URL=server.url, GRID_API_KEY=server.keys["bob"],
-               GRID_HOME=os.environ["GRID_HOME"])
+    env.update(
+        GRID_URL=server.url, GRID_API_KEY=server.keys["bob"], GRID_HOME=os.environ["GRID_HOME"]
+    )
     # When bob follows it
-    proc = subprocess.Popen([GRID, "logs", f"alice:{exp}", "--follow"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [GRID, "logs", f"alice:{exp}", "--follow"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: queue.Queue = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True)
     reader.start()
     try:
         assert lines.get(timeout=60) == "before\n"  # bob is now following
+
         # and alice's experiment writes more, then finishes (from another thread, as a
         # running experiment would)
         def finish():
             alice.append_logs(exp, ["during 1"])
             alice.append_logs(exp, ["during 2"])
             alice.report_status(exp, "succeeded", exit_code=0)
+
         writer = threading.Thread(target=finish)
         writer.start()
         writer.join(60)
@@ -299,16 +337,23 @@ def test_datastores_create_versions_list_and_delete(server, tmp_path):
     assert name not in ok(grid(server, "bob", "datastore"))
     team = ok(grid(server, "bob", "datastore", "--global"))
     assert name in team and "alice" in team and "available" in team
-    versions = [d["version"] for d in json.loads(ok(grid(
-        server, "bob", "datastore", "alice", "-o", "json"))) if d["name"] == name]
+    versions = [
+        d["version"]
+        for d in json.loads(ok(grid(server, "bob", "datastore", "alice", "-o", "json")))
+        if d["name"] == name
+    ]
     assert sorted(versions) == [1, 2]
     # bob cannot delete it; alice deletes version 1 only after confirming
     assert "bob cannot delete alice's datastore" in refused(
-        grid(server, "bob", "datastore", "delete", f"alice:{name}", "--yes"))
+        grid(server, "bob", "datastore", "delete", f"alice:{name}", "--yes")
+    )
     refused(grid(server, "alice", "datastore", "delete", name, "--version", "1", input="n\n"))
     ok(grid(server, "alice", "datastore", "delete", name, "--version", "1", "--yes"))
-    left = [d["version"] for d in json.loads(ok(grid(
-        server, "alice", "datastore", "-o", "json"))) if d["name"] == name]
+    left = [
+        d["version"]
+        for d in json.loads(ok(grid(server, "alice", "datastore", "-o", "json")))
+        if d["name"] == name
+    ]
     assert left == [2]
 
 
@@ -322,7 +367,10 @@ def test_teams_and_user(server):
         assert member in detail and role in detail
     parsed = json.loads(ok(grid(server, "bob", "teams", "vision", "--output", "json")))
     assert {m["username"]: m["role"] for m in parsed["members"]} == {
-        "alice": "owner", "carol": "admin", "bob": "user"}
+        "alice": "owner",
+        "carol": "admin",
+        "bob": "user",
+    }
     user = ok(grid(server, "bob", "user"))
     assert "bob" in user and "bob-gh" in user and "vision" in user
     assert "no team 'vision'" in refused(grid(server, "dave", "teams", "vision"))
@@ -330,8 +378,9 @@ def test_teams_and_user(server):
 
 def test_github_credential_set_list_delete_never_shows_the_token(server):
     token = "ghp_" + uuid.uuid4().hex
-    set_ = grid(server, "bob", "credential", "set", "github", "--login", "bob-gh",
-                input=token + "\n")
+    set_ = grid(
+        server, "bob", "credential", "set", "github", "--login", "bob-gh", input=token + "\n"
+    )
     assert "github credential set for bob-gh" in ok(set_)
     listed = ok(grid(server, "bob", "credential", "list"))
     as_json = json.loads(ok(grid(server, "bob", "credential", "list", "-o", "json")))
@@ -343,7 +392,8 @@ def test_github_credential_set_list_delete_never_shows_the_token(server):
     for text in (set_.stdout, set_.stderr, listed, json.dumps(as_json), sessions):
         assert token not in text
     assert "no github token given" in refused(
-        grid(server, "bob", "credential", "set", "github", input="\n"))
+        grid(server, "bob", "credential", "set", "github", input="\n")
+    )
 
 
 # ----------------------------------------------------------------- outsiders and errors
@@ -357,25 +407,31 @@ def test_outsider_sees_nothing_and_gets_not_found(server, alice):
     assert session not in ok(grid(server, "dave", "session", "--global"))
     assert "alice" not in ok(grid(server, "dave", "datastore", "--global"))
     assert f"no run alice:{run} in your teams" in refused(
-        grid(server, "dave", "artifacts", f"alice:{run}"))
+        grid(server, "dave", "artifacts", f"alice:{run}")
+    )
     assert f"no experiment alice:{run}-exp0 in your teams" in refused(
-        grid(server, "dave", "logs", f"alice:{run}"))
+        grid(server, "dave", "logs", f"alice:{run}")
+    )
     assert "no user 'alice' in your teams" in refused(
-        grid(server, "dave", "session", "--global", "alice"))
-    assert "in your teams" in refused(
-        grid(server, "dave", "session", "delete", f"alice:{session}"))
+        grid(server, "dave", "session", "--global", "alice")
+    )
+    assert "in your teams" in refused(grid(server, "dave", "session", "delete", f"alice:{session}"))
     assert alice.session(session).status == "running"
 
 
 def test_user_mistakes_are_one_line_without_traceback(server, tmp_path):
     bad_ref = refused(grid(server, "bob", "logs", "Alice:x"))
     assert "malformed reference" in bad_ref
-    assert "no user 'nobody' in your teams" in refused(
-        grid(server, "bob", "session", "nobody"))
+    assert "no user 'nobody' in your teams" in refused(grid(server, "bob", "session", "nobody"))
     port = free_port()
-    unreachable = refused(grid(None, None, "status",
-                               env={"GRID_URL": f"http://127.0.0.1:{port}",
-                                    "GRID_API_KEY": "gck_x"}))
+    unreachable = refused(
+        grid(
+            None,
+            None,
+            "status",
+            env={"GRID_URL": f"http://127.0.0.1:{port}", "GRID_API_KEY": "gck_x"},
+        )
+    )
     assert f"http://127.0.0.1:{port}" in unreachable and "cannot reach" in unreachable
     wrong = refused(grid(server, None, "session", env={"GRID_API_KEY": "gck_wrong"}))
     assert "rejected your API key" in wrong and "gck_wrong" not in wrong
@@ -386,8 +442,7 @@ def test_user_mistakes_are_one_line_without_traceback(server, tmp_path):
 
 def test_login_checks_the_key_and_writes_a_private_file(server, tmp_path):
     home = tmp_path / "home"
-    wrong = refused(grid(None, None, "login", "--url", server.url, "--key", "gck_wrong",
-                         home=home))
+    wrong = refused(grid(None, None, "login", "--url", server.url, "--key", "gck_wrong", home=home))
     assert "rejected this API key" in wrong and not (home / "credentials.json").exists()
     key = server.keys["carol"]
     out = ok(grid(None, None, "login", "--url", server.url, "--key", key, home=home))

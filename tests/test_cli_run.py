@@ -15,8 +15,20 @@ def test_grid_run_expands_the_grid_and_teammates_follow_and_clone(exec_server, t
     script.write_text(TRAIN)
     name = f"cli-{uuid.uuid4().hex[:6]}"
     # alice launches a 2x2 grid the way Grid users typed it
-    out = ok(grid(exec_server, "alice", "run", "--name", name, str(script),
-                  "--lr", "[0.001, 0.01]", "--layers", "[2, 4]"))
+    out = ok(
+        grid(
+            exec_server,
+            "alice",
+            "run",
+            "--name",
+            name,
+            str(script),
+            "--lr",
+            "[0.001, 0.01]",
+            "--layers",
+            "[2, 4]",
+        )
+    )
     assert f"started run alice:{name} with 4 experiment(s)" in out
     assert f"{name}-exp3" in out and "--lr 0.01 --layers 4" in out
     with exec_server.client("alice") as alice:
@@ -30,8 +42,7 @@ def test_grid_run_expands_the_grid_and_teammates_follow_and_clone(exec_server, t
     assert "start lr=0.001 layers=2" in logs
 
     clone = f"{name}-bob"
-    out = ok(grid(exec_server, "bob", "clone", f"alice:{name}", "--name", clone,
-                  "--layers", "8"))
+    out = ok(grid(exec_server, "bob", "clone", f"alice:{name}", "--name", clone, "--layers", "8"))
     assert f"into bob:{clone}" in out
     with exec_server.client("bob") as bob:
         bob.me()
@@ -41,8 +52,18 @@ def test_grid_run_expands_the_grid_and_teammates_follow_and_clone(exec_server, t
     # bad input: a malformed grid is one clear line
     line = refused(grid(exec_server, "alice", "run", str(script), "--lr", "[0.1,"))
     assert "cannot read" in line and "list of values" in line
-    line = refused(grid(exec_server, "alice", "run", "--strategy", "random_search",
-                        str(script), "--lr", "[1, 2]"))
+    line = refused(
+        grid(
+            exec_server,
+            "alice",
+            "run",
+            "--strategy",
+            "random_search",
+            str(script),
+            "--lr",
+            "[1, 2]",
+        )
+    )
     assert "num_trials" in line
 
 
@@ -59,12 +80,16 @@ def test_grid_logs_follows_a_live_experiment_and_grid_stop_kills_it(exec_server,
     live, doomed = f"live-{uuid.uuid4().hex[:6]}", f"doomed-{uuid.uuid4().hex[:6]}"
     ok(grid(exec_server, "alice", "run", "--name", live, str(script), "--sleep", "3"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
-    env.update(GRID_URL=exec_server.url, GRID_API_KEY=exec_server.keys["bob"],
-               GRID_HOME=os.environ["GRID_HOME"])
+    env.update(
+        GRID_URL=exec_server.url,
+        GRID_API_KEY=exec_server.keys["bob"],
+        GRID_HOME=os.environ["GRID_HOME"],
+    )
     # bob follows alice's running experiment: lines arrive while it runs, and the command
     # ends by itself when the experiment does
-    follower = subprocess.Popen([GRID, "logs", f"alice:{live}-exp0", "--follow"], env=env,
-                                stdout=subprocess.PIPE, text=True)
+    follower = subprocess.Popen(
+        [GRID, "logs", f"alice:{live}-exp0", "--follow"], env=env, stdout=subprocess.PIPE, text=True
+    )
     seen_while_running = False
     text = ""
     with exec_server.client("alice") as alice:
@@ -83,8 +108,9 @@ def test_grid_logs_follows_a_live_experiment_and_grid_stop_kills_it(exec_server,
         while alice.experiment(f"{doomed}-exp0").status != "running":
             assert time.monotonic() < deadline
             time.sleep(0.2)
-        pid_file = (exec_server.work_root / "vision" / "alice" / f"{doomed}-exp0" / "artifacts"
-                    / "pid")
+        pid_file = (
+            exec_server.work_root / "vision" / "alice" / f"{doomed}-exp0" / "artifacts" / "pid"
+        )
         while not pid_file.exists():
             assert time.monotonic() < deadline
             time.sleep(0.1)
@@ -116,7 +142,13 @@ def test_grid_logs_piped_into_head_ends_quietly(exec_server):
         run.end()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
     env.update(GRID_URL=exec_server.url, GRID_API_KEY=exec_server.keys["bob"])
-    piped = subprocess.run(f"{GRID} logs alice:{run.name}-exp0 | head -1", shell=True, env=env,
-                           capture_output=True, text=True, timeout=60)
+    piped = subprocess.run(
+        f"{GRID} logs alice:{run.name}-exp0 | head -1",
+        shell=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert piped.stdout.startswith("line 0-0 ") and piped.stdout.count("\n") == 1
     assert piped.stderr == ""

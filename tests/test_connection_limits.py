@@ -52,8 +52,12 @@ def half_open_connections(port: int, count: int):
     """``count`` connections that each sent half a request head and then say nothing,
     held by another process until the block ends (bounded: 60 s to open them)."""
     code = f"HALF_HEAD = {HALF_HEAD!r}\n" + ATTACKER
-    proc = subprocess.Popen([sys.executable, "-c", code, str(port), str(count)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(port), str(count)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         opened = int(proc.stdout.readline() or 0)
         yield opened
@@ -64,9 +68,19 @@ def half_open_connections(port: int, count: int):
 
 @pytest.fixture
 def guarded(tmp_path):
-    server = TeamServerProcess(tmp_path / "team", extra_args=[
-        "--executor", "none", "--max-connections", "300", "--idle-timeout", "2",
-        "--body-timeout", "2"])
+    server = TeamServerProcess(
+        tmp_path / "team",
+        extra_args=[
+            "--executor",
+            "none",
+            "--max-connections",
+            "300",
+            "--idle-timeout",
+            "2",
+            "--body-timeout",
+            "2",
+        ],
+    )
     server.seed()
     server.start()
     yield server

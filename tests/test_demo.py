@@ -21,9 +21,13 @@ READY = "grid-collab demo is ready"
 
 def start_demo(folder: Path, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRID_", "JUPYTER_"))}
-    proc = subprocess.Popen([str(BIN / "grid-collab"), "demo", "--dir", str(folder), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=env)
+    proc = subprocess.Popen(
+        [str(BIN / "grid-collab"), "demo", "--dir", str(folder), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     printed = []
     deadline = time.monotonic() + 300
     for line in proc.stdout:
@@ -60,10 +64,15 @@ def printed_guide(proc: subprocess.Popen, folder: Path) -> dict:
 
 def grid(guide: dict, user: str, *args: str, home: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
-    env.update(GRID_URL=guide["team_server"], GRID_API_KEY=guide["users"][user]["api_key"],
-               GRID_HOME=str(home / user), COLUMNS="200")
-    return subprocess.run([str(BIN / "grid"), *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+    env.update(
+        GRID_URL=guide["team_server"],
+        GRID_API_KEY=guide["users"][user]["api_key"],
+        GRID_HOME=str(home / user),
+        COLUMNS="200",
+    )
+    return subprocess.run(
+        [str(BIN / "grid"), *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def started_from(folder: Path) -> list[str]:
@@ -78,8 +87,10 @@ def started_from(folder: Path) -> list[str]:
                 continue  # already dead, waiting for its parent to reap it
             cwd = os.readlink(proc / "cwd")
             cmdline, environ = (proc / "cmdline").read_bytes(), (proc / "environ").read_bytes()
-            if any(root.encode() in cmdline or cwd.startswith(root) or root.encode() in environ
-                   for root in roots):
+            if any(
+                root.encode() in cmdline or cwd.startswith(root) or root.encode() in environ
+                for root in roots
+            ):
                 found.append(f"{proc.name}: {cmdline[:120]!r}")
         except OSError:
             pass  # gone meanwhile, or not ours to read
@@ -123,8 +134,15 @@ def test_demo_without_labs_as_each_member(tmp_path):
             out = grid(guide, user, "logs", "alice:mnist-sweep-exp0", home=tmp_path).stdout
             assert "epoch 1: loss" in out and "done: w=" in out
             dest = tmp_path / f"dl-{user}"
-            r = grid(guide, user, "artifacts", "alice:mnist-sweep", "--download_dir",
-                     str(dest), home=tmp_path)
+            r = grid(
+                guide,
+                user,
+                "artifacts",
+                "alice:mnist-sweep",
+                "--download_dir",
+                str(dest),
+                home=tmp_path,
+            )
             assert r.returncode == 0, r.stderr
             got = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*.json"))
             assert len(got) == 8 and "mnist-sweep/mnist-sweep-exp0/metrics.json" in got
@@ -138,8 +156,7 @@ def test_demo_without_labs_as_each_member(tmp_path):
         out = grid(guide, "carol", "status", "bob:lr-too-high", home=tmp_path).stdout
         assert "failed (exit 1)" in out
         # dave, outside the team, sees none of it
-        for args in (("status", "--global"), ("history", "--global"),
-                     ("datastore", "--global")):
+        for args in (("status", "--global"), ("history", "--global"), ("datastore", "--global")):
             out = grid(guide, "dave", *args, home=tmp_path).stdout
             assert "mnist-sweep" not in out and "points" not in out and "long-train" not in out
         r = grid(guide, "dave", "logs", "alice:mnist-sweep-exp0", home=tmp_path)
@@ -158,8 +175,12 @@ def test_demo_with_live_sessions(tmp_path):
         assert guide["users"]["carol"]["lab"] is None
         # a kernel in alice's lab: it runs in a session of its own, and must stop too
         alice_base, alice_token = guide["users"]["alice"]["lab"].split("lab?token=")
-        r = httpx.post(f"{alice_base}api/kernels", json={"name": "python3"},
-                       headers={"Authorization": f"token {alice_token}"}, timeout=30)
+        r = httpx.post(
+            f"{alice_base}api/kernels",
+            json={"name": "python3"},
+            headers={"Authorization": f"token {alice_token}"},
+            timeout=30,
+        )
         assert r.status_code == 201, r.text
         for user in ("bob", "carol"):
             out = grid(guide, user, "session", "--global", home=tmp_path).stdout
@@ -172,8 +193,11 @@ def test_demo_with_live_sessions(tmp_path):
         assert "alice-lab" in grid(guide, "bob", "session", "--global", home=tmp_path).stdout
         # bob's JupyterLab answers with the team's data through the extension
         base, token = guide["users"]["bob"]["lab"].split("lab?token=")
-        with httpx.Client(base_url=f"{base}grid-collab/api/", timeout=30,
-                          headers={"Authorization": f"token {token}"}) as c:
+        with httpx.Client(
+            base_url=f"{base}grid-collab/api/",
+            timeout=30,
+            headers={"Authorization": f"token {token}"},
+        ) as c:
             ctx = c.get("context").json()
             assert ctx["user"] == {"username": "bob", "visitor": False}
             assert ctx["github"]["login"] == "bob-gh"
@@ -190,27 +214,34 @@ def test_demo_with_live_sessions(tmp_path):
             assert sorted(d["reference"] for d in stores) == ["alice:points@1", "alice:points@2"]
             team = c.get("teams/demo").json()
             assert {m["username"]: m["role"] for m in team["members"]} == {
-                "alice": "owner", "bob": "admin", "carol": "user"}
+                "alice": "owner",
+                "bob": "admin",
+                "carol": "user",
+            }
         # carol visits bob's lab: through its extension she acts as herself, and still
         # cannot delete alice's session
         carol_key = guide["users"]["carol"]["api_key"]
-        opened = httpx.post(f"{guide['team_server']}/api/v1/sessions/bob/bob-lab/open",
-                            headers={"Authorization": f"token {carol_key}"}, timeout=30).json()
+        opened = httpx.post(
+            f"{guide['team_server']}/api/v1/sessions/bob/bob-lab/open",
+            headers={"Authorization": f"token {carol_key}"},
+            timeout=30,
+        ).json()
         with httpx.Client(timeout=30) as browser:
             landing = browser.get(opened["url"])  # the ticket logs her in, then /lab
             assert landing.status_code == 302 and landing.headers["location"].endswith("lab")
             ctx = browser.get(f"{base}grid-collab/api/context").json()
             assert ctx["user"] == {"username": "carol", "visitor": True}
             assert "bob's GitHub identity (bob-gh)" in ctx["banner"]
-            r = browser.delete(f"{base}grid-collab/api/sessions/alice/alice-lab",
-                               headers={"X-XSRFToken": browser.cookies.get("_xsrf", "")})
+            r = browser.delete(
+                f"{base}grid-collab/api/sessions/alice/alice-lab",
+                headers={"X-XSRFToken": browser.cookies.get("_xsrf", "")},
+            )
             assert r.status_code == 403
             # (a visit lets bob's server only read, download and attach for her)
             assert r.json()["message"].startswith("carol is visiting bob:bob-lab")
         assert "alice-lab" in grid(guide, "carol", "session", "--global", home=tmp_path).stdout
         # dave sees no session and no team demo
-        assert "No sessions." in grid(guide, "dave", "session", "--global",
-                                      home=tmp_path).stdout
+        assert "No sessions." in grid(guide, "dave", "session", "--global", home=tmp_path).stdout
         r = grid(guide, "dave", "teams", "demo", home=tmp_path)
         assert r.returncode == 1 and "no team 'demo'" in r.stderr
     finally:

@@ -13,7 +13,7 @@ import pytest
 from jupyter_grid_collab.client import GridClient, NotFound, PermissionDenied, Unauthorized
 from jupyter_grid_collab.submit import submit_run
 
-TRAIN = textwrap.dedent('''
+TRAIN = textwrap.dedent("""
     import argparse, os, pathlib, signal, sys, time
     p = argparse.ArgumentParser()
     p.add_argument("--lr", type=float, default=0.1)
@@ -43,7 +43,7 @@ TRAIN = textwrap.dedent('''
         print("diverged: loss is nan", file=sys.stderr, flush=True)
         sys.exit(3)
     print("done", flush=True)
-''')
+""")
 
 
 @pytest.fixture
@@ -89,16 +89,25 @@ def test_grid_of_four_runs_and_teammate_downloads_artifacts(exec_server, project
     alice, bob = client(exec_server, "alice"), client(exec_server, "bob")
     name = f"grid-{uuid.uuid4().hex[:6]}"
     # When alice launches a 2x2 grid
-    run, exps = submit_run(alice, project, ["--lr", "[0.001, 0.01]", "--layers", "[2, 4]"],
-                           name=name)
+    run, exps = submit_run(
+        alice, project, ["--lr", "[0.001, 0.01]", "--layers", "[2, 4]"], name=name
+    )
     assert [e.name for e in exps] == [f"{name}-exp{i}" for i in range(4)]
     run, exps = wait_run(alice, name)
     # Then each experiment ran its own combination as ordinary arguments
     assert run.status == "succeeded" and run.counts["succeeded"] == 4
-    seen = {tuple(line.split()[1:3]) for e in exps for line in log_text(bob, f"alice:{e.name}")
-            if line.startswith("start")}
-    assert seen == {("lr=0.001", "layers=2"), ("lr=0.001", "layers=4"),
-                    ("lr=0.01", "layers=2"), ("lr=0.01", "layers=4")}
+    seen = {
+        tuple(line.split()[1:3])
+        for e in exps
+        for line in log_text(bob, f"alice:{e.name}")
+        if line.startswith("start")
+    }
+    assert seen == {
+        ("lr=0.001", "layers=2"),
+        ("lr=0.001", "layers=4"),
+        ("lr=0.01", "layers=2"),
+        ("lr=0.01", "layers=4"),
+    }
     # the script never sees a credential
     assert "token visible: False" in log_text(bob, f"alice:{name}-exp0")
     # and bob downloads alice's artifacts, nested paths included, byte for byte
@@ -117,8 +126,9 @@ def test_source_snapshot_honours_gitignore(exec_server, project, tmp_path):
     wait_run(alice, name)
     r = alice._http.get(f"/runs/alice/{name}/source")
     (tmp_path / "s.tgz").write_bytes(r.content)
-    listing = subprocess.run(["tar", "tzf", str(tmp_path / "s.tgz")], capture_output=True,
-                             text=True, check=True).stdout.split()
+    listing = subprocess.run(
+        ["tar", "tzf", str(tmp_path / "s.tgz")], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert "train.py" in listing and ".gitignore" in listing
     assert "huge.ckpt" not in listing
 
@@ -196,11 +206,13 @@ def test_datastore_is_mounted_read_only(exec_server, project, tmp_path):
     target = mount / "train" / "x.csv"
     read = subprocess.run([*runner, "cat", str(target)], capture_output=True, text=True)
     assert read.returncode == 0 and read.stdout == "1,2\n"
-    write = subprocess.run([*runner, "sh", "-c", f"echo tamper >> {target}"],
-                           capture_output=True, text=True)
+    write = subprocess.run(
+        [*runner, "sh", "-c", f"echo tamper >> {target}"], capture_output=True, text=True
+    )
     assert write.returncode != 0 and "Permission denied" in write.stderr
-    create = subprocess.run([*runner, "touch", str(mount / "new.txt")], capture_output=True,
-                            text=True)
+    create = subprocess.run(
+        [*runner, "touch", str(mount / "new.txt")], capture_output=True, text=True
+    )
     assert create.returncode != 0
     assert target.read_text() == "1,2\n"
 
@@ -215,8 +227,9 @@ def test_teammate_clones_run_with_overrides(exec_server, project):
     assert len(exps) == 2
     run, exps = wait_run(bob, clone.name)
     assert run.status == "succeeded"
-    starts = sorted(line for e in exps for line in log_text(bob, e.name)
-                    if line.startswith("start"))
+    starts = sorted(
+        line for e in exps for line in log_text(bob, e.name) if line.startswith("start")
+    )
     assert [s.split()[1:3] for s in starts] == [["lr=0.1", "layers=8"], ["lr=0.2", "layers=8"]]
     # cloning one experiment makes a one-experiment run with that parameter set
     one, exps = bob.clone(f"alice:{name}-exp1")
@@ -258,8 +271,11 @@ def test_usage_is_charged_to_the_team(exec_server, project):
     run, _ = wait_run(alice, name)
     assert run.cost > 0
     assert alice.team("vision").balance < before
-    usage = [e for e in alice.ledger("vision", limit=200)["items"]
-             if e["resource"] == f"experiment alice:{name}-exp0"]
+    usage = [
+        e
+        for e in alice.ledger("vision", limit=200)["items"]
+        if e["resource"] == f"experiment alice:{name}-exp0"
+    ]
     assert usage and usage[0]["amount"] < 0
 
 
@@ -300,6 +316,8 @@ def test_the_datastore_root_falls_back_to_the_home_folder(tmp_path, monkeypatch)
     # a root that cannot be made (its parent is a file), as /datastores is for most users
     (tmp_path / "not-a-folder").write_text("")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert default_datastore_root(tmp_path / "not-a-folder" / "datastores") == \
-        tmp_path / "home" / "datastores"
+    assert (
+        default_datastore_root(tmp_path / "not-a-folder" / "datastores")
+        == tmp_path / "home" / "datastores"
+    )
     assert default_datastore_root(tmp_path / "ok") == tmp_path / "ok"

@@ -26,8 +26,10 @@ from jupyter_grid_collab.file_clone import reflinks_work
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory):
-    server = TeamServerProcess(tmp_path_factory.mktemp("ext-team") / "team", extra_args=[
-        "--ticket-seconds", "3", "--heartbeat-timeout", "8", "--tick", "0.5"])
+    server = TeamServerProcess(
+        tmp_path_factory.mktemp("ext-team") / "team",
+        extra_args=["--ticket-seconds", "3", "--heartbeat-timeout", "8", "--tick", "0.5"],
+    )
     server.seed()
     server.start()
     yield server
@@ -36,8 +38,14 @@ def team(tmp_path_factory):
 
 def _lab(team, user, tmp_path_factory, name, **kw) -> JupyterProcess:
     home = tmp_path_factory.mktemp(f"{user}-home")
-    return JupyterProcess(user, team, home, name, extra_args=[
-        "--GridCollab.visitor_check_seconds=1", *kw.pop("extra_args", [])], **kw).start()
+    return JupyterProcess(
+        user,
+        team,
+        home,
+        name,
+        extra_args=["--GridCollab.visitor_check_seconds=1", *kw.pop("extra_args", [])],
+        **kw,
+    ).start()
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +133,11 @@ def test_owner_actions_through_the_proxy_and_teammates_denied(team, alice_lab, b
         # unchanged
         r = lab.delete("grid-collab/api/sessions/alice/alice-scratch")
         assert r.status_code == 403
-        assert r.json()["message"] == ("the server of session bob:bob-lab can delete only its "
-                                       "own session, not alice:alice-scratch; use your own API "
-                                       "key (grid login)")
+        assert r.json()["message"] == (
+            "the server of session bob:bob-lab can delete only its "
+            "own session, not alice:alice-scratch; use your own API "
+            "key (grid login)"
+        )
     assert session_record(team, "alice", "alice-scratch")["status"] == "running"
     with alice_lab.owner_client() as lab:
         # alice's server calls with its session credential: it may stop or delete its own
@@ -149,15 +159,19 @@ def test_visitor_lands_as_himself_with_the_github_warning(team, alice_lab):
         assert me["username"] == "bob" and me["visitor"] is True
         ctx = browser.get(alice_lab.url + "grid-collab/api/context").json()
         assert ctx["visitor"] is True
-        assert ctx["banner"] == ("You are visiting alice's session (full access: code you run "
-                                 "here runs as alice) — git here uses alice's GitHub identity "
-                                 "(alice-gh)")
+        assert ctx["banner"] == (
+            "You are visiting alice's session (full access: code you run "
+            "here runs as alice) — git here uses alice's GitHub identity "
+            "(alice-gh)"
+        )
         assert ctx["visitors"] == "full"
         # bob can use the contents API of alice's server
         assert browser.get(alice_lab.url + "api/contents").status_code == 200
         # through alice's server bob still acts as bob: he cannot stop her session
-        r = browser.post(alice_lab.url + "grid-collab/api/sessions/alice/alice-lab/stop",
-                         headers=xsrf_headers(browser))
+        r = browser.post(
+            alice_lab.url + "grid-collab/api/sessions/alice/alice-lab/stop",
+            headers=xsrf_headers(browser),
+        )
         assert r.status_code == 403
         assert r.json()["message"].startswith("bob is visiting alice:alice-lab")
         # without the XSRF header a cookie-authenticated POST is refused
@@ -169,12 +183,12 @@ def test_visitor_lands_as_himself_with_the_github_warning(team, alice_lab):
     with team.client("carol") as carol:
         audit = carol._http.get("/teams/vision/audit", params={"limit": 200}).json()["items"]
     assert any(a["action"] == "open" and a["actor"] == "bob" for a in audit)
-    assert any(a["action"] == "visit" and a["actor"] == "bob" and a["outcome"] == "ok"
-               for a in audit)
+    assert any(
+        a["action"] == "visit" and a["actor"] == "bob" and a["outcome"] == "ok" for a in audit
+    )
 
 
-def test_tickets_are_single_use_short_lived_and_bound_to_their_session(team, alice_lab,
-                                                                         bob_lab):
+def test_tickets_are_single_use_short_lived_and_bound_to_their_session(team, alice_lab, bob_lab):
     # replayed
     browser, landing, url = visit(team, "carol", "alice", "alice-lab")
     browser.close()
@@ -240,8 +254,9 @@ def _kernel_run(lab: JupyterProcess, code: str, browser: httpx.Client | None = N
         with lab.owner_client() as c:
             kernel = c.post("api/kernels", json={"name": "python3"}).json()
         try:
-            client = BlockingKernelClient(connection_file=str(
-                lab.home / "runtime" / f"kernel-{kernel['id']}.json"))
+            client = BlockingKernelClient(
+                connection_file=str(lab.home / "runtime" / f"kernel-{kernel['id']}.json")
+            )
             client.load_connection_file()
             client.start_channels()
             try:
@@ -252,6 +267,7 @@ def _kernel_run(lab: JupyterProcess, code: str, browser: httpx.Client | None = N
                     raise
                 continue
             out: list[str] = []
+
             def collect(msg: dict, out: list[str] = out) -> None:
                 if msg["msg_type"] == "stream":
                     out.append(msg["content"].get("text", ""))
@@ -286,9 +302,14 @@ def test_git_in_the_session_uses_the_creators_github_credential(team, alice_lab)
     time.sleep(max(0.0, CONTEXT_MAX_AGE_SECONDS + 0.2 - (time.monotonic() - set_at)))
     # no response about the session carries the token
     with alice_lab.owner_client() as lab:
-        bodies = [lab.get(p).text for p in ("grid-collab/api/context",
-                                             "grid-collab/api/sessions?scope=team",
-                                             "grid-collab/api/sessions/alice/alice-lab")]
+        bodies = [
+            lab.get(p).text
+            for p in (
+                "grid-collab/api/context",
+                "grid-collab/api/sessions?scope=team",
+                "grid-collab/api/sessions/alice/alice-lab",
+            )
+        ]
     assert all(token not in body for body in bodies)
     assert json.loads(bodies[0])["github"]["credential_bound"] is True
     assert token not in alice_lab.log_path.read_text()
@@ -296,10 +317,16 @@ def test_git_in_the_session_uses_the_creators_github_credential(team, alice_lab)
 
 
 def test_the_context_follows_a_credential_change_without_waiting_for_a_heartbeat(
-        team, tmp_path_factory):
+    team, tmp_path_factory
+):
     # heartbeats ten minutes apart: only the context's own re-read can show the change
-    lab = _lab(team, "alice", tmp_path_factory, "alice-slow-beat",
-               extra_args=["--GridCollab.heartbeat_interval=600"])
+    lab = _lab(
+        team,
+        "alice",
+        tmp_path_factory,
+        "alice-slow-beat",
+        extra_args=["--GridCollab.heartbeat_interval=600"],
+    )
     try:
         with team.client("alice") as alice, lab.owner_client() as c:
             alice.set_credential("github", "ghp_" + uuid.uuid4().hex, login="alice-gh")
@@ -313,8 +340,13 @@ def test_the_context_follows_a_credential_change_without_waiting_for_a_heartbeat
 
 
 def test_owner_can_keep_the_credential_from_visitors(team, tmp_path_factory):
-    lab = _lab(team, "alice", tmp_path_factory, "alice-private", extra_args=[
-        "--GridCollab.share_github_credential_with_visitors=False"])
+    lab = _lab(
+        team,
+        "alice",
+        tmp_path_factory,
+        "alice-private",
+        extra_args=["--GridCollab.share_github_credential_with_visitors=False"],
+    )
     try:
         with team.client("alice") as alice:
             alice.me()
@@ -350,11 +382,22 @@ def test_attach_a_teammates_datastore_read_only(team, alice_lab, tmp_path):
     # the lab runs as root, who could write a hard link to the cached file: it got a copy,
     # and the answer says so
     assert "copied" in info["how"] and info["how"] in info["hint"]
-    assert (mount / "train" / "images.bin").read_bytes() == \
-        (data / "train" / "images.bin").read_bytes()
-    write = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                            "sh", "-c", f"echo x >> {mount / 'train' / 'images.bin'}"],
-                           capture_output=True, text=True)
+    assert (mount / "train" / "images.bin").read_bytes() == (
+        data / "train" / "images.bin"
+    ).read_bytes()
+    write = subprocess.run(
+        [
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            "sh",
+            "-c",
+            f"echo x >> {mount / 'train' / 'images.bin'}",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert write.returncode != 0 and "Permission denied" in write.stderr
     deadline = time.monotonic() + 10
     while "bob:mnist-att@1" not in session_record(team, "alice", "alice-lab")["datastores"]:
@@ -362,12 +405,16 @@ def test_attach_a_teammates_datastore_read_only(team, alice_lab, tmp_path):
         time.sleep(0.3)
 
 
-def test_an_attach_with_a_large_download_runs_in_the_background(team, tmp_path_factory,
-                                                                 tmp_path):
+def test_an_attach_with_a_large_download_runs_in_the_background(team, tmp_path_factory, tmp_path):
     """Blobs elsewhere and more to download than attach_inline_bytes: the request answers
     202 at once and the job is followed to the mounted path; nothing is half-visible."""
-    lab = _lab(team, "alice", tmp_path_factory, "alice-bg-attach",
-               extra_args=["--GridCollab.attach_inline_bytes=100000"])
+    lab = _lab(
+        team,
+        "alice",
+        tmp_path_factory,
+        "alice-bg-attach",
+        extra_args=["--GridCollab.attach_inline_bytes=100000"],
+    )
     data = tmp_path / "big"
     data.mkdir()
     blobs = {f"part{i}.bin": os.urandom(300_000) for i in range(3)}
@@ -421,11 +468,13 @@ def test_fetch_a_teammates_artifacts_into_the_session(team, alice_lab, tmp_path)
     name = _tracked_run_with_artifacts(team, "bob", {"model/m.txt": tmp_path / "m.txt"})
     with alice_lab.owner_client() as lab:
         for dest in ("../outside", "/etc", "results/../../x"):
-            r = lab.post("grid-collab/api/artifacts/fetch",
-                         json={"ref": f"bob:{name}", "dest": dest})
+            r = lab.post(
+                "grid-collab/api/artifacts/fetch", json={"ref": f"bob:{name}", "dest": dest}
+            )
             assert r.status_code == 400 and "escapes" in r.json()["message"]
-        r = lab.post("grid-collab/api/artifacts/fetch", json={"ref": f"bob:{name}",
-                                                              "dest": "results"})
+        r = lab.post(
+            "grid-collab/api/artifacts/fetch", json={"ref": f"bob:{name}", "dest": "results"}
+        )
         assert r.status_code == 202
         job = r.json()
         deadline = time.monotonic() + 30
@@ -456,17 +505,24 @@ def test_a_200mb_artifact_streams_through_with_flat_memory(team, alice_lab, tmp_
     big.unlink()
     rss_before, _ = _peak_rss_kib(alice_lab.proc.pid)
     got = hashlib.sha256()
-    with alice_lab.owner_client(timeout=120) as lab, lab.stream(
-            "GET", "grid-collab/api/artifacts/download",
-            params={"ref": f"bob:{name}-exp0", "path": "big.bin"}) as r:
+    with (
+        alice_lab.owner_client(timeout=120) as lab,
+        lab.stream(
+            "GET",
+            "grid-collab/api/artifacts/download",
+            params={"ref": f"bob:{name}-exp0", "path": "big.bin"},
+        ) as r,
+    ):
         assert r.status_code == 200
         for chunk in r.iter_bytes(1 << 20):
             got.update(chunk)
     _, peak = _peak_rss_kib(alice_lab.proc.pid)
     assert got.hexdigest() == digest.hexdigest()
     growth_mib = (peak - rss_before) / 1024
-    print(f"jupyter server RSS before {rss_before / 1024:.0f} MiB, peak growth "
-          f"{growth_mib:.1f} MiB while streaming 200 MiB")
+    print(
+        f"jupyter server RSS before {rss_before / 1024:.0f} MiB, peak growth "
+        f"{growth_mib:.1f} MiB while streaming 200 MiB"
+    )
     assert growth_mib < 50
 
 
@@ -484,18 +540,25 @@ def test_every_extension_handler_requires_authentication(tmp_path):
         "print('OK', [e for e in app.extension_manager.extensions])\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
-    env.update(JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"), GRID_HOME=str(tmp_path / "gh"),
-               GRID_URL=f"http://127.0.0.1:{free_port()}")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         env=env, timeout=120)
+    env.update(
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
+        GRID_HOME=str(tmp_path / "gh"),
+        GRID_URL=f"http://127.0.0.1:{free_port()}",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "jupyter_grid_collab" in out.stdout
 
 
 def test_unauthenticated_requests_are_refused(alice_lab):
     with httpx.Client(base_url=alice_lab.url) as anon:
-        for path in ("grid-collab/api/context", "grid-collab/api/sessions",
-                     "grid-collab/api/artifacts/download?ref=a:b&path=x"):
+        for path in (
+            "grid-collab/api/context",
+            "grid-collab/api/sessions",
+            "grid-collab/api/artifacts/download?ref=a:b&path=x",
+        ):
             assert anon.get(path).status_code == 403, path
         assert anon.post("grid-collab/api/datastores/attach", json={}).status_code == 403
 
@@ -534,6 +597,9 @@ def test_attach_without_local_blobs_uses_a_verified_cache_once(team, tmp_path):
     assert len([p for p in cached if p.is_file()]) == 3
     with team.client("carol") as carol:
         audit = carol._http.get("/teams/vision/audit", params={"limit": 200}).json()["items"]
-    downloads = [a for a in audit if a["action"] == "download" and name in a["resource"]
-                 and "shared.bin" in a["resource"]]
+    downloads = [
+        a
+        for a in audit
+        if a["action"] == "download" and name in a["resource"] and "shared.bin" in a["resource"]
+    ]
     assert len(downloads) == 1, "the shared file must be downloaded once"

@@ -31,12 +31,18 @@ def session_name():
 
 @pytest.fixture
 def jp_server_config(sqlite_server, tmp_path, session_name):
-    return Config({
-        "ServerApp": {"jpserver_extensions": {"jupyter_grid_collab": True}},
-        "GridCollab": {"url": sqlite_server.url, "api_key": sqlite_server.keys["alice"],
-                       "session_name": session_name, "heartbeat_interval": 1.0,
-                       "datastore_root": str(tmp_path / "datastores")},
-    })
+    return Config(
+        {
+            "ServerApp": {"jpserver_extensions": {"jupyter_grid_collab": True}},
+            "GridCollab": {
+                "url": sqlite_server.url,
+                "api_key": sqlite_server.keys["alice"],
+                "session_name": session_name,
+                "heartbeat_interval": 1.0,
+                "datastore_root": str(tmp_path / "datastores"),
+            },
+        }
+    )
 
 
 async def _json(jp_fetch, *parts, **kw):
@@ -78,12 +84,25 @@ async def test_proxy_lists_like_the_team_server(jp_fetch, sqlite_server):
 async def test_bad_requests_are_clear_4xx(jp_fetch):
     code, message = await _error(jp_fetch, "grid-collab", "api", "credentials")
     assert code == 404 and "through this server" in message
-    code, message = await _error(jp_fetch, "grid-collab", "api", "datastores", "attach",
-                                 method="POST", body=json.dumps({"ref": "a:b:c"}))
+    code, message = await _error(
+        jp_fetch,
+        "grid-collab",
+        "api",
+        "datastores",
+        "attach",
+        method="POST",
+        body=json.dumps({"ref": "a:b:c"}),
+    )
     assert code == 400 and "malformed" in message
-    code, message = await _error(jp_fetch, "grid-collab", "api", "artifacts", "fetch",
-                                 method="POST",
-                                 body=json.dumps({"ref": "alice:x-exp0", "dest": "../../etc"}))
+    code, message = await _error(
+        jp_fetch,
+        "grid-collab",
+        "api",
+        "artifacts",
+        "fetch",
+        method="POST",
+        body=json.dumps({"ref": "alice:x-exp0", "dest": "../../etc"}),
+    )
     assert code == 400 and "escapes" in message
     code, message = await _error(jp_fetch, "grid-collab", "api", "runs", "alice", "nope-404")
     assert code == 404 and "no run alice:nope-404" in message

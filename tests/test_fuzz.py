@@ -30,17 +30,25 @@ from teamserver_harness import TeamServerProcess, seeded_server
 
 from jupyter_grid_collab.teamserver import openapi_spec
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
-FUZZ = settings(max_examples=15, derandomize=True, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+FUZZ = settings(
+    max_examples=15,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def fuzz_server(request, tmp_path_factory):
     # both backends: PostgreSQL refuses some values SQLite stores (NUL in text, big ints)
-    with seeded_server(tmp_path_factory.mktemp(f"fuzz-{request.param}"),
-                       request.param) as server:
+    with seeded_server(tmp_path_factory.mktemp(f"fuzz-{request.param}"), request.param) as server:
         yield server
 
 
@@ -56,9 +64,12 @@ def auth(server: TeamServerProcess, user: str) -> dict[str, str]:
 def operations(path_regex: str = "") -> list:
     """(method, path) of every documented operation, from the document the server serves
     (test_openapi.py proves served == built). One pytest item per operation."""
-    return [pytest.param(method.upper(), path, id=f"{method.upper()} {path}")
-            for path, item in openapi_spec.build()["paths"].items()
-            if re.search(path_regex, path) for method in item]
+    return [
+        pytest.param(method.upper(), path, id=f"{method.upper()} {path}")
+        for path, item in openapi_spec.build()["paths"].items()
+        if re.search(path_regex, path)
+        for method in item
+    ]
 
 
 def fuzz(schema, server: TeamServerProcess, method: str, path: str, user: str) -> None:
@@ -66,11 +77,16 @@ def fuzz(schema, server: TeamServerProcess, method: str, path: str, user: str) -
     operation = schema[path][method]
 
     @FUZZ
-    @given(case=st.one_of(operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
-                          operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)))
+    @given(
+        case=st.one_of(
+            operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+            operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
+        )
+    )
     def check(case) -> None:
-        case.call_and_validate(base_url=server.url, headers=auth(server, user), checks=CHECKS,
-                               timeout=60)
+        case.call_and_validate(
+            base_url=server.url, headers=auth(server, user), checks=CHECKS, timeout=60
+        )
 
     check()
 
@@ -96,22 +112,40 @@ def resources(fuzz_server):
     tag = uuid.uuid4().hex[:6]
     h = auth(fuzz_server, "alice")
     with httpx.Client(base_url=fuzz_server.url + "/api/v1", headers=h, timeout=30) as c:
+
         def ok(response: httpx.Response) -> dict:
             assert response.status_code < 300, response.text
             return response.json() if response.content else {}
 
         ok(c.put("/credentials/github", json={"token": "ghp_" + "x" * 20}))
         reg = ok(c.post("/sessions", json={"name": f"s-{tag}", "url": "http://127.0.0.1:9/"}))
-        run = ok(c.post("/runs", json={"name": f"r-{tag}", "command": "python train.py",
-                                       "params": {"lr": [0.1, 0.01]}, "tracked": True}))
+        run = ok(
+            c.post(
+                "/runs",
+                json={
+                    "name": f"r-{tag}",
+                    "command": "python train.py",
+                    "params": {"lr": [0.1, 0.01]},
+                    "tracked": True,
+                },
+            )
+        )
         exp = run["experiments"][0]["name"]
-        ok(c.post(f"/experiments/alice/{exp}/logs",
-                  json={"lines": ["epoch 1", {"line": "warn", "stream": "stderr"}]}))
+        ok(
+            c.post(
+                f"/experiments/alice/{exp}/logs",
+                json={"lines": ["epoch 1", {"line": "warn", "stream": "stderr"}]},
+            )
+        )
         data = b"weights" * 100
-        ok(c.put(f"/experiments/alice/{exp}/artifacts/out/model.bin", content=data,
-                 headers={"X-Content-Sha256": hashlib.sha256(data).hexdigest()}))
-        ok(c.post(f"/experiments/alice/{exp}/status", json={"status": "succeeded",
-                                                             "exit_code": 0}))
+        ok(
+            c.put(
+                f"/experiments/alice/{exp}/artifacts/out/model.bin",
+                content=data,
+                headers={"X-Content-Sha256": hashlib.sha256(data).hexdigest()},
+            )
+        )
+        ok(c.post(f"/experiments/alice/{exp}/status", json={"status": "succeeded", "exit_code": 0}))
         for version in (1, 2):
             up = ok(c.post("/uploads", json={"name": f"d-{tag}"}))
             ok(c.put(f"/uploads/{up['upload_id']}/files/train/{version}.csv", content=b"a,b\n"))
@@ -120,8 +154,13 @@ def resources(fuzz_server):
     bob = {"Authorization": f"token {fuzz_server.keys['bob']}"}
     with httpx.Client(base_url=fuzz_server.url + "/api/v1", headers=bob, timeout=30) as c:
         c.post(f"/sessions/alice/s-{tag}/open").raise_for_status()
-    return {"session": f"s-{tag}", "run": f"r-{tag}", "experiment": exp,
-            "datastore": f"d-{tag}", "secret": reg["server_secret"]}
+    return {
+        "session": f"s-{tag}",
+        "run": f"r-{tag}",
+        "experiment": exp,
+        "datastore": f"d-{tag}",
+        "secret": reg["server_secret"],
+    }
 
 
 def real_cases(r: dict) -> list[tuple[str, str, dict, dict, str]]:
@@ -147,13 +186,23 @@ def real_cases(r: dict) -> list[tuple[str, str, dict, dict, str]]:
         ("GET", "/api/v1/experiments/{owner}/{name}", exp, {}, "bob"),
         ("GET", "/api/v1/experiments/{owner}/{name}/logs", exp, {"tail": 1}, "bob"),
         ("GET", "/api/v1/experiments/{owner}/{name}/artifacts", exp, {}, "bob"),
-        ("GET", "/api/v1/experiments/{owner}/{name}/artifacts/{path}",
-         {**exp, "path": "out/model.bin"}, {}, "bob"),
+        (
+            "GET",
+            "/api/v1/experiments/{owner}/{name}/artifacts/{path}",
+            {**exp, "path": "out/model.bin"},
+            {},
+            "bob",
+        ),
         ("GET", "/api/v1/datastores", {}, {"scope": "team"}, "bob"),
         ("GET", "/api/v1/datastores/{owner}/{name}", ds, {"version": 1}, "bob"),
         ("GET", "/api/v1/datastores/{owner}/{name}/files", ds, {}, "bob"),
-        ("GET", "/api/v1/datastores/{owner}/{name}/files/{path}",
-         {**ds, "path": "train/2.csv"}, {}, "bob"),
+        (
+            "GET",
+            "/api/v1/datastores/{owner}/{name}/files/{path}",
+            {**ds, "path": "train/2.csv"},
+            {},
+            "bob",
+        ),
         ("POST", "/api/v1/sessions/{owner}/{name}/open", s, {}, "bob"),
         ("POST", "/api/v1/sessions/{owner}/{name}/open", s, {}, "alice"),
         ("POST", "/api/v1/sessions/{owner}/{name}/heartbeat", s, {}, "alice"),
@@ -163,17 +212,21 @@ def real_cases(r: dict) -> list[tuple[str, str, dict, dict, str]]:
     ]
 
 
-def test_success_bodies_of_real_resources_match_the_document(api_schema, fuzz_server,
-                                                             resources):
+def test_success_bodies_of_real_resources_match_the_document(api_schema, fuzz_server, resources):
     checked = set()
     for method, path, params, query, user in real_cases(resources):
         case = api_schema[path][method].Case(path_parameters=params, query=query)
-        response = case.call_and_validate(base_url=fuzz_server.url,
-                                          headers=auth(fuzz_server, user), checks=CHECKS)
+        response = case.call_and_validate(
+            base_url=fuzz_server.url, headers=auth(fuzz_server, user), checks=CHECKS
+        )
         # bob stopping alice's experiment is the contract's 403; everything else succeeds
         denied = user == "bob" and path.endswith("/stop")
         assert response.status_code == 403 if denied else response.status_code < 300, (
-            method, path, response.status_code, response.text)
+            method,
+            path,
+            response.status_code,
+            response.text,
+        )
         checked.add((method, path))
     assert len(checked) >= 20
 
@@ -182,12 +235,14 @@ def test_the_session_secret_endpoints_match_the_document(api_schema, fuzz_server
     # git-credential: the session's own server reads alice's token with its secret
     case = api_schema["/api/v1/sessions/{owner}/{name}/git-credential"]["GET"].Case(
         path_parameters={"owner": "alice", "name": resources["session"]},
-        headers={"X-Grid-Session-Secret": resources["secret"]})
+        headers={"X-Grid-Session-Secret": resources["secret"]},
+    )
     response = case.call_and_validate(base_url=fuzz_server.url, checks=CHECKS)
     assert response.status_code == 200 and response.json()["token"].startswith("ghp_")
     # redeem: a wrong ticket is a 403 with the Error shape
     case = api_schema["/api/v1/visits/redeem"]["POST"].Case(
-        body={"ticket": "gct_nope"}, headers={"X-Grid-Session-Secret": resources["secret"]})
+        body={"ticket": "gct_nope"}, headers={"X-Grid-Session-Secret": resources["secret"]}
+    )
     response = case.call_and_validate(base_url=fuzz_server.url, checks=CHECKS)
     assert response.status_code == 403 and "unknown ticket" in response.json()["message"]
 
@@ -195,11 +250,10 @@ def test_the_session_secret_endpoints_match_the_document(api_schema, fuzz_server
 def test_a_document_that_lies_about_a_response_fails_the_checks(fuzz_server):
     # the checks above are not vacuous: claim /health's schema_version is a string
     document = openapi_spec.build()
-    document["components"]["schemas"]["Health"]["properties"]["schema_version"] = {
-        "type": "string"}
+    document["components"]["schemas"]["Health"]["properties"]["schema_version"] = {"type": "string"}
     lying = schemathesis.openapi.from_dict(document)
     case = lying["/api/v1/health"]["GET"].Case()
     with pytest.raises(FailureGroup) as failures:
         case.call_and_validate(base_url=fuzz_server.url, checks=CHECKS)
     assert [type(e).__name__ for e in failures.value.exceptions] == ["JsonSchemaError"]
-    assert "is not of type \"string\"" in str(failures.value.exceptions[0])
+    assert 'is not of type "string"' in str(failures.value.exceptions[0])

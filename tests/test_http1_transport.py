@@ -71,19 +71,24 @@ def run(coro):
 
 def sends(data: bytes, keep_open: bool) -> Answer:
     """An answer of exactly these bytes, whatever was asked."""
+
     async def answer(reader, writer, head) -> bool:
         writer.write(data)
         await writer.drain()
         return keep_open
+
     return answer
 
 
 def fixed(body: bytes, extra: bytes = b"") -> Answer:
     async def answer(reader, writer, head) -> bool:
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n" % (len(body), extra)
-                     + (b"" if head.startswith(b"HEAD") else body))
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n" % (len(body), extra)
+            + (b"" if head.startswith(b"HEAD") else body)
+        )
         await writer.drain()
         return True
+
     return answer
 
 
@@ -93,15 +98,21 @@ def client(**kw) -> httpx.AsyncClient:
 
 def test_keep_alive_reuses_one_connection_and_sends_the_request_as_given():
     async def main():
-        async with RawServer(fixed(b'{"ok": true}', b"Content-Type: application/json\r\n")) \
-                as srv, client() as http:
+        async with (
+            RawServer(fixed(b'{"ok": true}', b"Content-Type: application/json\r\n")) as srv,
+            client() as http,
+        ):
             for i in range(5):
-                r = await http.get(srv.url + "/api/v1/runs", params={"scope": "team", "i": i},
-                                   headers={"Authorization": "token k"})
+                r = await http.get(
+                    srv.url + "/api/v1/runs",
+                    params={"scope": "team", "i": i},
+                    headers={"Authorization": "token k"},
+                )
                 assert r.status_code == 200 and r.json() == {"ok": True}
             r = await http.post(srv.url + "/x", json={"a": 1})
             assert r.status_code == 200
             return srv
+
     srv = run(main())
     assert srv.connections == 1
     head, _ = srv.requests[4]
@@ -112,8 +123,11 @@ def test_keep_alive_reuses_one_connection_and_sends_the_request_as_given():
 
 
 def test_chunked_and_close_delimited_bodies():
-    chunked = sends(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    b"5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: 1\r\n\r\n", True)
+    chunked = sends(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: 1\r\n\r\n",
+        True,
+    )
     until_close = sends(b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * 300_000, False)
 
     async def main():
@@ -125,6 +139,7 @@ def test_chunked_and_close_delimited_bodies():
             assert (await http.get(srv.url)).content == b"x" * 300_000
             assert (await http.get(srv.url)).content == b"x" * 300_000
             assert srv.connections == 2  # a body ended by closing cannot be followed
+
     run(main())
 
 
@@ -138,6 +153,7 @@ def test_a_streamed_upload_goes_out_chunked():
             r = await http.post(srv.url + "/upload", content=body())
             assert r.text == "ok"
             return srv
+
     srv = run(main())
     assert srv.requests[0][1] == b"one,two,three"
 
@@ -152,6 +168,7 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_transparently():
             await asyncio.sleep(0.05)  # the close reaches us: the pooled connection is dead
             assert (await http.get(srv.url)).text == "ok"
             return srv
+
     assert run(main()).connections == 2
 
 
@@ -167,6 +184,7 @@ def _first_answer_only() -> Answer:
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         await writer.drain()
         return True
+
     return first_only
 
 
@@ -176,6 +194,7 @@ def test_a_get_on_a_connection_closing_under_it_is_sent_again_on_a_new_one():
             assert (await http.get(srv.url + "/a")).text == "ok"
             assert (await http.get(srv.url + "/b")).text == "ok"
             return srv
+
     srv = run(main())
     assert srv.connections == 2
     assert [head.split(b" ")[1] for head, _ in srv.requests] == [b"/a", b"/b", b"/b"]
@@ -189,22 +208,30 @@ def test_a_post_or_delete_is_never_sent_twice(method):
         async with RawServer(_first_answer_only()) as srv, client() as http:
             assert (await http.get(srv.url)).text == "ok"
             with pytest.raises(httpx.RemoteProtocolError, match="not sent again"):
-                await http.request(method, srv.url + "/runs/alice/sweep/clone",
-                                   content=b"once")
+                await http.request(method, srv.url + "/runs/alice/sweep/clone", content=b"once")
             return srv
+
     srv = run(main())
     assert [head.split(b" ")[0] for head, _ in srv.requests] == [b"GET", method.encode()]
 
 
-@pytest.mark.parametrize("name,value", [("X-Grid-Visitor", "bob\r\nX-Grid-Visitor: alice"),
-                                        ("X-Note", "a\nb"), ("X-Note", "a\x00b"),
-                                        ("X Bad", "v"), ("X-Bad\r\nHost", "v")])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("X-Grid-Visitor", "bob\r\nX-Grid-Visitor: alice"),
+        ("X-Note", "a\nb"),
+        ("X-Note", "a\x00b"),
+        ("X Bad", "v"),
+        ("X-Bad\r\nHost", "v"),
+    ],
+)
 def test_a_header_that_would_split_the_request_is_refused(name, value):
     async def main():
         async with RawServer(fixed(b"ok")) as srv, client() as http:
             with pytest.raises(httpx.LocalProtocolError, match="not allowed"):
                 await http.get(srv.url, headers={name: value})
             return srv
+
     assert run(main()).requests == []
 
 
@@ -221,8 +248,10 @@ def test_the_connection_cap_holds_and_a_request_past_it_waits_its_turn():
         return False
 
     async def main():
-        async with RawServer(slow) as srv, httpx.AsyncClient(
-                transport=Http1Transport(max_connections=3), timeout=10) as http:
+        async with (
+            RawServer(slow) as srv,
+            httpx.AsyncClient(transport=Http1Transport(max_connections=3), timeout=10) as http,
+        ):
             got = await asyncio.gather(*(http.get(srv.url) for _ in range(12)))
             assert [r.text for r in got] == ["ok"] * 12
             # with the pool full and no time to wait, the caller hears so
@@ -232,6 +261,7 @@ def test_the_connection_cap_holds_and_a_request_past_it_waits_its_turn():
                 await http.get(srv.url, timeout=httpx.Timeout(10, pool=0.05))
             await asyncio.gather(*busy)
             return srv
+
     srv = run(main())
     assert srv.connections == 15 and open_now["most"] <= 3
 
@@ -244,14 +274,17 @@ def test_an_idle_connection_past_its_keepalive_expiry_is_not_reused(monkeypatch)
     monkeypatch.setattr(http1, "_now", lambda: clock[0])
 
     async def main():
-        async with RawServer(fixed(b"ok")) as srv, httpx.AsyncClient(
-                transport=Http1Transport(keepalive_expiry=5.0), timeout=5) as http:
+        async with (
+            RawServer(fixed(b"ok")) as srv,
+            httpx.AsyncClient(transport=Http1Transport(keepalive_expiry=5.0), timeout=5) as http,
+        ):
             await http.get(srv.url)
             clock[0] += 4.9
             await http.get(srv.url)  # within the expiry: the same connection
             clock[0] += 5.1
             await http.get(srv.url)  # idle past the expiry: a new one
             return srv
+
     assert run(main()).connections == 2
 
 
@@ -262,26 +295,50 @@ def test_a_body_cut_short_is_an_error_not_a_short_file():
         async with RawServer(truncated) as srv, client() as http:
             with pytest.raises(httpx.RemoteProtocolError, match="990 bytes before the end"):
                 await http.get(srv.url)
+
     run(main())
 
 
 def test_a_garbled_answer_is_a_protocol_error():
     async def main():
-        for garbage in (b"SMTP ready\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: ten\r\n\r\n",
-                        b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
-                        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"):
+        for garbage in (
+            b"SMTP ready\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: ten\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        ):
             async with RawServer(sends(garbage, False)) as srv, client() as http:
                 with pytest.raises(httpx.RemoteProtocolError, match="malformed"):
                     await http.get(srv.url)
+
     run(main())
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 def test_an_https_team_server_is_spoken_to_over_verified_tls(tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_tls.load_cert_chain(cert, key)
 
@@ -314,6 +371,7 @@ def test_an_https_team_server_is_spoken_to_over_verified_tls(tmp_path):
             async with client() as http:
                 with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
                     await http.get(srv.url)
+
     run(main())
 
 
@@ -330,6 +388,7 @@ def test_a_stalled_server_times_out_and_a_closed_port_fails_to_connect():
         async with client() as http:
             with pytest.raises(httpx.ConnectError):
                 await http.get(srv_url)
+
     run(main())
 
 
@@ -343,6 +402,7 @@ def test_a_body_left_unread_spends_its_connection_and_head_reads_none():
             assert r.headers["content-length"] == "500000" and r.content == b""
             assert (await http.get(srv.url)).content == b"z" * 500_000
             return srv
+
     srv = run(main())
     # the abandoned body's connection was closed, the HEAD's was reused by the last GET
     assert srv.connections == 2
@@ -353,17 +413,21 @@ def test_against_the_real_team_server(sqlite_server):
     key = team_server.keys["alice"]
 
     async def main():
-        async with client(base_url=team_server.url + "/api/v1",
-                          headers={"Authorization": f"token {key}"}) as lean, \
-                httpx.AsyncClient(base_url=team_server.url + "/api/v1",
-                                  headers={"Authorization": f"token {key}"}) as plain:
+        async with (
+            client(
+                base_url=team_server.url + "/api/v1", headers={"Authorization": f"token {key}"}
+            ) as lean,
+            httpx.AsyncClient(
+                base_url=team_server.url + "/api/v1", headers={"Authorization": f"token {key}"}
+            ) as plain,
+        ):
             # answers without fields that move on their own (durations, the credit balance)
-            for path in ("/me", "/datastores?scope=team", "/nowhere",
-                         "/openapi.json"):
+            for path in ("/me", "/datastores?scope=team", "/nowhere", "/openapi.json"):
                 a, b = await lean.get(path), await plain.get(path)
                 assert (a.status_code, a.content) == (b.status_code, b.content), path
             r = await lean.get("/me", headers={"Authorization": "token wrong"})
             assert r.status_code == 401 and "key" in r.json()["message"].lower()
+
     run(main())
 
 
@@ -371,15 +435,26 @@ def test_concurrent_requests_each_get_their_own_answer(sqlite_server):
     """The sidebar asks for sessions, runs, datastores and the team at once: the pool opens
     as many connections as are busy, never mixes answers up, and keeps them for reuse."""
     key = sqlite_server.keys["alice"]
-    paths = ["/me", "/sessions?scope=team", "/runs?scope=team&limit=3",
-             "/datastores?scope=team", "/teams"] * 4
+    paths = [
+        "/me",
+        "/sessions?scope=team",
+        "/runs?scope=team&limit=3",
+        "/datastores?scope=team",
+        "/teams",
+    ] * 4
     transport = Http1Transport()
 
     async def main():
-        async with httpx.AsyncClient(base_url=sqlite_server.url + "/api/v1", transport=transport,
-                                     headers={"Authorization": f"token {key}"}) as lean, \
-                httpx.AsyncClient(base_url=sqlite_server.url + "/api/v1",
-                                  headers={"Authorization": f"token {key}"}) as plain:
+        async with (
+            httpx.AsyncClient(
+                base_url=sqlite_server.url + "/api/v1",
+                transport=transport,
+                headers={"Authorization": f"token {key}"},
+            ) as lean,
+            httpx.AsyncClient(
+                base_url=sqlite_server.url + "/api/v1", headers={"Authorization": f"token {key}"}
+            ) as plain,
+        ):
             # which records each answer holds (durations in them move with the clock)
             def records(r: httpx.Response):
                 data = r.json()
@@ -393,4 +468,5 @@ def test_concurrent_requests_each_get_their_own_answer(sqlite_server):
                 assert [records(r) for r in got] == want
             pooled = sum(len(idle) for idle in transport._idle.values())
             assert 1 <= pooled <= len(paths)
+
     run(main())

@@ -20,8 +20,15 @@ from jupyter_grid_collab.teamserver.handlers import meta
 COMMITTED = Path(openapi_spec.__file__).with_name("openapi.json")
 METHODS = ("get", "post", "put", "patch", "delete")
 # sample values that satisfy each path parameter, to route a documented path like tornado does
-SAMPLES = {"owner": "alice", "name": "mnist-exp0", "team": "vision", "username": "bob",
-           "provider": "github", "upload_id": "7", "path": "sub/dir/model.pt"}
+SAMPLES = {
+    "owner": "alice",
+    "name": "mnist-exp0",
+    "team": "vision",
+    "username": "bob",
+    "provider": "github",
+    "upload_id": "7",
+    "path": "sub/dir/model.pt",
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +49,15 @@ def concrete(template: str) -> str:
 
 
 def implemented(handler: type) -> set[str]:
-    return {m for m in METHODS
-            if getattr(handler, m) is not getattr(tornado.web.RequestHandler, m)}
+    return {m for m in METHODS if getattr(handler, m) is not getattr(tornado.web.RequestHandler, m)}
 
 
 def test_committed_file_is_what_the_builder_makes(document):
     # a changed handler or schema must be followed by regenerating the committed file
     assert COMMITTED.read_text() == openapi_spec.dumps(document), (
         "openapi.json is stale: run python -m jupyter_grid_collab.teamserver.openapi_spec "
-        "> jupyter_grid_collab/teamserver/openapi.json")
+        "> jupyter_grid_collab/teamserver/openapi.json"
+    )
 
 
 def test_document_is_valid_openapi_3_1(document):
@@ -82,14 +89,14 @@ def test_every_documented_operation_is_routed_to_a_handler_that_implements_it(do
         for method in set(item) & set(METHODS):
             assert method in implemented(handler), (
                 f"{method.upper()} {template} is documented but {handler.__name__} has no "
-                f"{method}()")
+                f"{method}()"
+            )
 
 
 def test_every_route_and_method_is_documented(document):
     documented: dict[type, set[str]] = {}
     for template, item in document["paths"].items():
-        documented.setdefault(route_of(concrete(template)), set()).update(
-            set(item) & set(METHODS))
+        documented.setdefault(route_of(concrete(template)), set()).update(set(item) & set(METHODS))
     for pattern, handler in app.ROUTES:
         if handler is meta.NotFoundHandler:
             continue
@@ -106,7 +113,8 @@ def test_every_operation_documents_its_errors_as_the_error_schema(document):
             for code, response in responses.items():
                 if code.startswith(("4", "5")):
                     assert response["content"]["application/json"]["schema"] == {
-                        "$ref": "#/components/schemas/Error"}, (method, template, code)
+                        "$ref": "#/components/schemas/Error"
+                    }, (method, template, code)
             public = item[method].get("security") is not None
             if not public:
                 assert {"401", "403"} <= set(responses), (method, template)

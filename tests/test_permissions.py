@@ -31,8 +31,12 @@ API = "/api/v1"
 COLUMNS = ("creator", "teammate", "admin", "owner", "non-member", "no key")
 # (creator of the resource, actor) per column for resources in team "vision"
 RESOURCE_PEOPLE = {
-    "creator": ("alice", "alice"), "teammate": ("alice", "bob"), "admin": ("alice", "carol"),
-    "owner": ("bob", "alice"), "non-member": ("alice", "dave"), "no key": ("alice", None),
+    "creator": ("alice", "alice"),
+    "teammate": ("alice", "bob"),
+    "admin": ("alice", "carol"),
+    "owner": ("bob", "alice"),
+    "non-member": ("alice", "dave"),
+    "no key": ("alice", None),
 }
 MISSING = "missing-0000"  # a name no case ever creates
 
@@ -69,8 +73,9 @@ class World:
 
     def http(self, user: str | None, method: str, path: str, **kw: Any) -> httpx.Response:
         headers = {"Authorization": f"token {self.key(user)}"} if user else {}
-        return httpx.request(method, self.server.url + API + path, headers=headers,
-                             timeout=30, **kw)
+        return httpx.request(
+            method, self.server.url + API + path, headers=headers, timeout=30, **kw
+        )
 
     def ok(self, user: str, method: str, path: str, **kw: Any) -> Any:
         r = self.http(user, method, path, **kw)
@@ -112,9 +117,17 @@ def make_run(w: World, creator: str) -> None:
         w.cleanup.append((creator, f"/runs/{creator}/{name}"))
         c.append_logs(f"{creator}:{exp}", ["epoch 1", "loss 0.5"])
         c.upload_artifact(f"{creator}:{exp}", "model/weights.bin", w.tmp / "weights.bin")
-    w.ctx.update(owner=creator, name=name, exp=exp, kind="run", team="vision",
-                 artifact="model/weights.bin", artifact_bytes=data,
-                 logs=["epoch 1", "loss 0.5"], clone=fresh("c"))
+    w.ctx.update(
+        owner=creator,
+        name=name,
+        exp=exp,
+        kind="run",
+        team="vision",
+        artifact="model/weights.bin",
+        artifact_bytes=data,
+        logs=["epoch 1", "loss 0.5"],
+        clone=fresh("c"),
+    )
 
 
 def make_datastore(w: World, creator: str, actor: str | None) -> None:
@@ -124,8 +137,15 @@ def make_datastore(w: World, creator: str, actor: str | None) -> None:
     with w.client(creator) as c:
         c.upload_datastore(name, w.tmp / "train.csv")
     w.cleanup.append((creator, f"/datastores/{creator}/{name}"))
-    w.ctx.update(owner=creator, name=name, kind="datastore", team="vision",
-                 file="train.csv", file_bytes=data, actor_session=fresh("s"))
+    w.ctx.update(
+        owner=creator,
+        name=name,
+        kind="datastore",
+        team="vision",
+        file="train.csv",
+        file_bytes=data,
+        actor_session=fresh("s"),
+    )
     if actor is not None:  # the actor attaches it to a session of their own
         w.ok(actor, "POST", "/sessions", json={"name": w.ctx["actor_session"]})
         w.cleanup.append((actor, f"/sessions/{actor}/{w.ctx['actor_session']}"))
@@ -134,8 +154,10 @@ def make_datastore(w: World, creator: str, actor: str | None) -> None:
 def make_team(w: World) -> None:
     """A team of fresh people: owner, admin, user, a user and an admin to manage, a newcomer."""
     team = fresh("pt")
-    people = {role: fresh(role[:3]) for role in
-              ("owner", "admin", "user", "target-user", "target-admin", "newcomer")}
+    people = {
+        role: fresh(role[:3])
+        for role in ("owner", "admin", "user", "target-user", "target-admin", "newcomer")
+    }
     for person in people.values():
         w.store.create_user(person, f"{person}@example.com")
     w.store.create_team(team, people["owner"])
@@ -159,10 +181,14 @@ def snapshot(w: World) -> Any:
         # a refused clone made no run for the one who tried
         actor = c["actor"]
         clone = actor and w.http(actor, "GET", f"/runs/{actor}/{c['clone']}").status_code
-        return (run["status"], run["counts"],
-                [(e["name"], e["status"], e["message"]) for e in run["experiments"]],
-                [(a["path"], a["sha256"]) for a in arts], stdout_lines(w, owner, owner, c["exp"]),
-                clone)
+        return (
+            run["status"],
+            run["counts"],
+            [(e["name"], e["status"], e["message"]) for e in run["experiments"]],
+            [(a["path"], a["sha256"]) for a in arts],
+            stdout_lines(w, owner, owner, c["exp"]),
+            clone,
+        )
     if kind == "datastore":
         d = w.ok(owner, "GET", f"/datastores/{owner}/{name}")
         files = w.ok(owner, "GET", f"/datastores/{owner}/{name}/files")["files"]
@@ -196,6 +222,7 @@ def _get(path: str) -> Request:
 def _listed(key: str = "name") -> Callable:
     def check(w: World, actor, r: httpx.Response) -> None:
         assert w.ctx[key] in [i["name"] for i in r.json()["items"]]
+
     return check
 
 
@@ -262,6 +289,7 @@ def _check_session_status(status: str):
         c = w.ctx
         assert r.json()["status"] == status
         assert w.ok(c["owner"], "GET", f"/sessions/{c['owner']}/{c['name']}")["status"] == status
+
     return check
 
 
@@ -269,6 +297,7 @@ def _check_gone(path: str):
     def check(w, actor, r):
         assert r.status_code == 204
         assert w.http(w.ctx["owner"], "GET", path.format(**w.ctx)).status_code == 404
+
     return check
 
 
@@ -277,7 +306,8 @@ def _check_run_stopped(w, actor, r):
     run = w.ok(c["owner"], "GET", f"/runs/{c['owner']}/{c['name']}")
     assert run["status"] == "cancelled"
     assert [(e["status"], e["message"]) for e in run["experiments"]] == [
-        ("cancelled", f"stopped by {actor}")]
+        ("cancelled", f"stopped by {actor}")
+    ]
 
 
 def _check_exp_stopped(w, actor, r):
@@ -289,8 +319,9 @@ def _check_exp_stopped(w, actor, r):
 
 def _check_member(w, actor, r):
     target, role = w.ctx["target"], w.ctx["new_role"]
-    members = {m["username"]: m["role"]
-               for m in w.ok("root", "GET", f"/teams/{w.ctx['team']}")["members"]}
+    members = {
+        m["username"]: m["role"] for m in w.ok("root", "GET", f"/teams/{w.ctx['team']}")["members"]
+    }
     assert members.get(target) == role
 
 
@@ -302,7 +333,8 @@ def _check_credits(w, actor, r):
 def _check_new_team(w, actor, r):
     team = w.ok("root", "GET", f"/teams/{w.ctx['new_team']}")
     assert [(m["username"], m["role"]) for m in team["members"]] == [
-        (w.ctx["people"]["owner"], "owner")]
+        (w.ctx["people"]["owner"], "owner")
+    ]
 
 
 def _member_action(name: str, method: str, target: str, role: str | None) -> Action:
@@ -313,67 +345,149 @@ def _member_action(name: str, method: str, target: str, role: str | None) -> Act
         if method == "PATCH":
             return "PATCH", f"/teams/{c['team']}/members/{person}", {"role": role}
         return "DELETE", f"/teams/{c['team']}/members/{person}", None
+
     return Action(name, "team", "member", request, _check_member, member=(target, role))
 
 
 ACTIONS = [
     # list / view
-    Action("view session", "session", "read", _get("/sessions/{owner}/{name}"),
-           _check_session_view),
-    Action("list sessions", "session", "read", _get("/sessions?scope=team&team={team}"),
-           _listed()),
+    Action(
+        "view session", "session", "read", _get("/sessions/{owner}/{name}"), _check_session_view
+    ),
+    Action("list sessions", "session", "read", _get("/sessions?scope=team&team={team}"), _listed()),
     Action("view run", "run", "read", _get("/runs/{owner}/{name}"), _check_run_view),
     Action("list runs", "run", "read", _get("/runs?scope=team&team={team}"), _listed()),
-    Action("view experiment", "run", "read", _get("/experiments/{owner}/{exp}"),
-           _check_exp_view),
-    Action("view datastore", "datastore", "read", _get("/datastores/{owner}/{name}"),
-           _check_ds_view),
-    Action("list datastores", "datastore", "read", _get("/datastores?scope=team&team={team}"),
-           _listed()),
-    Action("list datastore files", "datastore", "read",
-           _get("/datastores/{owner}/{name}/files"), _check_ds_files),
+    Action("view experiment", "run", "read", _get("/experiments/{owner}/{exp}"), _check_exp_view),
+    Action(
+        "view datastore", "datastore", "read", _get("/datastores/{owner}/{name}"), _check_ds_view
+    ),
+    Action(
+        "list datastores",
+        "datastore",
+        "read",
+        _get("/datastores?scope=team&team={team}"),
+        _listed(),
+    ),
+    Action(
+        "list datastore files",
+        "datastore",
+        "read",
+        _get("/datastores/{owner}/{name}/files"),
+        _check_ds_files,
+    ),
     # download artifacts and logs
-    Action("list artifacts", "run", "read", _get("/runs/{owner}/{name}/artifacts"),
-           _check_artifacts),
-    Action("download artifact", "run", "read",
-           _get("/experiments/{owner}/{exp}/artifacts/{artifact}"), _check_artifact_bytes),
-    Action("download logs", "run", "read", _get("/experiments/{owner}/{exp}/logs"),
-           _check_logs),
-    Action("download datastore file", "datastore", "read",
-           _get("/datastores/{owner}/{name}/files/{file}"), _check_ds_bytes),
+    Action(
+        "list artifacts", "run", "read", _get("/runs/{owner}/{name}/artifacts"), _check_artifacts
+    ),
+    Action(
+        "download artifact",
+        "run",
+        "read",
+        _get("/experiments/{owner}/{exp}/artifacts/{artifact}"),
+        _check_artifact_bytes,
+    ),
+    Action("download logs", "run", "read", _get("/experiments/{owner}/{exp}/logs"), _check_logs),
+    Action(
+        "download datastore file",
+        "datastore",
+        "read",
+        _get("/datastores/{owner}/{name}/files/{file}"),
+        _check_ds_bytes,
+    ),
     # attach, clone
-    Action("attach datastore", "datastore", "read",
-           lambda c: ("POST", "/datastores/{owner}/{name}/attach".format(**c),
-                      {"session": c["actor_session"]}), _check_attach),
-    Action("clone run", "run", "read",
-           lambda c: ("POST", "/runs/{owner}/{name}/clone".format(**c), {"name": c["clone"]}),
-           _check_clone),
-    Action("clone experiment", "run", "read",
-           lambda c: ("POST", "/experiments/{owner}/{exp}/clone".format(**c),
-                      {"name": c["clone"]}), _check_clone),
+    Action(
+        "attach datastore",
+        "datastore",
+        "read",
+        lambda c: (
+            "POST",
+            "/datastores/{owner}/{name}/attach".format(**c),
+            {"session": c["actor_session"]},
+        ),
+        _check_attach,
+    ),
+    Action(
+        "clone run",
+        "run",
+        "read",
+        lambda c: ("POST", "/runs/{owner}/{name}/clone".format(**c), {"name": c["clone"]}),
+        _check_clone,
+    ),
+    Action(
+        "clone experiment",
+        "run",
+        "read",
+        lambda c: ("POST", "/experiments/{owner}/{exp}/clone".format(**c), {"name": c["clone"]}),
+        _check_clone,
+    ),
     # stop, pause, resume, delete
-    *[Action(f"{verb} session", "session", "owner", (lambda v: lambda c: (
-        "POST", f"/sessions/{c['owner']}/{c['name']}/{v}", None))(verb),
-        _check_session_status(status), verb=verb, noun="session", paused=verb == "resume")
-      for verb, status in (("stop", "stopped"), ("pause", "paused"), ("resume", "running"))],
-    Action("delete session", "session", "owner",
-           lambda c: ("DELETE", "/sessions/{owner}/{name}".format(**c), None),
-           _check_gone("/sessions/{owner}/{name}"), verb="delete", noun="session"),
-    Action("stop run", "run", "owner",
-           lambda c: ("POST", "/runs/{owner}/{name}/stop".format(**c), None),
-           _check_run_stopped, verb="stop", noun="run"),
-    Action("delete run", "run", "owner",
-           lambda c: ("DELETE", "/runs/{owner}/{name}".format(**c), None),
-           _check_gone("/runs/{owner}/{name}/artifacts"), verb="delete", noun="run"),
-    Action("stop experiment", "run", "owner",
-           lambda c: ("POST", "/experiments/{owner}/{exp}/stop".format(**c), None),
-           _check_exp_stopped, verb="stop", noun="experiment"),
-    Action("delete experiment", "run", "owner",
-           lambda c: ("DELETE", "/experiments/{owner}/{exp}".format(**c), None),
-           _check_gone("/experiments/{owner}/{exp}"), verb="delete", noun="experiment"),
-    Action("delete datastore", "datastore", "owner",
-           lambda c: ("DELETE", "/datastores/{owner}/{name}".format(**c), None),
-           _check_gone("/datastores/{owner}/{name}"), verb="delete", noun="datastore"),
+    *[
+        Action(
+            f"{verb} session",
+            "session",
+            "owner",
+            (lambda v: lambda c: ("POST", f"/sessions/{c['owner']}/{c['name']}/{v}", None))(verb),
+            _check_session_status(status),
+            verb=verb,
+            noun="session",
+            paused=verb == "resume",
+        )
+        for verb, status in (("stop", "stopped"), ("pause", "paused"), ("resume", "running"))
+    ],
+    Action(
+        "delete session",
+        "session",
+        "owner",
+        lambda c: ("DELETE", "/sessions/{owner}/{name}".format(**c), None),
+        _check_gone("/sessions/{owner}/{name}"),
+        verb="delete",
+        noun="session",
+    ),
+    Action(
+        "stop run",
+        "run",
+        "owner",
+        lambda c: ("POST", "/runs/{owner}/{name}/stop".format(**c), None),
+        _check_run_stopped,
+        verb="stop",
+        noun="run",
+    ),
+    Action(
+        "delete run",
+        "run",
+        "owner",
+        lambda c: ("DELETE", "/runs/{owner}/{name}".format(**c), None),
+        _check_gone("/runs/{owner}/{name}/artifacts"),
+        verb="delete",
+        noun="run",
+    ),
+    Action(
+        "stop experiment",
+        "run",
+        "owner",
+        lambda c: ("POST", "/experiments/{owner}/{exp}/stop".format(**c), None),
+        _check_exp_stopped,
+        verb="stop",
+        noun="experiment",
+    ),
+    Action(
+        "delete experiment",
+        "run",
+        "owner",
+        lambda c: ("DELETE", "/experiments/{owner}/{exp}".format(**c), None),
+        _check_gone("/experiments/{owner}/{exp}"),
+        verb="delete",
+        noun="experiment",
+    ),
+    Action(
+        "delete datastore",
+        "datastore",
+        "owner",
+        lambda c: ("DELETE", "/datastores/{owner}/{name}".format(**c), None),
+        _check_gone("/datastores/{owner}/{name}"),
+        verb="delete",
+        noun="datastore",
+    ),
     # members and roles
     _member_action("add member as user", "POST", "newcomer", "user"),
     _member_action("add member as admin", "POST", "newcomer", "admin"),
@@ -382,17 +496,26 @@ ACTIONS = [
     _member_action("remove user", "DELETE", "target-user", None),
     _member_action("remove admin", "DELETE", "target-admin", None),
     # site admin only
-    Action("add credits", "site", "site",
-           lambda c: ("POST", f"/teams/{c['team']}/credits", {"amount": 12.5}), _check_credits),
-    Action("create team", "site", "site",
-           lambda c: ("POST", "/teams", {"name": c["new_team"], "owner": c["people"]["owner"]}),
-           _check_new_team),
+    Action(
+        "add credits",
+        "site",
+        "site",
+        lambda c: ("POST", f"/teams/{c['team']}/credits", {"amount": 12.5}),
+        _check_credits,
+    ),
+    Action(
+        "create team",
+        "site",
+        "site",
+        lambda c: ("POST", "/teams", {"name": c["new_team"], "owner": c["people"]["owner"]}),
+        _check_new_team,
+    ),
 ]
 
 
 # ----------------------------------------------------------------- the table
 def expected(action: Action, column: str) -> int | str:
-    """"ok", or the status code the contract gives this cell."""
+    """ "ok", or the status code the contract gives this cell."""
     if column == "no key":
         return 401
     if action.rule == "site":
@@ -409,39 +532,52 @@ def expected(action: Action, column: str) -> int | str:
     if column == "owner":
         return "ok"
     if column == "admin":  # admins manage members with role user, and only as users
-        return "ok" if target in ("newcomer", "target-user") and new_role in (None, "user") \
-            else 403
+        return "ok" if target in ("newcomer", "target-user") and new_role in (None, "user") else 403
     return 403
 
 
 def member_actor(column: str, action: Action, people: dict[str, str]) -> str | None:
-    return {"creator": people.get(action.member[0]), "teammate": people["user"],
-            "admin": people["admin"], "owner": people["owner"], "non-member": "dave",
-            "no key": None, "site admin": "root"}[column]
+    return {
+        "creator": people.get(action.member[0]),
+        "teammate": people["user"],
+        "admin": people["admin"],
+        "owner": people["owner"],
+        "non-member": "dave",
+        "no key": None,
+        "site admin": "root",
+    }[column]
 
 
 def site_columns() -> tuple[str, ...]:
     return ("site admin",) + COLUMNS[1:]
 
 
-CASES = [pytest.param(a, col, id=f"{a.name}:{col}".replace(" ", "_")) for a in ACTIONS
-         for col in (site_columns() if a.rule == "site" else COLUMNS)]
+CASES = [
+    pytest.param(a, col, id=f"{a.name}:{col}".replace(" ", "_"))
+    for a in ACTIONS
+    for col in (site_columns() if a.rule == "site" else COLUMNS)
+]
 
 
 def denial_message(action: Action, actor: str, w: World) -> str:
     c = w.ctx
     if action.rule == "owner":
         name = c["exp"] if action.noun == "experiment" else c["name"]
-        return (f'{actor} cannot {action.verb} {c["owner"]}\'s {action.noun} "{name}": '
-                "only its creator or a team admin can")
+        return (
+            f'{actor} cannot {action.verb} {c["owner"]}\'s {action.noun} "{name}": '
+            "only its creator or a team admin can"
+        )
     if action.rule == "site":
-        return (f"{actor} is not a site admin: only site admins can create teams, users and "
-                "add credits")
+        return (
+            f"{actor} is not a site admin: only site admins can create teams, users and add credits"
+        )
     team, target = c["team"], c["target"]
     if actor in (c["people"]["admin"], c["people"]["target-admin"]):
-        return (f"{actor} cannot change {target}'s membership of team {team!r} to "
-                f"{c['new_role'] or 'removed'}: team admins manage members with role 'user'; "
-                "ask a team owner")
+        return (
+            f"{actor} cannot change {target}'s membership of team {team!r} to "
+            f"{c['new_role'] or 'removed'}: team admins manage members with role 'user'; "
+            "ask a team owner"
+        )
     return f"{actor} cannot change the members of team {team!r}: only its admins and owners can"
 
 
@@ -483,12 +619,17 @@ def check_cell(w: World, action: Action, column: str) -> None:
         assert r.status_code in (200, 201, 204), (r.status_code, r.text)
         action.check(w, actor, r)
         if action.rule in ("owner", "member"):
-            resource = (f"{w.ctx['team']}/{w.ctx['target']}" if action.rule == "member" else
-                        f"{action.noun} {w.ctx['owner']}:"
-                        f"{w.ctx['exp'] if action.noun == 'experiment' else w.ctx['name']}")
+            resource = (
+                f"{w.ctx['team']}/{w.ctx['target']}"
+                if action.rule == "member"
+                else f"{action.noun} {w.ctx['owner']}:"
+                f"{w.ctx['exp'] if action.noun == 'experiment' else w.ctx['name']}"
+            )
             reader = w.ctx["people"]["admin"] if action.rule == "member" else "carol"
-            assert any(e["actor"] == actor and e["resource"] == resource and e["outcome"] == "ok"
-                       for e in w.audit(w.ctx["team"], reader))
+            assert any(
+                e["actor"] == actor and e["resource"] == resource and e["outcome"] == "ok"
+                for e in w.audit(w.ctx["team"], reader)
+            )
         return
     assert r.status_code == want, (r.status_code, r.text)
     message = r.json()["message"]
@@ -499,17 +640,24 @@ def check_cell(w: World, action: Action, column: str) -> None:
         assert message == denial_message(action, actor, w)
         if action.rule != "site":  # the team's admins can see who was refused what
             reader = w.ctx["people"]["admin"] if action.rule == "member" else "carol"
-            assert any(e["actor"] == actor and e["outcome"] == "denied" and e["detail"] == message
-                       for e in w.audit(w.ctx["team"], reader))
+            assert any(
+                e["actor"] == actor and e["outcome"] == "denied" and e["detail"] == message
+                for e in w.audit(w.ctx["team"], reader)
+            )
         elif action.name == "add credits" and actor in w.ctx["people"].values():
             # a member trying to top up their own team: its admins see that too
-            assert any(e["actor"] == actor and e["action"] == "add credits"
-                       and e["outcome"] == "denied" and e["detail"] == message
-                       for e in w.audit(w.ctx["team"], w.ctx["people"]["admin"]))
+            assert any(
+                e["actor"] == actor
+                and e["action"] == "add credits"
+                and e["outcome"] == "denied"
+                and e["detail"] == message
+                for e in w.audit(w.ctx["team"], w.ctx["people"]["admin"])
+            )
     else:  # 404: reads exactly like a resource (or team) that does not exist
         real = w.ctx["team"] if action.kind == "team" or "team=" in path else w.ctx["name"]
-        missing = {k: (v.replace(real, MISSING) if isinstance(v, str) else v)
-                   for k, v in w.ctx.items()}
+        missing = {
+            k: (v.replace(real, MISSING) if isinstance(v, str) else v) for k, v in w.ctx.items()
+        }
         m2, p2, b2 = action.request(missing)
         r2 = w.http(actor, m2, p2, json=b2)
         assert (r2.status_code, r2.json()["message"]) == (404, message.replace(real, MISSING))
@@ -518,7 +666,10 @@ def check_cell(w: World, action: Action, column: str) -> None:
             # they asked for
             kind = path.strip("/").split("/")[0].rstrip("s")
             named = w.ctx["exp"] if kind == "experiment" else w.ctx["name"]
-            assert any(e["actor"] == actor and e["outcome"] == "denied"
-                       and e["detail"] == f"{actor} is not a member of this team"
-                       and e["resource"].startswith(f"{kind} {w.ctx['owner']}:{named}")
-                       for e in w.audit(w.ctx["team"], "carol"))
+            assert any(
+                e["actor"] == actor
+                and e["outcome"] == "denied"
+                and e["detail"] == f"{actor} is not a member of this team"
+                and e["resource"].startswith(f"{kind} {w.ctx['owner']}:{named}")
+                for e in w.audit(w.ctx["team"], "carol")
+            )

@@ -20,8 +20,12 @@ VOLATILE = {"cost", "duration_seconds", "balance"}
 
 
 def get(server: TeamServerProcess, user: str, path: str, **params: Any) -> Any:
-    r = httpx.get(server.url + API + path, params=params,
-                  headers={"Authorization": f"token {server.keys[user]}"}, timeout=30)
+    r = httpx.get(
+        server.url + API + path,
+        params=params,
+        headers={"Authorization": f"token {server.keys[user]}"},
+        timeout=30,
+    )
     assert r.status_code == 200, (path, r.status_code, r.text)
     return r.json() if "json" in r.headers["content-type"] else r.content
 
@@ -42,8 +46,11 @@ def everything(server: TeamServerProcess, world: dict) -> dict:
         out[f"me:{user}"] = get(server, user, "/me")
         out[f"credentials:{user}"] = get(server, user, "/credentials")
     out["team"] = stable(get(server, "carol", "/teams/vision"))
-    out["credits"] = [e for e in get(server, "alice", "/teams/vision/ledger", limit=200)["items"]
-                      if e["kind"] == "credit"]
+    out["credits"] = [
+        e
+        for e in get(server, "alice", "/teams/vision/ledger", limit=200)["items"]
+        if e["kind"] == "credit"
+    ]
     out["audit"] = get(server, "carol", "/teams/vision/audit", limit=200)["items"]
     out["sessions"] = stable(get(server, "carol", "/sessions", scope="team")["items"])
     out["runs"] = stable(get(server, "bob", "/runs", scope="team")["items"])
@@ -57,36 +64,48 @@ def everything(server: TeamServerProcess, world: dict) -> dict:
         out[f"artifact:{art['experiment']}/{art['path']}"] = data
     out["datastores"] = get(server, "bob", "/datastores", scope="team")["items"]
     for version in (1, 2):
-        files = get(server, "bob", f"/datastores/alice/{world['datastore']}/files",
-                    version=version)
+        files = get(server, "bob", f"/datastores/alice/{world['datastore']}/files", version=version)
         out[f"datastore@{version}"] = files
         for f in files["files"]:
             out[f"datastore@{version}/{f['path']}"] = get(
-                server, "bob", f"/datastores/alice/{world['datastore']}/files/{f['path']}",
-                version=version)
+                server,
+                "bob",
+                f"/datastores/alice/{world['datastore']}/files/{f['path']}",
+                version=version,
+            )
     return out
 
 
 def build_world(server: TeamServerProcess, tmp: Path) -> dict:
     """Sessions, a run with logs and artifacts, a two-version datastore, a credential, credits."""
-    world: dict[str, Any] = {"token": "ghp_" + secrets.token_hex(18), "run": "train",
-                             "datastore": "mnist", "artifacts": {}, "files": {}}
+    world: dict[str, Any] = {
+        "token": "ghp_" + secrets.token_hex(18),
+        "run": "train",
+        "datastore": "mnist",
+        "artifacts": {},
+        "files": {},
+    }
     with server.client("alice") as alice, server.client("bob") as bob:
         alice.me()
         bob.me()
         alice.set_credential("github", world["token"])
-        _, world["secret"] = alice.register_session("nb-alice", url="http://127.0.0.1:9/",
-                                                    instance_type="gpu-t4")
+        _, world["secret"] = alice.register_session(
+            "nb-alice", url="http://127.0.0.1:9/", instance_type="gpu-t4"
+        )
         bob.register_session("nb-bob", url="http://127.0.0.1:8/")
         bob.session_action("nb-bob", "pause")
         alice.create_run("python train.py", {"lr": [0.1, 0.01]}, name="train", tracked=True)
-        alice.append_logs("train-exp0", ["epoch 1 loss 0.9", {"line": "warn", "stream": "stderr"},
-                                         "epoch 2 loss 0.4"])
+        alice.append_logs(
+            "train-exp0",
+            ["epoch 1 loss 0.9", {"line": "warn", "stream": "stderr"}, "epoch 2 loss 0.4"],
+        )
         alice.append_logs("train-exp1", ["diverged"])
         alice.report_status("train-exp1", "failed", exit_code=3, message="diverged")
-        for exp, path, size in (("train-exp0", "model/weights.bin", 3 << 20),
-                                ("train-exp0", "metrics.json", 100),
-                                ("train-exp1", "model/weights.bin", 5000)):
+        for exp, path, size in (
+            ("train-exp0", "model/weights.bin", 3 << 20),
+            ("train-exp0", "metrics.json", 100),
+            ("train-exp1", "model/weights.bin", 5000),
+        ):
             data = os.urandom(size)
             (tmp / "artifact").write_bytes(data)
             alice.upload_artifact(exp, path, tmp / "artifact")
@@ -95,9 +114,12 @@ def build_world(server: TeamServerProcess, tmp: Path) -> dict:
             folder = tmp / f"mnist-v{version}"
             (folder / "images").mkdir(parents=True)
             # v2 changes one file and keeps the other: the kept file is stored once
-            files = {"labels.csv": f"label,version\n7,{version}\n".encode(),
-                     "images/train.bin": (tmp / "mnist-v1" / "images" / "train.bin").read_bytes()
-                     if version == 2 else os.urandom(1 << 20)}
+            files = {
+                "labels.csv": f"label,version\n7,{version}\n".encode(),
+                "images/train.bin": (tmp / "mnist-v1" / "images" / "train.bin").read_bytes()
+                if version == 2
+                else os.urandom(1 << 20),
+            }
             for rel, data in files.items():
                 (folder / rel).write_bytes(data)
                 world["files"][f"{version}/{rel}"] = data
@@ -131,11 +153,14 @@ def test_everything_survives_a_restart(fresh_server, tmp_path):
     for key in before.keys() - {"audit"}:
         assert after[key] == before[key], key
     # the audit log kept every entry (reading "before" added its downloads on top)
-    assert after["audit"][-len(before["audit"]):] == before["audit"]
+    assert after["audit"][-len(before["audit"]) :] == before["audit"]
     assert len(after["audit"]) > len(before["audit"])
     # the session's own server still reads its owner's token (the encryption key persisted)
-    r = httpx.get(f"{fresh_server.url}{API}/sessions/alice/nb-alice/git-credential",
-                  headers={"X-Grid-Session-Secret": world["secret"]}, timeout=30)
+    r = httpx.get(
+        f"{fresh_server.url}{API}/sessions/alice/nb-alice/git-credential",
+        headers={"X-Grid-Session-Secret": world["secret"]},
+        timeout=30,
+    )
     assert r.status_code == 200 and r.json()["token"] == world["token"]
     # and the stored files are the same objects, not re-created ones
     listed = {f"{e['experiment']}/{e['path']}": e["sha256"] for e in after["artifacts"]}
@@ -168,8 +193,9 @@ def test_a_session_without_heartbeats_becomes_lost(tmp_path):
             assert lost.stopped_at == lost.last_heartbeat
             assert bob.session("alive").status == "running"
             audit = get(server, "carol", "/teams/vision/audit", limit=200)["items"]
-            assert any(e["action"] == "lost" and e["resource"] == "session alice:silent"
-                       for e in audit)
+            assert any(
+                e["action"] == "lost" and e["resource"] == "session alice:silent" for e in audit
+            )
 
             # And when it speaks again it is running again
             assert alice.heartbeat("silent").status == "running"
@@ -195,7 +221,7 @@ def test_a_deleted_experiment_never_hands_its_id_to_a_new_one(tmp_path):
     try:
         with server.client("alice") as alice:
             alice.me()
-            alice.create_run("python -c \"import time; time.sleep(120)\"", name="slow")
+            alice.create_run('python -c "import time; time.sleep(120)"', name="slow")
             deadline = time.monotonic() + 60
             while alice.experiment("slow-exp0").status != "running":
                 assert time.monotonic() < deadline, "the first experiment never started"

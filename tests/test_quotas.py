@@ -27,10 +27,14 @@ from jupyter_grid_collab.teamserver.store.outputs import LINE_OVERHEAD
 API = "/api/v1"
 GRID = str(Path(sys.executable).parent / "grid")
 MAX_LOG_MB = 0.05  # 50,000 bytes of log lines per experiment
-TRUNCATION = ("[grid] log truncated: this experiment wrote more than 0.05 MB of logs; later "
-              "lines are not kept (team server --max-log-mb)")
-ADVICE = ("delete old artifacts or datastore versions, or ask a site admin to raise the quota "
-          "(grid-collab-server admin set-quota vision SIZE); nothing was stored")
+TRUNCATION = (
+    "[grid] log truncated: this experiment wrote more than 0.05 MB of logs; later "
+    "lines are not kept (team server --max-log-mb)"
+)
+ADVICE = (
+    "delete old artifacts or datastore versions, or ask a site admin to raise the quota "
+    "(grid-collab-server admin set-quota vision SIZE); nothing was stored"
+)
 
 
 def start(base: Path, backend: str, *args: str) -> TeamServerProcess:
@@ -51,8 +55,12 @@ def finish(server: TeamServerProcess) -> None:
 def server(request, tmp_path_factory):
     """A seeded server with a small log cap; its source grace stays the default (24 h), so
     nothing is collected under these tests."""
-    srv = start(tmp_path_factory.mktemp(f"quota-{request.param}"), request.param,
-                "--max-log-mb", str(MAX_LOG_MB))
+    srv = start(
+        tmp_path_factory.mktemp(f"quota-{request.param}"),
+        request.param,
+        "--max-log-mb",
+        str(MAX_LOG_MB),
+    )
     yield srv
     finish(srv)
 
@@ -68,9 +76,13 @@ def unique(prefix: str) -> str:
 
 
 def http(server, user: str, method: str, path: str, **kw) -> httpx.Response:
-    return httpx.request(method, server.url + API + path, timeout=60,
-                         headers={"Authorization": f"token {server.keys[user]}",
-                                  **kw.pop("headers", {})}, **kw)
+    return httpx.request(
+        method,
+        server.url + API + path,
+        timeout=60,
+        headers={"Authorization": f"token {server.keys[user]}", **kw.pop("headers", {})},
+        **kw,
+    )
 
 
 def random_file(path: Path, size: int) -> Path:
@@ -106,15 +118,19 @@ def new_experiment(client) -> str:
 
 def stored(server, client, exp: str) -> dict:
     """What the team stores, as its members and the disk see it."""
-    return {"artifacts": sorted(a.path for a in client.list_artifacts(exp)),
-            "datastores": sorted(f"{d.owner}:{d.name}@{d.version}"
-                                 for d in client.list_datastores(scope="team").items),
-            "objects": objects(server), "staged": staged(server),
-            "used": team(server, "vision")["storage_used_bytes"]}
+    return {
+        "artifacts": sorted(a.path for a in client.list_artifacts(exp)),
+        "datastores": sorted(
+            f"{d.owner}:{d.name}@{d.version}" for d in client.list_datastores(scope="team").items
+        ),
+        "objects": objects(server),
+        "staged": staged(server),
+        "used": team(server, "vision")["storage_used_bytes"],
+    }
 
 
 def full(quota: int) -> str:
-    """"4.1 KB of 4.1 KB", "4.0 KB of 4 KB": the quota's unit, a whole quota without
+    """ "4.1 KB of 4.1 KB", "4.0 KB of 4 KB": the quota's unit, a whole quota without
     decimals (as "50.0 GB of 50 GB")."""
     unit, factor = size_unit(quota)
     whole = f"{quota // factor}" if quota % factor == 0 else f"{quota / factor:.1f}"
@@ -129,8 +145,7 @@ def refused(call) -> str:
 
 
 # ----------------------------------------------------------------- the quota
-def test_a_team_at_its_quota_is_refused_every_upload_and_keeps_nothing(server, alice,
-                                                                        tmp_path):
+def test_a_team_at_its_quota_is_refused_every_upload_and_keeps_nothing(server, alice, tmp_path):
     exp = new_experiment(alice)
     old = unique("old")
     alice.upload_datastore(old, random_file(tmp_path / "old.bin", 3000), team="vision")
@@ -146,11 +161,14 @@ def test_a_team_at_its_quota_is_refused_every_upload_and_keeps_nothing(server, a
         before = stored(server, alice, exp)
         big = random_file(tmp_path / "big.bin", 2000)
         # an artifact, a datastore file and a run source: each refused, with the same advice
-        for upload in (lambda: alice.upload_artifact(exp, "big.bin", big),
-                       lambda: alice.upload_datastore(unique("new"), big, team="vision"),
-                       lambda: alice.upload_source(big)):
-            assert refused(upload) == (f"team vision is at {full(quota)} and this upload "
-                                       f"(2.0 KB) does not fit; {ADVICE}")
+        for upload in (
+            lambda: alice.upload_artifact(exp, "big.bin", big),
+            lambda: alice.upload_datastore(unique("new"), big, team="vision"),
+            lambda: alice.upload_source(big),
+        ):
+            assert refused(upload) == (
+                f"team vision is at {full(quota)} and this upload (2.0 KB) does not fit; {ADVICE}"
+            )
         # nothing of them was kept: no listing, no blob, no staged file, no byte counted
         assert stored(server, alice, exp) == before
         # another team is not affected
@@ -172,9 +190,11 @@ def test_a_declared_size_past_the_quota_is_refused_before_any_byte(server, alice
     set_quota(server, "vision", quota)
     try:
         # only the headers: the answer comes without a byte of the body sent
-        head = (f"PUT {API}/experiments/{exp.replace(':', '/')}/artifacts/huge.bin HTTP/1.1\r\n"
-                f"Host: 127.0.0.1\r\nAuthorization: token {server.keys['alice']}\r\n"
-                "Content-Type: application/octet-stream\r\nContent-Length: 10000000\r\n\r\n")
+        head = (
+            f"PUT {API}/experiments/{exp.replace(':', '/')}/artifacts/huge.bin HTTP/1.1\r\n"
+            f"Host: 127.0.0.1\r\nAuthorization: token {server.keys['alice']}\r\n"
+            "Content-Type: application/octet-stream\r\nContent-Length: 10000000\r\n\r\n"
+        )
         with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
             sock.sendall(head.encode())
             answer = b""
@@ -189,8 +209,9 @@ def test_a_declared_size_past_the_quota_is_refused_before_any_byte(server, alice
         set_quota(server, "vision", None)
 
 
-def test_a_chunked_upload_that_crosses_the_quota_is_aborted_and_leaves_nothing(server, alice,
-                                                                                tmp_path):
+def test_a_chunked_upload_that_crosses_the_quota_is_aborted_and_leaves_nothing(
+    server, alice, tmp_path
+):
     exp = new_experiment(alice)
     quota = team(server, "vision")["storage_used_bytes"] + 200_000
     set_quota(server, "vision", quota)
@@ -207,8 +228,11 @@ def test_a_chunked_upload_that_crosses_the_quota_is_aborted_and_leaves_nothing(s
         r = http(server, "alice", "PUT", path, content=body())
         assert r.status_code == 413, r.text
         message = r.json()["message"]
-        assert re.fullmatch(r"team vision is at \S+ KB of \S+ KB and this upload \(more than "
-                            r"\S+ KB\) does not fit; " + re.escape(ADVICE), message), message
+        assert re.fullmatch(
+            r"team vision is at \S+ KB of \S+ KB and this upload \(more than "
+            r"\S+ KB\) does not fit; " + re.escape(ADVICE),
+            message,
+        ), message
         assert sum(sent) > 200_000
         assert stored(server, alice, exp) == before
         # a team with no room left is refused a chunked body before it starts
@@ -223,37 +247,43 @@ def test_a_chunked_upload_that_crosses_the_quota_is_aborted_and_leaves_nothing(s
 def test_quota_is_for_site_admins_to_set_and_members_to_read(server):
     r = http(server, "alice", "PATCH", "/teams/vision", json={"storage_quota_bytes": 10})
     assert r.status_code == 403
-    assert r.json()["message"] == ("alice is not a site admin: only site admins can set a "
-                                   "team's storage quota")
+    assert r.json()["message"] == (
+        "alice is not a site admin: only site admins can set a team's storage quota"
+    )
     for bad in (-1, 1.5, "50GB", True, 2**63):
         r = http(server, "root", "PATCH", "/teams/vision", json={"storage_quota_bytes": bad})
         assert r.status_code == 400, (bad, r.text)
     assert http(server, "root", "PATCH", "/teams/vision", json={}).status_code == 400
-    assert http(server, "root", "PATCH", "/teams/nope",
-                json={"storage_quota_bytes": 1}).status_code == 404
+    assert (
+        http(server, "root", "PATCH", "/teams/nope", json={"storage_quota_bytes": 1}).status_code
+        == 404
+    )
     assert team(server, "vision", "bob")["storage_quota_bytes"] is None
     # audited in the team's log
     set_quota(server, "vision", 5 * 10**12)
     set_quota(server, "vision", None)
     entries = http(server, "alice", "GET", "/teams/vision/audit").json()["items"]
     assert [e["detail"] for e in entries if e["action"] == "quota"][:2] == [
-        "storage quota set to none", "storage quota set to 5000000000000 bytes"]
+        "storage quota set to none",
+        "storage quota set to 5000000000000 bytes",
+    ]
 
 
 def grid(server, user: str, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
-    env.update(GRID_HOME=os.environ["GRID_HOME"], GRID_URL=server.url,
-               GRID_API_KEY=server.keys[user])
+    env.update(
+        GRID_HOME=os.environ["GRID_HOME"], GRID_URL=server.url, GRID_API_KEY=server.keys[user]
+    )
     return subprocess.run([GRID, *args], env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_the_admin_command_sets_and_clears_a_quota_and_grid_teams_shows_it(server, tmp_path):
     with server.client("dave") as dave:
-        dave.upload_datastore(unique("shown"), random_file(tmp_path / "f.bin", 1500),
-                              team="other")
+        dave.upload_datastore(unique("shown"), random_file(tmp_path / "f.bin", 1500), team="other")
     used = team(server, "other", "dave")["storage_used_bytes"]
     assert server.admin("set-quota", "other", "50GB") == (
-        f"team other storage quota: 50 GB ({used / 1000:,.1f} KB stored)")
+        f"team other storage quota: 50 GB ({used / 1000:,.1f} KB stored)"
+    )
     assert team(server, "other", "dave")["storage_quota_bytes"] == 50 * 10**9
     out = grid(server, "dave", "teams", "other")
     assert out.returncode == 0, out.stderr
@@ -261,7 +291,8 @@ def test_the_admin_command_sets_and_clears_a_quota_and_grid_teams_shows_it(serve
     out = grid(server, "dave", "teams", "other", "-o", "json")
     assert '"storage_quota_bytes": 50000000000' in out.stdout
     assert server.admin("set-quota", "other", "none").startswith(
-        "team other has no storage quota now")
+        "team other has no storage quota now"
+    )
     assert team(server, "other", "dave")["storage_quota_bytes"] is None
     assert "used (no quota)" in grid(server, "dave", "teams", "other").stdout
     with pytest.raises(RuntimeError, match="'lots' is not a size: write e.g. 50GB"):
@@ -308,21 +339,24 @@ def test_lines_under_the_cap_are_all_kept(server, alice):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def collecting_server(request, tmp_path):
     """Sources no run uses are collected 2 s after upload; housekeeping every 0.2 s."""
-    srv = start(tmp_path / "team", request.param, "--tick", "0.2",
-                "--source-grace-hours", str(2 / 3600))
+    srv = start(
+        tmp_path / "team", request.param, "--tick", "0.2", "--source-grace-hours", str(2 / 3600)
+    )
     yield srv
     finish(srv)
 
 
 def test_an_unused_source_is_collected_after_its_grace_and_a_used_one_stays(
-        collecting_server, tmp_path):
+    collecting_server, tmp_path
+):
     server = collecting_server
     with server.client("alice") as alice:
         unused = alice.upload_source(random_file(tmp_path / "unused.tar.gz", 5000))
         used = alice.upload_source(random_file(tmp_path / "used.tar.gz", 7000))
         assert team(server, "vision")["storage_used_bytes"] == 12_000
-        run, _ = alice.create_run("python main.py", name=unique("src"), team="vision",
-                                  source_sha256=used)
+        run, _ = alice.create_run(
+            "python main.py", name=unique("src"), team="vision", source_sha256=used
+        )
         assert {unused, used} <= objects(server)
         deadline = time.monotonic() + 30
         while unused in objects(server):
@@ -331,8 +365,9 @@ def test_an_unused_source_is_collected_after_its_grace_and_a_used_one_stays(
         # the record went with the blob: it no longer counts, and no run may name it
         assert team(server, "vision")["storage_used_bytes"] == 7000
         with pytest.raises(NotFound):
-            alice.create_run("python main.py", name=unique("late"), team="vision",
-                             source_sha256=unused)
+            alice.create_run(
+                "python main.py", name=unique("late"), team="vision", source_sha256=unused
+            )
         # the used one stays, past its grace too, and its run still gets it
         time.sleep(0.5)
         assert used in objects(server)
@@ -354,39 +389,66 @@ def test_a_version_2_database_is_upgraded_in_place(tmp_path, backend):
             conn.execute(text("ALTER TABLE experiments DROP COLUMN log_bytes"))
             conn.execute(text("ALTER TABLE experiments DROP COLUMN log_dropped"))
             conn.execute(text("DROP TABLE sources"))
-            conn.execute(text(
-                f"CREATE TABLE sources (user_id {user_id} NOT NULL REFERENCES users (id) ON "
-                "DELETE CASCADE, sha256 VARCHAR(64) NOT NULL, size BIGINT NOT NULL, "
-                "created_at FLOAT NOT NULL, PRIMARY KEY (user_id, sha256))"))
+            conn.execute(
+                text(
+                    f"CREATE TABLE sources (user_id {user_id} NOT NULL REFERENCES users (id) ON "
+                    "DELETE CASCADE, sha256 VARCHAR(64) NOT NULL, size BIGINT NOT NULL, "
+                    "created_at FLOAT NOT NULL, PRIMARY KEY (user_id, sha256))"
+                )
+            )
             conn.execute(text("UPDATE grid_meta SET value = '2' WHERE key = 'schema_version'"))
-            conn.execute(text("INSERT INTO users (username, site_admin, created_at) "
-                              "VALUES ('alice', false, 0)"))
-            conn.execute(text("INSERT INTO teams (name, balance, created_at) "
-                              "VALUES ('vision', 0, 0)"))
-            conn.execute(text("INSERT INTO memberships (team_id, user_id, role, created_at) "
-                              "VALUES (1, 1, 'owner', 0)"))
-            conn.execute(text("INSERT INTO sources (user_id, sha256, size, created_at) "
-                              "VALUES (1, :sha, 700, 0)"), {"sha": "a" * 64})
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, site_admin, created_at) "
+                    "VALUES ('alice', false, 0)"
+                )
+            )
+            conn.execute(
+                text("INSERT INTO teams (name, balance, created_at) VALUES ('vision', 0, 0)")
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO memberships (team_id, user_id, role, created_at) "
+                    "VALUES (1, 1, 'owner', 0)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO sources (user_id, sha256, size, created_at) "
+                    "VALUES (1, :sha, 700, 0)"
+                ),
+                {"sha": "a" * 64},
+            )
         # When this team server opens it (twice: the steps are idempotent)
         schema.create_schema(engine)
         schema.create_schema(engine)
         # Then the columns are there, the old source counts for its uploader's team, and the
         # version says 3
         with engine.begin() as conn:
-            columns = {(table, c["name"]) for table in ("teams", "experiments", "sources")
-                       for c in inspect(conn).get_columns(table)}
-            assert {("teams", "storage_quota_bytes"), ("experiments", "log_bytes"),
-                    ("experiments", "log_dropped"), ("sources", "team_id")} <= columns
+            columns = {
+                (table, c["name"])
+                for table in ("teams", "experiments", "sources")
+                for c in inspect(conn).get_columns(table)
+            }
+            assert {
+                ("teams", "storage_quota_bytes"),
+                ("experiments", "log_bytes"),
+                ("experiments", "log_dropped"),
+                ("sources", "team_id"),
+            } <= columns
             assert "ix_sources_team" in {i["name"] for i in inspect(conn).get_indexes("sources")}
-            assert conn.execute(text("SELECT value FROM grid_meta WHERE "
-                                     "key = 'schema_version'")).scalar() == "3"
+            assert (
+                conn.execute(
+                    text("SELECT value FROM grid_meta WHERE key = 'schema_version'")
+                ).scalar()
+                == "3"
+            )
         from cryptography.fernet import Fernet
 
         from jupyter_grid_collab.teamserver.store import Store
 
         store = Store(engine, Fernet.generate_key())
-        assert store.team_detail(store.caller_for("alice"), "vision")[
-            "storage_used_bytes"] == 700
+        assert store.team_detail(store.caller_for("alice"), "vision")["storage_used_bytes"] == 700
     finally:
         engine.dispose()
         if backend == "postgresql":

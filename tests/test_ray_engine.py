@@ -22,29 +22,48 @@ from test_executor import TRAIN, wait_run, wait_status
 from jupyter_grid_collab.submit import submit_run
 
 RAY = shutil.which("ray", path=str(Path(sys.executable).parent))
-pytestmark = pytest.mark.skipif(RAY is None and not os.environ.get("CI"),
-                                reason="ray is not installed (CI installs it)")
+pytestmark = pytest.mark.skipif(
+    RAY is None and not os.environ.get("CI"), reason="ray is not installed (CI installs it)"
+)
 
-SUICIDE = textwrap.dedent('''
+SUICIDE = textwrap.dedent("""
     import os, signal, time
     print("launcher pid", os.getppid(), flush=True)
     time.sleep(120)
-''')
+""")
 
 
 @pytest.fixture(scope="module")
 def ray_cluster(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ray")
     dash, gcs = free_port(), free_port()
-    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0",
-               PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-               # as if started from the shell of an admin who configures team servers too
-               GRID_COLLAB_NODE_SETTING="set-where-ray-started")
-    subprocess.run([RAY, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={gcs}",
-                    "--dashboard-host=127.0.0.1", f"--dashboard-port={dash}", "--num-cpus=2",
-                    "--include-dashboard=true", "--disable-usage-stats",
-                    f"--temp-dir={tmp / 'r'}"], env=env, check=True, capture_output=True,
-                   timeout=120)
+    env = dict(
+        os.environ,
+        RAY_USAGE_STATS_ENABLED="0",
+        RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0",
+        PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        # as if started from the shell of an admin who configures team servers too
+        GRID_COLLAB_NODE_SETTING="set-where-ray-started",
+    )
+    subprocess.run(
+        [
+            RAY,
+            "start",
+            "--head",
+            "--node-ip-address=127.0.0.1",
+            f"--port={gcs}",
+            "--dashboard-host=127.0.0.1",
+            f"--dashboard-port={dash}",
+            "--num-cpus=2",
+            "--include-dashboard=true",
+            "--disable-usage-stats",
+            f"--temp-dir={tmp / 'r'}",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     address = f"http://127.0.0.1:{dash}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -60,10 +79,14 @@ def ray_cluster(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ray_team(ray_cluster, tmp_path_factory):
-    server = TeamServerProcess(tmp_path_factory.mktemp("ray-team") / "team", extra_args=[
-        "--executor", "ray", "--ray-address", ray_cluster, "--max-parallel", "2"],
-        extra_env={"GRID_COLLAB_SERVER_SETTING": "team-server-only",
-                   "GRID_API_KEY": "gck_the_team_servers_own"})
+    server = TeamServerProcess(
+        tmp_path_factory.mktemp("ray-team") / "team",
+        extra_args=["--executor", "ray", "--ray-address", ray_cluster, "--max-parallel", "2"],
+        extra_env={
+            "GRID_COLLAB_SERVER_SETTING": "team-server-only",
+            "GRID_API_KEY": "gck_the_team_servers_own",
+        },
+    )
     server.seed()
     server.start()
     yield server
@@ -75,8 +98,20 @@ def test_experiments_run_as_ray_jobs(ray_team, ray_cluster, tmp_path):
     (tmp_path / "p" / "train.py").write_text(TRAIN)
     name = f"ray-{uuid.uuid4().hex[:6]}"
     # launched the way a user does: grid run, over a 2x2 grid
-    ok(grid(ray_team, "alice", "run", "--name", name, str(tmp_path / "p" / "train.py"),
-            "--lr", "[0.1, 0.2]", "--layers", "[2, 4]"))
+    ok(
+        grid(
+            ray_team,
+            "alice",
+            "run",
+            "--name",
+            name,
+            str(tmp_path / "p" / "train.py"),
+            "--lr",
+            "[0.1, 0.2]",
+            "--layers",
+            "[2, 4]",
+        )
+    )
     with ray_team.client("alice") as alice:
         alice.me()
         run, exps = wait_run(alice, name, timeout=180)
@@ -85,8 +120,12 @@ def test_experiments_run_as_ray_jobs(ray_team, ray_cluster, tmp_path):
         assert any(line.startswith("start lr=0.2 layers=4") for line in lines)
         assert "model.txt" in [a.path for a in alice.list_artifacts(f"{name}-exp1")]
     jobs = httpx.get(f"{ray_cluster}/api/jobs/").json()
-    assert sum(1 for j in jobs if (j.get("metadata") or {}).get("grid_experiment", "")
-               .startswith(name)) == 4
+    assert (
+        sum(
+            1 for j in jobs if (j.get("metadata") or {}).get("grid_experiment", "").startswith(name)
+        )
+        == 4
+    )
 
 
 def test_stop_stops_the_ray_job_and_a_dead_job_is_failed(ray_team, ray_cluster, tmp_path):
@@ -100,8 +139,11 @@ def test_stop_stops_the_ray_job_and_a_dead_job_is_failed(ray_team, ray_cluster, 
         alice.stop_run(stopped)
         deadline = time.monotonic() + 60
         while True:
-            jobs = [j for j in httpx.get(f"{ray_cluster}/api/jobs/").json()
-                    if (j.get("metadata") or {}).get("grid_experiment") == f"{stopped}-exp0"]
+            jobs = [
+                j
+                for j in httpx.get(f"{ray_cluster}/api/jobs/").json()
+                if (j.get("metadata") or {}).get("grid_experiment") == f"{stopped}-exp0"
+            ]
             if jobs and jobs[0]["status"] in ("STOPPED", "FAILED", "SUCCEEDED"):
                 break
             assert time.monotonic() < deadline, "the Ray job was never stopped"
@@ -123,14 +165,14 @@ def test_stop_stops_the_ray_job_and_a_dead_job_is_failed(ray_team, ray_cluster, 
         assert "Ray job failed" in exp.message
 
 
-ENV_PROBE = textwrap.dedent('''
+ENV_PROBE = textwrap.dedent("""
     import os
     mine = sorted(k for k in os.environ if k.startswith("GRID_"))
     with open(f"/proc/{os.getppid()}/environ", "rb") as f:  # the launcher: the Ray job
         job = sorted(e.split(b"=", 1)[0].decode() for e in f.read().split(b"\\0") if e)
     print("script:", " ".join(mine), flush=True)
     print("job:", " ".join(k for k in job if k.startswith("GRID_")), flush=True)
-''')
+""")
 
 
 def test_a_ray_job_gets_its_scoped_token_and_nothing_of_the_servers(ray_team, tmp_path):
@@ -142,8 +184,11 @@ def test_a_ray_job_gets_its_scoped_token_and_nothing_of_the_servers(ray_team, tm
         submit_run(alice, tmp_path / "p" / "env.py", [], name=name)
         run, exps = wait_run(alice, name, timeout=180)
         assert run.status == "succeeded", [e.message for e in exps]
-        lines = {x.line.split(":")[0]: x.line.split()[1:]
-                 for x in alice.read_logs(f"{name}-exp0")["lines"] if ":" in x.line}
+        lines = {
+            x.line.split(":")[0]: x.line.split()[1:]
+            for x in alice.read_logs(f"{name}-exp0")["lines"]
+            if ":" in x.line
+        }
     # the job (the launcher) holds its experiment's token and none of the team server's
     # settings or keys
     assert "GRID_EXPERIMENT_TOKEN" in lines["job"]

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="isolated runs need ro
 
 # Each attempt prints "<what>: denied (<error>)" or "<what>: ALLOWED ..."; the tests read
 # the log through the API, as a teammate would.
-ATTACK = textwrap.dedent('''
+ATTACK = textwrap.dedent("""
     import json, os, sys
     t = json.loads({targets!r})
 
@@ -69,20 +69,40 @@ ATTACK = textwrap.dedent('''
     print("env:", " ".join(names), flush=True)
     import jupyter_grid_collab  # the project's packages, from the runner's interpreter
     print("uid:", os.getuid(), "gid:", os.getgid(), "groups:", os.getgroups(), flush=True)
-''')
-SCRIPT_ENV = {"GRID_RUN_NAME", "GRID_EXPERIMENT_NAME", "GRID_ARTIFACTS_DIR", "GRID_OWNER",
-              "GRID_DATASTORE_DIR", "PYTHONUNBUFFERED", "PATH", "HOME", "TMPDIR", "LANG",
-              "LC_ALL", "TZ"}
-ATTEMPTS = ["read secret.key", "read team.db", "write team.db", "list the data folder",
-            "read a blob", "list the work root", "list another team's work",
-            "read another team's file", "list another team's datastores",
-            "read the server's environment", "read the launcher's environment"]
+""")
+SCRIPT_ENV = {
+    "GRID_RUN_NAME",
+    "GRID_EXPERIMENT_NAME",
+    "GRID_ARTIFACTS_DIR",
+    "GRID_OWNER",
+    "GRID_DATASTORE_DIR",
+    "PYTHONUNBUFFERED",
+    "PATH",
+    "HOME",
+    "TMPDIR",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+}
+ATTEMPTS = [
+    "read secret.key",
+    "read team.db",
+    "write team.db",
+    "list the data folder",
+    "read a blob",
+    "list the work root",
+    "list another team's work",
+    "read another team's file",
+    "list another team's datastores",
+    "read the server's environment",
+    "read the launcher's environment",
+]
 
 # A script that leaves its artifacts full of links to the team server's secret key, and a
 # helper that outlives it and swaps regular files for such links one by one while the
 # launcher lists and uploads them (a launcher that checks a path and then opens it again
 # uploads the key).
-PLANT = textwrap.dedent('''
+PLANT = textwrap.dedent("""
     import os, pathlib, time
     secret, data = {secret!r}, {data!r}
     out = pathlib.Path(os.environ["GRID_ARTIFACTS_DIR"])
@@ -105,7 +125,7 @@ PLANT = textwrap.dedent('''
             os.replace(out / f".tmp{{i}}", out / f"swap{{i:02}}.txt")
         os._exit(0)
     print("planted", flush=True)
-''')
+""")
 
 
 def team_id(server: TeamServerProcess, team: str) -> int:
@@ -140,11 +160,11 @@ def victims(exec_server, tmp_path_factory):
     """A finished run of each team that left a file in its work folder and mounted a
     datastore of its team: what the other team's runs go after."""
     tmp = tmp_path_factory.mktemp("victims")
-    keep = textwrap.dedent('''
+    keep = textwrap.dedent("""
         import os, pathlib
         (pathlib.Path(os.environ["GRID_ARTIFACTS_DIR"]) / "private.txt").write_text("mine")
         print("datastore:", os.environ["GRID_DATASTORE_DIR"], flush=True)
-    ''')
+    """)
     found = {}
     for user, team in (("alice", "vision"), ("dave", "other")):
         data = tmp / user
@@ -157,11 +177,13 @@ def victims(exec_server, tmp_path_factory):
         run, exp, lines = run_script(exec_server, user, keep, tmp, datastore=f"{user}:{ds_name}")
         assert run.status == "succeeded", (exp.message, lines)
         work = exec_server.work_root / team / user / exp.name
-        found[team] = {"work": work, "file": work / "artifacts" / "private.txt",
-                       "datastores": Path(only_line(lines, "datastore:").split()[1]).parent,
-                       "mounted": only_line(lines, "[grid] datastore")}
-    blob = next(p for p in (exec_server.data_dir / "blobs" / "objects").rglob("*")
-                if p.is_file())
+        found[team] = {
+            "work": work,
+            "file": work / "artifacts" / "private.txt",
+            "datastores": Path(only_line(lines, "datastore:").split()[1]).parent,
+            "mounted": only_line(lines, "[grid] datastore"),
+        }
+    blob = next(p for p in (exec_server.data_dir / "blobs" / "objects").rglob("*") if p.is_file())
     return found, blob
 
 
@@ -169,8 +191,11 @@ def attack(exec_server, victims, user: str, target_team: str, tmp: Path):
     found, blob = victims
     data = exec_server.data_dir
     targets = {
-        "secret": str(data / "secret.key"), "db": str(data / "team.db"), "data": str(data),
-        "blob": str(blob), "work_root": str(exec_server.work_root),
+        "secret": str(data / "secret.key"),
+        "db": str(data / "team.db"),
+        "data": str(data),
+        "blob": str(blob),
+        "work_root": str(exec_server.work_root),
         "other_work": str(found[target_team]["work"]),
         "other_file": str(found[target_team]["file"]),
         "other_datastores": str(found[target_team]["datastores"]),
@@ -192,7 +217,8 @@ def assert_all_denied(lines: list[str]) -> None:
 
 
 def test_an_outsiders_run_reaches_nothing_of_the_server_or_another_team(
-        exec_server, victims, tmp_path):
+    exec_server, victims, tmp_path
+):
     # dave (team other, outside team vision) runs a script that goes after everything
     run, exp, lines = attack(exec_server, victims, "dave", "vision", tmp_path)
     assert run.status == "succeeded", (exp.message, lines)
@@ -201,8 +227,7 @@ def test_an_outsiders_run_reaches_nothing_of_the_server_or_another_team(
     assert only_line(lines, "uid:") == f"uid: {uid} gid: {uid} groups: []"
 
 
-def test_a_members_run_is_as_confined_and_runs_as_its_own_teams_uid(
-        exec_server, victims, tmp_path):
+def test_a_members_run_is_as_confined_and_runs_as_its_own_teams_uid(exec_server, victims, tmp_path):
     # bob, a plain member of team vision, goes after the data folder and team other's work
     run, exp, lines = attack(exec_server, victims, "bob", "other", tmp_path)
     assert run.status == "succeeded", (exp.message, lines)
@@ -257,8 +282,12 @@ def test_files_at_rest_are_private_to_the_team_servers_user(exec_server, victims
     for name in ("team.db-wal", "team.db-shm"):  # SQLite's, while the server has it open
         assert not (data / name).exists() or mode(data / name) == (me, 0o600), name
     blobs = data / "blobs"
-    for folder in (blobs, blobs / "objects", blobs / "staging",
-                   *(p for p in (blobs / "objects").iterdir() if p.is_dir())):
+    for folder in (
+        blobs,
+        blobs / "objects",
+        blobs / "staging",
+        *(p for p in (blobs / "objects").iterdir() if p.is_dir()),
+    ):
         assert mode(folder) == (me, 0o700), folder
     # blob files stay 0444: a hard-linked mount is the same inode; their folders keep them
     blob = victims[1]
@@ -280,15 +309,20 @@ def test_a_server_that_cannot_isolate_refuses_runs_and_says_how_to_enable(tmp_pa
     # root, but no setpriv on its PATH: isolation is impossible here
     bare = tmp_path / "bin"
     bare.mkdir()
-    server = TeamServerProcess(tmp_path / "team", extra_args=["--runner-isolation", "setpriv"],
-                               extra_env={"PATH": str(bare)})
+    server = TeamServerProcess(
+        tmp_path / "team",
+        extra_args=["--runner-isolation", "setpriv"],
+        extra_env={"PATH": str(bare)},
+    )
     server.seed()
     server.start()
     try:
         run, exp, lines = run_script(server, "alice", "print('ran')\n", tmp_path)
         assert run.status == "failed" and exp.status == "failed"
-        assert exp.message.startswith("refused: this team server cannot run experiments "
-                                      "isolated (setpriv (util-linux) is not installed)")
+        assert exp.message.startswith(
+            "refused: this team server cannot run experiments "
+            "isolated (setpriv (util-linux) is not installed)"
+        )
         assert "Run the team server as root" in exp.message
         assert "--runner-isolation none" in exp.message
         assert "ran" not in lines
@@ -317,10 +351,12 @@ def test_a_server_not_running_as_root_refuses_runs(nobody_python):
     uid = DEFAULT_UID_BASE - 1
     home = Path(tempfile.mkdtemp(prefix="grid-nonroot-"))  # pytest's folders are root's
     try:
-        server = TeamServerProcess(home / "team", work_root=home / "runs",
-                                   extra_env={"HOME": str(home)},
-                                   python=["setpriv", f"--reuid={uid}", f"--regid={uid}",
-                                           "--clear-groups", nobody_python])
+        server = TeamServerProcess(
+            home / "team",
+            work_root=home / "runs",
+            extra_env={"HOME": str(home)},
+            python=["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", nobody_python],
+        )
         server.seed()
         for path in (home, *home.rglob("*")):
             os.chown(path, uid, uid, follow_symlinks=False)
@@ -330,7 +366,8 @@ def test_a_server_not_running_as_root_refuses_runs(nobody_python):
             assert exp.status == "failed"
             assert exp.message.startswith(
                 "refused: this team server cannot run experiments isolated (the team server "
-                "does not run as root")
+                "does not run as root"
+            )
             assert "--runner-isolation none" in exp.message
             assert "ran" not in lines
         finally:
@@ -339,16 +376,14 @@ def test_a_server_not_running_as_root_refuses_runs(nobody_python):
         shutil.rmtree(home, ignore_errors=True)
 
 
-def test_a_runner_python_the_runners_cannot_use_stops_the_server_with_a_clear_error(
-        tmp_path):
+def test_a_runner_python_the_runners_cannot_use_stops_the_server_with_a_clear_error(tmp_path):
     hidden = Path(f"/tmp/grid-private-{uuid.uuid4().hex[:6]}")
     hidden.mkdir(mode=0o700)
     try:
         # the team server's own environment, behind a folder only root may enter
         os.symlink(Path(sys.prefix), hidden / "env")
         python = hidden / "env" / "bin" / "python"
-        server = TeamServerProcess(tmp_path / "team",
-                                   extra_args=["--runner-python", str(python)])
+        server = TeamServerProcess(tmp_path / "team", extra_args=["--runner-python", str(python)])
         server.seed()
         with pytest.raises(RuntimeError, match="team server exited") as err:
             server.start()
@@ -364,7 +399,7 @@ def test_a_runner_python_the_runners_cannot_use_stops_the_server_with_a_clear_er
 def test_the_runners_interpreter_is_a_real_python_for_the_runner(exec_server, tmp_path):
     """Not the pitfall: the same Python, stdlib and packages as the team server saw when it
     checked it, and a shell the script starts finds that same interpreter."""
-    source = textwrap.dedent('''
+    source = textwrap.dedent("""
         import os, subprocess, sys
         print("prefix:", sys.base_prefix, "stdlib:", os.path.dirname(os.__file__), flush=True)
         shell = subprocess.run("python -c 'import sys, jupyter_grid_collab; "
@@ -374,7 +409,7 @@ def test_the_runners_interpreter_is_a_real_python_for_the_runner(exec_server, tm
         print("me:", sys.executable, flush=True)
         import tempfile
         print("tmp:", tempfile.gettempdir(), "home:", os.path.expanduser("~"), flush=True)
-    ''')
+    """)
     run, exp, lines = run_script(exec_server, "alice", source, tmp_path)
     assert run.status == "succeeded", (exp.message, lines)
     me = only_line(lines, "me:").split()[1]
@@ -384,15 +419,18 @@ def test_the_runners_interpreter_is_a_real_python_for_the_runner(exec_server, tm
     work = exec_server.work_root / "vision" / "alice" / exp.name
     assert only_line(lines, "tmp:") == f"tmp: {work / 'tmp'} home: {work / 'home'}"
     # the interpreter the server probed is the one runs use: run as root, it agrees
-    check = subprocess.run([me, "-c", "import os, sys; print(sys.base_prefix, "
-                                      "os.path.dirname(os.__file__))"],
-                           capture_output=True, text=True, check=True)
+    check = subprocess.run(
+        [me, "-c", "import os, sys; print(sys.base_prefix, os.path.dirname(os.__file__))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert check.stdout.split() == [prefix[1], prefix[3]]
 
 
 def connect_script(*ports: int) -> str:
     """A script that tries each port on 127.0.0.1 and says what happened."""
-    return textwrap.dedent(f'''
+    return textwrap.dedent(f"""
         import socket
         for port in {list(ports)!r}:
             try:
@@ -400,19 +438,20 @@ def connect_script(*ports: int) -> str:
                 print(f"port {{port}}: connected", flush=True)
             except OSError as exc:
                 print(f"port {{port}}: refused ({{type(exc).__name__}})", flush=True)
-    ''')
+    """)
 
 
-def test_with_runner_network_none_a_run_reaches_no_service_of_the_machine(exec_server,
-                                                                          tmp_path):
+def test_with_runner_network_none_a_run_reaches_no_service_of_the_machine(exec_server, tmp_path):
     # a run with the host's network reaches the team server and PostgreSQL (trust auth
     # here): with --runner-network none the same script reaches neither
-    _, exp, lines = run_script(exec_server, "alice", connect_script(exec_server.port, 5432),
-                               tmp_path)
+    _, exp, lines = run_script(
+        exec_server, "alice", connect_script(exec_server.port, 5432), tmp_path
+    )
     assert exp.status == "succeeded", lines
     assert f"port {exec_server.port}: connected" in lines and "port 5432: connected" in lines
-    server = TeamServerProcess(tmp_path / "team", extra_args=[
-        "--runner-network", "none", "--max-parallel", "1"])
+    server = TeamServerProcess(
+        tmp_path / "team", extra_args=["--runner-network", "none", "--max-parallel", "1"]
+    )
     server.seed()
     server.start()
     try:

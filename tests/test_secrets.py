@@ -26,16 +26,22 @@ class Recording(httpx.HTTPTransport):
         response = super().handle_request(request)
         body = response.read()
         head = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
-        self.seen.append((f"{request.method} {request.url.path}",
-                          f"{response.status_code}\n{head}\n".encode() + body))
-        return httpx.Response(response.status_code, headers=response.headers, content=body,
-                              request=request)
+        self.seen.append(
+            (
+                f"{request.method} {request.url.path}",
+                f"{response.status_code}\n{head}\n".encode() + body,
+            )
+        )
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=body, request=request
+        )
 
 
 def git_credential(server, owner: str, name: str, secret: str | None) -> httpx.Response:
     headers = {"X-Grid-Session-Secret": secret} if secret is not None else {}
-    return httpx.get(f"{server.url}{API}/sessions/{owner}/{name}/git-credential",
-                     headers=headers, timeout=30)
+    return httpx.get(
+        f"{server.url}{API}/sessions/{owner}/{name}/git-credential", headers=headers, timeout=30
+    )
 
 
 def test_no_secret_leaks_anywhere(fresh_server, tmp_path: Path):
@@ -118,8 +124,10 @@ def test_no_secret_leaks_anywhere(fresh_server, tmp_path: Path):
     with client(None, key=wrong_key) as stranger:
         expect_error(stranger.me)
         expect_error(stranger.session, "alice:nb")
-    for headers in ({"Authorization": f"Basic {server.keys['alice']}"},
-                    {"Authorization": f"token {server.keys['alice']}x"}):
+    for headers in (
+        {"Authorization": f"Basic {server.keys['alice']}"},
+        {"Authorization": f"token {server.keys['alice']}x"},
+    ):
         assert raw(None, "GET", "/me", headers=headers).status_code == 401
     # a credential whose JSON is broken still must not be echoed back
     r = raw("bob", "PUT", "/credentials/github", content=f'{{"token": "{rejected_token}"'.encode())
@@ -156,9 +164,11 @@ def test_no_secret_leaks_anywhere(fresh_server, tmp_path: Path):
     keys = dict(server.keys, wrong=wrong_key)
     tokens = {"alice": alice_token, "bob": bob_token, "rejected": rejected_token}
     session_secrets = {"alice": alice_secret, "bob": bob_secret}
-    everything = {**{f"key of {k}": v for k, v in keys.items()},
-                  **{f"GitHub token of {k}": v for k, v in tokens.items()},
-                  **{f"session secret of {k}": v for k, v in session_secrets.items()}}
+    everything = {
+        **{f"key of {k}": v for k, v in keys.items()},
+        **{f"GitHub token of {k}": v for k, v in tokens.items()},
+        **{f"session secret of {k}": v for k, v in session_secrets.items()},
+    }
     assert len(seen) > 60  # the scan below covers real traffic
     register_responses = [body for what, body in seen if what == "POST /api/v1/sessions"]
     assert sum(s.encode() in b for b in register_responses for s in session_secrets.values()) == 2

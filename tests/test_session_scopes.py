@@ -33,8 +33,10 @@ from teamserver_harness import TeamServerProcess, create_pg_database, drop_pg_da
 from jupyter_grid_collab.teamserver import schema
 
 API = "/api/v1"
-SESSION_REFUSAL = ("a session's server cannot change members, roles, credits, API keys or "
-                   "GitHub credentials; use your own API key (grid login)")
+SESSION_REFUSAL = (
+    "a session's server cannot change members, roles, credits, API keys or "
+    "GitHub credentials; use your own API key (grid login)"
+)
 
 
 def fresh(prefix: str) -> str:
@@ -60,8 +62,16 @@ class Team:
     name: str
     keys: dict[str, str] = field(default_factory=dict)
 
-    def http(self, method: str, path: str, *, key: str | None = None, secret: str | None = None,
-             visitor: str | None = None, **kw: Any) -> httpx.Response:
+    def http(
+        self,
+        method: str,
+        path: str,
+        *,
+        key: str | None = None,
+        secret: str | None = None,
+        visitor: str | None = None,
+        **kw: Any,
+    ) -> httpx.Response:
         headers = kw.pop("headers", {})
         if key:
             headers["Authorization"] = f"token {self.keys.get(key, key)}"
@@ -69,8 +79,9 @@ class Team:
             headers["X-Grid-Session-Secret"] = secret
         if visitor:
             headers["X-Grid-Visitor"] = visitor
-        return httpx.request(method, self.server.url + API + path, headers=headers, timeout=30,
-                             **kw)
+        return httpx.request(
+            method, self.server.url + API + path, headers=headers, timeout=30, **kw
+        )
 
     def ok(self, user: str, method: str, path: str, **kw: Any) -> Any:
         r = self.http(method, path, key=user, **kw)
@@ -101,13 +112,16 @@ def make_team(server, store, **roles: str) -> tuple[Team, dict[str, str]]:
 
 def register(team: Team, owner: str, name: str | None = None, **body: Any) -> tuple[str, str]:
     name = name or fresh("s")
-    out = team.ok(owner, "POST", "/sessions", json={"name": name, "team": team.name,
-                                                   "url": f"http://127.0.0.1:9/{name}/", **body})
+    out = team.ok(
+        owner,
+        "POST",
+        "/sessions",
+        json={"name": name, "team": team.name, "url": f"http://127.0.0.1:9/{name}/", **body},
+    )
     return name, out["server_secret"]
 
 
-def visit(team: Team, visitor: str, owner: str, session: str, secret: str,
-          **body: Any) -> dict:
+def visit(team: Team, visitor: str, owner: str, session: str, secret: str, **body: Any) -> dict:
     """``visitor`` opens ``owner``'s session; its server redeems the ticket."""
     opened = team.ok(visitor, "POST", f"/sessions/{owner}/{session}/open")
     ticket = opened["url"].split("ticket=", 1)[1]
@@ -161,8 +175,9 @@ class Trap:
 
 @pytest.fixture(scope="module")
 def trap(team_server, admin_store, tmp_path_factory) -> Trap:
-    team, p = make_team(team_server, admin_store, **{"bob!": "owner", "mallory": "user",
-                                                     "carl": "user"})
+    team, p = make_team(
+        team_server, admin_store, **{"bob!": "owner", "mallory": "user", "carl": "user"}
+    )
     outsider = fresh("eve")
     admin_store.create_user(outsider, f"{outsider}@example.com")
     p["outsider"] = outsider
@@ -195,8 +210,9 @@ def trap_state(trap: Trap) -> dict:
     team, bob, run = trap.team, trap.p["bob"], trap.run
     detail = team.ok(bob, "GET", f"/teams/{team.name}")
     run_now = team.ok(bob, "GET", f"/runs/{bob}/{run['name']}")
-    git = team.http("GET", f"/sessions/{bob}/{trap.bob_session}/git-credential",
-                    secret=trap.bob_secret).json()
+    git = team.http(
+        "GET", f"/sessions/{bob}/{trap.bob_session}/git-credential", secret=trap.bob_secret
+    ).json()
     return {
         "members": sorted((m["username"], m["role"]) for m in detail["members"]),
         # running sessions are charged as the test goes: credits only ever go down
@@ -205,12 +221,19 @@ def trap_state(trap: Trap) -> dict:
         "credential": (git["login"], git["token"]),
         "datastore": team.ok(bob, "GET", f"/datastores/{bob}/{trap.ds['name']}")["versions"],
         "run": (run_now["status"], [e["status"] for e in run_now["experiments"]]),
-        "bob's runs": sorted(r["name"] for r in team.ok(
-            bob, "GET", "/runs", params={"scope": "mine", "limit": 200})["items"]),
-        "bob's sessions": sorted((s["name"], s["status"]) for s in team.ok(
-            bob, "GET", "/sessions", params={"scope": "mine", "limit": 200})["items"]),
-        "mallory's session": team.ok(bob, "GET",
-                                     f"/sessions/{trap.p['mallory']}/{trap.session}")["status"],
+        "bob's runs": sorted(
+            r["name"]
+            for r in team.ok(bob, "GET", "/runs", params={"scope": "mine", "limit": 200})["items"]
+        ),
+        "bob's sessions": sorted(
+            (s["name"], s["status"])
+            for s in team.ok(bob, "GET", "/sessions", params={"scope": "mine", "limit": 200})[
+                "items"
+            ]
+        ),
+        "mallory's session": team.ok(bob, "GET", f"/sessions/{trap.p['mallory']}/{trap.session}")[
+            "status"
+        ],
     }
 
 
@@ -235,8 +258,7 @@ def test_a_session_reaches_only_its_own_team(team_server, admin_store, tmp_path_
         assert runs.status_code == 200
         assert run["name"] not in [r["name"] for r in runs.json()["items"]]
         assert team.http("GET", f"/runs/{bob}/{run['name']}", **how).status_code == 404
-        assert team.http("GET", f"/experiments/{bob}/{run['exp']}/logs",
-                         **how).status_code == 404
+        assert team.http("GET", f"/experiments/{bob}/{run['exp']}/logs", **how).status_code == 404
         assert team.http("GET", f"/teams/{other.name}/audit", **how).status_code == 404
         attach = team.http("POST", f"/datastores/{bob}/{ds['name']}/attach", json={}, **how)
         assert attach.status_code == 404, attach.text
@@ -248,54 +270,97 @@ def test_a_session_reaches_only_its_own_team(team_server, admin_store, tmp_path_
 
 # (what mallory's server tries as bob, request built from the trap)
 REFUSED_AS_VISITOR = {
-    "make mallory owner": lambda t: ("PATCH", f"/teams/{t.team.name}/members/{t.p['mallory']}",
-                                     {"role": "owner"}),
-    "make mallory admin": lambda t: ("PATCH", f"/teams/{t.team.name}/members/{t.p['mallory']}",
-                                     {"role": "admin"}),
-    "add an outsider": lambda t: ("POST", f"/teams/{t.team.name}/members",
-                                  {"username": t.p["outsider"], "role": "admin"}),
+    "make mallory owner": lambda t: (
+        "PATCH",
+        f"/teams/{t.team.name}/members/{t.p['mallory']}",
+        {"role": "owner"},
+    ),
+    "make mallory admin": lambda t: (
+        "PATCH",
+        f"/teams/{t.team.name}/members/{t.p['mallory']}",
+        {"role": "admin"},
+    ),
+    "add an outsider": lambda t: (
+        "POST",
+        f"/teams/{t.team.name}/members",
+        {"username": t.p["outsider"], "role": "admin"},
+    ),
     "remove a member": lambda t: ("DELETE", f"/teams/{t.team.name}/members/{t.p['carl']}", None),
     "add credits": lambda t: ("POST", f"/teams/{t.team.name}/credits", {"amount": 1000}),
-    "create a team": lambda t: ("POST", "/teams", {"name": fresh("evil"),
-                                                   "owner": t.p["mallory"]}),
+    "create a team": lambda t: ("POST", "/teams", {"name": fresh("evil"), "owner": t.p["mallory"]}),
     "create a user": lambda t: ("POST", "/users", {"username": fresh("sock")}),
-    "set bob's GitHub credential": lambda t: ("PUT", "/credentials/github",
-                                              {"token": "ghp_" + "e" * 36, "login": "evil"}),
+    "set bob's GitHub credential": lambda t: (
+        "PUT",
+        "/credentials/github",
+        {"token": "ghp_" + "e" * 36, "login": "evil"},
+    ),
     "delete bob's GitHub credential": lambda t: ("DELETE", "/credentials/github", None),
     "read bob's credentials": lambda t: ("GET", "/credentials", None),
     "delete a datastore version": lambda t: (
-        "DELETE", f"/datastores/{t.p['bob']}/{t.ds['name']}?version=1", None),
+        "DELETE",
+        f"/datastores/{t.p['bob']}/{t.ds['name']}?version=1",
+        None,
+    ),
     "delete bob's run": lambda t: ("DELETE", f"/runs/{t.p['bob']}/{t.run['name']}", None),
     "stop bob's run": lambda t: ("POST", f"/runs/{t.p['bob']}/{t.run['name']}/stop", None),
     "stop bob's experiment": lambda t: (
-        "POST", f"/experiments/{t.p['bob']}/{t.run['exp']}/stop", None),
+        "POST",
+        f"/experiments/{t.p['bob']}/{t.run['exp']}/stop",
+        None,
+    ),
     "delete bob's experiment": lambda t: (
-        "DELETE", f"/experiments/{t.p['bob']}/{t.run['exp']}", None),
+        "DELETE",
+        f"/experiments/{t.p['bob']}/{t.run['exp']}",
+        None,
+    ),
     "report on bob's experiment": lambda t: (
-        "POST", f"/experiments/{t.p['bob']}/{t.run['exp']}/status", {"status": "failed"}),
+        "POST",
+        f"/experiments/{t.p['bob']}/{t.run['exp']}/status",
+        {"status": "failed"},
+    ),
     "write bob's logs": lambda t: (
-        "POST", f"/experiments/{t.p['bob']}/{t.run['exp']}/logs", {"lines": ["forged"]}),
-    "create a run as bob": lambda t: ("POST", "/runs", {"command": "python evil.py",
-                                                        "name": fresh("evil"),
-                                                        "team": t.team.name}),
-    "clone bob's run as bob": lambda t: ("POST", f"/runs/{t.p['bob']}/{t.run['name']}/clone",
-                                         {"name": fresh("evil")}),
-    "register a session as bob": lambda t: ("POST", "/sessions", {"name": fresh("evil"),
-                                                                  "team": t.team.name}),
-    "stop bob's session": lambda t: ("POST", f"/sessions/{t.p['bob']}/{t.bob_session}/stop",
-                                     None),
-    "pause bob's session": lambda t: ("POST", f"/sessions/{t.p['bob']}/{t.bob_session}/pause",
-                                      None),
+        "POST",
+        f"/experiments/{t.p['bob']}/{t.run['exp']}/logs",
+        {"lines": ["forged"]},
+    ),
+    "create a run as bob": lambda t: (
+        "POST",
+        "/runs",
+        {"command": "python evil.py", "name": fresh("evil"), "team": t.team.name},
+    ),
+    "clone bob's run as bob": lambda t: (
+        "POST",
+        f"/runs/{t.p['bob']}/{t.run['name']}/clone",
+        {"name": fresh("evil")},
+    ),
+    "register a session as bob": lambda t: (
+        "POST",
+        "/sessions",
+        {"name": fresh("evil"), "team": t.team.name},
+    ),
+    "stop bob's session": lambda t: ("POST", f"/sessions/{t.p['bob']}/{t.bob_session}/stop", None),
+    "pause bob's session": lambda t: (
+        "POST",
+        f"/sessions/{t.p['bob']}/{t.bob_session}/pause",
+        None,
+    ),
     "heartbeat bob's session": lambda t: (
-        "POST", f"/sessions/{t.p['bob']}/{t.bob_session}/heartbeat", {"url": "http://evil/"}),
-    "delete bob's session": lambda t: ("DELETE", f"/sessions/{t.p['bob']}/{t.bob_session}",
-                                       None),
+        "POST",
+        f"/sessions/{t.p['bob']}/{t.bob_session}/heartbeat",
+        {"url": "http://evil/"},
+    ),
+    "delete bob's session": lambda t: ("DELETE", f"/sessions/{t.p['bob']}/{t.bob_session}", None),
     "stop mallory's own session as bob": lambda t: (
-        "POST", f"/sessions/{t.p['mallory']}/{t.session}/stop", None),
+        "POST",
+        f"/sessions/{t.p['mallory']}/{t.session}/stop",
+        None,
+    ),
     "open a session as bob (a login link)": lambda t: (
-        "POST", f"/sessions/{t.p['bob']}/{t.bob_session}/open", None),
-    "begin an upload": lambda t: ("POST", "/uploads", {"name": fresh("evil"),
-                                                       "team": t.team.name}),
+        "POST",
+        f"/sessions/{t.p['bob']}/{t.bob_session}/open",
+        None,
+    ),
+    "begin an upload": lambda t: ("POST", "/uploads", {"name": fresh("evil"), "team": t.team.name}),
     "upload a source": lambda t: ("PUT", "/sources", b"evil"),
     "end the visits": lambda t: ("DELETE", "/visits", None),
 }
@@ -312,15 +377,20 @@ def test_trap_session_cannot_act_as_its_visitor(trap: Trap, action: str):
     r = trap.as_bob(method, path, **kw)
 
     # Then refused, naming the visit, and nothing changed
-    message = f"{trap.p['bob']} is visiting {trap.via}: a session's server may only read, " \
-              "download and attach for a visitor"
+    message = (
+        f"{trap.p['bob']} is visiting {trap.via}: a session's server may only read, "
+        "download and attach for a visitor"
+    )
     assert (r.status_code, r.json()["message"]) == (403, message), r.text
     assert trap_state(trap) == before
     # and bob's team's admins see who tried, through which session
-    assert any(e["actor"] == f"{trap.p['bob']} via session {trap.via}"
-               and e["outcome"] == "denied" and e["detail"] == message
-               and e["resource"] == API + path.split("?")[0]
-               for e in trap.team.audit(trap.p["bob"]))
+    assert any(
+        e["actor"] == f"{trap.p['bob']} via session {trap.via}"
+        and e["outcome"] == "denied"
+        and e["detail"] == message
+        and e["resource"] == API + path.split("?")[0]
+        for e in trap.team.audit(trap.p["bob"])
+    )
 
 
 def test_there_is_no_api_key_endpoint_to_reach(trap: Trap):
@@ -352,19 +422,24 @@ def test_trap_session_can_still_do_what_a_visit_needs(trap: Trap):
     f = trap.as_bob("GET", f"/datastores/{bob}/{ds['name']}/files/train.csv")
     assert (f.status_code, f.content) == (200, ds["bytes"])
     # attach read-only: to this session (recorded on it), never to another
-    r = trap.as_bob("POST", f"/datastores/{bob}/{ds['name']}/attach",
-                    json={"session": trap.session})
+    r = trap.as_bob(
+        "POST", f"/datastores/{bob}/{ds['name']}/attach", json={"session": trap.session}
+    )
     assert r.status_code == 200 and [x["path"] for x in r.json()["files"]] == ["train.csv"]
     mounted = team.ok(bob, "GET", f"/sessions/{trap.p['mallory']}/{trap.session}")
     assert mounted["datastores"] == [f"{bob}:{ds['name']}@1"]
-    r = trap.as_bob("POST", f"/datastores/{bob}/{ds['name']}/attach",
-                    json={"session": trap.bob_session})
+    r = trap.as_bob(
+        "POST", f"/datastores/{bob}/{ds['name']}/attach", json={"session": trap.bob_session}
+    )
     assert r.status_code == 403 and "only its own session" in r.json()["message"]
     assert team.ok(bob, "GET", f"/sessions/{bob}/{trap.bob_session}")["datastores"] == []
     # the downloads are audited as bob's, through mallory's session
-    assert any(e["action"] == "download" and e["outcome"] == "ok"
-               and e["actor"] == f"{bob} via session {trap.via}"
-               for e in team.audit(bob))
+    assert any(
+        e["action"] == "download"
+        and e["outcome"] == "ok"
+        and e["actor"] == f"{bob} via session {trap.via}"
+        for e in team.audit(bob)
+    )
 
 
 def test_visitor_calls_need_a_live_visit_of_that_session(trap: Trap):
@@ -383,8 +458,9 @@ def test_visitor_calls_need_a_live_visit_of_that_session(trap: Trap):
 @pytest.fixture(scope="module")
 def owner_session(team_server, admin_store):
     """bob owns a team (and is a site admin); his session's server holds only its secret."""
-    team, p = make_team(team_server, admin_store, **{"bob!": "owner", "carl": "user",
-                                                     "dana": "admin"})
+    team, p = make_team(
+        team_server, admin_store, **{"bob!": "owner", "carl": "user", "dana": "admin"}
+    )
     outsider = fresh("eve")
     admin_store.create_user(outsider, f"{outsider}@example.com")
     p["outsider"] = outsider
@@ -394,40 +470,52 @@ def owner_session(team_server, admin_store):
 
 
 REFUSED_TO_SESSION = {
-    "add a member": lambda t, p: ("POST", f"/teams/{t}/members",
-                                  {"username": p["outsider"], "role": "user"}),
+    "add a member": lambda t, p: (
+        "POST",
+        f"/teams/{t}/members",
+        {"username": p["outsider"], "role": "user"},
+    ),
     "change a role": lambda t, p: ("PATCH", f"/teams/{t}/members/{p['carl']}", {"role": "owner"}),
     "remove a member": lambda t, p: ("DELETE", f"/teams/{t}/members/{p['dana']}", None),
     "add credits": lambda t, p: ("POST", f"/teams/{t}/credits", {"amount": 5}),
     "create a team": lambda t, p: ("POST", "/teams", {"name": fresh("evil"), "owner": p["bob"]}),
     "create a user": lambda t, p: ("POST", "/users", {"username": fresh("sock")}),
     "list users": lambda t, p: ("GET", "/users", None),
-    "set the GitHub credential": lambda t, p: ("PUT", "/credentials/github",
-                                               {"token": "ghp_" + "e" * 36}),
+    "set the GitHub credential": lambda t, p: (
+        "PUT",
+        "/credentials/github",
+        {"token": "ghp_" + "e" * 36},
+    ),
     "delete the GitHub credential": lambda t, p: ("DELETE", "/credentials/github", None),
 }
 
 
 @pytest.mark.parametrize("action", list(REFUSED_TO_SESSION))
-def test_session_credential_cannot_change_people_money_or_credentials(owner_session,
-                                                                      action: str):
+def test_session_credential_cannot_change_people_money_or_credentials(owner_session, action: str):
     team, p, name, secret = owner_session
     bob = p["bob"]
 
     def state():
         detail = team.ok(bob, "GET", f"/teams/{team.name}")
-        return (sorted((m["username"], m["role"]) for m in detail["members"]),
-                Balance(detail["balance"]), team.ok(bob, "GET", "/credentials")["items"],
-                len(team.ok(bob, "GET", "/users")["items"]),
-                sorted(t["name"] for t in team.ok(bob, "GET", "/teams")["items"]))
+        return (
+            sorted((m["username"], m["role"]) for m in detail["members"]),
+            Balance(detail["balance"]),
+            team.ok(bob, "GET", "/credentials")["items"],
+            len(team.ok(bob, "GET", "/users")["items"]),
+            sorted(t["name"] for t in team.ok(bob, "GET", "/teams")["items"]),
+        )
 
     before = state()
     method, path, body = REFUSED_TO_SESSION[action](team.name, p)
     r = team.http(method, path, secret=secret, json=body)
     assert (r.status_code, r.json()["message"]) == (403, SESSION_REFUSAL), r.text
     assert state() == before
-    assert any(e["actor"] == f"{bob} via session {bob}:{name}" and e["outcome"] == "denied"
-               and e["detail"] == SESSION_REFUSAL for e in team.audit(bob))
+    assert any(
+        e["actor"] == f"{bob} via session {bob}:{name}"
+        and e["outcome"] == "denied"
+        and e["detail"] == SESSION_REFUSAL
+        for e in team.audit(bob)
+    )
     # the same call with bob's own key is allowed: the scope is what refused it
     if action in ("add credits", "list users"):
         assert team.http(method, path, key=bob, json=body).status_code < 300
@@ -440,20 +528,33 @@ def test_session_credential_does_what_a_session_needs(owner_session, tmp_path):
     me = team.http("GET", "/me", secret=secret).json()
     assert me["username"] == bob
     # its own heartbeat, with an update
-    r = team.http("POST", f"/sessions/{bob}/{name}/heartbeat", secret=secret,
-                  json={"url": "http://127.0.0.1:9/moved/", "datastores": []})
+    r = team.http(
+        "POST",
+        f"/sessions/{bob}/{name}/heartbeat",
+        secret=secret,
+        json={"url": "http://127.0.0.1:9/moved/", "datastores": []},
+    )
     assert r.status_code == 200 and r.json()["url"] == "http://127.0.0.1:9/moved/"
     # runs: create, log, clone, stop, delete (the owner's own)
     run = fresh("r")
-    r = team.http("POST", "/runs", secret=secret, json={
-        "command": "python train.py", "name": run, "team": team.name, "tracked": True})
+    r = team.http(
+        "POST",
+        "/runs",
+        secret=secret,
+        json={"command": "python train.py", "name": run, "team": team.name, "tracked": True},
+    )
     assert r.status_code == 201, r.text
-    r = team.http("POST", f"/experiments/{bob}/{run}-exp0/logs", secret=secret,
-                  json={"lines": ["hello"]})
+    r = team.http(
+        "POST", f"/experiments/{bob}/{run}-exp0/logs", secret=secret, json={"lines": ["hello"]}
+    )
     assert r.status_code == 200
     clone = fresh("c")
-    assert team.http("POST", f"/runs/{bob}/{run}/clone", secret=secret,
-                     json={"name": clone}).status_code == 201
+    assert (
+        team.http(
+            "POST", f"/runs/{bob}/{run}/clone", secret=secret, json={"name": clone}
+        ).status_code
+        == 201
+    )
     assert team.http("POST", f"/runs/{bob}/{run}/stop", secret=secret).status_code == 200
     for r_name in (run, clone):
         assert team.http("DELETE", f"/runs/{bob}/{r_name}", secret=secret).status_code == 204
@@ -462,11 +563,12 @@ def test_session_credential_does_what_a_session_needs(owner_session, tmp_path):
     up = team.http("POST", "/uploads", secret=secret, json={"name": ds, "team": team.name})
     assert up.status_code == 201, up.text
     uid = up.json()["upload_id"]
-    assert team.http("PUT", f"/uploads/{uid}/files/a.txt", secret=secret,
-                     content=b"abc").status_code == 200
+    assert (
+        team.http("PUT", f"/uploads/{uid}/files/a.txt", secret=secret, content=b"abc").status_code
+        == 200
+    )
     assert team.http("POST", f"/uploads/{uid}/commit", secret=secret).status_code == 201
-    r = team.http("POST", f"/datastores/{bob}/{ds}/attach", secret=secret,
-                  json={"session": name})
+    r = team.http("POST", f"/datastores/{bob}/{ds}/attach", secret=secret, json={"session": name})
     assert r.status_code == 200
     assert team.ok(bob, "GET", f"/sessions/{bob}/{name}")["datastores"] == [f"{bob}:{ds}@1"]
     assert team.http("DELETE", f"/datastores/{bob}/{ds}", secret=secret).status_code == 204
@@ -477,40 +579,46 @@ def test_session_credential_does_what_a_session_needs(owner_session, tmp_path):
     # what it did is bob's, through his session
     entries = [e for e in team.audit(bob) if e["actor"] == via]
     assert {"create", "clone", "stop", "delete", "upload", "attach"} <= {
-        e["action"] for e in entries}
+        e["action"] for e in entries
+    }
 
 
 def test_session_credential_keeps_to_its_own_session_and_its_owners_resources(
-        owner_session, tmp_path):
+    owner_session, tmp_path
+):
     team, p, name, secret = owner_session
     bob, carl = p["bob"], p["carl"]
     other, _ = register(team, bob)  # another session of bob's
     carl_session, _ = register(team, carl)
     carl_run = make_run(team, carl, tmp_path)
+
     def record(session):
         s = team.ok(bob, "GET", f"/sessions/{bob}/{session}")
         return s["status"], s["url"], s["last_heartbeat"], s["stopped_at"]
 
     before_other = record(other)
-    for method, path in (("POST", f"/sessions/{bob}/{other}/heartbeat"),
-                         ("POST", f"/sessions/{bob}/{other}/stop"),
-                         ("DELETE", f"/sessions/{bob}/{other}"),
-                         ("POST", f"/sessions/{carl}/{carl_session}/stop")):
+    for method, path in (
+        ("POST", f"/sessions/{bob}/{other}/heartbeat"),
+        ("POST", f"/sessions/{bob}/{other}/stop"),
+        ("DELETE", f"/sessions/{bob}/{other}"),
+        ("POST", f"/sessions/{carl}/{carl_session}/stop"),
+    ):
         r = team.http(method, path, secret=secret, json={} if method == "POST" else None)
         assert r.status_code == 403, (path, r.text)
         assert r.json()["message"].startswith(f"the server of session {bob}:{name} can ")
         assert "only its own session" in r.json()["message"]
     assert record(other) == before_other
     # bob owns the team, so his key could stop or delete carl's run; his session cannot
-    for method, path in (("POST", f"/runs/{carl}/{carl_run['name']}/stop"),
-                         ("DELETE", f"/runs/{carl}/{carl_run['name']}"),
-                         ("POST", f"/experiments/{carl}/{carl_run['exp']}/stop")):
+    for method, path in (
+        ("POST", f"/runs/{carl}/{carl_run['name']}/stop"),
+        ("DELETE", f"/runs/{carl}/{carl_run['name']}"),
+        ("POST", f"/experiments/{carl}/{carl_run['exp']}/stop"),
+    ):
         r = team.http(method, path, secret=secret)
         assert r.status_code == 403 and f"only {bob}'s own resources" in r.json()["message"]
     assert team.ok(carl, "GET", f"/runs/{carl}/{carl_run['name']}")["status"] == "running"
     # re-registering: only itself
-    r = team.http("POST", "/sessions", secret=secret, json={"name": fresh("s"),
-                                                           "team": team.name})
+    r = team.http("POST", "/sessions", secret=secret, json={"name": fresh("s"), "team": team.name})
     assert r.status_code == 403 and "only its own session" in r.json()["message"]
     # opening a teammate's session works (bob's visit, as bob)
     r = team.http("POST", f"/sessions/{carl}/{carl_session}/open", secret=secret)
@@ -522,8 +630,9 @@ def test_an_unknown_or_revoked_session_secret_is_401(owner_session):
     name, secret = register(team, p["carl"])
     assert team.http("GET", "/me", secret=secret).status_code == 200
     # re-registering replaces the secret: the old one stops working at once
-    r = team.ok(p["carl"], "POST", "/sessions", json={"name": name, "team": team.name,
-                                                      "replace": True})
+    r = team.ok(
+        p["carl"], "POST", "/sessions", json={"name": name, "team": team.name, "replace": True}
+    )
     assert team.http("GET", "/me", secret=secret).status_code == 401
     assert team.http("GET", "/me", secret=r["server_secret"]).status_code == 200
     team.ok(p["carl"], "DELETE", f"/sessions/{p['carl']}/{name}")
@@ -557,11 +666,11 @@ def test_a_visit_ends_with_its_session(team_server, admin_store, how: str):
     if how == "delete":
         team.ok(alice, "DELETE", f"/sessions/{alice}/{name}")
     elif how == "replace":  # a new server for the session
-        team.ok(alice, "POST", "/sessions", json={"name": name, "team": team.name,
-                                                  "replace": True})
+        team.ok(alice, "POST", "/sessions", json={"name": name, "team": team.name, "replace": True})
     elif how == "visitors":  # the owner changes what visitors may do
-        team.http("POST", f"/sessions/{alice}/{name}/heartbeat", secret=secret,
-                  json={"visitors": "view"})
+        team.http(
+            "POST", f"/sessions/{alice}/{name}/heartbeat", secret=secret, json={"visitors": "view"}
+        )
     else:
         team.ok(alice, "POST", f"/sessions/{alice}/{name}/{how}")
     r = team.http("GET", "/me", secret=secret, visitor=bob)
@@ -602,9 +711,19 @@ def test_a_visitor_removed_from_the_team_loses_the_visit_at_once(team_server, ad
 @pytest.fixture(scope="module")
 def short_server(tmp_path_factory):
     """A server of its own: visits last 0.5 h, a session is lost after 2 s of silence."""
-    server = TeamServerProcess(tmp_path_factory.mktemp("short") / "team", extra_args=[
-        "--executor", "none", "--visit-hours", "0.5", "--heartbeat-timeout", "2",
-        "--tick", "0.3"])
+    server = TeamServerProcess(
+        tmp_path_factory.mktemp("short") / "team",
+        extra_args=[
+            "--executor",
+            "none",
+            "--visit-hours",
+            "0.5",
+            "--heartbeat-timeout",
+            "2",
+            "--tick",
+            "0.3",
+        ],
+    )
     server.seed()
     server.start()
     yield server
@@ -637,31 +756,38 @@ def test_visitor_mode_on_the_record_the_open_answer_and_the_visit(team_server, a
     assert v["visitors"] == "full" and v["session"]["visitors"] == "full"
     assert v["open"]["visitors"] == "full"
     warning = v["open"]["warning"]
-    assert f"code you run there runs as {alice}, with {alice}'s files and GitHub identity" \
-        in warning
+    assert (
+        f"code you run there runs as {alice}, with {alice}'s files and GitHub identity" in warning
+    )
     # view, chosen at registration
     view, view_secret = register(team, alice, visitors="view")
     listed = team.ok(bob, "GET", "/sessions", params={"scope": f"user={alice}"})["items"]
     assert {s["name"]: s["visitors"] for s in listed} == {full: "full", view: "view"}
     v = visit(team, bob, alice, view, view_secret)
     assert v["visitors"] == "view"
-    assert "you can browse files and notebooks but not run code or change files" in \
-        v["open"]["warning"]
+    assert (
+        "you can browse files and notebooks but not run code or change files"
+        in v["open"]["warning"]
+    )
     assert "runs as" not in v["open"]["warning"]
     # changed by the session's server (heartbeat body) and shown everywhere
-    r = team.http("POST", f"/sessions/{alice}/{view}/heartbeat", secret=view_secret,
-                  json={"visitors": "full"})
+    r = team.http(
+        "POST", f"/sessions/{alice}/{view}/heartbeat", secret=view_secret, json={"visitors": "full"}
+    )
     assert r.json()["visitors"] == "full"
     assert team.ok(bob, "GET", f"/sessions/{alice}/{view}")["visitors"] == "full"
     # validated
     for bad in ("admin", None, 1):
-        r = team.http("POST", "/sessions", key=alice, json={"name": fresh("s"),
-                                                            "team": team.name,
-                                                            "visitors": bad})
-        assert (r.status_code, r.json()["message"]) == (400, "visitors must be 'view' or "
-                                                              "'full'")
-        r = team.http("POST", f"/sessions/{alice}/{view}/heartbeat", key=alice,
-                      json={"visitors": bad})
+        r = team.http(
+            "POST",
+            "/sessions",
+            key=alice,
+            json={"name": fresh("s"), "team": team.name, "visitors": bad},
+        )
+        assert (r.status_code, r.json()["message"]) == (400, "visitors must be 'view' or 'full'")
+        r = team.http(
+            "POST", f"/sessions/{alice}/{view}/heartbeat", key=alice, json={"visitors": bad}
+        )
         assert r.status_code == 400
     # the owner's own Open says the mode too
     own = team.ok(alice, "POST", f"/sessions/{alice}/{view}/open")
@@ -671,9 +797,18 @@ def test_visitor_mode_on_the_record_the_open_answer_and_the_visit(team_server, a
 def test_models_session_reads_the_mode():
     from jupyter_grid_collab.models import Session
 
-    s = Session.from_json({"id": 1, "name": "lab", "owner": "alice", "team": "vision",
-                           "status": "running", "instance_type": "cpu-small",
-                           "created_at": "2024-01-01T00:00:00Z", "visitors": "view"})
+    s = Session.from_json(
+        {
+            "id": 1,
+            "name": "lab",
+            "owner": "alice",
+            "team": "vision",
+            "status": "running",
+            "instance_type": "cpu-small",
+            "created_at": "2024-01-01T00:00:00Z",
+            "visitors": "view",
+        }
+    )
     assert s.visitors == "view"
 
 
@@ -690,25 +825,40 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path, backend):
             if backend == "postgresql":
                 conn.execute(text("ALTER TABLE audit ALTER COLUMN actor TYPE VARCHAR(39)"))
             conn.execute(text("UPDATE grid_meta SET value = '1' WHERE key = 'schema_version'"))
-            conn.execute(text("INSERT INTO users (username, site_admin, created_at) "
-                              "VALUES ('alice', false, 0)"))
-            conn.execute(text("INSERT INTO teams (name, balance, created_at) "
-                              "VALUES ('vision', 0, 0)"))
-            conn.execute(text("INSERT INTO sessions (owner_id, team_id, name, status, "
-                              "instance_type, datastores, created_at, cost) VALUES "
-                              "(1, 1, 'old', 'running', 'cpu-small', '[]', 0, 0)"))
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, site_admin, created_at) "
+                    "VALUES ('alice', false, 0)"
+                )
+            )
+            conn.execute(
+                text("INSERT INTO teams (name, balance, created_at) VALUES ('vision', 0, 0)")
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO sessions (owner_id, team_id, name, status, "
+                    "instance_type, datastores, created_at, cost) VALUES "
+                    "(1, 1, 'old', 'running', 'cpu-small', '[]', 0, 0)"
+                )
+            )
         # When this team server opens it
         schema.create_schema(engine)
         schema.create_schema(engine)  # and again: nothing left to do
         # Then the session keeps Grid's behaviour, long actors fit, the version is current
         with engine.begin() as conn:
             assert conn.execute(text("SELECT visitors FROM sessions")).scalar() == "full"
-            conn.execute(schema.audit.insert().values(
-                ts=0, actor="bob via session alice:" + "x" * 64, action="GET",
-                resource="/", outcome="denied"))
-            assert conn.execute(text("SELECT value FROM grid_meta WHERE "
-                                     "key = 'schema_version'")).scalar() == str(
-                                         schema.SCHEMA_VERSION)  # 2, and any step after it
+            conn.execute(
+                schema.audit.insert().values(
+                    ts=0,
+                    actor="bob via session alice:" + "x" * 64,
+                    action="GET",
+                    resource="/",
+                    outcome="denied",
+                )
+            )
+            assert conn.execute(
+                text("SELECT value FROM grid_meta WHERE key = 'schema_version'")
+            ).scalar() == str(schema.SCHEMA_VERSION)  # 2, and any step after it
     finally:
         engine.dispose()
         if backend == "postgresql":

@@ -21,24 +21,34 @@ from jupyter_grid_collab import track
 from jupyter_grid_collab.client import NotFound
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-playwright = pytest.importorskip("playwright.sync_api") if os.environ.get("CI") is None \
+playwright = (
+    pytest.importorskip("playwright.sync_api")
+    if os.environ.get("CI") is None
     else __import__("playwright.sync_api").sync_api
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and os.environ.get("CI") is None,
-                                reason="Debian's chromium is not installed (CI installs it)")
+)
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and os.environ.get("CI") is None,
+    reason="Debian's chromium is not installed (CI installs it)",
+)
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOT = REPO / "docs" / "img" / "sidebar.png"
 INSTALLED = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "jupyter-grid-collab"
 TAG = uuid.uuid4().hex[:6]
-BANNER = ("You are visiting alice's session (full access: code you run here runs as alice) — "
-          "git here uses alice's GitHub identity (alice-gh)")
+BANNER = (
+    "You are visiting alice's session (full access: code you run here runs as alice) — "
+    "git here uses alice's GitHub identity (alice-gh)"
+)
 
 
-VIEW_BANNER = ("You are visiting alice's session (view only: no kernels, terminals or edits) "
-               "— git here uses alice's GitHub identity (alice-gh)")
+VIEW_BANNER = (
+    "You are visiting alice's session (view only: no kernels, terminals or edits) "
+    "— git here uses alice's GitHub identity (alice-gh)"
+)
 
 
-def _lab(team, user: str, home: Path, name: str | None = None,
-         visitors: str | None = None) -> JupyterProcess:
+def _lab(
+    team, user: str, home: Path, name: str | None = None, visitors: str | None = None
+) -> JupyterProcess:
     lab = JupyterProcess(user, team, home, name or f"{user}-lab-{TAG}", app="lab")
     if visitors:
         lab.extra_env["GRID_SESSION_VISITORS"] = visitors
@@ -46,7 +56,8 @@ def _lab(team, user: str, home: Path, name: str | None = None,
     settings = home / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
     lab.extra_env["JUPYTERLAB_SETTINGS_DIR"] = str(home / "lab-settings")
     return lab.start()
 
@@ -56,9 +67,11 @@ def world(sqlite_server, tmp_path_factory):
     """alice's lab with a datastore and a running run (an artifact, log lines); bob's lab
     and a running run of his own."""
     if not (INSTALLED / "package.json").exists():
-        pytest.fail(f"the sidebar is not installed at {INSTALLED}: build it with "
-                    "`cd labextension && npm ci && npm run build:prod`, then "
-                    "`pip install -e .`")
+        pytest.fail(
+            f"the sidebar is not installed at {INSTALLED}: build it with "
+            "`cd labextension && npm ci && npm run build:prod`, then "
+            "`pip install -e .`"
+        )
     root = tmp_path_factory.mktemp("sidebar")
     data = root / "cars"
     data.mkdir()
@@ -74,11 +87,18 @@ def world(sqlite_server, tmp_path_factory):
         alice_run.log_file(root / "model.txt", "model.txt")
         alice_run.log_text("epoch 1 loss 0.9")
         bob_run = track.start_run(f"mine-{TAG}", {"lr": 0.2}, client=bob)
-        labs = [_lab(sqlite_server, "alice", root / "alice"), _lab(sqlite_server, "bob",
-                                                                   root / "bob")]
+        labs = [
+            _lab(sqlite_server, "alice", root / "alice"),
+            _lab(sqlite_server, "bob", root / "bob"),
+        ]
         stack.callback(lambda: [lab.stop() for lab in labs])
-        yield {"alice_lab": labs[0], "bob_lab": labs[1], "alice_run": alice_run,
-               "bob_run": bob_run, "tmp": root}
+        yield {
+            "alice_lab": labs[0],
+            "bob_lab": labs[1],
+            "alice_run": alice_run,
+            "bob_run": bob_run,
+            "tmp": root,
+        }
         for run in (alice_run, bob_run):
             if not run.ended:
                 with suppress(NotFound):  # the clone/stop/delete test deletes bob's run
@@ -88,8 +108,9 @@ def world(sqlite_server, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM,
-                                     args=["--disable-gpu", "--disable-quic"])
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--disable-gpu", "--disable-quic"]
+        )
         yield chromium
         chromium.close()
 
@@ -97,8 +118,7 @@ def browser():
 @pytest.fixture(scope="module")
 def page(browser, world):
     """bob's JupyterLab with the Team panel shown through its keyboard shortcut."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800},
-                                  accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
     page = context.new_page()
     lab = world["bob_lab"]
     page.goto(f"{lab.url}lab/workspaces/{uuid.uuid4().hex}?token={lab.token}")
@@ -112,13 +132,16 @@ def page(browser, world):
 
 
 def row(page, kind: str, owner: str, name: str):
-    return page.locator(f".jp-GridCollab-panel .jp-GridCollab-row[data-kind={kind}]"
-                        f"[data-owner={owner}][data-name='{name}']")
+    return page.locator(
+        f".jp-GridCollab-panel .jp-GridCollab-row[data-kind={kind}]"
+        f"[data-owner={owner}][data-name='{name}']"
+    )
 
 
 def actions_of(locator) -> list[str]:
     return locator.locator(".jp-GridCollab-action").evaluate_all(
-        "nodes => nodes.map(n => n.dataset.action)")
+        "nodes => nodes.map(n => n.dataset.action)"
+    )
 
 
 def message(page) -> str:
@@ -157,7 +180,8 @@ def test_panel_lists_a_teammates_resources_without_owner_actions(page, world):
 
 def test_attach_a_teammates_datastore_mounts_it(page, world):
     row(page, "datastore", "alice", f"cars-{TAG}").locator(
-        ".jp-GridCollab-action[data-action=attach]").click()
+        ".jp-GridCollab-action[data-action=attach]"
+    ).click()
     mounted = world["bob_lab"].datastore_root / f"cars-{TAG}"
     page.locator(".jp-GridCollab-message", has_text="Mounted").wait_for(timeout=60_000)
     assert f"Mounted alice:cars-{TAG}@1 at {mounted}" in message(page)
@@ -198,8 +222,7 @@ def test_logs_follow_a_running_experiment(page, world):
     world["alice_run"].log_text("epoch 2 loss 0.5")
     logs.filter(has_text="epoch 2 loss 0.5").wait_for(timeout=30_000)
     world["alice_run"].end()
-    page.locator(".jp-GridCollab-logsState:visible", has_text="succeeded").wait_for(
-        timeout=30_000)
+    page.locator(".jp-GridCollab-logsState:visible", has_text="succeeded").wait_for(timeout=30_000)
 
 
 def test_open_lands_in_the_teammates_session_as_a_visitor_with_the_banner(page, world):
@@ -231,7 +254,8 @@ def test_open_lands_in_the_teammates_session_as_a_visitor_with_the_banner(page, 
 
 
 def test_a_view_only_session_says_what_a_visitor_may_do_before_and_after_opening(
-        page, world, sqlite_server):
+    page, world, sqlite_server
+):
     """alice lets visitors of a second session only view: bob's sidebar says so on its row
     and in the Open dialog, the banner in her session says so, and there his sidebar offers
     nothing that writes into the session and her server starts no kernel for him."""
@@ -242,8 +266,10 @@ def test_a_view_only_session_says_what_a_visitor_may_do_before_and_after_opening
         session_row = row(page, "session", "alice", name)
         session_row.wait_for(timeout=30_000)
         assert "visitors: view only" in session_row.inner_text()
-        assert "visitors: full access" in row(page, "session", "alice",
-                                              f"alice-lab-{TAG}").inner_text()
+        assert (
+            "visitors: full access"
+            in row(page, "session", "alice", f"alice-lab-{TAG}").inner_text()
+        )
         session_row.locator(".jp-GridCollab-action[data-action=open]").click()
         dialog = page.locator(".jp-Dialog")
         dialog.wait_for(timeout=30_000)
@@ -295,7 +321,8 @@ def test_a_visitors_lab_page_does_not_carry_the_owners_token(sqlite_server, worl
 def test_clone_a_teammates_run_then_stop_and_delete_my_own(page, world, sqlite_server):
     # Clone on alice's run: a run of bob's with her parameters
     row(page, "run", "alice", f"train-{TAG}").locator(
-        ".jp-GridCollab-action[data-action=clone]").click()
+        ".jp-GridCollab-action[data-action=clone]"
+    ).click()
     page.locator(".jp-GridCollab-message", has_text="Cloned").wait_for(timeout=30_000)
     clone_name = message(page).split('"')[1]
     with sqlite_server.client("bob") as bob:
@@ -306,7 +333,8 @@ def test_clone_a_teammates_run_then_stop_and_delete_my_own(page, world, sqlite_s
         mine = row(page, "run", "bob", f"mine-{TAG}")
         mine.locator(".jp-GridCollab-action[data-action=stop]").click()
         page.locator(".jp-GridCollab-message", has_text=f"Stopped run bob:mine-{TAG}").wait_for(
-            timeout=30_000)
+            timeout=30_000
+        )
         assert bob.run(f"bob:mine-{TAG}")[0].status == "cancelled"
         # Delete asks first: Cancel keeps the run, Delete removes it
         mine.locator(".jp-GridCollab-action[data-action=delete]").click()

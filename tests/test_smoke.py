@@ -21,7 +21,8 @@ def test_teammate_sees_session_but_cannot_delete_it(clients):
     # Then he sees it, is refused with the contract's message, and it is still there
     assert name in team
     assert denied.value.message == (
-        f'bob cannot delete alice\'s session "{name}": only its creator or a team admin can')
+        f'bob cannot delete alice\'s session "{name}": only its creator or a team admin can'
+    )
     assert clients["alice"].session(name).status == "running"
 
 

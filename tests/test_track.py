@@ -31,15 +31,21 @@ def test_tracked_run_is_visible_to_the_team_with_metrics_and_files(sqlite_server
     got, exps = bob.run(f"alice:{name}")
     assert got.status == "succeeded" and exps[0].params == {"lr": 0.01, "optimizer": "adam"}
     lines = [entry.line for entry in bob.read_logs(f"alice:{name}-exp0")["lines"]]
-    assert lines[:4] == ["[metric] loss=0.5 step=1", "[metric] loss=0.25 step=2",
-                         "[metric] acc=0.9 step=2", "switched schedule"]
+    assert lines[:4] == [
+        "[metric] loss=0.5 step=1",
+        "[metric] loss=0.25 step=2",
+        "[metric] acc=0.9 step=2",
+        "switched schedule",
+    ]
     arts = {a.path: a for a in bob.list_artifacts(f"alice:{name}-exp0")}
     assert set(arts) == {"metrics.jsonl", "model/weights.bin"}
-    dest = bob.download_artifact(f"alice:{name}-exp0", arts["metrics.jsonl"],
-                                 tmp_path / "m.jsonl")
+    dest = bob.download_artifact(f"alice:{name}-exp0", arts["metrics.jsonl"], tmp_path / "m.jsonl")
     metrics = [json.loads(line) for line in dest.read_text().splitlines()]
     assert [(m["name"], m["value"], m["step"]) for m in metrics] == [
-        ("loss", 0.5, 1), ("loss", 0.25, 2), ("acc", 0.9, 2)]
+        ("loss", 0.5, 1),
+        ("loss", 0.25, 2),
+        ("acc", 0.9, 2),
+    ]
     assert run.ended
 
 

@@ -64,11 +64,16 @@ def poll(what: str, predicate, timeout: float = 10.0) -> None:
 
 def start_upload(server, kind: str, target: str, source: Path) -> subprocess.Popen:
     """Start the slowed client and return once the server has staged part of the body."""
-    child = subprocess.Popen([sys.executable, "-c", CHILD, server.url, server.keys["alice"],
-                              kind, target, str(source)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    poll("the upload to start streaming into staging",
-         lambda: staged_bytes(server) > (2 << 20) or child.poll() is not None, timeout=60)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, server.url, server.keys["alice"], kind, target, str(source)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    poll(
+        "the upload to start streaming into staging",
+        lambda: staged_bytes(server) > (2 << 20) or child.poll() is not None,
+        timeout=60,
+    )
     assert child.poll() is None, child.communicate()[1].decode()[-2000:]
     assert staged_bytes(server) < SIZE  # caught mid-way
     return child
@@ -138,8 +143,7 @@ def test_killed_artifact_upload_lists_no_artifact(fresh_server, big_file):
 def test_wrong_checksum_is_refused_and_nothing_is_kept(fresh_server, tmp_path):
     data = os.urandom(100_000)
     wrong = hashlib.sha256(b"something else").hexdigest()
-    headers = {"Authorization": f"token {fresh_server.keys['alice']}",
-               "X-Content-Sha256": wrong}
+    headers = {"Authorization": f"token {fresh_server.keys['alice']}", "X-Content-Sha256": wrong}
     api = fresh_server.url + API
     with fresh_server.client("alice") as alice:
         alice.me()
@@ -147,17 +151,23 @@ def test_wrong_checksum_is_refused_and_nothing_is_kept(fresh_server, tmp_path):
         before = objects(fresh_server)
 
         # an artifact whose body does not match the declared sha256
-        r = httpx.put(f"{api}/experiments/alice/train-exp0/artifacts/model.bin", content=data,
-                      headers=headers, timeout=30)
+        r = httpx.put(
+            f"{api}/experiments/alice/train-exp0/artifacts/model.bin",
+            content=data,
+            headers=headers,
+            timeout=30,
+        )
         assert r.status_code == 400, r.text
         assert wrong in r.json()["message"] and "send it again" in r.json()["message"]
         assert alice.list_artifacts("train-exp0") == []
 
         # a datastore file likewise: the upload cannot become a version
-        upload = httpx.post(f"{api}/uploads", json={"name": "corrupt"}, headers=headers,
-                            timeout=30).json()["upload_id"]
-        r = httpx.put(f"{api}/uploads/{upload}/files/train.csv", content=data, headers=headers,
-                      timeout=30)
+        upload = httpx.post(
+            f"{api}/uploads", json={"name": "corrupt"}, headers=headers, timeout=30
+        ).json()["upload_id"]
+        r = httpx.put(
+            f"{api}/uploads/{upload}/files/train.csv", content=data, headers=headers, timeout=30
+        )
         assert r.status_code == 400, r.text
         r = httpx.post(f"{api}/uploads/{upload}/commit", headers=headers, timeout=30)
         assert r.status_code == 400, r.text

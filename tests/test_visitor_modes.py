@@ -23,16 +23,21 @@ from tornado.websocket import websocket_connect
 
 from jupyter_grid_collab.client import GridClient, PermissionDenied
 
-VIEW_BANNER = ("You are visiting alice's session (view only: no kernels, terminals or edits) "
-               "— git here uses alice's GitHub identity (alice-gh)")
-FULL_BANNER = ("You are visiting alice's session (full access: code you run here runs as "
-               "alice) — git here uses alice's GitHub identity (alice-gh)")
+VIEW_BANNER = (
+    "You are visiting alice's session (view only: no kernels, terminals or edits) "
+    "— git here uses alice's GitHub identity (alice-gh)"
+)
+FULL_BANNER = (
+    "You are visiting alice's session (full access: code you run here runs as "
+    "alice) — git here uses alice's GitHub identity (alice-gh)"
+)
 
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory):
-    server = TeamServerProcess(tmp_path_factory.mktemp("visit-team") / "team",
-                               extra_args=["--executor", "none"])
+    server = TeamServerProcess(
+        tmp_path_factory.mktemp("visit-team") / "team", extra_args=["--executor", "none"]
+    )
     server.seed()
     server.start()
     yield server
@@ -42,8 +47,9 @@ def team(tmp_path_factory):
 def _lab(team, tmp_path_factory, name: str, visitors: str | None) -> JupyterProcess:
     # the key and the token reach the server by environment, as `grid session create` does
     env = {"GRID_SESSION_VISITORS": visitors} if visitors else {}
-    return JupyterProcess("alice", team, tmp_path_factory.mktemp(name), name,
-                          token_in_env=True, extra_env=env).start()
+    return JupyterProcess(
+        "alice", team, tmp_path_factory.mktemp(name), name, token_in_env=True, extra_env=env
+    ).start()
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +63,24 @@ def full_lab(team, tmp_path_factory):
 def view_lab(team, tmp_path_factory):
     lab = _lab(team, tmp_path_factory, f"view-{uuid.uuid4().hex[:6]}", "view")
     (lab.root / "notes.txt").write_text("alice's notes\n")
-    (lab.root / "analysis.ipynb").write_text(json.dumps({
-        "cells": [{"cell_type": "code", "source": "print(1)", "metadata": {},
-                   "outputs": [], "execution_count": None}],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    (lab.root / "analysis.ipynb").write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "source": "print(1)",
+                        "metadata": {},
+                        "outputs": [],
+                        "execution_count": None,
+                    }
+                ],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
     (lab.root / ".hidden-state.json").write_text('{"token": "not for visitors"}')
     yield lab
     lab.stop()
@@ -76,10 +96,12 @@ def _ws_url(lab: JupyterProcess, path: str) -> str:
 
 
 async def _ws(lab: JupyterProcess, path: str, browser: httpx.Client | None):
-    headers = {"Cookie": _cookie_header(browser)} if browser else \
-        {"Authorization": f"token {lab.token}"}
-    return await websocket_connect(HTTPRequest(_ws_url(lab, path), headers=headers,
-                                               connect_timeout=30))
+    headers = (
+        {"Cookie": _cookie_header(browser)} if browser else {"Authorization": f"token {lab.token}"}
+    )
+    return await websocket_connect(
+        HTTPRequest(_ws_url(lab, path), headers=headers, connect_timeout=30)
+    )
 
 
 async def _kernel_execute(lab, kernel_id: str, browser, code: str, timeout=90.0) -> str:
@@ -87,14 +109,32 @@ async def _kernel_execute(lab, kernel_id: str, browser, code: str, timeout=90.0)
     conn = await _ws(lab, f"api/kernels/{kernel_id}/channels", browser)
     try:
         msg_id = uuid.uuid4().hex
-        await conn.write_message(json.dumps({
-            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "",
-                       "session": uuid.uuid4().hex, "version": "5.3",
-                       "date": datetime.datetime.now(datetime.timezone.utc).isoformat()},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": False,
-                        "user_expressions": {}, "allow_stdin": False,
-                        "stop_on_error": True}}))
+        await conn.write_message(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "msg_type": "execute_request",
+                        "username": "",
+                        "session": uuid.uuid4().hex,
+                        "version": "5.3",
+                        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "buffers": [],
+                    "content": {
+                        "code": code,
+                        "silent": False,
+                        "store_history": False,
+                        "user_expressions": {},
+                        "allow_stdin": False,
+                        "stop_on_error": True,
+                    },
+                }
+            )
+        )
         out: list[str] = []
         deadline = time.monotonic() + timeout
         while True:
@@ -201,9 +241,14 @@ def test_a_full_visitors_kernel_and_terminal_hold_no_owner_secret(team, full_lab
         assert env["GRID_SESSION_CREDENTIAL"] and env["GRID_SESSION_VISITORS"] == "full"
         # the session credential works (as alice) but cannot change roles, members,
         # credentials or credits
-        out = asyncio.run(_kernel_execute(
-            full_lab, kernel, browser,
-            f"DATASTORE = 'bob:{datastore}'\n" + SESSION_CREDENTIAL_PROBE))
+        out = asyncio.run(
+            _kernel_execute(
+                full_lab,
+                kernel,
+                browser,
+                f"DATASTORE = 'bob:{datastore}'\n" + SESSION_CREDENTIAL_PROBE,
+            )
+        )
         assert _line(out, "WHO") == "alice False True"
         mounted = full_lab.datastore_root / datastore
         assert _line(out, "MOUNTED") == str(mounted)  # attach_datastore() works with it
@@ -215,11 +260,16 @@ def test_a_full_visitors_kernel_and_terminal_hold_no_owner_secret(team, full_lab
         r = _post(browser, full_lab.url + "api/terminals")
         assert r.status_code == 200, r.text
         term = r.json()["name"]
-        out = asyncio.run(_terminal_run(
-            full_lab, term, browser,
-            "echo IN_ENV=$(env | grep -c -e GRID_API_KEY -e JUPYTER_TOKEN) "
-            "IN_SERVER=$(tr '\\0' '\\n' < /proc/$PPID/environ | grep -c -e GRID_API_KEY "
-            "-e JUPYTER_TOKEN)"))
+        out = asyncio.run(
+            _terminal_run(
+                full_lab,
+                term,
+                browser,
+                "echo IN_ENV=$(env | grep -c -e GRID_API_KEY -e JUPYTER_TOKEN) "
+                "IN_SERVER=$(tr '\\0' '\\n' < /proc/$PPID/environ | grep -c -e GRID_API_KEY "
+                "-e JUPYTER_TOKEN)",
+            )
+        )
         assert key not in out and full_lab.token not in out
         assert re.search(r"IN_ENV=0 IN_SERVER=0", out), out
     # the owner's token, read from the environment before it left, still logs in
@@ -232,29 +282,32 @@ def _roles(team) -> dict[str, str]:
         return {m.username: m.role for m in carol.team("vision").members}
 
 
-def test_the_sessions_server_acts_with_its_session_credential_after_registering(
-        team, full_lab):
+def test_the_sessions_server_acts_with_its_session_credential_after_registering(team, full_lab):
     """Once registered, the server calls the team server with its session's secret, not
     the owner's key: its calls are audited "via session", and the secret it holds cannot
     change members, roles, credits, keys or credentials."""
-    secret = json.loads(next((full_lab.home / "runtime").glob(
-        "grid-collab-git-*/helper.json")).read_text())["secret"]
+    secret = json.loads(
+        next((full_lab.home / "runtime").glob("grid-collab-git-*/helper.json")).read_text()
+    )["secret"]
     with full_lab.owner_client() as lab:
         r = lab.post(f"grid-collab/api/sessions/carol/nope-{uuid.uuid4().hex[:4]}/open")
         assert r.status_code == 404
         assert lab.get("grid-collab/api/sessions").status_code == 200
     with team.client("carol") as carol:
         audit = carol._http.get("/teams/vision/audit", params={"limit": 50}).json()["items"]
-    assert any(a["actor"] == f"alice via session alice:{full_lab.session_name}"
-               for a in audit), audit[:5]
+    assert any(a["actor"] == f"alice via session alice:{full_lab.session_name}" for a in audit), (
+        audit[:5]
+    )
     with GridClient(team.url, session_secret=secret) as session:
         assert session.whoami() == "alice"
-        for call in (lambda: session.set_role("vision", "bob", "admin"),
-                     lambda: session.add_member("vision", "dave"),
-                     lambda: session.remove_member("vision", "bob"),
-                     lambda: session.set_credential("github", "ghp_" + uuid.uuid4().hex),
-                     lambda: session.delete_credential("github"),
-                     lambda: session.add_credits("vision", 10)):
+        for call in (
+            lambda: session.set_role("vision", "bob", "admin"),
+            lambda: session.add_member("vision", "dave"),
+            lambda: session.remove_member("vision", "bob"),
+            lambda: session.set_credential("github", "ghp_" + uuid.uuid4().hex),
+            lambda: session.delete_credential("github"),
+            lambda: session.add_credits("vision", 10),
+        ):
             with pytest.raises(PermissionDenied):
                 call()
     assert not (full_lab.home / "grid-home" / "credentials.json").exists()
@@ -279,8 +332,10 @@ def test_a_view_visitor_browses_but_runs_nothing_and_changes_nothing(team, view_
         assert {"notes.txt", "analysis.ipynb"} <= {c["name"] for c in listing["content"]}
         assert browser.get(base + "api/contents/analysis.ipynb").json()["type"] == "notebook"
         # (/files/ wants the XSRF token even on GET: it must come from the same site)
-        assert browser.get(base + "files/notes.txt",
-                           headers=xsrf_headers(browser)).text == "alice's notes\n"
+        assert (
+            browser.get(base + "files/notes.txt", headers=xsrf_headers(browser)).text
+            == "alice's notes\n"
+        )
         assert browser.get(base + "api/kernels").status_code == 200
         assert browser.get(base + "grid-collab/api/sessions?scope=team").status_code == 200
         assert browser.get(base + "api/contents/.hidden-state.json").status_code == 404
@@ -288,40 +343,59 @@ def test_a_view_visitor_browses_but_runs_nothing_and_changes_nothing(team, view_
         # owner's running kernel or terminal
         refused = {
             "start a kernel": _post(browser, base + "api/kernels", json={"name": "python3"}),
-            "start a notebook session": _post(browser, base + "api/sessions", json={
-                "path": "analysis.ipynb", "type": "notebook", "kernel": {"name": "python3"}}),
+            "start a notebook session": _post(
+                browser,
+                base + "api/sessions",
+                json={"path": "analysis.ipynb", "type": "notebook", "kernel": {"name": "python3"}},
+            ),
             "restart the owner's kernel": _post(
-                browser, base + f"api/kernels/{owners_kernel}/restart"),
+                browser, base + f"api/kernels/{owners_kernel}/restart"
+            ),
             "open a terminal": _post(browser, base + "api/terminals"),
             # nothing changes: save, create, rename, delete, upload, checkpoint
-            "save a file": browser.put(base + "api/contents/notes.txt", headers=xsrf_headers(
-                browser), json={"type": "file", "format": "text", "content": "changed"}),
+            "save a file": browser.put(
+                base + "api/contents/notes.txt",
+                headers=xsrf_headers(browser),
+                json={"type": "file", "format": "text", "content": "changed"},
+            ),
             "create a file": _post(browser, base + "api/contents", json={"type": "file"}),
-            "rename a file": browser.patch(base + "api/contents/notes.txt",
-                                           headers=xsrf_headers(browser),
-                                           json={"path": "renamed.txt"}),
-            "delete a file": browser.delete(base + "api/contents/notes.txt",
-                                            headers=xsrf_headers(browser)),
+            "rename a file": browser.patch(
+                base + "api/contents/notes.txt",
+                headers=xsrf_headers(browser),
+                json={"path": "renamed.txt"},
+            ),
+            "delete a file": browser.delete(
+                base + "api/contents/notes.txt", headers=xsrf_headers(browser)
+            ),
             "checkpoint": _post(browser, base + "api/contents/notes.txt/checkpoints"),
             "change lab settings": browser.put(
                 base + "lab/api/settings/@jupyterlab/apputils-extension:themes",
-                headers=xsrf_headers(browser), json={"raw": '{"theme": "JupyterLab Dark"}'}),
+                headers=xsrf_headers(browser),
+                json={"raw": '{"theme": "JupyterLab Dark"}'},
+            ),
             "shut the server down": _post(browser, base + "api/shutdown"),
             # and nothing lands in the session through the extension either
-            "attach a datastore": _post(browser, base + "grid-collab/api/datastores/attach",
-                                        json={"ref": "alice:anything"}),
-            "fetch artifacts": _post(browser, base + "grid-collab/api/artifacts/fetch",
-                                     json={"ref": "alice:anything"}),
+            "attach a datastore": _post(
+                browser, base + "grid-collab/api/datastores/attach", json={"ref": "alice:anything"}
+            ),
+            "fetch artifacts": _post(
+                browser, base + "grid-collab/api/artifacts/fetch", json={"ref": "alice:anything"}
+            ),
         }
         for what, r in refused.items():
             assert r.status_code == 403, (what, r.status_code, r.text)
-        for path in (f"api/kernels/{owners_kernel}/channels",
-                     f"terminals/websocket/{owners_terminal}"):
+        for path in (
+            f"api/kernels/{owners_kernel}/channels",
+            f"terminals/websocket/{owners_terminal}",
+        ):
             with pytest.raises(HTTPClientError) as denied:
                 asyncio.run(_ws(lab, path, browser))
             assert denied.value.code == 403, path
     assert sorted(p.name for p in lab.root.iterdir()) == [
-        ".hidden-state.json", "analysis.ipynb", "notes.txt"]
+        ".hidden-state.json",
+        "analysis.ipynb",
+        "notes.txt",
+    ]
     assert (lab.root / "notes.txt").read_text() == "alice's notes\n"
     # the server is up and the owner unrestricted
     with lab.owner_client() as owner:
@@ -329,8 +403,12 @@ def test_a_view_visitor_browses_but_runs_nothing_and_changes_nothing(team, view_
         assert r.status_code == 201
         out = asyncio.run(_kernel_execute(lab, owners_kernel, None, "print(6 * 7)"))
         assert out.strip() == "42"
-        assert owner.put("api/contents/owner.txt", json={
-            "type": "file", "format": "text", "content": "mine"}).status_code == 201
+        assert (
+            owner.put(
+                "api/contents/owner.txt", json={"type": "file", "format": "text", "content": "mine"}
+            ).status_code
+            == 201
+        )
         for kernel in (owners_kernel, r.json()["id"]):
             owner.delete(f"api/kernels/{kernel}")
         owner.delete(f"api/terminals/{owners_terminal}")
@@ -367,27 +445,30 @@ def _raw(lab: JupyterProcess, method: str, path: str) -> tuple[int, dict]:
         conn.close()
 
 
-@pytest.mark.parametrize("method,path", [
-    ("GET", "grid-collab/api/runs/%2e%2e/credentials"),
-    ("GET", "grid-collab/api/runs/%2E%2E/credentials"),
-    ("GET", "grid-collab/api/runs/%2e%2E/credentials"),
-    ("GET", "grid-collab/api/runs/alice/%2e%2e%2f%2e%2e%2fcredentials"),
-    ("GET", "grid-collab/api/runs/..%2fcredentials"),
-    ("GET", "grid-collab/api/runs/..%2Fcredentials"),
-    ("GET", "grid-collab/api/runs%2f..%2fcredentials"),
-    ("GET", "grid-collab/api/teams/vision%2faudit"),
-    ("GET", "grid-collab/api/teams%2Fvision"),
-    ("GET", "grid-collab/api/runs/../credentials"),
-    ("GET", "grid-collab/api/runs/./alice"),
-    ("GET", "grid-collab/api/runs/%2e/alice"),
-    ("GET", "grid-collab/api/runs/%252e%252e/credentials"),
-    ("GET", "grid-collab/api/runs/%5c..%5ccredentials"),
-    ("GET", "grid-collab/api/runs/alice/x%00"),
-    ("POST", "grid-collab/api/runs/alice/%2e%2e/stop"),
-    ("POST", "grid-collab/api/sessions/%2e%2e/sessions/open"),
-    ("DELETE", "grid-collab/api/runs/%2e%2e/credentials"),
-    ("DELETE", "grid-collab/api/sessions/alice/%2e%2e"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("GET", "grid-collab/api/runs/%2e%2e/credentials"),
+        ("GET", "grid-collab/api/runs/%2E%2E/credentials"),
+        ("GET", "grid-collab/api/runs/%2e%2E/credentials"),
+        ("GET", "grid-collab/api/runs/alice/%2e%2e%2f%2e%2e%2fcredentials"),
+        ("GET", "grid-collab/api/runs/..%2fcredentials"),
+        ("GET", "grid-collab/api/runs/..%2Fcredentials"),
+        ("GET", "grid-collab/api/runs%2f..%2fcredentials"),
+        ("GET", "grid-collab/api/teams/vision%2faudit"),
+        ("GET", "grid-collab/api/teams%2Fvision"),
+        ("GET", "grid-collab/api/runs/../credentials"),
+        ("GET", "grid-collab/api/runs/./alice"),
+        ("GET", "grid-collab/api/runs/%2e/alice"),
+        ("GET", "grid-collab/api/runs/%252e%252e/credentials"),
+        ("GET", "grid-collab/api/runs/%5c..%5ccredentials"),
+        ("GET", "grid-collab/api/runs/alice/x%00"),
+        ("POST", "grid-collab/api/runs/alice/%2e%2e/stop"),
+        ("POST", "grid-collab/api/sessions/%2e%2e/sessions/open"),
+        ("DELETE", "grid-collab/api/runs/%2e%2e/credentials"),
+        ("DELETE", "grid-collab/api/sessions/alice/%2e%2e"),
+    ],
+)
 def test_the_proxy_refuses_encoded_dot_segments_and_slashes(full_lab, method, path):
     status, body = _raw(full_lab, method, path)
     assert status == 404, (status, body)
@@ -398,9 +479,11 @@ def test_the_proxy_refuses_encoded_dot_segments_and_slashes(full_lab, method, pa
 def test_the_proxy_forwards_the_path_it_checked(team, full_lab):
     with team.client("alice") as alice:
         want = alice._http.get(f"/sessions/alice/{full_lab.session_name}").json()
-    for path in (f"sessions/alice/{full_lab.session_name}",
-                 f"sessions//alice/{full_lab.session_name}",
-                 f"sessions/%61lice/{full_lab.session_name}"):
+    for path in (
+        f"sessions/alice/{full_lab.session_name}",
+        f"sessions//alice/{full_lab.session_name}",
+        f"sessions/%61lice/{full_lab.session_name}",
+    ):
         status, body = _raw(full_lab, "GET", "grid-collab/api/" + path)
         assert status == 200 and body["id"] == want["id"], (path, status, body)
 
@@ -415,16 +498,17 @@ def test_a_deleted_record_is_final_without_the_owners_key(team, tmp_path_factory
             alice.me()
             alice.delete_session(lab.session_name)
         deadline = time.monotonic() + 30
-        while (ctx := lab.get("grid-collab/api/context").json())["session"]["status"] != \
-                "deleted":
+        while (ctx := lab.get("grid-collab/api/context").json())["session"]["status"] != "deleted":
             assert time.monotonic() < deadline, ctx
             time.sleep(0.5)
         assert ctx["session"]["registered"] is False
         r = lab.get("grid-collab/api/sessions")
         assert r.status_code == 503
-        assert r.json()["message"] == (f"the team server no longer knows session alice:"
-                                       f"{lab.session_name} (deleted?); restart this server "
-                                       "to register it again")
+        assert r.json()["message"] == (
+            f"the team server no longer knows session alice:"
+            f"{lab.session_name} (deleted?); restart this server "
+            "to register it again"
+        )
         assert "restart this server to register it again" in lab.log_path.read_text()
         with team.client("carol") as carol:
             assert carol._http.get(f"/sessions/alice/{lab.session_name}").status_code == 404
@@ -444,6 +528,7 @@ def test_a_restarted_team_server_keeps_the_session_without_the_owners_key(tmp_pa
     def record() -> dict:
         with team.client("carol") as carol:
             return carol._http.get("/sessions/alice/restart-lab").json()
+
     try:
         before = record()["last_heartbeat"]
         team.stop()

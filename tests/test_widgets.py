@@ -108,8 +108,7 @@ def test_someone_elses_rows_offer_no_stop_or_delete(sqlite_server, loop, tmp_pat
     panel = panel_for(sqlite_server, "bob", loop)
     assert set(buttons(row_with(panel.sessions, f"a-{tag}"))) == {"Open"}
     assert {"Pause", "Stop", "Delete"} <= set(buttons(row_with(panel.sessions, f"b-{tag}")))
-    assert set(buttons(row_with(panel.runs, f"ar-{tag}"))) == {"▸", "Download artifacts",
-                                                               "Clone"}
+    assert set(buttons(row_with(panel.runs, f"ar-{tag}"))) == {"▸", "Download artifacts", "Clone"}
     assert {"Stop", "Delete"} <= set(buttons(row_with(panel.runs, f"br-{tag}")))
     assert set(buttons(row_with(panel.datastores, f"ads-{tag}"))) == {"Attach"}
     assert set(buttons(row_with(panel.datastores, f"bds-{tag}"))) == {"Attach", "Delete"}
@@ -180,8 +179,9 @@ def test_refusals_and_an_unreachable_server_are_messages(sqlite_server, loop):
     # the panel offers no Delete on alice's row; if a refused action happens anyway, the
     # team server's message is what the user sees
     bob_panel = panel_for(sqlite_server, "bob", loop)
-    loop.run_until_complete(bob_panel.act(
-        lambda: bob_panel.client.delete_session(f"alice:a-{tag}")))
+    loop.run_until_complete(
+        bob_panel.act(lambda: bob_panel.client.delete_session(f"alice:a-{tag}"))
+    )
     assert "bob cannot delete alice&#x27;s session" in bob_panel.message.value
     dead = TeamPanel("http://127.0.0.1:9", "gck_x")
     settle(dead, loop)
@@ -237,7 +237,8 @@ def alice_jupyter(request, tmp_path):
 
 @pytest.mark.parametrize("alice_jupyter", ["sqlite_server"], indirect=True)
 def test_inside_a_jupyter_server_the_panel_goes_through_its_extension(
-        alice_jupyter, loop, tmp_path, monkeypatch):
+    alice_jupyter, loop, tmp_path, monkeypatch
+):
     team, lab = alice_jupyter
     tag = uuid.uuid4().hex[:6]
     (tmp_path / "ds").mkdir()
@@ -285,18 +286,24 @@ def test_inside_a_jupyter_server_the_panel_goes_through_its_extension(
     # A refusal comes back through the extension as the team server's message (the
     # extension calls with its session's credential, which deletes only alice's own things)
     loop.run_until_complete(panel.act(lambda: panel.client.delete_datastore(f"bob:ds-{tag}@1")))
-    assert (f"the server of session alice:{lab.session_name} can delete only alice&#x27;s own "
-            "resources, not bob&#x27;s") in panel.message.value
+    assert (
+        f"the server of session alice:{lab.session_name} can delete only alice&#x27;s own "
+        "resources, not bob&#x27;s"
+    ) in panel.message.value
     panel.close()
 
 
 @pytest.mark.parametrize("alice_jupyter", ["sqlite_server"], indirect=True)
-def test_the_panel_follows_a_background_attach_to_its_mounted_path(
-        alice_jupyter, loop, tmp_path):
+def test_the_panel_follows_a_background_attach_to_its_mounted_path(alice_jupyter, loop, tmp_path):
     team, _ = alice_jupyter
     # this server leaves every download to a background job
-    lab = JupyterProcess("alice", team, tmp_path / "alice-bg", f"s-{uuid.uuid4().hex[:6]}",
-                         extra_args=["--GridCollab.attach_inline_bytes=0"]).start()
+    lab = JupyterProcess(
+        "alice",
+        team,
+        tmp_path / "alice-bg",
+        f"s-{uuid.uuid4().hex[:6]}",
+        extra_args=["--GridCollab.attach_inline_bytes=0"],
+    ).start()
     try:
         from jupyter_grid_collab.widgets.connection import Connection
 
@@ -313,8 +320,9 @@ def test_the_panel_follows_a_background_attach_to_its_mounted_path(
         buttons(row_with(panel.datastores, f"bg-{tag}"))["Attach"].click()
         settle(panel, loop)
         mount = lab.datastore_root / f"bg-{tag}"
-        assert (mount / "weights.bin").read_bytes() == \
-            (tmp_path / "ds" / "weights.bin").read_bytes()
+        assert (mount / "weights.bin").read_bytes() == (
+            tmp_path / "ds" / "weights.bin"
+        ).read_bytes()
         assert str(mount) in panel.message.value
         assert panel.progress.value == 1.0  # the bar followed the job to its end
         panel.close()

@@ -72,16 +72,34 @@ def plan(refs: tuple[str, ...], match: str | None, root: Path) -> list[Planned]:
 
 @click.command("artifacts")
 @click.argument("refs", nargs=-1, required=True, metavar="[USER:]RUN_OR_EXPERIMENT...")
-@click.option("--download_dir", "--download-dir", "download_dir", default="grid_artifacts",
-              show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Where files land, as DIR/<run>/<experiment>/<path>.")
-@click.option("-m", "--match", "--match_regex", "--match-regex", "match", default=None,
-              help="Only artifacts whose path matches this glob ('*.json', 'ckpt/*'), or "
-              "contains this text when it has no '*' or '?'.")
-@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="A summary line, or JSON listing every file.")
-def artifacts(refs: tuple[str, ...], download_dir: Path, match: str | None,
-              output: str) -> None:
+@click.option(
+    "--download_dir",
+    "--download-dir",
+    "download_dir",
+    default="grid_artifacts",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where files land, as DIR/<run>/<experiment>/<path>.",
+)
+@click.option(
+    "-m",
+    "--match",
+    "--match_regex",
+    "--match-regex",
+    "match",
+    default=None,
+    help="Only artifacts whose path matches this glob ('*.json', 'ckpt/*'), or "
+    "contains this text when it has no '*' or '?'.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A summary line, or JSON listing every file.",
+)
+def artifacts(refs: tuple[str, ...], download_dir: Path, match: str | None, output: str) -> None:
     """Download artifacts of runs and experiments (`alice:run`, `alice:run-exp0`)."""
     client = get_grid().client
     planned = plan(refs, match, download_dir)
@@ -89,17 +107,39 @@ def artifacts(refs: tuple[str, ...], download_dir: Path, match: str | None,
     todo = [p for p in planned if id(p) not in complete]
     total = sum(p.artifact.size for p in todo)
     if todo:
-        columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                   TransferSpeedColumn(), TimeRemainingColumn())
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+        )
         with Progress(*columns, console=console(stderr=True), transient=False) as progress:
             task = progress.add_task(f"downloading {len(todo)} file(s)", total=total)
             for p in todo:
-                client.download_artifact(f"{p.owner}:{p.experiment}", p.artifact, p.dest,
-                                         progress=lambda n: progress.advance(task, n))
+                client.download_artifact(
+                    f"{p.owner}:{p.experiment}",
+                    p.artifact,
+                    p.dest,
+                    progress=lambda n: progress.advance(task, n),
+                )
     if output == "json":
-        emit_json([{"owner": p.owner, "experiment": p.experiment, "path": p.artifact.path,
-                    "size": p.artifact.size, "sha256": p.artifact.sha256, "file": str(p.dest),
-                    "action": "skipped" if id(p) in complete else "downloaded"} for p in planned])
+        emit_json(
+            [
+                {
+                    "owner": p.owner,
+                    "experiment": p.experiment,
+                    "path": p.artifact.path,
+                    "size": p.artifact.size,
+                    "sha256": p.artifact.sha256,
+                    "file": str(p.dest),
+                    "action": "skipped" if id(p) in complete else "downloaded",
+                }
+                for p in planned
+            ]
+        )
         return
-    click.echo(f"downloaded {len(todo)} file(s) ({size(total)}), skipped {len(complete)} "
-               f"already complete, into {download_dir}")
+    click.echo(
+        f"downloaded {len(todo)} file(s) ({size(total)}), skipped {len(complete)} "
+        f"already complete, into {download_dir}"
+    )

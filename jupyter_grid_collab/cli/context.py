@@ -72,8 +72,13 @@ def collect(list_method: Callable[..., Page], limit: int, **kwargs: Any) -> tupl
 
 
 def limit_option(f: Callable) -> Callable:
-    return click.option("--limit", type=click.IntRange(min=1), default=500, show_default=True,
-                        help="Show at most this many, newest first.")(f)
+    return click.option(
+        "--limit",
+        type=click.IntRange(min=1),
+        default=500,
+        show_default=True,
+        help="Show at most this many, newest first.",
+    )(f)
 
 
 def note_more(more: bool, limit: int) -> None:

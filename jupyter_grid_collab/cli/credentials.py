@@ -23,8 +23,9 @@ def _read_token(provider: str) -> str:
         token = sys.stdin.readline()
     token = token.strip()
     if not token:
-        raise click.ClickException(f"no {provider} token given (type it at the prompt or "
-                                   "pipe it on stdin)")
+        raise click.ClickException(
+            f"no {provider} token given (type it at the prompt or pipe it on stdin)"
+        )
     return token
 
 
@@ -46,9 +47,11 @@ def list_(output: str) -> None:
     if output == "json":
         emit_json([c.to_json() for c in items])
         return
-    emit_table(["Provider", "Login", "Set At"],
-               [[c.provider, c.login, when(c.created_at)] for c in items],
-               empty="No credentials: `grid credential set github` adds one.")
+    emit_table(
+        ["Provider", "Login", "Set At"],
+        [[c.provider, c.login, when(c.created_at)] for c in items],
+        empty="No credentials: `grid credential set github` adds one.",
+    )
 
 
 @credential.command("delete")

@@ -16,8 +16,12 @@ from .tables import console, emit_json, emit_table, output_option, size, when
 
 
 @click.group("datastore", cls=ListingGroup)
-@click.option("--global", "global_", is_flag=True,
-              help="Datastores of everyone in my teams (with USERNAME: that teammate's).")
+@click.option(
+    "--global",
+    "global_",
+    is_flag=True,
+    help="Datastores of everyone in my teams (with USERNAME: that teammate's).",
+)
 @limit_option
 @output_option
 @click.pass_context
@@ -31,9 +35,14 @@ def datastore(ctx: click.Context, global_: bool, limit: int, output: str) -> Non
     if output == "json":
         emit_json([d.to_json() for d in items])
         return
-    emit_table(["Name", "Version", "Size", "Created At", "Created By", "Team", "Status"],
-               [[d.name, d.version, size(d.size), when(d.created_at), d.owner, d.team,
-                 d.status] for d in items], empty="No datastores.")
+    emit_table(
+        ["Name", "Version", "Size", "Created At", "Created By", "Team", "Status"],
+        [
+            [d.name, d.version, size(d.size), when(d.created_at), d.owner, d.team, d.status]
+            for d in items
+        ],
+        empty="No datastores.",
+    )
     note_more(more, limit)
 
 
@@ -63,23 +72,34 @@ def create(source: Path, name: str | None, team: str | None, output: str) -> Non
     """Upload a local file or folder as a datastore (a new version if the name exists)."""
     name = validate_name(name, "datastore name") if name else default_name(source)
     total = sum(p.stat().st_size for p in _files(source))
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-               TransferSpeedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+    )
     with Progress(*columns, console=console(stderr=True)) as progress:
         task = progress.add_task(f"uploading {name}", total=total)
-        ds = get_grid().client.upload_datastore(name, source, team=team,
-                                                progress=lambda n: progress.advance(task, n))
+        ds = get_grid().client.upload_datastore(
+            name, source, team=team, progress=lambda n: progress.advance(task, n)
+        )
     if output == "json":
         emit_json(ds.to_json())
         return
-    click.echo(f"created datastore {ds.owner}:{ds.name}@{ds.version} ({ds.file_count} file(s), "
-               f"{size(ds.size)}, team {ds.team})")
+    click.echo(
+        f"created datastore {ds.owner}:{ds.name}@{ds.version} ({ds.file_count} file(s), "
+        f"{size(ds.size)}, team {ds.team})"
+    )
 
 
 @datastore.command("delete")
 @click.argument("name", metavar="[USER:]NAME[@VERSION]")
-@click.option("--version", type=click.IntRange(min=1), default=None,
-              help="Delete only this version (default: every version).")
+@click.option(
+    "--version",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Delete only this version (default: every version).",
+)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def delete(name: str, version: int | None, yes: bool) -> None:
     """Delete one version of a datastore, or all of it."""

@@ -33,19 +33,36 @@ def _emit(lines: list[LogLine], as_json: bool) -> None:
 
 @click.command("logs")
 @click.argument("ref", metavar="[USER:]EXPERIMENT_OR_RUN")
-@click.option("-n", "--tail_lines", "--tail-lines", "tail", type=click.IntRange(min=0),
-              default=None, help="Only the last N lines.")
-@click.option("-f", "--follow", is_flag=True,
-              help="Keep printing new lines until the experiment finishes.")
-@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Plain lines, or one JSON object per line.")
+@click.option(
+    "-n",
+    "--tail_lines",
+    "--tail-lines",
+    "tail",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Only the last N lines.",
+)
+@click.option(
+    "-f", "--follow", is_flag=True, help="Keep printing new lines until the experiment finishes."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Plain lines, or one JSON object per line.",
+)
 def logs(ref: str, tail: int | None, follow: bool, output: str) -> None:
     """Print an experiment's logs (a bare run name means its first experiment)."""
     client = get_grid().client
     exp = experiment_ref(ref)
     as_json = output == "json"
-    out = client.read_logs(exp, tail=tail, limit=PAGE) if tail is not None else \
-        client.read_logs(exp, offset=0, limit=PAGE)
+    out = (
+        client.read_logs(exp, tail=tail, limit=PAGE)
+        if tail is not None
+        else client.read_logs(exp, offset=0, limit=PAGE)
+    )
     _emit(out["lines"], as_json)
     # page through what is already there
     while len(out["lines"]) >= PAGE:

@@ -27,10 +27,12 @@ class GridCommand(click.Group):
             if grid is not None and not grid.has_key:
                 raise click.ClickException(
                     f"no API key for the team server at {url}: run `grid login --url {url} "
-                    "--key KEY` or set GRID_API_KEY") from None
+                    "--key KEY` or set GRID_API_KEY"
+                ) from None
             raise click.ClickException(
                 f"the team server at {url} rejected your API key ({exc.message}): run "
-                "`grid login` again or check GRID_API_KEY") from None
+                "`grid login` again or check GRID_API_KEY"
+            ) from None
         except GridError as exc:
             # a refusal may quote a teammate's text: its escapes are shown, not obeyed
             raise click.ClickException(visible(exc.message, True)) from None
@@ -58,9 +60,22 @@ def cli(ctx: click.Context) -> None:
     ctx.call_on_close(grid.close)
 
 
-for command in (teams.login, teams.user, teams.teams, sessions.session, credentials.credential,
-                submit.run, runs.status, runs.history, runs.stop, runs.delete, runs.clone,
-                artifacts.artifacts, logs.logs, datastores.datastore):
+for command in (
+    teams.login,
+    teams.user,
+    teams.teams,
+    sessions.session,
+    credentials.credential,
+    submit.run,
+    runs.status,
+    runs.history,
+    runs.stop,
+    runs.delete,
+    runs.clone,
+    artifacts.artifacts,
+    logs.logs,
+    datastores.datastore,
+):
     cli.add_command(command)
 
 

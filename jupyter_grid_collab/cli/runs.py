@@ -10,8 +10,13 @@ from ..models import EXPERIMENT_RE, RUN_STATUSES, Experiment, Run, parse_referen
 from .context import collect, get_grid, limit_option, note_more
 from .tables import duration, emit_json, emit_table, output_option, when
 
-COUNT_HEADERS = {"pending": "Pending", "running": "Running", "succeeded": "Succeeded",
-                 "failed": "Failed", "cancelled": "Cancelled"}
+COUNT_HEADERS = {
+    "pending": "Pending",
+    "running": "Running",
+    "succeeded": "Succeeded",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
 
 
 def _runs_table(runs: list[Run], show_owner: bool, empty: str) -> None:
@@ -20,8 +25,7 @@ def _runs_table(runs: list[Run], show_owner: bool, empty: str) -> None:
     rows = []
     for r in runs:
         counts = r.counts or {}
-        row = [r.name] + ([r.owner] if show_owner else []) + [r.status,
-                                                              sum(counts.values())]
+        row = [r.name] + ([r.owner] if show_owner else []) + [r.status, sum(counts.values())]
         row += [counts.get(s, 0) for s in RUN_STATUSES]
         row += [duration(r.duration_seconds), when(r.created_at)]
         rows.append(row)
@@ -33,11 +37,15 @@ def _run_detail(ref: str, output: str) -> None:
     if output == "json":
         emit_json({"run": run.to_json(), "experiments": [e.to_json() for e in experiments]})
         return
-    click.echo(f"Run {run.owner}:{run.name} ({run.status}, {duration(run.duration_seconds)}, "
-               f"{run.instance_type}, team {run.team})")
-    emit_table(["Experiment", "Status", "Duration", "Command"],
-               [[e.name, _status(e), duration(e.duration_seconds), e.command]
-                for e in experiments], empty="No experiments.")
+    click.echo(
+        f"Run {run.owner}:{run.name} ({run.status}, {duration(run.duration_seconds)}, "
+        f"{run.instance_type}, team {run.team})"
+    )
+    emit_table(
+        ["Experiment", "Status", "Duration", "Command"],
+        [[e.name, _status(e), duration(e.duration_seconds), e.command] for e in experiments],
+        empty="No experiments.",
+    )
 
 
 def _status(e: Experiment) -> str:
@@ -56,7 +64,8 @@ def _listing(global_: bool, active: bool, limit: int, output: str) -> None:
         emit_json([r.to_json() for r in runs])
         return
     empty = ("No active runs." if active else "No runs.") + (
-        "" if global_ else " (--global shows your team's)")
+        "" if global_ else " (--global shows your team's)"
+    )
     _runs_table(runs, global_, empty)
     note_more(more, limit)
 
@@ -90,8 +99,10 @@ def _check_kind(kind: str, ref: str) -> None:
     if kind == "run" and is_experiment:
         raise click.ClickException(f"{ref} is an experiment: use `experiment {ref}`")
     if kind == "experiment" and not is_experiment:
-        raise click.ClickException(f"{ref} is not an experiment name (<run>-exp<N>): "
-                               f"use `run {ref}`, or name one experiment like {name}-exp0")
+        raise click.ClickException(
+            f"{ref} is not an experiment name (<run>-exp<N>): "
+            f"use `run {ref}`, or name one experiment like {name}-exp0"
+        )
 
 
 def _full(ref: str) -> str:
@@ -142,8 +153,12 @@ def delete_run(ref: str, yes: bool) -> None:
     _check_kind("run", ref)
     client = get_grid().client
     run, experiments = client.run(ref)
-    _confirm(f"run {run.owner}:{run.name} with its {len(experiments)} experiment(s), logs "
-             "and artifacts", run.owner, run.team, yes)
+    _confirm(
+        f"run {run.owner}:{run.name} with its {len(experiments)} experiment(s), logs and artifacts",
+        run.owner,
+        run.team,
+        yes,
+    )
     client.delete_run(ref)
     click.echo(f"deleted run {run.owner}:{run.name}")
 
@@ -157,8 +172,7 @@ def delete_experiment(ref: str, yes: bool) -> None:
     client = get_grid().client
     e = client.experiment(ref)
     run, _ = client.run(f"{e.owner}:{e.run}")
-    _confirm(f"experiment {e.owner}:{e.name} with its logs and artifacts", e.owner, run.team,
-             yes)
+    _confirm(f"experiment {e.owner}:{e.name} with its logs and artifacts", e.owner, run.team, yes)
     client.delete_experiment(ref)
     click.echo(f"deleted experiment {e.owner}:{e.name}")
 
@@ -174,11 +188,14 @@ def clone(ref: str, name: str | None, output: str, overrides: tuple[str, ...]) -
     parse_reference(ref)
     positional, params = parse_script_args(list(overrides))
     if positional:
-        raise click.ClickException(f"unexpected argument(s) {' '.join(positional)}: overrides are "
-                               "--name value pairs")
+        raise click.ClickException(
+            f"unexpected argument(s) {' '.join(positional)}: overrides are --name value pairs"
+        )
     run, experiments = get_grid().client.clone(ref, name=name, params=params or None)
     if output == "json":
         emit_json({"run": run.to_json(), "experiments": [e.to_json() for e in experiments]})
         return
-    click.echo(f"cloned {_full(ref)} into {run.owner}:{run.name} "
-               f"({len(experiments)} experiment(s), {run.status})")
+    click.echo(
+        f"cloned {_full(ref)} into {run.owner}:{run.name} "
+        f"({len(experiments)} experiment(s), {run.status})"
+    )

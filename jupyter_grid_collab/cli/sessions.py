@@ -31,8 +31,12 @@ def github_identity(session: Session) -> str:
 
 
 @click.group("session", cls=ListingGroup)
-@click.option("--global", "global_", is_flag=True,
-              help="Sessions of everyone in my teams (with USERNAME: that teammate's).")
+@click.option(
+    "--global",
+    "global_",
+    is_flag=True,
+    help="Sessions of everyone in my teams (with USERNAME: that teammate's).",
+)
 @limit_option
 @output_option
 @click.pass_context
@@ -63,20 +67,48 @@ def session(ctx: click.Context, global_: bool, limit: int, output: str) -> None:
 
 @session.command("create")
 @click.argument("name")
-@click.option("--datastore_name", "--datastore-name", "datastore_name", default=None,
-              metavar="[USER:]NAME", help="A datastore to attach (mine or a teammate's).")
-@click.option("--datastore_version", "--datastore-version", "datastore_version", type=int,
-              default=None, help="Its version (default: the latest).")
-@click.option("--instance_type", "--instance-type", "instance_type", default="cpu-small",
-              show_default=True, help="Instance type, for billing.")
+@click.option(
+    "--datastore_name",
+    "--datastore-name",
+    "datastore_name",
+    default=None,
+    metavar="[USER:]NAME",
+    help="A datastore to attach (mine or a teammate's).",
+)
+@click.option(
+    "--datastore_version",
+    "--datastore-version",
+    "datastore_version",
+    type=int,
+    default=None,
+    help="Its version (default: the latest).",
+)
+@click.option(
+    "--instance_type",
+    "--instance-type",
+    "instance_type",
+    default="cpu-small",
+    show_default=True,
+    help="Instance type, for billing.",
+)
 @click.option("--team", default=None, help="The team it belongs to, if I am in several.")
-@click.option("--visitors", type=click.Choice(["view", "full"]), default="full",
-              show_default=True,
-              help="What teammates who open it may do: view (browse files, notebooks and the "
-                   "Team sidebar; no kernels, terminals or edits) or full (use it like you: "
-                   "code and terminals run as you).")
-def create(name: str, datastore_name: str | None, datastore_version: int | None,
-           instance_type: str, team: str | None, visitors: str) -> None:
+@click.option(
+    "--visitors",
+    type=click.Choice(["view", "full"]),
+    default="full",
+    show_default=True,
+    help="What teammates who open it may do: view (browse files, notebooks and the "
+    "Team sidebar; no kernels, terminals or edits) or full (use it like you: "
+    "code and terminals run as you).",
+)
+def create(
+    name: str,
+    datastore_name: str | None,
+    datastore_version: int | None,
+    instance_type: str,
+    team: str | None,
+    visitors: str,
+) -> None:
     """Start a JupyterLab session on this machine (detached, registered with the team)."""
     validate_name(name, "session name")
     grid = get_grid()
@@ -86,11 +118,15 @@ def create(name: str, datastore_name: str | None, datastore_version: int | None,
         ref = datastore_name + (f"@{datastore_version}" if datastore_version else "")
         parse_reference(ref, allow_version=True)
     try:
-        local = local_sessions.start(name, grid.url, load_credentials().api_key,
-                                     instance_type=instance_type, team=team,
-                                     visitors=visitors)
-        mounted = local_sessions.attach(local, ref, on_download=_say_downloading) \
-            if ref else None
+        local = local_sessions.start(
+            name,
+            grid.url,
+            load_credentials().api_key,
+            instance_type=instance_type,
+            team=team,
+            visitors=visitors,
+        )
+        mounted = local_sessions.attach(local, ref, on_download=_say_downloading) if ref else None
     except local_sessions.LocalSessionError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"session {grid.me.username}:{name} is running")
@@ -102,8 +138,10 @@ def create(name: str, datastore_name: str | None, datastore_version: int | None,
 
 
 def _say_downloading(job: dict) -> None:
-    click.echo(f"attaching {job['reference']}: the session downloads "
-               f"{size(job['bytes_total'])} first ...", err=True)
+    click.echo(
+        f"attaching {job['reference']}: the session downloads {size(job['bytes_total'])} first ...",
+        err=True,
+    )
 
 
 def _action(name: str, action: str, past: str) -> None:

@@ -17,26 +17,63 @@ from .context import get_grid
 from .tables import emit_json, emit_table, output_option
 
 
-@click.command("run", context_settings={"ignore_unknown_options": True,
-                                        "allow_interspersed_args": False})
+@click.command(
+    "run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
+)
 @click.option("--name", default=None, help="Run name (default: generated).")
-@click.option("--strategy", type=click.Choice(["grid_search", "random_search"]),
-              default="grid_search", show_default=True)
-@click.option("--num_trials", "--num-trials", "num_trials", type=click.IntRange(1, 1000),
-              default=None, help="With random_search: how many parameter sets to draw.")
-@click.option("--instance_type", "--instance-type", "instance_type", default=None,
-              help="Instance type, for billing (default cpu-small).")
-@click.option("--datastore_name", "--datastore-name", "datastore_name", default=None,
-              metavar="[USER:]NAME", help="A datastore to mount read-only (anyone's in my "
-              "teams).")
-@click.option("--datastore_version", "--datastore-version", "datastore_version", type=int,
-              default=None, help="Its version (default: the latest).")
+@click.option(
+    "--strategy",
+    type=click.Choice(["grid_search", "random_search"]),
+    default="grid_search",
+    show_default=True,
+)
+@click.option(
+    "--num_trials",
+    "--num-trials",
+    "num_trials",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="With random_search: how many parameter sets to draw.",
+)
+@click.option(
+    "--instance_type",
+    "--instance-type",
+    "instance_type",
+    default=None,
+    help="Instance type, for billing (default cpu-small).",
+)
+@click.option(
+    "--datastore_name",
+    "--datastore-name",
+    "datastore_name",
+    default=None,
+    metavar="[USER:]NAME",
+    help="A datastore to mount read-only (anyone's in my teams).",
+)
+@click.option(
+    "--datastore_version",
+    "--datastore-version",
+    "datastore_version",
+    type=int,
+    default=None,
+    help="Its version (default: the latest).",
+)
 @click.option("--team", default=None, help="The team it belongs to, if I am in several.")
 @output_option
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
 @click.argument("script_args", nargs=-1, type=click.UNPROCESSED)
-def run(name, strategy, num_trials, instance_type, datastore_name, datastore_version, team,
-        output, script, script_args) -> None:
+def run(
+    name,
+    strategy,
+    num_trials,
+    instance_type,
+    datastore_name,
+    datastore_version,
+    team,
+    output,
+    script,
+    script_args,
+) -> None:
     """Run SCRIPT over a grid: list-valued arguments ("[a, b]") make one experiment per
     combination. The script's folder (or git checkout) is snapshotted for reproducibility."""
     if strategy == "random_search" and num_trials is None:
@@ -47,17 +84,31 @@ def run(name, strategy, num_trials, instance_type, datastore_name, datastore_ver
     client = get_grid().client
     try:
         created, experiments = submit_run(
-            client, script, list(script_args), name=name, strategy=strategy,
-            num_trials=num_trials, instance_type=instance_type, datastore=datastore, team=team)
+            client,
+            script,
+            list(script_args),
+            name=name,
+            strategy=strategy,
+            num_trials=num_trials,
+            instance_type=instance_type,
+            datastore=datastore,
+            team=team,
+        )
     except (GridSpecError, SnapshotError) as exc:
         raise click.ClickException(str(exc)) from None
     if output == "json":
         emit_json({"run": created.to_json(), "experiments": [e.to_json() for e in experiments]})
         return
-    click.echo(f"started run {created.owner}:{created.name} with {len(experiments)} "
-               f"experiment(s) on {created.instance_type}"
-               + (f", datastore {created.datastore}" if created.datastore else ""))
-    emit_table(["Experiment", "Command"], [[e.name, e.command] for e in experiments],
-               empty="No experiments.")
-    click.echo(f"follow it with: grid status {created.name}   |   grid logs "
-               f"{experiments[0].name} --follow")
+    click.echo(
+        f"started run {created.owner}:{created.name} with {len(experiments)} "
+        f"experiment(s) on {created.instance_type}"
+        + (f", datastore {created.datastore}" if created.datastore else "")
+    )
+    emit_table(
+        ["Experiment", "Command"],
+        [[e.name, e.command] for e in experiments],
+        empty="No experiments.",
+    )
+    click.echo(
+        f"follow it with: grid status {created.name}   |   grid logs {experiments[0].name} --follow"
+    )

@@ -27,8 +27,14 @@ def console(stderr: bool = False) -> Console:
 
 def output_option(f: Callable) -> Callable:
     """``-o/--output table|json`` on every listing."""
-    return click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table",
-                        show_default=True, help="Print a table, or JSON for scripts.")(f)
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="Print a table, or JSON for scripts.",
+    )(f)
 
 
 def emit_json(data: Any) -> None:
@@ -36,8 +42,9 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2))
 
 
-def emit_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str,
-               title: str | None = None) -> None:
+def emit_table(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str, title: str | None = None
+) -> None:
     """Print a table, or ``empty`` when there is nothing to show."""
     rows = list(rows)
     if not rows:
@@ -46,8 +53,9 @@ def emit_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: 
     table = Table(*columns, title=title, title_justify="left", header_style="bold")
     for row in rows:
         # cells hold teammates' text (messages quoting their output): show escapes, not obey
-        table.add_row(*("-" if cell is None or cell == "" else visible(str(cell), True)
-                        for cell in row))
+        table.add_row(
+            *("-" if cell is None or cell == "" else visible(str(cell), True) for cell in row)
+        )
     console().print(table)
 
 

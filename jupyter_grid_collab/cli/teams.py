@@ -12,7 +12,7 @@ from .tables import emit_json, emit_table, output_option, when
 
 
 def storage(used: int, quota: int | None) -> str:
-    """"1.2 GB of 50 GB (2%)", or "1.2 GB (no quota)"; decimal units, as the server's."""
+    """ "1.2 GB of 50 GB (2%)", or "1.2 GB (no quota)"; decimal units, as the server's."""
     if quota is None:
         return f"{show_size(used)} used (no quota)"
     percent = f" ({100 * used / quota:.0f}%)" if quota else ""
@@ -21,8 +21,7 @@ def storage(used: int, quota: int | None) -> str:
 
 @click.command("login")
 @click.option("--url", required=True, help="The team server, e.g. http://grid.example:8765.")
-@click.option("--key", default=None,
-              help="Your API key (asked for, hidden, when not given).")
+@click.option("--key", default=None, help="Your API key (asked for, hidden, when not given).")
 def login(url: str, key: str | None) -> None:
     """Check an API key against the team server and save both for later commands."""
     if not key:
@@ -33,7 +32,8 @@ def login(url: str, key: str | None) -> None:
         except Unauthorized as exc:
             raise click.ClickException(
                 f"the team server at {client.url} rejected this API key ({exc.message}); "
-                "nothing was saved") from None
+                "nothing was saved"
+            ) from None
         url = client.url
     path = save_credentials(url, key)
     teams = ", ".join(f"{t['name']} ({t['role']})" for t in me.teams) or "no team yet"
@@ -56,8 +56,9 @@ def user(output: str) -> None:
     if me.site_admin:
         click.echo("site admin:   yes")
     click.echo(f"team server:  {grid.url}")
-    emit_table(["Team", "Role"], [[t["name"], t["role"]] for t in me.teams],
-               empty="teams:        none")
+    emit_table(
+        ["Team", "Role"], [[t["name"], t["role"]] for t in me.teams], empty="teams:        none"
+    )
 
 
 @click.command("teams")
@@ -71,17 +72,22 @@ def teams(team: str | None, output: str) -> None:
         if output == "json":
             emit_json([t.to_json() for t in items])
             return
-        emit_table(["Team", "My Role", "Credits", "Created At"],
-                   [[t.name, t.role, f"{t.balance:,.2f}", when(t.created_at)] for t in items],
-                   empty="You are in no team yet: ask a team owner to add you.")
+        emit_table(
+            ["Team", "My Role", "Credits", "Created At"],
+            [[t.name, t.role, f"{t.balance:,.2f}", when(t.created_at)] for t in items],
+            empty="You are in no team yet: ask a team owner to add you.",
+        )
         return
     detail = client.team(team)
     if output == "json":
         emit_json(detail.to_json())
         return
-    click.echo(f"Team {detail.name}: created {when(detail.created_at)}, "
-               f"{detail.balance:,.2f} credits left")
+    click.echo(
+        f"Team {detail.name}: created {when(detail.created_at)}, {detail.balance:,.2f} credits left"
+    )
     click.echo(f"Storage: {storage(detail.storage_used_bytes, detail.storage_quota_bytes)}")
-    emit_table(["Member", "Role", "Email", "GitHub", "Joined"],
-               [[m.username, m.role, m.email, m.github_login, when(m.joined_at)]
-                for m in detail.members], empty="No members.")
+    emit_table(
+        ["Member", "Role", "Email", "GitHub", "Joined"],
+        [[m.username, m.role, m.email, m.github_login, when(m.joined_at)] for m in detail.members],
+        empty="No members.",
+    )

@@ -35,8 +35,13 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
-              help="Where everything lives (default: a new temporary folder).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where everything lives (default: a new temporary folder).",
+)
 @click.option("--port", type=int, default=None, help="The team server's port (default: free).")
 @click.option("--no-lab", is_flag=True, help="Only the team server and its data; no JupyterLab.")
 def demo(directory: str | None, port: int | None, no_lab: bool) -> None:
@@ -62,14 +67,15 @@ def demo(directory: str | None, port: int | None, no_lab: bool) -> None:
         url = _start(sup, root, port or _free_port(), not no_lab, stop)
         if url is None:
             return
-        click.echo(f"\n{READY} (team server {url}); press Ctrl-C to stop everything.",
-                   nl=True)
+        click.echo(f"\n{READY} (team server {url}); press Ctrl-C to stop everything.", nl=True)
         sys.stdout.flush()
         while not stop.wait(0.5):
             if any(c.proc.poll() is not None for c in sup.children):
                 dead = [c.name for c in sup.children if c.proc.poll() is not None]
-                raise click.ClickException(f"{', '.join(dead)} exited unexpectedly (logs in "
-                                           f"{root / 'logs'}); stopping the rest")
+                raise click.ClickException(
+                    f"{', '.join(dead)} exited unexpectedly (logs in "
+                    f"{root / 'logs'}); stopping the rest"
+                )
     except Interrupted:
         pass
     except RuntimeError as exc:
@@ -86,20 +92,41 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _start(sup: Supervisor, root: Path, port: int, labs: bool,
-           stop: threading.Event) -> str | None:
+def _start(sup: Supervisor, root: Path, port: int, labs: bool, stop: threading.Event) -> str | None:
     url = f"http://127.0.0.1:{port}"
     data_dir = root / "team-server"
     click.echo("seeding team 'demo': alice (owner), bob (admin), carol (user); dave outside")
     people = seed_people(data_dir)
     runs = _runs_folder(root)
-    server = sup.start("team-server", [
-        sys.executable, "-m", "jupyter_grid_collab.teamserver.cli", "--data-dir",
-        str(data_dir), "--host", "127.0.0.1", "--port", str(port), "--max-parallel", "2",
-        "--work-root", str(runs / "work"), "--datastore-root", str(runs / "datastores"),
-        "--runner-isolation", "auto" if os.geteuid() == 0 else "none",
-        "--heartbeat-timeout", "30", "--tick", "5"],
-        _env(GRID_HOME=str(root / "home" / "server")), root, stop_last=True)
+    server = sup.start(
+        "team-server",
+        [
+            sys.executable,
+            "-m",
+            "jupyter_grid_collab.teamserver.cli",
+            "--data-dir",
+            str(data_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--max-parallel",
+            "2",
+            "--work-root",
+            str(runs / "work"),
+            "--datastore-root",
+            str(runs / "datastores"),
+            "--runner-isolation",
+            "auto" if os.geteuid() == 0 else "none",
+            "--heartbeat-timeout",
+            "30",
+            "--tick",
+            "5",
+        ],
+        _env(GRID_HOME=str(root / "home" / "server")),
+        root,
+        stop_last=True,
+    )
     sup.wait_http(server, f"{url}/api/v1/health", 60)
     click.echo(f"team server: {url} (log: {server.log})")
     if os.geteuid() == 0:
@@ -111,14 +138,19 @@ def _start(sup: Supervisor, root: Path, port: int, labs: bool,
     sessions = {}
     if labs:
         # both start at once: JupyterLab takes seconds to come up
-        started = [_start_lab(sup, root, url, people[name], data_dir / "blobs")
-                   for name in ("alice", "bob")]
+        started = [
+            _start_lab(sup, root, url, people[name], data_dir / "blobs")
+            for name in ("alice", "bob")
+        ]
         for name, (lab, base, token) in zip(("alice", "bob"), started, strict=True):
-            sup.wait_http(lab, f"{base}grid-collab/api/context", 120,
-                          ok=lambda r: r.json()["session"]["registered"],
-                          headers={"Authorization": f"token {token}"})
-            click.echo(f"{name}'s JupyterLab is up and registered as session "
-                       f"{name}:{name}-lab")
+            sup.wait_http(
+                lab,
+                f"{base}grid-collab/api/context",
+                120,
+                ok=lambda r: r.json()["session"]["registered"],
+                headers={"Authorization": f"token {token}"},
+            )
+            click.echo(f"{name}'s JupyterLab is up and registered as session {name}:{name}-lab")
             sessions[name] = f"{base}lab?token={token}"
     _wait_for_runs(url, people["alice"].key, stop)
     if stop.is_set():
@@ -138,22 +170,39 @@ def _runs_folder(root: Path) -> Path:
     return runs
 
 
-def _start_lab(sup: Supervisor, root: Path, url: str, person: Person,
-               blobs: Path) -> tuple[Child, str, str]:
+def _start_lab(
+    sup: Supervisor, root: Path, url: str, person: Person, blobs: Path
+) -> tuple[Child, str, str]:
     """Start a JupyterLab with the extension as ``person``: (child, base URL, token)."""
     home = root / "home" / person.name
     home.mkdir(parents=True, exist_ok=True)
     token, port = secrets.token_hex(16), _free_port()
     # no port retries: on a clash it must fail, not serve somewhere the guide does not say
-    argv = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-            f"--port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={home}"]
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={home}",
+    ]
     if os.geteuid() == 0:
         argv.append("--allow-root")
-    env = _env(GRID_URL=url, GRID_API_KEY=person.key, GRID_SESSION_NAME=f"{person.name}-lab",
-               GRID_HOME=str(home / ".grid"), GRID_DATASTORE_ROOT=str(root / "datastores"),
-               GRID_BLOB_DIR=str(blobs), JUPYTER_TOKEN=token, HOME=str(home),
-               JUPYTER_RUNTIME_DIR=str(home / ".runtime"),
-               JUPYTER_CONFIG_DIR=str(home / ".jupyter"))
+    env = _env(
+        GRID_URL=url,
+        GRID_API_KEY=person.key,
+        GRID_SESSION_NAME=f"{person.name}-lab",
+        GRID_HOME=str(home / ".grid"),
+        GRID_DATASTORE_ROOT=str(root / "datastores"),
+        GRID_BLOB_DIR=str(blobs),
+        JUPYTER_TOKEN=token,
+        HOME=str(home),
+        JUPYTER_RUNTIME_DIR=str(home / ".runtime"),
+        JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
+    )
     lab = sup.start(f"{person.name}-lab", argv, env, home)
     return lab, f"http://127.0.0.1:{port}/", token
 
@@ -171,16 +220,24 @@ def _wait_for_runs(url: str, key: str, stop: threading.Event, timeout: float = 1
 
 # what each person can try that only they can (the team-wide commands follow for everyone)
 OWN_COMMANDS = {
-    "alice": [(f"grid status {SWEEP}", "your sweep: four experiments and their parameters"),
-              ("grid user", "you, your GitHub login and your team")],
-    "bob": [(f"grid status {FAILING}", "your run that failed (exit 1)"),
-            (f"grid logs {FAILING}", "why: the loss diverged"),
-            (f"grid clone {FAILING} --lr 0.1", "run it again with a sane learning rate")],
-    "carol": [(f"grid logs {LIVE} --follow", "your live experiment (Ctrl-C to leave)"),
-              (f"grid stop run {LIVE}", "stop it: it is yours"),
-              ("grid session delete alice:alice-lab", "refused: only alice or an admin may")],
-    "dave": [("grid session --global", "nothing: dave is not in team demo"),
-             ("grid teams demo", "refused: he is not a member")],
+    "alice": [
+        (f"grid status {SWEEP}", "your sweep: four experiments and their parameters"),
+        ("grid user", "you, your GitHub login and your team"),
+    ],
+    "bob": [
+        (f"grid status {FAILING}", "your run that failed (exit 1)"),
+        (f"grid logs {FAILING}", "why: the loss diverged"),
+        (f"grid clone {FAILING} --lr 0.1", "run it again with a sane learning rate"),
+    ],
+    "carol": [
+        (f"grid logs {LIVE} --follow", "your live experiment (Ctrl-C to leave)"),
+        (f"grid stop run {LIVE}", "stop it: it is yours"),
+        ("grid session delete alice:alice-lab", "refused: only alice or an admin may"),
+    ],
+    "dave": [
+        ("grid session --global", "nothing: dave is not in team demo"),
+        ("grid teams demo", "refused: he is not a member"),
+    ],
 }
 
 
@@ -188,8 +245,7 @@ def _line(command: str, why: str) -> str:
     return f"   {command:<38} # {why}"
 
 
-def _print_guide(root: Path, url: str, people: dict[str, Person],
-                 sessions: dict[str, str]) -> None:
+def _print_guide(root: Path, url: str, people: dict[str, Person], sessions: dict[str, str]) -> None:
     guide = {"team_server": url, "dir": str(root), "users": {}}
     click.echo("")
     for name, person in people.items():
@@ -201,11 +257,15 @@ def _print_guide(root: Path, url: str, people: dict[str, Person],
         for command, why in OWN_COMMANDS.get(name, []):
             if sessions or "session delete" not in command:
                 click.echo(_line(command, why))
-        guide["users"][name] = {"role": person.role, "api_key": person.key,
-                                "lab": sessions.get(name)}
+        guide["users"][name] = {
+            "role": person.role,
+            "api_key": person.key,
+            "lab": sessions.get(name),
+        }
     live = "alice's and bob's live sessions" if sessions else "none: started with --no-lab"
-    click.echo(f"\nAs any member of team {TEAM} (alice, bob, carol; paste their export "
-               "line first):")
+    click.echo(
+        f"\nAs any member of team {TEAM} (alice, bob, carol; paste their export line first):"
+    )
     for command, why in [
         ("grid session --global", live),
         ("grid status --global", f"active runs: carol's {LIVE}"),
@@ -217,8 +277,10 @@ def _print_guide(root: Path, url: str, people: dict[str, Person],
     ]:
         click.echo(_line(command, why))
     click.echo("As dave, the same commands show none of it.")
-    click.echo(f"\nTo stop everything: Ctrl-C here (pids in {root / 'demo.pids'}). "
-               f"Keys and URLs are also in {root / 'demo.json'}")
+    click.echo(
+        f"\nTo stop everything: Ctrl-C here (pids in {root / 'demo.pids'}). "
+        f"Keys and URLs are also in {root / 'demo.json'}"
+    )
     path = root / "demo.json"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the keys
     with os.fdopen(fd, "w") as f:

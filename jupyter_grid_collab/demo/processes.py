@@ -45,16 +45,23 @@ class Supervisor:
     hurry: threading.Event = field(default_factory=threading.Event)
     children: list[Child] = field(default_factory=list)
 
-    def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path,
-              stop_last: bool = False) -> Child:
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str], cwd: Path, stop_last: bool = False
+    ) -> Child:
         log = self.root / "logs" / f"{name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "ab") as out:
             # a new session: Ctrl-C in the terminal reaches only the demo, which then stops
             # the children in order instead of all of them dying at once
-            proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                argv,
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         child = Child(name, proc, log, stop_last)
         self.children.append(child)
         self._write_pids()
@@ -62,10 +69,12 @@ class Supervisor:
 
     def _write_pids(self) -> None:
         (self.root / "demo.pids").write_text(
-            "".join(f"{c.proc.pid} {c.name}\n" for c in self.children))
+            "".join(f"{c.proc.pid} {c.name}\n" for c in self.children)
+        )
 
-    def wait_http(self, child: Child, url: str, timeout: float, ok=None,
-                  headers: dict[str, str] | None = None) -> None:
+    def wait_http(
+        self, child: Child, url: str, timeout: float, ok=None, headers: dict[str, str] | None = None
+    ) -> None:
         """Wait until ``url`` answers 200 (and ``ok(response)`` holds); raise RuntimeError
         if the child dies or time runs out, Interrupted on Ctrl-C."""
         deadline = time.monotonic() + timeout
@@ -74,8 +83,10 @@ class Supervisor:
                 raise Interrupted
             if child.proc.poll() is not None:
                 tail = child.log.read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"{child.name} exited with code {child.proc.returncode}; "
-                                   f"its log ({child.log}) ends with:\n{tail}")
+                raise RuntimeError(
+                    f"{child.name} exited with code {child.proc.returncode}; "
+                    f"its log ({child.log}) ends with:\n{tail}"
+                )
             try:
                 r = httpx.get(url, timeout=2, headers=headers)
                 if r.status_code == 200 and (ok is None or ok(r)):
@@ -83,8 +94,9 @@ class Supervisor:
             except httpx.HTTPError:
                 pass
             time.sleep(0.3)
-        raise RuntimeError(f"{child.name} did not become ready within {timeout:.0f}s; "
-                           f"see {child.log}")
+        raise RuntimeError(
+            f"{child.name} did not become ready within {timeout:.0f}s; see {child.log}"
+        )
 
     def stop_all(self, timeout: float = 20.0) -> None:
         """SIGTERM in two waves (first the labs and the team server's launchers, then the
@@ -120,8 +132,9 @@ class Supervisor:
     def _wait(self, children: list[Child], others: dict[int, float], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not self.hurry.is_set():
-            if (all(c.proc.poll() is not None for c in children)
-                    and not any(_alive(p, s) for p, s in others.items())):
+            if all(c.proc.poll() is not None for c in children) and not any(
+                _alive(p, s) for p, s in others.items()
+            ):
                 return
             time.sleep(0.1)
 
@@ -133,7 +146,7 @@ def _stat(pid: int) -> tuple[int, float, str] | None:
     except OSError:
         return None
     # the command name (2nd field) is in parentheses and may contain spaces
-    fields = text[text.rindex(")") + 2:].split()
+    fields = text[text.rindex(")") + 2 :].split()
     return int(fields[1]), float(fields[19]), fields[0]
 
 

@@ -77,20 +77,36 @@ def seed_work(url: str, people: dict[str, Person], root: Path) -> None:
     with GridClient(url, people["alice"].key) as alice:
         alice.me()
         # a clearly fake token: the demo shows the GitHub context, it never talks to GitHub
-        alice.set_credential("github", f"demo-not-a-real-token-{secrets.token_hex(8)}",
-                             login="alice-gh")
+        alice.set_credential(
+            "github", f"demo-not-a-real-token-{secrets.token_hex(8)}", login="alice-gh"
+        )
         _points(data / "points.csv", 200, seed=1)
         alice.upload_datastore(DATASTORE, data)
         _points(data / "points.csv", 400, seed=2)
         alice.upload_datastore(DATASTORE, data)
-        submit_run(alice, project / "train.py", ["--lr", "[0.05, 0.5]", "--epochs", "[4, 8]"],
-                   name=SWEEP, datastore=DATASTORE)
+        submit_run(
+            alice,
+            project / "train.py",
+            ["--lr", "[0.05, 0.5]", "--epochs", "[4, 8]"],
+            name=SWEEP,
+            datastore=DATASTORE,
+        )
     with GridClient(url, people["bob"].key) as bob:
         bob.me()
-        submit_run(bob, project / "train.py", ["--lr", "50", "--epochs", "6"], name=FAILING,
-                   datastore=f"alice:{DATASTORE}@1")
+        submit_run(
+            bob,
+            project / "train.py",
+            ["--lr", "50", "--epochs", "6"],
+            name=FAILING,
+            datastore=f"alice:{DATASTORE}@1",
+        )
     with GridClient(url, people["carol"].key) as carol:
         carol.me()
         # queued last, so the sweep and the failing run finish first
-        submit_run(carol, project / "train.py", ["--lr", "0.01", "--epochs", "100000"],
-                   name=LIVE, datastore=f"alice:{DATASTORE}")
+        submit_run(
+            carol,
+            project / "train.py",
+            ["--lr", "0.01", "--epochs", "100000"],
+            name=LIVE,
+            datastore=f"alice:{DATASTORE}",
+        )

@@ -53,8 +53,9 @@ def main() -> int:
             return 1
         time.sleep(0.3)
     out = Path(os.environ.get("GRID_ARTIFACTS_DIR", "."))
-    (out / "metrics.json").write_text(json.dumps({"loss": loss, "epochs": args.epochs,
-                                                  "lr": args.lr}, indent=2))
+    (out / "metrics.json").write_text(
+        json.dumps({"loss": loss, "epochs": args.epochs, "lr": args.lr}, indent=2)
+    )
     (out / "model.json").write_text(json.dumps({"w": w, "b": b}, indent=2))
     print(f"done: w={w:.3f} b={b:.3f}", flush=True)
     return 0

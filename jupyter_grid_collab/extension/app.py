@@ -58,43 +58,62 @@ class GridCollab(ExtensionApp):
     name = "jupyter_grid_collab"
     load_other_extensions = True
 
-    url = Unicode(help="The team server's URL (env GRID_URL, then ~/.grid/credentials.json)."
-                  ).tag(config=True)
-    api_key = Unicode(help="The owner's API key (env GRID_API_KEY, then "
-                      "~/.grid/credentials.json), used only to register this server as a "
-                      "session: afterwards it calls with the session's secret and forgets the "
-                      "key. GRID_API_KEY and JUPYTER_TOKEN are removed from the environment "
-                      "kernels and terminals inherit.").tag(config=True)
-    session_name = Unicode(help="This session's name (env GRID_SESSION_NAME; default a "
-                           "generated one).").tag(config=True)
-    instance_type = Unicode("cpu-small", help="Instance type reported for billing (env "
-                            "GRID_INSTANCE_TYPE).").tag(config=True)
-    team = Unicode(help="Team the session belongs to, when the owner is in several (env "
-                   "GRID_TEAM).").tag(config=True)
+    url = Unicode(help="The team server's URL (env GRID_URL, then ~/.grid/credentials.json).").tag(
+        config=True
+    )
+    api_key = Unicode(
+        help="The owner's API key (env GRID_API_KEY, then "
+        "~/.grid/credentials.json), used only to register this server as a "
+        "session: afterwards it calls with the session's secret and forgets the "
+        "key. GRID_API_KEY and JUPYTER_TOKEN are removed from the environment "
+        "kernels and terminals inherit."
+    ).tag(config=True)
+    session_name = Unicode(
+        help="This session's name (env GRID_SESSION_NAME; default a generated one)."
+    ).tag(config=True)
+    instance_type = Unicode(
+        "cpu-small", help="Instance type reported for billing (env GRID_INSTANCE_TYPE)."
+    ).tag(config=True)
+    team = Unicode(
+        help="Team the session belongs to, when the owner is in several (env GRID_TEAM)."
+    ).tag(config=True)
     public_url = Unicode(help="The URL teammates open (default: this server's URL).").tag(
-        config=True)
+        config=True
+    )
     register = Bool(True, help="Register this server as a team session.").tag(config=True)
     heartbeat_interval = Float(30.0, help="Seconds between session heartbeats.").tag(config=True)
-    datastore_root = Unicode(help="Where datastores are mounted (env GRID_DATASTORE_ROOT; "
-                             "default /datastores, else ~/datastores).").tag(config=True)
-    blob_dir = Unicode(help="The team server's blob folder when it is on this machine (env "
-                       "GRID_BLOB_DIR): attach then hard-links instead of downloading."
-                       ).tag(config=True)
+    datastore_root = Unicode(
+        help="Where datastores are mounted (env GRID_DATASTORE_ROOT; "
+        "default /datastores, else ~/datastores)."
+    ).tag(config=True)
+    blob_dir = Unicode(
+        help="The team server's blob folder when it is on this machine (env "
+        "GRID_BLOB_DIR): attach then hard-links instead of downloading."
+    ).tag(config=True)
     share_github_credential_with_visitors = Bool(
-        True, help="Let git used by visitors use the owner's GitHub credential. When False, "
-        "git asks for credentials while a visitor is active.").tag(config=True)
+        True,
+        help="Let git used by visitors use the owner's GitHub credential. When False, "
+        "git asks for credentials while a visitor is active.",
+    ).tag(config=True)
     attach_inline_bytes = Int(
-        64 << 20, help="An attach that must download more than this many bytes (blobs not on "
+        64 << 20,
+        help="An attach that must download more than this many bytes (blobs not on "
         "this machine, not cached yet) runs in the background: the request answers 202 with "
-        "a job to follow. Smaller ones answer when mounted.").tag(config=True)
-    visitors = Enum(VISITOR_MODES, default_value="full", help="What a visiting teammate may "
-                    "do here (env GRID_SESSION_VISITORS): 'view' browses files, notebooks and "
-                    "the Team sidebar but starts no kernel or terminal and changes no file; "
-                    "'full' (Grid's behaviour) uses JupyterLab like the owner, so code and "
-                    "terminals run as the owner. The team server fixes how long a visit "
-                    "lasts.").tag(config=True)
-    visitor_check_seconds = Float(60.0, help="How often a visitor's team membership is "
-                                  "re-checked with the team server.").tag(config=True)
+        "a job to follow. Smaller ones answer when mounted.",
+    ).tag(config=True)
+    visitors = Enum(
+        VISITOR_MODES,
+        default_value="full",
+        help="What a visiting teammate may "
+        "do here (env GRID_SESSION_VISITORS): 'view' browses files, notebooks and "
+        "the Team sidebar but starts no kernel or terminal and changes no file; "
+        "'full' (Grid's behaviour) uses JupyterLab like the owner, so code and "
+        "terminals run as the owner. The team server fixes how long a visit "
+        "lasts.",
+    ).tag(config=True)
+    visitor_check_seconds = Float(
+        60.0, help="How often a visitor's team membership is re-checked with the team server."
+    ).tag(config=True)
 
     @default("url")
     def _url_default(self) -> str:
@@ -109,8 +128,11 @@ class GridCollab(ExtensionApp):
         mode = os.environ.get("GRID_SESSION_VISITORS", "full").strip().lower() or "full"
         if mode not in VISITOR_MODES:
             # a typo must not open the session wider than meant: the narrower mode
-            self.log.error("grid-collab: GRID_SESSION_VISITORS=%r is not 'view' or 'full'; "
-                           "visitors may only view", mode)
+            self.log.error(
+                "grid-collab: GRID_SESSION_VISITORS=%r is not 'view' or 'full'; "
+                "visitors may only view",
+                mode,
+            )
             return "view"
         return mode
 
@@ -133,22 +155,25 @@ class GridCollab(ExtensionApp):
         # read the key and the token (their defaults come from the environment) before
         # they leave it: no kernel or terminal has started yet, and each one inherits
         # os.environ as it is when it starts
-        self.client = AsyncGridClient(self.url, self.api_key or None,
-                                      transport=Http1Transport())
+        self.client = AsyncGridClient(self.url, self.api_key or None, transport=Http1Transport())
         provider = self.serverapp.identity_provider
         provider.token  # noqa: B018 - evaluates its JUPYTER_TOKEN default now
         dropped = drop_owner_secrets()
         if dropped:
-            self.log.info("grid-collab: removed %s from the environment kernels and "
-                          "terminals inherit", " and ".join(dropped))
-        self.upstream = Upstream(self.client, lambda: self.registrar.secret,
-                                 lambda: self.registrar.gone)
+            self.log.info(
+                "grid-collab: removed %s from the environment kernels and terminals inherit",
+                " and ".join(dropped),
+            )
+        self.upstream = Upstream(
+            self.client, lambda: self.registrar.secret, lambda: self.registrar.gone
+        )
         self.fetch_jobs = JobTable()
         self.attach_jobs = JobTable()
         self._membership: dict[str, tuple[float, bool]] = {}
         self._mount_lock = threading.Lock()
-        self.git = GitCredentialContext(self.serverapp.runtime_dir,
-                                        self.share_github_credential_with_visitors)
+        self.git = GitCredentialContext(
+            self.serverapp.runtime_dir, self.share_github_credential_with_visitors
+        )
         # the owner's login is named after the team user; visitors are checked on a cache
         install_identity(provider, self._owner_name())
         provider.grid_visit_check = self.visitor_still_welcome
@@ -156,24 +181,34 @@ class GridCollab(ExtensionApp):
         # (and, for the few handlers that ask none, by the identity provider)
         install_authorizer(self.serverapp.authorizer, lambda: self.visitors)
         provider.grid_request_check = lambda handler, user: refuse_view_write(
-            handler, user, self.visitors)
+            handler, user, self.visitors
+        )
         scrub = self.serverapp.web_app.settings.setdefault("extra_log_scrub_param_keys", [])
         if "ticket" not in scrub:
             scrub.append("ticket")  # tickets never reach the access log
         # JupyterLab writes this server's token into every page it serves; a visitor's
         # browser would send it with each API call and so act as the owner
         settings = self.serverapp.web_app.settings
-        settings["page_config_hook"] = _hide_token_from_visitors(
-            settings.get("page_config_hook"))
+        settings["page_config_hook"] = _hide_token_from_visitors(settings.get("page_config_hook"))
         self.registrar = SessionRegistrar(
-            self.client, self.session_name, self.public_url or self._server_url(),
-            self.instance_type, self.team or None, self.heartbeat_interval,
-            on_registered=self._on_registered, logger=self.log, visitors=self.visitors)
+            self.client,
+            self.session_name,
+            self.public_url or self._server_url(),
+            self.instance_type,
+            self.team or None,
+            self.heartbeat_interval,
+            on_registered=self._on_registered,
+            logger=self.log,
+            visitors=self.visitors,
+        )
         # kernels and terminals inherit these: the `grid` CLI, TeamPanel and
         # attach_datastore() inside this session find the team and this session
-        os.environ.update(GRID_URL=self.client.url, GRID_SESSION_NAME=self.session_name,
-                          GRID_DATASTORE_ROOT=self.datastore_root,
-                          GRID_SESSION_VISITORS=self.visitors)
+        os.environ.update(
+            GRID_URL=self.client.url,
+            GRID_SESSION_NAME=self.session_name,
+            GRID_DATASTORE_ROOT=self.datastore_root,
+            GRID_SESSION_VISITORS=self.visitors,
+        )
         # this server's own URL (never its token: a visitor's kernel can read env), so
         # TeamPanel finds its runtime file and talks through this extension
         os.environ["GRID_JUPYTER_URL"] = self._server_url()
@@ -198,8 +233,12 @@ class GridCollab(ExtensionApp):
             with GridClient(self.client.url, self.api_key or None, timeout=3) as c:
                 return c.whoami()
         except GridError as exc:
-            self.log.warning("grid-collab: the team server did not confirm who owns this "
-                             "server (%s); using %s for now", exc.message, getpass.getuser())
+            self.log.warning(
+                "grid-collab: the team server did not confirm who owns this "
+                "server (%s); using %s for now",
+                exc.message,
+                getpass.getuser(),
+            )
             return getpass.getuser()
 
     def _server_url(self) -> str:
@@ -219,16 +258,20 @@ class GridCollab(ExtensionApp):
             for config in (self.config, self.serverapp.config):
                 if "api_key" in config.get("GridCollab", {}):
                     del config.GridCollab["api_key"]
-            self.log.info("grid-collab: registered; calling the team server as session "
-                          "%s:%s from now on, the owner's API key dropped", registrar.owner,
-                          registrar.name)
+            self.log.info(
+                "grid-collab: registered; calling the team server as session "
+                "%s:%s from now on, the owner's API key dropped",
+                registrar.owner,
+                registrar.name,
+            )
 
     def _team_client(self, timeout: float = 30.0) -> GridClient:
         """A blocking client (for worker threads) with this server's current credential:
         the session's secret once registered, the owner's key only before."""
         if self.registrar.secret:
-            return GridClient(self.client.url, session_secret=self.registrar.secret,
-                              timeout=timeout)
+            return GridClient(
+                self.client.url, session_secret=self.registrar.secret, timeout=timeout
+            )
         if self.registrar.gone:
             raise GridError(self.registrar.gone, 503)
         return GridClient(self.client.url, self.api_key or None, timeout=timeout)
@@ -240,19 +283,30 @@ class GridCollab(ExtensionApp):
         try:
             await asyncio.wait_for(self.registrar.registered.wait(), 10)
         except asyncio.TimeoutError:
-            raise GridError("this session is not registered with the team server yet; "
-                            "open it again in a moment", 503) from None
+            raise GridError(
+                "this session is not registered with the team server yet; "
+                "open it again in a moment",
+                503,
+            ) from None
         # this server proves itself by its session secret, so a ticket only works here; the
         # team server fixes how long the visit lasts
         response = await self.upstream.send(
-            None, "POST", "/visits/redeem", json={"ticket": ticket},
-            headers={SESSION_SECRET_HEADER: self.registrar.secret})
+            None,
+            "POST",
+            "/visits/redeem",
+            json={"ticket": ticket},
+            headers={SESSION_SECRET_HEADER: self.registrar.secret},
+        )
         if response.status_code >= 400:
             _raise_for(response)
         data = response.json()
-        return GridUser(username=data["visitor"], name=data["visitor"],
-                        display_name=f"{data['visitor']} (visiting)", visitor=True,
-                        expires_at=data["expires_at"])
+        return GridUser(
+            username=data["visitor"],
+            name=data["visitor"],
+            display_name=f"{data['visitor']} (visiting)",
+            visitor=True,
+            expires_at=data["expires_at"],
+        )
 
     async def visitor_still_welcome(self, username: str) -> bool:
         """Re-check a visitor with the team server at most once a minute."""
@@ -261,8 +315,9 @@ class GridCollab(ExtensionApp):
         if cached and cached[0] > time.monotonic():
             return cached[1]
         try:
-            response = await self.upstream.send(GridUser(username=username, visitor=True),
-                                                "GET", "/me", timeout=5)
+            response = await self.upstream.send(
+                GridUser(username=username, visitor=True), "GET", "/me", timeout=5
+            )
             ok = response.status_code == 200
         except Exception:  # the team server is down: keep the last answer a little longer
             return cached[1] if cached else False
@@ -272,32 +327,51 @@ class GridCollab(ExtensionApp):
     # ------------------------------------------------------------- context
     def context(self, user) -> dict[str, Any]:
         session = self.registrar.session
-        github = (session.github if session else None) or {"user": self.registrar.owner,
-                                                           "login": None,
-                                                           "credential_bound": False}
+        github = (session.github if session else None) or {
+            "user": self.registrar.owner,
+            "login": None,
+            "credential_bound": False,
+        }
         visitor = isinstance(user, GridUser) and user.visitor
         owner = self.registrar.owner or self.serverapp.identity_provider.grid_owner
-        identity = f"{owner}'s GitHub identity" + (f" ({github['login']})"
-                                                   if github.get("login") else "")
+        identity = f"{owner}'s GitHub identity" + (
+            f" ({github['login']})" if github.get("login") else ""
+        )
         shared = self.share_github_credential_with_visitors or not visitor
         mode = VISITOR_MODE_TEXT[self.visitors].format(owner=owner)
         return {
             "user": {"username": user.username, "visitor": visitor},
             "visitor": visitor,
             "visitors": self.visitors,
-            "session": {"owner": owner, "name": self.session_name, "visitors": self.visitors,
-                        "url": self.registrar.url, "registered": self.registrar.secret is not None,
-                        "status": ("deleted" if self.registrar.gone else
-                                   session.status if session else "unregistered"),
-                        "instance_type": self.instance_type,
-                        "datastores": list(self.registrar.datastores)},
-            "github": {**github,
-                       "shared_with_visitors": self.share_github_credential_with_visitors},
+            "session": {
+                "owner": owner,
+                "name": self.session_name,
+                "visitors": self.visitors,
+                "url": self.registrar.url,
+                "registered": self.registrar.secret is not None,
+                "status": (
+                    "deleted"
+                    if self.registrar.gone
+                    else session.status
+                    if session
+                    else "unregistered"
+                ),
+                "instance_type": self.instance_type,
+                "datastores": list(self.registrar.datastores),
+            },
+            "github": {
+                **github,
+                "shared_with_visitors": self.share_github_credential_with_visitors,
+            },
             "git_uses": identity if shared else "your own credentials (git will ask)",
-            "banner": (f"You are visiting {owner}'s session ({mode}) — git here uses {identity}"
-                       if visitor and shared else
-                       f"You are visiting {owner}'s session ({mode}) — git here asks for your "
-                       "own credentials" if visitor else None),
+            "banner": (
+                f"You are visiting {owner}'s session ({mode}) — git here uses {identity}"
+                if visitor and shared
+                else f"You are visiting {owner}'s session ({mode}) — git here asks for your "
+                "own credentials"
+                if visitor
+                else None
+            ),
             "team_server": self.client.url,
             "datastore_root": self.datastore_root,
         }
@@ -306,8 +380,9 @@ class GridCollab(ExtensionApp):
     def mount(self, reference: str, progress=None, files=None) -> Path:
         """Mount a datastore version (blocking: run in a thread) and record it."""
         with self._mount_lock, self._team_client() as c:
-            path = mount_datastore(c, reference, Path(self.datastore_root),
-                                   self.blob_dir or None, progress, files)
+            path = mount_datastore(
+                c, reference, Path(self.datastore_root), self.blob_dir or None, progress, files
+            )
         self.registrar.add_datastore(reference)
         if self.registrar.registered.is_set():
             self.serverapp.io_loop.add_callback(self.registrar.heartbeat)
@@ -321,16 +396,24 @@ class GridCollab(ExtensionApp):
         with self._team_client() as c:
             files = c.datastore_files(reference)
         pending = bytes_to_fetch(files, Path(self.datastore_root), self.blob_dir)
-        job = new_job(reference=reference, size=info["size"], file_count=info["file_count"],
-                      bytes_total=pending, path=None, hint=None)
+        job = new_job(
+            reference=reference,
+            size=info["size"],
+            file_count=info["file_count"],
+            bytes_total=pending,
+            path=None,
+            hint=None,
+        )
 
         def mount() -> None:
             path = self.mount(reference, progress_of(job), files)
             # say how: hard links are O(1); a consumer that could write them gets copies
             how = describe_mount(path)
-            job.update(path=str(path), how=how,
-                       hint=f"read it in code as {str(path)!r} (read-only"
-                       + (f"; {how})" if how else ")"))
+            job.update(
+                path=str(path),
+                how=how,
+                hint=f"read it in code as {str(path)!r} (read-only" + (f"; {how})" if how else ")"),
+            )
 
         if pending <= self.attach_inline_bytes:
             settle(job, mount)  # its errors reach the request
@@ -344,17 +427,22 @@ class GridCollab(ExtensionApp):
         if not isinstance(dest, str) or "\x00" in dest:
             raise web.HTTPError(400, "dest must be a folder path inside the server's root")
         root = Path(self.serverapp.root_dir).resolve()
-        target = (root / dest.lstrip("/")).resolve() if not os.path.isabs(dest) else \
-            Path(dest).resolve()
+        target = (
+            (root / dest.lstrip("/")).resolve() if not os.path.isabs(dest) else Path(dest).resolve()
+        )
         if target != root and root not in target.parents:
             raise web.HTTPError(400, f"dest {dest!r} escapes the server's root folder")
         return target
 
     def start_fetch(self, owner: str, artifacts, dest: Path) -> dict[str, Any]:
         root = Path(self.serverapp.root_dir).resolve()
-        job = new_job(files_total=len(artifacts), files_done=0,
-                      bytes_total=sum(a.size for a in artifacts),
-                      dest=str(dest.relative_to(root)) if dest != root else ".", files=[])
+        job = new_job(
+            files_total=len(artifacts),
+            files_done=0,
+            bytes_total=sum(a.size for a in artifacts),
+            dest=str(dest.relative_to(root)) if dest != root else ".",
+            files=[],
+        )
         progress = progress_of(job)
 
         def fetch() -> None:

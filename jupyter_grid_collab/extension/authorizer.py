@@ -48,8 +48,12 @@ class GridAuthorizerMixin:
 
     def is_authorized(self, handler, user, action: str, resource: str):
         if is_view_visitor(user, self.grid_visitors()) and not view_allows(action, resource):
-            self.log.info("refused %s on %s to %s: this session lets visitors only view",
-                          action, resource, user.username)
+            self.log.info(
+                "refused %s on %s to %s: this session lets visitors only view",
+                action,
+                resource,
+                user.username,
+            )
             return False
         return super().is_authorized(handler, user, action, resource)
 
@@ -61,8 +65,7 @@ def refuse_view_write(handler, user, mode: str) -> None:
         return
     if getattr(handler, "auth_resource", None) in VIEW_WRITABLE:
         return
-    raise web.HTTPError(403, "this session lets visitors only view: no kernels, terminals "
-                             "or edits")
+    raise web.HTTPError(403, "this session lets visitors only view: no kernels, terminals or edits")
 
 
 def install_authorizer(authorizer, mode: Callable[[], str]) -> None:

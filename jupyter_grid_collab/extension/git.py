@@ -34,11 +34,17 @@ class GitCredentialContext:
         self._last_visit_mark = 0.0
 
     def write(self, url: str, owner: str, session: str, secret: str) -> None:
-        data = {"url": url, "owner": owner, "session": session, "secret": secret,
-                "share_with_visitors": self.share_with_visitors,
-                "state_file": str(self.state_file)}
-        fd = os.open(self.config_file.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
-                     0o600)
+        data = {
+            "url": url,
+            "owner": owner,
+            "session": session,
+            "secret": secret,
+            "share_with_visitors": self.share_with_visitors,
+            "state_file": str(self.state_file),
+        }
+        fd = os.open(
+            self.config_file.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600
+        )
         with os.fdopen(fd, "w") as f:
             json.dump(data, f)
         os.replace(self.config_file.with_suffix(".tmp"), self.config_file)

@@ -36,10 +36,12 @@ PROXY_ALLOWED = {
     "GET": re.compile(
         rf"^(me|teams|teams/{_SEG}|teams/{_SEG}/(ledger|audit)|sessions|runs|datastores"
         rf"|sessions/{_SEG}/{_SEG}|runs/{_SEG}/{_SEG}(/artifacts)?"
-        rf"|experiments/{_SEG}/{_SEG}(/artifacts|/logs)?|datastores/{_SEG}/{_SEG}(/files)?)$"),
+        rf"|experiments/{_SEG}/{_SEG}(/artifacts|/logs)?|datastores/{_SEG}/{_SEG}(/files)?)$"
+    ),
     "POST": re.compile(
         rf"^(sessions/{_SEG}/{_SEG}/(stop|pause|resume|open)|runs/{_SEG}/{_SEG}/(stop|clone)"
-        rf"|experiments/{_SEG}/{_SEG}/(stop|clone))$"),
+        rf"|experiments/{_SEG}/{_SEG}/(stop|clone))$"
+    ),
     "DELETE": re.compile(rf"^(sessions|runs|experiments|datastores)/{_SEG}/{_SEG}$"),
 }
 
@@ -76,8 +78,9 @@ class GridHandler(ExtensionHandlerMixin, APIHandler):
         """Send the team server's answer on unchanged (no JSON re-parsing); its 4xx
         messages reach the user as they are, its 5xx become a 502 naming it."""
         if response.status_code >= 500:
-            raise web.HTTPError(502, f"the team server at {self.app.upstream.url} failed "
-                                     f"({response.status_code})")
+            raise web.HTTPError(
+                502, f"the team server at {self.app.upstream.url} failed ({response.status_code})"
+            )
         self.set_status(response.status_code)
         if response.status_code == 204:
             self.finish()
@@ -97,10 +100,11 @@ class ProxyHandler(GridHandler):
         (never tornado's decoded copy); 404 for anything else."""
         prefix = url_path_join(self.base_url, "grid-collab/api/")
         raw = self.request.path
-        segments = normalise(raw[len(prefix):]) if raw.startswith(prefix) else None
+        segments = normalise(raw[len(prefix) :]) if raw.startswith(prefix) else None
         if segments is None or not PROXY_ALLOWED[method].match("/".join(segments)):
-            raise web.HTTPError(404, f"no team API {method} {raw[len(prefix):]!r} through "
-                                     "this server")
+            raise web.HTTPError(
+                404, f"no team API {method} {raw[len(prefix) :]!r} through this server"
+            )
         return upstream_path(segments)
 
     async def _proxy(self, method: str, path: str) -> None:
@@ -114,8 +118,13 @@ class ProxyHandler(GridHandler):
             except ValueError:
                 raise web.HTTPError(400, "wait must be a number of seconds") from None
         response = await self.app.upstream.send(
-            self.current_user, method, upstream, params=self.request.query or None,
-            body=self.request.body or None, timeout=timeout)
+            self.current_user,
+            method,
+            upstream,
+            params=self.request.query or None,
+            body=self.request.body or None,
+            timeout=timeout,
+        )
         self.relay(response)
 
     @web.authenticated
@@ -166,20 +175,23 @@ class AttachHandler(GridHandler):
         owner = parsed.owner or self.current_user.username
         body = {"version": parsed.version} if parsed.version else {}
         response = await self.app.upstream.send(
-            self.current_user, "POST", f"/datastores/{quote(owner)}/{quote(parsed.name)}/attach",
-            json=body)
+            self.current_user,
+            "POST",
+            f"/datastores/{quote(owner)}/{quote(parsed.name)}/attach",
+            json=body,
+        )
         if response.status_code >= 400:
             self.relay(response)
             return
         try:
             job = await asyncio.get_running_loop().run_in_executor(
-                None, self.app.attach, response.json())
+                None, self.app.attach, response.json()
+            )
         except GridError as exc:
             status = exc.status if exc.status and 400 <= exc.status < 500 else 502
             raise web.HTTPError(status, f"could not mount {ref}: {exc.message}") from None
         except OSError as exc:
-            raise web.HTTPError(500, f"could not mount {ref} here: "
-                                     f"{exc.strerror or exc}") from None
+            raise web.HTTPError(500, f"could not mount {ref} here: {exc.strerror or exc}") from None
         self.set_status(200 if job["state"] == "done" else 202)
         self.finish(json.dumps(job))
 
@@ -210,8 +222,11 @@ class ArtifactFetchHandler(GridHandler):
         params = {"match": body["match"]} if body.get("match") else None
         # listing as the current user: the team server decides and audits who may download
         response = await self.app.upstream.send(
-            self.current_user, "GET", f"/{kind}/{quote(owner)}/{quote(ref.name)}/artifacts",
-            params=params)
+            self.current_user,
+            "GET",
+            f"/{kind}/{quote(owner)}/{quote(ref.name)}/artifacts",
+            params=params,
+        )
         if response.status_code >= 400:
             self.relay(response)
             return
@@ -251,8 +266,9 @@ class ArtifactDownloadHandler(GridHandler):
             if local is not None:
                 await self._send_file(*local)
                 return
-        response = await self.app.upstream.send(self.current_user, "GET", upstream, stream=True,
-                                                timeout=300)
+        response = await self.app.upstream.send(
+            self.current_user, "GET", upstream, stream=True, timeout=300
+        )
         try:
             if response.status_code >= 400:
                 await response.aread()
@@ -289,8 +305,9 @@ class ArtifactDownloadHandler(GridHandler):
             message = json.loads(response.content)["message"]
         except (ValueError, KeyError, TypeError):
             return
-        raise web.HTTPError(502, f"the team server at {self.app.upstream.url} refused to "
-                                 f"send it: {message}")
+        raise web.HTTPError(
+            502, f"the team server at {self.app.upstream.url} refused to send it: {message}"
+        )
 
     async def _local_blob(self, upstream: str):
         """(open file, verified stamp, team server's headers) when the blob is readable here
@@ -317,8 +334,9 @@ class ArtifactDownloadHandler(GridHandler):
         except OSError:
             return None  # not on this machine after all (or not readable by this server)
         st = os.fstat(f.fileno())
-        if (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) != stamp or \
-                st.st_size != int(size):
+        if (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) != stamp or st.st_size != int(
+            size
+        ):
             f.close()  # not the file the team server verified: let it check and send
             return None
         return f, stamp, head.headers
@@ -342,8 +360,10 @@ class ArtifactDownloadHandler(GridHandler):
                 if remaining <= 0:
                     st = os.fstat(f.fileno())
                     if (st.st_ino, st.st_size, st.st_mtime_ns) != stamp[:3]:
-                        self.log.error("grid-collab: blob %s changed while being sent; "
-                                       "download cut short", headers.get("X-Content-Sha256"))
+                        self.log.error(
+                            "grid-collab: blob %s changed while being sent; download cut short",
+                            headers.get("X-Content-Sha256"),
+                        )
                         self.request.connection.close()
                         return
                 pending = loop.run_in_executor(None, f.read, FILE_CHUNK)
@@ -386,8 +406,10 @@ class VisitHandler(ExtensionHandlerMixin, APIHandler):
 
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
-                    f"<p>{escape(text)}</p>")
+        self.finish(
+            f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
+            f"<p>{escape(text)}</p>"
+        )
 
     @allow_unauthenticated
     async def get(self) -> None:
@@ -395,15 +417,21 @@ class VisitHandler(ExtensionHandlerMixin, APIHandler):
         user = self.current_user
         if user is not None and not (isinstance(user, GridUser) and user.visitor):
             # the same browser is logged in as the owner: a visit would replace that login
-            self._page(409, "You are this session's owner",
-                       "This browser is signed in to this server as its owner, so it cannot "
-                       "also visit it. Open the link in another browser or a private window.")
+            self._page(
+                409,
+                "You are this session's owner",
+                "This browser is signed in to this server as its owner, so it cannot "
+                "also visit it. Open the link in another browser or a private window.",
+            )
             return
         try:
             visit = await self.app.redeem(ticket)
         except GridError as exc:
-            self._page(exc.status if exc.status in (401, 403, 404) else 403,
-                       "This link cannot be used", exc.message)
+            self._page(
+                exc.status if exc.status in (401, 403, 404) else 403,
+                "This link cannot be used",
+                exc.message,
+            )
             return
         self.identity_provider.set_login_cookie(self, visit)
         self.xsrf_token  # noqa: B018 - reading it sets the _xsrf cookie the visitor's API calls need
@@ -421,4 +449,3 @@ def handlers() -> list[tuple[str, type]]:
         (r"grid-collab/api/(.+)", ProxyHandler),
         (r"grid-collab/visit", VisitHandler),
     ]
-

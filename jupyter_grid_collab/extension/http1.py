@@ -169,15 +169,18 @@ def _check_head(request: httpx.Request) -> None:
         if not _TOKEN.fullmatch(name) or any(c in value for c in (b"\r", b"\n", b"\0")):
             raise httpx.LocalProtocolError(
                 f"header {name.decode('latin-1')!r} holds a character not allowed in HTTP "
-                "headers (CR, LF or NUL)", request=request)
+                "headers (CR, LF or NUL)",
+                request=request,
+            )
 
 
 def _timeout(request: httpx.Request, kind: str) -> float | None:
     return request.extensions.get("timeout", {}).get(kind)
 
 
-async def _within(awaitable, seconds: float | None, error: type[httpx.TimeoutException],
-                  request: httpx.Request):
+async def _within(
+    awaitable, seconds: float | None, error: type[httpx.TimeoutException], request: httpx.Request
+):
     try:
         return await asyncio.wait_for(awaitable, seconds)
     except asyncio.TimeoutError:
@@ -199,20 +202,19 @@ def _parse_head(raw: bytes, request: httpx.Request) -> _Head:
     lines = raw.split(b"\r\n")
     parts = lines[0].split(b" ", 2)
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
-        raise httpx.RemoteProtocolError("the server sent a malformed status line",
-                                        request=request)
+        raise httpx.RemoteProtocolError("the server sent a malformed status line", request=request)
     headers = []
     for line in lines[1:]:
         if not line:
             continue
         name, sep, value = line.partition(b":")
         if not sep:
-            raise httpx.RemoteProtocolError("the server sent a malformed header",
-                                            request=request)
+            raise httpx.RemoteProtocolError("the server sent a malformed header", request=request)
         headers.append((name.strip(), value.strip()))
         if name.strip().lower() == b"content-length" and not value.strip().isdigit():
-            raise httpx.RemoteProtocolError("the server sent a malformed Content-Length",
-                                            request=request)
+            raise httpx.RemoteProtocolError(
+                "the server sent a malformed Content-Length", request=request
+            )
     return _Head(int(parts[1]), parts[2] if len(parts) > 2 else b"", headers)
 
 
@@ -220,8 +222,15 @@ class _Body(httpx.AsyncByteStream):
     """A response body read straight off the connection; the connection goes back to the
     pool only when the body was read to its end and the server keeps it alive."""
 
-    def __init__(self, transport: Http1Transport, key, conn: _Wire, head: _Head,
-                 request: httpx.Request, empty: bool):
+    def __init__(
+        self,
+        transport: Http1Transport,
+        key,
+        conn: _Wire,
+        head: _Head,
+        request: httpx.Request,
+        empty: bool,
+    ):
         self.transport, self.key, self.conn, self.head = transport, key, conn, head
         self.request = request
         self.empty = empty
@@ -239,23 +248,31 @@ class _Body(httpx.AsyncByteStream):
             elif self.head.length is not None:
                 left = self.head.length
                 while left:
-                    piece = await _within(wire.read_some(min(left, READ_CHUNK)), read_timeout,
-                                          httpx.ReadTimeout, self.request)
+                    piece = await _within(
+                        wire.read_some(min(left, READ_CHUNK)),
+                        read_timeout,
+                        httpx.ReadTimeout,
+                        self.request,
+                    )
                     if not piece:
                         raise httpx.RemoteProtocolError(
                             f"the server closed the connection {left} bytes before the end "
-                            "of the body", request=self.request)
+                            "of the body",
+                            request=self.request,
+                        )
                     left -= len(piece)
                     yield piece
             else:  # delimited by the server closing the connection
                 self.head.keep_alive = False
-                while piece := await _within(wire.read_some(READ_CHUNK), read_timeout,
-                                             httpx.ReadTimeout, self.request):
+                while piece := await _within(
+                    wire.read_some(READ_CHUNK), read_timeout, httpx.ReadTimeout, self.request
+                ):
                     yield piece
             self.done = True
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            raise httpx.RemoteProtocolError("the server broke off or garbled a chunked body",
-                                            request=self.request) from None
+            raise httpx.RemoteProtocolError(
+                "the server broke off or garbled a chunked body", request=self.request
+            ) from None
         except OSError as exc:
             raise httpx.ReadError(str(exc) or type(exc).__name__, request=self.request) from None
         finally:
@@ -264,26 +281,34 @@ class _Body(httpx.AsyncByteStream):
 
     async def _chunks(self, wire: _Wire, timeout) -> AsyncIterator[bytes]:
         while True:
-            size_line = await _within(wire.read_until(b"\r\n", MAX_HEAD), timeout,
-                                      httpx.ReadTimeout, self.request)
+            size_line = await _within(
+                wire.read_until(b"\r\n", MAX_HEAD), timeout, httpx.ReadTimeout, self.request
+            )
             try:
                 size = int(size_line.split(b";", 1)[0].strip(), 16)
             except ValueError:
-                raise httpx.RemoteProtocolError("the server sent a malformed chunk size",
-                                                request=self.request) from None
+                raise httpx.RemoteProtocolError(
+                    "the server sent a malformed chunk size", request=self.request
+                ) from None
             if size == 0:
                 # trailers, if any, end with an empty line
-                while await _within(wire.read_until(b"\r\n", MAX_HEAD), timeout,
-                                    httpx.ReadTimeout, self.request) != b"\r\n":
+                while (
+                    await _within(
+                        wire.read_until(b"\r\n", MAX_HEAD), timeout, httpx.ReadTimeout, self.request
+                    )
+                    != b"\r\n"
+                ):
                     pass
                 return
             left = size
             while left:
-                piece = await _within(wire.read_some(min(left, READ_CHUNK)), timeout,
-                                      httpx.ReadTimeout, self.request)
+                piece = await _within(
+                    wire.read_some(min(left, READ_CHUNK)), timeout, httpx.ReadTimeout, self.request
+                )
                 if not piece:
-                    raise httpx.RemoteProtocolError("the server closed the connection inside "
-                                                    "a chunk", request=self.request)
+                    raise httpx.RemoteProtocolError(
+                        "the server closed the connection inside a chunk", request=self.request
+                    )
                 left -= len(piece)
                 yield piece
             await _within(wire.read_exactly(2), timeout, httpx.ReadTimeout, self.request)
@@ -303,8 +328,14 @@ class Http1Transport(httpx.AsyncBaseTransport):
     ``max_connections`` open at once (a request beyond waits for one, up to the client's
     pool timeout: ``httpx.Limits`` does not reach a custom transport)."""
 
-    def __init__(self, *, max_connections: int = 100, max_idle_per_origin: int = 32,
-                 keepalive_expiry: float = 5.0, ssl_context: ssl.SSLContext | None = None):
+    def __init__(
+        self,
+        *,
+        max_connections: int = 100,
+        max_idle_per_origin: int = 32,
+        keepalive_expiry: float = 5.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ):
         self.max_connections = max(1, max_connections)
         self.max_idle = max_idle_per_origin
         # a pooled connection idle longer is closed, not reused: the team server closes
@@ -368,8 +399,9 @@ class Http1Transport(httpx.AsyncBaseTransport):
                 continue  # an idle connection to another origin made room
             left = None if until is None else until - loop.time()
             if left is not None and left <= 0:
-                raise httpx.PoolTimeout(f"all {self.max_connections} connections are busy",
-                                        request=request)
+                raise httpx.PoolTimeout(
+                    f"all {self.max_connections} connections are busy", request=request
+                )
             waiter = loop.create_future()
             self._waiters.append(waiter)
             try:
@@ -399,9 +431,13 @@ class Http1Transport(httpx.AsyncBaseTransport):
         self._open += 1  # counted from the start, so concurrent connects respect the cap
         try:
             _, wire = await _within(
-                loop.create_connection(lambda: _Wire(lost), host, port, ssl=tls,
-                                       server_hostname=host if tls else None),
-                _timeout(request, "connect"), httpx.ConnectTimeout, request)
+                loop.create_connection(
+                    lambda: _Wire(lost), host, port, ssl=tls, server_hostname=host if tls else None
+                ),
+                _timeout(request, "connect"),
+                httpx.ConnectTimeout,
+                request,
+            )
         except OSError as exc:
             lost()
             raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from None
@@ -437,19 +473,21 @@ class Http1Transport(httpx.AsyncBaseTransport):
         timeout = _timeout(request, "read")
         while True:
             try:
-                raw = await _within(conn.read_until(b"\r\n\r\n", MAX_HEAD), timeout,
-                                    httpx.ReadTimeout, request)
+                raw = await _within(
+                    conn.read_until(b"\r\n\r\n", MAX_HEAD), timeout, httpx.ReadTimeout, request
+                )
             except asyncio.IncompleteReadError as exc:
                 if not exc.partial:
                     raise _Stale() from None
-                raise httpx.RemoteProtocolError("the server closed the connection inside the "
-                                                "response head", request=request) from None
+                raise httpx.RemoteProtocolError(
+                    "the server closed the connection inside the response head", request=request
+                ) from None
             except asyncio.LimitOverrunError:
-                raise httpx.RemoteProtocolError("the response head is too large",
-                                                request=request) from None
+                raise httpx.RemoteProtocolError(
+                    "the response head is too large", request=request
+                ) from None
             if len(raw) > MAX_HEAD:
-                raise httpx.RemoteProtocolError("the response head is too large",
-                                                request=request)
+                raise httpx.RemoteProtocolError("the response head is too large", request=request)
             head = _parse_head(raw[:-4], request)
             if head.status != 100:  # an interim "100 Continue" precedes the real answer
                 return head
@@ -462,8 +500,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
         _check_head(request)
         # sent again on a new connection only when sending twice cannot do anything twice:
         # a POST (clone, attach) or a DELETE (stop) that reached the server may have run
-        replayable = request.method in IDEMPOTENT and isinstance(request.stream,
-                                                                  httpx.ByteStream)
+        replayable = request.method in IDEMPOTENT and isinstance(request.stream, httpx.ByteStream)
         conn = await self._checkout(key, request)
         while True:
             try:
@@ -478,23 +515,35 @@ class Http1Transport(httpx.AsyncBaseTransport):
                     conn = await self._checkout(key, request)
                     continue
                 raise httpx.RemoteProtocolError(
-                    ("the server closed the connection without answering"
-                     if isinstance(exc, _Stale) else (str(exc) or type(exc).__name__))
-                    + ("" if replayable else f"; the {request.method} was not sent again, "
-                       "as it may have taken effect"),
-                    request=request) from None
+                    (
+                        "the server closed the connection without answering"
+                        if isinstance(exc, _Stale)
+                        else (str(exc) or type(exc).__name__)
+                    )
+                    + (
+                        ""
+                        if replayable
+                        else f"; the {request.method} was not sent again, "
+                        "as it may have taken effect"
+                    ),
+                    request=request,
+                ) from None
             except OSError as exc:
                 conn.close()
                 raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from None
             except BaseException:
                 conn.close()
                 raise
-        empty = request.method == "HEAD" or head.status in NO_BODY_STATUSES \
-            or 100 <= head.status < 200
+        empty = (
+            request.method == "HEAD" or head.status in NO_BODY_STATUSES or 100 <= head.status < 200
+        )
         body = _Body(self, key, conn, head, request, empty)
-        return httpx.Response(head.status, headers=head.headers, stream=body,
-                              extensions={"http_version": b"HTTP/1.1",
-                                          "reason_phrase": head.reason})
+        return httpx.Response(
+            head.status,
+            headers=head.headers,
+            stream=body,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": head.reason},
+        )
 
     async def aclose(self) -> None:
         self._closed = True

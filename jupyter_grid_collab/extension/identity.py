@@ -40,8 +40,11 @@ class GridIdentityMixin:
     grid_request_check: Callable[[object, User | None], None] | None = None
 
     def owner_user(self) -> GridUser:
-        return GridUser(username=self.grid_owner, name=self.grid_owner,
-                        display_name=f"{self.grid_owner} (owner)")
+        return GridUser(
+            username=self.grid_owner,
+            name=self.grid_owner,
+            display_name=f"{self.grid_owner} (owner)",
+        )
 
     def generate_anonymous_user(self, handler) -> User:
         return self.owner_user()
@@ -73,9 +76,13 @@ class GridIdentityMixin:
         expires = data.get("grid_expires_at") or 0
         if expires < time.time():
             return None
-        return GridUser(username=data["username"], name=data.get("name") or data["username"],
-                        display_name=data.get("display_name") or data["username"],
-                        visitor=True, expires_at=expires)
+        return GridUser(
+            username=data["username"],
+            name=data.get("name") or data["username"],
+            display_name=data.get("display_name") or data["username"],
+            visitor=True,
+            expires_at=expires,
+        )
 
     async def get_user_cookie(self, handler) -> User | None:
         user = super().get_user_cookie(handler)

@@ -22,14 +22,15 @@ JOB_ERRORS = (GridError, OSError)
 
 
 def new_job(**fields: Any) -> Job:
-    return {"id": uuid.uuid4().hex, "state": "running", "bytes_done": 0, "error": None,
-            **fields}
+    return {"id": uuid.uuid4().hex, "state": "running", "bytes_done": 0, "error": None, **fields}
 
 
 def progress_of(job: Job) -> Callable[[int], None]:
     """A download progress callback that counts into the job."""
+
     def progress(n: int) -> None:
         job["bytes_done"] += n
+
     return progress
 
 
@@ -52,7 +53,7 @@ class JobTable:
     def add(self, job: Job) -> None:
         self._jobs[job["id"]] = job
         finished = [i for i, j in self._jobs.items() if j["state"] != "running"]
-        for job_id in finished[:max(0, len(finished) - self.keep_finished)]:
+        for job_id in finished[: max(0, len(finished) - self.keep_finished)]:
             del self._jobs[job_id]
 
     def start(self, job: Job, work: Callable[[], None], name: str) -> Job:

@@ -31,8 +31,11 @@ def normalise(raw: str) -> list[str] | None:
             segment = unquote(part, errors="strict")
         except UnicodeDecodeError:
             return None
-        if segment in (".", "..") or any(c in segment for c in "/\\%") or \
-                any(ord(c) < 0x20 or ord(c) == 0x7F for c in segment):
+        if (
+            segment in (".", "..")
+            or any(c in segment for c in "/\\%")
+            or any(ord(c) < 0x20 or ord(c) == 0x7F for c in segment)
+        ):
             return None
         segments.append(segment)
     return segments or None

@@ -24,9 +24,18 @@ log = logging.getLogger("grid_collab.extension")
 class SessionRegistrar:
     """Keeps the team server's record of this session alive."""
 
-    def __init__(self, client: AsyncGridClient, name: str, url: str, instance_type: str | None,
-                 team: str | None, heartbeat_seconds: float, on_registered=None,
-                 logger: logging.Logger | None = None, visitors: str | None = None):
+    def __init__(
+        self,
+        client: AsyncGridClient,
+        name: str,
+        url: str,
+        instance_type: str | None,
+        team: str | None,
+        heartbeat_seconds: float,
+        on_registered=None,
+        logger: logging.Logger | None = None,
+        visitors: str | None = None,
+    ):
         self.client = client
         self.name = name
         self.url = url
@@ -52,8 +61,14 @@ class SessionRegistrar:
     async def _register(self) -> None:
         self.owner = await self.client.whoami()
         session, secret = await self.client.register_session(
-            self.name, url=self.url, instance_type=self.instance_type, team=self.team,
-            datastores=self.datastores, replace=True, visitors=self.visitors)
+            self.name,
+            url=self.url,
+            instance_type=self.instance_type,
+            team=self.team,
+            datastores=self.datastores,
+            replace=True,
+            visitors=self.visitors,
+        )
         self.session, self.secret = session, secret
         self.client.use_session_secret(secret)  # the key is not sent again
         self._session_fetched = time.monotonic()
@@ -73,8 +88,9 @@ class SessionRegistrar:
                 self.log.error("cannot register this server as a team session: %s", exc.message)
                 delay = 60.0
             except GridError as exc:
-                self.log.warning("team session registration failed (%s); retrying in %.0fs",
-                            exc.message, delay)
+                self.log.warning(
+                    "team session registration failed (%s); retrying in %.0fs", exc.message, delay
+                )
             if not self.registered.is_set():
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60.0)
@@ -87,15 +103,18 @@ class SessionRegistrar:
             return
         try:
             self.session = await self.client.heartbeat(
-                f"{self.owner}:{self.name}", url=self.url, datastores=self.datastores)
+                f"{self.owner}:{self.name}", url=self.url, datastores=self.datastores
+            )
             self._session_fetched = time.monotonic()
         except GridError as exc:
             if exc.status in (401, 404):
                 # the record was deleted (e.g. grid session delete), and its secret with
                 # it; the owner's key was dropped after registering, so this is final
-                self.gone = (f"the team server no longer knows session {self.owner}:"
-                             f"{self.name} (deleted?); restart this server to register it "
-                             "again")
+                self.gone = (
+                    f"the team server no longer knows session {self.owner}:"
+                    f"{self.name} (deleted?); restart this server to register it "
+                    "again"
+                )
                 self.registered.clear()
                 self.secret = None
                 self.log.error("%s", self.gone)
@@ -114,7 +133,8 @@ class SessionRegistrar:
         if time.monotonic() - self._session_fetched > max_age:
             try:
                 self.session = await asyncio.wait_for(
-                    self.client.session(f"{self.owner}:{self.name}"), 5)
+                    self.client.session(f"{self.owner}:{self.name}"), 5
+                )
             except (GridError, asyncio.TimeoutError) as exc:
                 self.log.debug("could not refresh the session record: %s", exc)
             # after a failure too: a team server that is down costs one try per max_age
@@ -124,9 +144,11 @@ class SessionRegistrar:
     def add_datastore(self, ref: str) -> None:
         name = ref.split(":", 1)[-1].split("@", 1)[0]
         owner = ref.split(":", 1)[0]
-        self.datastores = [d for d in self.datastores
-                           if d.split(":", 1)[-1].split("@", 1)[0] != name
-                           or d.split(":", 1)[0] != owner] + [ref]
+        self.datastores = [
+            d
+            for d in self.datastores
+            if d.split(":", 1)[-1].split("@", 1)[0] != name or d.split(":", 1)[0] != owner
+        ] + [ref]
 
     async def stop(self) -> None:
         if self._task:
@@ -134,7 +156,8 @@ class SessionRegistrar:
         if self.registered.is_set():
             try:
                 await asyncio.wait_for(
-                    self.client.session_action(f"{self.owner}:{self.name}", "stop"), 5)
+                    self.client.session_action(f"{self.owner}:{self.name}", "stop"), 5
+                )
                 self.log.info("session %s:%s marked stopped", self.owner, self.name)
             except (GridError, asyncio.TimeoutError) as exc:
                 self.log.warning("could not mark the session stopped: %s", exc)

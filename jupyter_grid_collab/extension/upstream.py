@@ -35,23 +35,40 @@ class Upstream:
         if isinstance(user, GridUser) and user.visitor:
             secret = self.secret_source()
             if not secret:
-                raise web.HTTPError(503, "this session is not registered with the team server "
-                                         "yet, so visitors cannot act here; try again shortly")
+                raise web.HTTPError(
+                    503,
+                    "this session is not registered with the team server "
+                    "yet, so visitors cannot act here; try again shortly",
+                )
             return {SESSION_SECRET_HEADER: secret, "X-Grid-Visitor": user.username}
         gone = self.gone_source()
         if gone:
             raise web.HTTPError(503, gone)
         return None
 
-    async def send(self, user, method: str, path: str, *, params: Any = None,
-                   body: bytes | None = None, json: Any = None, stream: bool = False,
-                   timeout: float | None = None,
-                   headers: dict[str, str] | None = None) -> httpx.Response:
+    async def send(
+        self,
+        user,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        body: bytes | None = None,
+        json: Any = None,
+        stream: bool = False,
+        timeout: float | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         http = self.client.http
         request = http.build_request(
-            method, path, params=params, content=body, json=json,
+            method,
+            path,
+            params=params,
+            content=body,
+            json=json,
             headers={"Content-Type": "application/json"} if body else None,
-            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
         extra = self.identity_headers(user)
         if extra is not None:
             request.headers.pop("Authorization", None)
@@ -61,8 +78,12 @@ class Upstream:
         try:
             return await http.send(request, stream=stream)
         except httpx.TimeoutException:
-            raise web.HTTPError(504, f"the team server at {self.url} did not answer in time"
-                                ) from None
+            raise web.HTTPError(
+                504, f"the team server at {self.url} did not answer in time"
+            ) from None
         except httpx.TransportError as exc:
-            raise web.HTTPError(502, f"cannot reach the team server at {self.url} "
-                                     f"({type(exc).__name__}); is it running?") from None
+            raise web.HTTPError(
+                502,
+                f"cannot reach the team server at {self.url} "
+                f"({type(exc).__name__}); is it running?",
+            ) from None

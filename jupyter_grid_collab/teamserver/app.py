@@ -143,7 +143,8 @@ class TeamServer:
             try:
                 await loop.run_in_executor(self.db_pool, self.store.accrue)
                 lost = await loop.run_in_executor(
-                    self.db_pool, self.store.mark_lost, self.config.heartbeat_timeout)
+                    self.db_pool, self.store.mark_lost, self.config.heartbeat_timeout
+                )
                 if lost:
                     log.info("marked %d session(s) lost after missed heartbeats", lost)
                 orphans = await loop.run_in_executor(self.db_pool, self.store.expire_uploads)
@@ -158,11 +159,16 @@ class TeamServer:
         references (1000 records a pass, so one pass never holds the database long)."""
         loop = asyncio.get_running_loop()
         removed, orphans = await loop.run_in_executor(
-            self.db_pool, self.store.collect_sources, self.config.source_grace_hours * 3600.0)
+            self.db_pool, self.store.collect_sources, self.config.source_grace_hours * 3600.0
+        )
         await loop.run_in_executor(self.io_pool, self.drop_blobs, orphans)
         if removed:
-            log.info("collected %d run source(s) no run used within %g h (%d blob(s) freed)",
-                     removed, self.config.source_grace_hours, len(orphans))
+            log.info(
+                "collected %d run source(s) no run used within %g h (%d blob(s) freed)",
+                removed,
+                self.config.source_grace_hours,
+                len(orphans),
+            )
 
     def close(self) -> None:
         for task in self._tasks:

@@ -65,8 +65,11 @@ class Stamps:
         except FileNotFoundError:
             return
         except (OSError, ValueError) as exc:  # unreadable: every blob is simply re-hashed
-            log.warning("blob stamps in %s not loaded (%s); blobs are re-hashed on first read",
-                        self.path, exc)
+            log.warning(
+                "blob stamps in %s not loaded (%s); blobs are re-hashed on first read",
+                self.path,
+                exc,
+            )
         while len(self._items) > self.capacity:
             self._items.popitem(last=False)
         self._rewrite()  # drop what the file held beyond the bound
@@ -136,8 +139,11 @@ class BlobVerifier:
         # remote objects: no inode or ctime, but their ETag (or modification time) changes
         # with any overwrite
         info = self.store.fs.info(self.store.object_path(sha))
-        return ("remote", int(info.get("size") or 0),
-                str(info.get("ETag") or info.get("LastModified") or info.get("mtime") or ""))
+        return (
+            "remote",
+            int(info.get("size") or 0),
+            str(info.get("ETag") or info.get("LastModified") or info.get("mtime") or ""),
+        )
 
     @staticmethod
     def header(stamp: Stamp) -> str:
@@ -187,8 +193,7 @@ class BlobVerifier:
         except BlobCorrupted:
             return False
 
-    def open_verified(self, sha: str, what: str,
-                      size: int | None = None) -> tuple[Any, Stamp]:
+    def open_verified(self, sha: str, what: str, size: int | None = None) -> tuple[Any, Stamp]:
         """Open the blob for reading, positioned at 0, once its bytes are known to be
         ``sha``; returns (file, stamp). Raises BlobCorrupted (and logs it) when they are
         not or the file is gone; ``what`` names it for a person ("the stored file x.csv of
@@ -197,8 +202,9 @@ class BlobVerifier:
             f = self._open(sha)
         except FileNotFoundError:
             log.error("blob %s (%s) is missing from the blob store", sha, what)
-            raise BlobCorrupted(f"{what} is missing on the team server; ask an admin to "
-                                "restore it") from None
+            raise BlobCorrupted(
+                f"{what} is missing on the team server; ask an admin to restore it"
+            ) from None
         try:
             stamp = self._stamp_of(f, sha)
             if size is not None and stamp[1] != size:
@@ -216,8 +222,9 @@ class BlobVerifier:
             f.close()
             raise
 
-    def _verify(self, f: IO[bytes], sha: str, what: str, stamp: Stamp,
-                retried: bool = False) -> Stamp:
+    def _verify(
+        self, f: IO[bytes], sha: str, what: str, stamp: Stamp, retried: bool = False
+    ) -> Stamp:
         """Hash ``f`` unless ``stamp`` is known good; returns the stamp now verified."""
         known = self.stamps.get(sha)
         if known is not None and known[0] == stamp:
@@ -239,10 +246,10 @@ class BlobVerifier:
         return stamp
 
     def _bad(self, sha: str, what: str, stamp: Stamp, why: str) -> None:
-        log.error("blob %s (%s) failed its sha256 check: %s; refusing to serve it",
-                  sha, what, why)
-        raise BlobCorrupted(f"{what} is corrupted on the team server (sha256 mismatch); "
-                            "ask an admin to restore it")
+        log.error("blob %s (%s) failed its sha256 check: %s; refusing to serve it", sha, what, why)
+        raise BlobCorrupted(
+            f"{what} is corrupted on the team server (sha256 mismatch); ask an admin to restore it"
+        )
 
     def still(self, f: IO[bytes], sha: str, stamp: Stamp) -> bool:
         """Whether the open blob is unchanged since it was verified, checked before the last

@@ -54,8 +54,11 @@ def _private_data_dir(root: Path, sqlite: Path | None) -> None:
     if sqlite is None:
         return
     os.close(os.open(sqlite, os.O_WRONLY | os.O_CREAT, 0o600))
-    for path in (sqlite, sqlite.with_name(sqlite.name + "-wal"),
-                 sqlite.with_name(sqlite.name + "-shm")):
+    for path in (
+        sqlite,
+        sqlite.with_name(sqlite.name + "-wal"),
+        sqlite.with_name(sqlite.name + "-shm"),
+    ):
         if path.exists():
             os.chmod(path, 0o600)
 
@@ -73,13 +76,15 @@ def open_store(data_dir: str, db: str | None, prices: str | None = None) -> Stor
     except Exception as exc:
         # never print a connection URL: it may hold a password
         raise click.ClickException(
-            f"cannot open the database ({type(exc).__name__}); check --db") from None
+            f"cannot open the database ({type(exc).__name__}); check --db"
+        ) from None
     price_list = DEFAULT_PRICES
     if prices:
         try:
             price_list = json.loads(Path(prices).read_text())
             assert isinstance(price_list, dict) and all(
-                isinstance(v, (int, float)) for v in price_list.values())
+                isinstance(v, (int, float)) for v in price_list.values()
+            )
         except (OSError, ValueError, AssertionError):
             raise click.ClickException(
                 f"--prices {prices}: expected a JSON object of instance type -> credits/hour"
@@ -87,10 +92,19 @@ def open_store(data_dir: str, db: str | None, prices: str | None = None) -> Stor
     return Store(engine, _secret_key(paths["secret"]), price_list)
 
 
-_data_dir = click.option("--data-dir", envvar="GRID_COLLAB_DATA_DIR", default="./team-data",
-                         show_default=True, help="SQLite database, blobs and secret key live here.")
-_db = click.option("--db", envvar="GRID_COLLAB_DB", default=None,
-                   help="Database URL instead of SQLite in the data dir, e.g. postgresql://...")
+_data_dir = click.option(
+    "--data-dir",
+    envvar="GRID_COLLAB_DATA_DIR",
+    default="./team-data",
+    show_default=True,
+    help="SQLite database, blobs and secret key live here.",
+)
+_db = click.option(
+    "--db",
+    envvar="GRID_COLLAB_DB",
+    default=None,
+    help="Database URL instead of SQLite in the data dir, e.g. postgresql://...",
+)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -98,90 +112,198 @@ _db = click.option("--db", envvar="GRID_COLLAB_DB", default=None,
 @_db
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8765, show_default=True, type=int)
-@click.option("--blobs", "blobs_url", default=None,
-              help="fsspec URL for blobs (default: <data-dir>/blobs), e.g. s3://bucket/prefix")
+@click.option(
+    "--blobs",
+    "blobs_url",
+    default=None,
+    help="fsspec URL for blobs (default: <data-dir>/blobs), e.g. s3://bucket/prefix",
+)
 @click.option("--prices", default=None, help="JSON file: instance type -> credits per hour.")
-@click.option("--heartbeat-timeout", default=90.0, show_default=True,
-              help="Seconds without a heartbeat before a session is marked lost.")
-@click.option("--tick", default=30.0, show_default=True,
-              help="Seconds between credit accrual and housekeeping passes.")
-@click.option("--executor", "executor_name", type=click.Choice(["local", "ray", "none"]),
-              default="local", show_default=True, help="Where experiments run.")
-@click.option("--max-parallel", default=os.cpu_count() or 1, show_default=True,
-              help="Experiments running at once.")
+@click.option(
+    "--heartbeat-timeout",
+    default=90.0,
+    show_default=True,
+    help="Seconds without a heartbeat before a session is marked lost.",
+)
+@click.option(
+    "--tick",
+    default=30.0,
+    show_default=True,
+    help="Seconds between credit accrual and housekeeping passes.",
+)
+@click.option(
+    "--executor",
+    "executor_name",
+    type=click.Choice(["local", "ray", "none"]),
+    default="local",
+    show_default=True,
+    help="Where experiments run.",
+)
+@click.option(
+    "--max-parallel",
+    default=os.cpu_count() or 1,
+    show_default=True,
+    help="Experiments running at once.",
+)
 @click.option("--ray-address", default=None, help="Ray dashboard URL, e.g. http://HEAD:8265.")
-@click.option("--public-url", default=None,
-              help="The URL launchers use to reach this server (default http://HOST:PORT).")
-@click.option("--datastore-root", default=None,
-              help="Where runs mount datastores (default /datastores, else ~/datastores).")
-@click.option("--stop-grace", default=10.0, show_default=True,
-              help="Seconds between SIGTERM and SIGKILL when an experiment is stopped.")
-@click.option("--ticket-seconds", default=30.0, show_default=True,
-              help="How long a ticket to open a teammate's session stays valid (max 60).")
-@click.option("--visit-hours", envvar="GRID_COLLAB_VISIT_HOURS", default=8.0, show_default=True,
-              type=click.FloatRange(min=0.0, min_open=True),
-              help="How long a visit to a teammate's session lasts; the session's server may "
-                   "ask for less, never more.")
-@click.option("--work-root", envvar="GRID_COLLAB_WORK_ROOT", default=None,
-              help="Where experiments' work folders live (default: <data-dir>-runs, beside "
-                   "the data folder); every folder above it must be passable (o+x).")
-@click.option("--runner-isolation", envvar="GRID_COLLAB_RUNNER_ISOLATION",
-              type=click.Choice(MODES), default="auto", show_default=True,
-              help="auto: run each team's experiments as an unprivileged uid of its own "
-                   "(needs root and setpriv), else refuse them; none: run them as this "
-                   "server's user (only where one trusted user runs everything).")
-@click.option("--runner-uid-base", envvar="GRID_COLLAB_RUNNER_UID_BASE", type=int,
-              default=DEFAULT_UID_BASE, show_default=True,
-              help="A team's experiments run as this uid + the team's id; keep the range free.")
-@click.option("--runner-python", envvar="GRID_COLLAB_RUNNER_PYTHON", default="auto",
-              show_default=True,
-              help="The interpreter isolated experiments' 'python' means; auto: this server's "
-                   "own where runner uids can use it, else a venv from the system Python.")
-@click.option("--runner-network", envvar="GRID_COLLAB_RUNNER_NETWORK",
-              type=click.Choice(["host", "none"]), default="host", show_default=True,
-              help="none: isolated experiments get an empty network namespace (no service of "
-                   "this machine, nothing beyond); host: this machine's network.")
-@click.option("--max-log-mb", envvar="GRID_COLLAB_MAX_LOG_MB", default=DEFAULT_MAX_LOG_MB,
-              show_default=True, type=click.FloatRange(min=0.0),
-              help="Log bytes kept per experiment (1 MB = 10^6 bytes; 0: no cap); past it one "
-                   "truncation line is stored and later lines are dropped.")
-@click.option("--source-grace-hours", envvar="GRID_COLLAB_SOURCE_GRACE_HOURS",
-              default=DEFAULT_SOURCE_GRACE_HOURS, show_default=True,
-              type=click.FloatRange(min=0.0),
-              help="How long an uploaded run source that no run uses is kept before the "
-                   "housekeeping deletes it.")
+@click.option(
+    "--public-url",
+    default=None,
+    help="The URL launchers use to reach this server (default http://HOST:PORT).",
+)
+@click.option(
+    "--datastore-root",
+    default=None,
+    help="Where runs mount datastores (default /datastores, else ~/datastores).",
+)
+@click.option(
+    "--stop-grace",
+    default=10.0,
+    show_default=True,
+    help="Seconds between SIGTERM and SIGKILL when an experiment is stopped.",
+)
+@click.option(
+    "--ticket-seconds",
+    default=30.0,
+    show_default=True,
+    help="How long a ticket to open a teammate's session stays valid (max 60).",
+)
+@click.option(
+    "--visit-hours",
+    envvar="GRID_COLLAB_VISIT_HOURS",
+    default=8.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0, min_open=True),
+    help="How long a visit to a teammate's session lasts; the session's server may "
+    "ask for less, never more.",
+)
+@click.option(
+    "--work-root",
+    envvar="GRID_COLLAB_WORK_ROOT",
+    default=None,
+    help="Where experiments' work folders live (default: <data-dir>-runs, beside "
+    "the data folder); every folder above it must be passable (o+x).",
+)
+@click.option(
+    "--runner-isolation",
+    envvar="GRID_COLLAB_RUNNER_ISOLATION",
+    type=click.Choice(MODES),
+    default="auto",
+    show_default=True,
+    help="auto: run each team's experiments as an unprivileged uid of its own "
+    "(needs root and setpriv), else refuse them; none: run them as this "
+    "server's user (only where one trusted user runs everything).",
+)
+@click.option(
+    "--runner-uid-base",
+    envvar="GRID_COLLAB_RUNNER_UID_BASE",
+    type=int,
+    default=DEFAULT_UID_BASE,
+    show_default=True,
+    help="A team's experiments run as this uid + the team's id; keep the range free.",
+)
+@click.option(
+    "--runner-python",
+    envvar="GRID_COLLAB_RUNNER_PYTHON",
+    default="auto",
+    show_default=True,
+    help="The interpreter isolated experiments' 'python' means; auto: this server's "
+    "own where runner uids can use it, else a venv from the system Python.",
+)
+@click.option(
+    "--runner-network",
+    envvar="GRID_COLLAB_RUNNER_NETWORK",
+    type=click.Choice(["host", "none"]),
+    default="host",
+    show_default=True,
+    help="none: isolated experiments get an empty network namespace (no service of "
+    "this machine, nothing beyond); host: this machine's network.",
+)
+@click.option(
+    "--max-log-mb",
+    envvar="GRID_COLLAB_MAX_LOG_MB",
+    default=DEFAULT_MAX_LOG_MB,
+    show_default=True,
+    type=click.FloatRange(min=0.0),
+    help="Log bytes kept per experiment (1 MB = 10^6 bytes; 0: no cap); past it one "
+    "truncation line is stored and later lines are dropped.",
+)
+@click.option(
+    "--source-grace-hours",
+    envvar="GRID_COLLAB_SOURCE_GRACE_HOURS",
+    default=DEFAULT_SOURCE_GRACE_HOURS,
+    show_default=True,
+    type=click.FloatRange(min=0.0),
+    help="How long an uploaded run source that no run uses is kept before the "
+    "housekeeping deletes it.",
+)
 @connection_limit_options
 @click.pass_context
-def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, tick,
-         executor_name, max_parallel, ray_address, public_url, datastore_root, stop_grace,
-         ticket_seconds, visit_hours, work_root, runner_isolation, runner_uid_base,
-         runner_python, runner_network, max_log_mb, source_grace_hours,
-         **connection_limits):
+def main(
+    ctx,
+    data_dir,
+    db,
+    host,
+    port,
+    blobs_url,
+    prices,
+    heartbeat_timeout,
+    tick,
+    executor_name,
+    max_parallel,
+    ray_address,
+    public_url,
+    datastore_root,
+    stop_grace,
+    ticket_seconds,
+    visit_hours,
+    work_root,
+    runner_isolation,
+    runner_uid_base,
+    runner_python,
+    runner_network,
+    max_log_mb,
+    source_grace_hours,
+    **connection_limits,
+):
     """Run the team server (no subcommand), or administer it (``admin ...``)."""
     ctx.ensure_object(dict)
     ctx.obj.update(data_dir=data_dir, db=db, prices=prices)
     if ctx.invoked_subcommand is not None:
         return
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="[%(asctime)s %(name)s %(levelname)s] %(message)s")
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="[%(asctime)s %(name)s %(levelname)s] %(message)s",
+    )
     store = open_store(data_dir, db, prices)
     store.ticket_seconds = max(0.1, min(ticket_seconds, 60.0))
     blobs = BlobStore(blobs_url or str(data_dir_paths(Path(data_dir).resolve())["blobs"]))
     removed = blobs.clear_staging()
     if removed:
         log.info("removed %d staged upload(s) left by a previous run", removed)
-    config = ServerConfig(heartbeat_timeout=heartbeat_timeout, tick_seconds=tick,
-                          visit_hours=visit_hours, runner_isolation=runner_isolation,
-                          runner_uid_base=runner_uid_base, runner_python=runner_python,
-                          runner_network=runner_network,
-                          work_root=Path(work_root) if work_root else None,
-                          max_log_mb=max_log_mb, source_grace_hours=source_grace_hours)
+    config = ServerConfig(
+        heartbeat_timeout=heartbeat_timeout,
+        tick_seconds=tick,
+        visit_hours=visit_hours,
+        runner_isolation=runner_isolation,
+        runner_uid_base=runner_uid_base,
+        runner_python=runner_python,
+        runner_network=runner_network,
+        work_root=Path(work_root) if work_root else None,
+        max_log_mb=max_log_mb,
+        source_grace_hours=source_grace_hours,
+    )
     server = TeamServer(store, blobs, config)
     engine = None
     if executor_name == "local":
-        engine = _local_engine(config, Path(data_dir).resolve(),
-                               Path(datastore_root) if datastore_root else None,
-                               blobs.root if blobs.is_local else None, stop_grace)
+        engine = _local_engine(
+            config,
+            Path(data_dir).resolve(),
+            Path(datastore_root) if datastore_root else None,
+            blobs.root if blobs.is_local else None,
+            stop_grace,
+        )
     elif executor_name == "ray":
         if not ray_address:
             raise click.ClickException("--executor ray needs --ray-address http://HEAD:8265")
@@ -192,8 +314,13 @@ def main(ctx, data_dir, db, host, port, blobs_url, prices, heartbeat_timeout, ti
     asyncio.run(_serve(server, host, port, engine, url, max_parallel, connection_limits))
 
 
-def _local_engine(config: ServerConfig, data_dir: Path, datastore_root: Path | None,
-                  blob_dir: str | None, stop_grace: float):
+def _local_engine(
+    config: ServerConfig,
+    data_dir: Path,
+    datastore_root: Path | None,
+    blob_dir: str | None,
+    stop_grace: float,
+):
     """The local engine, with its sandbox decided and checked (a probe run as a runner uid)
     before the server answers anything."""
     from .executor.local import LocalEngine
@@ -201,8 +328,13 @@ def _local_engine(config: ServerConfig, data_dir: Path, datastore_root: Path | N
 
     work_root = config.work_root or data_dir_paths(data_dir)["runs"]
     try:
-        sandbox = resolve(config.runner_isolation, work_root, config.runner_uid_base,
-                          config.runner_python, datastore_root)
+        sandbox = resolve(
+            config.runner_isolation,
+            work_root,
+            config.runner_uid_base,
+            config.runner_python,
+            datastore_root,
+        )
     except SandboxError as exc:
         raise click.ClickException(str(exc)) from None
     sandbox.network = config.runner_network
@@ -210,11 +342,19 @@ def _local_engine(config: ServerConfig, data_dir: Path, datastore_root: Path | N
     return LocalEngine(sandbox, datastore_root, blob_dir, stop_grace)
 
 
-async def _serve(server: TeamServer, host: str, port: int, engine, url: str,
-                 max_parallel: int, connection_limits: dict) -> None:
+async def _serve(
+    server: TeamServer,
+    host: str,
+    port: int,
+    engine,
+    url: str,
+    max_parallel: int,
+    connection_limits: dict,
+) -> None:
     # JSON bodies are small; streamed uploads raise this limit per request
-    http = GuardedHTTPServer(server.make_app(), max_body_size=2 << 20,
-                             **bounded_connections(**connection_limits))
+    http = GuardedHTTPServer(
+        server.make_app(), max_body_size=2 << 20, **bounded_connections(**connection_limits)
+    )
     try:
         http.listen(port, address=host)
     except OSError as exc:
@@ -287,8 +427,9 @@ def create_team(ctx, name, owner):
 @admin.command("add-member")
 @click.argument("team")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["owner", "admin", "user"]), default="user",
-              show_default=True)
+@click.option(
+    "--role", type=click.Choice(["owner", "admin", "user"]), default="user", show_default=True
+)
 @click.pass_context
 def add_member(ctx, team, username, role):
     """Add a member to a team, or change their role."""
@@ -349,8 +490,9 @@ def list_users(ctx):
     """List users."""
     for user in _store(ctx).list_users():
         flags = " (site admin)" if user["site_admin"] else ""
-        click.echo(f"{user['username']}\t{user['email'] or ''}\t{user['github_login'] or ''}"
-                   f"{flags}")
+        click.echo(
+            f"{user['username']}\t{user['email'] or ''}\t{user['github_login'] or ''}{flags}"
+        )
 
 
 if __name__ == "__main__":

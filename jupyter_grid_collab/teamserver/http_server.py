@@ -38,26 +38,44 @@ FD_RESERVE = 256
 
 def connection_limit_options(f):
     """The ``grid-collab-server`` flags that bound connections."""
-    for option in reversed([
-        click.option("--max-connections", default=1000, show_default=True, type=int,
-                     envvar="GRID_COLLAB_MAX_CONNECTIONS",
-                     help="Client connections open at once; at the cap the one idle longest "
-                     "is closed (lowered to fit the process's file descriptor limit)."),
-        click.option("--idle-timeout", default=30.0, show_default=True, type=float,
-                     envvar="GRID_COLLAB_IDLE_TIMEOUT",
-                     help="Seconds a connection may take to send a request head, new or "
-                     "kept alive between requests."),
-        click.option("--body-timeout", default=60.0, show_default=True, type=float,
-                     envvar="GRID_COLLAB_BODY_TIMEOUT",
-                     help="Seconds to send a JSON request body (streamed uploads of "
-                     "authenticated callers are not bound by it)."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--max-connections",
+                default=1000,
+                show_default=True,
+                type=int,
+                envvar="GRID_COLLAB_MAX_CONNECTIONS",
+                help="Client connections open at once; at the cap the one idle longest "
+                "is closed (lowered to fit the process's file descriptor limit).",
+            ),
+            click.option(
+                "--idle-timeout",
+                default=30.0,
+                show_default=True,
+                type=float,
+                envvar="GRID_COLLAB_IDLE_TIMEOUT",
+                help="Seconds a connection may take to send a request head, new or "
+                "kept alive between requests.",
+            ),
+            click.option(
+                "--body-timeout",
+                default=60.0,
+                show_default=True,
+                type=float,
+                envvar="GRID_COLLAB_BODY_TIMEOUT",
+                help="Seconds to send a JSON request body (streamed uploads of "
+                "authenticated callers are not bound by it).",
+            ),
+        ]
+    ):
         f = option(f)
     return f
 
 
-def bounded_connections(max_connections: int, idle_timeout: float,
-                        body_timeout: float) -> dict[str, Any]:
+def bounded_connections(
+    max_connections: int, idle_timeout: float, body_timeout: float
+) -> dict[str, Any]:
     """The server's connection settings, with the cap fitted under the descriptor limit
     (raised to its hard maximum first): running out of descriptors is what froze it."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -69,10 +87,17 @@ def bounded_connections(max_connections: int, idle_timeout: float,
             pass
     fit = max(16, soft - FD_RESERVE) if soft != resource.RLIM_INFINITY else max_connections
     if max_connections > fit:
-        log.warning("--max-connections %d lowered to %d: the process may open %d files",
-                    max_connections, fit, soft)
-    return {"max_connections": max(1, min(max_connections, fit)),
-            "idle_timeout": max(0.1, idle_timeout), "body_timeout": max(0.1, body_timeout)}
+        log.warning(
+            "--max-connections %d lowered to %d: the process may open %d files",
+            max_connections,
+            fit,
+            soft,
+        )
+    return {
+        "max_connections": max(1, min(max_connections, fit)),
+        "idle_timeout": max(0.1, idle_timeout),
+        "body_timeout": max(0.1, body_timeout),
+    }
 
 
 class ThrottledLog:
@@ -99,8 +124,7 @@ class _Tracked(httputil.HTTPMessageDelegate):
     until tornado asks for the connection's next request (after the response is written),
     the connection is busy, never evicted."""
 
-    def __init__(self, inner: httputil.HTTPMessageDelegate, server: GuardedHTTPServer,
-                 conn: Any):
+    def __init__(self, inner: httputil.HTTPMessageDelegate, server: GuardedHTTPServer, conn: Any):
         self.inner, self.server, self.conn = inner, server, conn
 
     def headers_received(self, start_line, headers):
@@ -120,10 +144,17 @@ class _Tracked(httputil.HTTPMessageDelegate):
 class GuardedHTTPServer(tornado.httpserver.HTTPServer):
     """``HTTPServer`` with a connection cap, stalled-client eviction and a calm accept loop."""
 
-    def initialize(self, *args: Any, max_connections: int = 1000, idle_timeout: float = 30.0,
-                   body_timeout: float = 60.0, **kwargs: Any) -> None:
-        super().initialize(*args, idle_connection_timeout=idle_timeout,
-                           body_timeout=body_timeout, **kwargs)
+    def initialize(
+        self,
+        *args: Any,
+        max_connections: int = 1000,
+        idle_timeout: float = 30.0,
+        body_timeout: float = 60.0,
+        **kwargs: Any,
+    ) -> None:
+        super().initialize(
+            *args, idle_connection_timeout=idle_timeout, body_timeout=body_timeout, **kwargs
+        )
         self.max_connections = max(1, max_connections)
         # connections waiting for a request head, oldest first (a dict as an ordered set)
         self._waiting: dict[Any, None] = {}
@@ -156,9 +187,12 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
                 except OSError as exc:
                     # out of descriptors (EMFILE/ENFILE) or memory: the socket stays
                     # readable, so retrying now would spin and log on every loop turn
-                    self.throttled.warning("accept", "cannot accept connections (%s); "
-                                           "pausing %.1f s", errno.errorcode.get(
-                                               exc.errno, exc.errno), ACCEPT_PAUSE)
+                    self.throttled.warning(
+                        "accept",
+                        "cannot accept connections (%s); pausing %.1f s",
+                        errno.errorcode.get(exc.errno, exc.errno),
+                        ACCEPT_PAUSE,
+                    )
                     loop.remove_handler(sock)
                     loop.call_later(ACCEPT_PAUSE, resume)
                     return
@@ -175,8 +209,11 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
     def handle_stream(self, stream, address) -> None:
         if len(self._connections) >= self.max_connections and not self._evict_oldest_waiting():
             self.refused += 1
-            self.throttled.warning("refused", "%d connections open, all busy: turning new "
-                                   "ones away (--max-connections)", len(self._connections))
+            self.throttled.warning(
+                "refused",
+                "%d connections open, all busy: turning new ones away (--max-connections)",
+                len(self._connections),
+            )
             stream.close()
             return
         super().handle_stream(stream, address)
@@ -196,9 +233,11 @@ class GuardedHTTPServer(tornado.httpserver.HTTPServer):
             del self._waiting[conn]
             self._connections.discard(conn)
             self.evicted += 1
-            self.throttled.warning("evicted", "%d connections open: closed the one idle "
-                                   "longest to make room (--max-connections)",
-                                   len(self._connections) + 1)
+            self.throttled.warning(
+                "evicted",
+                "%d connections open: closed the one idle longest to make room (--max-connections)",
+                len(self._connections) + 1,
+            )
             conn.stream.close()
             return True
         return False

@@ -23,8 +23,15 @@ def require_member(role: str | None, kind: str, ref: str) -> str:
 
 
 def check(
-    *, actor: str, actor_id: int, role: str | None, action: str, owner: str, owner_id: int,
-    kind: str, name: str,
+    *,
+    actor: str,
+    actor_id: int,
+    role: str | None,
+    action: str,
+    owner: str,
+    owner_id: int,
+    kind: str,
+    name: str,
 ) -> None:
     """Allow ``action`` on one resource or raise NotFound / Forbidden with a clear message."""
     require_member(role, kind, f"{owner}:{name}")
@@ -35,14 +42,18 @@ def check(
     if actor_id == owner_id or role in MANAGER_ROLES:
         return
     raise Forbidden(
-        f'{actor} cannot {action} {owner}\'s {kind} "{name}": '
-        "only its creator or a team admin can"
+        f'{actor} cannot {action} {owner}\'s {kind} "{name}": only its creator or a team admin can'
     )
 
 
 def check_member_change(
-    *, actor: str, actor_role: str | None, team: str, target: str,
-    old_role: str | None, new_role: str | None,
+    *,
+    actor: str,
+    actor_role: str | None,
+    team: str,
+    target: str,
+    old_role: str | None,
+    new_role: str | None,
 ) -> None:
     """Admins manage plain users; owners manage everyone. None means added / removed."""
     require_member(actor_role, "team", team)

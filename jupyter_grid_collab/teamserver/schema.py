@@ -397,8 +397,9 @@ def _upgrade_to_2(conn: Connection) -> None:
     """Sessions say what visitors may do (existing ones keep Grid's behaviour, "full"); the
     audit actor holds "bob via session alice:alice-lab"."""
     if not _has_column(conn, "sessions", "visitors"):
-        conn.execute(text("ALTER TABLE sessions ADD COLUMN visitors VARCHAR(8) NOT NULL "
-                          "DEFAULT 'full'"))
+        conn.execute(
+            text("ALTER TABLE sessions ADD COLUMN visitors VARCHAR(8) NOT NULL DEFAULT 'full'")
+        )
     if conn.dialect.name != "sqlite":  # SQLite does not enforce VARCHAR lengths
         conn.execute(text("ALTER TABLE audit ALTER COLUMN actor TYPE VARCHAR(200)"))
 
@@ -411,11 +412,16 @@ def _upgrade_to_3(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE teams ADD COLUMN storage_quota_bytes BIGINT"))
     for column in ("log_bytes", "log_dropped"):
         if not _has_column(conn, "experiments", column):
-            conn.execute(text(f"ALTER TABLE experiments ADD COLUMN {column} BIGINT NOT NULL "
-                              "DEFAULT 0"))
+            conn.execute(
+                text(f"ALTER TABLE experiments ADD COLUMN {column} BIGINT NOT NULL DEFAULT 0")
+            )
     if not _has_column(conn, "sources", "team_id"):
-        conn.execute(text("ALTER TABLE sources ADD COLUMN team_id BIGINT REFERENCES teams(id) "
-                          "ON DELETE CASCADE"))
+        conn.execute(
+            text(
+                "ALTER TABLE sources ADD COLUMN team_id BIGINT REFERENCES teams(id) "
+                "ON DELETE CASCADE"
+            )
+        )
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_sources_team ON sources (team_id)"))
 
 
@@ -443,5 +449,8 @@ def create_schema(engine: Engine) -> None:
         for step in range(version + 1, SCHEMA_VERSION + 1):
             UPGRADES[step](conn)
         if version < SCHEMA_VERSION:
-            conn.execute(meta.update().where(meta.c.key == "schema_version")
-                         .values(value=str(SCHEMA_VERSION)))
+            conn.execute(
+                meta.update()
+                .where(meta.c.key == "schema_version")
+                .values(value=str(SCHEMA_VERSION))
+            )

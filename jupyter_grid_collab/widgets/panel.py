@@ -31,9 +31,15 @@ def _esc(value) -> str:
 class TeamPanel(w.VBox):
     """The team in a notebook: ``TeamPanel()`` (credentials as for ``grid``)."""
 
-    def __init__(self, url: str | None = None, api_key: str | None = None, *,
-                 auto_refresh: int = 0, download_dir: str = "artifacts",
-                 connection: Connection | None = None):
+    def __init__(
+        self,
+        url: str | None = None,
+        api_key: str | None = None,
+        *,
+        auto_refresh: int = 0,
+        download_dir: str = "artifacts",
+        connection: Connection | None = None,
+    ):
         self.conn = connection or connect(url, api_key)
         self.client = self.conn.client
         self.download_dir = download_dir
@@ -42,25 +48,37 @@ class TeamPanel(w.VBox):
         self.tasks: set[asyncio.Task] = set()
         self._log_task: asyncio.Task | None = None
         # fixed widths keep the toolbar on one line in a narrow notebook
-        self.scope = w.ToggleButtons(options=[("mine", "mine"), ("team", "team")],
-                                     value="team", style={"button_width": "56px"},
-                                     layout=w.Layout(width="130px", flex="0 0 auto"),
-                                     tooltips=["my own", "everyone in my teams"])
-        self.member = w.Dropdown(options=[("everyone", "")], value="", description="Member",
-                                 layout=w.Layout(width="220px"))
-        self.status = w.Dropdown(options=STATUSES, value="any", description="Status",
-                                 layout=w.Layout(width="200px"))
+        self.scope = w.ToggleButtons(
+            options=[("mine", "mine"), ("team", "team")],
+            value="team",
+            style={"button_width": "56px"},
+            layout=w.Layout(width="130px", flex="0 0 auto"),
+            tooltips=["my own", "everyone in my teams"],
+        )
+        self.member = w.Dropdown(
+            options=[("everyone", "")],
+            value="",
+            description="Member",
+            layout=w.Layout(width="220px"),
+        )
+        self.status = w.Dropdown(
+            options=STATUSES, value="any", description="Status", layout=w.Layout(width="200px")
+        )
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
-        self.auto = w.BoundedIntText(value=auto_refresh, min=0, max=3600,
-                                     description="Auto (s)", layout=w.Layout(width="150px"))
+        self.auto = w.BoundedIntText(
+            value=auto_refresh,
+            min=0,
+            max=3600,
+            description="Auto (s)",
+            layout=w.Layout(width="150px"),
+        )
         self.message = w.HTML()
         self.retry = w.Button(description="Retry", layout=w.Layout(display="none"))
         self.sessions = w.VBox()
         self.runs = w.VBox()
         self.datastores = w.VBox()
         self.team = w.HTML()
-        self.tabs = w.Tab(children=[self.sessions, self.runs, self.datastores,
-                                    w.VBox([self.team])])
+        self.tabs = w.Tab(children=[self.sessions, self.runs, self.datastores, w.VBox([self.team])])
         for i, title in enumerate(("Sessions", "Runs", "Datastores", "Team")):
             self.tabs.set_title(i, title)
         self.progress = w.FloatProgress(min=0, max=1, layout=w.Layout(display="none"))
@@ -70,9 +88,15 @@ class TeamPanel(w.VBox):
         self.refresh_button.on_click(lambda _b: self.spawn(self.refresh()))
         self.retry.on_click(lambda _b: self.spawn(self.refresh()))
         self.auto.observe(lambda _change: self._schedule_auto(), names="value")
-        super().__init__([
-            w.HBox([self.scope, self.member, self.status, self.refresh_button, self.auto]),
-            w.HBox([self.message, self.retry]), self.tabs, self.progress, self.logs])
+        super().__init__(
+            [
+                w.HBox([self.scope, self.member, self.status, self.refresh_button, self.auto]),
+                w.HBox([self.message, self.retry]),
+                self.tabs,
+                self.progress,
+                self.logs,
+            ]
+        )
         self._auto_task: asyncio.Task | None = None
         self.spawn(self.refresh())
         self._schedule_auto()
@@ -128,16 +152,18 @@ class TeamPanel(w.VBox):
         """Show a failure as its message; offer Retry when the team server is out of reach
         (directly, or behind the extension, which answers 502/504 naming the team server)."""
         self.say(_esc(exc.message), error=True)
-        if isinstance(exc, Unreachable) or (isinstance(exc, ServerError)
-                                            and exc.status in (502, 503, 504)):
+        if isinstance(exc, Unreachable) or (
+            isinstance(exc, ServerError) and exc.status in (502, 503, 504)
+        ):
             self.retry.layout.display = ""
 
     def say(self, text: str, error: bool = False) -> None:
         color = "var(--jp-error-color1, #d32f2f)" if error else "inherit"
         self.message.value = f'<span style="color:{color}">{text}</span>' if text else ""
 
-    async def act(self, what: Callable[[], Awaitable], done: str | None = None,
-                  refresh: bool = True) -> None:
+    async def act(
+        self, what: Callable[[], Awaitable], done: str | None = None, refresh: bool = True
+    ) -> None:
         """Run one action; its refusal or failure is a message, never a traceback."""
         try:
             result = await what()
@@ -162,12 +188,24 @@ class TeamPanel(w.VBox):
                 if self.conn.via == "extension":
                     self.context = (await self.client.send("GET", "/context")).json()
             scope, status = self._scope(), self.status.value
-            sessions = (await self.client.list_sessions(
-                scope=scope, status=status if status in SESSION_STATUSES else None)).items \
-                if status == "any" or status in SESSION_STATUSES else []
-            runs = (await self.client.list_runs(
-                scope=scope, status=status if status in RUN_STATUSES else None)).items \
-                if status == "any" or status in RUN_STATUSES else []
+            sessions = (
+                (
+                    await self.client.list_sessions(
+                        scope=scope, status=status if status in SESSION_STATUSES else None
+                    )
+                ).items
+                if status == "any" or status in SESSION_STATUSES
+                else []
+            )
+            runs = (
+                (
+                    await self.client.list_runs(
+                        scope=scope, status=status if status in RUN_STATUSES else None
+                    )
+                ).items
+                if status == "any" or status in RUN_STATUSES
+                else []
+            )
             datastores = (await self.client.list_datastores(scope=scope)).items
             teams = [await self.client.team(t.name) for t in await self.client.list_teams()]
         except GridError as exc:
@@ -183,10 +221,12 @@ class TeamPanel(w.VBox):
             self.member.options = options
             self.member.observe(lambda _change: self.spawn(self.refresh()), names="value")
         self.sessions.children = [self._session_row(s) for s in sessions] or [
-            w.HTML("<i>No sessions.</i>")]
+            w.HTML("<i>No sessions.</i>")
+        ]
         self.runs.children = [self._run_row(r) for r in runs] or [w.HTML("<i>No runs.</i>")]
         self.datastores.children = [self._datastore_row(d) for d in datastores] or [
-            w.HTML("<i>No datastores.</i>")]
+            w.HTML("<i>No datastores.</i>")
+        ]
         self.team.value = self._team_html(teams)
 
     def _banner(self) -> str:
@@ -198,8 +238,11 @@ class TeamPanel(w.VBox):
     def _buttons(self, actions: list[str], handlers: dict[str, Callable]) -> list[w.Button]:
         made = []
         for name in actions:
-            button = w.Button(description=name, layout=w.Layout(width="auto"),
-                              button_style="danger" if name in ("Delete", "Stop") else "")
+            button = w.Button(
+                description=name,
+                layout=w.Layout(width="auto"),
+                button_style="danger" if name in ("Delete", "Stop") else "",
+            )
             button.on_click(lambda _b, f=handlers[name]: self.spawn(f()))
             made.append(button)
         return made
@@ -207,20 +250,24 @@ class TeamPanel(w.VBox):
     def _session_row(self, s: Session) -> w.HBox:
         ref = f"{s.owner}:{s.name}"
         mounted = ", ".join(s.datastores) or "none"
-        label = w.HTML(f"<b>{_esc(s.name)}</b> · {_esc(s.owner)} · {_esc(s.status)} · "
-                       f"{rows.duration(s.duration_seconds)} · {_esc(s.instance_type)} · "
-                       f"datastores: {_esc(mounted)} · visitors: {rows.visitors_label(s)} · "
-                       f"git: {_esc(rows.github_identity(s))}")
+        label = w.HTML(
+            f"<b>{_esc(s.name)}</b> · {_esc(s.owner)} · {_esc(s.status)} · "
+            f"{rows.duration(s.duration_seconds)} · {_esc(s.instance_type)} · "
+            f"datastores: {_esc(mounted)} · visitors: {rows.visitors_label(s)} · "
+            f"git: {_esc(rows.github_identity(s))}"
+        )
         handlers = {
             "Open": lambda: self._open(s),
-            "Pause": lambda: self.act(lambda: self.client.session_action(ref, "pause"),
-                                      f"paused {ref}"),
-            "Resume": lambda: self.act(lambda: self.client.session_action(ref, "resume"),
-                                       f"resumed {ref}"),
-            "Stop": lambda: self.act(lambda: self.client.session_action(ref, "stop"),
-                                     f"stopped {ref}"),
-            "Delete": lambda: self.act(lambda: self.client.delete_session(ref),
-                                       f"deleted {ref}"),
+            "Pause": lambda: self.act(
+                lambda: self.client.session_action(ref, "pause"), f"paused {ref}"
+            ),
+            "Resume": lambda: self.act(
+                lambda: self.client.session_action(ref, "resume"), f"resumed {ref}"
+            ),
+            "Stop": lambda: self.act(
+                lambda: self.client.session_action(ref, "stop"), f"stopped {ref}"
+            ),
+            "Delete": lambda: self.act(lambda: self.client.delete_session(ref), f"deleted {ref}"),
         }
         return w.HBox([label, *self._buttons(rows.session_actions(s, self.me), handlers)])
 
@@ -230,19 +277,24 @@ class TeamPanel(w.VBox):
 
         def link(out: dict) -> str:
             warning = rows.open_warning(s, self.me)
-            return (f'<a href="{_esc(out["url"])}" target="_blank" rel="noopener">Open '
-                    f"{_esc(s.owner)}'s session “{_esc(s.name)}” in a new tab</a>"
-                    + (f" — {_esc(warning)} The link works once, for a short while."
-                       if warning else ""))
+            return (
+                f'<a href="{_esc(out["url"])}" target="_blank" rel="noopener">Open '
+                f"{_esc(s.owner)}'s session “{_esc(s.name)}” in a new tab</a>"
+                + (f" — {_esc(warning)} The link works once, for a short while." if warning else "")
+            )
+
         await self.act(opened, link, refresh=False)
 
     def _run_row(self, r: Run) -> w.VBox:
         ref = f"{r.owner}:{r.name}"
         experiments = w.VBox(layout=w.Layout(margin="0 0 0 2em", display="none"))
-        expand = w.Button(description="▸", layout=w.Layout(width="2.5em"),
-                          tooltip="Show its experiments")
-        label = w.HTML(f"<b>{_esc(r.name)}</b> · {_esc(r.owner)} · {_esc(r.status)} · "
-                       f"{_esc(rows.counts(r))} · {rows.duration(r.duration_seconds)}")
+        expand = w.Button(
+            description="▸", layout=w.Layout(width="2.5em"), tooltip="Show its experiments"
+        )
+        label = w.HTML(
+            f"<b>{_esc(r.name)}</b> · {_esc(r.owner)} · {_esc(r.status)} · "
+            f"{_esc(rows.counts(r))} · {rows.duration(r.duration_seconds)}"
+        )
 
         async def toggle() -> None:
             if experiments.layout.display == "none":
@@ -271,26 +323,30 @@ class TeamPanel(w.VBox):
     def _experiment_row(self, e: Experiment) -> w.HBox:
         ref = f"{e.owner}:{e.name}"
         params = " ".join(f"{k}={v}" for k, v in (e.params or {}).items())
-        label = w.HTML(f"{_esc(e.name)} · {_esc(e.status)}"
-                       + (f" (exit {e.exit_code})" if e.exit_code else "")
-                       + f" · {_esc(params)} · {rows.duration(e.duration_seconds)}")
+        label = w.HTML(
+            f"{_esc(e.name)} · {_esc(e.status)}"
+            + (f" (exit {e.exit_code})" if e.exit_code else "")
+            + f" · {_esc(params)} · {rows.duration(e.duration_seconds)}"
+        )
         handlers = {
             "Logs": lambda: self._follow(ref),
             "Download": lambda: self._download(ref),
             "Clone": lambda: self._clone(ref),
             "Stop": lambda: self.act(lambda: self.client.stop_experiment(ref), f"stopped {ref}"),
         }
-        return w.HBox([label, *self._buttons(rows.experiment_actions(e.owner, e.status,
-                                                                     self.me), handlers)])
+        return w.HBox(
+            [label, *self._buttons(rows.experiment_actions(e.owner, e.status, self.me), handlers)]
+        )
 
     def _datastore_row(self, d: Datastore) -> w.HBox:
         ref = f"{d.owner}:{d.name}@{d.version}"
-        label = w.HTML(f"<b>{_esc(d.name)}</b> v{d.version} · {rows.size(d.size)} · "
-                       f"{d.file_count} files · {_esc(d.owner)} · {_esc(d.status)}")
+        label = w.HTML(
+            f"<b>{_esc(d.name)}</b> v{d.version} · {rows.size(d.size)} · "
+            f"{d.file_count} files · {_esc(d.owner)} · {_esc(d.status)}"
+        )
         handlers = {
             "Attach": lambda: self._attach(ref),
-            "Delete": lambda: self.act(lambda: self.client.delete_datastore(ref),
-                                       f"deleted {ref}"),
+            "Delete": lambda: self.act(lambda: self.client.delete_datastore(ref), f"deleted {ref}"),
         }
         return w.HBox([label, *self._buttons(rows.datastore_actions(d, self.me), handlers)])
 
@@ -299,11 +355,14 @@ class TeamPanel(w.VBox):
             return "<i>You are in no team yet.</i>"
         parts = []
         for t in teams:
-            members = "".join(f"<tr><td>{_esc(m.username)}</td><td>{_esc(m.role)}</td></tr>"
-                              for m in t.members)
-            parts.append(f"<h4>{_esc(t.name)}</h4><p>your role: {_esc(t.role)} · "
-                         f"credits left: <b>{t.balance:.2f}</b></p>"
-                         f"<table><tr><th>member</th><th>role</th></tr>{members}</table>")
+            members = "".join(
+                f"<tr><td>{_esc(m.username)}</td><td>{_esc(m.role)}</td></tr>" for m in t.members
+            )
+            parts.append(
+                f"<h4>{_esc(t.name)}</h4><p>your role: {_esc(t.role)} · "
+                f"credits left: <b>{t.balance:.2f}</b></p>"
+                f"<table><tr><th>member</th><th>role</th></tr>{members}</table>"
+            )
         return "".join(parts)
 
     # ------------------------------------------------------------- actions
@@ -327,27 +386,32 @@ class TeamPanel(w.VBox):
                 if page["finished"]:
                     self.logs.append_stdout(f"[{ref} {page['status']}]\n")
                     return
-                page = await self.client.read_logs(ref, offset=page["next_offset"],
-                                                   wait=FOLLOW_WAIT)
+                page = await self.client.read_logs(
+                    ref, offset=page["next_offset"], wait=FOLLOW_WAIT
+                )
         except GridError as exc:
             self.fail(exc)
 
     def _clone(self, ref: str) -> Awaitable:
-        return self.act(lambda: self.client.clone(ref),
-                        lambda out: f"cloned {_esc(ref)} into {_esc(out[0].owner)}:"
-                                    f"{_esc(out[0].name)}")
+        return self.act(
+            lambda: self.client.clone(ref),
+            lambda out: f"cloned {_esc(ref)} into {_esc(out[0].owner)}:{_esc(out[0].name)}",
+        )
 
     async def _attach(self, ref: str) -> None:
         if self.conn.via == "extension":
+
             async def attach():
-                job = (await self.client.send("POST", "/datastores/attach",
-                                              json={"ref": ref})).json()
+                job = (
+                    await self.client.send("POST", "/datastores/attach", json={"ref": ref})
+                ).json()
                 if job["state"] == "running":  # a large download first: show the bar
                     self.progress.value = 0
                     self.progress.layout.display = ""
                     try:
-                        job = await self._job_end(job, "/datastores/attach",
-                                                  f"attaching {ref} failed")
+                        job = await self._job_end(
+                            job, "/datastores/attach", f"attaching {ref} failed"
+                        )
                     finally:
                         self.progress.layout.display = "none"
                 return job["path"]  # (an attach that fails at once is an HTTP error)
@@ -360,8 +424,14 @@ class TeamPanel(w.VBox):
 
             async def attach():
                 return await asyncio.get_running_loop().run_in_executor(None, mount)
-        await self.act(attach, lambda path: f"attached {_esc(ref)}: read it in code as "
-                       f"<code>{_esc(path)}</code> (read-only)", refresh=True)
+
+        await self.act(
+            attach,
+            lambda path: (
+                f"attached {_esc(ref)}: read it in code as <code>{_esc(path)}</code> (read-only)"
+            ),
+            refresh=True,
+        )
 
     async def _job_end(self, job: dict, path: str, failed: str) -> dict:
         """Follow a background job of the extension (at ``path/<id>``) to its end, moving the
@@ -385,13 +455,18 @@ class TeamPanel(w.VBox):
 
     async def _fetch(self, ref: str) -> str:
         if self.conn.via == "extension":
-            job = (await self.client.send("POST", "/artifacts/fetch",
-                                          json={"ref": ref, "dest": self.download_dir})).json()
+            job = (
+                await self.client.send(
+                    "POST", "/artifacts/fetch", json={"ref": ref, "dest": self.download_dir}
+                )
+            ).json()
             job = await self._job_end(job, "/artifacts/fetch", "the download failed")
             # dest is relative to the server's root: where the file browser shows it
-            return (f"downloaded {job['files_done']} file(s) of {_esc(ref)} into "
-                    f"<code>{_esc(job['dest'])}/{_esc(_run_of(ref))}/</code> "
-                    "(in this session's file browser)")
+            return (
+                f"downloaded {job['files_done']} file(s) of {_esc(ref)} into "
+                f"<code>{_esc(job['dest'])}/{_esc(_run_of(ref))}/</code> "
+                "(in this session's file browser)"
+            )
         arts = await self.client.list_artifacts(ref)
         total = sum(a.size for a in arts) or 1
         dest = Path(self.download_dir)
@@ -404,12 +479,15 @@ class TeamPanel(w.VBox):
                 nonlocal done
                 done += n
                 loop.call_soon_threadsafe(setattr, self.progress, "value", done / total)
+
             with GridClient(self.client.url, _key(self.client)) as c:
                 c._username = self.me
                 for a in arts:
                     run = a.experiment.rsplit("-exp", 1)[0]
-                    c.download_artifact(f"{a.owner}:{a.experiment}", a,
-                                        dest / run / a.experiment / a.path, progress)
+                    c.download_artifact(
+                        f"{a.owner}:{a.experiment}", a, dest / run / a.experiment / a.path, progress
+                    )
+
         await loop.run_in_executor(None, work)
         where = os.fspath(dest.resolve() / _run_of(ref))
         return f"downloaded {len(arts)} file(s) of {_esc(ref)} into <code>{_esc(where)}/</code>"

@@ -81,12 +81,16 @@ def open_warning(session: Session, me: str) -> str:
         return ""
     owner = session.owner
     if visitors_mode(session) == "view":
-        return (f"You will visit {owner}'s session view-only: you can browse its files and "
-                "notebooks and use the Team panel as yourself, but not start kernels, open "
-                "terminals or change files.")
+        return (
+            f"You will visit {owner}'s session view-only: you can browse its files and "
+            "notebooks and use the Team panel as yourself, but not start kernels, open "
+            "terminals or change files."
+        )
     gh = session.github or {}
     who = f"{owner}'s GitHub identity" + (f" ({gh['login']})" if gh.get("login") else "")
-    return (f"You will visit {owner}'s session with full access: code you run and terminals "
-            f"you open there run as {owner}, with {owner}'s files and the session's team "
-            "credential (it cannot change members, roles, credits, keys or credentials), "
-            f"and git there uses {who}.")
+    return (
+        f"You will visit {owner}'s session with full access: code you run and terminals "
+        f"you open there run as {owner}, with {owner}'s files and the session's team "
+        "credential (it cannot change members, roles, credits, keys or credentials), "
+        f"and git there uses {who}."
+    )

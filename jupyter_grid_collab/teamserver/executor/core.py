@@ -65,8 +65,7 @@ class Engine(ABC):
 class Executor:
     """Feeds pending experiments to an engine, never more than ``max_parallel`` at once."""
 
-    def __init__(self, store: Store, engine: Engine, server_url: str, max_parallel: int,
-                 pool=None):
+    def __init__(self, store: Store, engine: Engine, server_url: str, max_parallel: int, pool=None):
         self.store = store
         self.engine = engine
         self.server_url = server_url
@@ -83,8 +82,7 @@ class Executor:
         self.closing = False
 
     async def _db(self, fn, *args, **kw):
-        return await asyncio.get_running_loop().run_in_executor(
-            self.pool, lambda: fn(*args, **kw))
+        return await asyncio.get_running_loop().run_in_executor(self.pool, lambda: fn(*args, **kw))
 
     async def start(self) -> None:
         """Recover from a previous process, then start the workers."""
@@ -98,8 +96,11 @@ class Executor:
             if exp_id not in self.settling and exp_id not in self.adopted:
                 self.enqueue(exp_id)
         self._workers = [asyncio.ensure_future(self._worker()) for _ in range(self.max_parallel)]
-        log.info("executor started: engine %s, up to %d experiments at once",
-                 self.engine.name, self.max_parallel)
+        log.info(
+            "executor started: engine %s, up to %d experiments at once",
+            self.engine.name,
+            self.max_parallel,
+        )
 
     async def _recover(self, exp_id: int, status: str) -> None:
         """An experiment a previous team server process launched and did not see end:
@@ -109,8 +110,11 @@ class Executor:
             return
         if not self.engine.adopts:
             if status == "running":  # its launcher went with the previous process
-                await self._settle(exp_id, spec, verdict(
-                    None, "the team server restarted while this experiment ran"))
+                await self._settle(
+                    exp_id,
+                    spec,
+                    verdict(None, "the team server restarted while this experiment ran"),
+                )
             return
         handle = await self.engine.adopt(spec)
         if handle is not None:
@@ -122,8 +126,7 @@ class Executor:
         outcome, stopped = await self.engine.ended(spec)
         if status == "pending" and outcome is None and not stopped:
             return  # its launcher died before starting anything: it runs again
-        await self._settle(exp_id, spec, verdict(outcome, restarted=True,
-                                                 script_stopped=stopped))
+        await self._settle(exp_id, spec, verdict(outcome, restarted=True, script_stopped=stopped))
 
     def enqueue(self, experiment_id: int) -> None:
         if experiment_id not in self.queued:
@@ -153,8 +156,11 @@ class Executor:
                 log.exception("experiment %s could not be run", exp_id)
                 # a database that fails now too is retried in the background: this worker
                 # lives on
-                await self._settle(exp_id, None, verdict(
-                    None, "the executor failed to start it; see the server log"))
+                await self._settle(
+                    exp_id,
+                    None,
+                    verdict(None, "the executor failed to start it; see the server log"),
+                )
             finally:
                 self.queued.discard(exp_id)
 
@@ -169,8 +175,11 @@ class Executor:
         if spec is None or spec["status"] != "pending":
             return  # deleted or cancelled while queued
         token = await self._db(self.store.issue_experiment_token, exp_id)
-        env = {"GRID_URL": self.server_url, "GRID_EXPERIMENT_TOKEN": token,
-               "GRID_EXPERIMENT": f"{spec['owner']}:{spec['experiment']}"}
+        env = {
+            "GRID_URL": self.server_url,
+            "GRID_EXPERIMENT_TOKEN": token,
+            "GRID_EXPERIMENT": f"{spec['owner']}:{spec['experiment']}",
+        }
         try:
             handle = await self.engine.start(spec, env)
         except RunRefused as exc:
@@ -195,26 +204,33 @@ class Executor:
         try:
             await self._write(exp_id, spec, decided)
         except Exception as exc:
-            log.warning("cannot record experiment %s as %s yet (%s); retrying in the "
-                        "background", _name(exp_id, spec), decided.status,
-                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            log.warning(
+                "cannot record experiment %s as %s yet (%s); retrying in the background",
+                _name(exp_id, spec),
+                decided.status,
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+            )
             self._record_later(exp_id, spec, decided)
 
     async def _write(self, exp_id: int, spec: dict | None, decided: Verdict) -> None:
         extra = {"message": decided.message}
         if decided.exit_code is not None:
             extra["exit_code"] = decided.exit_code
-        if await self._db(self.store.system_set_status, exp_id, decided.status,
-                          ended_at=decided.ended_at, **extra):
-            log.warning("experiment %s recorded %s: %s", _name(exp_id, spec),
-                        decided.status, decided.message.splitlines()[0])
+        if await self._db(
+            self.store.system_set_status, exp_id, decided.status, ended_at=decided.ended_at, **extra
+        ):
+            log.warning(
+                "experiment %s recorded %s: %s",
+                _name(exp_id, spec),
+                decided.status,
+                decided.message.splitlines()[0],
+            )
         if spec is not None:
             await self.engine.forget(spec)
 
     def _record_later(self, exp_id: int, spec: dict | None, decided: Verdict) -> None:
         if exp_id not in self.settling:
-            self.settling[exp_id] = asyncio.ensure_future(
-                self._keep_trying(exp_id, spec, decided))
+            self.settling[exp_id] = asyncio.ensure_future(self._keep_trying(exp_id, spec, decided))
 
     async def _keep_trying(self, exp_id: int, spec: dict | None, decided: Verdict) -> None:
         """Retry a record with growing pauses until the database takes it. Each attempt is
@@ -231,8 +247,9 @@ class Executor:
                     pending = asyncio.ensure_future(self._write(exp_id, spec, decided))
                 try:
                     await asyncio.wait_for(asyncio.shield(pending), ATTEMPT_SECONDS)
-                    log.info("recorded experiment %s after %d retries", _name(exp_id, spec),
-                             attempts)
+                    log.info(
+                        "recorded experiment %s after %d retries", _name(exp_id, spec), attempts
+                    )
                     return
                 except asyncio.TimeoutError:
                     error = f"no answer within {ATTEMPT_SECONDS:.0f}s"
@@ -240,9 +257,14 @@ class Executor:
                     pending, error = None, str(exc)
                 if loop.time() - last_log >= LOG_EVERY:
                     last_log = loop.time()
-                    log.warning("still cannot record experiment %s as %s after %d retries "
-                                "(%s); trying again", _name(exp_id, spec), decided.status,
-                                attempts, error.splitlines()[0] if error else "")
+                    log.warning(
+                        "still cannot record experiment %s as %s after %d retries "
+                        "(%s); trying again",
+                        _name(exp_id, spec),
+                        decided.status,
+                        attempts,
+                        error.splitlines()[0] if error else "",
+                    )
                 pause = min(pause * 2, MAX_PAUSE)
         finally:
             self.settling.pop(exp_id, None)

@@ -55,8 +55,7 @@ class Launcher:
 
 
 def _pid(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 \
-        else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 class LocalEngine(Engine):
@@ -66,8 +65,13 @@ class LocalEngine(Engine):
     name = "local"
     adopts = True
 
-    def __init__(self, sandbox: Sandbox, datastore_root: Path | None, blob_dir: str | None,
-                 stop_grace: float = 10.0):
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        datastore_root: Path | None,
+        blob_dir: str | None,
+        stop_grace: float = 10.0,
+    ):
         self.sandbox = sandbox
         self.datastore_root = datastore_root
         self.blob_dir = blob_dir
@@ -85,35 +89,52 @@ class LocalEngine(Engine):
         work = self.sandbox.experiment_dir(spec)
         files = LauncherFiles.beside(work)
         files.clear()  # an earlier experiment of the same name (a deleted run) left them
-        full_env.update(env, GRID_WORK_DIR=str(work), GRID_STOP_GRACE=str(self.stop_grace),
-                        **{OUTCOME_ENV: str(files.outcome)}, **self.sandbox.launcher_env(spec))
+        full_env.update(
+            env,
+            GRID_WORK_DIR=str(work),
+            GRID_STOP_GRACE=str(self.stop_grace),
+            **{OUTCOME_ENV: str(files.outcome)},
+            **self.sandbox.launcher_env(spec),
+        )
         datastores = self.sandbox.datastore_dir(spec) or self.datastore_root
         if datastores:
             full_env["GRID_DATASTORE_ROOT"] = str(datastores)
         if self.blob_dir:
             full_env["GRID_BLOB_DIR"] = self.blob_dir
-        log_fd = os.open(files.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW,
-                         0o600)
+        log_fd = os.open(files.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
         try:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "jupyter_grid_collab.launcher", env=full_env,
-                stdin=asyncio.subprocess.DEVNULL, stdout=log_fd, stderr=log_fd,
+                sys.executable,
+                "-m",
+                "jupyter_grid_collab.launcher",
+                env=full_env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log_fd,
+                stderr=log_fd,
                 # "-m" puts the working folder first on sys.path: never the server's own
                 # (a module planted there would run in the launcher, as the server's user)
-                cwd="/", start_new_session=True)
+                cwd="/",
+                start_new_session=True,
+            )
         finally:
             os.close(log_fd)
         handle = Launcher(proc.pid, proc_start(proc.pid), files, proc)
         # so that a team server started after this one crashed finds it, and knows it is
         # this very process (pid and start time) and not whatever reuses its pid later
         try:
-            write_json(files.pidfile, {
-                "experiment_id": spec["experiment_id"],
-                "experiment": f"{spec['owner']}:{spec['experiment']}",
-                "pid": handle.pid, "start": handle.start})
+            write_json(
+                files.pidfile,
+                {
+                    "experiment_id": spec["experiment_id"],
+                    "experiment": f"{spec['owner']}:{spec['experiment']}",
+                    "pid": handle.pid,
+                    "start": handle.start,
+                },
+            )
         except OSError as exc:
-            log.warning("cannot write %s (%s): a restart will not adopt this launcher",
-                        files.pidfile, exc)
+            log.warning(
+                "cannot write %s (%s): a restart will not adopt this launcher", files.pidfile, exc
+            )
         return handle
 
     async def wait(self, handle: Any) -> str | None:
@@ -151,9 +172,10 @@ class LocalEngine(Engine):
         # an earlier experiment of the same name left behind does not
         pidfile = read_json(files.pidfile) or {}
         launcher = (outcome or {}).get("launcher") or {}
-        if pidfile.get("experiment_id") != spec["experiment_id"] or \
-                (launcher.get("pid"), launcher.get("start")) != \
-                (pidfile.get("pid"), pidfile.get("start")):
+        if pidfile.get("experiment_id") != spec["experiment_id"] or (
+            launcher.get("pid"),
+            launcher.get("start"),
+        ) != (pidfile.get("pid"), pidfile.get("start")):
             outcome = None
         return outcome, _stop_orphan(outcome)
 

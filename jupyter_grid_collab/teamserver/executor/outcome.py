@@ -42,8 +42,13 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def verdict(outcome: dict[str, Any] | None, failure: str | None = None, *,
-            restarted: bool = False, script_stopped: bool = False) -> Verdict:
+def verdict(
+    outcome: dict[str, Any] | None,
+    failure: str | None = None,
+    *,
+    restarted: bool = False,
+    script_stopped: bool = False,
+) -> Verdict:
     """The record for a launcher that ended without its report landing. ``outcome``: its
     outcome file, if any; ``failure``: why the engine says it ended; ``restarted``: it was
     found gone when the team server started; ``script_stopped``: its script outlived it."""
@@ -61,11 +66,11 @@ def _from_outcome(outcome: dict[str, Any], ended: float) -> Verdict:
     if status == "cancelled":
         return Verdict("cancelled", f"stopped ({COULD_NOT_REPORT})", code, ended)
     if code is None:  # it never got the script going
-        return Verdict("failed", f"{COULD_NOT_REPORT}: {said or 'the script did not run'}",
-                       None, ended)
+        return Verdict(
+            "failed", f"{COULD_NOT_REPORT}: {said or 'the script did not run'}", None, ended
+        )
     delivered = outcome.get("delivered") is True
-    stored = ("its logs and artifacts were stored" if delivered
-              else "(artifacts may be missing)")
+    stored = "its logs and artifacts were stored" if delivered else "(artifacts may be missing)"
     head = f"{COULD_NOT_REPORT}; the script exited with code {code} at {_clock(ended)}"
     if status == "succeeded" and code == 0 and delivered:
         return Verdict("succeeded", f"{head} and {stored}", code, ended)

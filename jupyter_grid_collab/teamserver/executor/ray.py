@@ -30,8 +30,7 @@ class RayEngine(Engine):
 
     name = "ray"
 
-    def __init__(self, address: str, datastore_root: str | None = None,
-                 python: str = "python"):
+    def __init__(self, address: str, datastore_root: str | None = None, python: str = "python"):
         self.address = address.rstrip("/")
         self.datastore_root = datastore_root
         self.python = python
@@ -50,8 +49,9 @@ class RayEngine(Engine):
         }
         response = await self.http.post("/api/jobs/", json=body)
         if response.status_code >= 400:
-            raise RuntimeError(f"Ray refused the job ({response.status_code}): "
-                               f"{response.text[:300]}")
+            raise RuntimeError(
+                f"Ray refused the job ({response.status_code}): {response.text[:300]}"
+            )
         return job_id
 
     async def _info(self, job_id: str) -> dict[str, Any] | None:
@@ -81,7 +81,8 @@ class RayEngine(Engine):
                     reason = info.get("message") or info["status"].lower()
                     code = info.get("driver_exit_code")
                     return f"Ray job {info['status'].lower()}: {reason}" + (
-                        f" (exit code {code})" if code is not None else "")
+                        f" (exit code {code})" if code is not None else ""
+                    )
             await asyncio.sleep(POLL_SECONDS)
 
     async def stop(self, handle: Any) -> None:

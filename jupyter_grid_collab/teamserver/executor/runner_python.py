@@ -51,10 +51,17 @@ def probe(runner: Runner, folder: Path, reach: list[Path]) -> str | None:
     args = ["-c", PROBE, str(folder), *map(str, [folder, *reach])]
     env = runner.environment(str(folder), str(folder))
     try:
-        mine = subprocess.run([python, *args], env=env, cwd=folder, capture_output=True,
-                              text=True, timeout=60)
-        theirs = subprocess.run(runner.command([python, *args]), env=env, cwd=folder,
-                                capture_output=True, text=True, timeout=60)
+        mine = subprocess.run(
+            [python, *args], env=env, cwd=folder, capture_output=True, text=True, timeout=60
+        )
+        theirs = subprocess.run(
+            runner.command([python, *args]),
+            env=env,
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return str(exc)
     if mine.returncode != 0:
@@ -65,9 +72,11 @@ def probe(runner: Runner, folder: Path, reach: list[Path]) -> str | None:
     if seen["uid"] != runner.uid:
         return f"it ran as uid {seen['uid']}, not {runner.uid}"
     if (seen["version"], seen["stdlib"]) != (expected["version"], expected["stdlib"]):
-        return (f"as uid {runner.uid} it is Python {seen['version'].split()[0]} with the "
-                f"stdlib in {seen['stdlib']}, not {expected['version'].split()[0]} in "
-                f"{expected['stdlib']}: a folder of its installation is private")
+        return (
+            f"as uid {runner.uid} it is Python {seen['version'].split()[0]} with the "
+            f"stdlib in {seen['stdlib']}, not {expected['version'].split()[0]} in "
+            f"{expected['stdlib']}: a folder of its installation is private"
+        )
     return None
 
 
@@ -76,8 +85,7 @@ def _tail(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def find(configured: str, uid: int, work_root: Path,
-         reach: list[Path]) -> tuple[str, list[str]]:
+def find(configured: str, uid: int, work_root: Path, reach: list[Path]) -> tuple[str, list[str]]:
     """The interpreter runs use (``configured``, or for "auto" the first that works), and
     why the ones tried before it were not taken; probed as ``uid``. Raises
     RunnerPythonError."""
@@ -99,9 +107,11 @@ def find(configured: str, uid: int, work_root: Path,
                 return python, tried
             tried.append(f"{python} (a venv from {base}): {why}")
     raise RunnerPythonError(
-        "no Python interpreter works for the runner uids; tried " + "; ".join(tried)
+        "no Python interpreter works for the runner uids; tried "
+        + "; ".join(tried)
         + ". Give one with --runner-python (it must be executable by any uid, with its "
-        "installation readable, and see this project's packages)")
+        "installation readable, and see this project's packages)"
+    )
 
 
 def _probe_in(runner: Runner, work_root: Path, reach: list[Path]) -> str | None:
@@ -120,8 +130,7 @@ def _system_pythons() -> list[str]:
     found = []
     for folder in ("/usr/local/bin", "/usr/bin"):
         path = os.path.join(folder, version)
-        if os.access(path, os.X_OK) and os.path.realpath(path) not in map(os.path.realpath,
-                                                                           found):
+        if os.access(path, os.X_OK) and os.path.realpath(path) not in map(os.path.realpath, found):
             found.append(path)
     return found
 
@@ -134,8 +143,9 @@ def _server_site_dirs() -> list[str]:
 
 
 def _site_packages(venv: Path) -> Path:
-    return venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" \
-        / "site-packages"
+    return (
+        venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    )
 
 
 def _shared_venv(base: str, work_root: Path) -> str:
@@ -144,13 +154,21 @@ def _shared_venv(base: str, work_root: Path) -> str:
     target = work_root / VENV
     lines = "".join(f"import site; site.addsitedir({d!r})\n" for d in _server_site_dirs())
     pth = _site_packages(target) / PTH
-    if os.path.realpath(target / "bin" / "python") == os.path.realpath(base) and \
-            pth.is_file() and pth.read_text() == lines:
+    if (
+        os.path.realpath(target / "bin" / "python") == os.path.realpath(base)
+        and pth.is_file()
+        and pth.read_text() == lines
+    ):
         return str(target / "bin" / "python")  # as made last time: runs may be using it
     tmp = work_root / f".python-{uuid.uuid4().hex[:8]}"
     # world-readable whatever the team server's umask: every runner uid uses it
-    subprocess.run([base, "-m", "venv", "--without-pip", str(tmp)], check=True,
-                   capture_output=True, timeout=120, umask=0o022)
+    subprocess.run(
+        [base, "-m", "venv", "--without-pip", str(tmp)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        umask=0o022,
+    )
     pth = _site_packages(tmp) / PTH
     fd = os.open(pth, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "w") as f:

@@ -41,10 +41,12 @@ MODES = ("auto", "setpriv", "none")
 # far above login accounts (login.defs: up to 60000) and subordinate uid ranges (from
 # 100000 up to 600100000), so a runner uid is nobody else's
 DEFAULT_UID_BASE = 800_000_000
-HOW_TO_ENABLE = ("Run the team server as root (each team's experiments then run as an "
-                 "unprivileged uid of their own), or, where one trusted user runs everything, "
-                 "start it with --runner-isolation none (experiments then run as the team "
-                 "server's own user and can read all of its data).")
+HOW_TO_ENABLE = (
+    "Run the team server as root (each team's experiments then run as an "
+    "unprivileged uid of their own), or, where one trusted user runs everything, "
+    "start it with --runner-isolation none (experiments then run as the team "
+    "server's own user and can read all of its data)."
+)
 
 
 class SandboxError(RuntimeError):
@@ -87,8 +89,9 @@ class Sandbox:
         _reachable_root(self.datastore_root)
         # a dot: a datastore root may be shared with sessions, whose mounts are named after
         # datastores, and a datastore's name never starts with one
-        folder = _shared_dir(self.datastore_root / f".team-{spec['team']}",
-                             self.runner(spec["team_id"]).gid)
+        folder = _shared_dir(
+            self.datastore_root / f".team-{spec['team']}", self.runner(spec["team_id"]).gid
+        )
         os.chmod(folder, 0o750)  # the runner lists its mounts
         return folder
 
@@ -133,8 +136,13 @@ def unavailable() -> str | None:
     return None
 
 
-def resolve(mode: str, work_root: Path, uid_base: int = DEFAULT_UID_BASE,
-            python: str = "auto", datastore_root: Path | None = None) -> Sandbox:
+def resolve(
+    mode: str,
+    work_root: Path,
+    uid_base: int = DEFAULT_UID_BASE,
+    python: str = "auto",
+    datastore_root: Path | None = None,
+) -> Sandbox:
     """Decide how experiments run; prepare the work root. Raises SandboxError when
     isolation is possible but its interpreter or folders do not work."""
     if mode not in MODES:
@@ -143,17 +151,20 @@ def resolve(mode: str, work_root: Path, uid_base: int = DEFAULT_UID_BASE,
     if mode != "none":
         why = unavailable()
         if why is not None:
-            sandbox.refusal = (f"refused: this team server cannot run experiments isolated "
-                               f"({why}), and it runs nobody's code "
-                               f"unsandboxed. {HOW_TO_ENABLE}")
+            sandbox.refusal = (
+                f"refused: this team server cannot run experiments isolated "
+                f"({why}), and it runs nobody's code "
+                f"unsandboxed. {HOW_TO_ENABLE}"
+            )
             return sandbox
     if not 1000 <= uid_base <= 2**32 - 2**24:
         raise SandboxError("--runner-uid-base must lie between 1000 and 4278190080")
     _reachable_root(sandbox.work_root)
     st = os.lstat(sandbox.work_root)
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
-        raise SandboxError(f"the work root {sandbox.work_root} must be a folder of the team "
-                           "server's user")
+        raise SandboxError(
+            f"the work root {sandbox.work_root} must be a folder of the team server's user"
+        )
     # runners pass through it to their own folders but cannot list whose folders exist
     os.chmod(sandbox.work_root, 0o711 if sandbox.mode == "setpriv" else 0o700)
     if sandbox.mode == "setpriv":
@@ -162,13 +173,16 @@ def resolve(mode: str, work_root: Path, uid_base: int = DEFAULT_UID_BASE,
             _reachable_root(sandbox.datastore_root)
             # uid_base itself is no team's (team ids start at 1): the probe's own uid
             sandbox.runner_python, tried = runner_python.find(
-                python, uid_base, sandbox.work_root, [sandbox.datastore_root])
+                python, uid_base, sandbox.work_root, [sandbox.datastore_root]
+            )
         except runner_python.RunnerPythonError as exc:
             if mode == "auto" and python == "auto":
                 # nothing was asked for explicitly: serve, and refuse runs saying why (a
                 # server that will not start is worse than one that cannot run experiments)
-                sandbox.refusal = (f"refused: runner uids cannot use a Python here ({exc}); "
-                                   f"nobody's code runs unsandboxed. {HOW_TO_ENABLE}")
+                sandbox.refusal = (
+                    f"refused: runner uids cannot use a Python here ({exc}); "
+                    f"nobody's code runs unsandboxed. {HOW_TO_ENABLE}"
+                )
                 return sandbox
             raise SandboxError(str(exc)) from None
         except OSError as exc:
@@ -182,11 +196,15 @@ def describe(sandbox: Sandbox) -> str:
     if sandbox.refusal:
         return "experiments are " + sandbox.refusal
     if not sandbox.isolated:
-        return ("experiments run as the team server's own user (--runner-isolation none); "
-                f"work folders in {sandbox.work_root}")
-    text = (f"experiments run isolated as uid {sandbox.uid_base} + team id, with "
-            f"{sandbox.runner_python}; work folders in {sandbox.work_root}"
-            + ("; no network (--runner-network none)" if sandbox.network == "none" else ""))
+        return (
+            "experiments run as the team server's own user (--runner-isolation none); "
+            f"work folders in {sandbox.work_root}"
+        )
+    text = (
+        f"experiments run isolated as uid {sandbox.uid_base} + team id, with "
+        f"{sandbox.runner_python}; work folders in {sandbox.work_root}"
+        + ("; no network (--runner-network none)" if sandbox.network == "none" else "")
+    )
     if sandbox.notes:
         text += " (not taken: " + "; ".join(sandbox.notes) + ")"
     return text

@@ -29,13 +29,17 @@ log = logging.getLogger("grid_collab.teamserver")
 
 MAX_JSON_BODY = 1 << 20
 
-SESSION_REFUSAL = ("a session's server cannot change members, roles, credits, API keys or "
-                   "GitHub credentials; use your own API key (grid login)")
+SESSION_REFUSAL = (
+    "a session's server cannot change members, roles, credits, API keys or "
+    "GitHub credentials; use your own API key (grid login)"
+)
 
 
 def visitor_refusal(caller: Caller) -> str:
-    return (f"{caller.username} is visiting {caller.via_session}: a session's server may only "
-            "read, download and attach for a visitor")
+    return (
+        f"{caller.username} is visiting {caller.via_session}: a session's server may only "
+        "read, download and attach for a visitor"
+    )
 
 
 def _no_constants(name: str):
@@ -84,10 +88,11 @@ class BaseHandler(tornado.web.RequestHandler):
         caller = getattr(self, "caller", None)
         if caller is not None and caller.via_session is not None:
             return await loop.run_in_executor(
-                self.settings["db_pool"], functools.partial(acting_via, caller, fn, *args,
-                                                            **kwargs))
+                self.settings["db_pool"], functools.partial(acting_via, caller, fn, *args, **kwargs)
+            )
         return await loop.run_in_executor(
-            self.settings["db_pool"], functools.partial(fn, *args, **kwargs))
+            self.settings["db_pool"], functools.partial(fn, *args, **kwargs)
+        )
 
     def api_key(self) -> str | None:
         header = self.request.headers.get("Authorization", "")
@@ -117,8 +122,10 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         key = self.api_key()
         if key is None:
-            raise Unauthorized("missing API key: send 'Authorization: token <your key>' "
-                               "(create one with grid-collab-server admin create-key)")
+            raise Unauthorized(
+                "missing API key: send 'Authorization: token <your key>' "
+                "(create one with grid-collab-server admin create-key)"
+            )
         self.caller = await self.call(self.store.authenticate, key)
         if self.caller.is_launcher and self.request.method not in self.launcher_methods:
             raise Forbidden("an experiment token can only report on its own experiment")
@@ -138,7 +145,8 @@ class BaseHandler(tornado.web.RequestHandler):
         allowed = self.visitor_access if caller.via_visitor else self.session_access
         if key not in allowed:
             await self.refuse_via_session(
-                visitor_refusal(caller) if caller.via_visitor else SESSION_REFUSAL)
+                visitor_refusal(caller) if caller.via_visitor else SESSION_REFUSAL
+            )
         if caller.via_visitor or key not in self.session_owner_only:
             return
         owner, name = self.path_args[0], self.path_args[1]
@@ -146,12 +154,14 @@ class BaseHandler(tornado.web.RequestHandler):
         if self.session_route and f"{owner}:{name}" != caller.via_session:
             await self.refuse_via_session(
                 f"the server of session {caller.via_session} can {verb} only its own session, "
-                f"not {owner}:{name}; use your own API key (grid login)")
+                f"not {owner}:{name}; use your own API key (grid login)"
+            )
         if owner != caller.username:
             await self.refuse_via_session(
                 f"the server of session {caller.via_session} can {verb} only "
                 f"{caller.username}'s own resources, not {owner}'s; use your own API key "
-                "(grid login)")
+                "(grid login)"
+            )
 
     async def require_own_session(self, name: Any) -> None:
         """A session's server names only its own session in a request body (``session`` of
@@ -159,17 +169,29 @@ class BaseHandler(tornado.web.RequestHandler):
         via = self.caller.via_session
         if via is not None and name is not None and name != via.split(":", 1)[1]:
             await self.refuse_via_session(
-                f"the server of session {via} can name only its own session here, not "
-                f"{name!r}")
+                f"the server of session {via} can name only its own session here, not {name!r}"
+            )
 
     async def refuse_via_session(self, message: str) -> None:
         caller = self.caller
-        await self.call(self.store.audit, None, caller.username, self.request.method,
-                        self.request.path, caller.session_team_id, "denied", message)
+        await self.call(
+            self.store.audit,
+            None,
+            caller.username,
+            self.request.method,
+            self.request.path,
+            caller.session_team_id,
+            "denied",
+            message,
+        )
         raise Forbidden(message)
 
-    async def require_site_admin(self, action: str, team: str | None = None,
-                                 what: str = "create teams, users and add credits") -> None:
+    async def require_site_admin(
+        self,
+        action: str,
+        team: str | None = None,
+        what: str = "create teams, users and add credits",
+    ) -> None:
         """Refuse anyone but a site admin; a refused change is audited (in ``team``'s log
         when the caller is one of its members, so its admins see it)."""
         if self.caller.site_admin:
@@ -195,8 +217,9 @@ class BaseHandler(tornado.web.RequestHandler):
         if not isinstance(data, dict):
             raise BadRequest("the request body must be a JSON object")
         if not allow_nul and _has_nul(data):
-            raise BadRequest("the request body contains a NUL character (\\u0000), which no "
-                             "field may hold")
+            raise BadRequest(
+                "the request body contains a NUL character (\\u0000), which no field may hold"
+            )
         return data
 
     def owner_and_name(self, owner: str, name: str, what: str = "name") -> tuple[str, str]:
@@ -209,8 +232,10 @@ class BaseHandler(tornado.web.RequestHandler):
         return owner, name
 
     def listing_args(self) -> dict[str, Any]:
-        return {k: self.get_query_argument(k, None)
-                for k in ("scope", "status", "team", "limit", "cursor")}
+        return {
+            k: self.get_query_argument(k, None)
+            for k in ("scope", "status", "team", "limit", "cursor")
+        }
 
     # ------------------------------------------------------------- output
     def send(self, data: Any, status: int = 200) -> None:

@@ -63,15 +63,17 @@ class StreamedUploadHandler(BaseHandler):
         if self.room is not None and self.staged.size + len(chunk) > self.room.left:
             # crossed the quota: drop what was staged, discard the rest as it arrives and
             # answer 413 once it is in (a response cut short by a reset could be lost)
-            self.failure = QuotaExceeded(self.room.refusal(self.staged.size + len(chunk),
-                                                           so_far=True))
+            self.failure = QuotaExceeded(
+                self.room.refusal(self.staged.size + len(chunk), so_far=True)
+            )
             self.staged.abort()
             return
         try:
             self.staged.write(chunk)
         except OverflowError:
             self.failure = PayloadTooLarge(
-                f"the upload is larger than {self.settings['max_upload_bytes']} bytes")
+                f"the upload is larger than {self.settings['max_upload_bytes']} bytes"
+            )
             self.staged.abort()
         except ApiError as exc:  # a full disk: the staged file is already removed
             self.failure = exc
@@ -83,8 +85,10 @@ class StreamedUploadHandler(BaseHandler):
         # check before the blob moves into the store: a refused body must leave nothing behind
         # (on_finish aborts the staged write)
         if expected and expected.lower() != self.staged.sha256:
-            raise BadRequest(f"the upload arrived with sha256 {self.staged.sha256}, not the "
-                             f"{expected} sent; send it again")
+            raise BadRequest(
+                f"the upload arrived with sha256 {self.staged.sha256}, not the "
+                f"{expected} sent; send it again"
+            )
         if self.room is not None:
             # usage again, now: uploads of the team that finished meanwhile count
             room = await self.call(self.store.storage_room, self.quota_teams)
@@ -118,7 +122,8 @@ class DownloadMixin:
         """(open file, verified stamp) on the I/O pool; BlobCorrupted when it is bad."""
         verifier = self.settings["blobs"].verifier
         return await asyncio.get_running_loop().run_in_executor(
-            self.settings["io_pool"], verifier.open_verified, sha, what, size)
+            self.settings["io_pool"], verifier.open_verified, sha, what, size
+        )
 
     def blob_headers(self: BaseHandler, sha: str, size: int, filename: str) -> int:
         """Set a blob response's headers (Range honoured); return the offset to send from."""
@@ -133,12 +138,15 @@ class DownloadMixin:
         self.set_header("Accept-Ranges", "bytes")
         self.set_header("ETag", f'"{sha}"')
         self.set_header("X-Content-Sha256", sha)
-        self.set_header("Content-Disposition",
-                        f"attachment; filename*=UTF-8''{quote(filename.rsplit('/', 1)[-1])}")
+        self.set_header(
+            "Content-Disposition",
+            f"attachment; filename*=UTF-8''{quote(filename.rsplit('/', 1)[-1])}",
+        )
         return start
 
-    async def head_blob(self: BaseHandler, sha: str, size: int | None, filename: str,
-                        what: str) -> None:
+    async def head_blob(
+        self: BaseHandler, sha: str, size: int | None, filename: str, what: str
+    ) -> None:
         """GET's checks and headers without the body, the blob verified as for a GET. The
         verified stamp goes along (``X-Grid-Blob-Stamp``): a Jupyter server that sends the
         file from its own disk checks that the file it opens is the one verified."""
@@ -149,8 +157,9 @@ class DownloadMixin:
         self.set_header("X-Grid-Blob-Stamp", self.settings["blobs"].verifier.header(stamp))
         self.finish()
 
-    async def stream_blob(self: BaseHandler, sha: str, size: int | None, filename: str,
-                          what: str) -> None:
+    async def stream_blob(
+        self: BaseHandler, sha: str, size: int | None, filename: str, what: str
+    ) -> None:
         loop = asyncio.get_running_loop()
         pool = self.settings["io_pool"]
         verifier = self.settings["blobs"].verifier
@@ -171,11 +180,15 @@ class DownloadMixin:
                         break
                     remaining -= len(chunk)
                     if remaining <= 0 and not await loop.run_in_executor(
-                            pool, verifier.still, f, sha, stamp):
+                        pool, verifier.still, f, sha, stamp
+                    ):
                         # written to while being sent: the last bytes never leave, so the
                         # client sees a cut download, not a complete one with bad bytes
-                        log.error("download of %s (blob %s) cut short: the file changed "
-                                  "while being sent", what, sha)
+                        log.error(
+                            "download of %s (blob %s) cut short: the file changed while being sent",
+                            what,
+                            sha,
+                        )
                         self.request.connection.close()
                         return
                     pending = loop.run_in_executor(pool, f.read, CHUNK)
@@ -204,8 +217,11 @@ class UploadFileHandler(StreamedUploadHandler):
 
     async def put(self, upload_id: str, path: str) -> None:
         sha, size = await self.commit()
-        self.send(await self.call(self.store.add_upload_file, self.caller, upload_id, self.path,
-                                  sha, size))
+        self.send(
+            await self.call(
+                self.store.add_upload_file, self.caller, upload_id, self.path, sha, size
+            )
+        )
 
 
 @tornado.web.stream_request_body
@@ -224,24 +240,33 @@ class ArtifactHandler(StreamedUploadHandler, DownloadMixin):
 
     async def put(self, owner: str, name: str, path: str) -> None:
         sha, size = await self.commit()
-        out, orphans = await self.call(self.store.add_artifact, self.caller, owner, name,
-                                       self.path, sha, size)
+        out, orphans = await self.call(
+            self.store.add_artifact, self.caller, owner, name, self.path, sha, size
+        )
         await self.call(self.settings["drop_blobs"], orphans)
         self.send(out, 201)
 
     async def get(self, owner: str, name: str, path: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
         meta = await self.call(self.store.get_artifact, self.caller, owner, name, path)
-        await self.stream_blob(meta["sha256"], meta["size"], meta["path"],
-                               f"the stored file {meta['path']} of {owner}:{name}")
+        await self.stream_blob(
+            meta["sha256"],
+            meta["size"],
+            meta["path"],
+            f"the stored file {meta['path']} of {owner}:{name}",
+        )
 
     async def head(self, owner: str, name: str, path: str) -> None:
         # GET's checks and headers without the body: a Jupyter server that has the blob on
         # its own disk asks this, then sends the file itself. Audited as the download it is.
         owner, name = self.owner_and_name(owner, name, "experiment name")
         meta = await self.call(self.store.get_artifact, self.caller, owner, name, path)
-        await self.head_blob(meta["sha256"], meta["size"], meta["path"],
-                             f"the stored file {meta['path']} of {owner}:{name}")
+        await self.head_blob(
+            meta["sha256"],
+            meta["size"],
+            meta["path"],
+            f"the stored file {meta['path']} of {owner}:{name}",
+        )
 
 
 class ArtifactsHandler(BaseHandler):
@@ -252,8 +277,13 @@ class ArtifactsHandler(BaseHandler):
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name)
-        items = await self.call(self.store.list_artifacts, self.caller, owner, name,
-                                self.get_query_argument("match", None))
+        items = await self.call(
+            self.store.list_artifacts,
+            self.caller,
+            owner,
+            name,
+            self.get_query_argument("match", None),
+        )
         self.send({"items": items})
 
 
@@ -266,8 +296,14 @@ class DatastoreFileHandler(BaseHandler, DownloadMixin):
     async def get(self, owner: str, name: str, path: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
         path = clean_path(path, "datastore file path")
-        meta = await self.call(self.store.get_datastore_file, self.caller, owner, name, path,
-                               self.get_query_argument("version", None))
+        meta = await self.call(
+            self.store.get_datastore_file,
+            self.caller,
+            owner,
+            name,
+            path,
+            self.get_query_argument("version", None),
+        )
         what = f"the stored file {meta['path']} of {owner}:{name}@{meta['version']}"
         await self.stream_blob(meta["sha256"], meta["size"], meta["path"], what)
 
@@ -280,8 +316,9 @@ class SourcesHandler(StreamedUploadHandler):
     session_access = frozenset({"PUT"})
 
     async def check_target(self) -> list[int]:
-        self.team_id, teams = self.store.source_teams(self.caller,
-                                                      self.get_query_argument("team", None))
+        self.team_id, teams = self.store.source_teams(
+            self.caller, self.get_query_argument("team", None)
+        )
         return teams
 
     async def put(self) -> None:
@@ -300,5 +337,9 @@ class RunSourceHandler(BaseHandler, DownloadMixin):
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")
         meta = await self.call(self.store.run_source, self.caller, owner, name)
-        await self.stream_blob(meta["sha256"], None, f"{name}-source.tar.gz",
-                               f"the stored source of run {owner}:{name}")
+        await self.stream_blob(
+            meta["sha256"],
+            None,
+            f"{name}-source.tar.gz",
+            f"the stored source of run {owner}:{name}",
+        )

@@ -17,8 +17,7 @@ class DatastoresHandler(BaseHandler):
     session_access = visitor_access = READ
 
     async def get(self) -> None:
-        self.send(await self.call(self.store.list_datastores, self.caller,
-                                  **self.listing_args()))
+        self.send(await self.call(self.store.list_datastores, self.caller, **self.listing_args()))
 
 
 class DatastoreHandler(BaseHandler):
@@ -30,13 +29,25 @@ class DatastoreHandler(BaseHandler):
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
-        self.send(await self.call(self.store.get_datastore, self.caller, owner, name,
-                                  self.get_query_argument("version", None)))
+        self.send(
+            await self.call(
+                self.store.get_datastore,
+                self.caller,
+                owner,
+                name,
+                self.get_query_argument("version", None),
+            )
+        )
 
     async def delete(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
-        orphans = await self.call(self.store.delete_datastore, self.caller, owner, name,
-                                  self.get_query_argument("version", None))
+        orphans = await self.call(
+            self.store.delete_datastore,
+            self.caller,
+            owner,
+            name,
+            self.get_query_argument("version", None),
+        )
         await self.call(self.settings["drop_blobs"], orphans)
         self.set_status(204)
         self.finish()
@@ -50,8 +61,15 @@ class DatastoreFilesHandler(BaseHandler):
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
-        self.send(await self.call(self.store.list_datastore_files, self.caller, owner, name,
-                                  self.get_query_argument("version", None)))
+        self.send(
+            await self.call(
+                self.store.list_datastore_files,
+                self.caller,
+                owner,
+                name,
+                self.get_query_argument("version", None),
+            )
+        )
 
 
 class DatastoreAttachHandler(BaseHandler):
@@ -72,8 +90,7 @@ class DatastoreAttachHandler(BaseHandler):
             # bob may read it (checked and audited as bob); the mount is in alice's session
             out = await self.call(self.store.attach_datastore, self.caller, ref, None)
             if session is not None:
-                await self.call(self.store.mount_in_visited_session, self.caller,
-                                out["reference"])
+                await self.call(self.store.mount_in_visited_session, self.caller, out["reference"])
             self.send(out)
             return
         self.send(await self.call(self.store.attach_datastore, self.caller, ref, session))

@@ -49,8 +49,9 @@ class RunsHandler(BaseHandler):
         self.send(await self.call(self.store.list_runs, self.caller, **self.listing_args()))
 
     async def post(self) -> None:
-        out = await self.call(self.store.create_run, self.caller, self.json_body(),
-                              self.store.prices)
+        out = await self.call(
+            self.store.create_run, self.caller, self.json_body(), self.store.prices
+        )
         self.settings["on_run_created"](out)
         self.send(out, 201)
 
@@ -70,8 +71,9 @@ class RunHandler(BaseHandler):
     async def delete(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")
         orphans, active = await self.call(self.store.delete_run, self.caller, owner, name)
-        self.settings["on_stop"]({"experiments": [{"id": i, "status": "cancelled"}
-                                                  for i in active]})
+        self.settings["on_stop"](
+            {"experiments": [{"id": i, "status": "cancelled"} for i in active]}
+        )
         await self.call(self.settings["drop_blobs"], orphans)
         self.set_status(204)
         self.finish()
@@ -91,8 +93,13 @@ class RunActionHandler(BaseHandler):
             self.settings["on_stop"](out)
             self.send(out)
         elif action == "clone":
-            out = await self.call(self.store.clone_run, self.caller, f"{owner}:{name}",
-                                  self.json_body(), self.store.prices)
+            out = await self.call(
+                self.store.clone_run,
+                self.caller,
+                f"{owner}:{name}",
+                self.json_body(),
+                self.store.prices,
+            )
             self.settings["on_run_created"](out)
             self.send(out, 201)
         else:
@@ -113,10 +120,10 @@ class ExperimentHandler(BaseHandler):
 
     async def delete(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
-        orphans, active = await self.call(self.store.delete_experiment, self.caller, owner,
-                                          name)
-        self.settings["on_stop"]({"experiments": [{"id": i, "status": "cancelled"}
-                                                  for i in active]})
+        orphans, active = await self.call(self.store.delete_experiment, self.caller, owner, name)
+        self.settings["on_stop"](
+            {"experiments": [{"id": i, "status": "cancelled"} for i in active]}
+        )
         await self.call(self.settings["drop_blobs"], orphans)
         self.set_status(204)
         self.finish()
@@ -138,14 +145,24 @@ class ExperimentActionHandler(BaseHandler):
             out = await self.call(self.store.stop_experiment, self.caller, owner, name)
             self.settings["on_stop"]({"experiments": [out]})
         elif action == "clone":
-            out = await self.call(self.store.clone_run, self.caller, f"{owner}:{name}",
-                                  self.json_body(), self.store.prices)
+            out = await self.call(
+                self.store.clone_run,
+                self.caller,
+                f"{owner}:{name}",
+                self.json_body(),
+                self.store.prices,
+            )
             self.settings["on_run_created"](out)
             self.send(out, 201)
             return
         elif action == "status":
-            out = await self.call(self.store.update_experiment, self.caller, owner, name,
-                                  self.json_body(allow_nul=True))
+            out = await self.call(
+                self.store.update_experiment,
+                self.caller,
+                owner,
+                name,
+                self.json_body(allow_nul=True),
+            )
         else:
             raise BadRequest(f"unknown experiment action {action!r}")
         self.settings["log_notifier"].notify(out["id"])
@@ -182,7 +199,12 @@ class LogsHandler(BaseHandler):
 
     async def post(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
-        out = await self.call(self.store.append_logs, self.caller, owner, name,
-                              self.json_body(allow_nul=True).get("lines"))
+        out = await self.call(
+            self.store.append_logs,
+            self.caller,
+            owner,
+            name,
+            self.json_body(allow_nul=True).get("lines"),
+        )
         self.settings["log_notifier"].notify(out["experiment_id"])
         self.send(out)

@@ -56,14 +56,14 @@ class SessionActionHandler(BaseHandler):
     visitors)."""
 
     session_access = session_owner_only = frozenset(
-        {"POST heartbeat", "POST stop", "POST pause", "POST resume"})
+        {"POST heartbeat", "POST stop", "POST pause", "POST resume"}
+    )
     action_route = session_route = True
 
     async def post(self, owner: str, name: str, action: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
         if action == "heartbeat":
-            out = await self.call(self.store.heartbeat, self.caller, owner, name,
-                                  self.json_body())
+            out = await self.call(self.store.heartbeat, self.caller, owner, name, self.json_body())
         elif action in ("stop", "pause", "resume"):
             out = await self.call(self.store.session_action, self.caller, owner, name, action)
         else:
@@ -94,9 +94,15 @@ class TicketRedeemHandler(BaseHandler):
         body = self.json_body()
         secret = self.request.headers.get("X-Grid-Session-Secret", "")
         # the team server fixes how long a visit lasts; the session may only ask for less
-        self.send(await self.call(self.store.redeem_ticket, secret, body.get("ticket"),
-                                  body.get("visit_seconds"),
-                                  self.settings["max_visit_seconds"]))
+        self.send(
+            await self.call(
+                self.store.redeem_ticket,
+                secret,
+                body.get("ticket"),
+                body.get("visit_seconds"),
+                self.settings["max_visit_seconds"],
+            )
+        )
 
 
 class VisitsHandler(BaseHandler):
@@ -107,8 +113,10 @@ class VisitsHandler(BaseHandler):
 
     async def delete(self, visitor: str | None = None) -> None:
         if self.caller.scope != "session":
-            raise Forbidden("only a session's own server (X-Grid-Session-Secret) ends its "
-                            "visits; to end a visit to your session, stop it")
+            raise Forbidden(
+                "only a session's own server (X-Grid-Session-Secret) ends its "
+                "visits; to end a visit to your session, stop it"
+            )
         if visitor is not None:
             try:
                 validate_username(visitor)
@@ -142,8 +150,9 @@ class CredentialHandler(BaseHandler):
     """PUT sets my credential for a provider (write-only); DELETE removes it."""
 
     async def put(self, provider: str) -> None:
-        self.send(await self.call(self.store.set_credential, self.caller, provider,
-                                  self.json_body()))
+        self.send(
+            await self.call(self.store.set_credential, self.caller, provider, self.json_body())
+        )
 
     async def delete(self, provider: str) -> None:
         await self.call(self.store.delete_credential, self.caller, provider)

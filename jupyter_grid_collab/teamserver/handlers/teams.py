@@ -32,8 +32,13 @@ class UsersHandler(BaseHandler):
     async def post(self) -> None:
         await self.require_site_admin("create user")
         body = self.json_body()
-        user = await self.call(self.store.create_user, body.get("username"), body.get("email"),
-                               body.get("github_login"), bool(body.get("site_admin", False)))
+        user = await self.call(
+            self.store.create_user,
+            body.get("username"),
+            body.get("email"),
+            body.get("github_login"),
+            bool(body.get("site_admin", False)),
+        )
         self.send(user, 201)
 
 
@@ -48,8 +53,7 @@ class TeamsHandler(BaseHandler):
     async def post(self) -> None:
         await self.require_site_admin("create team")
         body = self.json_body()
-        self.send(await self.call(self.store.create_team, body.get("name"), body.get("owner")),
-                  201)
+        self.send(await self.call(self.store.create_team, body.get("name"), body.get("owner")), 201)
 
 
 class TeamHandler(BaseHandler):
@@ -65,10 +69,12 @@ class TeamHandler(BaseHandler):
         await self.require_site_admin("quota", team, "set a team's storage quota")
         body = self.json_body()
         if "storage_quota_bytes" not in body:
-            raise BadRequest("send storage_quota_bytes: a whole number of bytes, or null for "
-                             "no quota")
-        await self.call(self.store.set_storage_quota, team, body["storage_quota_bytes"],
-                        self.caller.username)
+            raise BadRequest(
+                "send storage_quota_bytes: a whole number of bytes, or null for no quota"
+            )
+        await self.call(
+            self.store.set_storage_quota, team, body["storage_quota_bytes"], self.caller.username
+        )
         self.send(await self.call(self.store.team_detail, self.caller, team))
 
 
@@ -80,8 +86,10 @@ class MembersHandler(BaseHandler):
         role = body.get("role", "user")
         if role is None:
             raise BadRequest("role must be one of owner, admin, user")
-        self.send(await self.call(self.store.set_member, self.caller, team,
-                                  body.get("username"), role), 201)
+        self.send(
+            await self.call(self.store.set_member, self.caller, team, body.get("username"), role),
+            201,
+        )
 
 
 class MemberHandler(BaseHandler):
@@ -114,9 +122,15 @@ class LedgerHandler(BaseHandler):
     session_access = visitor_access = READ
 
     async def get(self, team: str) -> None:
-        self.send(await self.call(self.store.ledger, self.caller, team,
-                                  self.get_query_argument("limit", None),
-                                  self.get_query_argument("cursor", None)))
+        self.send(
+            await self.call(
+                self.store.ledger,
+                self.caller,
+                team,
+                self.get_query_argument("limit", None),
+                self.get_query_argument("cursor", None),
+            )
+        )
 
 
 class AuditHandler(BaseHandler):
@@ -125,6 +139,12 @@ class AuditHandler(BaseHandler):
     session_access = visitor_access = READ
 
     async def get(self, team: str) -> None:
-        self.send(await self.call(self.store.list_audit, self.caller, team,
-                                  self.get_query_argument("limit", None),
-                                  self.get_query_argument("cursor", None)))
+        self.send(
+            await self.call(
+                self.store.list_audit,
+                self.caller,
+                team,
+                self.get_query_argument("limit", None),
+                self.get_query_argument("cursor", None),
+            )
+        )

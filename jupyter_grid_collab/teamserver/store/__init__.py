@@ -21,8 +21,20 @@ from .visits import VisitStore
 __all__ = ["Store", "Caller", "DEFAULT_PRICES"]
 
 
-class Store(VisitStore, ExecutorStore, SessionStore, RunStore, SourceStore, OutputStore,
-            DatastoreStore, CredentialStore, BillingStore, QuotaStore, TeamStore, StoreCore):
+class Store(
+    VisitStore,
+    ExecutorStore,
+    SessionStore,
+    RunStore,
+    SourceStore,
+    OutputStore,
+    DatastoreStore,
+    CredentialStore,
+    BillingStore,
+    QuotaStore,
+    TeamStore,
+    StoreCore,
+):
     """Every record operation of the team server; synchronous, run on worker threads."""
 
     def __init__(self, engine: Engine, secret_key: bytes, prices: dict[str, float] | None = None):

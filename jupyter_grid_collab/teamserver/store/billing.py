@@ -13,8 +13,13 @@ from .core import now
 from .runs import _run_query
 from .sessions import _session_query
 
-DEFAULT_PRICES = {"cpu-small": 0.5, "cpu-medium": 1.0, "cpu-large": 2.0, "gpu-t4": 4.0,
-                  "gpu-a100": 12.0}
+DEFAULT_PRICES = {
+    "cpu-small": 0.5,
+    "cpu-medium": 1.0,
+    "cpu-large": 2.0,
+    "gpu-t4": 4.0,
+    "gpu-a100": 12.0,
+}
 
 
 class BillingStore:
@@ -22,38 +27,75 @@ class BillingStore:
 
     prices: dict[str, float]
 
-    def _charge(self, conn, team_id: int, user_id: int, resource: str, instance_type: str,
-                since: float | None, until: float) -> float:
+    def _charge(
+        self,
+        conn,
+        team_id: int,
+        user_id: int,
+        resource: str,
+        instance_type: str,
+        since: float | None,
+        until: float,
+    ) -> float:
         if since is None or until <= since:
             return 0.0
         amount = self.prices.get(instance_type, 0.0) * (until - since) / 3600.0
         if amount <= 0:
             return 0.0
-        conn.execute(t.teams.update().where(t.teams.c.id == team_id)
-                     .values(balance=t.teams.c.balance - amount))
-        conn.execute(t.ledger.insert().values(
-            team_id=team_id, user_id=user_id, kind="usage", resource=resource,
-            amount=-amount, note=f"{instance_type} for {until - since:.0f}s", created_at=until))
+        conn.execute(
+            t.teams.update()
+            .where(t.teams.c.id == team_id)
+            .values(balance=t.teams.c.balance - amount)
+        )
+        conn.execute(
+            t.ledger.insert().values(
+                team_id=team_id,
+                user_id=user_id,
+                kind="usage",
+                resource=resource,
+                amount=-amount,
+                note=f"{instance_type} for {until - since:.0f}s",
+                created_at=until,
+            )
+        )
         return amount
 
     def charge_session(self, conn, row, until: float) -> None:
         if row.status != "running":
             return
-        amount = self._charge(conn, row.team_id, row.owner_id, f"session {row.owner}:{row.name}",
-                              row.instance_type, row.charged_until, until)
-        conn.execute(t.sessions.update().where(t.sessions.c.id == row.id)
-                     .values(charged_until=until, cost=t.sessions.c.cost + amount))
+        amount = self._charge(
+            conn,
+            row.team_id,
+            row.owner_id,
+            f"session {row.owner}:{row.name}",
+            row.instance_type,
+            row.charged_until,
+            until,
+        )
+        conn.execute(
+            t.sessions.update()
+            .where(t.sessions.c.id == row.id)
+            .values(charged_until=until, cost=t.sessions.c.cost + amount)
+        )
 
     def charge_experiment(self, conn, exp, run, until: float) -> None:
         if exp.status != "running":
             return
-        amount = self._charge(conn, run.team_id, run.owner_id,
-                              f"experiment {run.owner}:{run.name}-exp{exp.idx}",
-                              run.instance_type, exp.charged_until, until)
-        conn.execute(t.experiments.update().where(t.experiments.c.id == exp.id)
-                     .values(charged_until=until))
-        conn.execute(t.runs.update().where(t.runs.c.id == run.id)
-                     .values(cost=t.runs.c.cost + amount))
+        amount = self._charge(
+            conn,
+            run.team_id,
+            run.owner_id,
+            f"experiment {run.owner}:{run.name}-exp{exp.idx}",
+            run.instance_type,
+            exp.charged_until,
+            until,
+        )
+        conn.execute(
+            t.experiments.update().where(t.experiments.c.id == exp.id).values(charged_until=until)
+        )
+        conn.execute(
+            t.runs.update().where(t.runs.c.id == run.id).values(cost=t.runs.c.cost + amount)
+        )
 
     def refund_experiment(self, conn, exp, run, since: float, until: float) -> None:
         """Give back what ``exp`` was charged for ``since``..``until``: its script had ended
@@ -62,16 +104,26 @@ class BillingStore:
         amount = self.prices.get(run.instance_type, 0.0) * max(0.0, until - since) / 3600.0
         if amount <= 0:
             return
-        conn.execute(t.teams.update().where(t.teams.c.id == run.team_id)
-                     .values(balance=t.teams.c.balance + amount))
-        conn.execute(t.ledger.insert().values(
-            # a usage row that gives back (the API's kinds are credit and usage)
-            team_id=run.team_id, user_id=run.owner_id, kind="usage",
-            resource=f"experiment {run.owner}:{run.name}-exp{exp.idx}", amount=amount,
-            note=f"refund: {run.instance_type} for {until - since:.0f}s after its script ended",
-            created_at=until))
-        conn.execute(t.runs.update().where(t.runs.c.id == run.id)
-                     .values(cost=t.runs.c.cost - amount))
+        conn.execute(
+            t.teams.update()
+            .where(t.teams.c.id == run.team_id)
+            .values(balance=t.teams.c.balance + amount)
+        )
+        conn.execute(
+            t.ledger.insert().values(
+                # a usage row that gives back (the API's kinds are credit and usage)
+                team_id=run.team_id,
+                user_id=run.owner_id,
+                kind="usage",
+                resource=f"experiment {run.owner}:{run.name}-exp{exp.idx}",
+                amount=amount,
+                note=f"refund: {run.instance_type} for {until - since:.0f}s after its script ended",
+                created_at=until,
+            )
+        )
+        conn.execute(
+            t.runs.update().where(t.runs.c.id == run.id).values(cost=t.runs.c.cost - amount)
+        )
 
     def accrue(self) -> None:
         """Charge every running session and experiment up to now (the periodic tick)."""
@@ -80,10 +132,12 @@ class BillingStore:
             for row in conn.execute(_session_query().where(t.sessions.c.status == "running")):
                 self.charge_session(conn, row, ts)
             running = conn.execute(
-                select(t.experiments).where(t.experiments.c.status == "running")).all()
+                select(t.experiments).where(t.experiments.c.status == "running")
+            ).all()
             runs = {}
             for exp in running:
                 if exp.run_id not in runs:
                     runs[exp.run_id] = conn.execute(
-                        _run_query().where(t.runs.c.id == exp.run_id)).one()
+                        _run_query().where(t.runs.c.id == exp.run_id)
+                    ).one()
                 self.charge_experiment(conn, exp, runs[exp.run_id], ts)

@@ -115,7 +115,6 @@ class Caller:
         raise BadRequest(f"{self.username} is in several teams ({names}): say which with 'team'")
 
 
-
 # The caller of the store call running on this thread when it comes through a session's
 # server: every audit entry written for that person then names the session (audit() below),
 # whichever store module writes it.
@@ -173,8 +172,14 @@ class StoreCore:
         # one statement for the user and all their memberships
         with self.read() as conn:
             rows = conn.execute(
-                select(t.users.c.id, t.users.c.username, t.users.c.site_admin,
-                       t.memberships.c.team_id, t.memberships.c.role, t.teams.c.name)
+                select(
+                    t.users.c.id,
+                    t.users.c.username,
+                    t.users.c.site_admin,
+                    t.memberships.c.team_id,
+                    t.memberships.c.role,
+                    t.teams.c.name,
+                )
                 .select_from(t.api_keys)
                 .join(t.users, t.users.c.id == t.api_keys.c.user_id)
                 .outerjoin(t.memberships, t.memberships.c.user_id == t.users.c.id)
@@ -231,8 +236,9 @@ class StoreCore:
             raise NotFound(f"no user {username!r}")
         return uid
 
-    def resolve_scope(self, conn: Connection, caller: Caller, scope: str | None,
-                      team: str | None = None) -> Scope:
+    def resolve_scope(
+        self, conn: Connection, caller: Caller, scope: str | None, team: str | None = None
+    ) -> Scope:
         """``mine`` (default), ``team`` (all my teams), or ``user=<name>``; optional team filter."""
         team_ids = [caller.team_id(team)] if team else sorted(caller.roles)
         scope = scope or "mine"
@@ -241,7 +247,7 @@ class StoreCore:
         if scope in ("team", "global", "all"):
             return Scope(team_ids=team_ids)
         if scope.startswith("user="):
-            name = scope[len("user="):]
+            name = scope[len("user=") :]
             try:
                 validate_username(name)
             except ReferenceError as exc:
@@ -287,41 +293,87 @@ class StoreCore:
         """Apply the permission table to ``row`` (it has owner, owner_id and team_id); a
         denial is written to the team's audit log before it is raised."""
         try:
-            check(actor=caller.username, actor_id=caller.id, role=caller.role_in(row.team_id),
-                  action=action, owner=row.owner, owner_id=row.owner_id, kind=kind, name=name)
+            check(
+                actor=caller.username,
+                actor_id=caller.id,
+                role=caller.role_in(row.team_id),
+                action=action,
+                owner=row.owner,
+                owner_id=row.owner_id,
+                kind=kind,
+                name=name,
+            )
         except Forbidden as exc:
-            self.audit(None, caller.username, action, f"{kind} {row.owner}:{name}", row.team_id,
-                       "denied", exc.message)
+            self.audit(
+                None,
+                caller.username,
+                action,
+                f"{kind} {row.owner}:{name}",
+                row.team_id,
+                "denied",
+                exc.message,
+            )
             raise
 
-    def hidden(self, caller: Caller, row, kind: str, owner: str, name: str,
-               message: str) -> NotFound:
+    def hidden(
+        self, caller: Caller, row, kind: str, owner: str, name: str, message: str
+    ) -> NotFound:
         """The 404 for a lookup that found nothing the caller may see. When the resource
         exists in a team the caller is not in, they still get exactly that 404 (existence
         must not leak), and the attempt goes to that team's audit log as a denial."""
         if row is not None and caller.role_in(row.team_id) is None:
-            self.audit(None, caller.username, "access", f"{kind} {owner}:{name}", row.team_id,
-                       "denied", f"{caller.username} is not a member of this team")
+            self.audit(
+                None,
+                caller.username,
+                "access",
+                f"{kind} {owner}:{name}",
+                row.team_id,
+                "denied",
+                f"{caller.username} is not a member of this team",
+            )
         return NotFound(message)
 
-    def audit_site_refusal(self, caller: Caller, action: str, team: str | None,
-                           message: str) -> None:
+    def audit_site_refusal(
+        self, caller: Caller, action: str, team: str | None, message: str
+    ) -> None:
         """A site-admin action refused: in ``team``'s audit log when the caller is one of its
         members (its admins see a member trying to add credits), else a team-less entry."""
         team_id = next((tid for tid, name in caller.team_names.items() if name == team), None)
-        self.audit(None, caller.username, action, f"team {team}" if team else "site", team_id,
-                   "denied", message)
+        self.audit(
+            None,
+            caller.username,
+            action,
+            f"team {team}" if team else "site",
+            team_id,
+            "denied",
+            message,
+        )
 
     # ------------------------------------------------------------- audit
-    def audit(self, conn: Connection | None, actor: str | None, action: str, resource: str,
-              team_id: int | None = None, outcome: str = "ok", detail: str | None = None) -> None:
+    def audit(
+        self,
+        conn: Connection | None,
+        actor: str | None,
+        action: str,
+        resource: str,
+        team_id: int | None = None,
+        outcome: str = "ok",
+        detail: str | None = None,
+    ) -> None:
         """Record who did what; denials too. Opens its own transaction when conn is None.
         What a session's server did for someone is theirs "via session <owner>:<name>"."""
         via = _via_session.get()
         if via is not None and actor == via.username:
             actor = via.actor
-        values = dict(ts=now(), actor=actor, action=action, resource=resource[:300],
-                      team_id=team_id, outcome=outcome, detail=detail)
+        values = dict(
+            ts=now(),
+            actor=actor,
+            action=action,
+            resource=resource[:300],
+            team_id=team_id,
+            outcome=outcome,
+            detail=detail,
+        )
         if conn is not None:
             conn.execute(t.audit.insert().values(**values))
         else:
@@ -332,8 +384,10 @@ class StoreCore:
         """Team admins and owners read their team's audit log."""
         team_id = caller.team_id(team)
         if caller.role_in(team_id) not in ("admin", "owner") and not caller.site_admin:
-            raise Forbidden(f"{caller.username} cannot read team {team!r}'s audit log: "
-                            "only its admins and owners can")
+            raise Forbidden(
+                f"{caller.username} cannot read team {team!r}'s audit log: "
+                "only its admins and owners can"
+            )
         limit, after = self.page_args(limit, cursor)
         q = select(t.audit).where(t.audit.c.team_id == team_id)
         if after is not None:
@@ -341,8 +395,14 @@ class StoreCore:
         with self.engine.begin() as conn:
             rows = conn.execute(q.order_by(t.audit.c.id.desc()).limit(limit + 1)).all()
         items = [
-            {"ts": iso(r.ts), "actor": r.actor, "action": r.action, "resource": r.resource,
-             "outcome": r.outcome, "detail": r.detail}
+            {
+                "ts": iso(r.ts),
+                "actor": r.actor,
+                "action": r.action,
+                "resource": r.resource,
+                "outcome": r.outcome,
+                "detail": r.detail,
+            }
             for r in rows
         ]
         return self.page(items, rows, limit)

@@ -30,39 +30,55 @@ class CredentialStore:
         if provider not in PROVIDERS:
             raise BadRequest(f"unknown credential provider {provider!r}: use github")
         token, login = body.get("token"), body.get("login")
-        if not isinstance(token, str) or not (8 <= len(token) <= 512) or any(
-                c.isspace() for c in token):
+        if (
+            not isinstance(token, str)
+            or not (8 <= len(token) <= 512)
+            or any(c.isspace() for c in token)
+        ):
             raise BadRequest("token must be a GitHub token: 8-512 characters, no spaces")
         if login is not None and (not isinstance(login, str) or not 1 <= len(login) <= 39):
             raise BadRequest("login must be a GitHub login of 1-39 characters")
         with self.engine.begin() as conn:
             if login is None:
-                login = conn.execute(select(t.users.c.github_login).where(
-                    t.users.c.id == caller.id)).scalar()
-            where = and_(t.credentials.c.user_id == caller.id,
-                         t.credentials.c.provider == provider)
+                login = conn.execute(
+                    select(t.users.c.github_login).where(t.users.c.id == caller.id)
+                ).scalar()
+            where = and_(t.credentials.c.user_id == caller.id, t.credentials.c.provider == provider)
             conn.execute(t.credentials.delete().where(where))
             ts = now()
-            conn.execute(t.credentials.insert().values(
-                user_id=caller.id, provider=provider, login=login,
-                secret=self.fernet.encrypt(token.encode()).decode(), created_at=ts))
+            conn.execute(
+                t.credentials.insert().values(
+                    user_id=caller.id,
+                    provider=provider,
+                    login=login,
+                    secret=self.fernet.encrypt(token.encode()).decode(),
+                    created_at=ts,
+                )
+            )
             self.audit(conn, caller.username, "credential", f"{provider} of {caller.username}")
         return {"provider": provider, "login": login, "created_at": iso(ts)}
 
     def list_credentials(self, caller: Caller) -> list[dict[str, Any]]:
         with self.engine.begin() as conn:
-            rows = conn.execute(select(t.credentials.c.provider, t.credentials.c.login,
-                                       t.credentials.c.created_at)
-                                .where(t.credentials.c.user_id == caller.id)).all()
-        return [{"provider": r.provider, "login": r.login, "created_at": iso(r.created_at)}
-                for r in rows]
+            rows = conn.execute(
+                select(
+                    t.credentials.c.provider, t.credentials.c.login, t.credentials.c.created_at
+                ).where(t.credentials.c.user_id == caller.id)
+            ).all()
+        return [
+            {"provider": r.provider, "login": r.login, "created_at": iso(r.created_at)}
+            for r in rows
+        ]
 
     def delete_credential(self, caller: Caller, provider: str) -> None:
         with self.engine.begin() as conn:
-            gone = conn.execute(t.credentials.delete().where(and_(
-                t.credentials.c.user_id == caller.id,
-                t.credentials.c.provider == provider))).rowcount
+            gone = conn.execute(
+                t.credentials.delete().where(
+                    and_(t.credentials.c.user_id == caller.id, t.credentials.c.provider == provider)
+                )
+            ).rowcount
             if not gone:
                 raise NotFound(f"you have no {provider} credential")
-            self.audit(conn, caller.username, "credential-delete",
-                       f"{provider} of {caller.username}")
+            self.audit(
+                conn, caller.username, "credential-delete", f"{provider} of {caller.username}"
+            )

@@ -15,23 +15,34 @@ from .core import Caller, iso, now
 UPLOAD_TTL = 24 * 3600
 
 _DS_COLUMNS = (
-    t.datastore_versions, t.datastores.c.name, t.users.c.username.label("owner"),
+    t.datastore_versions,
+    t.datastores.c.name,
+    t.users.c.username.label("owner"),
     t.teams.c.name.label("team"),
 )
 
 
 def _ds_query():
-    return (select(*_DS_COLUMNS)
-            .join(t.datastores, t.datastores.c.id == t.datastore_versions.c.datastore_id)
-            .join(t.users, t.users.c.id == t.datastore_versions.c.owner_id)
-            .join(t.teams, t.teams.c.id == t.datastore_versions.c.team_id))
+    return (
+        select(*_DS_COLUMNS)
+        .join(t.datastores, t.datastores.c.id == t.datastore_versions.c.datastore_id)
+        .join(t.users, t.users.c.id == t.datastore_versions.c.owner_id)
+        .join(t.teams, t.teams.c.id == t.datastore_versions.c.team_id)
+    )
 
 
 def datastore_json(r) -> dict:
     return {
-        "id": r.id, "name": r.name, "owner": r.owner, "team": r.team, "version": r.version,
-        "status": r.status, "size": r.size, "file_count": r.file_count,
-        "created_at": iso(r.created_at), "reference": f"{r.owner}:{r.name}@{r.version}",
+        "id": r.id,
+        "name": r.name,
+        "owner": r.owner,
+        "team": r.team,
+        "version": r.version,
+        "status": r.status,
+        "size": r.size,
+        "file_count": r.file_count,
+        "created_at": iso(r.created_at),
+        "reference": f"{r.owner}:{r.name}@{r.version}",
     }
 
 
@@ -45,14 +56,22 @@ class DatastoreStore:
         except ReferenceError as exc:
             raise BadRequest(str(exc)) from None
         with self.engine.begin() as conn:
-            existing = conn.execute(select(t.datastores.c.team_id).where(and_(
-                t.datastores.c.owner_id == caller.id, t.datastores.c.name == name))).scalar()
-            team_id = existing if existing is not None and not body.get("team") else \
-                caller.default_team(body.get("team"))
+            existing = conn.execute(
+                select(t.datastores.c.team_id).where(
+                    and_(t.datastores.c.owner_id == caller.id, t.datastores.c.name == name)
+                )
+            ).scalar()
+            team_id = (
+                existing
+                if existing is not None and not body.get("team")
+                else caller.default_team(body.get("team"))
+            )
             if caller.role_in(team_id) is None:
                 raise NotFound("no such team among your teams")
-            upload_id = conn.execute(t.uploads.insert().values(
-                owner_id=caller.id, team_id=team_id, name=name, created_at=now())
+            upload_id = conn.execute(
+                t.uploads.insert().values(
+                    owner_id=caller.id, team_id=team_id, name=name, created_at=now()
+                )
             ).inserted_primary_key[0]
         return {"upload_id": upload_id, "name": name}
 
@@ -74,44 +93,75 @@ class DatastoreStore:
         with self.engine.begin() as conn:
             return self._upload_row(conn, caller, upload_id).team_id
 
-    def add_upload_file(self, caller: Caller, upload_id: Any, path: str, sha: str,
-                        size: int) -> dict:
+    def add_upload_file(
+        self, caller: Caller, upload_id: Any, path: str, sha: str, size: int
+    ) -> dict:
         with self.engine.begin() as conn:
             row = self._upload_row(conn, caller, upload_id)
             where = and_(t.upload_files.c.upload_id == row.id, t.upload_files.c.path == path)
             if conn.execute(select(t.upload_files.c.path).where(where)).first():
                 conn.execute(t.upload_files.update().where(where).values(size=size, sha256=sha))
             else:
-                conn.execute(t.upload_files.insert().values(
-                    upload_id=row.id, path=path, size=size, sha256=sha))
+                conn.execute(
+                    t.upload_files.insert().values(
+                        upload_id=row.id, path=path, size=size, sha256=sha
+                    )
+                )
         return {"path": path, "size": size, "sha256": sha}
 
     def commit_upload(self, caller: Caller, upload_id: Any) -> dict:
         """Turn a complete upload into the next version of the datastore, in one transaction."""
         with self.engine.begin() as conn:
             up = self._upload_row(conn, caller, upload_id)
-            files = conn.execute(select(t.upload_files).where(
-                t.upload_files.c.upload_id == up.id)).all()
+            files = conn.execute(
+                select(t.upload_files).where(t.upload_files.c.upload_id == up.id)
+            ).all()
             if not files:
                 raise BadRequest("the upload has no files; upload at least one before commit")
-            ds_id = conn.execute(select(t.datastores.c.id).where(and_(
-                t.datastores.c.owner_id == caller.id, t.datastores.c.name == up.name))).scalar()
+            ds_id = conn.execute(
+                select(t.datastores.c.id).where(
+                    and_(t.datastores.c.owner_id == caller.id, t.datastores.c.name == up.name)
+                )
+            ).scalar()
             if ds_id is None:
-                ds_id = conn.execute(t.datastores.insert().values(
-                    owner_id=caller.id, team_id=up.team_id, name=up.name, created_at=now())
+                ds_id = conn.execute(
+                    t.datastores.insert().values(
+                        owner_id=caller.id, team_id=up.team_id, name=up.name, created_at=now()
+                    )
                 ).inserted_primary_key[0]
-            version = (conn.execute(select(func.max(t.datastore_versions.c.version)).where(
-                t.datastore_versions.c.datastore_id == ds_id)).scalar() or 0) + 1
-            vid = conn.execute(t.datastore_versions.insert().values(
-                datastore_id=ds_id, team_id=up.team_id, owner_id=caller.id, version=version,
-                status="available", size=sum(f.size for f in files), file_count=len(files),
-                created_at=now())).inserted_primary_key[0]
-            conn.execute(t.datastore_files.insert(), [
-                dict(version_id=vid, path=f.path, size=f.size, sha256=f.sha256) for f in files])
+            version = (
+                conn.execute(
+                    select(func.max(t.datastore_versions.c.version)).where(
+                        t.datastore_versions.c.datastore_id == ds_id
+                    )
+                ).scalar()
+                or 0
+            ) + 1
+            vid = conn.execute(
+                t.datastore_versions.insert().values(
+                    datastore_id=ds_id,
+                    team_id=up.team_id,
+                    owner_id=caller.id,
+                    version=version,
+                    status="available",
+                    size=sum(f.size for f in files),
+                    file_count=len(files),
+                    created_at=now(),
+                )
+            ).inserted_primary_key[0]
+            conn.execute(
+                t.datastore_files.insert(),
+                [dict(version_id=vid, path=f.path, size=f.size, sha256=f.sha256) for f in files],
+            )
             conn.execute(t.upload_files.delete().where(t.upload_files.c.upload_id == up.id))
             conn.execute(t.uploads.delete().where(t.uploads.c.id == up.id))
-            self.audit(conn, caller.username, "upload",
-                       f"datastore {caller.username}:{up.name}@{version}", up.team_id)
+            self.audit(
+                conn,
+                caller.username,
+                "upload",
+                f"datastore {caller.username}:{up.name}@{version}",
+                up.team_id,
+            )
             row = conn.execute(_ds_query().where(t.datastore_versions.c.id == vid)).one()
             return datastore_json(row)
 
@@ -121,8 +171,12 @@ class DatastoreStore:
             return self._drop_uploads(conn, [up.id])
 
     def _drop_uploads(self, conn, ids: list[int]) -> list[str]:
-        shas = {r.sha256 for r in conn.execute(select(t.upload_files.c.sha256).where(
-            t.upload_files.c.upload_id.in_(ids)))}
+        shas = {
+            r.sha256
+            for r in conn.execute(
+                select(t.upload_files.c.sha256).where(t.upload_files.c.upload_id.in_(ids))
+            )
+        }
         conn.execute(t.upload_files.delete().where(t.upload_files.c.upload_id.in_(ids)))
         conn.execute(t.uploads.delete().where(t.uploads.c.id.in_(ids)))
         return self.unreferenced(conn, shas)
@@ -130,14 +184,24 @@ class DatastoreStore:
     def expire_uploads(self, ttl: float = UPLOAD_TTL) -> list[str]:
         """Uploads never committed (a killed client) are dropped after ``ttl`` seconds."""
         with self.engine.begin() as conn:
-            ids = [r.id for r in conn.execute(select(t.uploads.c.id).where(
-                t.uploads.c.created_at < now() - ttl))]
+            ids = [
+                r.id
+                for r in conn.execute(
+                    select(t.uploads.c.id).where(t.uploads.c.created_at < now() - ttl)
+                )
+            ]
             return self._drop_uploads(conn, ids) if ids else []
 
     # ------------------------------------------------------------- read
-    def list_datastores(self, caller: Caller, scope: str | None = None,
-                        status: str | None = None, team: str | None = None,
-                        limit: Any = None, cursor: Any = None) -> dict:
+    def list_datastores(
+        self,
+        caller: Caller,
+        scope: str | None = None,
+        status: str | None = None,
+        team: str | None = None,
+        limit: Any = None,
+        cursor: Any = None,
+    ) -> dict:
         limit, after = self.page_args(limit, cursor)
         if status not in (None, "available"):
             raise BadRequest("status must be 'available'")
@@ -148,8 +212,7 @@ class DatastoreStore:
                 q = q.where(t.datastore_versions.c.owner_id == sc.owner_id)
             if after is not None:
                 q = q.where(t.datastore_versions.c.id < after)
-            rows = conn.execute(q.order_by(t.datastore_versions.c.id.desc())
-                                .limit(limit + 1)).all()
+            rows = conn.execute(q.order_by(t.datastore_versions.c.id.desc()).limit(limit + 1)).all()
         return self.page([datastore_json(r) for r in rows], rows, limit)
 
     def _version_row(self, conn, caller: Caller, owner: str, name: str, version: Any = None):
@@ -163,50 +226,77 @@ class DatastoreStore:
                 raise BadRequest("version must be a positive integer")
             q = q.where(t.datastore_versions.c.version == version)
         row = conn.execute(q.order_by(t.datastore_versions.c.version.desc()).limit(1)).first()
-        if row is None or caller.role_in(row.team_id) is None or (
-                caller.is_launcher and row.id != caller.datastore_version_id):
+        if (
+            row is None
+            or caller.role_in(row.team_id) is None
+            or (caller.is_launcher and row.id != caller.datastore_version_id)
+        ):
             at = f"@{version}" if version not in (None, "") else ""
-            raise self.hidden(caller, row, "datastore", owner, f"{name}{at}",
-                              f"no datastore {owner}:{name}{at} in your teams")
+            raise self.hidden(
+                caller,
+                row,
+                "datastore",
+                owner,
+                f"{name}{at}",
+                f"no datastore {owner}:{name}{at} in your teams",
+            )
         return row
 
     def get_datastore(self, caller: Caller, owner: str, name: str, version: Any = None) -> dict:
         with self.engine.begin() as conn:
             row = self._version_row(conn, caller, owner, name, version)
-            versions = conn.execute(select(t.datastore_versions.c.version).where(
-                t.datastore_versions.c.datastore_id == row.datastore_id)
-                .order_by(t.datastore_versions.c.version)).scalars().all()
+            versions = (
+                conn.execute(
+                    select(t.datastore_versions.c.version)
+                    .where(t.datastore_versions.c.datastore_id == row.datastore_id)
+                    .order_by(t.datastore_versions.c.version)
+                )
+                .scalars()
+                .all()
+            )
         out = datastore_json(row)
         out["versions"] = list(versions)
         return out
 
-    def list_datastore_files(self, caller: Caller, owner: str, name: str,
-                             version: Any = None) -> dict:
+    def list_datastore_files(
+        self, caller: Caller, owner: str, name: str, version: Any = None
+    ) -> dict:
         with self.engine.begin() as conn:
             row = self._version_row(conn, caller, owner, name, version)
-            files = conn.execute(select(t.datastore_files).where(
-                t.datastore_files.c.version_id == row.id)
-                .order_by(t.datastore_files.c.path)).all()
+            files = conn.execute(
+                select(t.datastore_files)
+                .where(t.datastore_files.c.version_id == row.id)
+                .order_by(t.datastore_files.c.path)
+            ).all()
         out = datastore_json(row)
         out["files"] = [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in files]
         return out
 
-    def get_datastore_file(self, caller: Caller, owner: str, name: str, path: str,
-                           version: Any = None) -> dict:
+    def get_datastore_file(
+        self, caller: Caller, owner: str, name: str, path: str, version: Any = None
+    ) -> dict:
         with self.engine.begin() as conn:
             row = self._version_row(conn, caller, owner, name, version)
-            f = conn.execute(select(t.datastore_files).where(and_(
-                t.datastore_files.c.version_id == row.id,
-                t.datastore_files.c.path == path))).first()
+            f = conn.execute(
+                select(t.datastore_files).where(
+                    and_(t.datastore_files.c.version_id == row.id, t.datastore_files.c.path == path)
+                )
+            ).first()
             if f is None:
                 raise NotFound(f"no file {path!r} in datastore {owner}:{name}@{row.version}")
-            self.audit(conn, caller.username, "download",
-                       f"datastore {owner}:{name}@{row.version}/{path}", row.team_id)
+            self.audit(
+                conn,
+                caller.username,
+                "download",
+                f"datastore {owner}:{name}@{row.version}/{path}",
+                row.team_id,
+            )
         return {"path": f.path, "size": f.size, "sha256": f.sha256, "version": row.version}
 
     # ------------------------------------------------------------- attach and delete
-    def resolve_datastore_for_attach(self, conn, caller: Caller, ref: Any,
-                                     target: str) -> tuple[int, str]:
+    def resolve_datastore_for_attach(
+        self, conn, caller: Caller, ref: Any, target: str
+    ) -> tuple[int, str]:
         """A datastore reference any teammate may attach; records the attach. Returns
         (version id, "owner:name@version")."""
         try:
@@ -215,8 +305,14 @@ class DatastoreStore:
             raise BadRequest(str(exc)) from None
         owner = parsed.owner_or(caller.username)
         row = self._version_row(conn, caller, owner, parsed.name, parsed.version)
-        self.audit(conn, caller.username, "attach", f"datastore {owner}:{row.name}@{row.version}",
-                   row.team_id, detail=f"to {target}")
+        self.audit(
+            conn,
+            caller.username,
+            "attach",
+            f"datastore {owner}:{row.name}@{row.version}",
+            row.team_id,
+            detail=f"to {target}",
+        )
         return row.id, f"{owner}:{row.name}@{row.version}"
 
     def attach_datastore(self, caller: Caller, ref: Any, session: str | None = None) -> dict:
@@ -230,40 +326,69 @@ class DatastoreStore:
         with self.engine.begin() as conn:
             target = f"session {caller.username}:{session}" if session else caller.username
             if session:
-                srow = conn.execute(select(t.sessions).where(and_(
-                    t.sessions.c.owner_id == caller.id, t.sessions.c.name == session))).first()
+                srow = conn.execute(
+                    select(t.sessions).where(
+                        and_(t.sessions.c.owner_id == caller.id, t.sessions.c.name == session)
+                    )
+                ).first()
                 if srow is None:
-                    raise NotFound(f"no session {caller.username}:{session}; you can attach "
-                                   "datastores to your own sessions only")
+                    raise NotFound(
+                        f"no session {caller.username}:{session}; you can attach "
+                        "datastores to your own sessions only"
+                    )
             vid, full_ref = self.resolve_datastore_for_attach(conn, caller, ref, target)
             if session:
-                mounted = [d for d in (srow.datastores or [])
-                           if d.rpartition("@")[0] != full_ref.rpartition("@")[0]]
-                conn.execute(t.sessions.update().where(t.sessions.c.id == srow.id)
-                             .values(datastores=mounted + [full_ref]))
+                mounted = [
+                    d
+                    for d in (srow.datastores or [])
+                    if d.rpartition("@")[0] != full_ref.rpartition("@")[0]
+                ]
+                conn.execute(
+                    t.sessions.update()
+                    .where(t.sessions.c.id == srow.id)
+                    .values(datastores=mounted + [full_ref])
+                )
             row = conn.execute(_ds_query().where(t.datastore_versions.c.id == vid)).one()
-            files = conn.execute(select(t.datastore_files).where(
-                t.datastore_files.c.version_id == vid).order_by(t.datastore_files.c.path)).all()
+            files = conn.execute(
+                select(t.datastore_files)
+                .where(t.datastore_files.c.version_id == vid)
+                .order_by(t.datastore_files.c.path)
+            ).all()
         out = datastore_json(row)
         out["files"] = [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in files]
         return out
 
-    def delete_datastore(self, caller: Caller, owner: str, name: str,
-                         version: Any = None) -> list[str]:
+    def delete_datastore(
+        self, caller: Caller, owner: str, name: str, version: Any = None
+    ) -> list[str]:
         """Delete one version, or every version and the name; returns orphaned blobs."""
         with self.engine.begin() as conn:
             row = self._version_row(conn, caller, owner, name, version)
             self.guard(caller, row, "delete", "datastore", name)
-            vids = [row.id] if version not in (None, "") else list(conn.execute(
-                select(t.datastore_versions.c.id).where(
-                    t.datastore_versions.c.datastore_id == row.datastore_id)).scalars())
-            shas = {r.sha256 for r in conn.execute(select(t.datastore_files.c.sha256).where(
-                t.datastore_files.c.version_id.in_(vids)))}
-            conn.execute(t.datastore_files.delete().where(
-                t.datastore_files.c.version_id.in_(vids)))
+            vids = (
+                [row.id]
+                if version not in (None, "")
+                else list(
+                    conn.execute(
+                        select(t.datastore_versions.c.id).where(
+                            t.datastore_versions.c.datastore_id == row.datastore_id
+                        )
+                    ).scalars()
+                )
+            )
+            shas = {
+                r.sha256
+                for r in conn.execute(
+                    select(t.datastore_files.c.sha256).where(
+                        t.datastore_files.c.version_id.in_(vids)
+                    )
+                )
+            }
+            conn.execute(t.datastore_files.delete().where(t.datastore_files.c.version_id.in_(vids)))
             conn.execute(t.datastore_versions.delete().where(t.datastore_versions.c.id.in_(vids)))
-            left = conn.execute(select(func.count()).where(
-                t.datastore_versions.c.datastore_id == row.datastore_id)).scalar()
+            left = conn.execute(
+                select(func.count()).where(t.datastore_versions.c.datastore_id == row.datastore_id)
+            ).scalar()
             if not left:
                 conn.execute(t.datastores.delete().where(t.datastores.c.id == row.datastore_id))
             what = f"{owner}:{name}" + (f"@{row.version}" if version not in (None, "") else "")

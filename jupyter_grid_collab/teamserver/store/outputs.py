@@ -24,8 +24,10 @@ LINE_OVERHEAD = 40
 
 
 def truncation_line(max_log_mb: float) -> str:
-    return (f"[grid] log truncated: this experiment wrote more than {max_log_mb:g} MB of logs; "
-            "later lines are not kept (team server --max-log-mb)")
+    return (
+        f"[grid] log truncated: this experiment wrote more than {max_log_mb:g} MB of logs; "
+        "later lines are not kept (team server --max-log-mb)"
+    )
 
 
 def clean_path(path: Any, what: str = "artifact path") -> str:
@@ -43,8 +45,10 @@ class OutputStore:
 
     def _require_writer(self, caller: Caller, run, name: str, what: str) -> None:
         if run.owner_id != caller.id:
-            raise Forbidden(f"{caller.username} cannot write {what} of {run.owner}'s experiment "
-                            f'"{name}": only its run\'s executor can')
+            raise Forbidden(
+                f"{caller.username} cannot write {what} of {run.owner}'s experiment "
+                f'"{name}": only its run\'s executor can'
+            )
 
     # ------------------------------------------------------------- logs
     def append_logs(self, caller: Caller, owner: str, name: str, lines: Any) -> dict:
@@ -62,24 +66,43 @@ class OutputStore:
             ts = entry.get("ts")
             if ts is not None and (isinstance(ts, bool) or not isinstance(ts, (int, float))):
                 raise BadRequest("ts must be seconds since the epoch")
-            rows.append((float(ts) if ts is not None else now(), stream,
-                         entry["line"].replace("\x00", "")[:MAX_LINE]))
+            rows.append(
+                (
+                    float(ts) if ts is not None else now(),
+                    stream,
+                    entry["line"].replace("\x00", "")[:MAX_LINE],
+                )
+            )
         with self.engine.begin() as conn:
             exp, run = self._experiment_rows(conn, caller, owner, name)
             self._require_writer(caller, run, name, "the logs")
             start = exp.next_seq
             rows, used, dropped = self._within_log_cap(exp, rows)
             if rows:
-                conn.execute(t.log_lines.insert(), [
-                    dict(experiment_id=exp.id, seq=start + i, ts=ts, stream=stream, line=line)
-                    for i, (ts, stream, line) in enumerate(rows)])
+                conn.execute(
+                    t.log_lines.insert(),
+                    [
+                        dict(experiment_id=exp.id, seq=start + i, ts=ts, stream=stream, line=line)
+                        for i, (ts, stream, line) in enumerate(rows)
+                    ],
+                )
             if rows or dropped:
-                conn.execute(t.experiments.update().where(t.experiments.c.id == exp.id)
-                             .values(next_seq=start + len(rows), log_bytes=used,
-                                     log_dropped=exp.log_dropped + dropped))
+                conn.execute(
+                    t.experiments.update()
+                    .where(t.experiments.c.id == exp.id)
+                    .values(
+                        next_seq=start + len(rows),
+                        log_bytes=used,
+                        log_dropped=exp.log_dropped + dropped,
+                    )
+                )
         # dropped lines still answer 200: a launcher that retried them would never stop
-        return {"next_offset": start + len(rows), "experiment_id": exp.id,
-                "dropped": dropped, "truncated": bool(exp.log_dropped or dropped)}
+        return {
+            "next_offset": start + len(rows),
+            "experiment_id": exp.id,
+            "dropped": dropped,
+            "truncated": bool(exp.log_dropped or dropped),
+        }
 
     def _within_log_cap(self, exp, rows: list) -> tuple[list, int, int]:
         """(rows to store, log bytes then stored, lines dropped) under --max-log-mb: O(1) in
@@ -93,13 +116,23 @@ class OutputStore:
         for i, (_ts, _stream, line) in enumerate(rows):
             cost = len(line.encode("utf-8", "surrogatepass")) + LINE_OVERHEAD
             if cap and used + cost > cap:
-                return ([*rows[:i], (now(), "system", truncation_line(self.max_log_mb))],
-                        used, len(rows) - i)
+                return (
+                    [*rows[:i], (now(), "system", truncation_line(self.max_log_mb))],
+                    used,
+                    len(rows) - i,
+                )
             used += cost
         return rows, used, 0
 
-    def read_logs(self, caller: Caller, owner: str, name: str, offset: Any = None,
-                  limit: Any = None, tail: Any = None) -> dict:
+    def read_logs(
+        self,
+        caller: Caller,
+        owner: str,
+        name: str,
+        offset: Any = None,
+        limit: Any = None,
+        tail: Any = None,
+    ) -> dict:
         """Lines from ``offset`` (or the last ``tail`` lines); ``finished`` tells a follower
         to stop once it has read everything."""
         try:
@@ -108,24 +141,29 @@ class OutputStore:
             tail = int(tail) if tail not in (None, "") else None
         except (TypeError, ValueError):
             raise BadRequest("offset, limit and tail must be integers") from None
-        if not 0 <= offset < 2**62 or not 1 <= limit <= 10_000 or (tail is not None
-                                                                    and tail < 0):
+        if not 0 <= offset < 2**62 or not 1 <= limit <= 10_000 or (tail is not None and tail < 0):
             raise BadRequest("offset >= 0, 1 <= limit <= 10000 and tail >= 0 are required")
         with self.engine.begin() as conn:
             exp, run = self._experiment_rows(conn, caller, owner, name)
             if tail is not None:
                 offset = max(0, exp.next_seq - tail)
             rows = conn.execute(
-                select(t.log_lines.c.seq, t.log_lines.c.ts, t.log_lines.c.stream,
-                       t.log_lines.c.line)
+                select(
+                    t.log_lines.c.seq, t.log_lines.c.ts, t.log_lines.c.stream, t.log_lines.c.line
+                )
                 .where(and_(t.log_lines.c.experiment_id == exp.id, t.log_lines.c.seq >= offset))
-                .order_by(t.log_lines.c.seq).limit(limit)).all()
+                .order_by(t.log_lines.c.seq)
+                .limit(limit)
+            ).all()
         next_offset = rows[-1].seq + 1 if rows else offset
         return {
-            "experiment": experiment_name(run.name, exp.idx), "owner": owner,
-            "status": exp.status, "experiment_id": exp.id,
-            "lines": [{"seq": r.seq, "ts": iso(r.ts), "stream": r.stream, "line": r.line}
-                      for r in rows],
+            "experiment": experiment_name(run.name, exp.idx),
+            "owner": owner,
+            "status": exp.status,
+            "experiment_id": exp.id,
+            "lines": [
+                {"seq": r.seq, "ts": iso(r.ts), "stream": r.stream, "line": r.line} for r in rows
+            ],
             "next_offset": next_offset,
             "finished": exp.status in ("succeeded", "failed", "cancelled")
             and next_offset >= exp.next_seq,
@@ -140,8 +178,9 @@ class OutputStore:
             self._require_writer(caller, run, name, "artifacts")
             return run.team_id
 
-    def add_artifact(self, caller: Caller, owner: str, name: str, path: str, sha: str,
-                     size: int) -> tuple[dict, list[str]]:
+    def add_artifact(
+        self, caller: Caller, owner: str, name: str, path: str, sha: str, size: int
+    ) -> tuple[dict, list[str]]:
         """Record an uploaded artifact (its blob is already in place); replaces one at the same
         path. Returns the artifact and any blob no longer referenced."""
         with self.engine.begin() as conn:
@@ -151,17 +190,31 @@ class OutputStore:
             old = conn.execute(select(t.artifacts.c.sha256).where(where)).scalar()
             ts = now()
             if old is None:
-                conn.execute(t.artifacts.insert().values(
-                    experiment_id=exp.id, path=path, size=size, sha256=sha, created_at=ts))
+                conn.execute(
+                    t.artifacts.insert().values(
+                        experiment_id=exp.id, path=path, size=size, sha256=sha, created_at=ts
+                    )
+                )
             else:
-                conn.execute(t.artifacts.update().where(where).values(
-                    size=size, sha256=sha, created_at=ts))
+                conn.execute(
+                    t.artifacts.update().where(where).values(size=size, sha256=sha, created_at=ts)
+                )
             orphans = self.unreferenced(conn, {old}) if old and old != sha else []
-        return ({"path": path, "size": size, "sha256": sha, "created_at": iso(ts),
-                 "experiment": name, "owner": owner}, orphans)
+        return (
+            {
+                "path": path,
+                "size": size,
+                "sha256": sha,
+                "created_at": iso(ts),
+                "experiment": name,
+                "owner": owner,
+            },
+            orphans,
+        )
 
-    def list_artifacts(self, caller: Caller, owner: str, name: str,
-                       match: str | None = None) -> list[dict]:
+    def list_artifacts(
+        self, caller: Caller, owner: str, name: str, match: str | None = None
+    ) -> list[dict]:
         """Artifacts of an experiment, or of every experiment when ``name`` is a run."""
         if match:
             try:
@@ -178,23 +231,37 @@ class OutputStore:
             rows = conn.execute(
                 select(t.artifacts, t.experiments.c.idx)
                 .join(t.experiments, t.experiments.c.id == t.artifacts.c.experiment_id)
-                .where(where).order_by(t.experiments.c.idx, t.artifacts.c.path)).all()
+                .where(where)
+                .order_by(t.experiments.c.idx, t.artifacts.c.path)
+            ).all()
         return [
-            {"path": r.path, "size": r.size, "sha256": r.sha256, "created_at": iso(r.created_at),
-             "experiment": experiment_name(run.name, r.idx), "run": run.name, "owner": owner}
-            for r in rows if not match or path_matches(match, r.path)
+            {
+                "path": r.path,
+                "size": r.size,
+                "sha256": r.sha256,
+                "created_at": iso(r.created_at),
+                "experiment": experiment_name(run.name, r.idx),
+                "run": run.name,
+                "owner": owner,
+            }
+            for r in rows
+            if not match or path_matches(match, r.path)
         ]
 
     def get_artifact(self, caller: Caller, owner: str, name: str, path: str) -> dict:
         path = clean_path(path)
         with self.engine.begin() as conn:
             exp, run = self._experiment_rows(conn, caller, owner, name)
-            row = conn.execute(select(t.artifacts).where(and_(
-                t.artifacts.c.experiment_id == exp.id, t.artifacts.c.path == path))).first()
+            row = conn.execute(
+                select(t.artifacts).where(
+                    and_(t.artifacts.c.experiment_id == exp.id, t.artifacts.c.path == path)
+                )
+            ).first()
             if row is None:
                 raise NotFound(f"no artifact {path!r} in experiment {owner}:{name}")
-            self.audit(conn, caller.username, "download", f"artifact {owner}:{name}/{path}",
-                       run.team_id)
+            self.audit(
+                conn, caller.username, "download", f"artifact {owner}:{name}/{path}", run.team_id
+            )
         return {"path": row.path, "size": row.size, "sha256": row.sha256}
 
     def unreferenced(self, conn, shas: set) -> list[str]:
@@ -203,10 +270,12 @@ class OutputStore:
         if not shas:
             return []
         used = set()
-        for _table, col in ((t.artifacts, t.artifacts.c.sha256),
-                           (t.datastore_files, t.datastore_files.c.sha256),
-                           (t.upload_files, t.upload_files.c.sha256),
-                           (t.runs, t.runs.c.source_sha256),
-                           (t.sources, t.sources.c.sha256)):
+        for _table, col in (
+            (t.artifacts, t.artifacts.c.sha256),
+            (t.datastore_files, t.datastore_files.c.sha256),
+            (t.upload_files, t.upload_files.c.sha256),
+            (t.runs, t.runs.c.source_sha256),
+            (t.sources, t.sources.c.sha256),
+        ):
             used |= {r[0] for r in conn.execute(select(col).where(col.in_(shas)).distinct())}
         return sorted(shas - used)

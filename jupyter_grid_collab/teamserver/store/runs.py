@@ -31,9 +31,11 @@ FINISHED = ("succeeded", "failed", "cancelled")
 def _run_query():
     # built once: a Select is immutable (.where() returns a new one), and building the
     # joins on every request cost more than running the query
-    return (select(*_RUN_COLUMNS)
-            .join(t.users, t.users.c.id == t.runs.c.owner_id)
-            .join(t.teams, t.teams.c.id == t.runs.c.team_id))
+    return (
+        select(*_RUN_COLUMNS)
+        .join(t.users, t.users.c.id == t.runs.c.owner_id)
+        .join(t.teams, t.teams.c.id == t.runs.c.team_id)
+    )
 
 
 def _duration(started: float | None, finished: float | None, ts: float) -> float:
@@ -47,27 +49,48 @@ def run_json(r, ts: float | None = None) -> dict:
     m = r._mapping
     started, finished = m["started_at"], m["finished_at"]
     return {
-        "id": m["id"], "name": m["name"], "owner": m["owner"], "team": m["team"],
-        "status": m["status"], "command": m["command"], "params": m["params"],
-        "strategy": m["strategy"], "num_trials": m["num_trials"],
-        "instance_type": m["instance_type"], "datastore": m["datastore_ref"],
-        "cloned_from": m["cloned_from"], "created_at": iso(m["created_at"]),
-        "started_at": iso(started), "finished_at": iso(finished),
+        "id": m["id"],
+        "name": m["name"],
+        "owner": m["owner"],
+        "team": m["team"],
+        "status": m["status"],
+        "command": m["command"],
+        "params": m["params"],
+        "strategy": m["strategy"],
+        "num_trials": m["num_trials"],
+        "instance_type": m["instance_type"],
+        "datastore": m["datastore_ref"],
+        "cloned_from": m["cloned_from"],
+        "created_at": iso(m["created_at"]),
+        "started_at": iso(started),
+        "finished_at": iso(finished),
         "duration_seconds": _duration(started, finished, ts),
         "cost": round(m["cost"], 4),
-        "counts": {"pending": m["n_pending"], "running": m["n_running"],
-                   "succeeded": m["n_succeeded"], "failed": m["n_failed"],
-                   "cancelled": m["n_cancelled"]},
+        "counts": {
+            "pending": m["n_pending"],
+            "running": m["n_running"],
+            "succeeded": m["n_succeeded"],
+            "failed": m["n_failed"],
+            "cancelled": m["n_cancelled"],
+        },
     }
 
 
 def experiment_json(e, run, ts: float | None = None) -> dict:
     ts = ts or now()
     return {
-        "id": e.id, "name": experiment_name(run.name, e.idx), "run": run.name,
-        "owner": run.owner, "index": e.idx, "status": e.status, "command": e.command,
-        "params": e.params, "exit_code": e.exit_code, "message": e.message,
-        "created_at": iso(e.created_at), "started_at": iso(e.started_at),
+        "id": e.id,
+        "name": experiment_name(run.name, e.idx),
+        "run": run.name,
+        "owner": run.owner,
+        "index": e.idx,
+        "status": e.status,
+        "command": e.command,
+        "params": e.params,
+        "exit_code": e.exit_code,
+        "message": e.message,
+        "created_at": iso(e.created_at),
+        "started_at": iso(e.started_at),
         "finished_at": iso(e.finished_at),
         "duration_seconds": _duration(e.started_at, e.finished_at, ts),
     }
@@ -91,17 +114,23 @@ class RunStore:
     """Mixed into Store; relies on StoreCore, TeamStore and DatastoreStore helpers."""
 
     # ------------------------------------------------------------- lookups
-    def _run_row(self, conn, caller: Caller, owner: str, name: str,
-                 asked_for: tuple[str, str] | None = None):
+    def _run_row(
+        self, conn, caller: Caller, owner: str, name: str, asked_for: tuple[str, str] | None = None
+    ):
         """The run ``owner:name``; ``asked_for`` (kind, name) is what the caller named, when
         that was one of its experiments: a 404 and its audit entry speak of that."""
-        row = conn.execute(_run_query().where(and_(
-            t.users.c.username == owner, t.runs.c.name == name))).first()
-        if row is None or caller.role_in(row.team_id) is None or (
-                caller.is_launcher and row.id != caller.run_id):
+        row = conn.execute(
+            _run_query().where(and_(t.users.c.username == owner, t.runs.c.name == name))
+        ).first()
+        if (
+            row is None
+            or caller.role_in(row.team_id) is None
+            or (caller.is_launcher and row.id != caller.run_id)
+        ):
             kind, named = asked_for or ("run", name)
-            raise self.hidden(caller, row, kind, owner, named,
-                              f"no {kind} {owner}:{named} in your teams")
+            raise self.hidden(
+                caller, row, kind, owner, named, f"no {kind} {owner}:{named} in your teams"
+            )
         return row
 
     def _experiment_rows(self, conn, caller: Caller, owner: str, name: str):
@@ -111,15 +140,24 @@ class RunStore:
         except ReferenceError as exc:
             raise BadRequest(str(exc)) from None
         run = self._run_row(conn, caller, owner, run_name, asked_for=("experiment", name))
-        exp = conn.execute(select(t.experiments).where(and_(
-            t.experiments.c.run_id == run.id, t.experiments.c.idx == idx))).first()
+        exp = conn.execute(
+            select(t.experiments).where(
+                and_(t.experiments.c.run_id == run.id, t.experiments.c.idx == idx)
+            )
+        ).first()
         if exp is None or (caller.is_launcher and exp.id != caller.experiment_id):
             raise NotFound(f"no experiment {owner}:{name} in your teams")
         return exp, run
 
     # ------------------------------------------------------------- create
-    def create_run(self, caller: Caller, body: dict, prices: dict[str, float], *,
-                   cloned_from: str | None = None) -> dict:
+    def create_run(
+        self,
+        caller: Caller,
+        body: dict,
+        prices: dict[str, float],
+        *,
+        cloned_from: str | None = None,
+    ) -> dict:
         command = body.get("command")
         if not isinstance(command, str) or not command.strip() or len(command) > 4096:
             raise BadRequest("command must be a non-empty string of at most 4096 characters")
@@ -132,9 +170,11 @@ class RunStore:
             raise BadRequest(f"run name {name!r} looks like an experiment name; pick another")
         strategy = body.get("strategy") or "grid_search"
         num_trials, seed = body.get("num_trials"), body.get("seed")
-        if num_trials is not None and (isinstance(num_trials, bool)
-                                       or not isinstance(num_trials, int)
-                                       or not 1 <= num_trials <= MAX_EXPERIMENTS):
+        if num_trials is not None and (
+            isinstance(num_trials, bool)
+            or not isinstance(num_trials, int)
+            or not 1 <= num_trials <= MAX_EXPERIMENTS
+        ):
             raise BadRequest(f"num_trials must be an integer from 1 to {MAX_EXPERIMENTS}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise BadRequest("seed must be an integer")
@@ -145,11 +185,15 @@ class RunStore:
             raise BadRequest(str(exc)) from None
         instance_type = body.get("instance_type") or "cpu-small"
         if not isinstance(instance_type, str) or instance_type not in prices:
-            raise BadRequest(f"unknown instance type {instance_type!r}: use one of "
-                             f"{', '.join(sorted(prices))}")
+            raise BadRequest(
+                f"unknown instance type {instance_type!r}: use one of {', '.join(sorted(prices))}"
+            )
         source = body.get("source_sha256")
-        if source is not None and (not isinstance(source, str) or len(source) != 64
-                                   or not all(c in "0123456789abcdef" for c in source)):
+        if source is not None and (
+            not isinstance(source, str)
+            or len(source) != 64
+            or not all(c in "0123456789abcdef" for c in source)
+        ):
             raise BadRequest("source_sha256 must be the 64-hex sha256 of an uploaded source")
         team_id = caller.default_team(body.get("team"))
         ts = now()
@@ -166,27 +210,63 @@ class RunStore:
             ds_version_id, ds_ref = None, None
             if body.get("datastore"):
                 ds_version_id, ds_ref = self.resolve_datastore_for_attach(
-                    conn, caller, body["datastore"], f"run {caller.username}:{name}")
+                    conn, caller, body["datastore"], f"run {caller.username}:{name}"
+                )
             try:
-                run_id = conn.execute(t.runs.insert().values(
-                    owner_id=caller.id, team_id=team_id, name=name,
-                    command=command, params=params, strategy=strategy, num_trials=num_trials,
-                    instance_type=instance_type, datastore_version_id=ds_version_id,
-                    datastore_ref=ds_ref, source_sha256=source, cloned_from=cloned_from,
-                    created_at=ts, cost=0.0, n_pending=0 if tracked else len(sets),
-                    n_running=len(sets) if tracked else 0, n_succeeded=0, n_failed=0,
-                    n_cancelled=0, status=first, started_at=ts if tracked else None,
-                    )).inserted_primary_key[0]
+                run_id = conn.execute(
+                    t.runs.insert().values(
+                        owner_id=caller.id,
+                        team_id=team_id,
+                        name=name,
+                        command=command,
+                        params=params,
+                        strategy=strategy,
+                        num_trials=num_trials,
+                        instance_type=instance_type,
+                        datastore_version_id=ds_version_id,
+                        datastore_ref=ds_ref,
+                        source_sha256=source,
+                        cloned_from=cloned_from,
+                        created_at=ts,
+                        cost=0.0,
+                        n_pending=0 if tracked else len(sets),
+                        n_running=len(sets) if tracked else 0,
+                        n_succeeded=0,
+                        n_failed=0,
+                        n_cancelled=0,
+                        status=first,
+                        started_at=ts if tracked else None,
+                    )
+                ).inserted_primary_key[0]
             except IntegrityError:
-                raise Conflict(f"you already have a run named {name!r}; pick another name "
-                               "or delete it first") from None
-            conn.execute(t.experiments.insert(), [
-                dict(run_id=run_id, idx=i, status=first, params=p,
-                     command=experiment_command(command, p), created_at=ts, next_seq=0,
-                     started_at=ts if tracked else None, charged_until=ts if tracked else None)
-                for i, p in enumerate(sets)])
-            self.audit(conn, caller.username, "clone" if cloned_from else "create",
-                       f"run {caller.username}:{name}", team_id, detail=cloned_from)
+                raise Conflict(
+                    f"you already have a run named {name!r}; pick another name or delete it first"
+                ) from None
+            conn.execute(
+                t.experiments.insert(),
+                [
+                    dict(
+                        run_id=run_id,
+                        idx=i,
+                        status=first,
+                        params=p,
+                        command=experiment_command(command, p),
+                        created_at=ts,
+                        next_seq=0,
+                        started_at=ts if tracked else None,
+                        charged_until=ts if tracked else None,
+                    )
+                    for i, p in enumerate(sets)
+                ],
+            )
+            self.audit(
+                conn,
+                caller.username,
+                "clone" if cloned_from else "create",
+                f"run {caller.username}:{name}",
+                team_id,
+                detail=cloned_from,
+            )
             return self._run_detail(conn, self._run_row(conn, caller, caller.username, name))
 
     def clone_run(self, caller: Caller, ref: str, body: dict, prices: dict[str, float]) -> dict:
@@ -212,8 +292,11 @@ class RunStore:
         params.update(overrides)
         new = {
             "name": body.get("name") or f"{run.name[:50]}-clone-{secrets.token_hex(2)}",
-            "team": body.get("team"), "command": run.command, "params": params,
-            "strategy": run.strategy, "num_trials": run.num_trials,
+            "team": body.get("team"),
+            "command": run.command,
+            "params": params,
+            "strategy": run.strategy,
+            "num_trials": run.num_trials,
             "instance_type": body.get("instance_type") or run.instance_type,
             "datastore": body.get("datastore", run.datastore_ref),
             "source_sha256": run.source_sha256,
@@ -221,8 +304,15 @@ class RunStore:
         return self.create_run(caller, new, prices, cloned_from=f"{owner}:{parsed.name}")
 
     # ------------------------------------------------------------- read
-    def list_runs(self, caller: Caller, scope: str | None = None, status: str | None = None,
-                  team: str | None = None, limit: Any = None, cursor: Any = None) -> dict:
+    def list_runs(
+        self,
+        caller: Caller,
+        scope: str | None = None,
+        status: str | None = None,
+        team: str | None = None,
+        limit: Any = None,
+        cursor: Any = None,
+    ) -> dict:
         """Runs newest first; status may be one status, or ``active`` for pending+running."""
         limit, after = self.page_args(limit, cursor)
         if status is not None and status not in RUN_STATUSES + ("active",):
@@ -243,8 +333,11 @@ class RunStore:
         return self.page([run_json(r, ts) for r in rows], rows, limit)
 
     def _run_detail(self, conn, run) -> dict:
-        exps = conn.execute(select(t.experiments).where(t.experiments.c.run_id == run.id)
-                            .order_by(t.experiments.c.idx)).all()
+        exps = conn.execute(
+            select(t.experiments)
+            .where(t.experiments.c.run_id == run.id)
+            .order_by(t.experiments.c.idx)
+        ).all()
         ts = now()
         out = run_json(run, ts)
         out["experiments"] = [experiment_json(e, run, ts) for e in exps]
@@ -263,8 +356,9 @@ class RunStore:
     def _set_experiment_status(self, conn, exp, run, status: str, **extra) -> None:
         """Move one experiment to ``status`` and keep the run's counts and status in step."""
         if exp.status == status:
-            conn.execute(t.experiments.update().where(t.experiments.c.id == exp.id)
-                         .values(**extra)) if extra else None
+            conn.execute(
+                t.experiments.update().where(t.experiments.c.id == exp.id).values(**extra)
+            ) if extra else None
             return
         ts = now()
         values: dict[str, Any] = {"status": status, **extra}
@@ -276,10 +370,18 @@ class RunStore:
             self.charge_experiment(conn, exp, run, ts)
         conn.execute(t.experiments.update().where(t.experiments.c.id == exp.id).values(**values))
         old_col, new_col = f"n_{exp.status}", f"n_{status}"
-        conn.execute(t.runs.update().where(t.runs.c.id == run.id).values({
-            old_col: getattr(t.runs.c, old_col) - 1, new_col: getattr(t.runs.c, new_col) + 1}))
-        counts_row = conn.execute(select(*[getattr(t.runs.c, f"n_{s}") for s in RUN_STATUSES])
-                                  .where(t.runs.c.id == run.id)).one()
+        conn.execute(
+            t.runs.update()
+            .where(t.runs.c.id == run.id)
+            .values(
+                {old_col: getattr(t.runs.c, old_col) - 1, new_col: getattr(t.runs.c, new_col) + 1}
+            )
+        )
+        counts_row = conn.execute(
+            select(*[getattr(t.runs.c, f"n_{s}") for s in RUN_STATUSES]).where(
+                t.runs.c.id == run.id
+            )
+        ).one()
         counts = dict(zip(RUN_STATUSES, counts_row, strict=True))
         run_status = _run_status(counts)
         run_values: dict[str, Any] = {"status": run_status}
@@ -297,8 +399,9 @@ class RunStore:
         extra: dict[str, Any] = {}
         if "exit_code" in body:
             code = body["exit_code"]
-            if code is not None and (isinstance(code, bool) or not isinstance(code, int)
-                                     or not -(2**31) <= code < 2**31):
+            if code is not None and (
+                isinstance(code, bool) or not isinstance(code, int) or not -(2**31) <= code < 2**31
+            ):
                 raise BadRequest("exit_code must be an integer (32-bit)")
             extra["exit_code"] = code
         if "message" in body:
@@ -310,8 +413,10 @@ class RunStore:
         with self.engine.begin() as conn:
             exp, run = self._experiment_rows(conn, caller, owner, name)
             if run.owner_id != caller.id:
-                raise Forbidden(f"{caller.username} cannot report the status of {owner}'s "
-                                f'experiment "{name}": only its run\'s executor can')
+                raise Forbidden(
+                    f"{caller.username} cannot report the status of {owner}'s "
+                    f'experiment "{name}": only its run\'s executor can'
+                )
             if exp.status in FINISHED and status != exp.status:
                 raise Conflict(f"experiment {owner}:{name} already {exp.status}")
             self._set_experiment_status(conn, exp, run, status, **extra)
@@ -323,12 +428,18 @@ class RunStore:
         with self.engine.begin() as conn:
             run = self._run_row(conn, caller, owner, name)
             self.guard(caller, run, "stop", "run", name)
-            exps = conn.execute(select(t.experiments).where(and_(
-                t.experiments.c.run_id == run.id,
-                t.experiments.c.status.in_(ACTIVE_RUN_STATUSES)))).all()
+            exps = conn.execute(
+                select(t.experiments).where(
+                    and_(
+                        t.experiments.c.run_id == run.id,
+                        t.experiments.c.status.in_(ACTIVE_RUN_STATUSES),
+                    )
+                )
+            ).all()
             for exp in exps:
-                self._set_experiment_status(conn, exp, run, "cancelled",
-                                            message=f"stopped by {caller.username}")
+                self._set_experiment_status(
+                    conn, exp, run, "cancelled", message=f"stopped by {caller.username}"
+                )
             self.audit(conn, caller.username, "stop", f"run {owner}:{name}", run.team_id)
             return self._run_detail(conn, self._run_row(conn, caller, owner, name))
 
@@ -337,8 +448,9 @@ class RunStore:
             exp, run = self._experiment_rows(conn, caller, owner, name)
             self.guard(caller, run, "stop", "experiment", name)
             if exp.status in ACTIVE_RUN_STATUSES:
-                self._set_experiment_status(conn, exp, run, "cancelled",
-                                            message=f"stopped by {caller.username}")
+                self._set_experiment_status(
+                    conn, exp, run, "cancelled", message=f"stopped by {caller.username}"
+                )
             self.audit(conn, caller.username, "stop", f"experiment {owner}:{name}", run.team_id)
             exp, run = self._experiment_rows(conn, caller, owner, name)
             return experiment_json(exp, run)
@@ -350,10 +462,17 @@ class RunStore:
             run = self._run_row(conn, caller, owner, name)
             self.guard(caller, run, "delete", "run", name)
             exp_ids = select(t.experiments.c.id).where(t.experiments.c.run_id == run.id)
-            active = list(conn.execute(exp_ids.where(
-                t.experiments.c.status.in_(ACTIVE_RUN_STATUSES))).scalars())
-            shas = {r.sha256 for r in conn.execute(select(t.artifacts.c.sha256).where(
-                t.artifacts.c.experiment_id.in_(exp_ids)))}
+            active = list(
+                conn.execute(
+                    exp_ids.where(t.experiments.c.status.in_(ACTIVE_RUN_STATUSES))
+                ).scalars()
+            )
+            shas = {
+                r.sha256
+                for r in conn.execute(
+                    select(t.artifacts.c.sha256).where(t.artifacts.c.experiment_id.in_(exp_ids))
+                )
+            }
             conn.execute(t.log_lines.delete().where(t.log_lines.c.experiment_id.in_(exp_ids)))
             conn.execute(t.artifacts.delete().where(t.artifacts.c.experiment_id.in_(exp_ids)))
             conn.execute(t.experiments.delete().where(t.experiments.c.run_id == run.id))
@@ -361,25 +480,32 @@ class RunStore:
             self.audit(conn, caller.username, "delete", f"run {owner}:{name}", run.team_id)
             return self.unreferenced(conn, shas), active
 
-    def delete_experiment(self, caller: Caller, owner: str,
-                          name: str) -> tuple[list[str], list[int]]:
+    def delete_experiment(
+        self, caller: Caller, owner: str, name: str
+    ) -> tuple[list[str], list[int]]:
         with self.engine.begin() as conn:
             exp, run = self._experiment_rows(conn, caller, owner, name)
             self.guard(caller, run, "delete", "experiment", name)
             active = [exp.id] if exp.status in ACTIVE_RUN_STATUSES else []
             if exp.status in ACTIVE_RUN_STATUSES:
                 self._set_experiment_status(conn, exp, run, "cancelled")
-            shas = {r.sha256 for r in conn.execute(select(t.artifacts.c.sha256).where(
-                t.artifacts.c.experiment_id == exp.id))}
+            shas = {
+                r.sha256
+                for r in conn.execute(
+                    select(t.artifacts.c.sha256).where(t.artifacts.c.experiment_id == exp.id)
+                )
+            }
             conn.execute(t.log_lines.delete().where(t.log_lines.c.experiment_id == exp.id))
             conn.execute(t.artifacts.delete().where(t.artifacts.c.experiment_id == exp.id))
             conn.execute(t.experiments.delete().where(t.experiments.c.id == exp.id))
             # the experiment leaves the run's counts under its final status
             col = f"n_{'cancelled' if exp.status in ACTIVE_RUN_STATUSES else exp.status}"
-            conn.execute(t.runs.update().where(t.runs.c.id == run.id)
-                         .values({col: getattr(t.runs.c, col) - 1}))
-            self.audit(conn, caller.username, "delete", f"experiment {owner}:{name}",
-                       run.team_id)
+            conn.execute(
+                t.runs.update()
+                .where(t.runs.c.id == run.id)
+                .values({col: getattr(t.runs.c, col) - 1})
+            )
+            self.audit(conn, caller.username, "delete", f"experiment {owner}:{name}", run.team_id)
             return self.unreferenced(conn, shas), active
 
     def run_source(self, caller: Caller, owner: str, name: str) -> dict:

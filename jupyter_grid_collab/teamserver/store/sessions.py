@@ -31,8 +31,10 @@ def _session_query():
         select(*_SESSION_COLUMNS)
         .join(t.users, t.users.c.id == t.sessions.c.owner_id)
         .join(t.teams, t.teams.c.id == t.sessions.c.team_id)
-        .outerjoin(_github, and_(_github.c.user_id == t.sessions.c.owner_id,
-                                 _github.c.provider == "github"))
+        .outerjoin(
+            _github,
+            and_(_github.c.user_id == t.sessions.c.owner_id, _github.c.provider == "github"),
+        )
     )
 
 
@@ -41,13 +43,25 @@ def session_json(r, ts: float | None = None) -> dict:
     end = r.stopped_at if r.status != "running" else ts
     duration = max(0.0, (end or ts) - r.started_at) if r.started_at else 0.0
     return {
-        "id": r.id, "name": r.name, "owner": r.owner, "team": r.team, "status": r.status,
-        "url": r.url, "instance_type": r.instance_type, "datastores": list(r.datastores or []),
-        "created_at": iso(r.created_at), "started_at": iso(r.started_at),
-        "stopped_at": iso(r.stopped_at), "last_heartbeat": iso(r.last_heartbeat),
-        "duration_seconds": round(duration, 1), "cost": round(r.cost, 4),
-        "github": {"user": r.owner, "login": r.cred_login or r.user_github,
-                   "credential_bound": r.cred_user is not None},
+        "id": r.id,
+        "name": r.name,
+        "owner": r.owner,
+        "team": r.team,
+        "status": r.status,
+        "url": r.url,
+        "instance_type": r.instance_type,
+        "datastores": list(r.datastores or []),
+        "created_at": iso(r.created_at),
+        "started_at": iso(r.started_at),
+        "stopped_at": iso(r.stopped_at),
+        "last_heartbeat": iso(r.last_heartbeat),
+        "duration_seconds": round(duration, 1),
+        "cost": round(r.cost, 4),
+        "github": {
+            "user": r.owner,
+            "login": r.cred_login or r.user_github,
+            "credential_bound": r.cred_user is not None,
+        },
         "visitors": r.visitors,
     }
 
@@ -77,11 +91,13 @@ class SessionStore:
     """Mixed into Store; relies on StoreCore and TeamStore helpers."""
 
     def _session_row(self: StoreCore, conn, caller: Caller, owner: str, name: str):
-        row = conn.execute(_session_query().where(and_(
-            t.users.c.username == owner, t.sessions.c.name == name))).first()
+        row = conn.execute(
+            _session_query().where(and_(t.users.c.username == owner, t.sessions.c.name == name))
+        ).first()
         if row is None or caller.role_in(row.team_id) is None:
-            raise self.hidden(caller, row, "session", owner, name,
-                              f"no session {owner}:{name} in your teams")
+            raise self.hidden(
+                caller, row, "session", owner, name, f"no session {owner}:{name} in your teams"
+            )
         return row
 
     def register_session(self, caller: Caller, body: dict, prices: dict[str, float]) -> dict:
@@ -97,8 +113,9 @@ class SessionStore:
         url = _check_url(body.get("url"))
         instance_type = body.get("instance_type") or "cpu-small"
         if not isinstance(instance_type, str) or instance_type not in prices:
-            raise BadRequest(f"unknown instance type {instance_type!r}: use one of "
-                             f"{', '.join(sorted(prices))}")
+            raise BadRequest(
+                f"unknown instance type {instance_type!r}: use one of {', '.join(sorted(prices))}"
+            )
         datastores = body.get("datastores") or []
         if not isinstance(datastores, list) or not all(isinstance(d, str) for d in datastores):
             raise BadRequest("datastores must be a list of datastore references")
@@ -106,39 +123,66 @@ class SessionStore:
         team_id = caller.default_team(body.get("team"))
         secret = new_secret("gcs")
         ts = now()
-        values = dict(status="running", url=url, instance_type=instance_type,
-                      datastores=datastores, started_at=ts, stopped_at=None, last_heartbeat=ts,
-                      charged_until=ts, server_secret_hash=hash_secret(secret))
+        values = dict(
+            status="running",
+            url=url,
+            instance_type=instance_type,
+            datastores=datastores,
+            started_at=ts,
+            stopped_at=None,
+            last_heartbeat=ts,
+            charged_until=ts,
+            server_secret_hash=hash_secret(secret),
+        )
         if visitors is not None:  # else: "full" for a new session, unchanged for a known one
             values["visitors"] = visitors
         with self.engine.begin() as conn:
             self.require_credit(conn, team_id, caller.team_names[team_id])
-            existing = conn.execute(select(t.sessions.c.id, t.sessions.c.status).where(and_(
-                t.sessions.c.owner_id == caller.id, t.sessions.c.name == name))).first()
+            existing = conn.execute(
+                select(t.sessions.c.id, t.sessions.c.status).where(
+                    and_(t.sessions.c.owner_id == caller.id, t.sessions.c.name == name)
+                )
+            ).first()
             if existing is not None and existing.status == "running" and not body.get("replace"):
-                raise Conflict(f"session {name!r} is already running; stop it or pick another "
-                               "name")
+                raise Conflict(f"session {name!r} is already running; stop it or pick another name")
             try:
                 if existing is None:
-                    conn.execute(t.sessions.insert().values(
-                        owner_id=caller.id, team_id=team_id, name=name, created_at=ts, cost=0.0,
-                        **values))
+                    conn.execute(
+                        t.sessions.insert().values(
+                            owner_id=caller.id,
+                            team_id=team_id,
+                            name=name,
+                            created_at=ts,
+                            cost=0.0,
+                            **values,
+                        )
+                    )
                 else:
-                    conn.execute(t.sessions.update().where(t.sessions.c.id == existing.id)
-                                 .values(team_id=team_id, **values))
+                    conn.execute(
+                        t.sessions.update()
+                        .where(t.sessions.c.id == existing.id)
+                        .values(team_id=team_id, **values)
+                    )
                     # a new server with a new secret: the old one's visitors are not its own
                     end_visits(conn, existing.id)
             except IntegrityError:
                 raise Conflict(f"session {name!r} already exists") from None
-            self.audit(conn, caller.username, "register", f"session {caller.username}:{name}",
-                       team_id)
+            self.audit(
+                conn, caller.username, "register", f"session {caller.username}:{name}", team_id
+            )
             row = self._session_row(conn, caller, caller.username, name)
         self.forget_callers()  # the replaced secret must stop working at once
         return {"session": session_json(row), "server_secret": secret}
 
-    def list_sessions(self, caller: Caller, scope: str | None = None,
-                      status: str | None = None, team: str | None = None,
-                      limit: Any = None, cursor: Any = None) -> dict:
+    def list_sessions(
+        self,
+        caller: Caller,
+        scope: str | None = None,
+        status: str | None = None,
+        team: str | None = None,
+        limit: Any = None,
+        cursor: Any = None,
+    ) -> dict:
         limit, after = self.page_args(limit, cursor)
         if status is not None and status not in SESSION_STATUSES:
             raise BadRequest(f"status must be one of {', '.join(SESSION_STATUSES)}")
@@ -172,8 +216,12 @@ class SessionStore:
             values: dict[str, Any] = {"status": transitions[action]}
             if action == "resume":
                 self.require_credit(conn, row.team_id, row.team)
-                values.update(started_at=row.started_at or ts, stopped_at=None,
-                              last_heartbeat=ts, charged_until=ts)
+                values.update(
+                    started_at=row.started_at or ts,
+                    stopped_at=None,
+                    last_heartbeat=ts,
+                    charged_until=ts,
+                )
             else:
                 values.update(stopped_at=ts)
                 end_visits(conn, row.id)  # nobody visits a server that is not running
@@ -199,8 +247,10 @@ class SessionStore:
         with self.engine.begin() as conn:
             row = self._session_row(conn, caller, owner, name)
             if row.owner_id != caller.id:
-                raise Forbidden(f"{caller.username} cannot send heartbeats for {owner}'s "
-                                f'session "{name}": only its own server can')
+                raise Forbidden(
+                    f"{caller.username} cannot send heartbeats for {owner}'s "
+                    f'session "{name}": only its own server can'
+                )
             ts = now()
             values: dict[str, Any] = {"last_heartbeat": ts}
             if row.status == "lost":
@@ -218,8 +268,14 @@ class SessionStore:
                 # current visitors agreed to the old mode when they opened it: they open
                 # again, and the Open dialog tells them what the new one lets them do
                 end_visits(conn, row.id)
-                self.audit(conn, caller.username, "visitors", f"session {owner}:{name}",
-                           row.team_id, detail=f"{row.visitors} -> {body['visitors']}")
+                self.audit(
+                    conn,
+                    caller.username,
+                    "visitors",
+                    f"session {owner}:{name}",
+                    row.team_id,
+                    detail=f"{row.visitors} -> {body['visitors']}",
+                )
             conn.execute(t.sessions.update().where(t.sessions.c.id == row.id).values(**values))
             out = session_json(self._session_row(conn, caller, owner, name))
         if changed:
@@ -230,35 +286,60 @@ class SessionStore:
         """The owner's GitHub token, for the session's own server only (checked by secret)."""
         with self.engine.begin() as conn:
             row = conn.execute(
-                select(t.sessions.c.server_secret_hash, t.sessions.c.owner_id, t.users.c.username,
-                       t.users.c.github_login)
+                select(
+                    t.sessions.c.server_secret_hash,
+                    t.sessions.c.owner_id,
+                    t.users.c.username,
+                    t.users.c.github_login,
+                )
                 .join(t.users, t.users.c.id == t.sessions.c.owner_id)
                 .where(and_(t.users.c.username == owner, t.sessions.c.name == name))
             ).first()
             if row is None or not secret or row.server_secret_hash != hash_secret(secret):
                 raise NotFound(f"no session {owner}:{name} for this server secret")
-            cred = conn.execute(select(t.credentials).where(and_(
-                t.credentials.c.user_id == row.owner_id,
-                t.credentials.c.provider == "github"))).first()
+            cred = conn.execute(
+                select(t.credentials).where(
+                    and_(
+                        t.credentials.c.user_id == row.owner_id,
+                        t.credentials.c.provider == "github",
+                    )
+                )
+            ).first()
         if cred is None:
             return {"user": owner, "login": row.github_login, "token": None}
-        return {"user": owner, "login": cred.login or row.github_login,
-                "token": self.decrypt(cred.secret)}
+        return {
+            "user": owner,
+            "login": cred.login or row.github_login,
+            "token": self.decrypt(cred.secret),
+        }
 
     def mark_lost(self, timeout: float) -> int:
         """Running sessions with no heartbeat for ``timeout`` seconds become lost."""
         ts = now()
         with self.engine.begin() as conn:
-            rows = conn.execute(_session_query().where(and_(
-                t.sessions.c.status == "running",
-                t.sessions.c.last_heartbeat < ts - timeout))).all()
+            rows = conn.execute(
+                _session_query().where(
+                    and_(
+                        t.sessions.c.status == "running", t.sessions.c.last_heartbeat < ts - timeout
+                    )
+                )
+            ).all()
             for row in rows:
                 self.charge_session(conn, row, row.last_heartbeat)
-                conn.execute(t.sessions.update().where(t.sessions.c.id == row.id).values(
-                    status="lost", stopped_at=row.last_heartbeat))
+                conn.execute(
+                    t.sessions.update()
+                    .where(t.sessions.c.id == row.id)
+                    .values(status="lost", stopped_at=row.last_heartbeat)
+                )
                 end_visits(conn, row.id)
-                self.audit(conn, None, "lost", f"session {row.owner}:{row.name}", row.team_id,
-                           detail=f"no heartbeat for {timeout:.0f}s")
+                self.audit(
+                    conn,
+                    None,
+                    "lost",
+                    f"session {row.owner}:{row.name}",
+                    row.team_id,
+                    detail=f"no heartbeat for {timeout:.0f}s",
+                )
         if rows:
             self.forget_callers()
         return len(rows)

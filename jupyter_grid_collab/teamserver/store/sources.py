@@ -39,17 +39,24 @@ class SourceStore:
             return team_id, [team_id]
         return None, sorted(caller.roles)
 
-    def record_source(self, caller: Caller, sha: str, size: int,
-                      team_id: int | None = None) -> None:
+    def record_source(
+        self, caller: Caller, sha: str, size: int, team_id: int | None = None
+    ) -> None:
         """Remember that the caller uploaded the source ``sha`` (again is fine: it is kept
         once, for the team it was first uploaded for, and its grace period starts again)."""
         mine = and_(t.sources.c.user_id == caller.id, t.sources.c.sha256 == sha)
         try:
             with self.engine.begin() as conn:
                 if conn.execute(select(t.sources.c.sha256).where(mine)).first() is None:
-                    conn.execute(t.sources.insert().values(
-                        user_id=caller.id, sha256=sha, size=size, created_at=now(),
-                        team_id=team_id))
+                    conn.execute(
+                        t.sources.insert().values(
+                            user_id=caller.id,
+                            sha256=sha,
+                            size=size,
+                            created_at=now(),
+                            team_id=team_id,
+                        )
+                    )
                 else:
                     conn.execute(t.sources.update().where(mine).values(created_at=now()))
         except IntegrityError:
@@ -62,25 +69,39 @@ class SourceStore:
         used = exists().where(t.runs.c.source_sha256 == t.sources.c.sha256)
         stale = and_(t.sources.c.created_at < now() - grace_seconds, ~used)
         with self.engine.begin() as conn:
-            rows = conn.execute(select(t.sources.c.user_id, t.sources.c.sha256)
-                                .where(stale).limit(1000)).all()
+            rows = conn.execute(
+                select(t.sources.c.user_id, t.sources.c.sha256).where(stale).limit(1000)
+            ).all()
             for row in rows:
                 # again with the condition: a run that named it meanwhile keeps it
-                conn.execute(t.sources.delete().where(and_(
-                    t.sources.c.user_id == row.user_id, t.sources.c.sha256 == row.sha256,
-                    stale)))
+                conn.execute(
+                    t.sources.delete().where(
+                        and_(
+                            t.sources.c.user_id == row.user_id,
+                            t.sources.c.sha256 == row.sha256,
+                            stale,
+                        )
+                    )
+                )
             return len(rows), self.unreferenced(conn, {r.sha256 for r in rows})
 
     def check_source(self, conn, caller: Caller, sha: str) -> None:
         """Refuse (404) a ``source_sha256`` the caller may not name for a new run."""
-        uploaded = conn.execute(select(t.sources.c.sha256).where(and_(
-            t.sources.c.user_id == caller.id, t.sources.c.sha256 == sha))).first()
+        uploaded = conn.execute(
+            select(t.sources.c.sha256).where(
+                and_(t.sources.c.user_id == caller.id, t.sources.c.sha256 == sha)
+            )
+        ).first()
         if uploaded is not None:
             return
-        used = conn.execute(select(t.runs.c.id).where(and_(
-            t.runs.c.source_sha256 == sha,
-            t.runs.c.team_id.in_(list(caller.roles)))).limit(1)).first()
+        used = conn.execute(
+            select(t.runs.c.id)
+            .where(and_(t.runs.c.source_sha256 == sha, t.runs.c.team_id.in_(list(caller.roles))))
+            .limit(1)
+        ).first()
         if used is not None:
             return
-        raise NotFound(f"no source {sha} that you uploaded or that a run in your teams uses; "
-                       "upload the source first (PUT /sources; `grid run` does)")
+        raise NotFound(
+            f"no source {sha} that you uploaded or that a run in your teams uses; "
+            "upload the source first (PUT /sources; `grid run` does)"
+        )

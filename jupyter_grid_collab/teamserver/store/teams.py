@@ -29,14 +29,20 @@ def _check_role(role: Any) -> str:
 
 class TeamStore(StoreCore):
     # ------------------------------------------------------------- users and keys
-    def create_user(self, username: str, email: str | None = None,
-                    github_login: str | None = None, site_admin: bool = False) -> dict:
+    def create_user(
+        self,
+        username: str,
+        email: str | None = None,
+        github_login: str | None = None,
+        site_admin: bool = False,
+    ) -> dict:
         try:
             validate_username(username)
         except ReferenceError as exc:
             raise BadRequest(str(exc)) from None
-        if email is not None and (not isinstance(email, str) or "@" not in email
-                                  or len(email) > 254):
+        if email is not None and (
+            not isinstance(email, str) or "@" not in email or len(email) > 254
+        ):
             raise BadRequest(f"email {email!r} is not a valid address")
         if github_login is not None:
             try:
@@ -45,9 +51,15 @@ class TeamStore(StoreCore):
                 raise BadRequest(f"GitHub login {github_login!r} is not valid") from None
         try:
             with self.engine.begin() as conn:
-                conn.execute(t.users.insert().values(
-                    username=username, email=email, github_login=github_login,
-                    site_admin=site_admin, created_at=now()))
+                conn.execute(
+                    t.users.insert().values(
+                        username=username,
+                        email=email,
+                        github_login=github_login,
+                        site_admin=site_admin,
+                        created_at=now(),
+                    )
+                )
         except IntegrityError:
             raise Conflict(f"user {username!r} already exists") from None
         return self.user_info(self.caller_for(username))
@@ -57,27 +69,43 @@ class TeamStore(StoreCore):
         key = new_secret("gck")
         with self.engine.begin() as conn:
             uid = self.user_id(conn, username)
-            conn.execute(t.api_keys.insert().values(
-                user_id=uid, key_hash=hash_secret(key), prefix=key[:8], created_at=now()))
+            conn.execute(
+                t.api_keys.insert().values(
+                    user_id=uid, key_hash=hash_secret(key), prefix=key[:8], created_at=now()
+                )
+            )
         return key
 
     def user_info(self, caller: Caller) -> dict:
         with self.engine.begin() as conn:
             row = conn.execute(select(t.users).where(t.users.c.id == caller.id)).one()
         return {
-            "username": row.username, "email": row.email, "github_login": row.github_login,
+            "username": row.username,
+            "email": row.email,
+            "github_login": row.github_login,
             # the power this caller has: none through a session's server or an experiment token
             "site_admin": bool(row.site_admin) and caller.site_admin,
-            "teams": [{"name": caller.team_names[tid], "role": role}
-                      for tid, role in sorted(caller.roles.items(),
-                                              key=lambda kv: caller.team_names[kv[0]])],
+            "teams": [
+                {"name": caller.team_names[tid], "role": role}
+                for tid, role in sorted(
+                    caller.roles.items(), key=lambda kv: caller.team_names[kv[0]]
+                )
+            ],
         }
 
     def list_users(self) -> list[dict]:
         with self.engine.begin() as conn:
             rows = conn.execute(select(t.users).order_by(t.users.c.username)).all()
-        return [{"username": r.username, "email": r.email, "github_login": r.github_login,
-                 "site_admin": bool(r.site_admin), "created_at": iso(r.created_at)} for r in rows]
+        return [
+            {
+                "username": r.username,
+                "email": r.email,
+                "github_login": r.github_login,
+                "site_admin": bool(r.site_admin),
+                "created_at": iso(r.created_at),
+            }
+            for r in rows
+        ]
 
     # ------------------------------------------------------------- teams
     def create_team(self, name: str, owner: str) -> dict:
@@ -89,8 +117,11 @@ class TeamStore(StoreCore):
                 team_id = conn.execute(
                     t.teams.insert().values(name=name, balance=0.0, created_at=ts)
                 ).inserted_primary_key[0]
-                conn.execute(t.memberships.insert().values(
-                    team_id=team_id, user_id=owner_id, role="owner", created_at=ts))
+                conn.execute(
+                    t.memberships.insert().values(
+                        team_id=team_id, user_id=owner_id, role="owner", created_at=ts
+                    )
+                )
         except IntegrityError:
             raise Conflict(f"team {name!r} already exists") from None
         self.forget_callers()
@@ -110,10 +141,19 @@ class TeamStore(StoreCore):
                 select(t.teams, func.count(t.memberships.c.user_id).label("n"))
                 .join(t.memberships, t.memberships.c.team_id == t.teams.c.id)
                 .where(t.teams.c.id.in_(list(caller.roles)))
-                .group_by(t.teams.c.id).order_by(t.teams.c.name)
+                .group_by(t.teams.c.id)
+                .order_by(t.teams.c.name)
             ).all()
-        return [{"name": r.name, "created_at": iso(r.created_at), "balance": round(r.balance, 4),
-                 "role": caller.roles[r.id], "member_count": r.n} for r in rows]
+        return [
+            {
+                "name": r.name,
+                "created_at": iso(r.created_at),
+                "balance": round(r.balance, 4),
+                "role": caller.roles[r.id],
+                "member_count": r.n,
+            }
+            for r in rows
+        ]
 
     def team_detail(self, caller: Caller, name: str) -> dict:
         with self.engine.begin() as conn:
@@ -122,8 +162,13 @@ class TeamStore(StoreCore):
             if row is None or (role is None and not caller.site_admin):
                 raise NotFound(f"no team {name!r} among your teams")
             members = conn.execute(
-                select(t.users.c.username, t.users.c.email, t.users.c.github_login,
-                       t.memberships.c.role, t.memberships.c.created_at)
+                select(
+                    t.users.c.username,
+                    t.users.c.email,
+                    t.users.c.github_login,
+                    t.memberships.c.role,
+                    t.memberships.c.created_at,
+                )
                 .join(t.memberships, t.memberships.c.user_id == t.users.c.id)
                 .where(t.memberships.c.team_id == row.id)
                 .order_by(t.users.c.username)
@@ -131,93 +176,157 @@ class TeamStore(StoreCore):
             used, quota = self.team_storage(conn, row.id)  # store/quotas.py
         order = {r: i for i, r in enumerate(ROLES)}
         return {
-            "name": row.name, "created_at": iso(row.created_at),
-            "balance": round(row.balance, 4), "role": role,
-            "storage_used_bytes": used, "storage_quota_bytes": quota,
+            "name": row.name,
+            "created_at": iso(row.created_at),
+            "balance": round(row.balance, 4),
+            "role": role,
+            "storage_used_bytes": used,
+            "storage_quota_bytes": quota,
             "members": sorted(
-                ({"username": m.username, "role": m.role, "email": m.email,
-                  "github_login": m.github_login, "joined_at": iso(m.created_at)}
-                 for m in members),
-                key=lambda m: (order[m["role"]], m["username"])),
+                (
+                    {
+                        "username": m.username,
+                        "role": m.role,
+                        "email": m.email,
+                        "github_login": m.github_login,
+                        "joined_at": iso(m.created_at),
+                    }
+                    for m in members
+                ),
+                key=lambda m: (order[m["role"]], m["username"]),
+            ),
         }
 
     # ------------------------------------------------------------- members
-    def set_member(self, caller: Caller | None, team: str, username: str,
-                   role: str | None) -> dict:
+    def set_member(self, caller: Caller | None, team: str, username: str, role: str | None) -> dict:
         """Add, change (role) or remove (role None) a member; caller None is the site admin."""
         if role is not None:
             _check_role(role)
         with self.engine.begin() as conn:
             row = conn.execute(select(t.teams).where(t.teams.c.name == team)).first()
-            actor_role = "owner" if caller is None or caller.site_admin else (
-                caller.role_in(row.id) if row is not None else None)
+            actor_role = (
+                "owner"
+                if caller is None or caller.site_admin
+                else (caller.role_in(row.id) if row is not None else None)
+            )
             if row is None:  # the same 404 a non-member gets, so existence does not leak
                 require_member(None, "team", team)
             actor = caller.username if caller else "site-admin"
             require_member(actor_role, "team", team)
             uid = self.user_id(conn, username)
-            old = conn.execute(select(t.memberships.c.role).where(and_(
-                t.memberships.c.team_id == row.id, t.memberships.c.user_id == uid))).scalar()
+            old = conn.execute(
+                select(t.memberships.c.role).where(
+                    and_(t.memberships.c.team_id == row.id, t.memberships.c.user_id == uid)
+                )
+            ).scalar()
             if old is None and role is None:
                 raise NotFound(f"{username} is not a member of team {team!r}")
             try:
-                check_member_change(actor=actor, actor_role=actor_role, team=team,
-                                    target=username, old_role=old, new_role=role)
+                check_member_change(
+                    actor=actor,
+                    actor_role=actor_role,
+                    team=team,
+                    target=username,
+                    old_role=old,
+                    new_role=role,
+                )
             except Forbidden as exc:
-                self.audit(None, actor, "member", f"{team}/{username}", row.id, "denied",
-                           exc.message)
+                self.audit(
+                    None, actor, "member", f"{team}/{username}", row.id, "denied", exc.message
+                )
                 raise
             if old == "owner" and role != "owner":
-                owners = conn.execute(select(func.count()).where(and_(
-                    t.memberships.c.team_id == row.id, t.memberships.c.role == "owner"))).scalar()
+                owners = conn.execute(
+                    select(func.count()).where(
+                        and_(t.memberships.c.team_id == row.id, t.memberships.c.role == "owner")
+                    )
+                ).scalar()
                 if owners <= 1:
-                    raise Conflict(f"{username} is the last owner of team {team!r}; "
-                                   "make someone else owner first")
+                    raise Conflict(
+                        f"{username} is the last owner of team {team!r}; "
+                        "make someone else owner first"
+                    )
             where = and_(t.memberships.c.team_id == row.id, t.memberships.c.user_id == uid)
             if role is None:
                 conn.execute(t.memberships.delete().where(where))
             elif old is None:
-                conn.execute(t.memberships.insert().values(
-                    team_id=row.id, user_id=uid, role=role, created_at=now()))
+                conn.execute(
+                    t.memberships.insert().values(
+                        team_id=row.id, user_id=uid, role=role, created_at=now()
+                    )
+                )
             else:
                 conn.execute(t.memberships.update().where(where).values(role=role))
-            self.audit(conn, actor, "member", f"{team}/{username}", row.id, "ok",
-                       f"{old or 'none'} -> {role or 'removed'}")
+            self.audit(
+                conn,
+                actor,
+                "member",
+                f"{team}/{username}",
+                row.id,
+                "ok",
+                f"{old or 'none'} -> {role or 'removed'}",
+            )
         self.forget_callers()
         return {"team": team, "username": username, "role": role}
 
     # ------------------------------------------------------------- credits
     def add_credits(self, team: str, amount: float, actor: str = "site-admin") -> dict:
-        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not (
-                -1e9 < amount < 1e9) or amount != amount:
+        if (
+            isinstance(amount, bool)
+            or not isinstance(amount, (int, float))
+            or not (-1e9 < amount < 1e9)
+            or amount != amount
+        ):
             raise BadRequest("amount must be a number between -1e9 and 1e9")
         with self.engine.begin() as conn:
             row = self._team_row(conn, team)
-            conn.execute(t.teams.update().where(t.teams.c.id == row.id)
-                         .values(balance=t.teams.c.balance + amount))
-            conn.execute(t.ledger.insert().values(
-                team_id=row.id, kind="credit", resource=None, amount=float(amount),
-                note=f"added by {actor}", created_at=now()))
+            conn.execute(
+                t.teams.update()
+                .where(t.teams.c.id == row.id)
+                .values(balance=t.teams.c.balance + amount)
+            )
+            conn.execute(
+                t.ledger.insert().values(
+                    team_id=row.id,
+                    kind="credit",
+                    resource=None,
+                    amount=float(amount),
+                    note=f"added by {actor}",
+                    created_at=now(),
+                )
+            )
             balance = conn.execute(select(t.teams.c.balance).where(t.teams.c.id == row.id)).scalar()
         return {"team": team, "balance": round(balance, 4)}
 
     def ledger(self, caller: Caller, team: str, limit: Any = None, cursor: Any = None) -> dict:
         team_id = caller.team_id(team)
         limit, after = self.page_args(limit, cursor)
-        q = (select(t.ledger, t.users.c.username)
-             .outerjoin(t.users, t.users.c.id == t.ledger.c.user_id)
-             .where(t.ledger.c.team_id == team_id))
+        q = (
+            select(t.ledger, t.users.c.username)
+            .outerjoin(t.users, t.users.c.id == t.ledger.c.user_id)
+            .where(t.ledger.c.team_id == team_id)
+        )
         if after is not None:
             q = q.where(t.ledger.c.id < after)
         with self.engine.begin() as conn:
             rows = conn.execute(q.order_by(t.ledger.c.id.desc()).limit(limit + 1)).all()
-        items = [{"kind": r.kind, "user": r.username, "resource": r.resource,
-                  "amount": round(r.amount, 6), "note": r.note, "created_at": iso(r.created_at)}
-                 for r in rows]
+        items = [
+            {
+                "kind": r.kind,
+                "user": r.username,
+                "resource": r.resource,
+                "amount": round(r.amount, 6),
+                "note": r.note,
+                "created_at": iso(r.created_at),
+            }
+            for r in rows
+        ]
         return self.page(items, rows, limit)
 
     def require_credit(self, conn, team_id: int, team_name: str) -> None:
         balance = conn.execute(select(t.teams.c.balance).where(t.teams.c.id == team_id)).scalar()
         if balance is None or balance <= 0:
-            raise OutOfCredits(f"team {team_name!r} is out of credits (balance "
-                               f"{(balance or 0):.2f}); ask a site admin to add credits")
+            raise OutOfCredits(
+                f"team {team_name!r} is out of credits (balance "
+                f"{(balance or 0):.2f}); ask a site admin to add credits"
+            )

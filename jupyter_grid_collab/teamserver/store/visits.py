@@ -37,8 +37,7 @@ VISITOR_WARNINGS = {
 def visit_warning(owner: str, name: str, mode: str, identity: str) -> str:
     text = VISITOR_WARNINGS[mode].format(owner=owner)
     git = f" (git there uses {identity})" if mode == "full" else ""
-    return (f"You are opening {owner}'s session \"{name}\" as a visitor ({mode} access): "
-            f"{text}{git}.")
+    return f'You are opening {owner}\'s session "{name}" as a visitor ({mode} access): {text}{git}.'
 
 
 class VisitStore:
@@ -51,27 +50,41 @@ class VisitStore:
         with self.engine.begin() as conn:
             row = self._session_row(conn, caller, owner, name)
             if row.status != "running" or not row.url:
-                raise Conflict(f"{owner}'s session \"{name}\" is {row.status}; it can be opened "
-                               "only while it is running")
+                raise Conflict(
+                    f'{owner}\'s session "{name}" is {row.status}; it can be opened '
+                    "only while it is running"
+                )
             session = session_json(row)
             if caller.id == row.owner_id:
                 # the owner needs no ticket: their own server's login applies
                 self.audit(conn, caller.username, "open", f"session {owner}:{name}", row.team_id)
-                return {"url": row.url, "visitor": False, "session": session,
-                        "visitors": row.visitors, "expires_in": None}
+                return {
+                    "url": row.url,
+                    "visitor": False,
+                    "session": session,
+                    "visitors": row.visitors,
+                    "expires_in": None,
+                }
             ticket = new_secret("gct")
-            conn.execute(t.session_tickets.delete().where(
-                t.session_tickets.c.expires_at < now() - 3600))
-            conn.execute(t.session_tickets.insert().values(
-                ticket_hash=hash_secret(ticket), session_id=row.id, visitor_id=caller.id,
-                expires_at=now() + self.ticket_seconds))
+            conn.execute(
+                t.session_tickets.delete().where(t.session_tickets.c.expires_at < now() - 3600)
+            )
+            conn.execute(
+                t.session_tickets.insert().values(
+                    ticket_hash=hash_secret(ticket),
+                    session_id=row.id,
+                    visitor_id=caller.id,
+                    expires_at=now() + self.ticket_seconds,
+                )
+            )
             self.audit(conn, caller.username, "open", f"session {owner}:{name}", row.team_id)
         gh = session["github"]
-        identity = f"{gh['user']}'s GitHub identity" + (f" ({gh['login']})" if gh["login"]
-                                                          else "")
+        identity = f"{gh['user']}'s GitHub identity" + (f" ({gh['login']})" if gh["login"] else "")
         return {
             "url": row.url.rstrip("/") + "/grid-collab/visit?ticket=" + ticket,
-            "visitor": True, "expires_in": self.ticket_seconds, "session": session,
+            "visitor": True,
+            "expires_in": self.ticket_seconds,
+            "session": session,
             "visitors": row.visitors,
             "warning": visit_warning(owner, name, row.visitors, identity),
         }
@@ -79,14 +92,20 @@ class VisitStore:
     def _session_by_secret(self, conn, secret: str):
         if not secret:
             raise Unauthorized("missing session server secret")
-        row = conn.execute(_session_query().where(
-            t.sessions.c.server_secret_hash == hash_secret(secret))).first()
+        row = conn.execute(
+            _session_query().where(t.sessions.c.server_secret_hash == hash_secret(secret))
+        ).first()
         if row is None:
             raise Unauthorized("invalid session server secret")
         return row
 
-    def redeem_ticket(self, secret: str, ticket: str, visit_seconds: float | None,
-                      max_visit_seconds: float = DEFAULT_VISIT_SECONDS) -> dict:
+    def redeem_ticket(
+        self,
+        secret: str,
+        ticket: str,
+        visit_seconds: float | None,
+        max_visit_seconds: float = DEFAULT_VISIT_SECONDS,
+    ) -> dict:
         """The session's own server redeems a visitor's ticket: single use, unexpired, and
         only for the session it was issued for. Starts (or renews) the visit.
 
@@ -97,11 +116,15 @@ class VisitStore:
             raise BadRequest("ticket must be a non-empty string")
         if visit_seconds is None:
             visit_seconds = max_visit_seconds
-        if not isinstance(visit_seconds, (int, float)) or isinstance(visit_seconds, bool) or (
-                visit_seconds != visit_seconds):
+        if (
+            not isinstance(visit_seconds, (int, float))
+            or isinstance(visit_seconds, bool)
+            or (visit_seconds != visit_seconds)
+        ):
             raise BadRequest("visit_seconds must be a number")
-        visit_seconds = max(min(MIN_VISIT_SECONDS, max_visit_seconds),
-                            min(float(visit_seconds), max_visit_seconds))
+        visit_seconds = max(
+            min(MIN_VISIT_SECONDS, max_visit_seconds), min(float(visit_seconds), max_visit_seconds)
+        )
         with self.engine.begin() as conn:
             session = self._session_by_secret(conn, secret)
             where = t.session_tickets.c.ticket_hash == hash_secret(ticket)
@@ -117,30 +140,59 @@ class VisitStore:
             elif row.expires_at < ts:
                 refusal = "this ticket expired; open the session again"
             elif session.status != "running":
-                refusal = (f"{session.owner}'s session \"{session.name}\" is {session.status}; "
-                           "it can be visited only while it is running")
+                refusal = (
+                    f'{session.owner}\'s session "{session.name}" is {session.status}; '
+                    "it can be visited only while it is running"
+                )
             if refusal:
-                self.audit(conn, None, "visit", f"session {session.owner}:{session.name}",
-                           session.team_id, "denied", refusal)
+                self.audit(
+                    conn,
+                    None,
+                    "visit",
+                    f"session {session.owner}:{session.name}",
+                    session.team_id,
+                    "denied",
+                    refusal,
+                )
                 raise Forbidden(refusal)
             conn.execute(t.session_tickets.update().where(where).values(used_at=ts))
             visitor = conn.execute(select(t.users).where(t.users.c.id == row.visitor_id)).one()
-            member = conn.execute(select(t.memberships.c.role).where(and_(
-                t.memberships.c.user_id == visitor.id,
-                t.memberships.c.team_id == session.team_id))).scalar()
+            member = conn.execute(
+                select(t.memberships.c.role).where(
+                    and_(
+                        t.memberships.c.user_id == visitor.id,
+                        t.memberships.c.team_id == session.team_id,
+                    )
+                )
+            ).scalar()
             if member is None:
                 raise Forbidden(f"{visitor.username} is no longer in team {session.team!r}")
             key = and_(t.visits.c.session_id == session.id, t.visits.c.visitor_id == visitor.id)
             conn.execute(t.visits.delete().where(key))
-            conn.execute(t.visits.insert().values(session_id=session.id, visitor_id=visitor.id,
-                                                  started_at=ts, expires_at=ts + visit_seconds))
-            self.audit(conn, visitor.username, "visit", f"session {session.owner}:{session.name}",
-                       session.team_id, detail=f"{session.visitors} access for "
-                                               f"{visit_seconds / 3600:.2f} h")
+            conn.execute(
+                t.visits.insert().values(
+                    session_id=session.id,
+                    visitor_id=visitor.id,
+                    started_at=ts,
+                    expires_at=ts + visit_seconds,
+                )
+            )
+            self.audit(
+                conn,
+                visitor.username,
+                "visit",
+                f"session {session.owner}:{session.name}",
+                session.team_id,
+                detail=f"{session.visitors} access for {visit_seconds / 3600:.2f} h",
+            )
         self.forget_callers()  # a renewed visit's new expiry applies at once
-        return {"visitor": visitor.username, "github_login": visitor.github_login,
-                "expires_at": ts + visit_seconds, "visitors": session.visitors,
-                "session": session_json(session)}
+        return {
+            "visitor": visitor.username,
+            "github_login": visitor.github_login,
+            "expires_at": ts + visit_seconds,
+            "visitors": session.visitors,
+            "session": session_json(session),
+        }
 
     # ------------------------------------------------------------- a session's credential
     def _cached(self, key: str) -> Caller | None:
@@ -167,8 +219,9 @@ class VisitStore:
         # their other teams (a member's trap session would otherwise read a visitor's other
         # teams, where that member is an outsider)
         caller.roles = {tid: r for tid, r in caller.roles.items() if tid == session.team_id}
-        caller.team_names = {tid: n for tid, n in caller.team_names.items()
-                             if tid == session.team_id}
+        caller.team_names = {
+            tid: n for tid, n in caller.team_names.items() if tid == session.team_id
+        }
         return caller
 
     def authenticate_session(self, secret: str) -> Caller:
@@ -182,8 +235,11 @@ class VisitStore:
             return cached
         with self.engine.begin() as conn:
             session = self._session_by_secret(conn, secret)
-            owner = conn.execute(select(t.users.c.id, t.users.c.username, t.users.c.site_admin)
-                                 .where(t.users.c.id == session.owner_id)).one()
+            owner = conn.execute(
+                select(t.users.c.id, t.users.c.username, t.users.c.site_admin).where(
+                    t.users.c.id == session.owner_id
+                )
+            ).one()
             caller = self._narrow(self._caller(conn, owner), session, visitor=False)
         return self._remember(key, caller)
 
@@ -195,12 +251,18 @@ class VisitStore:
         with self.engine.begin() as conn:
             session = self._session_by_secret(conn, secret)
             uid = conn.execute(select(t.users.c.id).where(t.users.c.username == visitor)).scalar()
-            visit = conn.execute(select(t.visits.c.expires_at).where(and_(
-                t.visits.c.session_id == session.id, t.visits.c.visitor_id == uid))).scalar()
+            visit = conn.execute(
+                select(t.visits.c.expires_at).where(
+                    and_(t.visits.c.session_id == session.id, t.visits.c.visitor_id == uid)
+                )
+            ).scalar()
             if uid is None or visit is None or visit <= now() or session.status != "running":
                 raise Unauthorized(f"{visitor} has no live visit to this session")
-            user = conn.execute(select(t.users.c.id, t.users.c.username, t.users.c.site_admin)
-                                .where(t.users.c.id == uid)).one()
+            user = conn.execute(
+                select(t.users.c.id, t.users.c.username, t.users.c.site_admin).where(
+                    t.users.c.id == uid
+                )
+            ).one()
             caller = self._caller(conn, user)
         if caller.role_in(session.team_id) is None:
             raise Unauthorized(f"{visitor} is no longer in team {session.team!r}")
@@ -213,15 +275,30 @@ class VisitStore:
             if visitor is None:
                 ended = end_visits(conn, caller.session_id)
             else:
-                uid = conn.execute(select(t.users.c.id).where(
-                    t.users.c.username == visitor)).scalar()
-                ended = conn.execute(t.visits.delete().where(and_(
-                    t.visits.c.session_id == caller.session_id,
-                    t.visits.c.visitor_id == uid))).rowcount if uid is not None else 0
+                uid = conn.execute(
+                    select(t.users.c.id).where(t.users.c.username == visitor)
+                ).scalar()
+                ended = (
+                    conn.execute(
+                        t.visits.delete().where(
+                            and_(
+                                t.visits.c.session_id == caller.session_id,
+                                t.visits.c.visitor_id == uid,
+                            )
+                        )
+                    ).rowcount
+                    if uid is not None
+                    else 0
+                )
             if ended:
-                self.audit(conn, caller.username, "end-visits", f"session {caller.via_session}",
-                           caller.session_team_id, detail=f"{ended} visit(s)"
-                           + (f" of {visitor}" if visitor else ""))
+                self.audit(
+                    conn,
+                    caller.username,
+                    "end-visits",
+                    f"session {caller.via_session}",
+                    caller.session_team_id,
+                    detail=f"{ended} visit(s)" + (f" of {visitor}" if visitor else ""),
+                )
         self.forget_callers()
         return {"ended": ended}
 
@@ -229,8 +306,15 @@ class VisitStore:
         """Record a datastore a visitor attached in the session they visit (the session's
         record lists what is mounted there)."""
         with self.engine.begin() as conn:
-            mounted = conn.execute(select(t.sessions.c.datastores).where(
-                t.sessions.c.id == caller.session_id)).scalar() or []
+            mounted = (
+                conn.execute(
+                    select(t.sessions.c.datastores).where(t.sessions.c.id == caller.session_id)
+                ).scalar()
+                or []
+            )
             kept = [d for d in mounted if d.rpartition("@")[0] != reference.rpartition("@")[0]]
-            conn.execute(t.sessions.update().where(t.sessions.c.id == caller.session_id)
-                         .values(datastores=kept + [reference]))
+            conn.execute(
+                t.sessions.update()
+                .where(t.sessions.c.id == caller.session_id)
+                .values(datastores=kept + [reference])
+            )
