@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import textwrap
 import uuid
+from pathlib import Path
 
 from test_cli import grid, ok, refused
 from test_executor import TRAIN, wait_run
@@ -67,9 +69,22 @@ def test_grid_run_expands_the_grid_and_teammates_follow_and_clone(exec_server, t
     assert "num_trials" in line
 
 
+# Prints a line, then holds the experiment running until the test creates the file it names:
+# whether the follower saw the first line while the run was going cannot depend on timing.
+GATED = textwrap.dedent("""
+    import os, pathlib, time
+    gate = pathlib.Path(os.environ["GRID_ARTIFACTS_DIR"]) / "go"
+    print(f"waiting for {gate}", flush=True)
+    while not gate.exists():
+        time.sleep(0.05)
+    print("done", flush=True)
+""")
+
+
 def test_grid_logs_follows_a_live_experiment_and_grid_stop_kills_it(exec_server, tmp_path):
     import os
     import subprocess
+    import threading
     import time
 
     from test_cli import GRID
@@ -77,31 +92,37 @@ def test_grid_logs_follows_a_live_experiment_and_grid_stop_kills_it(exec_server,
     (tmp_path / "proj").mkdir()
     script = tmp_path / "proj" / "train.py"
     script.write_text(TRAIN)
+    (tmp_path / "proj" / "gated.py").write_text(GATED)
     live, doomed = f"live-{uuid.uuid4().hex[:6]}", f"doomed-{uuid.uuid4().hex[:6]}"
-    ok(grid(exec_server, "alice", "run", "--name", live, str(script), "--sleep", "3"))
+    ok(grid(exec_server, "alice", "run", "--name", live, str(tmp_path / "proj" / "gated.py")))
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
     env.update(
         GRID_URL=exec_server.url,
         GRID_API_KEY=exec_server.keys["bob"],
         GRID_HOME=os.environ["GRID_HOME"],
     )
-    # bob follows alice's running experiment: lines arrive while it runs, and the command
-    # ends by itself when the experiment does
+    # bob follows alice's running experiment: a line arrives while it runs (it cannot end
+    # before the test opens its gate), and the command ends by itself when the experiment does
     follower = subprocess.Popen(
         [GRID, "logs", f"alice:{live}-exp0", "--follow"], env=env, stdout=subprocess.PIPE, text=True
     )
-    seen_while_running = False
-    text = ""
+    # a follower that never shows the line fails the test instead of hanging it
+    watchdog = threading.Timer(120, follower.kill)
+    watchdog.start()
     with exec_server.client("alice") as alice:
         alice.me()
         for line in follower.stdout:  # line by line, as a person watching would see them
-            text += line
-            if line.startswith("start lr=0.1"):
-                seen_while_running = alice.experiment(f"{live}-exp0").status == "running"
+            if line.startswith("waiting for "):
+                break
+        else:
+            raise AssertionError("the follower ended before the script's first line")
+        assert alice.experiment(f"{live}-exp0").status == "running"
+        Path(line.removeprefix("waiting for ").strip()).touch()
+        rest = follower.stdout.read()
         assert follower.wait(timeout=60) == 0
-        assert seen_while_running, "the first line only arrived after the experiment ended"
-        for expected in ("start lr=0.1", "tick 0", "tick 2", "done"):
-            assert expected in text
+        watchdog.cancel()
+        assert "done" in rest.splitlines()
+        assert alice.experiment(f"{live}-exp0").status == "succeeded"
         # grid stop cancels a running experiment and its process is gone
         ok(grid(exec_server, "alice", "run", "--name", doomed, str(script), "--sleep", "60"))
         deadline = time.monotonic() + 30
