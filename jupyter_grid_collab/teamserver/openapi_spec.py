@@ -14,6 +14,7 @@ import json
 import sys
 from typing import Any
 
+from .._version import __version__
 from ..hyperparams import MAX_EXPERIMENTS, STRATEGIES
 from ..models import NAME_MAX, ROLES, RUN_STATUSES, SESSION_STATUSES, VISITOR_MODES
 from .store.core import MAX_PAGE
@@ -1368,8 +1369,6 @@ def paths() -> dict[str, Any]:
 
 def build() -> dict[str, Any]:
     """The whole OpenAPI document."""
-    from .. import __version__
-
     return {
         "openapi": "3.1.0",
         "info": {
