@@ -1,5 +1,6 @@
 """How the CLI shows things: rich tables for people, JSON for scripts, and the small
-formatters (durations, sizes, times) every table shares."""
+formatters (durations, sizes, times) every table shares. Sizes and durations are the
+package's one convention (``formats``), the same the panel and the sidebar print."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..controls import visible
+from ..formats import duration, size  # noqa: F401  (every table formats with these)
 
 
 def console(stderr: bool = False) -> Console:
@@ -57,37 +59,6 @@ def emit_table(
             *("-" if cell is None or cell == "" else visible(str(cell), True) for cell in row)
         )
     console().print(table)
-
-
-def duration(seconds: float | None) -> str:
-    """``3h 02m 05s``, ``4m 10s``, ``12s``; ``-`` for something that has not started."""
-    if not seconds:
-        return "-"
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours >= 24:
-        days, hours = divmod(hours, 24)
-        return f"{days}d {hours}h {minutes:02d}m"
-    if hours:
-        return f"{hours}h {minutes:02d}m {secs:02d}s"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
-
-
-def size(n: int | None) -> str:
-    """Bytes in the decimal units rich's progress bars use: ``512 B``, ``1.5 kB``, ``2.0 GB``."""
-    if n is None:
-        return "-"
-    if n < 1000:
-        return f"{n} B"
-    value = float(n)
-    for unit in ("kB", "MB", "GB", "TB"):
-        value /= 1000
-        if value < 1000 or unit == "TB":
-            break
-    return f"{value:.1f} {unit}"
 
 
 def when(iso: str | None) -> str:

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
+from ..formats import duration, size  # noqa: F401  (the panel formats rows with these)
 from ..models import Datastore, Run, Session
 
 ACTIVE = ("pending", "running")
-
-
-def duration(seconds: float) -> str:
-    seconds = int(seconds or 0)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h {minutes}m" if hours else f"{minutes}m {secs}s" if minutes else f"{secs}s"
-
-
-def size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{n} B"
 
 
 def github_identity(session: Session) -> str:

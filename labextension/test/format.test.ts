@@ -1,17 +1,16 @@
 import { counts, credits, duration, size, visible } from '../src/format';
+// the same table jupyter_grid_collab/formats.py is tested on (tests/test_formats.py)
+import cases from './format_cases.json';
+
+type Case = [number | null, string];
 
 describe('formats', () => {
-  it('durations', () => {
-    expect(duration(0)).toBe('0s');
-    expect(duration(75)).toBe('1m 15s');
-    expect(duration(3 * 3600 + 120)).toBe('3h 2m');
-    expect(duration(undefined)).toBe('0s');
+  it.each(cases.size as Case[])('size(%p) is %p, as the CLI and the panel say', (n, text) => {
+    expect(size(n)).toBe(text);
   });
 
-  it('sizes in decimal units', () => {
-    expect(size(999)).toBe('999 B');
-    expect(size(1500)).toBe('1.5 KB');
-    expect(size(2_500_000_000)).toBe('2.5 GB');
+  it.each(cases.duration as Case[])('duration(%p) is %p, as the CLI and panel say', (s, text) => {
+    expect(duration(s)).toBe(text);
   });
 
   it('counts by status, skipping zeros', () => {
