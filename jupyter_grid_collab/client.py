@@ -35,6 +35,7 @@ from .models import (
     parse_reference,
     validate_relative_path,
 )
+from .references import EXPERIMENT, RUN, Kind, Ref, parse_ref
 
 API = "/api/v1"
 CHUNK = 1 << 20
@@ -156,6 +157,11 @@ def _path(value: str) -> str:
     return quote(validate_relative_path(value), safe="/")
 
 
+def _at(r: Ref) -> str:
+    """The API path of a run or an experiment (owner filled in)."""
+    return f"/{r.collection}/{_seg(r.owner or '')}/{_seg(r.name)}"
+
+
 def _page(cls) -> Callable[[dict], Page]:
     return lambda data: Page([cls.from_json(i) for i in data["items"]], data.get("next_cursor"))
 
@@ -196,6 +202,19 @@ class _Methods:
             if self._username is None:
                 raise ValueError("call me() (or whoami) once before using a bare reference")
             parsed = Reference(parsed.name, self._username, parsed.version)
+        return parsed
+
+    def _target(self, ref: str | Ref, kind: Kind | None) -> Ref:
+        """A run or experiment reference with its owner filled in. A ``Ref`` keeps its kind
+        (and must be ``kind`` when one is given); text is parsed as ``kind``, or by Grid's
+        rule (``-exp<N>`` at the end) where either is accepted."""
+        parsed = ref if isinstance(ref, Ref) else parse_ref(str(ref), kind)
+        if kind is not None and parsed.kind != kind:
+            parsed = Ref(kind, parsed.name, parsed.owner)  # raises, saying what it names
+        if parsed.owner is None:
+            if self._username is None:
+                raise ValueError("call me() (or whoami) once before using a bare reference")
+            parsed = parsed.owned(self._username)
         return parsed
 
     # identity and teams
@@ -378,73 +397,67 @@ class _Methods:
             parse=_run_with_experiments,
         )
 
-    def run(self, ref: str):
+    # A run method takes a run reference and an experiment method an experiment's: text is
+    # parsed as that kind (a wrong kind is a ReferenceError naming both); clone and
+    # list_artifacts take either, as a Ref, with ``kind``, or by Grid's rule.
+    def run(self, ref: str | Ref):
         """A run and its experiments: (Run, [Experiment])."""
-        r = self._ref(ref)
-        return self._do("GET", f"/runs/{_seg(r.owner)}/{_seg(r.name)}", parse=_run_with_experiments)
+        return self._do("GET", _at(self._target(ref, RUN)), parse=_run_with_experiments)
 
-    def stop_run(self, ref: str):
-        r = self._ref(ref)
-        return self._do(
-            "POST", f"/runs/{_seg(r.owner)}/{_seg(r.name)}/stop", parse=_run_with_experiments
-        )
+    def stop_run(self, ref: str | Ref):
+        return self._do("POST", _at(self._target(ref, RUN)) + "/stop", parse=_run_with_experiments)
 
-    def delete_run(self, ref: str):
-        r = self._ref(ref)
-        return self._do("DELETE", f"/runs/{_seg(r.owner)}/{_seg(r.name)}")
+    def delete_run(self, ref: str | Ref):
+        return self._do("DELETE", _at(self._target(ref, RUN)))
 
-    def clone(self, ref: str, name: str | None = None, params: dict | None = None):
-        """Clone a run or one experiment into a new run owned by the caller."""
-        r = self._ref(ref)
-        kind = "experiments" if "-exp" in r.name else "runs"
+    def clone(
+        self,
+        ref: str | Ref,
+        name: str | None = None,
+        params: dict | None = None,
+        *,
+        kind: Kind | None = None,
+    ):
+        """Clone a run or one experiment (``kind``, or the Ref's) into a new run of mine."""
+        r = self._target(ref, kind)
         body = {k: v for k, v in {"name": name, "params": params}.items() if v}
-        path = f"/{kind}/{_seg(r.owner)}/{_seg(r.name)}/clone"
-        return self._do("POST", path, json=body, parse=_run_with_experiments)
+        return self._do("POST", _at(r) + "/clone", json=body, parse=_run_with_experiments)
 
-    def experiment(self, ref: str):
-        r = self._ref(ref)
+    def experiment(self, ref: str | Ref):
+        return self._do("GET", _at(self._target(ref, EXPERIMENT)), parse=Experiment.from_json)
+
+    def stop_experiment(self, ref: str | Ref):
         return self._do(
-            "GET", f"/experiments/{_seg(r.owner)}/{_seg(r.name)}", parse=Experiment.from_json
+            "POST", _at(self._target(ref, EXPERIMENT)) + "/stop", parse=Experiment.from_json
         )
 
-    def stop_experiment(self, ref: str):
-        r = self._ref(ref)
-        return self._do(
-            "POST", f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/stop", parse=Experiment.from_json
-        )
-
-    def delete_experiment(self, ref: str):
-        r = self._ref(ref)
-        return self._do("DELETE", f"/experiments/{_seg(r.owner)}/{_seg(r.name)}")
+    def delete_experiment(self, ref: str | Ref):
+        return self._do("DELETE", _at(self._target(ref, EXPERIMENT)))
 
     def report_status(
-        self, ref: str, status: str, exit_code: int | None = None, message: str | None = None
+        self, ref: str | Ref, status: str, exit_code: int | None = None, message: str | None = None
     ):
-        r = self._ref(ref)
         body = {"status": status, "exit_code": exit_code, "message": message}
         return self._do(
             "POST",
-            f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/status",
+            _at(self._target(ref, EXPERIMENT)) + "/status",
             json={k: v for k, v in body.items() if v is not None},
             parse=Experiment.from_json,
         )
 
-    def append_logs(self, ref: str, lines: list[str | dict]):
-        r = self._ref(ref)
-        return self._do(
-            "POST", f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/logs", json={"lines": lines}
-        )
+    def append_logs(self, ref: str | Ref, lines: list[str | dict]):
+        return self._do("POST", _at(self._target(ref, EXPERIMENT)) + "/logs", json={"lines": lines})
 
     def read_logs(
         self,
-        ref: str,
+        ref: str | Ref,
         offset: int = 0,
         limit: int | None = None,
         tail: int | None = None,
         wait: float | None = None,
     ):
         """A dict: lines (LogLine), next_offset, status, finished."""
-        r = self._ref(ref)
+        r = self._target(ref, EXPERIMENT)
         params = {
             k: v
             for k, v in {"offset": offset, "limit": limit, "tail": tail, "wait": wait}.items()
@@ -457,19 +470,17 @@ class _Methods:
 
         return self._do(
             "GET",
-            f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/logs",
+            _at(r) + "/logs",
             params=params,
             parse=parse,
             timeout=(wait or 0) + 30,
         )
 
-    def list_artifacts(self, ref: str, match: str | None = None):
-        """Artifacts of an experiment (``alice:run-exp0``) or of a whole run (``alice:run``)."""
-        r = self._ref(ref)
-        kind = "experiments" if "-exp" in r.name else "runs"
+    def list_artifacts(self, ref: str | Ref, match: str | None = None, *, kind: Kind | None = None):
+        """Artifacts of one experiment or of a whole run (``kind``, or the Ref's)."""
         return self._do(
             "GET",
-            f"/{kind}/{_seg(r.owner)}/{_seg(r.name)}/artifacts",
+            _at(self._target(ref, kind)) + "/artifacts",
             params={"match": match} if match else None,
             parse=lambda d: [Artifact.from_json(a) for a in d["items"]],
         )
@@ -676,13 +687,13 @@ class GridClient(_Methods):
 
     def download_artifact(
         self,
-        ref: str,
+        ref: str | Ref,
         artifact: Artifact,
         dest: str | os.PathLike,
         progress: Progress | None = None,
     ) -> Path:
-        r = self._ref(ref)
-        path = f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/artifacts/{_path(artifact.path)}"
+        """One artifact of the experiment ``ref``."""
+        path = f"{_at(self._target(ref, EXPERIMENT))}/artifacts/{_path(artifact.path)}"
         return self._download(path, Path(dest), artifact.sha256, artifact.size, progress)
 
     def download_datastore_file(
@@ -725,18 +736,18 @@ class GridClient(_Methods):
         ).json()
 
     def upload_artifact(
-        self, ref: str, path: str, source: str | os.PathLike, progress: Progress | None = None
+        self,
+        ref: str | Ref,
+        path: str,
+        source: str | os.PathLike,
+        progress: Progress | None = None,
     ) -> Artifact:
-        r = self._ref(ref)
-        url = f"/experiments/{_seg(r.owner)}/{_seg(r.name)}/artifacts/{_path(path)}"
+        url = f"{_at(self._target(ref, EXPERIMENT))}/artifacts/{_path(path)}"
         return Artifact.from_json(self._put_file(url, Path(source), progress))
 
-    def download_run_source(self, ref: str, dest: str | os.PathLike) -> Path:
+    def download_run_source(self, ref: str | Ref, dest: str | os.PathLike) -> Path:
         """Download a run's source snapshot (a .tar.gz); NotFound when it has none."""
-        r = self._ref(ref)
-        return self._download(
-            f"/runs/{_seg(r.owner)}/{_seg(r.name)}/source", Path(dest), None, None, None
-        )
+        return self._download(_at(self._target(ref, RUN)) + "/source", Path(dest), None, None, None)
 
     def upload_source(self, source: str | os.PathLike, team: str | None = None) -> str:
         """Upload a run's source archive; returns its sha256 for ``create_run``. ``team``:

@@ -49,6 +49,7 @@ from .credentials import grid_home
 from .datastore_mount import describe_mount, mount_datastore
 from .launcher_files import OUTCOME_ENV, proc_start, write_json
 from .launcher_retry import BUDGET_ENV, DEFAULT_BUDGET, Patience, transient
+from .references import EXPERIMENT, Ref, parse_ref
 from .runner import Runner, RunnerUnavailable, python_command, script_environment
 from .runner_files import WorkDir, artifacts, fresh_work_dir, hand_over
 
@@ -61,7 +62,7 @@ class LogShipper:
     """Collects output lines from reader threads and posts them in small, frequent batches;
     a batch the team server cannot take now is retried within the launcher's patience."""
 
-    def __init__(self, client: GridClient, ref: str, patience: Patience):
+    def __init__(self, client: GridClient, ref: Ref, patience: Patience):
         self.client = client
         self.ref = ref
         self.patience = patience
@@ -111,11 +112,11 @@ def _pump(pipe, stream: str, shipper: LogShipper) -> None:
     pipe.close()
 
 
-def _unpack_source(client: GridClient, owner: str, run: str, dest: Path) -> bool:
+def _unpack_source(client: GridClient, run: Ref, dest: Path) -> bool:
     """Download and unpack the run's source snapshot; False when the run has none."""
     archive = dest.parent / "source.tar.gz"
     try:
-        client.download_run_source(f"{owner}:{run}", archive)
+        client.download_run_source(run, archive)
     except GridError as exc:
         if exc.status == 404:
             return False
@@ -134,7 +135,7 @@ def _command(command: str, runner: Runner | None) -> list[str]:
 
 def _upload_artifacts(
     client: GridClient,
-    ref: str,
+    ref: Ref,
     root: Path,
     owner_uid: int,
     shipper: LogShipper,
@@ -182,10 +183,10 @@ class Outcome:
     (launcher_files.py) for the team server to read should the final report never arrive;
     nothing is kept where the engine named no file (Ray jobs)."""
 
-    def __init__(self, path: str | None, ref: str):
+    def __init__(self, path: str | None, ref: Ref):
         self.path = Path(path) if path else None
         self.data: dict = {
-            "experiment": ref,
+            "experiment": str(ref),
             "launcher": {"pid": os.getpid(), "start": proc_start(os.getpid())},
         }
 
@@ -201,7 +202,7 @@ class Outcome:
 
 def _report(
     client: GridClient,
-    ref: str,
+    ref: Ref,
     patience: Patience,
     outcome: Outcome,
     status: str,
@@ -239,13 +240,13 @@ def _report(
 
 
 def main() -> int:
-    ref = os.environ["GRID_EXPERIMENT"]
-    owner, _, exp_name = ref.partition(":")
+    # the executor names the experiment in full (owner:run-expN); parsed once, passed on
+    ref = parse_ref(os.environ["GRID_EXPERIMENT"], EXPERIMENT)
+    owner, exp_name = ref.owner or "", ref.name
     client = GridClient(os.environ["GRID_URL"], os.environ["GRID_EXPERIMENT_TOKEN"], timeout=60)
     patience = Patience(float(os.environ.get(BUDGET_ENV) or DEFAULT_BUDGET))
     outcome = Outcome(os.environ.get(OUTCOME_ENV), ref)
-    run_name = exp_name.rsplit("-exp", 1)[0]
-    run, experiments = patience.call("reading the run", client.run, f"{owner}:{run_name}")
+    run, experiments = patience.call("reading the run", client.run, ref.run())
     exp = next(e for e in experiments if e.name == exp_name)
     runner = Runner.from_env()
     shipper = LogShipper(client, ref, patience)
@@ -268,7 +269,7 @@ def main() -> int:
 
     try:
         work = fresh_work_dir(work.root)
-        _unpack_source(client, owner, run.name, work.src)
+        _unpack_source(client, ref.run(), work.src)
         if run.datastore:
             root = Path(os.environ.get("GRID_DATASTORE_ROOT") or default_datastore_root())
             # the runner cannot write the blobs' inodes, so its mount may hard-link them

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .client import GridClient
+from .references import EXPERIMENT, Ref
 
 _current: TrackedRun | None = None
 
@@ -34,7 +35,8 @@ class TrackedRun:
         self.client = client
         self.run = run
         self.experiment = experiment
-        self.ref = f"{run.owner}:{experiment.name}"
+        # the experiment, as a value the client need not parse again
+        self.ref = Ref(EXPERIMENT, experiment.name, run.owner)
         self.metrics: list[dict[str, Any]] = []
         self.ended = False
 

@@ -18,8 +18,10 @@ from rich.progress import (
 )
 
 from ..client import CHUNK
-from ..models import Artifact, parse_reference, split_experiment_name, validate_relative_path
+from ..models import Artifact, validate_relative_path
+from ..references import EXPERIMENT, Ref
 from .context import get_grid
+from .refs import RUN_OR_EXPERIMENT_REF
 from .tables import console, emit_json, size
 
 
@@ -27,13 +29,9 @@ from .tables import console, emit_json, size
 class Planned:
     """One artifact and where it lands."""
 
-    owner: str
+    experiment: Ref
     artifact: Artifact
     dest: Path
-
-    @property
-    def experiment(self) -> str:
-        return self.artifact.experiment or ""
 
 
 def is_complete(dest: Path, artifact: Artifact) -> bool:
@@ -50,28 +48,35 @@ def is_complete(dest: Path, artifact: Artifact) -> bool:
     return digest.hexdigest() == artifact.sha256
 
 
-def plan(refs: tuple[str, ...], match: str | None, root: Path) -> list[Planned]:
+def plan(refs: tuple[Ref, ...], match: str | None, root: Path) -> list[Planned]:
+    """What to fetch: every artifact of each run or experiment (all parsed before anything
+    is fetched, by click), and where each lands."""
     client = get_grid().client
     planned: list[Planned] = []
     seen: set[Path] = set()
     for ref in refs:
-        parse_reference(ref)  # a malformed reference fails before anything is fetched
         found = client.list_artifacts(ref, match=match)
         if not found:
             hint = f" matching {match!r}" if match else ""
             click.echo(f"no artifacts{hint} in {ref}", err=True)
         for a in found:
-            run, _ = split_experiment_name(a.experiment or "")
+            exp = Ref(EXPERIMENT, a.experiment or "", a.owner)
             # the path comes from the server; never let it name a file outside DIR
-            dest = root / run / a.experiment / validate_relative_path(a.path)
+            dest = root / exp.run_name / exp.name / validate_relative_path(a.path)
             if dest not in seen:
                 seen.add(dest)
-                planned.append(Planned(a.owner or "", a, dest))
+                planned.append(Planned(exp, a, dest))
     return planned
 
 
 @click.command("artifacts")
-@click.argument("refs", nargs=-1, required=True, metavar="[USER:]RUN_OR_EXPERIMENT...")
+@click.argument(
+    "refs",
+    nargs=-1,
+    required=True,
+    type=RUN_OR_EXPERIMENT_REF,
+    metavar="[USER:]RUN_OR_EXPERIMENT...",
+)
 @click.option(
     "--download_dir",
     "--download-dir",
@@ -99,8 +104,9 @@ def plan(refs: tuple[str, ...], match: str | None, root: Path) -> list[Planned]:
     show_default=True,
     help="A summary line, or JSON listing every file.",
 )
-def artifacts(refs: tuple[str, ...], download_dir: Path, match: str | None, output: str) -> None:
-    """Download artifacts of runs and experiments (`alice:run`, `alice:run-exp0`)."""
+def artifacts(refs: tuple[Ref, ...], download_dir: Path, match: str | None, output: str) -> None:
+    """Download artifacts of runs and experiments (`alice:run`, `alice:run-exp0`): a name
+    ending in -exp<N> is an experiment, any other (`alice:cifar-explore`) a whole run."""
     client = get_grid().client
     planned = plan(refs, match, download_dir)
     complete = {id(p) for p in planned if is_complete(p.dest, p.artifact)}
@@ -118,7 +124,7 @@ def artifacts(refs: tuple[str, ...], download_dir: Path, match: str | None, outp
             task = progress.add_task(f"downloading {len(todo)} file(s)", total=total)
             for p in todo:
                 client.download_artifact(
-                    f"{p.owner}:{p.experiment}",
+                    p.experiment,
                     p.artifact,
                     p.dest,
                     progress=lambda n: progress.advance(task, n),
@@ -127,8 +133,8 @@ def artifacts(refs: tuple[str, ...], download_dir: Path, match: str | None, outp
         emit_json(
             [
                 {
-                    "owner": p.owner,
-                    "experiment": p.experiment,
+                    "owner": p.experiment.owner,
+                    "experiment": p.experiment.name,
                     "path": p.artifact.path,
                     "size": p.artifact.size,
                     "sha256": p.artifact.sha256,

@@ -6,8 +6,10 @@ from __future__ import annotations
 import click
 
 from ..hyperparams import parse_script_args
-from ..models import EXPERIMENT_RE, RUN_STATUSES, Experiment, Run, parse_reference
+from ..models import RUN_STATUSES, Experiment, Run
+from ..references import RUN, Ref
 from .context import collect, get_grid, limit_option, note_more
+from .refs import EXPERIMENT_REF, RUN_OR_EXPERIMENT_REF, RUN_REF
 from .tables import duration, emit_json, emit_table, output_option, when
 
 COUNT_HEADERS = {
@@ -32,7 +34,7 @@ def _runs_table(runs: list[Run], show_owner: bool, empty: str) -> None:
     emit_table(columns, rows, empty=empty)
 
 
-def _run_detail(ref: str, output: str) -> None:
+def _run_detail(ref: Ref, output: str) -> None:
     run, experiments = get_grid().client.run(ref)
     if output == "json":
         emit_json({"run": run.to_json(), "experiments": [e.to_json() for e in experiments]})
@@ -71,11 +73,11 @@ def _listing(global_: bool, active: bool, limit: int, output: str) -> None:
 
 
 @click.command("status")
-@click.argument("run", required=False, metavar="[[USER:]RUN]")
+@click.argument("run", required=False, type=RUN_REF, metavar="[[USER:]RUN]")
 @click.option("--global", "global_", is_flag=True, help="Active runs of everyone in my teams.")
 @limit_option
 @output_option
-def status(run: str | None, global_: bool, limit: int, output: str) -> None:
+def status(run: Ref | None, global_: bool, limit: int, output: str) -> None:
     """Active runs with experiment counts by status; with RUN, its experiments."""
     if run:
         _run_detail(run, output)
@@ -92,43 +94,24 @@ def history(global_: bool, limit: int, output: str) -> None:
     _listing(global_, False, limit, output)
 
 
-def _check_kind(kind: str, ref: str) -> None:
-    """Catch ``grid stop run alice:x-exp0`` (an experiment) before the server does."""
-    name = parse_reference(ref).name
-    is_experiment = bool(EXPERIMENT_RE.match(name))
-    if kind == "run" and is_experiment:
-        raise click.ClickException(f"{ref} is an experiment: use `experiment {ref}`")
-    if kind == "experiment" and not is_experiment:
-        raise click.ClickException(
-            f"{ref} is not an experiment name (<run>-exp<N>): "
-            f"use `run {ref}`, or name one experiment like {name}-exp0"
-        )
-
-
-def _full(ref: str) -> str:
-    return ref if ":" in ref else f"{get_grid().me.username}:{ref}"
-
-
 @click.group("stop")
 def stop() -> None:
     """Stop a run (all its experiments) or one experiment."""
 
 
 @stop.command("run")
-@click.argument("ref", metavar="[USER:]RUN")
-def stop_run(ref: str) -> None:
+@click.argument("ref", type=RUN_REF, metavar="[USER:]RUN")
+def stop_run(ref: Ref) -> None:
     """Stop every pending or running experiment of a run."""
-    _check_kind("run", ref)
     run, experiments = get_grid().client.stop_run(ref)
     cancelled = sum(1 for e in experiments if e.status == "cancelled")
     click.echo(f"stopped run {run.owner}:{run.name}: {cancelled} experiment(s) cancelled")
 
 
 @stop.command("experiment")
-@click.argument("ref", metavar="[USER:]EXPERIMENT")
-def stop_experiment(ref: str) -> None:
+@click.argument("ref", type=EXPERIMENT_REF, metavar="[USER:]EXPERIMENT")
+def stop_experiment(ref: Ref) -> None:
     """Stop one experiment."""
-    _check_kind("experiment", ref)
     e = get_grid().client.stop_experiment(ref)
     click.echo(f"stopped experiment {e.owner}:{e.name}: {e.status}")
 
@@ -146,11 +129,10 @@ def _confirm(what: str, owner: str, team: str, yes: bool) -> None:
 
 
 @delete.command("run")
-@click.argument("ref", metavar="[USER:]RUN")
+@click.argument("ref", type=RUN_REF, metavar="[USER:]RUN")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
-def delete_run(ref: str, yes: bool) -> None:
+def delete_run(ref: Ref, yes: bool) -> None:
     """Delete a run and all its experiments, logs and artifacts."""
-    _check_kind("run", ref)
     client = get_grid().client
     run, experiments = client.run(ref)
     _confirm(
@@ -164,28 +146,27 @@ def delete_run(ref: str, yes: bool) -> None:
 
 
 @delete.command("experiment")
-@click.argument("ref", metavar="[USER:]EXPERIMENT")
+@click.argument("ref", type=EXPERIMENT_REF, metavar="[USER:]EXPERIMENT")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
-def delete_experiment(ref: str, yes: bool) -> None:
+def delete_experiment(ref: Ref, yes: bool) -> None:
     """Delete one experiment with its logs and artifacts."""
-    _check_kind("experiment", ref)
     client = get_grid().client
     e = client.experiment(ref)
-    run, _ = client.run(f"{e.owner}:{e.run}")
+    run, _ = client.run(Ref(RUN, e.run, e.owner))
     _confirm(f"experiment {e.owner}:{e.name} with its logs and artifacts", e.owner, run.team, yes)
     client.delete_experiment(ref)
     click.echo(f"deleted experiment {e.owner}:{e.name}")
 
 
 @click.command("clone", context_settings={"ignore_unknown_options": True})
-@click.argument("ref", metavar="[USER:]RUN_OR_EXPERIMENT")
+@click.argument("ref", type=RUN_OR_EXPERIMENT_REF, metavar="[USER:]RUN_OR_EXPERIMENT")
 @click.option("--name", default=None, help="Name of the new run (default: chosen by the server).")
 @output_option
 @click.argument("overrides", nargs=-1, type=click.UNPROCESSED)
-def clone(ref: str, name: str | None, output: str, overrides: tuple[str, ...]) -> None:
-    """Clone anyone's run (or one experiment of it) into a new run of mine; parameters may
-    be overridden the way `grid run` takes them: `grid clone alice:r --lr 0.5`."""
-    parse_reference(ref)
+def clone(ref: Ref, name: str | None, output: str, overrides: tuple[str, ...]) -> None:
+    """Clone anyone's run (or one experiment of it, `alice:r-exp2`) into a new run of mine;
+    parameters may be overridden the way `grid run` takes them: `grid clone alice:r --lr 0.5`.
+    A name ending in -exp<N> is an experiment; any other (`cifar-explore`) a run."""
     positional, params = parse_script_args(list(overrides))
     if positional:
         raise click.ClickException(
@@ -196,6 +177,6 @@ def clone(ref: str, name: str | None, output: str, overrides: tuple[str, ...]) -
         emit_json({"run": run.to_json(), "experiments": [e.to_json() for e in experiments]})
         return
     click.echo(
-        f"cloned {_full(ref)} into {run.owner}:{run.name} "
+        f"cloned {ref.owned(get_grid().me.username)} into {run.owner}:{run.name} "
         f"({len(experiments)} experiment(s), {run.status})"
     )

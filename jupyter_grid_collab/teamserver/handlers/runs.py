@@ -1,5 +1,8 @@
 """Runs and experiments: list, create, stop, delete, clone, status reports, and logs.
 
+Each route names its kind: /runs/... a run, /experiments/... one experiment; nothing here
+guesses one from the other (a run name never ends in -exp<N>).
+
 A session's server may do for its owner what a notebook needs (create, clone, track, stop and
 delete the owner's own runs); for a visitor it may only read.
 """
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
+from ...references import EXPERIMENT, RUN
 from ..errors import BadRequest, Forbidden
 from .base import BaseHandler
 
@@ -96,7 +100,9 @@ class RunActionHandler(BaseHandler):
             out = await self.call(
                 self.store.clone_run,
                 self.caller,
-                f"{owner}:{name}",
+                RUN,
+                owner,
+                name,
                 self.json_body(),
                 self.store.prices,
             )
@@ -148,7 +154,9 @@ class ExperimentActionHandler(BaseHandler):
             out = await self.call(
                 self.store.clone_run,
                 self.caller,
-                f"{owner}:{name}",
+                EXPERIMENT,
+                owner,
+                name,
                 self.json_body(),
                 self.store.prices,
             )

@@ -15,10 +15,10 @@ from ...models import (
     RUN_STATUSES,
     ReferenceError,
     experiment_name,
-    parse_reference,
     split_experiment_name,
     validate_name,
 )
+from ...references import RUN, Kind, looks_like_experiment
 from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from .core import Caller, iso, now
@@ -149,6 +149,14 @@ class RunStore:
             raise NotFound(f"no experiment {owner}:{name} in your teams")
         return exp, run
 
+    def _named_rows(self, conn, caller: Caller, kind: Kind, owner: str, name: str):
+        """(experiment or None, run) for what the route named: a run, or one experiment.
+        The kind is the route's, never guessed; the wrong one is that kind's 404 (a run
+        name ending in -exp<N> cannot exist) or the experiment routes' 400."""
+        if kind == RUN:
+            return None, self._run_row(conn, caller, owner, name)
+        return self._experiment_rows(conn, caller, owner, name)
+
     # ------------------------------------------------------------- create
     def create_run(
         self,
@@ -166,8 +174,10 @@ class RunStore:
             validate_name(name, "run name")
         except ReferenceError as exc:
             raise BadRequest(str(exc)) from None
-        if "-exp" in name and name.rsplit("-exp", 1)[1].isdigit():
-            raise BadRequest(f"run name {name!r} looks like an experiment name; pick another")
+        if looks_like_experiment(name):
+            # Grid's rule: a name ending in -exp<N> is an experiment's, so a reference that
+            # may name either (grid artifacts, grid clone) is never ambiguous
+            raise BadRequest(f"run name {name!r} ends like an experiment's (-exp<N>); pick another")
         strategy = body.get("strategy") or "grid_search"
         num_trials, seed = body.get("num_trials"), body.get("seed")
         if num_trials is not None and (
@@ -269,22 +279,20 @@ class RunStore:
             )
             return self._run_detail(conn, self._run_row(conn, caller, caller.username, name))
 
-    def clone_run(self, caller: Caller, ref: str, body: dict, prices: dict[str, float]) -> dict:
-        """A new run owned by the caller from a teammate's run (or one experiment of it)."""
-        try:
-            parsed = parse_reference(ref)
-        except ReferenceError as exc:
-            raise BadRequest(str(exc)) from None
-        owner = parsed.owner_or(caller.username)
+    def clone_run(
+        self,
+        caller: Caller,
+        kind: Kind,
+        owner: str,
+        name: str,
+        body: dict,
+        prices: dict[str, float],
+    ) -> dict:
+        """A new run owned by the caller from a teammate's run, or from one experiment of
+        it (``kind`` says which: the route's)."""
         with self.engine.begin() as conn:
-            try:
-                run = self._run_row(conn, caller, owner, parsed.name)
-                params = dict(run.params)
-            except NotFound:
-                if "-exp" not in parsed.name:
-                    raise
-                exp, run = self._experiment_rows(conn, caller, owner, parsed.name)
-                params = dict(exp.params)
+            exp, run = self._named_rows(conn, caller, kind, owner, name)
+            params = dict((exp or run).params)
             self.guard(caller, run, "clone", "run", run.name)
         overrides = body.get("params") or {}
         if not isinstance(overrides, dict):
@@ -301,7 +309,7 @@ class RunStore:
             "datastore": body.get("datastore", run.datastore_ref),
             "source_sha256": run.source_sha256,
         }
-        return self.create_run(caller, new, prices, cloned_from=f"{owner}:{parsed.name}")
+        return self.create_run(caller, new, prices, cloned_from=f"{owner}:{name}")
 
     # ------------------------------------------------------------- read
     def list_runs(
