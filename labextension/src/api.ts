@@ -86,9 +86,35 @@ export function downloadPath(experimentRef: string, path: string): string {
   return `artifacts/download${query({ ref: experimentRef, path })}`;
 }
 
-/** Which kind of record a run-or-experiment reference names (experiments end in -exp<N>). */
+/** Grid's rule, as references.py states it: an experiment's name ends with -exp<N>
+ * (anchored: ``cifar-explore`` and ``x-exp-lore`` are runs); the team server refuses run
+ * names that end that way, so the rule never takes a run for an experiment. */
+export function looksLikeExperiment(name: string): boolean {
+  return /-exp[0-9]+$/.test(name);
+}
+
+/** Which kind of record a typed run-or-experiment reference names, by Grid's rule; a row
+ * knows its kind and never asks this. */
 export function runOrExperiment(name: string): 'runs' | 'experiments' {
-  return /-exp\d+$/.test(name) ? 'experiments' : 'runs';
+  return looksLikeExperiment(name) ? 'experiments' : 'runs';
+}
+
+/** Refuse a typed reference that names the other kind, saying what it names instead
+ * (the same words as references.py). */
+export function checkKind(kind: 'run' | 'experiment', owner: string, name: string): void {
+  const experiment = looksLikeExperiment(name);
+  if (kind === 'experiment' && !experiment) {
+    throw new Error(
+      `${owner}:${name} names a run, not an experiment: experiments are named ` +
+        `<run>-exp<N>, e.g. ${owner}:${name}-exp0`
+    );
+  }
+  if (kind === 'run' && experiment) {
+    throw new Error(
+      `${owner}:${name} names an experiment, not a run: names ending in -exp<N> are ` +
+        `experiments' (its run is ${owner}:${name.replace(/-exp[0-9]+$/, '')})`
+    );
+  }
 }
 
 export interface ListOptions {

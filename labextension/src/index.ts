@@ -16,7 +16,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
 import { Actions } from './actions';
-import { GridApi, Requester, runOrExperiment } from './api';
+import { GridApi, Requester, checkKind, runOrExperiment } from './api';
 import { Datastore, Experiment, Run } from './model';
 import { TeamPanel } from './panel';
 import { ACTION_LABELS, Action, Target, parseReference } from './rows';
@@ -194,6 +194,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
             };
           case 'download':
           case 'logs':
+            checkKind('experiment', ref.owner, ref.name);
             return {
               kind: 'experiment',
               record: { owner: ref.owner, name: ref.name } as Experiment

@@ -1,4 +1,15 @@
-import { ApiResponse, GridApi, GridApiError, Method, downloadPath, errorMessage, query, runOrExperiment } from '../src/api';
+import {
+  ApiResponse,
+  GridApi,
+  GridApiError,
+  Method,
+  checkKind,
+  downloadPath,
+  errorMessage,
+  looksLikeExperiment,
+  query,
+  runOrExperiment
+} from '../src/api';
 
 /** A transport that records what the client asks and answers from a script. */
 function recorder(answers: { status: number; body: string }[]) {
@@ -74,10 +85,27 @@ describe('request paths', () => {
     );
   });
 
-  it('tells experiments from runs by the -exp<N> suffix', () => {
+  it('tells experiments from runs by the -exp<N> suffix, anchored at the end', () => {
     expect(runOrExperiment('sweep-exp3')).toBe('experiments');
+    expect(runOrExperiment('a-exp1x-exp12')).toBe('experiments');
     expect(runOrExperiment('sweep')).toBe('runs');
     expect(runOrExperiment('exp-explore')).toBe('runs');
+    // the old `"-exp" in name` took these runs for experiments
+    for (const run of ['cifar-explore', 'x-exp-lore', 'a-exp1x', 'my-experiment']) {
+      expect(runOrExperiment(run)).toBe('runs');
+      expect(looksLikeExperiment(run)).toBe(false);
+    }
+  });
+
+  it('refuses a typed reference of the other kind, saying what it names', () => {
+    expect(() => checkKind('experiment', 'alice', 'cifar-explore')).toThrow(
+      'alice:cifar-explore names a run, not an experiment: experiments are named <run>-exp<N>, e.g. alice:cifar-explore-exp0'
+    );
+    expect(() => checkKind('run', 'alice', 'x-exp0')).toThrow(
+      "alice:x-exp0 names an experiment, not a run: names ending in -exp<N> are experiments' (its run is alice:x)"
+    );
+    expect(() => checkKind('run', 'alice', 'cifar-explore')).not.toThrow();
+    expect(() => checkKind('experiment', 'alice', 'cifar-explore-exp0')).not.toThrow();
   });
 });
 
