@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import Engine
 
 from ..sizes import SizeError, parse_size, show_size
 from .app import ServerConfig, TeamServer, data_dir_paths
@@ -22,7 +23,8 @@ from .blobs import BlobStore
 from .errors import ApiError
 from .executor.sandbox import DEFAULT_UID_BASE, MODES
 from .http_server import GuardedHTTPServer, bounded_connections, connection_limit_options
-from .schema import SchemaVersionError, create_schema, make_engine
+from .migrations import SchemaError, prepare
+from .schema import make_engine
 from .store import DEFAULT_PRICES, Store
 from .store.outputs import DEFAULT_MAX_LOG_MB
 from .store.sources import DEFAULT_SOURCE_GRACE_HOURS
@@ -63,21 +65,35 @@ def _private_data_dir(root: Path, sqlite: Path | None) -> None:
             os.chmod(path, 0o600)
 
 
-def open_store(data_dir: str, db: str | None, prices: str | None = None) -> Store:
-    """Open (creating on first use) the store for a data directory."""
+def open_engine(data_dir: str, db: str | None, upgrade: bool = True) -> tuple[Engine, str | None]:
+    """The database's engine, its schema made this code's (``migrations.prepare``), and what
+    that did (None: nothing)."""
     root = Path(data_dir).resolve()
     paths = data_dir_paths(root)
     _private_data_dir(root, None if db else paths["db"])
     engine = make_engine(db or f"sqlite:///{paths['db']}")
     try:
-        create_schema(engine)
-    except SchemaVersionError as exc:
+        done = prepare(engine, upgrade=upgrade)
+    except SchemaError as exc:
+        engine.dispose()
         raise click.ClickException(str(exc)) from None
     except Exception as exc:
+        engine.dispose()
         # never print a connection URL: it may hold a password
         raise click.ClickException(
             f"cannot open the database ({type(exc).__name__}); check --db"
         ) from None
+    return engine, done
+
+
+def open_store(
+    data_dir: str, db: str | None, prices: str | None = None, upgrade: bool = True
+) -> Store:
+    """Open (creating on first use, upgrading unless told not to) the store for a data
+    directory."""
+    root = Path(data_dir).resolve()
+    paths = data_dir_paths(root)
+    engine, _ = open_engine(data_dir, db, upgrade)
     price_list = DEFAULT_PRICES
     if prices:
         try:
@@ -237,6 +253,14 @@ _db = click.option(
     help="How long an uploaded run source that no run uses is kept before the "
     "housekeeping deletes it.",
 )
+@click.option(
+    "--upgrade-db/--no-upgrade-db",
+    envvar="GRID_COLLAB_UPGRADE_DB",
+    default=True,
+    show_default=True,
+    help="Upgrade an older database's schema at start (saying so in the log); with "
+    "--no-upgrade-db, refuse to start and name the command to run (upgrade-db).",
+)
 @connection_limit_options
 @click.pass_context
 def main(
@@ -264,11 +288,12 @@ def main(
     runner_network,
     max_log_mb,
     source_grace_hours,
+    upgrade_db,
     **connection_limits,
 ):
     """Run the team server (no subcommand), or administer it (``admin ...``)."""
     ctx.ensure_object(dict)
-    ctx.obj.update(data_dir=data_dir, db=db, prices=prices)
+    ctx.obj.update(data_dir=data_dir, db=db, prices=prices, upgrade_db=upgrade_db)
     if ctx.invoked_subcommand is not None:
         return
     logging.basicConfig(
@@ -276,7 +301,7 @@ def main(
         stream=sys.stderr,
         format="[%(asctime)s %(name)s %(levelname)s] %(message)s",
     )
-    store = open_store(data_dir, db, prices)
+    store = open_store(data_dir, db, prices, upgrade_db)
     store.ticket_seconds = max(0.1, min(ticket_seconds, 60.0))
     blobs = BlobStore(blobs_url or str(data_dir_paths(Path(data_dir).resolve())["blobs"]))
     removed = blobs.clear_staging()
@@ -392,7 +417,23 @@ def admin():
 
 
 def _store(ctx) -> Store:
-    return open_store(ctx.obj["data_dir"], ctx.obj["db"], ctx.obj.get("prices"))
+    obj = ctx.obj
+    return open_store(obj["data_dir"], obj["db"], obj.get("prices"), obj.get("upgrade_db", True))
+
+
+# ----------------------------------------------------------------- schema
+@main.command("upgrade-db")
+@click.option("--data-dir", default=None, help="As the server's --data-dir (SQLite there).")
+@click.option(
+    "--db", "--database-url", "db", default=None, help="As the server's --db: a database URL."
+)
+@click.pass_context
+def upgrade_db(ctx, data_dir, db):
+    """Upgrade the database's schema to this version's (back it up first); a new database is
+    created. Safe while another server starts: PostgreSQL upgrades hold a lock."""
+    engine, done = open_engine(data_dir or ctx.obj["data_dir"], db or ctx.obj["db"])
+    engine.dispose()
+    click.echo(done or "the database's schema is already this version's; nothing to do")
 
 
 def _run(fn, *args):

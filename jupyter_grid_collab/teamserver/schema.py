@@ -1,10 +1,14 @@
-"""The team server's tables (SQLAlchemy Core), the engine factory and the schema version stamp.
+"""The team server's tables (SQLAlchemy Core), the money type and the engine factory.
 
 Core rather than the ORM: every listing is one hand-written keyset query, and rows
-go to JSON without object materialisation.
+go to JSON without object materialisation. The tables here are the code's picture of
+the newest schema; the database gets there through the Alembic revisions in
+``migrations/`` (a change to a table here is one edit plus a revision there).
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -16,20 +20,69 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     create_engine,
     event,
-    inspect,
-    select,
-    text,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Dialect, Engine
 
-# Bump with a step in UPGRADES below whenever a table gains a column or a column changes.
-SCHEMA_VERSION = 3
+# The stamp in grid_meta once Alembic manages the database: one above the last hand-written
+# version (3), so a team server from before the migrations refuses the database ("newer than
+# this team server's 3") instead of writing floats into it. Revisions are Alembic's now.
+SCHEMA_VERSION = 4
+
+# Credits: 18 digits, 6 after the point. A 30 s tick of the cheapest instance is 0.004166...
+# credits, so 6 places keep every tick to a millionth; 12 before the point is far beyond any
+# balance add_credits allows (1e9 per call).
+MONEY_PLACES = 6
+MICRO = Decimal(1).scaleb(-MONEY_PLACES)
+
+
+def money(value: Decimal | float | int | str) -> Decimal:
+    """A credit amount as the database keeps it: a Decimal with exactly 6 places. A float is
+    taken by its shortest repr (0.1 is 0.1, not 0.1000000000000000055...)."""
+    if isinstance(value, float):
+        value = repr(value)
+    return Decimal(value).quantize(MICRO)
+
+
+class Money(TypeDecorator):
+    """NUMERIC(18, 6) read and written as Decimal on both databases.
+
+    PostgreSQL keeps it exactly. SQLite has no decimal type: a NUMERIC column holds the
+    nearest double, which has ~15 significant digits, so every value read back is rounded to
+    6 places again and comes back exact. Arithmetic in SQL on SQLite must round too (see
+    store/money.py), or a double's error could build up tick after tick.
+    """
+
+    impl = Numeric(18, MONEY_PLACES)
+    cache_ok = True
+
+    def __init__(self, as_float: bool = False):
+        super().__init__()
+        # runs.cost only, for now: store/runs.py still formats it with round(), which a
+        # Decimal survives but json.dumps does not; the database keeps it exact all the same
+        self.as_float = as_float
+
+    def load_dialect_impl(self, dialect: Dialect):
+        if dialect.name == "sqlite":
+            # floats from the driver, made Decimal below (SQLAlchemy's own conversion warns)
+            return dialect.type_descriptor(Numeric(18, MONEY_PLACES, asdecimal=False))
+        return dialect.type_descriptor(Numeric(18, MONEY_PLACES))
+
+    def process_bind_param(self, value, dialect: Dialect):
+        return None if value is None else money(value)
+
+    def process_result_value(self, value, dialect: Dialect) -> Decimal | float | None:
+        if value is None:
+            return None
+        return float(money(value)) if self.as_float else money(value)
+
 
 metadata = MetaData()
 
@@ -86,7 +139,7 @@ teams = Table(
     metadata,
     _id(),
     Column("name", String(64), nullable=False, unique=True),
-    Column("balance", Float, nullable=False, default=0.0),
+    Column("balance", Money, nullable=False, default=Decimal(0)),
     Column("created_at", Float, nullable=False),
     # bytes the team may store (datastores + artifacts + sources, store/quotas.py); NULL: no
     # quota. Set by a site admin (admin set-quota, PATCH /teams/<team>).
@@ -119,7 +172,7 @@ sessions = Table(
     Column("stopped_at", Float),
     Column("last_heartbeat", Float),
     Column("charged_until", Float),
-    Column("cost", Float, nullable=False, default=0.0),
+    Column("cost", Money, nullable=False, default=Decimal(0)),
     # hash of the secret handed once to the session's own Jupyter server; it is the
     # only caller allowed to read the owner's GitHub token.
     Column("server_secret_hash", String(64), index=True),
@@ -155,7 +208,7 @@ runs = Table(
     Column("created_at", Float, nullable=False),
     Column("started_at", Float),
     Column("finished_at", Float),
-    Column("cost", Float, nullable=False, default=0.0),
+    Column("cost", Money(as_float=True), nullable=False, default=Decimal(0)),
     # Experiment counts by status, kept in step with the experiments in the same
     # transaction so a run listing is one query with no join or GROUP BY.
     Column("n_pending", Integer, nullable=False, default=0),
@@ -225,7 +278,7 @@ artifacts = Table(
 
 # Who uploaded which run source (PUT /sources). A run may name only a source its creator
 # uploaded, or one a run in the creator's teams already uses (a clone): a hash alone is no
-# key to another team's bytes. A new table, so create_all makes it in an older database.
+# key to another team's bytes.
 sources = Table(
     "sources",
     metadata,
@@ -342,7 +395,7 @@ ledger = Table(
     Column("user_id", Id),
     Column("kind", String(16), nullable=False),
     Column("resource", String(200)),
-    Column("amount", Float, nullable=False),
+    Column("amount", Money, nullable=False),
     Column("note", Text),
     Column("created_at", Float, nullable=False),
     Index("ix_ledger_team", "team_id", "id"),
@@ -385,72 +438,8 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
 
 
-class SchemaVersionError(RuntimeError):
-    """The database was written by a newer version of the team server."""
-
-
-def _has_column(conn: Connection, table: str, column: str) -> bool:
-    return any(c["name"] == column for c in inspect(conn).get_columns(table))
-
-
-def _upgrade_to_2(conn: Connection) -> None:
-    """Sessions say what visitors may do (existing ones keep Grid's behaviour, "full"); the
-    audit actor holds "bob via session alice:alice-lab"."""
-    if not _has_column(conn, "sessions", "visitors"):
-        conn.execute(
-            text("ALTER TABLE sessions ADD COLUMN visitors VARCHAR(8) NOT NULL DEFAULT 'full'")
-        )
-    if conn.dialect.name != "sqlite":  # SQLite does not enforce VARCHAR lengths
-        conn.execute(text("ALTER TABLE audit ALTER COLUMN actor TYPE VARCHAR(200)"))
-
-
-def _upgrade_to_3(conn: Connection) -> None:
-    """Bounded storage: a team's storage quota, an experiment's stored log bytes and dropped
-    lines, and the team a run source counts against (older sources: NULL, so they count in
-    each of their uploader's teams until the housekeeping collects the unused ones)."""
-    if not _has_column(conn, "teams", "storage_quota_bytes"):
-        conn.execute(text("ALTER TABLE teams ADD COLUMN storage_quota_bytes BIGINT"))
-    for column in ("log_bytes", "log_dropped"):
-        if not _has_column(conn, "experiments", column):
-            conn.execute(
-                text(f"ALTER TABLE experiments ADD COLUMN {column} BIGINT NOT NULL DEFAULT 0")
-            )
-    if not _has_column(conn, "sources", "team_id"):
-        conn.execute(
-            text(
-                "ALTER TABLE sources ADD COLUMN team_id BIGINT REFERENCES teams(id) "
-                "ON DELETE CASCADE"
-            )
-        )
-    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_sources_team ON sources (team_id)"))
-
-
-# version -> the step that brings a database of the version before it up to it. Each step is
-# idempotent (a crash between a step and the stamp must not break the next start), and
-# create_all has already made any table that did not exist.
-UPGRADES = {2: _upgrade_to_2, 3: _upgrade_to_3}
-
-
 def create_schema(engine: Engine) -> None:
-    """Create missing tables, upgrade an older schema in place and stamp the version; refuse
-    a newer schema."""
-    metadata.create_all(engine)
-    with engine.begin() as conn:
-        row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
-        if row is None:  # a new database: create_all made every table as it is now
-            conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-            return
-        version = int(row.value)
-        if version > SCHEMA_VERSION:
-            raise SchemaVersionError(
-                f"the database has schema version {row.value}, newer than this team server's "
-                f"{SCHEMA_VERSION}; upgrade jupyter_grid_collab"
-            )
-        for step in range(version + 1, SCHEMA_VERSION + 1):
-            UPGRADES[step](conn)
-        if version < SCHEMA_VERSION:
-            conn.execute(
-                meta.update()
-                .where(meta.c.key == "schema_version")
-                .values(value=str(SCHEMA_VERSION))
-            )
+    """Create the database, or upgrade it to the newest schema (``migrations.prepare``)."""
+    from .migrations import prepare
+
+    prepare(engine, upgrade=True)

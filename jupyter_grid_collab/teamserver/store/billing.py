@@ -1,15 +1,19 @@
 """Credits: running sessions and experiments cost credits per hour by instance type.
 
 Cost is charged in slices (on every state change and on a periodic tick), each slice
-one ledger row, so the balance is never more than a tick behind.
+one ledger row, so the balance is never more than a tick behind. Every slice is a Decimal
+to the millionth, and the balance moves by exactly the ledger row's amount (store/money.py).
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from .. import schema as t
 from .core import now
+from .money import for_hours, shifted
 from .runs import _run_query
 from .sessions import _session_query
 
@@ -36,16 +40,16 @@ class BillingStore:
         instance_type: str,
         since: float | None,
         until: float,
-    ) -> float:
+    ) -> Decimal:
         if since is None or until <= since:
-            return 0.0
-        amount = self.prices.get(instance_type, 0.0) * (until - since) / 3600.0
+            return Decimal(0)
+        amount = for_hours(self.prices.get(instance_type, 0.0), until - since)
         if amount <= 0:
-            return 0.0
+            return Decimal(0)
         conn.execute(
             t.teams.update()
             .where(t.teams.c.id == team_id)
-            .values(balance=t.teams.c.balance - amount)
+            .values(balance=shifted(t.teams.c.balance, -amount))
         )
         conn.execute(
             t.ledger.insert().values(
@@ -75,7 +79,7 @@ class BillingStore:
         conn.execute(
             t.sessions.update()
             .where(t.sessions.c.id == row.id)
-            .values(charged_until=until, cost=t.sessions.c.cost + amount)
+            .values(charged_until=until, cost=shifted(t.sessions.c.cost, amount))
         )
 
     def charge_experiment(self, conn, exp, run, until: float) -> None:
@@ -94,20 +98,20 @@ class BillingStore:
             t.experiments.update().where(t.experiments.c.id == exp.id).values(charged_until=until)
         )
         conn.execute(
-            t.runs.update().where(t.runs.c.id == run.id).values(cost=t.runs.c.cost + amount)
+            t.runs.update().where(t.runs.c.id == run.id).values(cost=shifted(t.runs.c.cost, amount))
         )
 
     def refund_experiment(self, conn, exp, run, since: float, until: float) -> None:
         """Give back what ``exp`` was charged for ``since``..``until``: its script had ended
         at ``since``, but the record could be written only at ``until`` (its launcher could
         not report), and the ticks between went on charging it."""
-        amount = self.prices.get(run.instance_type, 0.0) * max(0.0, until - since) / 3600.0
+        amount = for_hours(self.prices.get(run.instance_type, 0.0), max(0.0, until - since))
         if amount <= 0:
             return
         conn.execute(
             t.teams.update()
             .where(t.teams.c.id == run.team_id)
-            .values(balance=t.teams.c.balance + amount)
+            .values(balance=shifted(t.teams.c.balance, amount))
         )
         conn.execute(
             t.ledger.insert().values(
@@ -122,7 +126,9 @@ class BillingStore:
             )
         )
         conn.execute(
-            t.runs.update().where(t.runs.c.id == run.id).values(cost=t.runs.c.cost - amount)
+            t.runs.update()
+            .where(t.runs.c.id == run.id)
+            .values(cost=shifted(t.runs.c.cost, -amount))
         )
 
     def accrue(self) -> None:

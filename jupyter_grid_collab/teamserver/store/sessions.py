@@ -11,6 +11,7 @@ from ...models import SESSION_STATUSES, VISITOR_MODES, ReferenceError, validate_
 from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
+from .money import as_json, money
 
 _github = t.credentials.alias("gh")
 
@@ -56,7 +57,7 @@ def session_json(r, ts: float | None = None) -> dict:
         "stopped_at": iso(r.stopped_at),
         "last_heartbeat": iso(r.last_heartbeat),
         "duration_seconds": round(duration, 1),
-        "cost": round(r.cost, 4),
+        "cost": as_json(r.cost),
         "github": {
             "user": r.owner,
             "login": r.cred_login or r.user_github,
@@ -153,7 +154,7 @@ class SessionStore:
                             team_id=team_id,
                             name=name,
                             created_at=ts,
-                            cost=0.0,
+                            cost=money(0),
                             **values,
                         )
                     )

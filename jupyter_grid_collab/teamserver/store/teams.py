@@ -12,6 +12,7 @@ from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, NotFound, OutOfCredits
 from ..permissions import check_member_change, require_member
 from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
+from .money import as_json, money, shifted
 
 
 def _clean_name(value: Any, what: str) -> str:
@@ -115,7 +116,7 @@ class TeamStore(StoreCore):
                 owner_id = self.user_id(conn, owner)
                 ts = now()
                 team_id = conn.execute(
-                    t.teams.insert().values(name=name, balance=0.0, created_at=ts)
+                    t.teams.insert().values(name=name, balance=money(0), created_at=ts)
                 ).inserted_primary_key[0]
                 conn.execute(
                     t.memberships.insert().values(
@@ -148,7 +149,7 @@ class TeamStore(StoreCore):
             {
                 "name": r.name,
                 "created_at": iso(r.created_at),
-                "balance": round(r.balance, 4),
+                "balance": as_json(r.balance),
                 "role": caller.roles[r.id],
                 "member_count": r.n,
             }
@@ -178,7 +179,7 @@ class TeamStore(StoreCore):
         return {
             "name": row.name,
             "created_at": iso(row.created_at),
-            "balance": round(row.balance, 4),
+            "balance": as_json(row.balance),
             "role": role,
             "storage_used_bytes": used,
             "storage_quota_bytes": quota,
@@ -278,25 +279,26 @@ class TeamStore(StoreCore):
             or amount != amount
         ):
             raise BadRequest("amount must be a number between -1e9 and 1e9")
+        credits = money(amount)
         with self.engine.begin() as conn:
             row = self._team_row(conn, team)
             conn.execute(
                 t.teams.update()
                 .where(t.teams.c.id == row.id)
-                .values(balance=t.teams.c.balance + amount)
+                .values(balance=shifted(t.teams.c.balance, credits))
             )
             conn.execute(
                 t.ledger.insert().values(
                     team_id=row.id,
                     kind="credit",
                     resource=None,
-                    amount=float(amount),
+                    amount=credits,
                     note=f"added by {actor}",
                     created_at=now(),
                 )
             )
             balance = conn.execute(select(t.teams.c.balance).where(t.teams.c.id == row.id)).scalar()
-        return {"team": team, "balance": round(balance, 4)}
+        return {"team": team, "balance": as_json(balance)}
 
     def ledger(self, caller: Caller, team: str, limit: Any = None, cursor: Any = None) -> dict:
         team_id = caller.team_id(team)
@@ -315,7 +317,7 @@ class TeamStore(StoreCore):
                 "kind": r.kind,
                 "user": r.username,
                 "resource": r.resource,
-                "amount": round(r.amount, 6),
+                "amount": as_json(r.amount, 6),
                 "note": r.note,
                 "created_at": iso(r.created_at),
             }

@@ -1,0 +1,37 @@
+"""Credits in the store: Decimal inside, exact arithmetic in SQL, a JSON number at the edge.
+
+Each running session and experiment adds a ledger row every tick (30 s), so a balance is a
+sum of many small amounts: as floats it drifted away from its ledger and from zero.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..schema import MONEY_PLACES, money
+
+__all__ = ["money", "shifted", "for_hours", "as_json"]
+
+_HOUR = Decimal(3600)
+
+
+def shifted(column: ColumnElement, delta: Decimal) -> ColumnElement:
+    """``column + delta`` computed by the database in one statement (so concurrent charges
+    never lose one). Rounded to the money's places: a no-op on PostgreSQL's NUMERIC, and on
+    SQLite, where the column holds a double, it keeps every stored value the double nearest
+    an exact amount, so rounding errors never pile up."""
+    return func.round(column + delta, MONEY_PLACES)
+
+
+def for_hours(price_per_hour: float | Decimal, seconds: float) -> Decimal:
+    """What ``seconds`` of an instance priced per hour costs, to the millionth."""
+    return money(money(price_per_hour) * Decimal(repr(float(seconds))) / _HOUR)
+
+
+def as_json(value: Decimal | None, places: int = 4) -> float | None:
+    """The API's number for an amount (JSON has no decimals; the API's answers kept 4 places
+    for balances and costs, 6 for ledger rows)."""
+    return None if value is None else float(round(value, places))
