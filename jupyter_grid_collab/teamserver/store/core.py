@@ -1,4 +1,4 @@
-"""The store's shared core: time, the caller's identity and teams, scopes, pagination, audit.
+"""The store's shared core: time, the caller's identity and teams, scopes, audit.
 
 Every store method is synchronous and runs on a worker thread (see ``app.py``), so
 no database call ever blocks the event loop.
@@ -22,10 +22,11 @@ from ...models import ReferenceError, validate_username
 from .. import schema as t
 from ..errors import BadRequest, Forbidden, NotFound, Unauthorized
 from ..permissions import check
+from .pagination import MAX_PAGE, PageRequest, fetch_page
 
-MAX_PAGE = 200
+__all__ = ["MAX_PAGE", "Caller", "Scope", "StoreCore", "iso", "now"]
+
 AUTH_CACHE_SECONDS = 5.0
-DEFAULT_PAGE = 50
 
 
 def now() -> float:
@@ -264,29 +265,18 @@ class StoreCore:
         raise BadRequest(f"unknown scope {scope!r}: use mine, team or user=<name>")
 
     # ------------------------------------------------------------- pagination
+    # store/runs.py still pages through these two; everything else uses pagination.py
     @staticmethod
     def page_args(limit: Any, cursor: Any) -> tuple[int, int | None]:
-        """Validate ``limit`` and the opaque ``cursor`` (the last id seen; ids only go up)."""
-        try:
-            limit = DEFAULT_PAGE if limit in (None, "") else int(limit)
-        except (TypeError, ValueError):
-            raise BadRequest(f"limit must be an integer from 1 to {MAX_PAGE}") from None
-        if not 1 <= limit <= MAX_PAGE:
-            raise BadRequest(f"limit must be an integer from 1 to {MAX_PAGE}")
-        if cursor in (None, ""):
-            return limit, None
-        if not isinstance(cursor, str) or not cursor.isdigit() or len(cursor) > 18:
-            raise BadRequest("cursor is not one this server issued; start again without it")
-        return limit, int(cursor)
+        """``PageRequest.parse`` as a (limit, after) pair."""
+        page = PageRequest.parse(limit, cursor)
+        return page.limit, page.after
 
     @staticmethod
     def page(items: list[dict], rows: list, limit: int) -> dict:
-        """Build a page; ``rows`` were fetched with limit + 1 to know if more exist."""
+        """A page of ``items``; ``rows`` were fetched with limit + 1 to know if more exist."""
         more = len(rows) > limit
-        return {
-            "items": items[:limit],
-            "next_cursor": str(rows[limit - 1].id) if more else None,
-        }
+        return {"items": items[:limit], "next_cursor": str(rows[limit - 1].id) if more else None}
 
     # ------------------------------------------------------------- permissions
     def guard(self, caller: Caller, row, action: str, kind: str, name: str) -> None:
@@ -388,21 +378,23 @@ class StoreCore:
                 f"{caller.username} cannot read team {team!r}'s audit log: "
                 "only its admins and owners can"
             )
-        limit, after = self.page_args(limit, cursor)
-        q = select(t.audit).where(t.audit.c.team_id == team_id)
-        if after is not None:
-            q = q.where(t.audit.c.id < after)
-        with self.engine.begin() as conn:
-            rows = conn.execute(q.order_by(t.audit.c.id.desc()).limit(limit + 1)).all()
-        items = [
-            {
-                "ts": iso(r.ts),
-                "actor": r.actor,
-                "action": r.action,
-                "resource": r.resource,
-                "outcome": r.outcome,
-                "detail": r.detail,
-            }
-            for r in rows
-        ]
-        return self.page(items, rows, limit)
+        page = PageRequest.parse(limit, cursor)
+        with self.read() as conn:
+            return fetch_page(
+                conn,
+                select(t.audit).where(t.audit.c.team_id == team_id),
+                t.audit.c.id,
+                page,
+                _audit_json,
+            )
+
+
+def _audit_json(r) -> dict:
+    return {
+        "ts": iso(r.ts),
+        "actor": r.actor,
+        "action": r.action,
+        "resource": r.resource,
+        "outcome": r.outcome,
+        "detail": r.detail,
+    }

@@ -11,6 +11,7 @@ from ...models import ReferenceError, parse_reference, validate_name
 from .. import schema as t
 from ..errors import BadRequest, NotFound
 from .core import Caller, iso, now
+from .pagination import PageRequest, fetch_page
 
 UPLOAD_TTL = 24 * 3600
 
@@ -202,18 +203,15 @@ class DatastoreStore:
         limit: Any = None,
         cursor: Any = None,
     ) -> dict:
-        limit, after = self.page_args(limit, cursor)
+        page = PageRequest.parse(limit, cursor)
         if status not in (None, "available"):
             raise BadRequest("status must be 'available'")
-        with self.engine.begin() as conn:
+        with self.read() as conn:
             sc = self.resolve_scope(conn, caller, scope, team)
             q = _ds_query().where(t.datastore_versions.c.team_id.in_(sc.team_ids))
             if sc.owner_id is not None:
                 q = q.where(t.datastore_versions.c.owner_id == sc.owner_id)
-            if after is not None:
-                q = q.where(t.datastore_versions.c.id < after)
-            rows = conn.execute(q.order_by(t.datastore_versions.c.id.desc()).limit(limit + 1)).all()
-        return self.page([datastore_json(r) for r in rows], rows, limit)
+            return fetch_page(conn, q, t.datastore_versions.c.id, page, datastore_json)
 
     def _version_row(self, conn, caller: Caller, owner: str, name: str, version: Any = None):
         q = _ds_query().where(and_(t.users.c.username == owner, t.datastores.c.name == name))

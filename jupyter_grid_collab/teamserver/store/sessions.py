@@ -12,6 +12,7 @@ from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
 from .money import as_json, money
+from .pagination import PageRequest, fetch_page
 
 _github = t.credentials.alias("gh")
 
@@ -184,21 +185,18 @@ class SessionStore:
         limit: Any = None,
         cursor: Any = None,
     ) -> dict:
-        limit, after = self.page_args(limit, cursor)
+        page = PageRequest.parse(limit, cursor)
         if status is not None and status not in SESSION_STATUSES:
             raise BadRequest(f"status must be one of {', '.join(SESSION_STATUSES)}")
-        with self.engine.begin() as conn:
+        ts = now()
+        with self.read() as conn:
             sc = self.resolve_scope(conn, caller, scope, team)
             q = _session_query().where(t.sessions.c.team_id.in_(sc.team_ids))
             if sc.owner_id is not None:
                 q = q.where(t.sessions.c.owner_id == sc.owner_id)
             if status:
                 q = q.where(t.sessions.c.status == status)
-            if after is not None:
-                q = q.where(t.sessions.c.id < after)
-            rows = conn.execute(q.order_by(t.sessions.c.id.desc()).limit(limit + 1)).all()
-        ts = now()
-        return self.page([session_json(r, ts) for r in rows], rows, limit)
+            return fetch_page(conn, q, t.sessions.c.id, page, lambda r: session_json(r, ts))
 
     def get_session(self, caller: Caller, owner: str, name: str) -> dict:
         with self.engine.begin() as conn:

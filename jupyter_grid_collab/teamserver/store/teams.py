@@ -13,6 +13,7 @@ from ..errors import BadRequest, Conflict, Forbidden, NotFound, OutOfCredits
 from ..permissions import check_member_change, require_member
 from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
 from .money import as_json, money, shifted
+from .pagination import PageRequest, fetch_page
 
 
 def _clean_name(value: Any, what: str) -> str:
@@ -302,28 +303,14 @@ class TeamStore(StoreCore):
 
     def ledger(self, caller: Caller, team: str, limit: Any = None, cursor: Any = None) -> dict:
         team_id = caller.team_id(team)
-        limit, after = self.page_args(limit, cursor)
+        page = PageRequest.parse(limit, cursor)
         q = (
             select(t.ledger, t.users.c.username)
             .outerjoin(t.users, t.users.c.id == t.ledger.c.user_id)
             .where(t.ledger.c.team_id == team_id)
         )
-        if after is not None:
-            q = q.where(t.ledger.c.id < after)
-        with self.engine.begin() as conn:
-            rows = conn.execute(q.order_by(t.ledger.c.id.desc()).limit(limit + 1)).all()
-        items = [
-            {
-                "kind": r.kind,
-                "user": r.username,
-                "resource": r.resource,
-                "amount": as_json(r.amount, 6),
-                "note": r.note,
-                "created_at": iso(r.created_at),
-            }
-            for r in rows
-        ]
-        return self.page(items, rows, limit)
+        with self.read() as conn:
+            return fetch_page(conn, q, t.ledger.c.id, page, _ledger_json)
 
     def require_credit(self, conn, team_id: int, team_name: str) -> None:
         balance = conn.execute(select(t.teams.c.balance).where(t.teams.c.id == team_id)).scalar()
@@ -332,3 +319,14 @@ class TeamStore(StoreCore):
                 f"team {team_name!r} is out of credits (balance "
                 f"{(balance or 0):.2f}); ask a site admin to add credits"
             )
+
+
+def _ledger_json(r) -> dict:
+    return {
+        "kind": r.kind,
+        "user": r.username,
+        "resource": r.resource,
+        "amount": as_json(r.amount, 6),
+        "note": r.note,
+        "created_at": iso(r.created_at),
+    }

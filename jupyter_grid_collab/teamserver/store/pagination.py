@@ -1,0 +1,68 @@
+"""One keyset pagination for every listing: newest first by an id that only grows, and an
+opaque cursor (the last id the caller saw) instead of an offset, so a page costs the same
+at any depth and rows added meanwhile neither repeat nor go missing.
+
+A listing parses the page first (a bad limit is refused before any query), then runs its
+query once through ``fetch_page`` on ``StoreCore.read()``: one statement needs no
+transaction, and every listing reads the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..errors import BadRequest
+
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """How many rows, and after which id (None: from the newest)."""
+
+    limit: int = DEFAULT_PAGE
+    after: int | None = None
+
+    @classmethod
+    def parse(cls, limit: Any, cursor: Any) -> PageRequest:
+        """Validate ``limit`` and ``cursor`` as a query string gives them."""
+        try:
+            size = DEFAULT_PAGE if limit in (None, "") else int(limit)
+        except (TypeError, ValueError):
+            raise BadRequest(f"limit must be an integer from 1 to {MAX_PAGE}") from None
+        if not 1 <= size <= MAX_PAGE:
+            raise BadRequest(f"limit must be an integer from 1 to {MAX_PAGE}")
+        if cursor in (None, ""):
+            return cls(size, None)
+        # ids are positive 63-bit integers: anything else was not issued by this server
+        if not isinstance(cursor, str) or not cursor.isdigit() or len(cursor) > 18:
+            raise BadRequest("cursor is not one this server issued; start again without it")
+        return cls(size, int(cursor))
+
+
+def fetch_page(
+    conn: Connection,
+    query: Select,
+    key: ColumnElement,
+    page: PageRequest,
+    to_json: Callable[[Row], dict],
+) -> dict:
+    """``{"items", "next_cursor"}``: the rows of ``query`` below the cursor, newest first by
+    ``key`` (a column of the query), one more fetched than shown to know if a next page
+    exists."""
+    if page.after is not None:
+        query = query.where(key < page.after)
+    rows = conn.execute(query.order_by(key.desc()).limit(page.limit + 1)).all()
+    shown = rows[: page.limit]
+    more = len(rows) > page.limit
+    return {
+        "items": [to_json(r) for r in shown],
+        "next_cursor": str(shown[-1]._mapping[key]) if more else None,
+    }
