@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import os
 import secrets
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Enum, Float, Int, Unicode, default
 
-from ..client import SESSION_SECRET_HEADER, AsyncGridClient, GridClient, GridError, _raise_for
+from ..client import AsyncGridClient
 from ..credentials import load_credentials
-from ..datastore_mount import bytes_to_fetch, describe_mount, mount_datastore
 from ..launcher import default_datastore_root
 from .authorizer import VISITOR_MODES, install_authorizer, refuse_view_write
-from .environ import drop_owner_secrets
+from .context import VISITOR_MODE_TEXT, SessionContext
+from .datastores import AttachService
+from .environ import ChildEnv, drop_owner_secrets, install_kernel_env, install_terminal_env
+from .fetch import FetchService
 from .git import GitCredentialContext
 from .handlers import handlers
 from .http1 import Http1Transport
 from .identity import GridUser, install_identity
-from .jobs import JobTable, new_job, progress_of, settle
+from .jobs import JobRunner
 from .session import SessionRegistrar
 from .upstream import Upstream
+from .visitors import Visitors
+
+__all__ = ["VISITOR_MODE_TEXT", "GridCollab"]
 
 
 def _hide_token_from_visitors(previous):
@@ -44,16 +47,14 @@ def _hide_token_from_visitors(previous):
     return hook
 
 
-#: what the visitor banner and the context say each mode gives a visitor
-VISITOR_MODE_TEXT = {
-    "view": "view only: no kernels, terminals or edits",
-    "full": "full access: code you run here runs as {owner}",
-}
-
-
 class GridCollab(ExtensionApp):
     """Team collaboration for this Jupyter server: it registers as a session of its owner,
-    proxies team queries, lets teammates visit, and mounts datastores."""
+    proxies team queries, lets teammates visit, and mounts datastores.
+
+    The app owns the configuration and builds, once, the services the handlers are given
+    (``initialize_handlers``): the one client to the team server (``Upstream``), the
+    session's registration, its context, visitors, datastore attaches and artifact
+    downloads, and the bounded runner of their background jobs."""
 
     name = "jupyter_grid_collab"
     load_other_extensions = True
@@ -114,6 +115,11 @@ class GridCollab(ExtensionApp):
     visitor_check_seconds = Float(
         60.0, help="How often a visitor's team membership is re-checked with the team server."
     ).tag(config=True)
+    job_threads = Int(
+        4,
+        help="How many background jobs (datastore attaches, artifact downloads) run at once; "
+        "more wait their turn.",
+    ).tag(config=True)
 
     @default("url")
     def _url_default(self) -> str:
@@ -153,8 +159,7 @@ class GridCollab(ExtensionApp):
         self.instance_type = os.environ.get("GRID_INSTANCE_TYPE", self.instance_type)
         self.team = os.environ.get("GRID_TEAM", self.team)
         # read the key and the token (their defaults come from the environment) before
-        # they leave it: no kernel or terminal has started yet, and each one inherits
-        # os.environ as it is when it starts
+        # they leave it: no kernel or terminal has started yet
         self.client = AsyncGridClient(self.url, self.api_key or None, transport=Http1Transport())
         provider = self.serverapp.identity_provider
         provider.token  # noqa: B018 - evaluates its JUPYTER_TOKEN default now
@@ -164,32 +169,10 @@ class GridCollab(ExtensionApp):
                 "grid-collab: removed %s from the environment kernels and terminals inherit",
                 " and ".join(dropped),
             )
-        self.upstream = Upstream(
-            self.client, lambda: self.registrar.secret, lambda: self.registrar.gone
-        )
-        self.fetch_jobs = JobTable()
-        self.attach_jobs = JobTable()
-        self._membership: dict[str, tuple[float, bool]] = {}
-        self._mount_lock = threading.Lock()
         self.git = GitCredentialContext(
             self.serverapp.runtime_dir, self.share_github_credential_with_visitors
         )
-        # the owner's login is named after the team user; visitors are checked on a cache
-        install_identity(provider, self._owner_name())
-        provider.grid_visit_check = self.visitor_still_welcome
-        # the owner's choice of what visitors may do, enforced by jupyter_server's authorizer
-        # (and, for the few handlers that ask none, by the identity provider)
-        install_authorizer(self.serverapp.authorizer, lambda: self.visitors)
-        provider.grid_request_check = lambda handler, user: refuse_view_write(
-            handler, user, self.visitors
-        )
-        scrub = self.serverapp.web_app.settings.setdefault("extra_log_scrub_param_keys", [])
-        if "ticket" not in scrub:
-            scrub.append("ticket")  # tickets never reach the access log
-        # JupyterLab writes this server's token into every page it serves; a visitor's
-        # browser would send it with each API call and so act as the owner
-        settings = self.serverapp.web_app.settings
-        settings["page_config_hook"] = _hide_token_from_visitors(settings.get("page_config_hook"))
+        self._install_child_env()
         self.registrar = SessionRegistrar(
             self.client,
             self.session_name,
@@ -201,45 +184,106 @@ class GridCollab(ExtensionApp):
             logger=self.log,
             visitors=self.visitors,
         )
-        # kernels and terminals inherit these: the `grid` CLI, TeamPanel and
-        # attach_datastore() inside this session find the team and this session
-        os.environ.update(
+        self.upstream = Upstream(
+            self.client, lambda: self.registrar.secret, lambda: self.registrar.gone
+        )
+        self._build_services()
+        # the owner's login is named after the team user once the team server says who
+        # that is (registration); until then after the OS user
+        install_identity(provider, getpass.getuser())
+        provider.grid_visit_check = self.visitors_service.still_welcome
+        # the owner's choice of what visitors may do, enforced by jupyter_server's authorizer
+        # (and, for the few handlers that ask none, by the identity provider)
+        install_authorizer(self.serverapp.authorizer, lambda: self.visitors)
+        provider.grid_request_check = lambda handler, user: refuse_view_write(
+            handler, user, self.visitors
+        )
+        settings = self.serverapp.web_app.settings
+        scrub = settings.setdefault("extra_log_scrub_param_keys", [])
+        if "ticket" not in scrub:
+            scrub.append("ticket")  # tickets never reach the access log
+        # JupyterLab writes this server's token into every page it serves; a visitor's
+        # browser would send it with each API call and so act as the owner
+        settings["page_config_hook"] = _hide_token_from_visitors(settings.get("page_config_hook"))
+        if self.register:
+            self.serverapp.io_loop.add_callback(self.registrar.start)
+
+    def _build_services(self) -> None:
+        """The services handlers are given; each holds what it needs and nothing more."""
+        self.stopping = threading.Event()  # tells job workers to stop waiting on the loop
+        self.runner = JobRunner(self.job_threads)
+        self.context_service = SessionContext(
+            self.registrar,
+            self.serverapp.identity_provider,
+            visitors=self.visitors,
+            share_github_credential_with_visitors=self.share_github_credential_with_visitors,
+            instance_type=self.instance_type,
+            datastore_root=self.datastore_root,
+        )
+        self.visitors_service = Visitors(
+            self.upstream, self.registrar, self.git, self.visitor_check_seconds
+        )
+        self.attach_service = AttachService(
+            self.upstream,
+            self.registrar,
+            self.runner,
+            Path(self.datastore_root),
+            self.blob_dir or None,
+            self.attach_inline_bytes,
+            self.stopping,
+        )
+        self.fetch_service = FetchService(
+            self.upstream, self.runner, self.serverapp.root_dir, self.stopping
+        )
+
+    def _install_child_env(self) -> None:
+        """What kernels and terminals get (the extension leaves os.environ as it is): the
+        `grid` CLI, TeamPanel and attach_datastore() inside this session find the team
+        server, this session and its credential file; git finds the helper."""
+        self.child_env = ChildEnv()
+        self.child_env.set(
             GRID_URL=self.client.url,
             GRID_SESSION_NAME=self.session_name,
             GRID_DATASTORE_ROOT=self.datastore_root,
             GRID_SESSION_VISITORS=self.visitors,
+            # this server's own URL (never its token: a visitor's kernel can read env), so
+            # TeamPanel finds its runtime file and talks through this extension
+            GRID_JUPYTER_URL=self._server_url(),
         )
-        # this server's own URL (never its token: a visitor's kernel can read env), so
-        # TeamPanel finds its runtime file and talks through this extension
-        os.environ["GRID_JUPYTER_URL"] = self._server_url()
         if self.blob_dir:
-            os.environ["GRID_BLOB_DIR"] = self.blob_dir
-        self.git.install_env()
-        if self.register:
-            self.serverapp.io_loop.add_callback(self.registrar.start)
+            self.child_env.set(GRID_BLOB_DIR=self.blob_dir)
+        self.child_env.derived.append(self.git.env)
+        install_kernel_env(self.serverapp.kernel_manager, self.child_env)
+        self._install_terminal_env()
+
+    def _install_terminal_env(self) -> None:
+        # the terminals extension makes its manager when it loads, which may be after this
+        # one; _start_jupyter_server_extension (all extensions loaded) tries again
+        manager = self.serverapp.web_app.settings.get("terminal_manager")
+        if manager is not None:
+            install_terminal_env(manager, self.child_env)
+
+    async def _start_jupyter_server_extension(self, serverapp) -> None:
+        self._install_terminal_env()
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(handlers())
+        self.handlers.extend(
+            handlers(
+                self.upstream,
+                self.context_service,
+                self.attach_service,
+                self.fetch_service,
+                self.visitors_service,
+                self.blob_dir or None,
+            )
+        )
 
     async def stop_extension(self) -> None:
+        self.stopping.set()
+        self.runner.shutdown()
         await self.registrar.stop()
         self.git.remove()
         await self.client.aclose()
-
-    def _owner_name(self) -> str:
-        """The team username, asked once at start (short timeout); the OS user if the team
-        server cannot say yet (registration fixes it once it can)."""
-        try:
-            with GridClient(self.client.url, self.api_key or None, timeout=3) as c:
-                return c.whoami()
-        except GridError as exc:
-            self.log.warning(
-                "grid-collab: the team server did not confirm who owns this "
-                "server (%s); using %s for now",
-                exc.message,
-                getpass.getuser(),
-            )
-            return getpass.getuser()
 
     def _server_url(self) -> str:
         url = self.serverapp.connection_url
@@ -247,7 +291,7 @@ class GridCollab(ExtensionApp):
 
     def _on_registered(self, registrar: SessionRegistrar) -> None:
         self.serverapp.identity_provider.grid_owner = registrar.owner
-        os.environ["GRID_SESSION_OWNER"] = registrar.owner
+        self.child_env.set(GRID_SESSION_OWNER=registrar.owner)
         # the session credential file: git's helper, and `grid` / attach_datastore() /
         # TeamPanel in kernels and terminals, call the team server with it
         self.git.write(self.client.url, registrar.owner, registrar.name, registrar.secret)
@@ -264,197 +308,3 @@ class GridCollab(ExtensionApp):
                 registrar.owner,
                 registrar.name,
             )
-
-    def _team_client(self, timeout: float = 30.0) -> GridClient:
-        """A blocking client (for worker threads) with this server's current credential:
-        the session's secret once registered, the owner's key only before."""
-        if self.registrar.secret:
-            return GridClient(
-                self.client.url, session_secret=self.registrar.secret, timeout=timeout
-            )
-        if self.registrar.gone:
-            raise GridError(self.registrar.gone, 503)
-        return GridClient(self.client.url, self.api_key or None, timeout=timeout)
-
-    # ------------------------------------------------------------- visitors
-    async def redeem(self, ticket: str) -> GridUser:
-        if self.registrar.gone:
-            raise GridError(self.registrar.gone, 503)
-        try:
-            await asyncio.wait_for(self.registrar.registered.wait(), 10)
-        except asyncio.TimeoutError:
-            raise GridError(
-                "this session is not registered with the team server yet; "
-                "open it again in a moment",
-                503,
-            ) from None
-        # this server proves itself by its session secret, so a ticket only works here; the
-        # team server fixes how long the visit lasts
-        response = await self.upstream.send(
-            None,
-            "POST",
-            "/visits/redeem",
-            json={"ticket": ticket},
-            headers={SESSION_SECRET_HEADER: self.registrar.secret},
-        )
-        if response.status_code >= 400:
-            _raise_for(response)
-        data = response.json()
-        return GridUser(
-            username=data["visitor"],
-            name=data["visitor"],
-            display_name=f"{data['visitor']} (visiting)",
-            visitor=True,
-            expires_at=data["expires_at"],
-        )
-
-    async def visitor_still_welcome(self, username: str) -> bool:
-        """Re-check a visitor with the team server at most once a minute."""
-        self.git.mark_visitor_activity()
-        cached = self._membership.get(username)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-        try:
-            response = await self.upstream.send(
-                GridUser(username=username, visitor=True), "GET", "/me", timeout=5
-            )
-            ok = response.status_code == 200
-        except Exception:  # the team server is down: keep the last answer a little longer
-            return cached[1] if cached else False
-        self._membership[username] = (time.monotonic() + self.visitor_check_seconds, ok)
-        return ok
-
-    # ------------------------------------------------------------- context
-    def context(self, user) -> dict[str, Any]:
-        session = self.registrar.session
-        github = (session.github if session else None) or {
-            "user": self.registrar.owner,
-            "login": None,
-            "credential_bound": False,
-        }
-        visitor = isinstance(user, GridUser) and user.visitor
-        owner = self.registrar.owner or self.serverapp.identity_provider.grid_owner
-        identity = f"{owner}'s GitHub identity" + (
-            f" ({github['login']})" if github.get("login") else ""
-        )
-        shared = self.share_github_credential_with_visitors or not visitor
-        mode = VISITOR_MODE_TEXT[self.visitors].format(owner=owner)
-        return {
-            "user": {"username": user.username, "visitor": visitor},
-            "visitor": visitor,
-            "visitors": self.visitors,
-            "session": {
-                "owner": owner,
-                "name": self.session_name,
-                "visitors": self.visitors,
-                "url": self.registrar.url,
-                "registered": self.registrar.secret is not None,
-                "status": (
-                    "deleted"
-                    if self.registrar.gone
-                    else session.status
-                    if session
-                    else "unregistered"
-                ),
-                "instance_type": self.instance_type,
-                "datastores": list(self.registrar.datastores),
-            },
-            "github": {
-                **github,
-                "shared_with_visitors": self.share_github_credential_with_visitors,
-            },
-            "git_uses": identity if shared else "your own credentials (git will ask)",
-            "banner": (
-                f"You are visiting {owner}'s session ({mode}) — git here uses {identity}"
-                if visitor and shared
-                else f"You are visiting {owner}'s session ({mode}) — git here asks for your "
-                "own credentials"
-                if visitor
-                else None
-            ),
-            "team_server": self.client.url,
-            "datastore_root": self.datastore_root,
-        }
-
-    # ------------------------------------------------------------- datastores, artifacts
-    def mount(self, reference: str, progress=None, files=None) -> Path:
-        """Mount a datastore version (blocking: run in a thread) and record it."""
-        with self._mount_lock, self._team_client() as c:
-            path = mount_datastore(
-                c, reference, Path(self.datastore_root), self.blob_dir or None, progress, files
-            )
-        self.registrar.add_datastore(reference)
-        if self.registrar.registered.is_set():
-            self.serverapp.io_loop.add_callback(self.registrar.heartbeat)
-        return path
-
-    def attach(self, info: dict[str, Any]) -> dict[str, Any]:
-        """Mount the datastore version the team server allowed (``info`` is its answer);
-        blocking, run in a thread. What must be downloaded beyond ``attach_inline_bytes``
-        is left to a background job, so no request waits on copying a large datastore."""
-        reference = info["reference"]
-        with self._team_client() as c:
-            files = c.datastore_files(reference)
-        pending = bytes_to_fetch(files, Path(self.datastore_root), self.blob_dir)
-        job = new_job(
-            reference=reference,
-            size=info["size"],
-            file_count=info["file_count"],
-            bytes_total=pending,
-            path=None,
-            hint=None,
-        )
-
-        def mount() -> None:
-            path = self.mount(reference, progress_of(job), files)
-            # say how: hard links are O(1); a consumer that could write them gets copies
-            how = describe_mount(path)
-            job.update(
-                path=str(path),
-                how=how,
-                hint=f"read it in code as {str(path)!r} (read-only" + (f"; {how})" if how else ")"),
-            )
-
-        if pending <= self.attach_inline_bytes:
-            settle(job, mount)  # its errors reach the request
-            return dict(job)
-        return self.attach_jobs.start(job, mount, "grid-attach")
-
-    def resolve_dest(self, dest: Any) -> Path:
-        """A destination inside this server's root folder; anything escaping it is refused."""
-        from tornado import web
-
-        if not isinstance(dest, str) or "\x00" in dest:
-            raise web.HTTPError(400, "dest must be a folder path inside the server's root")
-        root = Path(self.serverapp.root_dir).resolve()
-        target = (
-            (root / dest.lstrip("/")).resolve() if not os.path.isabs(dest) else Path(dest).resolve()
-        )
-        if target != root and root not in target.parents:
-            raise web.HTTPError(400, f"dest {dest!r} escapes the server's root folder")
-        return target
-
-    def start_fetch(self, owner: str, artifacts, dest: Path) -> dict[str, Any]:
-        root = Path(self.serverapp.root_dir).resolve()
-        job = new_job(
-            files_total=len(artifacts),
-            files_done=0,
-            bytes_total=sum(a.size for a in artifacts),
-            dest=str(dest.relative_to(root)) if dest != root else ".",
-            files=[],
-        )
-        progress = progress_of(job)
-
-        def fetch() -> None:
-            with self._team_client() as c:
-                for art in artifacts:
-                    run = art.experiment.rsplit("-exp", 1)[0]
-                    local = dest / run / art.experiment / art.path
-                    if not (local.exists() and local.stat().st_size == art.size):
-                        c.download_artifact(f"{owner}:{art.experiment}", art, local, progress)
-                    else:
-                        progress(art.size)
-                    job["files_done"] += 1
-                    job["files"].append(str(local.relative_to(root)))
-
-        return self.fetch_jobs.start(job, fetch, "grid-fetch")

@@ -1,4 +1,12 @@
-"""Keep the owner's secrets out of what kernels and terminals inherit.
+"""What kernels and terminals of this server find in their environment.
+
+The extension never adds to ``os.environ``: what a session's kernels and terminals need
+(the team server's URL, this session's name, its credential file, git's helper, ...) is
+held by ``ChildEnv`` and handed to each one as it starts, through jupyter_server's kernel
+manager (the ``env`` of ``start_kernel``) and terminado's ``make_term_env``. The only change
+to the server's own environment is taking the owner's secrets out, below.
+
+Keep the owner's secrets out of what kernels and terminals inherit.
 
 Every kernel and terminal of this server starts with a copy of the server's environment, a
 visitor's too. The owner's API key (``GRID_API_KEY``) and this server's token
@@ -17,6 +25,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+from collections.abc import Callable, Mapping
 
 from ..procfs import stat_fields
 
@@ -61,3 +70,62 @@ def _scrub_exec_environ(names: list[str]) -> None:
                 stop = len(block) if stop < 0 else stop
                 ctypes.memset(start + at, 0, stop - at)
             at = block.find(prefix, at + len(prefix))
+
+
+class ChildEnv:
+    """The variables this server gives every kernel and terminal it starts, on top of the
+    environment they would inherit (never with the owner's secrets)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+        # computed from the environment a child would get (git's env-only configuration
+        # keeps what the user set that way)
+        self.derived: list[Callable[[Mapping[str, str]], dict[str, str]]] = []
+
+    def set(self, **values: str) -> None:
+        self.values.update(values)
+
+    def build(self, base: Mapping[str, str]) -> dict[str, str]:
+        """The environment of a child that would otherwise get ``base``."""
+        env = {k: v for k, v in base.items() if k not in OWNER_SECRETS}
+        env.update(self.values)
+        for derive in self.derived:
+            env.update(derive(env))
+        return env
+
+
+class _KernelEnvMixin:
+    """Mixed into the server's kernel manager: each kernel starts with the session's env."""
+
+    grid_child_env: ChildEnv | None = None
+
+    async def start_kernel(self, *args, **kwargs):
+        if self.grid_child_env is not None:
+            kwargs["env"] = self.grid_child_env.build(kwargs.get("env") or os.environ)
+        return await super().start_kernel(*args, **kwargs)
+
+
+class _TerminalEnvMixin:
+    """Mixed into terminado's terminal manager: each terminal starts with the session's env."""
+
+    grid_child_env: ChildEnv | None = None
+
+    def make_term_env(self, *args, **kwargs) -> dict[str, str]:
+        env = super().make_term_env(*args, **kwargs)
+        return self.grid_child_env.build(env) if self.grid_child_env is not None else env
+
+
+def _mix(obj, mixin: type, child_env: ChildEnv) -> None:
+    """Mix ``mixin`` into ``obj``'s class in place (keeping its state), as identity.py does."""
+    if not isinstance(obj, mixin):
+        cls = obj.__class__
+        obj.__class__ = type(f"Grid{cls.__name__}", (mixin, cls), {})
+    obj.grid_child_env = child_env
+
+
+def install_kernel_env(kernel_manager, child_env: ChildEnv) -> None:
+    _mix(kernel_manager, _KernelEnvMixin, child_env)
+
+
+def install_terminal_env(terminal_manager, child_env: ChildEnv) -> None:
+    _mix(terminal_manager, _TerminalEnvMixin, child_env)

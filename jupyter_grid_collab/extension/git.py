@@ -15,6 +15,7 @@ import shlex
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..client import SESSION_CREDENTIAL_ENV
@@ -49,24 +50,24 @@ class GitCredentialContext:
             json.dump(data, f)
         os.replace(self.config_file.with_suffix(".tmp"), self.config_file)
 
-    def install_env(self, environ=os.environ) -> None:
-        """Add the helper for github.com to git's env-only configuration (keeping any the
-        user already set that way)."""
-        count = int(environ.get("GIT_CONFIG_COUNT", "0") or 0)
-        for i in range(count):
-            if environ.get(f"GIT_CONFIG_KEY_{i}") == HELPER_KEY:
-                break
-        else:
+    def env(self, base: Mapping[str, str]) -> dict[str, str]:
+        """What a child with environment ``base`` adds for git: the helper for github.com
+        in git's env-only configuration (after any the user already set that way), and the
+        session credential file."""
+        added: dict[str, str] = {}
+        count = int(base.get("GIT_CONFIG_COUNT", "0") or 0)
+        if not any(base.get(f"GIT_CONFIG_KEY_{i}") == HELPER_KEY for i in range(count)):
             # an empty helper first resets any helper from ~/.gitconfig for github.com, so
             # git asks ours and not a stale store
             helper = f"!{shlex.quote(sys.executable)} -m jupyter_grid_collab.git_credential"
             for value in ("", helper):
-                environ[f"GIT_CONFIG_KEY_{count}"] = HELPER_KEY
-                environ[f"GIT_CONFIG_VALUE_{count}"] = value
+                added[f"GIT_CONFIG_KEY_{count}"] = HELPER_KEY
+                added[f"GIT_CONFIG_VALUE_{count}"] = value
                 count += 1
-            environ["GIT_CONFIG_COUNT"] = str(count)
-        environ["GRID_COLLAB_GIT_HELPER"] = str(self.config_file)
-        environ[SESSION_CREDENTIAL_ENV] = str(self.config_file)
+            added["GIT_CONFIG_COUNT"] = str(count)
+        added["GRID_COLLAB_GIT_HELPER"] = str(self.config_file)
+        added[SESSION_CREDENTIAL_ENV] = str(self.config_file)
+        return added
 
     def mark_visitor_activity(self, minutes: float = 10.0) -> None:
         """A visitor is here: with sharing off, git asks for credentials for a while."""

@@ -7,28 +7,33 @@ import asyncio
 import json
 import os
 import re
-from urllib.parse import quote
 
 import tornado.iostream
 from jupyter_server.auth.decorator import allow_unauthenticated, authorized
 from jupyter_server.base.handlers import APIHandler
-from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from ..client import Artifact, GridError
-from ..models import ReferenceError, parse_reference, validate_relative_path
+from ..client import GridError
+from ..models import ReferenceError, validate_relative_path
+from ..references import EXPERIMENT, parse_ref
+from ..teamserver.blob_integrity import BlobVerifier
+from .context import CONTEXT_MAX_AGE_SECONDS, SessionContext
+from .datastores import AttachService
+from .fetch import FetchService
 from .identity import GridUser
+from .jobs import JobTable
 from .proxy_path import normalise, upstream_path
+from .upstream import Upstream, file_path, segment
+from .visitors import Visitors
+
+__all__ = ["CONTEXT_MAX_AGE_SECONDS", "PROXY_ALLOWED", "handlers"]
 
 _SEG = r"[^/]+"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # Large chunks: fewer trips through the event loop per byte, still flat memory (at most two
 # chunks of a file download are held at once).
 FILE_CHUNK = 4 << 20
-# the context re-reads this session's record when it is older than this (heartbeats are
-# far apart; a GitHub token set a moment ago must show as bound)
-CONTEXT_MAX_AGE_SECONDS = 1.0
 # What the browser and kernels may ask the team server through this server, by method,
 # matched against the normalised path (proxy_path.py). Registration, heartbeats, keys and
 # credentials are not reachable this way.
@@ -46,14 +51,14 @@ PROXY_ALLOWED = {
 }
 
 
-class GridHandler(ExtensionHandlerMixin, APIHandler):
-    """Base of the extension's API handlers."""
+class GridHandler(APIHandler):
+    """Base of the extension's API handlers; each gets the services it uses from the
+    extension app through ``initialize`` (see ``handlers()``), and nothing else."""
 
     auth_resource = "grid_collab:team"
 
-    @property
-    def app(self):
-        return self.extensionapp
+    def initialize(self, upstream: Upstream) -> None:
+        self.upstream = upstream
 
     def is_visitor(self) -> bool:
         return isinstance(self.current_user, GridUser) and self.current_user.visitor
@@ -67,7 +72,7 @@ class GridHandler(ExtensionHandlerMixin, APIHandler):
             raise web.HTTPError(400, "the request body must be a JSON object")
         return data
 
-    def finish_job(self, jobs, job_id: str, what: str) -> None:
+    def finish_job(self, jobs: JobTable, job_id: str, what: str) -> None:
         """Report a background job (an attach, an artifact download) as it stands."""
         job = jobs.get(job_id)
         if job is None:
@@ -79,7 +84,7 @@ class GridHandler(ExtensionHandlerMixin, APIHandler):
         messages reach the user as they are, its 5xx become a 502 naming it."""
         if response.status_code >= 500:
             raise web.HTTPError(
-                502, f"the team server at {self.app.upstream.url} failed ({response.status_code})"
+                502, f"the team server at {self.upstream.url} failed ({response.status_code})"
             )
         self.set_status(response.status_code)
         if response.status_code == 204:
@@ -87,6 +92,13 @@ class GridHandler(ExtensionHandlerMixin, APIHandler):
             return
         self.set_header("Content-Type", "application/json")
         self.finish(response.content)
+
+    def refuse(self, exc: GridError, what: str | None = None) -> None:
+        """Raise the team server's refusal (a GridError) as this API's error: its 4xx and
+        message as they are, anything else a 502 naming it."""
+        message = f"{what}: {exc.message}" if what else exc.message
+        status = exc.status if exc.status and 400 <= exc.status < 500 else 502
+        raise web.HTTPError(status, message) from None
 
 
 class ProxyHandler(GridHandler):
@@ -117,7 +129,7 @@ class ProxyHandler(GridHandler):
                 timeout = min(float(wait), 30.0) + 15
             except ValueError:
                 raise web.HTTPError(400, "wait must be a number of seconds") from None
-        response = await self.app.upstream.send(
+        response = await self.upstream.send(
             self.current_user,
             method,
             upstream,
@@ -147,11 +159,14 @@ class ContextHandler(GridHandler):
     """GET who is here (owner or visitor), whose session this is, and whose GitHub identity
     git uses in it."""
 
+    def initialize(self, upstream: Upstream, context: SessionContext) -> None:
+        super().initialize(upstream)
+        self.context = context
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        await self.app.registrar.fresh_session(max_age=CONTEXT_MAX_AGE_SECONDS)
-        self.finish(json.dumps(self.app.context(self.current_user)))
+        self.finish(json.dumps(await self.context.for_user(self.current_user)))
 
 
 class AttachHandler(GridHandler):
@@ -164,32 +179,20 @@ class AttachHandler(GridHandler):
     # a write into this session (a mount): not for visitors who may only view
     auth_resource = "grid_collab:attach"
 
+    def initialize(self, upstream: Upstream, attach: AttachService) -> None:
+        super().initialize(upstream)
+        self.attach = attach
+
     @web.authenticated
     @authorized
     async def post(self) -> None:
         ref = self.body_json().get("ref")
         try:
-            parsed = parse_reference(ref, allow_version=True)
+            job = await self.attach.attach(self.current_user, ref)
         except ReferenceError as exc:
             raise web.HTTPError(400, str(exc)) from None
-        owner = parsed.owner or self.current_user.username
-        body = {"version": parsed.version} if parsed.version else {}
-        response = await self.app.upstream.send(
-            self.current_user,
-            "POST",
-            f"/datastores/{quote(owner)}/{quote(parsed.name)}/attach",
-            json=body,
-        )
-        if response.status_code >= 400:
-            self.relay(response)
-            return
-        try:
-            job = await asyncio.get_running_loop().run_in_executor(
-                None, self.app.attach, response.json()
-            )
         except GridError as exc:
-            status = exc.status if exc.status and 400 <= exc.status < 500 else 502
-            raise web.HTTPError(status, f"could not mount {ref}: {exc.message}") from None
+            self.refuse(exc)
         except OSError as exc:
             raise web.HTTPError(500, f"could not mount {ref} here: {exc.strerror or exc}") from None
         self.set_status(200 if job["state"] == "done" else 202)
@@ -198,47 +201,43 @@ class AttachHandler(GridHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        self.finish_job(self.app.attach_jobs, job_id, "datastore attach")
+        self.finish_job(self.attach.jobs, job_id, "datastore attach")
 
 
 class ArtifactFetchHandler(GridHandler):
-    """POST ``{"ref": "alice:run-exp1", "dest": "results/", "match": "..."}`` downloads
-    artifacts into this server's file tree; GET ``.../fetch/<id>`` reports progress."""
+    """POST ``{"ref": "alice:run-exp1", "dest": "results/", "match": "...", "kind": "run"}``
+    downloads artifacts into this server's file tree; GET ``.../fetch/<id>`` reports progress.
+
+    ``kind`` ("run" or "experiment") says what ``ref`` names; without it, Grid's rule reads
+    it from the name (an experiment's ends with -exp<N>: ``cifar-explore`` is a run)."""
 
     # writes files into this session: not for visitors who may only view
     auth_resource = "grid_collab:files"
+
+    def initialize(self, upstream: Upstream, fetch: FetchService) -> None:
+        super().initialize(upstream)
+        self.fetch = fetch
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
         body = self.body_json()
         try:
-            ref = parse_reference(body.get("ref"))
-        except ReferenceError as exc:
+            ref = parse_ref(body.get("ref"), body.get("kind"))
+        except ValueError as exc:  # a malformed reference, or a kind that is none
             raise web.HTTPError(400, str(exc)) from None
-        dest = self.app.resolve_dest(body.get("dest") or "artifacts")
-        owner = ref.owner or self.current_user.username
-        kind = "experiments" if "-exp" in ref.name else "runs"
-        params = {"match": body["match"]} if body.get("match") else None
-        # listing as the current user: the team server decides and audits who may download
-        response = await self.app.upstream.send(
-            self.current_user,
-            "GET",
-            f"/{kind}/{quote(owner)}/{quote(ref.name)}/artifacts",
-            params=params,
-        )
-        if response.status_code >= 400:
-            self.relay(response)
-            return
-        artifacts = [Artifact.from_json(a) for a in response.json()["items"]]
-        job = self.app.start_fetch(owner, artifacts, dest)
+        dest = self.fetch.resolve_dest(body.get("dest") or "artifacts")
+        try:
+            job = await self.fetch.start(self.current_user, ref, dest, body.get("match") or None)
+        except GridError as exc:
+            self.refuse(exc)
         self.set_status(202)
         self.finish(json.dumps(job))
 
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        self.finish_job(self.app.fetch_jobs, job_id, "artifact download")
+        self.finish_job(self.fetch.jobs, job_id, "artifact download")
 
 
 class ArtifactDownloadHandler(GridHandler):
@@ -251,22 +250,29 @@ class ArtifactDownloadHandler(GridHandler):
     file against its sha256 and names the file (sha256 and stamp) to send. A corrupted blob
     reaches the browser as an error with the team server's message, never as a download."""
 
+    def initialize(self, upstream: Upstream, blob_dir: str | None) -> None:
+        super().initialize(upstream)
+        self.blob_dir = blob_dir or None
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
         try:
-            ref = parse_reference(self.get_query_argument("ref", ""))
+            # artifacts are an experiment's: the route says so, not the name
+            ref = parse_ref(self.get_query_argument("ref", ""), EXPERIMENT)
             path = validate_relative_path(self.get_query_argument("path", ""))
         except ReferenceError as exc:
             raise web.HTTPError(400, str(exc)) from None
-        owner = ref.owner or self.current_user.username
-        upstream = f"/experiments/{quote(owner)}/{quote(ref.name)}/artifacts/{quote(path)}"
-        if self.app.blob_dir:
+        ref = ref.owned(self.current_user.username)
+        upstream = (
+            f"/experiments/{segment(ref.owner)}/{segment(ref.name)}/artifacts/{file_path(path)}"
+        )
+        if self.blob_dir:
             local = await self._local_blob(upstream)
             if local is not None:
                 await self._send_file(*local)
                 return
-        response = await self.app.upstream.send(
+        response = await self.upstream.send(
             self.current_user, "GET", upstream, stream=True, timeout=300
         )
         try:
@@ -306,7 +312,7 @@ class ArtifactDownloadHandler(GridHandler):
         except (ValueError, KeyError, TypeError):
             return
         raise web.HTTPError(
-            502, f"the team server at {self.app.upstream.url} refused to send it: {message}"
+            502, f"the team server at {self.upstream.url} refused to send it: {message}"
         )
 
     async def _local_blob(self, upstream: str):
@@ -319,24 +325,24 @@ class ArtifactDownloadHandler(GridHandler):
         inode, size, mtime_ns, ctime_ns). The file opened here must have that stamp, so a
         write after the check (ctime cannot be set back) sends the download the slow, safe
         way; a team server that sends no stamp does not verify, so it gets no fast path."""
-        head = await self.app.upstream.send(self.current_user, "HEAD", upstream, timeout=60)
+        head = await self.upstream.send(self.current_user, "HEAD", upstream, timeout=60)
         if head.status_code != 200:
             return None
         sha = head.headers.get("X-Content-Sha256", "")
         size = head.headers.get("Content-Length", "")
-        stamp = _blob_stamp(head.headers.get("X-Grid-Blob-Stamp", ""))
-        if not (_SHA256.fullmatch(sha) and size.isdigit()) or stamp is None:
+        verified = head.headers.get("X-Grid-Blob-Stamp", "")
+        if not (_SHA256.fullmatch(sha) and size.isdigit() and verified):
             return None
-        blob = os.path.join(self.app.blob_dir, "objects", sha[:2], sha)
+        blob = os.path.join(self.blob_dir, "objects", sha[:2], sha)
         loop = asyncio.get_running_loop()
         try:
             f = await loop.run_in_executor(None, open, blob, "rb")
         except OSError:
             return None  # not on this machine after all (or not readable by this server)
         st = os.fstat(f.fileno())
-        if (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) != stamp or st.st_size != int(
-            size
-        ):
+        stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        # the team server's own format of a stamp (one writer of it: blob_integrity.py)
+        if BlobVerifier.header(stamp) != verified or st.st_size != int(size):
             f.close()  # not the file the team server verified: let it check and send
             return None
         return f, stamp, head.headers
@@ -380,26 +386,17 @@ class ArtifactDownloadHandler(GridHandler):
             f.close()
 
 
-def _blob_stamp(header: str) -> tuple[int, int, int, int] | None:
-    """``X-Grid-Blob-Stamp`` (inode:size:mtime_ns:ctime_ns of a local blob) as numbers."""
-    parts = header.split(":")
-    if len(parts) != 4 or not all(p.isdigit() for p in parts):
-        return None
-    return tuple(int(p) for p in parts)
-
-
-class VisitHandler(ExtensionHandlerMixin, APIHandler):
+class VisitHandler(APIHandler):
     """GET ``grid-collab/visit?ticket=...``: a teammate arrives with a single-use ticket from
     the team server; redeem it and let them in under their own name."""
 
     auth_resource = "grid_collab:visit"
 
+    def initialize(self, visitors: Visitors) -> None:
+        self.visitors = visitors
+
     def check_xsrf_cookie(self) -> None:
         return None  # a plain link click; the single-use ticket is the protection
-
-    @property
-    def app(self):
-        return self.extensionapp
 
     def _page(self, status: int, title: str, text: str) -> None:
         from html import escape
@@ -425,7 +422,7 @@ class VisitHandler(ExtensionHandlerMixin, APIHandler):
             )
             return
         try:
-            visit = await self.app.redeem(ticket)
+            visit = await self.visitors.redeem(ticket)
         except GridError as exc:
             self._page(
                 exc.status if exc.status in (401, 403, 404) else 403,
@@ -438,14 +435,35 @@ class VisitHandler(ExtensionHandlerMixin, APIHandler):
         self.redirect(self.base_url + "lab")
 
 
-def handlers() -> list[tuple[str, type]]:
+def handlers(
+    upstream: Upstream,
+    context: SessionContext,
+    attach: AttachService,
+    fetch: FetchService,
+    visitors: Visitors,
+    blob_dir: str | None,
+) -> list[tuple[str, type, dict]]:
+    """The extension's routes, each handler with the services it uses."""
+    plain = {"upstream": upstream}
     return [
-        (r"grid-collab/api/context", ContextHandler),
-        (r"grid-collab/api/datastores/attach", AttachHandler),
-        (r"grid-collab/api/datastores/attach/([0-9a-f]{32})", AttachHandler),
-        (r"grid-collab/api/artifacts/fetch", ArtifactFetchHandler),
-        (r"grid-collab/api/artifacts/fetch/([0-9a-f]{32})", ArtifactFetchHandler),
-        (r"grid-collab/api/artifacts/download", ArtifactDownloadHandler),
-        (r"grid-collab/api/(.+)", ProxyHandler),
-        (r"grid-collab/visit", VisitHandler),
+        (r"grid-collab/api/context", ContextHandler, {**plain, "context": context}),
+        (r"grid-collab/api/datastores/attach", AttachHandler, {**plain, "attach": attach}),
+        (
+            r"grid-collab/api/datastores/attach/([0-9a-f]{32})",
+            AttachHandler,
+            {**plain, "attach": attach},
+        ),
+        (r"grid-collab/api/artifacts/fetch", ArtifactFetchHandler, {**plain, "fetch": fetch}),
+        (
+            r"grid-collab/api/artifacts/fetch/([0-9a-f]{32})",
+            ArtifactFetchHandler,
+            {**plain, "fetch": fetch},
+        ),
+        (
+            r"grid-collab/api/artifacts/download",
+            ArtifactDownloadHandler,
+            {**plain, "blob_dir": blob_dir},
+        ),
+        (r"grid-collab/api/(.+)", ProxyHandler, plain),
+        (r"grid-collab/visit", VisitHandler, {"visitors": visitors}),
     ]

@@ -1,16 +1,21 @@
 """Background jobs of this server (datastore attaches, artifact downloads) by id, kept so
 that the panel and the sidebar can poll their progress.
 
+The work of every job runs on one bounded pool of worker threads (``JobRunner``): a burst of
+requests queues behind it instead of starting a thread each. A job waiting for a worker
+already reports "running" (with nothing done yet), so clients poll it like any other.
+
 A session can live for weeks: finished jobs are kept only up to a number (a client polls
 once more after the end, never much later), so the table does not grow without bound.
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
+import asyncio
+import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..client import GridError
@@ -19,6 +24,8 @@ Job = dict[str, Any]
 # what a job's work may fail with and the user should read: the team server's refusals or
 # unreachability, and the disk's errors
 JOB_ERRORS = (GridError, OSError)
+
+log = logging.getLogger("grid_collab.extension")
 
 
 def new_job(**fields: Any) -> Job:
@@ -42,11 +49,46 @@ def settle(job: Job, work: Callable[[], None]) -> None:
     except JOB_ERRORS as exc:
         job.update(state="failed", error=getattr(exc, "message", None) or str(exc))
         raise
+    except Exception as exc:
+        # a bug, not the user's doing: the job still ends (a poller never waits forever)
+        job.update(state="failed", error=f"internal error ({type(exc).__name__}); see the log")
+        raise
     job["state"] = "done"
 
 
+class JobRunner:
+    """The bounded pool every job's blocking work runs on; shut down with the extension."""
+
+    def __init__(self, max_workers: int):
+        self.max_workers = max_workers
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grid-job")
+
+    def submit(self, job: Job, work: Callable[[], None]) -> None:
+        """Run ``work`` for ``job`` when a worker is free; its errors end up in the job."""
+
+        def run() -> None:
+            try:
+                settle(job, work)
+            except JOB_ERRORS:
+                pass  # recorded in the job
+            except Exception:
+                log.exception("grid-collab: background job %s failed", job["id"])
+
+        self._pool.submit(run)
+
+    async def run(self, job: Job, work: Callable[[], None]) -> None:
+        """Run ``work`` for ``job`` on a worker and wait for it; its errors reach the caller."""
+        await asyncio.get_running_loop().run_in_executor(self._pool, settle, job, work)
+
+    def shutdown(self) -> None:
+        """Drop queued work; running work ends on its own (see bridge.py: it stops waiting
+        on the team server once the extension stops)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 class JobTable:
-    def __init__(self, keep_finished: int = 100):
+    def __init__(self, runner: JobRunner | None = None, keep_finished: int = 100):
+        self.runner = runner
         self.keep_finished = keep_finished
         self._jobs: dict[str, Job] = {}  # insertion order: oldest first
 
@@ -56,17 +98,14 @@ class JobTable:
         for job_id in finished[: max(0, len(finished) - self.keep_finished)]:
             del self._jobs[job_id]
 
-    def start(self, job: Job, work: Callable[[], None], name: str) -> Job:
-        """Add ``job`` and run its ``work`` on a thread of its own; returns the job as it
-        starts ("running", even if the work is over at once)."""
+    def start(self, job: Job, work: Callable[[], None]) -> Job:
+        """Add ``job`` and queue its ``work`` on the runner; returns the job as it starts
+        ("running", even if the work is over at once)."""
+        if self.runner is None:
+            raise RuntimeError("this job table has no runner to start work on")
         self.add(job)
         answer = dict(job)
-
-        def run() -> None:
-            with contextlib.suppress(*JOB_ERRORS):  # recorded in the job
-                settle(job, work)
-
-        threading.Thread(target=run, name=f"{name}-{job['id'][:6]}", daemon=True).start()
+        self.runner.submit(job, work)
         return answer
 
     def get(self, job_id: str) -> Job | None:

@@ -8,6 +8,10 @@ members, roles, credits, keys or credentials) and the key is dropped. A restarte
 server keeps the record and its secret, so heartbeats simply resume. A record deleted on the
 team server (``grid session delete``) takes its secret with it; without the key this server
 cannot register again by itself, and says so (restart it to register again).
+
+What is mounted here is recorded by the team server when a datastore is attached to this
+session (datastores.py); registration starts the record with none, and heartbeats leave it
+as it is.
 """
 
 from __future__ import annotations
@@ -49,7 +53,6 @@ class SessionRegistrar:
         self.secret: str | None = None
         self.session = None
         self._session_fetched = 0.0  # monotonic time self.session last came from the server
-        self.datastores: list[str] = []
         self.registered = asyncio.Event()
         # why this server is no longer a session (its record was deleted), once it is not
         self.gone: str | None = None
@@ -65,7 +68,7 @@ class SessionRegistrar:
             url=self.url,
             instance_type=self.instance_type,
             team=self.team,
-            datastores=self.datastores,
+            datastores=[],
             replace=True,
             visitors=self.visitors,
         )
@@ -102,9 +105,7 @@ class SessionRegistrar:
         if self.gone is not None:
             return
         try:
-            self.session = await self.client.heartbeat(
-                f"{self.owner}:{self.name}", url=self.url, datastores=self.datastores
-            )
+            self.session = await self.client.heartbeat(f"{self.owner}:{self.name}", url=self.url)
             self._session_fetched = time.monotonic()
         except GridError as exc:
             if exc.status in (401, 404):
@@ -141,14 +142,10 @@ class SessionRegistrar:
             self._session_fetched = time.monotonic()
         return self.session
 
-    def add_datastore(self, ref: str) -> None:
-        name = ref.split(":", 1)[-1].split("@", 1)[0]
-        owner = ref.split(":", 1)[0]
-        self.datastores = [
-            d
-            for d in self.datastores
-            if d.split(":", 1)[-1].split("@", 1)[0] != name or d.split(":", 1)[0] != owner
-        ] + [ref]
+    def record_changed(self) -> None:
+        """The team server's record changed (a datastore was attached): the next
+        ``fresh_session`` re-reads it."""
+        self._session_fetched = 0.0
 
     async def stop(self) -> None:
         if self._task:

@@ -11,11 +11,14 @@ server's URL; nothing waits forever.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from tornado import web
 
-from ..client import SESSION_SECRET_HEADER, AsyncGridClient
+from ..client import SESSION_SECRET_HEADER, AsyncGridClient, _Methods, _raise_for
+from ..models import Artifact, validate_relative_path
+from ..references import Ref
 from .identity import GridUser
 
 
@@ -30,6 +33,10 @@ class Upstream:
     @property
     def url(self) -> str:
         return self.client.url
+
+    def as_user(self, user) -> TeamAs:
+        """The team API's typed calls, sent as ``user`` (the owner when None)."""
+        return TeamAs(self, user)
 
     def identity_headers(self, user) -> dict[str, str] | None:
         if isinstance(user, GridUser) and user.visitor:
@@ -87,3 +94,51 @@ class Upstream:
                 f"cannot reach the team server at {self.url} "
                 f"({type(exc).__name__}); is it running?",
             ) from None
+
+
+def segment(value: str) -> str:
+    """One path segment of the team API, quoted as client.py quotes it."""
+    return quote(value, safe="")
+
+
+def file_path(value: str) -> str:
+    """A file path inside a resource (artifact, datastore file), quoted as client.py does."""
+    return quote(validate_relative_path(value), safe="/")
+
+
+class TeamAs(_Methods):
+    """client.py's typed calls (the same methods the CLI and the panel use), awaited, sent
+    through ``Upstream`` as one user: the owner (``user`` None or the owner's login) or a
+    visitor. Refusals raise client.py's typed GridErrors with the team server's message."""
+
+    def __init__(self, upstream: Upstream, user):
+        self.upstream = upstream
+        self.user = user
+        self.url = upstream.url
+        # a bare reference is the caller's own, as in the CLI
+        self._username = getattr(user, "username", None)
+
+    def _do(self, method, path, *, params=None, json=None, parse=None, timeout=None):
+        return self._call(method, path, params, json, parse, timeout)
+
+    async def _call(self, method, path, params, json, parse, timeout):
+        response = await self.upstream.send(
+            self.user, method, path, params=params, json=json, timeout=timeout
+        )
+        _raise_for(response)
+        if response.status_code == 204:
+            return None
+        data = response.json()
+        return parse(data) if parse else data
+
+    async def artifacts_of(self, ref: Ref, match: str | None = None) -> list[Artifact]:
+        """The artifacts of a run or an experiment, by the kind ``ref`` names (never read
+        from the name here); ``ref`` must name its owner."""
+        if ref.owner is None:
+            raise ValueError("artifacts_of needs a reference with its owner")
+        return await self._do(
+            "GET",
+            f"/{ref.collection}/{segment(ref.owner)}/{segment(ref.name)}/artifacts",
+            params={"match": match} if match else None,
+            parse=lambda d: [Artifact.from_json(a) for a in d["items"]],
+        )
