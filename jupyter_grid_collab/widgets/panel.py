@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import html
 import os
-import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import ipywidgets as w
 from ..client import GridClient, GridError, ServerError, Unreachable
 from ..controls import visible
 from ..models import RUN_STATUSES, SESSION_STATUSES, Datastore, Experiment, Run, Session
+from ..references import EXPERIMENT, RUN, Ref
 from . import rows
 from .connection import Connection, connect
 
@@ -286,7 +286,8 @@ class TeamPanel(w.VBox):
         await self.act(opened, link, refresh=False)
 
     def _run_row(self, r: Run) -> w.VBox:
-        ref = f"{r.owner}:{r.name}"
+        # the row knows its kind: a run (whatever its name), passed on as a value
+        ref = Ref(RUN, r.name, r.owner)
         experiments = w.VBox(layout=w.Layout(margin="0 0 0 2em", display="none"))
         expand = w.Button(
             description="▸", layout=w.Layout(width="2.5em"), tooltip="Show its experiments"
@@ -321,7 +322,7 @@ class TeamPanel(w.VBox):
         return w.VBox([head, experiments])
 
     def _experiment_row(self, e: Experiment) -> w.HBox:
-        ref = f"{e.owner}:{e.name}"
+        ref = Ref(EXPERIMENT, e.name, e.owner)
         params = " ".join(f"{k}={v}" for k, v in (e.params or {}).items())
         label = w.HTML(
             f"{_esc(e.name)} · {_esc(e.status)}"
@@ -366,14 +367,14 @@ class TeamPanel(w.VBox):
         return "".join(parts)
 
     # ------------------------------------------------------------- actions
-    async def _follow(self, ref: str) -> None:
+    async def _follow(self, ref: Ref) -> None:
         """Show one experiment's logs: a new Logs click stops following the previous one."""
         if self._log_task is not None and not self._log_task.done():
             self._log_task.cancel()
         self._log_task = asyncio.current_task()
         await self._logs(ref)
 
-    async def _logs(self, ref: str) -> None:
+    async def _logs(self, ref: Ref) -> None:
         """The tail, then follow while the experiment runs."""
         self.logs.clear_output()
         self.logs.append_stdout(f"[{ref}: last 50 lines]\n")
@@ -392,7 +393,7 @@ class TeamPanel(w.VBox):
         except GridError as exc:
             self.fail(exc)
 
-    def _clone(self, ref: str) -> Awaitable:
+    def _clone(self, ref: Ref) -> Awaitable:
         return self.act(
             lambda: self.client.clone(ref),
             lambda out: f"cloned {_esc(ref)} into {_esc(out[0].owner)}:{_esc(out[0].name)}",
@@ -444,7 +445,7 @@ class TeamPanel(w.VBox):
             raise GridError(job["error"] or failed)
         return job
 
-    async def _download(self, ref: str) -> None:
+    async def _download(self, ref: Ref) -> None:
         """Download artifacts into this session's file tree, with a progress bar."""
         self.progress.value = 0
         self.progress.layout.display = ""
@@ -453,18 +454,18 @@ class TeamPanel(w.VBox):
         finally:
             self.progress.layout.display = "none"
 
-    async def _fetch(self, ref: str) -> str:
+    async def _fetch(self, ref: Ref) -> str:
         if self.conn.via == "extension":
             job = (
                 await self.client.send(
-                    "POST", "/artifacts/fetch", json={"ref": ref, "dest": self.download_dir}
+                    "POST", "/artifacts/fetch", json={"ref": str(ref), "dest": self.download_dir}
                 )
             ).json()
             job = await self._job_end(job, "/artifacts/fetch", "the download failed")
             # dest is relative to the server's root: where the file browser shows it
             return (
                 f"downloaded {job['files_done']} file(s) of {_esc(ref)} into "
-                f"<code>{_esc(job['dest'])}/{_esc(_run_of(ref))}/</code> "
+                f"<code>{_esc(job['dest'])}/{_esc(ref.run_name)}/</code> "
                 "(in this session's file browser)"
             )
         arts = await self.client.list_artifacts(ref)
@@ -483,20 +484,12 @@ class TeamPanel(w.VBox):
             with GridClient(self.client.url, _key(self.client)) as c:
                 c._username = self.me
                 for a in arts:
-                    run = a.experiment.rsplit("-exp", 1)[0]
-                    c.download_artifact(
-                        f"{a.owner}:{a.experiment}", a, dest / run / a.experiment / a.path, progress
-                    )
+                    exp = Ref(EXPERIMENT, a.experiment, a.owner)
+                    c.download_artifact(exp, a, dest / exp.run_name / exp.name / a.path, progress)
 
         await loop.run_in_executor(None, work)
-        where = os.fspath(dest.resolve() / _run_of(ref))
+        where = os.fspath(dest.resolve() / ref.run_name)
         return f"downloaded {len(arts)} file(s) of {_esc(ref)} into <code>{_esc(where)}/</code>"
-
-
-def _run_of(ref: str) -> str:
-    """The run folder a run's or experiment's artifacts land in."""
-    name = ref.split(":", 1)[-1]
-    return re.sub(r"-exp\d+$", "", name)
 
 
 def _key(client) -> str | None:
