@@ -7,26 +7,47 @@ Experiments are named ``<run>-exp<N>``.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, TypedDict, get_args
+
+import msgspec
+from msgspec import Meta
 
 from .controls import first_control, visible
+from .fields import (
+    NAME_MAX,
+    NAME_PATTERN,
+    USERNAME_PATTERN,
+    Bytes,
+    Count,
+    ExperimentName,
+    LogStream,
+    Name,
+    Role,
+    RunStatus,
+    SessionStatus,
+    Sha256,
+    Strategy,
+    Time,
+    Username,
+    Version,
+    Visitors,
+)
 
-NAME_MAX = 64
 #: users, runs, sessions, datastores: lowercase letters, digits, '-', '_' and '.'
 #: (no leading punctuation), so names are safe in URLs, paths and table cells.
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}$")
+NAME_RE = re.compile(NAME_PATTERN)
+USERNAME_RE = re.compile(USERNAME_PATTERN)
 EXPERIMENT_RE = re.compile(r"^(?P<run>.+)-exp(?P<index>0|[1-9][0-9]{0,5})$")
 
-ROLES = ("owner", "admin", "user")
-RUN_STATUSES = ("pending", "running", "succeeded", "failed", "cancelled")
+ROLES: tuple[str, ...] = get_args(Role)
+RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
 ACTIVE_RUN_STATUSES = ("pending", "running")
-SESSION_STATUSES = ("pending", "running", "paused", "stopped", "lost")
+SESSION_STATUSES: tuple[str, ...] = get_args(SessionStatus)
 # what visitors of a session may do, as its owner chose: browse only, or run code as the owner
-VISITOR_MODES = ("view", "full")
+VISITOR_MODES: tuple[str, ...] = get_args(get_args(Visitors)[0])
+LOG_STREAMS: tuple[str, ...] = get_args(LogStream)
 
 
 class ReferenceError(ValueError):
@@ -150,174 +171,207 @@ def validate_relative_path(path: Any, what: str = "path") -> str:
 
 
 # --------------------------------------------------------------------------- records
-# Plain dataclasses built from the team API's JSON. Unknown keys are ignored so an
-# older client keeps working against a newer server.
+# The records the team API answers with, described once: the client reads answers into them,
+# and the OpenAPI document's schemas are generated from them (teamserver/openapi_spec.py).
+# Reading is lenient where it costs nothing: unknown keys are ignored, so an older client
+# keeps working against a newer server, and fields the server always sends have defaults, so
+# a record can be built from part of one. The document still says which fields every answer
+# carries: all of them, except those a record lists in ``sometimes``.
 
 
-def _build(cls, data: dict[str, Any]):
-    names = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{k: v for k, v in data.items() if k in names})
+class Record(msgspec.Struct, kw_only=True):
+    """Base of the API's records: built from API JSON and turned back into it."""
 
-
-class Record:
-    """Mixin: build from API JSON and turn back into it."""
+    #: fields an answer may leave out (the OpenAPI document requires every other one)
+    sometimes: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]):
-        return _build(cls, data)
+        """The record in an answer's decoded JSON; msgspec.ValidationError names a bad field."""
+        return msgspec.convert(data, cls)
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return msgspec.to_builtins(self)
 
 
-@dataclass
-class GithubContext(Record):
-    """Whose GitHub identity git uses in a session; never the token itself."""
+class GithubContext(TypedDict):
+    """Whose GitHub identity git uses in the session; never the token itself."""
 
-    user: str
-    login: str | None = None
-    credential_bound: bool = False
+    user: Username
+    login: str | None
+    credential_bound: bool
 
 
-@dataclass
-class Member(Record):
-    username: str
-    role: str
+class TeamRole(TypedDict):
+    """One of a user's teams and their role in it."""
+
+    name: str
+    role: Role
+
+
+# experiments of a run by status
+RunCounts = TypedDict("RunCounts", {status: Count for status in RUN_STATUSES})  # type: ignore[misc]
+
+
+class Member(Record, kw_only=True):
+    """A member of a team."""
+
+    username: Username
+    role: Role
     email: str | None = None
     github_login: str | None = None
-    joined_at: str | None = None
+    joined_at: Time
 
 
-@dataclass
-class Team(Record):
+class Team(Record, kw_only=True):
+    """A team: members with roles, the credit balance, storage used and its quota."""
+
     name: str
-    created_at: str
+    created_at: Time
     balance: float
-    role: str | None = None
-    members: list[Member] = field(default_factory=list)
-    # bytes the team stores (datastores + artifacts + run sources) and its quota (None: none)
-    storage_used_bytes: int = 0
-    storage_quota_bytes: int | None = None
+    role: Annotated[
+        Role | None, Meta(description="the caller's role; null for a site admin outside the team")
+    ] = None
+    members: list[Member] = []
+    storage_used_bytes: Annotated[
+        Bytes,
+        Meta(
+            description="bytes the team stores: datastore versions' files (and uploads not "
+            "committed yet), artifacts and run sources, counted per record (no dedup)"
+        ),
+    ] = 0
+    storage_quota_bytes: Annotated[
+        Bytes | None, Meta(description="uploads past it are refused (413); null: no quota")
+    ] = None
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Team:
-        team = _build(cls, data)
-        team.members = [Member.from_json(m) for m in data.get("members") or []]
-        return team
 
+class User(Record, kw_only=True):
+    """A user, with their teams and roles."""
 
-@dataclass
-class User(Record):
-    username: str
+    username: Username
     email: str | None = None
     github_login: str | None = None
     site_admin: bool = False
-    teams: list[dict[str, str]] = field(default_factory=list)
+    teams: list[TeamRole] = []
 
 
-@dataclass
-class Session(Record):
+class Session(Record, kw_only=True):
+    """An interactive JupyterLab server of a team member."""
+
     id: int
-    name: str
-    owner: str
+    name: Name
+    owner: Username
     team: str
-    status: str
+    status: SessionStatus
     instance_type: str
-    created_at: str
+    created_at: Time
     url: str | None = None
-    started_at: str | None = None
-    stopped_at: str | None = None
-    last_heartbeat: str | None = None
+    started_at: Time | None = None
+    stopped_at: Time | None = None
+    last_heartbeat: Time | None = None
     duration_seconds: float = 0.0
     cost: float = 0.0
-    datastores: list[str] = field(default_factory=list)
-    github: dict[str, Any] = field(default_factory=dict)
-    visitors: str = "full"  # one of VISITOR_MODES
+    datastores: Annotated[
+        list[str], Meta(description="references of the datastores mounted in the session")
+    ] = []
+    github: GithubContext = {}  # type: ignore[typeddict-item]
+    visitors: Visitors = "full"
 
 
-@dataclass
-class Run(Record):
+class Run(Record, kw_only=True):
+    """A script launched with a hyperparameter grid; it holds experiments."""
+
     id: int
-    name: str
-    owner: str
+    name: Name
+    owner: Username
     team: str
-    status: str
+    status: RunStatus
     command: str
     instance_type: str
-    strategy: str
-    created_at: str
-    params: dict[str, Any] = field(default_factory=dict)
+    strategy: Strategy
+    created_at: Time
+    params: dict[str, Any] = {}
     num_trials: int | None = None
-    datastore: str | None = None
-    started_at: str | None = None
-    finished_at: str | None = None
+    datastore: Annotated[str | None, Meta(description="owner:name@version")] = None
+    started_at: Time | None = None
+    finished_at: Time | None = None
     duration_seconds: float = 0.0
-    cloned_from: str | None = None
-    counts: dict[str, int] = field(default_factory=dict)
+    cloned_from: Annotated[str | None, Meta(description="owner:run or owner:experiment")] = None
+    counts: RunCounts = {}  # type: ignore[typeddict-item]
     cost: float = 0.0
 
 
-@dataclass
-class Experiment(Record):
+class Experiment(Record, kw_only=True):
+    """One process of a run with one parameter set."""
+
     id: int
-    name: str
-    run: str
-    owner: str
-    index: int
-    status: str
+    name: ExperimentName
+    run: Name
+    owner: Username
+    index: Count
+    status: RunStatus
     command: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = {}
+    created_at: Time
     exit_code: int | None = None
     message: str | None = None
-    created_at: str | None = None
-    started_at: str | None = None
-    finished_at: str | None = None
+    started_at: Time | None = None
+    finished_at: Time | None = None
     duration_seconds: float = 0.0
 
 
-@dataclass
-class Artifact(Record):
+class Artifact(Record, kw_only=True):
+    """A file an experiment produced."""
+
+    sometimes: ClassVar[frozenset[str]] = frozenset({"run"})
+
     path: str
-    size: int
-    sha256: str
-    created_at: str
+    size: Bytes
+    sha256: Sha256
+    created_at: Time
     experiment: str | None = None
-    owner: str | None = None
+    owner: Username | None = None
+    run: str | None = None
 
 
-@dataclass
-class LogLine(Record):
-    seq: int
-    ts: str
-    stream: str
+class LogLine(Record, kw_only=True):
+    """One line of an experiment's log."""
+
+    seq: Count
+    ts: Time
+    stream: LogStream
     line: str
 
 
-@dataclass
-class DatastoreFile(Record):
+class DatastoreFile(Record, kw_only=True):
+    """A file of a datastore version."""
+
     path: str
-    size: int
-    sha256: str
+    size: Bytes
+    sha256: Sha256
 
 
-@dataclass
-class Datastore(Record):
+class Datastore(Record, kw_only=True):
+    """A version of a named, immutable set of files."""
+
     id: int
-    name: str
-    owner: str
+    name: Name
+    owner: Username
     team: str
-    version: int
-    status: str
-    size: int
-    file_count: int
-    created_at: str
+    version: Version
+    status: Literal["available"]
+    size: Bytes
+    file_count: Count
+    created_at: Time
+    reference: Annotated[str | None, Meta(description="owner:name@version, for attach")] = None
 
 
-@dataclass
-class Credential(Record):
-    provider: str
+class Credential(Record, kw_only=True):
+    """A stored credential; the token itself is never sent."""
+
+    provider: Literal["github"]
     login: str | None
-    created_at: str
+    created_at: Time
 
 
 @dataclass

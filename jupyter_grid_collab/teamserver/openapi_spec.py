@@ -1,11 +1,12 @@
 """Build the team API's OpenAPI 3.1 document, committed as ``openapi.json`` next to this file.
 
-The document is written by hand from the handlers and the store's ``*_json`` builders, so it
-says what the server really returns (tests/test_openapi.py and tests/test_fuzz.py hold it to
-that). Regenerate the committed file after a change::
+Its schemas are generated from the Structs that describe each record and request body once
+(models.py, answers.py, bodies.py); its paths say which of them each operation answers with
+and takes. tests/test_openapi.py and tests/test_fuzz.py hold it to what the server really
+does. Regenerate the committed file after a change::
 
-    cd jupyter_grid_collab/teamserver && python -m jupyter_grid_collab.teamserver.openapi_spec \
-        > openapi.json
+    python -m jupyter_grid_collab.teamserver.openapi_spec \
+        > jupyter_grid_collab/teamserver/openapi.json
 """
 
 from __future__ import annotations
@@ -14,19 +15,37 @@ import json
 import sys
 from typing import Any
 
+import msgspec
+
+from .. import fields
 from .._version import __version__
-from ..hyperparams import MAX_EXPERIMENTS, STRATEGIES
-from ..models import NAME_MAX, ROLES, RUN_STATUSES, SESSION_STATUSES, VISITOR_MODES
+from ..answers import ANSWERS
+from ..bodies import BODIES
+from ..fields import CURSOR_PATTERN, SHA256_PATTERN
+from ..models import (
+    NAME_MAX,
+    RUN_STATUSES,
+    SESSION_STATUSES,
+    Artifact,
+    Credential,
+    Datastore,
+    DatastoreFile,
+    Experiment,
+    LogLine,
+    Member,
+    Run,
+    Session,
+    Team,
+    User,
+)
 from .store.core import MAX_PAGE
-from .store.outputs import MAX_LINES_PER_POST, STREAMS
 
 Schema = dict[str, Any]
 
 API = "/api/v1"
-NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
-USERNAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,38}$"
-EXPERIMENT_PATTERN = r"^[a-z0-9][a-z0-9._-]*-exp(0|[1-9][0-9]{0,5})$"
-SHA256_PATTERN = r"^[0-9a-f]{64}$"
+# the records of models.py the API answers with
+RECORDS = (Team, Member, User, Session, Run, Experiment, Artifact, LogLine, Datastore)
+RECORDS += (DatastoreFile, Credential)
 
 # ----------------------------------------------------------------------------- schema helpers
 
@@ -35,570 +54,35 @@ def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def nullable(schema: Schema) -> Schema:
-    """``schema`` or JSON null (OpenAPI 3.1 spells it as a type list)."""
-    if "$ref" in schema:
-        return {"anyOf": [schema, {"type": "null"}]}
-    return {**schema, "type": [schema["type"], "null"]}
-
-
-def obj(
-    properties: dict[str, Schema], required: list[str] | None = None, description: str | None = None
-) -> Schema:
-    """An object; ``required=None`` means every property is always present (a response)."""
-    out: Schema = {
-        "type": "object",
-        "properties": properties,
-        "required": sorted(properties if required is None else required),
-    }
-    if description:
-        out["description"] = description
-    return out
-
-
-def items_of(schema: Schema) -> Schema:
-    return obj({"items": {"type": "array", "items": schema}})
-
-
-def page_of(schema: Schema) -> Schema:
-    """One page of a keyset-paginated listing: pass ``next_cursor`` back as ``cursor``."""
-    return obj(
-        {
-            "items": {"type": "array", "items": schema},
-            "next_cursor": nullable({"type": "string", "pattern": r"^[0-9]{1,18}$"}),
-        },
-        description="One page, newest first; next_cursor is null on the last page.",
-    )
-
-
 STRING: Schema = {"type": "string"}
 INTEGER: Schema = {"type": "integer"}
-NUMBER: Schema = {"type": "number"}
-BOOLEAN: Schema = {"type": "boolean"}
-TIME: Schema = {
-    "type": "string",
-    "format": "date-time",
-    "description": "ISO 8601 UTC, seconds precision, e.g. 2024-05-01T12:00:00Z",
-}
-NAME: Schema = {"type": "string", "pattern": NAME_PATTERN, "maxLength": NAME_MAX}
-USERNAME: Schema = {"type": "string", "pattern": USERNAME_PATTERN}
-ROLE: Schema = {"type": "string", "enum": list(ROLES)}
-VISITORS: Schema = {
-    "type": "string",
-    "enum": list(VISITOR_MODES),
-    "description": "what visitors may do: view (browse files and notebooks; no "
-    "kernels, terminals or writes) or full (run code as the "
-    "owner, with the owner's files and GitHub identity)",
-}
-PARAMS: Schema = {
-    "type": "object",
-    "description": "parameter name -> value (string, number, "
-    "boolean) or, in a grid, a non-empty list of values",
-    "additionalProperties": {
-        "oneOf": [
-            {"type": ["string", "number", "boolean"]},
-            {"type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}},
-        ]
-    },
-}
-
-
-def time_or_null() -> Schema:
-    return nullable(TIME)
+# path and query parameters: the same constrained types as the records' fields
+NAME: Schema = msgspec.json.schema(fields.Name)
+USERNAME: Schema = msgspec.json.schema(fields.Username)
+EXPERIMENT: Schema = msgspec.json.schema(fields.ExperimentName)
 
 
 # ----------------------------------------------------------------------------- components
 
 
 def component_schemas() -> dict[str, Schema]:
-    """The records the API sends and receives, as built by the store's ``*_json`` functions."""
-    counts = obj(
-        {s: {"type": "integer", "minimum": 0} for s in RUN_STATUSES},
-        description="experiments of the run by status",
+    """The records the API sends and the bodies it receives, generated from their Structs
+    (models.py, answers.py, bodies.py)."""
+    answers = (*RECORDS, *ANSWERS)
+    _, schemas = msgspec.json.schema_components(
+        (*answers, *BODIES), ref_template="#/components/schemas/{name}"
     )
-    run = obj(
-        {
-            "id": INTEGER,
-            "name": NAME,
-            "owner": USERNAME,
-            "team": STRING,
-            "status": {"type": "string", "enum": list(RUN_STATUSES)},
-            "command": STRING,
-            "params": {"type": "object"},
-            "strategy": {"type": "string", "enum": list(STRATEGIES)},
-            "num_trials": nullable(INTEGER),
-            "instance_type": STRING,
-            "datastore": nullable({"type": "string", "description": "owner:name@version"}),
-            "cloned_from": nullable(
-                {"type": "string", "description": "owner:run or owner:experiment"}
-            ),
-            "created_at": TIME,
-            "started_at": time_or_null(),
-            "finished_at": time_or_null(),
-            "duration_seconds": NUMBER,
-            "cost": NUMBER,
-            "counts": ref("RunCounts"),
-        }
-    )
-    datastore = obj(
-        {
-            "id": INTEGER,
-            "name": NAME,
-            "owner": USERNAME,
-            "team": STRING,
-            "version": {"type": "integer", "minimum": 1},
-            "status": {"type": "string", "enum": ["available"]},
-            "size": {"type": "integer", "minimum": 0},
-            "file_count": {"type": "integer", "minimum": 0},
-            "created_at": TIME,
-            "reference": {"type": "string", "description": "owner:name@version, for attach"},
-        }
-    )
-    datastore_file = obj(
-        {
-            "path": STRING,
-            "size": {"type": "integer", "minimum": 0},
-            "sha256": {"type": "string", "pattern": SHA256_PATTERN},
-        }
-    )
-    session = obj(
-        {
-            "id": INTEGER,
-            "name": NAME,
-            "owner": USERNAME,
-            "team": STRING,
-            "status": {"type": "string", "enum": list(SESSION_STATUSES)},
-            "url": nullable(STRING),
-            "instance_type": STRING,
-            "datastores": {
-                "type": "array",
-                "items": STRING,
-                "description": "references of the datastores mounted in the session",
-            },
-            "created_at": TIME,
-            "started_at": time_or_null(),
-            "stopped_at": time_or_null(),
-            "last_heartbeat": time_or_null(),
-            "duration_seconds": NUMBER,
-            "cost": NUMBER,
-            "github": ref("GithubContext"),
-            "visitors": VISITORS,
-        }
-    )
-    return {
-        "Error": obj(
-            {"message": {"type": "string", "minLength": 1}},
-            description="Every error: a message a person can act on.",
-        ),
-        "Health": obj({"status": {"type": "string", "enum": ["ok"]}, "schema_version": INTEGER}),
-        # -------------------------------------------------------------- people and teams
-        "TeamRole": obj({"name": STRING, "role": ROLE}),
-        "User": obj(
-            {
-                "username": USERNAME,
-                "email": nullable(STRING),
-                "github_login": nullable(STRING),
-                "site_admin": BOOLEAN,
-                "teams": {"type": "array", "items": ref("TeamRole")},
-            }
-        ),
-        "UserSummary": obj(
-            {
-                "username": USERNAME,
-                "email": nullable(STRING),
-                "github_login": nullable(STRING),
-                "site_admin": BOOLEAN,
-                "created_at": TIME,
-            }
-        ),
-        "TeamSummary": obj(
-            {
-                "name": STRING,
-                "created_at": TIME,
-                "balance": NUMBER,
-                "role": ROLE,
-                "member_count": {"type": "integer", "minimum": 1},
-            }
-        ),
-        "Member": obj(
-            {
-                "username": USERNAME,
-                "role": ROLE,
-                "email": nullable(STRING),
-                "github_login": nullable(STRING),
-                "joined_at": TIME,
-            }
-        ),
-        "Team": obj(
-            {
-                "name": STRING,
-                "created_at": TIME,
-                "balance": NUMBER,
-                "role": {
-                    **nullable(ROLE),
-                    "enum": [*ROLES, None],
-                    "description": "the caller's role; null for a site admin outside the team",
-                },
-                "members": {"type": "array", "items": ref("Member")},
-                "storage_used_bytes": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "description": "bytes the team stores: datastore versions' files "
-                    "(and uploads not committed yet), artifacts and run "
-                    "sources, counted per record (no dedup)",
-                },
-                "storage_quota_bytes": {
-                    **nullable({"type": "integer", "minimum": 0}),
-                    "description": "uploads past it are refused (413); null: no quota",
-                },
-            }
-        ),
-        "Membership": obj({"team": STRING, "username": USERNAME, "role": ROLE}),
-        "Balance": obj({"team": STRING, "balance": NUMBER}),
-        "LedgerEntry": obj(
-            {
-                "kind": {"type": "string", "enum": ["credit", "usage"]},
-                "user": nullable(STRING),
-                "resource": nullable(STRING),
-                "amount": NUMBER,
-                "note": nullable(STRING),
-                "created_at": TIME,
-            }
-        ),
-        "AuditEntry": obj(
-            {
-                "ts": TIME,
-                "actor": nullable(STRING),
-                "action": STRING,
-                "resource": STRING,
-                "outcome": STRING,
-                "detail": nullable(STRING),
-            }
-        ),
-        "Credential": obj(
-            {
-                "provider": {"type": "string", "enum": ["github"]},
-                "login": nullable(STRING),
-                "created_at": TIME,
-            },
-            description="A stored credential; the token itself is never sent.",
-        ),
-        # -------------------------------------------------------------- sessions
-        "GithubContext": obj(
-            {"user": USERNAME, "login": nullable(STRING), "credential_bound": BOOLEAN},
-            description="Whose GitHub identity git uses in the session.",
-        ),
-        "Session": session,
-        "RegisteredSession": obj(
-            {
-                "session": ref("Session"),
-                "server_secret": {
-                    "type": "string",
-                    "description": "shown once: the session server's secret for "
-                    "X-Grid-Session-Secret",
-                },
-            }
-        ),
-        "SessionOpen": obj(
-            {
-                "url": {
-                    "type": "string",
-                    "description": "where to open it (with a ticket for a visitor)",
-                },
-                "visitor": BOOLEAN,
-                "session": ref("Session"),
-                "visitors": VISITORS,
-                "expires_in": nullable({"type": "number", "description": "ticket lifetime, s"}),
-                "warning": {
-                    "type": "string",
-                    "description": "for visitors: what the session's "
-                    "visitor mode lets them do, and whose "
-                    "identity and account they act under",
-                },
-            },
-            required=["url", "visitor", "session", "visitors", "expires_in"],
-        ),
-        "Visit": obj(
-            {
-                "visitor": USERNAME,
-                "github_login": nullable(STRING),
-                "expires_at": {
-                    "type": "number",
-                    "description": "seconds since the "
-                    "epoch: the team server's visit length (--visit-hours), or "
-                    "less when the session asked for less",
-                },
-                "visitors": VISITORS,
-                "session": ref("Session"),
-            }
-        ),
-        "VisitsEnded": obj({"ended": {"type": "integer", "minimum": 0}}),
-        "GitCredential": obj(
-            {"user": USERNAME, "login": nullable(STRING), "token": nullable(STRING)}
-        ),
-        # -------------------------------------------------------------- runs
-        "RunCounts": counts,
-        "Run": run,
-        "RunDetail": {
-            "allOf": [
-                ref("Run"),
-                obj({"experiments": {"type": "array", "items": ref("Experiment")}}),
-            ]
-        },
-        "Experiment": obj(
-            {
-                "id": INTEGER,
-                "name": {"type": "string", "pattern": EXPERIMENT_PATTERN},
-                "run": NAME,
-                "owner": USERNAME,
-                "index": {"type": "integer", "minimum": 0},
-                "status": {"type": "string", "enum": list(RUN_STATUSES)},
-                "command": STRING,
-                "params": {"type": "object"},
-                "exit_code": nullable(INTEGER),
-                "message": nullable(STRING),
-                "created_at": TIME,
-                "started_at": time_or_null(),
-                "finished_at": time_or_null(),
-                "duration_seconds": NUMBER,
-            }
-        ),
-        "LogLine": obj(
-            {
-                "seq": {"type": "integer", "minimum": 0},
-                "ts": TIME,
-                "stream": {"type": "string", "enum": list(STREAMS)},
-                "line": STRING,
-            }
-        ),
-        "LogPage": obj(
-            {
-                "experiment": STRING,
-                "owner": USERNAME,
-                "status": {"type": "string", "enum": list(RUN_STATUSES)},
-                "experiment_id": INTEGER,
-                "lines": {"type": "array", "items": ref("LogLine")},
-                "next_offset": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "description": "pass back as offset to read on",
-                },
-                "finished": {
-                    "type": "boolean",
-                    "description": "the experiment ended and every line was read: stop following",
-                },
-            }
-        ),
-        "LogsAppended": obj(
-            {
-                "next_offset": {"type": "integer", "minimum": 0},
-                "experiment_id": INTEGER,
-                "dropped": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "description": "lines of this batch not kept: the "
-                    "experiment is past the team server's "
-                    "--max-log-mb (still a 200: do not "
-                    "send them again)",
-                },
-                "truncated": {
-                    "type": "boolean",
-                    "description": "the stored log ends with the truncation line",
-                },
-            }
-        ),
-        "Artifact": obj(
-            {
-                "path": STRING,
-                "size": {"type": "integer", "minimum": 0},
-                "sha256": {"type": "string", "pattern": SHA256_PATTERN},
-                "created_at": TIME,
-                "experiment": STRING,
-                "owner": USERNAME,
-                "run": STRING,
-            },
-            required=["path", "size", "sha256", "created_at", "experiment", "owner"],
-        ),
-        "Source": obj(
-            {
-                "sha256": {"type": "string", "pattern": SHA256_PATTERN},
-                "size": {"type": "integer", "minimum": 0},
-            }
-        ),
-        # -------------------------------------------------------------- datastores
-        "Datastore": datastore,
-        "DatastoreDetail": {
-            "allOf": [
-                ref("Datastore"),
-                obj({"versions": {"type": "array", "items": {"type": "integer", "minimum": 1}}}),
-            ]
-        },
-        "DatastoreFile": datastore_file,
-        "DatastoreFiles": {
-            "allOf": [
-                ref("Datastore"),
-                obj({"files": {"type": "array", "items": ref("DatastoreFile")}}),
-            ]
-        },
-        "Upload": obj({"upload_id": INTEGER, "name": NAME}),
-        # -------------------------------------------------------------- pages and lists
-        "SessionPage": page_of(ref("Session")),
-        "RunPage": page_of(ref("Run")),
-        "DatastorePage": page_of(ref("Datastore")),
-        "LedgerPage": page_of(ref("LedgerEntry")),
-        "AuditPage": page_of(ref("AuditEntry")),
-        "UserList": items_of(ref("UserSummary")),
-        "TeamList": items_of(ref("TeamSummary")),
-        "CredentialList": items_of(ref("Credential")),
-        "ArtifactList": items_of(ref("Artifact")),
-        # -------------------------------------------------------------- request bodies
-        "NewUser": obj(
-            {
-                "username": USERNAME,
-                "email": nullable({"type": "string", "maxLength": 254}),
-                "github_login": nullable(STRING),
-                "site_admin": BOOLEAN,
-            },
-            required=["username"],
-        ),
-        "NewTeam": obj({"name": NAME, "owner": USERNAME}),
-        "NewMember": obj({"username": USERNAME, "role": ROLE}, required=["username"]),
-        "RoleChange": obj({"role": ROLE}),
-        "QuotaChange": obj(
-            {
-                "storage_quota_bytes": {
-                    **nullable({"type": "integer", "minimum": 0, "maximum": 2**63 - 1}),
-                    "description": "bytes the team may store; null removes the quota",
-                }
-            }
-        ),
-        "Credits": obj(
-            {"amount": {"type": "number", "exclusiveMinimum": -1e9, "exclusiveMaximum": 1e9}}
-        ),
-        "CredentialSet": obj(
-            {
-                "token": {"type": "string", "minLength": 8, "maxLength": 512, "pattern": r"^\S+$"},
-                "login": {"type": "string", "minLength": 1, "maxLength": 39},
-            },
-            required=["token"],
-        ),
-        "SessionRegistration": obj(
-            {
-                "name": NAME,
-                "url": nullable({"type": "string", "maxLength": 2048, "pattern": "^https?://"}),
-                "instance_type": {
-                    "type": "string",
-                    "description": "a priced instance type, default cpu-small",
-                },
-                "datastores": {"type": "array", "items": STRING},
-                "team": {
-                    "type": "string",
-                    "description": "needed when the caller is in several teams",
-                },
-                "replace": {"type": "boolean", "description": "re-register a running session"},
-                "visitors": {
-                    **VISITORS,
-                    "description": "default full for a new session; a "
-                    "re-registration without it keeps the "
-                    "session's",
-                },
-            },
-            required=["name"],
-        ),
-        "Heartbeat": obj(
-            {
-                "url": nullable({"type": "string", "maxLength": 2048, "pattern": "^https?://"}),
-                "datastores": {"type": "array", "items": STRING},
-                "visitors": {**VISITORS, "description": "a change ends the current visits"},
-            },
-            required=[],
-        ),
-        "TicketRedeem": obj(
-            {
-                "ticket": {"type": "string", "minLength": 1, "maxLength": 200},
-                "visit_seconds": {
-                    "type": "number",
-                    "description": "a shorter visit "
-                    "than the team server's (at least 60 s); a "
-                    "longer one is cut to it. Default: the server's "
-                    "(8 h unless --visit-hours says otherwise)",
-                },
-            },
-            required=["ticket"],
-        ),
-        "NewRun": obj(
-            {
-                "command": {"type": "string", "minLength": 1, "maxLength": 4096},
-                "name": NAME,
-                "params": PARAMS,
-                "strategy": {"type": "string", "enum": list(STRATEGIES)},
-                "num_trials": nullable(
-                    {"type": "integer", "minimum": 1, "maximum": MAX_EXPERIMENTS}
-                ),
-                "seed": nullable(INTEGER),
-                "instance_type": STRING,
-                "source_sha256": nullable({"type": "string", "pattern": SHA256_PATTERN}),
-                "team": STRING,
-                "tracked": BOOLEAN,
-                "datastore": {"type": "string", "description": "[owner:]name[@version] to mount"},
-            },
-            required=["command"],
-        ),
-        "CloneRequest": obj(
-            {
-                "name": NAME,
-                "team": STRING,
-                "params": {**PARAMS, "description": "overrides"},
-                "instance_type": STRING,
-                "datastore": nullable(
-                    {"type": "string", "description": "[owner:]name[@version]; null for none"}
-                ),
-            },
-            required=[],
-        ),
-        "ExperimentStatus": obj(
-            {
-                "status": {"type": "string", "enum": list(RUN_STATUSES)},
-                "exit_code": nullable(
-                    {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}
-                ),
-                "message": nullable(STRING),
-            },
-            required=["status"],
-        ),
-        "LogAppend": obj(
-            {
-                "lines": {
-                    "type": "array",
-                    "maxItems": MAX_LINES_PER_POST,
-                    "items": {
-                        "oneOf": [
-                            STRING,
-                            obj(
-                                {
-                                    "line": STRING,
-                                    "stream": {"type": "string", "enum": list(STREAMS)},
-                                    "ts": {
-                                        "type": "number",
-                                        "description": "seconds since the epoch",
-                                    },
-                                },
-                                required=["line"],
-                            ),
-                        ]
-                    },
-                }
-            }
-        ),
-        "Attach": obj(
-            {
-                "version": {"type": "integer", "minimum": 1, "description": "default the latest"},
-                "session": {**NAME, "description": "one of the caller's sessions"},
-            },
-            required=[],
-        ),
-        "NewUpload": obj({"name": NAME, "team": STRING}, required=["name"]),
-    }
+    for cls in answers:
+        answered(schemas[cls.__name__], cls.sometimes)
+    return schemas
+
+
+def answered(schema: Schema, sometimes: frozenset[str]) -> None:
+    """An answer carries every field but those it lists as ``sometimes``, whatever the
+    client's defaults for reading part of one; a default says nothing about an answer."""
+    schema["required"] = sorted(set(schema["properties"]) - sometimes)
+    for prop in schema["properties"].values():
+        prop.pop("default", None)
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -632,7 +116,7 @@ def name_param(what: str) -> Schema:
     if what == "experiment":
         return path_param(
             "name",
-            {"type": "string", "pattern": EXPERIMENT_PATTERN, "maxLength": NAME_MAX},
+            {**EXPERIMENT, "maxLength": NAME_MAX},
             "the experiment, <run>-exp<N>",
         )
     return path_param("name", NAME, f"the {what} name")
@@ -658,7 +142,7 @@ LISTING = [
     ),
     query_param(
         "cursor",
-        {"type": "string", "pattern": r"^[0-9]{1,18}$"},
+        {"type": "string", "pattern": CURSOR_PATTERN},
         "next_cursor of the previous page",
     ),
 ]
