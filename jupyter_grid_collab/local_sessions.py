@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
-import socket
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +18,9 @@ from pathlib import Path
 import httpx
 
 from .credentials import grid_home
+from .job_poll import JobFailed, follow_job
+from .jupyter_process import JupyterLaunch
+from .readiness import NotReady, ProcessExited
 
 STATE = ".grid-session.json"
 
@@ -80,12 +79,6 @@ def _save(session: LocalSession) -> None:
         json.dump(asdict(session), f)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(
     name: str,
     url: str,
@@ -105,72 +98,41 @@ def start(
     if existing and existing.alive():
         raise LocalSessionError(f"session {name!r} is already running here at {existing.base_url}")
     folder = folder_for(name)
-    folder.mkdir(parents=True, exist_ok=True)
-    port, token = _free_port(), secrets.token_hex(24)
-    env = dict(
-        os.environ, GRID_URL=url, GRID_API_KEY=api_key, GRID_SESSION_NAME=name, JUPYTER_TOKEN=token
-    )  # the token goes by env, never on a visible command line
+    env = dict(os.environ, GRID_URL=url, GRID_API_KEY=api_key, GRID_SESSION_NAME=name)
     if instance_type:
         env["GRID_INSTANCE_TYPE"] = instance_type
     if team:
         env["GRID_TEAM"] = team
     if visitors:
         env["GRID_SESSION_VISITORS"] = visitors
-    argv = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        f"--ServerApp.root_dir={folder}",
-    ]
-    if os.geteuid() == 0:
-        argv.append("--allow-root")
-    log = open(folder / "jupyter.log", "ab")
-    proc = subprocess.Popen(
-        argv,
-        env=env,
-        cwd=folder,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    launch = JupyterLaunch(root_dir=folder, env=env, log=folder / "jupyter.log")
+    server = launch.start()
     session = LocalSession(
         name=name,
         folder=str(folder),
-        pid=proc.pid,
-        port=port,
-        token=token,
+        pid=server.proc.pid,
+        port=server.port or 0,
+        token=launch.token,
         instance_type=instance_type,
         team=team,
         datastores=existing.datastores if existing else [],
         visitors=visitors,
     )
-    _save(session)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = (folder / "jupyter.log").read_text(errors="replace")[-1500:]
-            raise LocalSessionError(f"JupyterLab exited with code {proc.returncode}:\n{tail}")
-        try:
-            ctx = httpx.get(
-                f"{session.base_url}grid-collab/api/context",
-                timeout=2,
-                headers={"Authorization": f"token {token}"},
-            )
-            if ctx.status_code == 200 and ctx.json()["session"]["registered"]:
-                return session
-        except (httpx.HTTPError, ValueError, KeyError):
-            pass
-        time.sleep(0.5)
-    stop(session)
-    raise LocalSessionError(
-        f"JupyterLab did not register with the team server within "
-        f"{timeout:.0f}s; see {folder / 'jupyter.log'}"
-    )
+    _save(session)  # saved at once: `grid session delete` can stop a server still starting
+    try:
+        server.wait_ready(timeout)
+    except ProcessExited as exc:
+        raise LocalSessionError(f"JupyterLab did not start: {exc}") from None
+    except NotReady:
+        stop(session)
+        raise LocalSessionError(
+            f"JupyterLab did not register with the team server within "
+            f"{timeout:.0f}s; see {launch.log_path}"
+        ) from None
+    if server.port != session.port:
+        session.port = server.port or 0
+        _save(session)
+    return session
 
 
 def attach(session: LocalSession, ref: str, on_download=None) -> dict:
@@ -190,16 +152,19 @@ def attach(session: LocalSession, ref: str, on_download=None) -> dict:
     info = r.json()
     if info["state"] == "running" and on_download:
         on_download(info)
-    while info["state"] == "running":  # a large download: the server works on it
-        time.sleep(0.5)
+
+    def fetch(job_id: str) -> dict:
         try:
-            info = httpx.get(f"{api}/{info['id']}", headers=headers, timeout=60).json()
+            return httpx.get(f"{api}/{job_id}", headers=headers, timeout=60).json()
         except (httpx.HTTPError, ValueError) as exc:
             raise LocalSessionError(
                 f"lost track of attaching {ref} in the session at {session.base_url}: {exc}"
             ) from None
-    if info["state"] != "done":
-        raise LocalSessionError(f"attaching {ref} failed: {info['error']}")
+
+    try:  # a large download first: the server works on it in the background
+        info = follow_job(info, fetch, failed="the session gave no reason")
+    except JobFailed as exc:
+        raise LocalSessionError(f"attaching {ref} failed: {exc}") from None
     if info["reference"] not in session.datastores:
         session.datastores.append(info["reference"])
         _save(session)

@@ -7,12 +7,9 @@ import json
 import click
 
 from ..controls import visible
+from ..log_follow import log_pages
 from ..models import EXPERIMENT_RE, LogLine, Reference, experiment_name, parse_reference
 from .context import get_grid
-
-PAGE = 1000
-#: seconds one long poll waits for new lines; the server caps it at 30
-WAIT = 25.0
 
 
 def experiment_ref(text: str) -> str:
@@ -57,21 +54,8 @@ def logs(ref: str, tail: int | None, follow: bool, output: str) -> None:
     """Print an experiment's logs (a bare run name means its first experiment)."""
     client = get_grid().client
     exp = experiment_ref(ref)
-    as_json = output == "json"
-    out = (
-        client.read_logs(exp, tail=tail, limit=PAGE)
-        if tail is not None
-        else client.read_logs(exp, offset=0, limit=PAGE)
-    )
-    _emit(out["lines"], as_json)
-    # page through what is already there
-    while len(out["lines"]) >= PAGE:
-        out = client.read_logs(exp, offset=out["next_offset"], limit=PAGE)
-        _emit(out["lines"], as_json)
-    if not follow:
-        return
-    # long polls return as soon as a line or a status change arrives
-    while not out["finished"]:
-        out = client.read_logs(exp, offset=out["next_offset"], limit=PAGE, wait=WAIT)
-        _emit(out["lines"], as_json)
-    click.echo(f"[{out.get('owner')}:{out.get('experiment')} {out['status']}]", err=True)
+    last = None
+    for last in log_pages(client.read_logs, exp, tail=tail, follow=follow):
+        _emit(last["lines"], output == "json")
+    if follow and last is not None:
+        click.echo(f"[{last.get('owner')}:{last.get('experiment')} {last['status']}]", err=True)

@@ -15,10 +15,11 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import httpx
+from ..jupyter_process import JupyterLaunch, JupyterServer
+from ..readiness import Stopped, http_ok, wait_until
 
 
 class Interrupted(Exception):
@@ -77,26 +78,39 @@ class Supervisor:
     ) -> None:
         """Wait until ``url`` answers 200 (and ``ok(response)`` holds); raise RuntimeError
         if the child dies or time runs out, Interrupted on Ctrl-C."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.stop.is_set():
-                raise Interrupted
-            if child.proc.poll() is not None:
-                tail = child.log.read_text(errors="replace")[-2000:]
-                raise RuntimeError(
-                    f"{child.name} exited with code {child.proc.returncode}; "
-                    f"its log ({child.log}) ends with:\n{tail}"
-                )
-            try:
-                r = httpx.get(url, timeout=2, headers=headers)
-                if r.status_code == 200 and (ok is None or ok(r)):
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(
-            f"{child.name} did not become ready within {timeout:.0f}s; see {child.log}"
-        )
+        try:
+            wait_until(
+                http_ok(url, headers, ok),
+                timeout=timeout,
+                what=child.name,
+                proc=child.proc,
+                log=child.log,
+                interval=0.3,
+                should_stop=self.stop.is_set,
+            )
+        except Stopped:
+            raise Interrupted from None
+
+    def start_jupyter(self, name: str, launch: JupyterLaunch) -> tuple[Child, JupyterServer]:
+        """Start a Jupyter server with the extension as one of the children (its log is the
+        child's); ``wait_jupyter`` waits for it."""
+        launch = replace(launch, log=self.root / "logs" / f"{name}.log")
+        children: list[Child] = []
+
+        def popen(argv: list[str], env: dict[str, str], cwd: Path, **_) -> subprocess.Popen:
+            children.append(self.start(name, argv, env, cwd))
+            return children[0].proc
+
+        server = launch.start(popen)
+        return children[0], server
+
+    def wait_jupyter(self, server: JupyterServer, timeout: float) -> JupyterServer:
+        """Wait until it has registered as a session; RuntimeError if it dies or time runs
+        out, Interrupted on Ctrl-C."""
+        try:
+            return server.wait_ready(timeout, should_stop=self.stop.is_set)
+        except Stopped:
+            raise Interrupted from None
 
     def stop_all(self, timeout: float = 20.0) -> None:
         """SIGTERM in two waves (first the labs and the team server's launchers, then the
