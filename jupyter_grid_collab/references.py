@@ -31,7 +31,7 @@ EXPERIMENT: Kind = "experiment"
 KINDS: tuple[Kind, ...] = (RUN, EXPERIMENT)
 
 #: Grid's rule for "this name is an experiment's": it ends with -exp and digits
-_EXPERIMENT_SUFFIX = re.compile(r"-exp[0-9]+$")
+_EXPERIMENT_SUFFIX = re.compile(r"-exp[0-9]+\Z")
 
 __all__ = [
     "EXPERIMENT",
@@ -71,6 +71,8 @@ class Ref:
         if self.owner is not None:
             validate_username(self.owner)
         validate_name(self.name, f"{self.kind} name")
+        if "\n" in self.name:  # NAME_RE's "$" lets a final line break through
+            raise ReferenceError(f"{self.kind} name {self.name!r} contains a line break")
         suffixed = looks_like_experiment(self.name)
         if self.kind == RUN and suffixed:
             its_run = self._with_name(_EXPERIMENT_SUFFIX.sub("", self.name))
@@ -112,7 +114,9 @@ class Ref:
         """An experiment's N (its place in the run); None for a run."""
         if self.kind == RUN:
             return None
-        return int(self.name.rsplit("-exp", 1)[1])
+        match = EXPERIMENT_RE.match(self.name)
+        assert match is not None  # checked when the Ref was built
+        return int(match["index"])
 
     def owned(self, default_owner: str) -> Ref:
         """The same reference with its owner filled in (``default_owner`` when bare)."""

@@ -78,5 +78,7 @@ def test_owner_is_filled_only_when_bare_and_experiments_derive_from_runs():
 def test_a_ref_cannot_be_built_inconsistent():
     with pytest.raises(ReferenceError):
         Ref(RUN, "x-exp0")
+    with pytest.raises(ReferenceError, match="contains a line break"):
+        Ref(RUN, "x-exp1\n")  # a name from a URL path is not stripped
     with pytest.raises(ValueError, match="kind must be one of"):
         Ref("session", "x")  # type: ignore[arg-type]
