@@ -558,6 +558,8 @@ def test_session_credential_does_what_a_session_needs(owner_session, tmp_path):
     assert team.http("POST", f"/runs/{bob}/{run}/stop", secret=secret).status_code == 200
     for r_name in (run, clone):
         assert team.http("DELETE", f"/runs/{bob}/{r_name}", secret=secret).status_code == 204
+        # gone, not only answered 204: bob's own key finds no such run
+        assert team.http("GET", f"/runs/{bob}/{r_name}", key=bob).status_code == 404
     # a datastore: upload (begin, file, commit), attach to this session, delete
     ds = fresh("d")
     up = team.http("POST", "/uploads", secret=secret, json={"name": ds, "team": team.name})
@@ -572,6 +574,7 @@ def test_session_credential_does_what_a_session_needs(owner_session, tmp_path):
     assert r.status_code == 200
     assert team.ok(bob, "GET", f"/sessions/{bob}/{name}")["datastores"] == [f"{bob}:{ds}@1"]
     assert team.http("DELETE", f"/datastores/{bob}/{ds}", secret=secret).status_code == 204
+    assert team.http("GET", f"/datastores/{bob}/{ds}", key=bob).status_code == 404
     # its git credential, its credentials' metadata (never a token)
     git = team.http("GET", f"/sessions/{bob}/{name}/git-credential", secret=secret).json()
     assert git["token"] == "ghp_" + "b" * 36

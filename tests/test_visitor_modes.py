@@ -531,8 +531,13 @@ def test_a_restarted_team_server_keeps_the_session_without_the_owners_key(tmp_pa
 
     try:
         before = record()["last_heartbeat"]
+        failed_before = lab.log_path.read_text().count("session heartbeat failed")
         team.stop()
-        time.sleep(3)  # heartbeats fail meanwhile (every 2 s here)
+        # until a heartbeat has failed meanwhile (every 2 s here), as the lab's log says
+        deadline = time.monotonic() + 30
+        while lab.log_path.read_text().count("session heartbeat failed") == failed_before:
+            assert time.monotonic() < deadline, "no heartbeat failed while the team server was down"
+            time.sleep(0.2)
         team.start()
         deadline = time.monotonic() + 30
         while (now := record())["last_heartbeat"] == before or now["status"] != "running":
