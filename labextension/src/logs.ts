@@ -1,12 +1,13 @@
 /**
  * An experiment's logs in the main area. While the experiment runs it follows them with
  * long polls (``wait=10``: the server answers as soon as lines arrive), so no timer
- * hammers the server and new lines show within a moment.
+ * hammers the server and new lines show within a moment; the loop is follow.ts's.
  */
 
 import { Widget } from '@lumino/widgets';
 
-import { GridApi, GridApiError } from './api';
+import { GridApi } from './api';
+import { followLogs } from './follow';
 import { visible } from './format';
 
 const WAIT_SECONDS = 10;
@@ -31,35 +32,30 @@ export class LogView extends Widget {
 
   /** Read from the start and keep following until finished or closed. */
   async follow(): Promise<void> {
-    let failures = 0;
-    while (!this.isDisposed) {
-      try {
-        const page = await this.api.logs(this.owner, this.name, this.offset, WAIT_SECONDS);
-        failures = 0;
+    const pages = followLogs((offset, wait) => this.api.logs(this.owner, this.name, offset, wait), {
+      wait: WAIT_SECONDS,
+      stopped: () => this.isDisposed,
+      onRetry: err =>
+        this.setState(`${err instanceof Error ? err.message : String(err)} — retrying`, false, true)
+    });
+    try {
+      for await (const page of pages) {
         if (this.isDisposed) {
           return;
         }
         // a teammate's output: escape sequences are shown, not passed to the page
         this.append(page.lines.map(l => visible(l.line)));
-        this.offset = page.next_offset;
-        if (page.finished) {
-          this.setState(`${page.status} — ${this.count} lines`, true);
-          return;
-        }
-        this.setState(`${page.status} — following (${this.count} lines)`);
-      } catch (err) {
-        if (err instanceof GridApiError && [403, 404].includes(err.status)) {
-          this.setState(err.message, true, true);
-          return;
-        }
-        failures += 1;
         this.setState(
-          `${err instanceof Error ? err.message : String(err)} — retrying`,
-          false,
-          true
+          page.finished
+            ? `${page.status} — ${this.count} lines`
+            : `${page.status} — following (${this.count} lines)`,
+          page.finished
         );
-        // back off while the server is away; it usually comes back
-        await new Promise(resolve => setTimeout(resolve, Math.min(30, 2 ** failures) * 1000));
+      }
+    } catch (err) {
+      // 403 / 404: the experiment is gone or no longer ours to read
+      if (!this.isDisposed) {
+        this.setState(err instanceof Error ? err.message : String(err), true, true);
       }
     }
   }
@@ -85,6 +81,5 @@ export class LogView extends Widget {
 
   private readonly state: HTMLDivElement;
   private readonly output: HTMLPreElement;
-  private offset = 0;
   private count = 0;
 }
