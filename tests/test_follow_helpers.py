@@ -1,5 +1,6 @@
 """The shared loops every face follows things with: an experiment's log (``log_follow``), an
-extension's background job (``job_poll``) and a server getting ready (``readiness``). The
+extension's background job (``job_poll``), a server getting ready (``readiness``) and a
+listing's cursors (``paging``). The
 faces' own tests run them against real servers (``grid logs``, ``grid session create``,
 the panel); these pin the contract each face relies on."""
 
@@ -10,7 +11,7 @@ import asyncio
 import httpx
 import pytest
 
-from jupyter_grid_collab import job_poll, log_follow, readiness
+from jupyter_grid_collab import job_poll, log_follow, paging, readiness
 
 
 class FakeLogs:
@@ -106,3 +107,33 @@ def test_waiting_treats_not_listening_as_not_yet_and_returns_the_answer():
 def test_waiting_stops_when_asked():
     with pytest.raises(readiness.Stopped):
         readiness.wait_until(lambda: None, timeout=60, what="x", should_stop=lambda: True)
+
+
+class FakeListing:
+    """A listing of ``total`` numbers, newest first, ``cursor`` = where the next page starts."""
+
+    def __init__(self, total: int, cap: int = 200):
+        self.total, self.cap, self.asked = total, cap, []
+
+    def __call__(self, cursor=None, limit=None, scope=None):
+        from jupyter_grid_collab.models import Page
+
+        assert scope == "team"  # the listing's own arguments pass through
+        self.asked.append(limit)
+        start = int(cursor or 0)
+        end = min(self.total, start + min(limit or 50, self.cap))
+        return Page(list(range(start, end)), str(end) if end < self.total else None)
+
+
+def test_paging_follows_cursors_to_the_end():
+    listing = FakeListing(total=120)
+    assert list(paging.iter_items(listing, scope="team")) == list(range(120))
+    assert listing.asked == [None, None, None]  # the server's page size
+
+
+def test_paging_collects_up_to_a_limit_and_says_whether_more_exist():
+    listing = FakeListing(total=500)
+    items, more = paging.collect(listing, 450, scope="team")
+    assert (items, more) == (list(range(450)), True)
+    assert listing.asked == [200, 200, 50]  # the last page asks only for what is wanted
+    assert paging.collect(FakeListing(total=30), 450, scope="team") == (list(range(30)), False)
