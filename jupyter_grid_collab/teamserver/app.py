@@ -12,65 +12,17 @@ import tornado.web
 
 from .blobs import BlobStore
 from .executor.sandbox import DEFAULT_UID_BASE
-from .handlers import blobs as b
-from .handlers import datastores as d
 from .handlers import meta as m
 from .handlers import runs as r
-from .handlers import sessions as s
-from .handlers import teams as t
+from .routes import tornado_routes
 from .store import Store
 from .store.outputs import DEFAULT_MAX_LOG_MB
 from .store.sources import DEFAULT_SOURCE_GRACE_HOURS
 
 log = logging.getLogger("grid_collab.teamserver")
 
-_U = r"([^/]+)"  # one path segment (owner, name, team, action)
-_P = r"(.+)"  # a file path inside an artifact set or datastore
-
-ROUTES = [
-    (r"/api/v1/health", m.HealthHandler),
-    (r"/api/v1/openapi.json", m.OpenAPIHandler),
-    (r"/api/v1/me", t.MeHandler),
-    (r"/api/v1/users", t.UsersHandler),
-    (r"/api/v1/teams", t.TeamsHandler),
-    (rf"/api/v1/teams/{_U}", t.TeamHandler),
-    (rf"/api/v1/teams/{_U}/members", t.MembersHandler),
-    (rf"/api/v1/teams/{_U}/members/{_U}", t.MemberHandler),
-    (rf"/api/v1/teams/{_U}/credits", t.CreditsHandler),
-    (rf"/api/v1/teams/{_U}/ledger", t.LedgerHandler),
-    (rf"/api/v1/teams/{_U}/audit", t.AuditHandler),
-    (r"/api/v1/credentials", s.CredentialsHandler),
-    (rf"/api/v1/credentials/{_U}", s.CredentialHandler),
-    (r"/api/v1/sessions", s.SessionsHandler),
-    (rf"/api/v1/sessions/{_U}/{_U}", s.SessionHandler),
-    (rf"/api/v1/sessions/{_U}/{_U}/git-credential", s.SessionGitCredentialHandler),
-    (rf"/api/v1/sessions/{_U}/{_U}/open", s.SessionOpenHandler),
-    (r"/api/v1/visits/redeem", s.TicketRedeemHandler),
-    (r"/api/v1/visits", s.VisitsHandler),
-    (rf"/api/v1/visits/{_U}", s.VisitsHandler),
-    (rf"/api/v1/sessions/{_U}/{_U}/{_U}", s.SessionActionHandler),
-    (r"/api/v1/runs", r.RunsHandler),
-    (rf"/api/v1/runs/{_U}/{_U}", r.RunHandler),
-    (rf"/api/v1/runs/{_U}/{_U}/artifacts", b.ArtifactsHandler),
-    (rf"/api/v1/runs/{_U}/{_U}/source", b.RunSourceHandler),
-    (rf"/api/v1/runs/{_U}/{_U}/{_U}", r.RunActionHandler),
-    (rf"/api/v1/experiments/{_U}/{_U}", r.ExperimentHandler),
-    (rf"/api/v1/experiments/{_U}/{_U}/logs", r.LogsHandler),
-    (rf"/api/v1/experiments/{_U}/{_U}/artifacts", b.ArtifactsHandler),
-    (rf"/api/v1/experiments/{_U}/{_U}/artifacts/{_P}", b.ArtifactHandler),
-    (rf"/api/v1/experiments/{_U}/{_U}/{_U}", r.ExperimentActionHandler),
-    (r"/api/v1/datastores", d.DatastoresHandler),
-    (rf"/api/v1/datastores/{_U}/{_U}", d.DatastoreHandler),
-    (rf"/api/v1/datastores/{_U}/{_U}/files", d.DatastoreFilesHandler),
-    (rf"/api/v1/datastores/{_U}/{_U}/files/{_P}", b.DatastoreFileHandler),
-    (rf"/api/v1/datastores/{_U}/{_U}/attach", d.DatastoreAttachHandler),
-    (r"/api/v1/uploads", d.UploadsHandler),
-    (rf"/api/v1/uploads/{_U}", d.UploadHandler),
-    (rf"/api/v1/uploads/{_U}/commit", d.UploadCommitHandler),
-    (rf"/api/v1/uploads/{_U}/files/{_P}", b.UploadFileHandler),
-    (r"/api/v1/sources", b.SourcesHandler),
-    (r"/api/.*", m.NotFoundHandler),
-]
+# the team API's routes, from the one route table (routes.py)
+ROUTES = tornado_routes()
 
 
 @dataclass
