@@ -458,7 +458,10 @@ class TeamPanel(w.VBox):
         if self.conn.via == "extension":
             job = (
                 await self.client.send(
-                    "POST", "/artifacts/fetch", json={"ref": str(ref), "dest": self.download_dir}
+                    "POST",
+                    "/artifacts/fetch",
+                    # the row's kind, so the extension need not read it from the name
+                    json={"ref": str(ref), "kind": ref.kind, "dest": self.download_dir},
                 )
             ).json()
             job = await self._job_end(job, "/artifacts/fetch", "the download failed")

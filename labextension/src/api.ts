@@ -212,9 +212,10 @@ export class GridApi {
     return this.call('GET', apiPath('datastores', 'attach', id));
   }
 
-  /** Start downloading a run's or experiment's artifacts into a folder of this server. */
-  fetchArtifacts(ref: string, dest: string): Promise<FetchJob> {
-    return this.call('POST', 'artifacts/fetch', { ref, dest });
+  /** Start downloading a run's or experiment's artifacts into a folder of this server;
+   * ``kind`` (the row's) says which ``ref`` names, else the extension reads Grid's rule. */
+  fetchArtifacts(ref: string, dest: string, kind?: 'run' | 'experiment'): Promise<FetchJob> {
+    return this.call('POST', 'artifacts/fetch', kind ? { ref, dest, kind } : { ref, dest });
   }
 
   fetchJob(id: string): Promise<FetchJob> {

@@ -60,6 +60,14 @@ describe('request paths', () => {
     });
   });
 
+  it('says which kind a fetch names when the row knows it', async () => {
+    const { api, calls } = recorder([{ status: 202, body: '{}' }]);
+    await api.fetchArtifacts('bob:cifar-explore', 'results', 'run');
+    expect(JSON.parse(calls[0].body ?? '')).toEqual({
+      ref: 'bob:cifar-explore', dest: 'results', kind: 'run'
+    });
+  });
+
   it('follows a background attach by its job id', async () => {
     const { api, calls } = recorder([
       { status: 200, body: '{"id": "ab12", "state": "done", "path": "/d/big"}' }
