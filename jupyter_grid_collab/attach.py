@@ -9,6 +9,7 @@ from pathlib import Path
 from .client import GridClient
 from .datastore_mount import mount_datastore
 from .launcher import default_datastore_root
+from .models import DatastoreFile
 
 
 def attach_datastore(
@@ -18,14 +19,19 @@ def attach_datastore(
     own = client is None
     client = client or GridClient()
     try:
-        client.whoami()
+        me = client.whoami()
         session = session or os.environ.get("GRID_SESSION_NAME")
         owner = os.environ.get("GRID_SESSION_OWNER")
-        # record it on this session only when this session is mine
-        target = session if session and owner in (None, client.whoami()) else None
+        # record it on this session only when this session is mine (the team server records
+        # it as it answers: the one account of what a session mounts)
+        target = session if session and owner in (None, me) else None
         info = client.attach_datastore(ref, session=target)
+        # the answer lists the version's files: the mount asks the team server nothing more
+        # than the downloads of files not on this machine
+        files = [DatastoreFile.from_json(f) for f in info["files"]]
         root = Path(os.environ.get("GRID_DATASTORE_ROOT") or default_datastore_root())
-        path = mount_datastore(client, info["reference"], root, os.environ.get("GRID_BLOB_DIR"))
+        blob_dir = os.environ.get("GRID_BLOB_DIR")
+        path = mount_datastore(client, info["reference"], root, blob_dir, files=files)
         return str(path)
     finally:
         if own:

@@ -30,10 +30,24 @@ import stat
 import time
 import uuid
 from pathlib import Path
+from typing import Any, Protocol
 
-from .client import GridClient
 from .file_clone import clone_or_copy, reflinks_work
-from .models import parse_reference
+from .models import DatastoreFile, parse_reference
+
+
+class MountClient(Protocol):
+    """What a mount asks the team server: a GridClient in a kernel or a run, the
+    extension's worker-thread view of its one async client in a Jupyter server."""
+
+    def datastore_files(self, ref: str) -> list[DatastoreFile]: ...
+
+    def datastore(self, ref: str) -> Any: ...
+
+    def download_datastore_file(
+        self, ref: str, file: DatastoreFile, dest: str | os.PathLike, progress: Any = None
+    ) -> Path: ...
+
 
 # What each mounted folder holds is recorded beside the mounts, never inside them, so a
 # script listing its datastore sees exactly the datastore's files.
@@ -218,7 +232,7 @@ def _place(source: Path, dest: Path, tally: _Tally, progress) -> None:
     tally.copied += copied
 
 
-def _fill_cache(client: GridClient, ref: str, file, cache: Path, tally: _Tally, progress) -> Path:
+def _fill_cache(client: MountClient, ref: str, file, cache: Path, tally: _Tally, progress) -> Path:
     cached = _cached(cache, file.sha256)
     if not cached.exists():
         # downloaded under a name of its own (concurrent mounts may fetch the same file)
@@ -233,7 +247,7 @@ def _fill_cache(client: GridClient, ref: str, file, cache: Path, tally: _Tally, 
 
 
 def _mount_file(
-    client: GridClient,
+    client: MountClient,
     ref: str,
     file,
     dest: Path,
@@ -282,7 +296,7 @@ def _reusable(marker: dict | None, ident: dict, consumer: int) -> bool:
 
 
 def mount_datastore(
-    client: GridClient,
+    client: MountClient,
     ref: str,
     root: Path,
     blob_dir: str | None = None,
