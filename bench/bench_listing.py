@@ -50,8 +50,9 @@ from jupyter_grid_collab.teamserver.cli import open_store  # noqa: E402
 from jupyter_grid_collab.teamserver.store import Store  # noqa: E402
 from jupyter_grid_collab.teamserver.store.runs import _run_status  # noqa: E402
 
-# Quoted from DESIGN.md ("How fast"): MLflow 3.17.2 on this machine kind, a team-wide page
-# of 50 runs out of 10,000. NOT measured in this run.
+# QUOTED, not measured in this run: MLflow 3.17.2 on this machine kind, a team-wide page of
+# 50 runs out of 10,000 (source and caveats: docs/benchmarks.md). Compared only at that size.
+MLFLOW_RUNS = 10_000
 MLFLOW_P50_MS = 46.0
 MLFLOW_P99_MS = 227.0
 PAGE = 50
@@ -535,19 +536,24 @@ def report(
     )
     head = (
         f"{'case':<28}{'items':>6}{'p50':>8}{'p99':>8}{'p99/p50':>9}{'srv CPU':>9}"
-        f"{'SQL p50':>9}{'SQL p99':>9}{'API/SQL p50':>13}{'MLflow/API p50':>16}"
-        f"{'MLflow/API p99':>16}"
+        f"{'SQL p50':>9}{'SQL p99':>9}{'API/SQL p50':>13}"
     )
+    # the quoted MLflow bar was measured at 10,000 runs: a ratio at another size means nothing
+    mlflow = args.runs == MLFLOW_RUNS
+    if mlflow:
+        head += f"{'MLflow/API p50':>16}{'MLflow/API p99':>16}"
     print(head)
     print("-" * len(head))
     for name, n, api_ms, sql_ms, cpu_ms in results:
         p50, p99 = percentile(api_ms, 50), percentile(api_ms, 99)
         s50, s99 = percentile(sql_ms, 50), percentile(sql_ms, 99)
-        print(
+        row = (
             f"{name:<28}{n:>6}{p50:>8.2f}{p99:>8.2f}{p99 / p50:>8.1f}x{cpu_ms:>9.2f}"
-            f"{s50:>9.3f}{s99:>9.3f}{p50 / s50:>12.1f}x{MLFLOW_P50_MS / p50:>15.1f}x"
-            f"{MLFLOW_P99_MS / p99:>15.1f}x"
+            f"{s50:>9.3f}{s99:>9.3f}{p50 / s50:>12.1f}x"
         )
+        if mlflow:
+            row += f"{MLFLOW_P50_MS / p50:>15.1f}x{MLFLOW_P99_MS / p99:>15.1f}x"
+        print(row)
     print(f"load average after: {_load()}")
     print(
         f"HTTP floor, GET /api/v1/health (no auth, no SQL): p50 "
@@ -557,16 +563,22 @@ def report(
     print("srv CPU: the team server process's user + system CPU milliseconds per request")
     name, _, api_ms, _, _ = results[0]
     p50, p99 = percentile(api_ms, 50), percentile(api_ms, 99)
-    print(
-        f"\nMLflow bar: {MLFLOW_P50_MS:.0f} ms p50 / {MLFLOW_P99_MS:.0f} ms p99 for a team-wide "
-        "page of 50 out of 10,000 runs, QUOTED from DESIGN.md (measured earlier on this "
-        "machine kind), not measured in this run."
-    )
-    print(
-        f"target team-wide >= 5x faster than MLflow at p50: {MLFLOW_P50_MS / p50:.1f}x "
-        f"({'met' if MLFLOW_P50_MS / p50 >= 5 else 'MISSED'}); "
-        f"p99 within 5x of p50: {p99 / p50:.1f}x ({'met' if p99 / p50 <= 5 else 'MISSED'})"
-    )
+    if not mlflow:
+        print(
+            f"\nNo MLflow comparison: its quoted bar is for {MLFLOW_RUNS:,} runs, this run "
+            f"has {args.runs:,}."
+        )
+    else:
+        print(
+            f"\nMLflow bar: {MLFLOW_P50_MS:.0f} ms p50 / {MLFLOW_P99_MS:.0f} ms p99 for a "
+            "team-wide page of 50 out of 10,000 runs, QUOTED (see docs/benchmarks.md), not "
+            "measured in this run."
+        )
+        print(
+            f"target team-wide >= 5x faster than MLflow at p50: {MLFLOW_P50_MS / p50:.1f}x "
+            f"({'met' if MLFLOW_P50_MS / p50 >= 5 else 'MISSED'}) against the quoted bar"
+        )
+    print(f"p99 within 5x of p50: {p99 / p50:.1f}x ({'met' if p99 / p50 <= 5 else 'MISSED'})")
 
 
 if __name__ == "__main__":
