@@ -3,19 +3,21 @@ as the kind it takes, and hands the ``Ref`` on."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..references import EXPERIMENT, RUN, Kind, Ref, ReferenceError, parse_ref
 
 
-class RefType(click.ParamType):
+class RefType(click.ParamType):  # type: ignore[type-arg]
     """``[USER:]NAME`` of ``kind`` (None: either, by Grid's rule: ``-exp<N>`` at the end)."""
 
     def __init__(self, kind: Kind | None) -> None:
         self.kind = kind
         self.name = kind or "run or experiment"
 
-    def convert(self, value, param, ctx) -> Ref:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Ref:
         if isinstance(value, Ref):
             return value
         try:
