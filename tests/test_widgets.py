@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from pathlib import Path
 
 import ipywidgets as w
 import pytest
 from jupyter_harness import JupyterProcess
-from test_executor import TRAIN, wait_status
+from test_cli_run import GATED
+from test_executor import wait_status
 
 from jupyter_grid_collab import track
 from jupyter_grid_collab.submit import submit_run
@@ -205,25 +207,72 @@ def test_my_own_session_pauses_resumes_and_deletes_from_its_row(sqlite_server, l
     assert not any(f"b-{tag}" in t for t in texts(panel.sessions))
 
 
+def run_until(loop, condition, what: str, timeout: float = 30.0) -> None:
+    """Run the panel's loop (its timers, refreshes, follows) until ``condition()`` holds."""
+
+    async def poll() -> None:
+        deadline = loop.time() + timeout
+        while not condition():
+            assert loop.time() < deadline, f"never: {what}"
+            await asyncio.sleep(0.05)
+
+    loop.run_until_complete(poll())
+
+
+def test_auto_refresh_shows_a_run_created_after_the_panel_was_built(sqlite_server, loop):
+    # Given bob's panel refreshing itself every second, loaded
+    panel = TeamPanel(sqlite_server.url, sqlite_server.keys["bob"], auto_refresh=1)
+    try:
+        run_until(loop, lambda: "credits left" in panel.team.value, "the panel loaded")
+        # When alice starts a run (the panel's loop is not running meanwhile: no refresh)
+        name = f"auto-{uuid.uuid4().hex[:6]}"
+        with sqlite_server.client("alice") as alice:
+            alice.me()
+            track.start_run(name, client=alice)
+        assert not any(name in t for t in texts(panel.runs))
+        # Then it appears without a click
+        run_until(loop, lambda: any(name in t for t in texts(panel.runs)), "the new run was shown")
+        # And with auto-refresh off, a later run stays away until Refresh is clicked
+        panel.auto.value = 0
+        settle(panel, loop)  # (which would wait forever on a still scheduled refresh)
+        later = f"auto-{uuid.uuid4().hex[:6]}"
+        with sqlite_server.client("alice") as alice:
+            alice.me()
+            track.start_run(later, client=alice)
+        panel.refresh_button.click()
+        settle(panel, loop)
+        assert any(later in t for t in texts(panel.runs))
+    finally:
+        panel.close()
+
+
 def test_logs_follow_a_running_experiment(exec_server, loop, tmp_path):
-    # Given alice's experiment that prints a line a second for three seconds
+    # Given alice's experiment that prints a line and then waits for the test to let it end
     (tmp_path / "proj").mkdir()
-    (tmp_path / "proj" / "train.py").write_text(TRAIN)
+    (tmp_path / "proj" / "gated.py").write_text(GATED)
     name = f"live-{uuid.uuid4().hex[:6]}"
     with exec_server.client("alice") as alice:
         alice.me()
-        submit_run(alice, tmp_path / "proj" / "train.py", ["--sleep", "3"], name=name)
+        submit_run(alice, tmp_path / "proj" / "gated.py", [], name=name)
         wait_status(alice, f"{name}-exp0", "running")
-    # When bob opens its logs while it runs
-    panel = panel_for(exec_server, "bob", loop)
-    buttons(row_with(panel.runs, name))["▸"].click()
-    settle(panel, loop)
-    buttons(row_with(row_with(panel.runs, name), f"{name}-exp0"))["Logs"].click()
-    settle(panel, loop)
-    # Then the output area followed it to the end
-    shown = "".join(o["text"] for o in panel.logs.outputs)
-    assert "start lr=0.1" in shown and "tick 2" in shown
-    assert f"[alice:{name}-exp0 succeeded]" in shown
+        # When bob opens its logs while it runs
+        panel = panel_for(exec_server, "bob", loop)
+        buttons(row_with(panel.runs, name))["▸"].click()
+        settle(panel, loop)
+        buttons(row_with(row_with(panel.runs, name), f"{name}-exp0"))["Logs"].click()
+
+        def shown() -> str:
+            return "".join(o["text"] for o in panel.logs.outputs)
+
+        # Then its line shows while it still runs
+        run_until(loop, lambda: "waiting for " in shown(), "the first line was shown")
+        assert alice.experiment(f"{name}-exp0").status == "running"
+        # and once it is let go, the output area follows it to its end
+        gate = shown().split("waiting for ", 1)[1].splitlines()[0].strip()
+        Path(gate).touch()
+        settle(panel, loop)
+    assert "done" in shown()
+    assert f"[alice:{name}-exp0 succeeded]" in shown()
 
 
 @pytest.fixture
