@@ -212,8 +212,19 @@ def real_cases(r: dict) -> list[tuple[str, str, dict, dict, str]]:
     ]
 
 
+# GETs whose success body is checked elsewhere or needs what these resources lack: the two
+# that need no resource (fuzzed to success above), git-credential (a session secret, below),
+# and a run's source (a tracked run has none; tests/test_executor.py downloads one)
+GETS_NOT_HERE = {
+    ("GET", "/api/v1/health"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/sessions/{owner}/{name}/git-credential"),
+    ("GET", "/api/v1/runs/{owner}/{name}/source"),
+}
+
+
 def test_success_bodies_of_real_resources_match_the_document(api_schema, fuzz_server, resources):
-    checked = set()
+    succeeded = set()
     for method, path, params, query, user in real_cases(resources):
         case = api_schema[path][method].Case(path_parameters=params, query=query)
         response = case.call_and_validate(
@@ -227,8 +238,11 @@ def test_success_bodies_of_real_resources_match_the_document(api_schema, fuzz_se
             response.status_code,
             response.text,
         )
-        checked.add((method, path))
-    assert len(checked) >= 20
+        if response.status_code < 300:
+            succeeded.add((method, path))
+    # every documented GET had its success body checked here (a new one needs a real case)
+    gets = {("GET", path) for path, item in openapi_spec.build()["paths"].items() if "get" in item}
+    assert gets - GETS_NOT_HERE - succeeded == set()
 
 
 def test_the_session_secret_endpoints_match_the_document(api_schema, fuzz_server, resources):
