@@ -8,6 +8,7 @@ import os
 import httpx
 import pytest
 
+from jupyter_grid_collab.demo.processes import Supervisor
 from jupyter_grid_collab.jupyter_process import JupyterLaunch
 from jupyter_grid_collab.readiness import ProcessExited
 
@@ -55,3 +56,25 @@ def test_a_server_that_cannot_start_says_why(sqlite_server, tmp_path):
     # the message names the log and quotes its end: what jupyter said
     assert str(launch.log_path) in str(info.value)
     assert "no-such-app" in str(info.value)
+
+
+def test_the_demo_supervisor_starts_a_registered_session_and_stops_it(sqlite_server, tmp_path):
+    # Given the demo's supervisor
+    sup = Supervisor(tmp_path / "demo")
+    (tmp_path / "demo").mkdir()
+    launch = launch_for(sqlite_server, tmp_path)
+    launch.app, launch.env["GRID_SESSION_NAME"] = "lab", "alice-sup"
+    try:
+        # When it starts JupyterLab with the extension and waits for it
+        child, server = sup.start_jupyter("alice-lab", launch)
+        sup.wait_jupyter(server, 120)
+        # Then the team server lists it as alice's running session at its real URL
+        with sqlite_server.client("bob") as bob:
+            record = bob._http.get("/sessions/alice/alice-sup").json()
+        assert (record["status"], record["url"]) == ("running", server.url)
+        # and it is one of the demo's children, logging where the demo keeps its logs
+        assert f"{child.proc.pid} alice-lab" in (tmp_path / "demo" / "demo.pids").read_text()
+        assert child.log == server.launch.log_path and child.log.stat().st_size > 0
+    finally:
+        sup.stop_all(timeout=20)
+    assert child.proc.poll() is not None
