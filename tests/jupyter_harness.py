@@ -27,6 +27,8 @@ class JupyterProcess:
     app: str = "server"
     extra_env: dict[str, str] = field(default_factory=dict)
     extra_args: list[str] = field(default_factory=list)
+    # picked here, not by Jupyter (--port=0): the extension registers this server's URL
+    # with the team server before Jupyter binds, so it would register port 0
     port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     # hand the token over as JUPYTER_TOKEN (as `grid session create` does), not as an argument

@@ -39,6 +39,10 @@ SEED_MEMBERS = [
 
 
 def free_port() -> int:
+    """A port free now (bound, read, released: another process may take it before the server
+    binds it). Kept because the team server cannot bind port 0 and say which it got: it
+    prints and tells its launchers the port it was given; and tests restart a server (kill
+    -9, upgrades) on the URL its clients and sessions already hold."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 import uuid
-from contextlib import ExitStack, closing, suppress
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import pytest
@@ -100,9 +100,7 @@ def world(sqlite_server, tmp_path_factory):
             "tmp": root,
         }
         for run in (alice_run, bob_run):
-            if not run.ended:
-                with suppress(NotFound):  # the clone/stop/delete test deletes bob's run
-                    run.end()
+            run.end()
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +144,27 @@ def actions_of(locator) -> list[str]:
 
 def message(page) -> str:
     return page.locator(".jp-GridCollab-message").inner_text()
+
+
+def experiment_row(page, owner: str, run: str, index: int = 0):
+    """The row of a run's experiment, expanding the run (once) if it is not open yet:
+    each test finds its rows whatever ran before it."""
+    run_row = row(page, "run", owner, run)
+    run_row.wait_for(timeout=30_000)
+    if run_row.locator(".jp-GridCollab-expand").inner_text() == "▸":
+        run_row.locator(".jp-GridCollab-expand").click()
+    exp_row = row(page, "experiment", owner, f"{run}-exp{index}")
+    exp_row.wait_for(timeout=30_000)
+    return exp_row
+
+
+def shown_after_refresh(page, kind: str, owner: str, name: str):
+    """A row made after the panel loaded, once Refresh has fetched it. (A name holding TAG
+    passes the search box whatever an earlier test typed there.)"""
+    page.locator(".jp-GridCollab-refresh").click()
+    found = row(page, kind, owner, name)
+    found.wait_for(timeout=30_000)
+    return found
 
 
 def test_panel_lists_a_teammates_resources_without_owner_actions(page, world):
@@ -194,9 +213,7 @@ def test_attach_a_teammates_datastore_mounts_it(page, world):
 
 def test_download_an_artifact_in_the_browser_and_into_the_current_folder(page, world):
     run_row = row(page, "run", "alice", f"train-{TAG}")
-    run_row.locator(".jp-GridCollab-expand").click()
-    exp_row = row(page, "experiment", "alice", f"train-{TAG}-exp0")
-    exp_row.wait_for(timeout=30_000)
+    exp_row = experiment_row(page, "alice", f"train-{TAG}")
     assert "stop" not in actions_of(exp_row)
     # one artifact: the browser downloads it at once
     with page.expect_download(timeout=60_000) as download:
@@ -213,15 +230,24 @@ def test_download_an_artifact_in_the_browser_and_into_the_current_folder(page, w
     assert str(landed.relative_to(world["bob_lab"].root)) in message(page)
 
 
-def test_logs_follow_a_running_experiment(page, world):
-    exp_row = row(page, "experiment", "alice", f"train-{TAG}-exp0")
-    exp_row.locator(".jp-GridCollab-action[data-action=logs]").click()
-    logs = page.locator(".jp-GridCollab-logs:visible .jp-GridCollab-logsText")
-    logs.filter(has_text="epoch 1 loss 0.9").wait_for(timeout=30_000)
-    # a line written while the viewer is open arrives without a click
-    world["alice_run"].log_text("epoch 2 loss 0.5")
-    logs.filter(has_text="epoch 2 loss 0.5").wait_for(timeout=30_000)
-    world["alice_run"].end()
+def test_logs_follow_a_running_experiment(page, world, sqlite_server):
+    # a running run of alice's that only this test writes to and ends
+    name = f"live-{TAG}-{uuid.uuid4().hex[:4]}"
+    with sqlite_server.client("alice") as alice:
+        alice.me()
+        live = track.start_run(name, {"lr": 0.3}, client=alice)
+        try:
+            live.log_text("epoch 1 loss 0.9")
+            shown_after_refresh(page, "run", "alice", name)
+            exp_row = experiment_row(page, "alice", name)
+            exp_row.locator(".jp-GridCollab-action[data-action=logs]").click()
+            logs = page.locator(".jp-GridCollab-logs:visible .jp-GridCollab-logsText")
+            logs.filter(has_text="epoch 1 loss 0.9").wait_for(timeout=30_000)
+            # a line written while the viewer is open arrives without a click
+            live.log_text("epoch 2 loss 0.5")
+            logs.filter(has_text="epoch 2 loss 0.5").wait_for(timeout=30_000)
+        finally:
+            live.end()
     page.locator(".jp-GridCollab-logsState:visible", has_text="succeeded").wait_for(timeout=30_000)
 
 
@@ -329,13 +355,15 @@ def test_clone_a_teammates_run_then_stop_and_delete_my_own(page, world, sqlite_s
         clone, _ = bob.run(f"bob:{clone_name}")
         assert clone.owner == "bob" and clone.params == {"lr": 0.1}
         assert clone.cloned_from == f"alice:train-{TAG}"
-        # Stop on bob's own running run
-        mine = row(page, "run", "bob", f"mine-{TAG}")
+        # Stop on a running run of bob's own (this test's, so the others keep theirs)
+        doomed = f"doomed-{TAG}-{uuid.uuid4().hex[:4]}"
+        track.start_run(doomed, {"lr": 0.2}, client=bob)
+        mine = shown_after_refresh(page, "run", "bob", doomed)
         mine.locator(".jp-GridCollab-action[data-action=stop]").click()
-        page.locator(".jp-GridCollab-message", has_text=f"Stopped run bob:mine-{TAG}").wait_for(
+        page.locator(".jp-GridCollab-message", has_text=f"Stopped run bob:{doomed}").wait_for(
             timeout=30_000
         )
-        assert bob.run(f"bob:mine-{TAG}")[0].status == "cancelled"
+        assert bob.run(f"bob:{doomed}")[0].status == "cancelled"
         # Delete asks first: Cancel keeps the run, Delete removes it
         mine.locator(".jp-GridCollab-action[data-action=delete]").click()
         dialog = page.locator(".jp-Dialog")
@@ -343,9 +371,9 @@ def test_clone_a_teammates_run_then_stop_and_delete_my_own(page, world, sqlite_s
         assert "It cannot be undone" in dialog.inner_text()
         dialog.locator(".jp-mod-reject").click()
         dialog.wait_for(state="detached", timeout=30_000)
-        assert bob.run(f"bob:mine-{TAG}")[0].name == f"mine-{TAG}"
+        assert bob.run(f"bob:{doomed}")[0].name == doomed
         mine.locator(".jp-GridCollab-action[data-action=delete]").click()
         page.locator(".jp-Dialog .jp-mod-accept").click()
         mine.wait_for(state="detached", timeout=30_000)
         with pytest.raises(NotFound):
-            bob.run(f"bob:mine-{TAG}")
+            bob.run(f"bob:{doomed}")
