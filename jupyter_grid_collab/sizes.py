@@ -24,7 +24,7 @@ UNITS = {
 _SIZE = re.compile(r"^\s*(\d{1,20}(?:\.\d{1,9})?)\s*([KMGTP]?I?B?)\s*$", re.IGNORECASE)
 #: the largest size stored: what a BIGINT holds
 MAX_SIZE = 2**63 - 1
-_SHOWN = (("PB", 10**15), ("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("KB", 10**3))
+_SHOWN = (("PB", 10**15), ("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3))
 
 
 class SizeError(ValueError):

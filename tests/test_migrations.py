@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import legacy_schema_v3 as v3
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import func, inspect, select, text
 from teamserver_harness import TeamServerProcess, create_pg_database, drop_pg_database
 
@@ -228,6 +229,15 @@ def test_versions_1_and_2_are_adopted_with_their_data(database, version):
         conn.execute(text("ALTER TABLE experiments DROP COLUMN log_bytes"))
         conn.execute(text("ALTER TABLE experiments DROP COLUMN log_dropped"))
         conn.execute(text("DROP TABLE sources"))
+        # version 2's sources belonged to their uploader, not to a team
+        user_id = "BIGINT" if postgres else "INTEGER"
+        conn.execute(
+            text(
+                f"CREATE TABLE sources (user_id {user_id} NOT NULL REFERENCES users (id) ON "
+                "DELETE CASCADE, sha256 VARCHAR(64) NOT NULL, size BIGINT NOT NULL, "
+                "created_at FLOAT NOT NULL, PRIMARY KEY (user_id, sha256))"
+            )
+        )
         if version == 1:
             conn.execute(text("ALTER TABLE sessions DROP COLUMN visitors"))
             if postgres:
@@ -235,6 +245,15 @@ def test_versions_1_and_2_are_adopted_with_their_data(database, version):
         conn.execute(text(f"UPDATE grid_meta SET value = '{version}'"))
         conn.execute(v3.users.insert().values(username="alice", created_at=0))
         conn.execute(v3.teams.insert().values(name="vision", balance=0.1, created_at=0))
+        conn.execute(
+            v3.memberships.insert().values(team_id=1, user_id=1, role="owner", created_at=0)
+        )
+        conn.execute(
+            text(
+                "INSERT INTO sources (user_id, sha256, size, created_at) VALUES (1, :sha, 700, 0)"
+            ),
+            {"sha": "a" * 64},
+        )
         conn.execute(
             text(
                 "INSERT INTO sessions (owner_id, team_id, name, status, instance_type, "
@@ -271,6 +290,9 @@ def test_versions_1_and_2_are_adopted_with_their_data(database, version):
                     ts=0, actor="bob via session alice:" + "x" * 64, action="GET", outcome="ok"
                 )
             )
+        # and the old source counts for its uploader's team
+        store = Store(engine, Fernet.generate_key())
+        assert store.team_detail(store.caller_for("alice"), "vision")["storage_used_bytes"] == 700
     finally:
         engine.dispose()
 

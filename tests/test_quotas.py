@@ -16,12 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import inspect, text
 from teamserver_harness import TeamServerProcess, create_pg_database, drop_pg_database
 
 from jupyter_grid_collab.client import GridError, NotFound
 from jupyter_grid_collab.sizes import size_unit
-from jupyter_grid_collab.teamserver import schema
 from jupyter_grid_collab.teamserver.store.outputs import LINE_OVERHEAD
 
 API = "/api/v1"
@@ -130,7 +128,7 @@ def stored(server, client, exp: str) -> dict:
 
 
 def full(quota: int) -> str:
-    """ "4.1 KB of 4.1 KB", "4.0 KB of 4 KB": the quota's unit, a whole quota without
+    """ "4.1 kB of 4.1 kB", "4.0 kB of 4 kB": the quota's unit, a whole quota without
     decimals (as "50.0 GB of 50 GB")."""
     unit, factor = size_unit(quota)
     whole = f"{quota // factor}" if quota % factor == 0 else f"{quota / factor:.1f}"
@@ -167,7 +165,7 @@ def test_a_team_at_its_quota_is_refused_every_upload_and_keeps_nothing(server, a
             lambda: alice.upload_source(big),
         ):
             assert refused(upload) == (
-                f"team vision is at {full(quota)} and this upload (2.0 KB) does not fit; {ADVICE}"
+                f"team vision is at {full(quota)} and this upload (2.0 kB) does not fit; {ADVICE}"
             )
         # nothing of them was kept: no listing, no blob, no staged file, no byte counted
         assert stored(server, alice, exp) == before
@@ -229,8 +227,8 @@ def test_a_chunked_upload_that_crosses_the_quota_is_aborted_and_leaves_nothing(
         assert r.status_code == 413, r.text
         message = r.json()["message"]
         assert re.fullmatch(
-            r"team vision is at \S+ KB of \S+ KB and this upload \(more than "
-            r"\S+ KB\) does not fit; " + re.escape(ADVICE),
+            r"team vision is at \S+ kB of \S+ kB and this upload \(more than "
+            r"\S+ kB\) does not fit; " + re.escape(ADVICE),
             message,
         ), message
         assert sum(sent) > 200_000
@@ -282,12 +280,12 @@ def test_the_admin_command_sets_and_clears_a_quota_and_grid_teams_shows_it(serve
         dave.upload_datastore(unique("shown"), random_file(tmp_path / "f.bin", 1500), team="other")
     used = team(server, "other", "dave")["storage_used_bytes"]
     assert server.admin("set-quota", "other", "50GB") == (
-        f"team other storage quota: 50 GB ({used / 1000:,.1f} KB stored)"
+        f"team other storage quota: 50 GB ({used / 1000:,.1f} kB stored)"
     )
     assert team(server, "other", "dave")["storage_quota_bytes"] == 50 * 10**9
     out = grid(server, "dave", "teams", "other")
     assert out.returncode == 0, out.stderr
-    assert f"Storage: {used / 1000:,.1f} KB used of 50 GB (0%)" in out.stdout
+    assert f"Storage: {used / 1000:,.1f} kB used of 50 GB (0%)" in out.stdout
     out = grid(server, "dave", "teams", "other", "-o", "json")
     assert '"storage_quota_bytes": 50000000000' in out.stdout
     assert server.admin("set-quota", "other", "none").startswith(
@@ -373,83 +371,3 @@ def test_an_unused_source_is_collected_after_its_grace_and_a_used_one_stays(
         assert used in objects(server)
         dest = alice.download_run_source(f"alice:{run.name}", tmp_path / "back.tar.gz")
         assert dest.read_bytes() == (tmp_path / "used.tar.gz").read_bytes()
-
-
-# ----------------------------------------------------------------- schema version 3
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_a_version_2_database_is_upgraded_in_place(tmp_path, backend):
-    url = create_pg_database() if backend == "postgresql" else f"sqlite:///{tmp_path}/t.db"
-    engine = schema.make_engine(url)
-    user_id = "BIGINT" if backend == "postgresql" else "INTEGER"
-    try:
-        # Given a database as version 2 left it: no quota, log bytes or source team
-        schema.create_schema(engine)
-        with engine.begin() as conn:
-            conn.execute(text("ALTER TABLE teams DROP COLUMN storage_quota_bytes"))
-            conn.execute(text("ALTER TABLE experiments DROP COLUMN log_bytes"))
-            conn.execute(text("ALTER TABLE experiments DROP COLUMN log_dropped"))
-            conn.execute(text("DROP TABLE sources"))
-            conn.execute(
-                text(
-                    f"CREATE TABLE sources (user_id {user_id} NOT NULL REFERENCES users (id) ON "
-                    "DELETE CASCADE, sha256 VARCHAR(64) NOT NULL, size BIGINT NOT NULL, "
-                    "created_at FLOAT NOT NULL, PRIMARY KEY (user_id, sha256))"
-                )
-            )
-            conn.execute(text("UPDATE grid_meta SET value = '2' WHERE key = 'schema_version'"))
-            conn.execute(
-                text(
-                    "INSERT INTO users (username, site_admin, created_at) "
-                    "VALUES ('alice', false, 0)"
-                )
-            )
-            conn.execute(
-                text("INSERT INTO teams (name, balance, created_at) VALUES ('vision', 0, 0)")
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO memberships (team_id, user_id, role, created_at) "
-                    "VALUES (1, 1, 'owner', 0)"
-                )
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO sources (user_id, sha256, size, created_at) "
-                    "VALUES (1, :sha, 700, 0)"
-                ),
-                {"sha": "a" * 64},
-            )
-        # When this team server opens it (twice: the steps are idempotent)
-        schema.create_schema(engine)
-        schema.create_schema(engine)
-        # Then the columns are there, the old source counts for its uploader's team, and the
-        # version says 3
-        with engine.begin() as conn:
-            columns = {
-                (table, c["name"])
-                for table in ("teams", "experiments", "sources")
-                for c in inspect(conn).get_columns(table)
-            }
-            assert {
-                ("teams", "storage_quota_bytes"),
-                ("experiments", "log_bytes"),
-                ("experiments", "log_dropped"),
-                ("sources", "team_id"),
-            } <= columns
-            assert "ix_sources_team" in {i["name"] for i in inspect(conn).get_indexes("sources")}
-            assert (
-                conn.execute(
-                    text("SELECT value FROM grid_meta WHERE key = 'schema_version'")
-                ).scalar()
-                == "3"
-            )
-        from cryptography.fernet import Fernet
-
-        from jupyter_grid_collab.teamserver.store import Store
-
-        store = Store(engine, Fernet.generate_key())
-        assert store.team_detail(store.caller_for("alice"), "vision")["storage_used_bytes"] == 700
-    finally:
-        engine.dispose()
-        if backend == "postgresql":
-            drop_pg_database(url)

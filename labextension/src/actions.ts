@@ -13,6 +13,7 @@ import { LogView } from './logs';
 import { Artifact, Session } from './model';
 import { Action, Target, openWarning, reference } from './rows';
 import { TeamPanel } from './panel';
+import { untilDone } from './follow';
 
 export interface ActionDeps {
   app: JupyterFrontEnd;
@@ -31,34 +32,6 @@ const KIND_WORD: Record<Target['kind'], string> = {
   experiment: 'experiment',
   datastore: 'datastore'
 };
-
-/** A background job of the server extension (an attach, an artifact download). */
-interface Job {
-  id: string;
-  state: 'running' | 'done' | 'failed';
-  error: string | null;
-}
-
-/**
- * Poll a job every half second until it ends, reporting each running state; a failed job
- * throws ``failed: <its error>``.
- */
-async function untilDone<J extends Job>(
-  job: J,
-  next: (id: string) => Promise<J>,
-  report: (running: J) => void,
-  failed: string
-): Promise<J> {
-  while (job.state === 'running') {
-    report(job);
-    await new Promise(resolve => setTimeout(resolve, 500));
-    job = await next(job.id);
-  }
-  if (job.state === 'failed') {
-    throw new Error(`${failed}: ${job.error}`);
-  }
-  return job;
-}
 
 function messageOf(err: unknown): string {
   return err instanceof GridApiError ? err.message : err instanceof Error ? err.message : String(err);
