@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from tornado import web
 
 from ..client import ChecksumMismatch, GridError, _raise_for
-from ..models import Artifact, DatastoreFile, Reference, parse_reference
+from ..models import Artifact, DatastoreFile, parse_reference
 from ..references import Ref
 from .upstream import TeamAs, file_path, segment
 
@@ -78,10 +78,10 @@ class BlockingTeam:
                     raise GridError("this Jupyter server is shutting down", 503) from None
 
     # ------------------------------------------------------------- what a mount asks
-    def datastore_files(self, ref: str | Reference) -> list[DatastoreFile]:
+    def datastore_files(self, ref: str) -> list[DatastoreFile]:
         return self.wait(self.team.datastore_files(ref))
 
-    def datastore(self, ref: str | Reference):
+    def datastore(self, ref: str):
         return self.wait(self.team.datastore(ref))
 
     def download_datastore_file(
@@ -149,11 +149,11 @@ class BlockingTeam:
             with open(part, "ab" if have else "wb") as f:
                 if progress and have:
                     progress(have)
-                while (chunk := self.wait(_next_chunk(chunks))) is not None:
-                    f.write(chunk)
-                    digest.update(chunk)
+                while (piece := self.wait(_next_chunk(chunks))) is not None:
+                    f.write(piece)
+                    digest.update(piece)
                     if progress:
-                        progress(len(chunk))
+                        progress(len(piece))
         finally:
             if not self.stopping.is_set():
                 self.wait(response.aclose())

@@ -58,7 +58,8 @@ class AttachService:
         # recorded on this session's record by the team server, as the one who attached it;
         # a server not registered (yet) has no record to put it on
         session = self.registrar.name if self.registrar.secret else None
-        info = await team.attach_datastore(parsed, session=session)
+        # parsed once: client.py's calls take a Reference as well (their hint says str)
+        info = await team.attach_datastore(parsed, session=session)  # type: ignore[arg-type]
         self.registrar.record_changed()
         reference = info["reference"]
         files = [DatastoreFile.from_json(f) for f in info["files"]]

@@ -47,12 +47,10 @@ class ArtifactDownloadHandler(GridHandler):
             path = validate_relative_path(self.get_query_argument("path", ""))
         except ReferenceError as exc:
             raise web.HTTPError(400, str(exc)) from None
-        ref = ref.owned(self.current_user.username)
-        upstream = (
-            f"/experiments/{segment(ref.owner)}/{segment(ref.name)}/artifacts/{file_path(path)}"
-        )
+        owner = ref.owner or self.current_user.username
+        upstream = f"/experiments/{segment(owner)}/{segment(ref.name)}/artifacts/{file_path(path)}"
         if self.blob_dir:
-            local = await self._local_blob(upstream)
+            local = await self._local_blob(self.blob_dir, upstream)
             if local is not None:
                 await self._send_file(*local)
                 return
@@ -99,7 +97,7 @@ class ArtifactDownloadHandler(GridHandler):
             502, f"the team server at {self.upstream.url} refused to send it: {message}"
         )
 
-    async def _local_blob(self, upstream: str):
+    async def _local_blob(self, blob_dir: str, upstream: str):
         """(open file, verified stamp, team server's headers) when the blob is readable here
         and is the very file the team server just verified, else None (then the proxied
         GET answers, with the team server's own message on a refusal).
@@ -117,7 +115,7 @@ class ArtifactDownloadHandler(GridHandler):
         verified = head.headers.get("X-Grid-Blob-Stamp", "")
         if not (_SHA256.fullmatch(sha) and size.isdigit() and verified):
             return None
-        blob = os.path.join(self.blob_dir, "objects", sha[:2], sha)
+        blob = os.path.join(blob_dir, "objects", sha[:2], sha)
         loop = asyncio.get_running_loop()
         try:
             f = await loop.run_in_executor(None, open, blob, "rb")
@@ -154,7 +152,8 @@ class ArtifactDownloadHandler(GridHandler):
                             "grid-collab: blob %s changed while being sent; download cut short",
                             headers.get("X-Content-Sha256"),
                         )
-                        self.request.connection.close()
+                        if self.request.connection is not None:
+                            self.request.connection.close()  # type: ignore[attr-defined]
                         return
                 pending = loop.run_in_executor(None, f.read, FILE_CHUNK)
                 self.write(chunk)

@@ -102,7 +102,7 @@ class _KernelEnvMixin:
     async def start_kernel(self, *args, **kwargs):
         if self.grid_child_env is not None:
             kwargs["env"] = self.grid_child_env.build(kwargs.get("env") or os.environ)
-        return await super().start_kernel(*args, **kwargs)
+        return await super().start_kernel(*args, **kwargs)  # type: ignore[misc]
 
 
 class _TerminalEnvMixin:
@@ -111,7 +111,7 @@ class _TerminalEnvMixin:
     grid_child_env: ChildEnv | None = None
 
     def make_term_env(self, *args, **kwargs) -> dict[str, str]:
-        env = super().make_term_env(*args, **kwargs)
+        env = super().make_term_env(*args, **kwargs)  # type: ignore[misc]
         return self.grid_child_env.build(env) if self.grid_child_env is not None else env
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from tornado import web
 
+from ..client import GridError
 from ..models import split_experiment_name
 from ..references import EXPERIMENT, Ref
 from .bridge import BlockingTeam
@@ -60,6 +61,8 @@ class FetchService:
 
         def fetch() -> None:
             for art in artifacts:
+                if not (art.experiment and art.path and ref.owner):
+                    raise GridError("the team server listed an artifact without its experiment")
                 # an artifact always belongs to an experiment, named <run>-exp<N>
                 run, _ = split_experiment_name(art.experiment)
                 local = dest / run / art.experiment / art.path

@@ -45,6 +45,9 @@ class Visitors:
                 "open it again in a moment",
                 503,
             ) from None
+        secret = self.registrar.secret
+        if not secret:  # deleted meanwhile
+            raise GridError(self.registrar.gone or "this session is no longer registered", 503)
         # this server proves itself by its session secret, so a ticket only works here; the
         # team server fixes how long the visit lasts
         response = await self.upstream.send(
@@ -52,7 +55,7 @@ class Visitors:
             "POST",
             "/visits/redeem",
             json={"ticket": ticket},
-            headers={SESSION_SECRET_HEADER: self.registrar.secret},
+            headers={SESSION_SECRET_HEADER: secret},
         )
         _raise_for(response)
         data = response.json()
