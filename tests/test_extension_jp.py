@@ -202,3 +202,37 @@ async def test_a_run_named_like_explore_is_fetched_as_a_run(jp_fetch, sqlite_ser
         body=json.dumps({"ref": f"bob:{run}", "kind": "experiment"}),
     )
     assert code == 400 and "names a run, not an experiment" in message
+
+
+async def test_an_attach_is_recorded_on_the_session_by_the_team_server(
+    jp_fetch, sqlite_server, session_name, tmp_path
+):
+    """One call attaches and records: the session's record lists the datastore as soon as
+    the attach answers (no heartbeat needed), and the context shows that record."""
+    # Given bob's datastore
+    data = tmp_path / "upload"
+    data.mkdir()
+    (data / "x.csv").write_text("1,2\n")
+    name = f"jp-ds-{uuid.uuid4().hex[:6]}"
+    with sqlite_server.client("bob") as bob:
+        bob.me()
+        bob.upload_datastore(name, data)
+    await _registered(jp_fetch)
+    # When alice attaches it in her session
+    info = await _json(
+        jp_fetch,
+        "grid-collab",
+        "api",
+        "datastores",
+        "attach",
+        method="POST",
+        body=json.dumps({"ref": f"bob:{name}"}),
+    )
+    # Then it is mounted, the team server's record of the session lists it at once
+    assert info["state"] == "done" and (Path(info["path"]) / "x.csv").read_text() == "1,2\n"
+    with sqlite_server.client("carol") as carol:
+        record = carol._http.get(f"/sessions/alice/{session_name}").json()
+    assert record["datastores"] == [f"bob:{name}@1"]
+    # and the context shows the same record
+    ctx = await _json(jp_fetch, "grid-collab", "api", "context")
+    assert ctx["session"]["datastores"] == [f"bob:{name}@1"]
