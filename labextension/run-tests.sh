@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Unit tests of the sidebar's DOM-free logic (api, rows, format) with jest.
+# The sidebar's checks: its generated API types are current, it type-checks, and the unit
+# tests of its DOM-free logic (api, rows, format, follow) pass under jest.
 # Usage: labextension/run-tests.sh   (from anywhere; needs node >= 18 and the npm registry)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -7,5 +8,7 @@ cd "$(dirname "$0")"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+# src/api-types.ts is generated from the team server's openapi.json: fail when it is stale
+npm run --silent check:types
 npx tsc --noEmit -p .
 npx jest --ci "$@"

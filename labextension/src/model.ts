@@ -1,119 +1,36 @@
 /**
- * The JSON records the server extension relays from the team server
- * (grid-collab/api/...). Only the fields the sidebar reads are typed.
+ * The JSON records the sidebar reads. The team server's records (which the server
+ * extension relays unchanged from grid-collab/api/...) are the generated types of its
+ * OpenAPI document (api-types.ts: `npm run gen:types`), never written here by hand; only
+ * the extension's own answers (context, attach and fetch jobs) are described below.
  */
 
-export interface GithubContext {
-  user?: string;
-  login?: string | null;
-  credential_bound?: boolean;
-}
+import { components } from './api-types';
 
-export interface Session {
-  id: number;
-  name: string;
-  owner: string;
-  team: string;
-  status: string;
-  instance_type: string;
-  created_at: string;
-  url?: string | null;
-  duration_seconds?: number;
-  cost?: number;
-  datastores?: string[];
-  github?: GithubContext;
-  /** What visitors may do there, as its owner chose (absent from older team servers). */
-  visitors?: 'view' | 'full';
-}
+type Schemas = components['schemas'];
 
-export interface Run {
-  id: number;
-  name: string;
-  owner: string;
-  team: string;
-  status: string;
-  command: string;
-  instance_type: string;
-  created_at: string;
-  duration_seconds?: number;
-  counts?: Record<string, number>;
-  cost?: number;
-  cloned_from?: string | null;
-  experiments?: Experiment[];
-}
+export type GithubContext = Schemas['GithubContext'];
+export type Session = Schemas['Session'];
+export type Experiment = Schemas['Experiment'];
+export type RunDetail = Schemas['RunDetail'];
+/** A run as listed; fetched one by one (GET runs/<owner>/<name>) it carries its experiments. */
+export type Run = Schemas['Run'] & Partial<Pick<RunDetail, 'experiments'>>;
+export type Datastore = Schemas['Datastore'];
+export type Member = Schemas['Member'];
+export type Team = Schemas['Team'];
+/** Who I am (GET me): my teams with my role in each. */
+export type Me = Schemas['User'];
+export type Artifact = Schemas['Artifact'];
+export type LogLine = Schemas['LogLine'];
+export type LogPage = Schemas['LogPage'];
+/** A single-use visitor link to a teammate's session (POST sessions/<owner>/<name>/open). */
+export type OpenResult = Schemas['SessionOpen'];
 
-export interface Experiment {
-  id: number;
-  name: string;
-  run: string;
-  owner: string;
-  index: number;
-  status: string;
-  params?: Record<string, unknown>;
-  exit_code?: number | null;
-  duration_seconds?: number;
-}
-
-export interface Datastore {
-  id: number;
-  name: string;
-  owner: string;
-  team: string;
-  version: number;
-  status: string;
-  size: number;
-  file_count: number;
-  created_at: string;
-}
-
-export interface Member {
-  username: string;
-  role: string;
-  email?: string | null;
-  github_login?: string | null;
-}
-
-export interface Team {
-  name: string;
-  balance: number;
-  role?: string | null;
-  members: Member[];
-}
-
-export interface Me {
-  username: string;
-  site_admin?: boolean;
-  teams: { name: string; role: string }[];
-}
-
+/** What every listing page has in common (SessionPage, RunPage, ...; ArtifactList has no
+ * cursor): the API's generic view of them. */
 export interface Listing<T> {
   items: T[];
   next_cursor?: string | null;
-}
-
-export interface Artifact {
-  path: string;
-  size: number;
-  sha256: string;
-  created_at: string;
-  experiment?: string | null;
-  owner?: string | null;
-}
-
-export interface LogLine {
-  seq: number;
-  ts: string;
-  stream: string;
-  line: string;
-}
-
-export interface LogPage {
-  experiment: string;
-  owner: string;
-  status: string;
-  lines: LogLine[];
-  next_offset: number;
-  finished: boolean;
 }
 
 export interface Context {
@@ -161,11 +78,4 @@ export interface FetchJob {
   dest: string;
   files: string[];
   error: string | null;
-}
-
-export interface OpenResult {
-  url: string;
-  visitor?: string;
-  expires_in?: number;
-  warning?: string;
 }

@@ -329,10 +329,10 @@ export class TeamPanel extends Widget {
         rows.push(el('div', 'jp-GridCollab-empty jp-GridCollab-nested', 'No experiments'));
       }
       for (const exp of exps) {
-        const params = Object.entries(exp.params ?? {})
+        const params = Object.entries(exp.params)
           .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
           .join(' ');
-        const row = this.row({ kind: 'experiment', record: exp as Experiment }, [
+        const row = this.row({ kind: 'experiment', record: exp }, [
           [params, duration(exp.duration_seconds)].filter(Boolean).join(' · ')
         ]);
         row.classList.add('jp-GridCollab-nested');

@@ -151,21 +151,16 @@ export function statuses(items: { status: string }[]): string[] {
 
 /** Whose GitHub identity a session carries, as its row says. */
 export function githubIdentity(session: Session): string {
-  const gh = session.github || {};
+  const gh = session.github;
   if (!gh.login) {
     return `${session.owner}: no GitHub login`;
   }
   return `${gh.login} (${gh.credential_bound ? 'credential bound' : 'no token'})`;
 }
 
-/** What the session's owner lets visitors do there (Grid's behaviour, full, if unsaid). */
-export function visitorsMode(session: Session): 'view' | 'full' {
-  return session.visitors === 'view' ? 'view' : 'full';
-}
-
 /** The mode as a row shows it. */
 export function visitorsLabel(session: Session): string {
-  return visitorsMode(session) === 'view' ? 'view only' : 'full access';
+  return session.visitors === 'view' ? 'view only' : 'full access';
 }
 
 /**
@@ -177,14 +172,14 @@ export function openWarning(session: Session, me: string): string {
   if (owner === me) {
     return '';
   }
-  if (visitorsMode(session) === 'view') {
+  if (session.visitors === 'view') {
     return (
       `You will visit ${owner}'s session view-only: you can browse its files and ` +
       'notebooks and use the Team panel as yourself, but not start kernels, open ' +
       'terminals or change files.'
     );
   }
-  const login = session.github?.login;
+  const login = session.github.login;
   const who = `${owner}'s GitHub identity` + (login ? ` (${login})` : '');
   return (
     `You will visit ${owner}'s session with full access: code you run and terminals ` +

@@ -3,7 +3,7 @@ import { followLogs, Job, untilDone } from '../src/follow';
 import { LogPage } from '../src/model';
 
 const page = (lines: string[], next: number, finished: boolean): LogPage => ({
-  experiment: 'sweep-exp0', owner: 'alice', status: finished ? 'succeeded' : 'running',
+  experiment: 'sweep-exp0', experiment_id: 1, owner: 'alice', status: finished ? 'succeeded' : 'running',
   lines: lines.map((line, i) => ({ seq: next - lines.length + i, ts: '', stream: 'stdout', line })),
   next_offset: next, finished
 });

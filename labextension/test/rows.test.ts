@@ -13,29 +13,43 @@ import {
   visitorsLabel
 } from '../src/rows';
 
+// Whole records, as the team server sends them (the generated types require every field).
 const session = (over: Partial<Session>): Session => ({
   id: 1, name: 'lab', owner: 'alice', team: 'vision', status: 'running',
   instance_type: 'cpu-small', created_at: '', url: 'http://127.0.0.1:1/',
-  github: { user: 'alice', login: 'alice-gh', credential_bound: true }, ...over
+  github: { user: 'alice', login: 'alice-gh', credential_bound: true },
+  visitors: 'full', cost: 0, datastores: [], duration_seconds: 0,
+  last_heartbeat: null, started_at: null, stopped_at: null, ...over
 });
 const run = (over: Partial<Run>): Run => ({
   id: 1, name: 'sweep', owner: 'alice', team: 'vision', status: 'running', command: 'python t.py',
-  instance_type: 'cpu-small', created_at: '', ...over
+  instance_type: 'cpu-small', created_at: '', cloned_from: null, cost: 0,
+  counts: { pending: 0, running: 1, succeeded: 0, failed: 0, cancelled: 0 },
+  datastore: null, duration_seconds: 0, finished_at: null, num_trials: null, params: {},
+  started_at: null, strategy: 'grid_search', ...over
 });
 const exp = (over: Partial<Experiment>): Experiment => ({
-  id: 1, name: 'sweep-exp0', run: 'sweep', owner: 'alice', index: 0, status: 'running', ...over
+  id: 1, name: 'sweep-exp0', run: 'sweep', owner: 'alice', index: 0, status: 'running',
+  command: 'python t.py', created_at: '', duration_seconds: 0, exit_code: null,
+  finished_at: null, message: null, params: {}, started_at: null, ...over
 });
 const ds = (over: Partial<Datastore>): Datastore => ({
-  id: 1, name: 'cars', owner: 'alice', team: 'vision', version: 2, status: 'ready', size: 10,
-  file_count: 1, created_at: '', ...over
+  id: 1, name: 'cars', owner: 'alice', team: 'vision', version: 2, status: 'available',
+  reference: 'alice:cars@2', size: 10, file_count: 1, created_at: '', ...over
 });
+
+// every status each kind has (a status outside these is a type error here)
+const SESSION_STATUSES: Session['status'][] = ['pending', 'running', 'paused', 'stopped', 'lost'];
+const RUN_STATUSES: Run['status'][] = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
 
 describe('which actions a row offers (the permission table, mirrored)', () => {
   it.each(['stop', 'pause', 'resume', 'delete'])(
     "never offers %s on a teammate's rows, whatever the status",
     action => {
-      for (const status of ['pending', 'running', 'paused', 'stopped', 'lost', 'succeeded']) {
+      for (const status of SESSION_STATUSES) {
         expect(sessionActions(session({ status }), 'bob')).not.toContain(action);
+      }
+      for (const status of RUN_STATUSES) {
         expect(runActions(run({ status }), 'bob')).not.toContain(action);
         expect(experimentActions(exp({ status }), 'bob')).not.toContain(action);
       }
