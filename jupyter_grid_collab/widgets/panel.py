@@ -15,6 +15,8 @@ import ipywidgets as w
 
 from ..client import GridClient, GridError, ServerError, Unreachable
 from ..controls import visible
+from ..job_poll import JobFailed, follow_job_async
+from ..log_follow import log_pages_async
 from ..models import RUN_STATUSES, SESSION_STATUSES, Datastore, Experiment, Run, Session
 from ..references import EXPERIMENT, RUN, Ref
 from . import rows
@@ -379,17 +381,15 @@ class TeamPanel(w.VBox):
         self.logs.clear_output()
         self.logs.append_stdout(f"[{ref}: last 50 lines]\n")
         try:
-            page = await self.client.read_logs(ref, tail=50)
-            while True:
+            pages = log_pages_async(
+                self.client.read_logs, ref, tail=50, follow=True, limit=None, wait=FOLLOW_WAIT
+            )
+            async for page in pages:
                 for line in page["lines"]:
                     # the output area obeys ANSI escapes: a teammate's are shown instead
                     self.logs.append_stdout(visible(line.line) + "\n")
                 if page["finished"]:
                     self.logs.append_stdout(f"[{ref} {page['status']}]\n")
-                    return
-                page = await self.client.read_logs(
-                    ref, offset=page["next_offset"], wait=FOLLOW_WAIT
-                )
         except GridError as exc:
             self.fail(exc)
 
@@ -437,12 +437,18 @@ class TeamPanel(w.VBox):
     async def _job_end(self, job: dict, path: str, failed: str) -> dict:
         """Follow a background job of the extension (at ``path/<id>``) to its end, moving the
         progress bar; a failed one is a GridError with its message (or ``failed``)."""
-        while job["state"] == "running":
-            await asyncio.sleep(0.2)
-            job = (await self.client.send("GET", f"{path}/{job['id']}")).json()
-            self.progress.value = job["bytes_done"] / max(job["bytes_total"], 1)
-        if job["state"] != "done":
-            raise GridError(job["error"] or failed)
+
+        async def fetch(job_id: str) -> dict:
+            return (await self.client.send("GET", f"{path}/{job_id}")).json()
+
+        def show(state: dict) -> None:
+            self.progress.value = state.get("bytes_done", 0) / max(state.get("bytes_total", 0), 1)
+
+        try:
+            job = await follow_job_async(job, fetch, on_running=show, failed=failed)
+        except JobFailed as exc:
+            raise GridError(str(exc)) from None
+        show(job)  # the final state: a finished download fills the bar
         return job
 
     async def _download(self, ref: Ref) -> None:
