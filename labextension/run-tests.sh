@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The sidebar's checks: its generated API types are current, it type-checks, and the unit
-# tests of its DOM-free logic (api, rows, format, follow) pass under jest.
+# The sidebar's checks: its generated API types are current, it type-checks, the unit
+# tests of its DOM-free logic (api, rows, format, follow) pass under jest, and eslint and
+# prettier find nothing.
 # Usage: labextension/run-tests.sh   (from anywhere; needs node >= 18 and the npm registry)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,3 +13,6 @@ fi
 npm run --silent check:types
 npx tsc --noEmit -p .
 npx jest --ci "$@"
+# lint and layout last, so a formatting slip never hides a test result
+npm run --silent lint
+npm run --silent format:check

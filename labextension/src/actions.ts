@@ -34,7 +34,11 @@ const KIND_WORD: Record<Target['kind'], string> = {
 };
 
 function messageOf(err: unknown): string {
-  return err instanceof GridApiError ? err.message : err instanceof Error ? err.message : String(err);
+  return err instanceof GridApiError
+    ? err.message
+    : err instanceof Error
+      ? err.message
+      : String(err);
 }
 
 export class Actions {
@@ -95,7 +99,8 @@ export class Actions {
     // comes after the round trip to the team server
     const win = window.open('', '_blank');
     try {
-      const url = warning ? (await this.deps.api.open(session.owner, session.name)).url
+      const url = warning
+        ? (await this.deps.api.open(session.owner, session.name)).url
         : session.url;
       if (!url) {
         throw new Error(`session "${session.name}" has no URL yet`);
@@ -121,10 +126,15 @@ export class Actions {
     const result = await untilDone(
       await this.deps.api.attach(ref),
       id => this.deps.api.attachJob(id),
-      job => panel.say(`Attaching ${job.reference}: downloading ${size(job.bytes_done)} of ` +
-        `${size(job.bytes_total)}`),
-      `attaching ${ref} failed`);
-    const text = `Mounted ${result.reference} at ${result.path} (${result.file_count} files, ` +
+      job =>
+        panel.say(
+          `Attaching ${job.reference}: downloading ${size(job.bytes_done)} of ` +
+            `${size(job.bytes_total)}`
+        ),
+      `attaching ${ref} failed`
+    );
+    const text =
+      `Mounted ${result.reference} at ${result.path} (${result.file_count} files, ` +
       `${size(result.size)}) — ${result.hint}`;
     panel.say(text);
     Notification.success(`Mounted ${result.reference} at ${result.path}`, { autoClose: 6000 });
@@ -187,14 +197,20 @@ export class Actions {
     const job = await untilDone(
       await this.deps.api.fetchArtifacts(ref, dest),
       id => this.deps.api.fetchJob(id),
-      running => panel.say(`Downloading ${ref} into ${running.dest}: ${running.files_done}/` +
-        `${running.files_total} files, ${size(running.bytes_done)} of ` +
-        `${size(running.bytes_total)}`),
-      `downloading ${ref} failed`);
+      running =>
+        panel.say(
+          `Downloading ${ref} into ${running.dest}: ${running.files_done}/` +
+            `${running.files_total} files, ${size(running.bytes_done)} of ` +
+            `${size(running.bytes_total)}`
+        ),
+      `downloading ${ref} failed`
+    );
     this.deps.refreshFiles();
     const where = job.files.length === 1 ? job.files[0] : `${job.dest}/`;
-    panel.say(`Downloaded ${job.files_done} file${job.files_done === 1 ? '' : 's'} of ${ref} ` +
-      `(${size(job.bytes_total)}) into ${where}`);
+    panel.say(
+      `Downloaded ${job.files_done} file${job.files_done === 1 ? '' : 's'} of ${ref} ` +
+        `(${size(job.bytes_total)}) into ${where}`
+    );
   }
 
   /** The experiment's logs in a main-area tab (one tab per experiment). */
@@ -259,8 +275,12 @@ export class Actions {
       return;
     }
     const version = target.kind === 'datastore' ? target.record.version : undefined;
-    await this.deps.api.remove(kinds[target.kind], target.record.owner, target.record.name,
-      version);
+    await this.deps.api.remove(
+      kinds[target.kind],
+      target.record.owner,
+      target.record.name,
+      version
+    );
     this.deps.panel().say(`Deleted ${KIND_WORD[target.kind]} ${ref}`);
     await this.deps.panel().refresh();
   }

@@ -64,8 +64,7 @@ export class LogView extends Widget {
     if (!lines.length) {
       return;
     }
-    const atBottom =
-      this.node.scrollHeight - this.node.scrollTop - this.node.clientHeight < 40;
+    const atBottom = this.node.scrollHeight - this.node.scrollTop - this.node.clientHeight < 40;
     this.output.appendChild(document.createTextNode(lines.join('\n') + '\n'));
     this.count += lines.length;
     if (atBottom) {

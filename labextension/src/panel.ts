@@ -259,7 +259,11 @@ export class TeamPanel extends Widget {
     this.statusSelect.value = this.status;
   }
 
-  private section<T>(id: SectionId, items: T[], renderItem: (item: T) => HTMLElement[] | HTMLElement): void {
+  private section<T>(
+    id: SectionId,
+    items: T[],
+    renderItem: (item: T) => HTMLElement[] | HTMLElement
+  ): void {
     const section = el('section', `jp-GridCollab-section jp-GridCollab-section-${id}`);
     const header = el('button', 'jp-GridCollab-sectionHeader');
     const collapsed = this.collapsed.has(id);
@@ -302,7 +306,9 @@ export class TeamPanel extends Widget {
   }
 
   private sessionMeta(s: Session): string[] {
-    const here = this.context && s.owner === this.context.session.owner &&
+    const here =
+      this.context &&
+      s.owner === this.context.session.owner &&
       s.name === this.context.session.name;
     return [
       [s.instance_type, duration(s.duration_seconds), credits(s.cost)].join(' · '),
@@ -319,9 +325,11 @@ export class TeamPanel extends Widget {
     const key = `${run.owner}:${run.name}`;
     const open = this.expanded.has(key);
     const rows = [
-      this.row({ kind: 'run', record: run }, [
-        `${counts(run.counts)} · ${duration(run.duration_seconds)} · ${credits(run.cost)}`
-      ], open)
+      this.row(
+        { kind: 'run', record: run },
+        [`${counts(run.counts)} · ${duration(run.duration_seconds)} · ${credits(run.cost)}`],
+        open
+      )
     ];
     if (open) {
       const exps = this.experiments.get(key) ?? [];
@@ -447,7 +455,11 @@ export class TeamPanel extends Widget {
       const item = el('li', 'jp-GridCollab-member');
       item.dataset.username = m.username;
       item.append(
-        el('span', 'jp-GridCollab-memberName', m.username === this.me ? `${m.username} (me)` : m.username),
+        el(
+          'span',
+          'jp-GridCollab-memberName',
+          m.username === this.me ? `${m.username} (me)` : m.username
+        ),
         el('span', `jp-GridCollab-role jp-mod-${m.role}`, m.role),
         el('span', 'jp-GridCollab-meta', m.github_login ? `GitHub ${m.github_login}` : '')
       );

@@ -190,11 +190,7 @@ export function openWarning(session: Session, me: string): string {
 }
 
 /** The primary action of a row (Enter): the first one it offers. */
-export function primaryAction(
-  target: Target,
-  me: string,
-  visiting?: Visiting
-): Action | undefined {
+export function primaryAction(target: Target, me: string, visiting?: Visiting): Action | undefined {
   return actionsFor(target, me, visiting)[0];
 }
 
@@ -211,11 +207,7 @@ const USERNAME = /^[a-z0-9-]{1,39}$/;
  * ``name``, ``alice:name`` or (with ``allowVersion``) ``alice:name@3``; a bare name is
  * mine. Throws an Error whose message says what is wrong, as the Python parser does.
  */
-export function parseReference(
-  text: string,
-  me: string,
-  allowVersion = false
-): ParsedReference {
+export function parseReference(text: string, me: string, allowVersion = false): ParsedReference {
   const raw = (text || '').trim();
   const malformed = (why: string) =>
     new Error(`malformed reference ${JSON.stringify(raw)}: ${why}`);

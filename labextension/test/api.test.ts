@@ -54,9 +54,15 @@ describe('request paths', () => {
     const attached = await api.attach('bob:cars');
     await api.fetchArtifacts('bob:run-exp0', 'results');
     expect(attached.path).toBe('/d/cars');
-    expect(calls[0]).toEqual({ path: 'datastores/attach', method: 'POST', body: '{"ref":"bob:cars"}' });
+    expect(calls[0]).toEqual({
+      path: 'datastores/attach',
+      method: 'POST',
+      body: '{"ref":"bob:cars"}'
+    });
     expect(calls[1]).toEqual({
-      path: 'artifacts/fetch', method: 'POST', body: '{"ref":"bob:run-exp0","dest":"results"}'
+      path: 'artifacts/fetch',
+      method: 'POST',
+      body: '{"ref":"bob:run-exp0","dest":"results"}'
     });
   });
 
@@ -64,7 +70,9 @@ describe('request paths', () => {
     const { api, calls } = recorder([{ status: 202, body: '{}' }]);
     await api.fetchArtifacts('bob:cifar-explore', 'results', 'run');
     expect(JSON.parse(calls[0].body ?? '')).toEqual({
-      ref: 'bob:cifar-explore', dest: 'results', kind: 'run'
+      ref: 'bob:cifar-explore',
+      dest: 'results',
+      kind: 'run'
     });
   });
 
@@ -121,7 +129,9 @@ describe('errors', () => {
   it("carries the team server's message unchanged", async () => {
     const message = 'bob cannot delete alice\'s session "s": only its creator or a team admin can';
     const { api } = recorder([{ status: 403, body: JSON.stringify({ message }) }]);
-    await expect(api.remove('sessions', 'alice', 's')).rejects.toEqual(new GridApiError(403, message));
+    await expect(api.remove('sessions', 'alice', 's')).rejects.toEqual(
+      new GridApiError(403, message)
+    );
   });
 
   it('says something useful when the body is not JSON', () => {
@@ -133,6 +143,9 @@ describe('errors', () => {
     const api = new GridApi(async () => {
       throw new TypeError('Failed to fetch');
     });
-    await expect(api.context()).rejects.toMatchObject({ status: 0, message: expect.stringMatching(/did not answer/) });
+    await expect(api.context()).rejects.toMatchObject({
+      status: 0,
+      message: expect.stringMatching(/did not answer/)
+    });
   });
 });

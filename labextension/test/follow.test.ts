@@ -3,9 +3,13 @@ import { followLogs, Job, untilDone } from '../src/follow';
 import { LogPage } from '../src/model';
 
 const page = (lines: string[], next: number, finished: boolean): LogPage => ({
-  experiment: 'sweep-exp0', experiment_id: 1, owner: 'alice', status: finished ? 'succeeded' : 'running',
+  experiment: 'sweep-exp0',
+  experiment_id: 1,
+  owner: 'alice',
+  status: finished ? 'succeeded' : 'running',
   lines: lines.map((line, i) => ({ seq: next - lines.length + i, ts: '', stream: 'stdout', line })),
-  next_offset: next, finished
+  next_offset: next,
+  finished
 });
 const noSleep = async (): Promise<void> => undefined;
 
@@ -28,7 +32,10 @@ describe('followLogs', () => {
     const pages = await all(followLogs(read, { wait: 7, sleep: noSleep }));
     expect(pages.map(p => p.lines.map(l => l.line).join(''))).toEqual(['ab', 'c']);
     expect(pages[pages.length - 1].status).toBe('succeeded');
-    expect(asked).toEqual([[0, 7], [2, 7]]);
+    expect(asked).toEqual([
+      [0, 7],
+      [2, 7]
+    ]);
   });
 
   it('retries a server that does not answer, from where it was, and says so', async () => {
@@ -76,15 +83,26 @@ describe('untilDone', () => {
   it('reports each running state and returns the finished job', async () => {
     const later = [job('running', 5), job('done', 10)];
     const seen: number[] = [];
-    const done = await untilDone(job('running', 0), async () => later.shift()!,
-      j => seen.push(j.bytes_done), 'the download failed', noSleep);
+    const done = await untilDone(
+      job('running', 0),
+      async () => later.shift()!,
+      j => seen.push(j.bytes_done),
+      'the download failed',
+      noSleep
+    );
     expect(done.bytes_done).toBe(10);
     expect(seen).toEqual([0, 5]);
   });
 
-  it('throws the job\'s error after the caller\'s words', async () => {
-    await expect(untilDone(job('running', 0), async () => job('failed', 0, 'disk full'),
-      () => undefined, 'attaching alice:cars failed', noSleep))
-      .rejects.toThrow('attaching alice:cars failed: disk full');
+  it("throws the job's error after the caller's words", async () => {
+    await expect(
+      untilDone(
+        job('running', 0),
+        async () => job('failed', 0, 'disk full'),
+        () => undefined,
+        'attaching alice:cars failed',
+        noSleep
+      )
+    ).rejects.toThrow('attaching alice:cars failed: disk full');
   });
 });

@@ -15,27 +15,74 @@ import {
 
 // Whole records, as the team server sends them (the generated types require every field).
 const session = (over: Partial<Session>): Session => ({
-  id: 1, name: 'lab', owner: 'alice', team: 'vision', status: 'running',
-  instance_type: 'cpu-small', created_at: '', url: 'http://127.0.0.1:1/',
+  id: 1,
+  name: 'lab',
+  owner: 'alice',
+  team: 'vision',
+  status: 'running',
+  instance_type: 'cpu-small',
+  created_at: '',
+  url: 'http://127.0.0.1:1/',
   github: { user: 'alice', login: 'alice-gh', credential_bound: true },
-  visitors: 'full', cost: 0, datastores: [], duration_seconds: 0,
-  last_heartbeat: null, started_at: null, stopped_at: null, ...over
+  visitors: 'full',
+  cost: 0,
+  datastores: [],
+  duration_seconds: 0,
+  last_heartbeat: null,
+  started_at: null,
+  stopped_at: null,
+  ...over
 });
 const run = (over: Partial<Run>): Run => ({
-  id: 1, name: 'sweep', owner: 'alice', team: 'vision', status: 'running', command: 'python t.py',
-  instance_type: 'cpu-small', created_at: '', cloned_from: null, cost: 0,
+  id: 1,
+  name: 'sweep',
+  owner: 'alice',
+  team: 'vision',
+  status: 'running',
+  command: 'python t.py',
+  instance_type: 'cpu-small',
+  created_at: '',
+  cloned_from: null,
+  cost: 0,
   counts: { pending: 0, running: 1, succeeded: 0, failed: 0, cancelled: 0 },
-  datastore: null, duration_seconds: 0, finished_at: null, num_trials: null, params: {},
-  started_at: null, strategy: 'grid_search', ...over
+  datastore: null,
+  duration_seconds: 0,
+  finished_at: null,
+  num_trials: null,
+  params: {},
+  started_at: null,
+  strategy: 'grid_search',
+  ...over
 });
 const exp = (over: Partial<Experiment>): Experiment => ({
-  id: 1, name: 'sweep-exp0', run: 'sweep', owner: 'alice', index: 0, status: 'running',
-  command: 'python t.py', created_at: '', duration_seconds: 0, exit_code: null,
-  finished_at: null, message: null, params: {}, started_at: null, ...over
+  id: 1,
+  name: 'sweep-exp0',
+  run: 'sweep',
+  owner: 'alice',
+  index: 0,
+  status: 'running',
+  command: 'python t.py',
+  created_at: '',
+  duration_seconds: 0,
+  exit_code: null,
+  finished_at: null,
+  message: null,
+  params: {},
+  started_at: null,
+  ...over
 });
 const ds = (over: Partial<Datastore>): Datastore => ({
-  id: 1, name: 'cars', owner: 'alice', team: 'vision', version: 2, status: 'available',
-  reference: 'alice:cars@2', size: 10, file_count: 1, created_at: '', ...over
+  id: 1,
+  name: 'cars',
+  owner: 'alice',
+  team: 'vision',
+  version: 2,
+  status: 'available',
+  reference: 'alice:cars@2',
+  size: 10,
+  file_count: 1,
+  created_at: '',
+  ...over
 });
 
 // every status each kind has (a status outside these is a type error here)
@@ -66,7 +113,10 @@ describe('which actions a row offers (the permission table, mirrored)', () => {
 
   it('offers the lifecycle that fits the status on my own rows', () => {
     expect(sessionActions(session({}), 'alice')).toEqual(['open', 'pause', 'stop', 'delete']);
-    expect(sessionActions(session({ status: 'paused', url: null }), 'alice')).toEqual(['resume', 'delete']);
+    expect(sessionActions(session({ status: 'paused', url: null }), 'alice')).toEqual([
+      'resume',
+      'delete'
+    ]);
     expect(runActions(run({ status: 'succeeded' }), 'alice')).toEqual(['fetch', 'clone', 'delete']);
     expect(experimentActions(exp({ status: 'failed' }), 'alice')).not.toContain('stop');
     expect(datastoreActions(ds({}), 'alice')).toEqual(['attach', 'delete']);
@@ -82,8 +132,11 @@ describe('which actions a row offers (the permission table, mirrored)', () => {
 });
 
 describe('filtering', () => {
-  const items = [run({ name: 'mnist-sweep' }), run({ name: 'cifar', owner: 'bob', status: 'failed' }),
-    run({ name: 'bert', owner: 'carol', status: 'succeeded' })];
+  const items = [
+    run({ name: 'mnist-sweep' }),
+    run({ name: 'cifar', owner: 'bob', status: 'failed' }),
+    run({ name: 'bert', owner: 'carol', status: 'succeeded' })
+  ];
 
   it('matches the search in the name or owner, any case', () => {
     expect(filterRows(items, { search: 'MNIST' }).map(r => r.name)).toEqual(['mnist-sweep']);
@@ -110,23 +163,25 @@ describe('references and warnings', () => {
 
   it('parses typed references, a bare name being mine', () => {
     expect(parseReference('mnist', 'bob')).toEqual({ owner: 'bob', name: 'mnist' });
-    expect(parseReference(' alice:cars@3 ', 'bob', true)).toEqual({ owner: 'alice', name: 'cars', version: 3 });
+    expect(parseReference(' alice:cars@3 ', 'bob', true)).toEqual({
+      owner: 'alice',
+      name: 'cars',
+      version: 3
+    });
     expect(() => parseReference('alice:cars@3', 'bob')).toThrow(/only datastores/);
     expect(() => parseReference('alice:', 'bob')).toThrow(/malformed reference/);
     expect(() => parseReference('Alice:x', 'bob')).toThrow(/owner/);
     expect(() => parseReference('alice:cars@0', 'bob', true)).toThrow(/positive/);
   });
 
-  it("warns a visitor whose GitHub identity git uses before opening", () => {
+  it('warns a visitor whose GitHub identity git uses before opening', () => {
     expect(openWarning(session({}), 'bob')).toBe(
       "You will visit alice's session with full access: code you run and terminals you " +
         "open there run as alice, with alice's files and the session's team credential (it " +
         'cannot change members, roles, credits, keys or credentials), and git there uses ' +
         "alice's GitHub identity (alice-gh)."
     );
-    expect(openWarning(session({ visitors: 'full' }), 'bob')).toBe(
-      openWarning(session({}), 'bob')
-    );
+    expect(openWarning(session({ visitors: 'full' }), 'bob')).toBe(openWarning(session({}), 'bob'));
     expect(openWarning(session({}), 'alice')).toBe('');
   });
 
