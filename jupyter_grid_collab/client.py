@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
+from . import paging
 from .credentials import load_credentials
 from .models import (
     Artifact,
@@ -500,7 +501,7 @@ class _Methods:
             parse=_page(Datastore),
         )
 
-    def datastore(self, ref: str):
+    def datastore(self, ref: str | Reference):
         r = self._ref(ref, version=True)
         return self._do(
             "GET",
@@ -509,7 +510,7 @@ class _Methods:
             parse=Datastore.from_json,
         )
 
-    def datastore_files(self, ref: str):
+    def datastore_files(self, ref: str | Reference):
         r = self._ref(ref, version=True)
         return self._do(
             "GET",
@@ -518,7 +519,7 @@ class _Methods:
             parse=lambda d: [DatastoreFile.from_json(f) for f in d["files"]],
         )
 
-    def attach_datastore(self, ref: str, session: str | None = None):
+    def attach_datastore(self, ref: str | Reference, session: str | None = None):
         """Attach a datastore version (to one of my sessions when named); returns the
         datastore JSON with its file list, for mounting."""
         r = self._ref(ref, version=True)
@@ -621,14 +622,8 @@ class GridClient(_Methods):
         return self._username
 
     def iter_pages(self, list_method: Callable[..., Page], **kwargs: Any) -> Iterator[Any]:
-        """Every item of a listing, following cursors."""
-        cursor = None
-        while True:
-            page = list_method(cursor=cursor, **kwargs)
-            yield from page.items
-            if not page.next_cursor:
-                return
-            cursor = page.next_cursor
+        """Every item of a listing, following cursors (``limit``: at most that many)."""
+        yield from paging.iter_items(list_method, **kwargs)
 
     # ------------------------------------------------------------- streamed transfers
     def _download(

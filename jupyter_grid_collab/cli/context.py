@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import click
 
 from ..client import GridClient
 from ..credentials import load_credentials
-from ..models import Page, User
+from ..models import User
 
 
 class Grid:
@@ -57,18 +56,6 @@ class Grid:
 
 def get_grid() -> Grid:
     return click.get_current_context().find_object(Grid)
-
-
-def collect(list_method: Callable[..., Page], limit: int, **kwargs: Any) -> tuple[list, bool]:
-    """Up to ``limit`` items of a paginated listing, and whether more exist."""
-    items: list = []
-    cursor = None
-    while True:
-        page = list_method(cursor=cursor, limit=max(1, min(200, limit - len(items))), **kwargs)
-        items.extend(page.items)
-        cursor = page.next_cursor
-        if not cursor or len(items) >= limit:
-            return items[:limit], bool(cursor)
 
 
 def limit_option(f: Callable) -> Callable:

@@ -10,7 +10,8 @@ import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from ..models import Reference, parse_reference, validate_name, validate_relative_path
-from .context import collect, get_grid, limit_option, note_more
+from ..paging import collect
+from .context import get_grid, limit_option, note_more
 from .groups import ListingGroup, listing_scope
 from .tables import console, emit_json, emit_table, output_option, size, when
 

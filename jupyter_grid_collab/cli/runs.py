@@ -7,8 +7,9 @@ import click
 
 from ..hyperparams import parse_script_args
 from ..models import RUN_STATUSES, Experiment, Run
+from ..paging import collect
 from ..references import RUN, Ref
-from .context import collect, get_grid, limit_option, note_more
+from .context import get_grid, limit_option, note_more
 from .refs import EXPERIMENT_REF, RUN_OR_EXPERIMENT_REF, RUN_REF
 from .tables import duration, emit_json, emit_table, output_option, when
 

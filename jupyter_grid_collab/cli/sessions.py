@@ -8,7 +8,8 @@ import click
 from .. import local_sessions
 from ..credentials import load_credentials
 from ..models import ReferenceError, Session, parse_reference, validate_name
-from .context import collect, get_grid, limit_option, note_more
+from ..paging import collect
+from .context import get_grid, limit_option, note_more
 from .groups import ListingGroup, listing_scope
 from .tables import duration, emit_json, emit_table, output_option, size
 
