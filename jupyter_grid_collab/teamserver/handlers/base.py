@@ -16,16 +16,20 @@ import asyncio
 import functools
 import json
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
+import msgspec
 import tornado.web
 
 from ...models import ReferenceError, validate_name, validate_username
 from ..errors import ApiError, BadRequest, Forbidden, Unauthorized
 from ..store import Caller, Store
 from ..store.core import acting_via
+from . import bad_body
 
 log = logging.getLogger("grid_collab.teamserver")
+
+B = TypeVar("B", bound=msgspec.Struct)
 
 MAX_JSON_BODY = 1 << 20
 
@@ -221,6 +225,15 @@ class BaseHandler(tornado.web.RequestHandler):
                 "the request body contains a NUL character (\\u0000), which no field may hold"
             )
         return data
+
+    def body(self, cls: type[B], allow_nul: bool = False) -> tuple[B, dict[str, Any]]:
+        """The body read as ``cls`` (a Struct of bodies.py), and the JSON object it was read
+        from, which is what the store takes; a field the Struct refuses is a 400 naming it."""
+        data = self.json_body(allow_nul)
+        try:
+            return msgspec.convert(data, cls), data
+        except msgspec.ValidationError as exc:
+            raise BadRequest(bad_body.message(cls, data, exc)) from None
 
     def owner_and_name(self, owner: str, name: str, what: str = "name") -> tuple[str, str]:
         """Validate the ``{owner}/{name}`` path parts once for every handler."""

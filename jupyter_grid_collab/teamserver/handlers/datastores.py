@@ -6,6 +6,9 @@ it may read, download and attach read-only to the visited session.
 
 from __future__ import annotations
 
+from msgspec import UNSET
+
+from ...bodies import Attach, NewUpload
 from .base import BaseHandler
 
 READ = frozenset({"GET"})
@@ -81,10 +84,9 @@ class DatastoreAttachHandler(BaseHandler):
 
     async def post(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
-        body = self.json_body()
-        version = body.get("version")
-        ref = f"{owner}:{name}" + (f"@{version}" if version not in (None, "") else "")
-        session = body.get("session")
+        attach, _ = self.body(Attach)
+        ref = f"{owner}:{name}" + ("" if attach.version is UNSET else f"@{attach.version}")
+        session = None if attach.session is UNSET else attach.session
         await self.require_own_session(session)
         if self.caller.via_visitor:
             # bob may read it (checked and audited as bob); the mount is in alice's session
@@ -102,7 +104,8 @@ class UploadsHandler(BaseHandler):
     session_access = frozenset({"POST"})
 
     async def post(self) -> None:
-        self.send(await self.call(self.store.begin_upload, self.caller, self.json_body()), 201)
+        _, body = self.body(NewUpload)
+        self.send(await self.call(self.store.begin_upload, self.caller, body), 201)
 
 
 class UploadHandler(BaseHandler):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
+from ...bodies import CloneRequest, ExperimentStatus, LogAppend, NewRun
 from ...references import EXPERIMENT, RUN
 from ..errors import BadRequest, Forbidden
 from .base import BaseHandler
@@ -53,9 +54,8 @@ class RunsHandler(BaseHandler):
         self.send(await self.call(self.store.list_runs, self.caller, **self.listing_args()))
 
     async def post(self) -> None:
-        out = await self.call(
-            self.store.create_run, self.caller, self.json_body(), self.store.prices
-        )
+        _, body = self.body(NewRun)
+        out = await self.call(self.store.create_run, self.caller, body, self.store.prices)
         self.settings["on_run_created"](out)
         self.send(out, 201)
 
@@ -103,7 +103,7 @@ class RunActionHandler(BaseHandler):
                 RUN,
                 owner,
                 name,
-                self.json_body(),
+                self.body(CloneRequest)[1],
                 self.store.prices,
             )
             self.settings["on_run_created"](out)
@@ -157,7 +157,7 @@ class ExperimentActionHandler(BaseHandler):
                 EXPERIMENT,
                 owner,
                 name,
-                self.json_body(),
+                self.body(CloneRequest)[1],
                 self.store.prices,
             )
             self.settings["on_run_created"](out)
@@ -169,7 +169,7 @@ class ExperimentActionHandler(BaseHandler):
                 self.caller,
                 owner,
                 name,
-                self.json_body(allow_nul=True),
+                self.body(ExperimentStatus, allow_nul=True)[1],
             )
         else:
             raise BadRequest(f"unknown experiment action {action!r}")
@@ -212,7 +212,7 @@ class LogsHandler(BaseHandler):
             self.caller,
             owner,
             name,
-            self.json_body(allow_nul=True).get("lines"),
+            self.body(LogAppend, allow_nul=True)[1].get("lines", []),
         )
         self.settings["log_notifier"].notify(out["experiment_id"])
         self.send(out)

@@ -8,6 +8,9 @@ only read.
 
 from __future__ import annotations
 
+from msgspec import UNSET
+
+from ...bodies import CredentialSet, Heartbeat, SessionRegistration, TicketRedeem
 from ...models import ReferenceError, validate_username
 from ..errors import BadRequest, Forbidden
 from .base import BaseHandler
@@ -26,8 +29,8 @@ class SessionsHandler(BaseHandler):
         self.send(await self.call(self.store.list_sessions, self.caller, **self.listing_args()))
 
     async def post(self) -> None:
-        body = self.json_body()
-        await self.require_own_session(body.get("name"))
+        registration, body = self.body(SessionRegistration)
+        await self.require_own_session(registration.name)
         out = await self.call(self.store.register_session, self.caller, body, self.store.prices)
         self.send(out, 201)
 
@@ -63,7 +66,8 @@ class SessionActionHandler(BaseHandler):
     async def post(self, owner: str, name: str, action: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
         if action == "heartbeat":
-            out = await self.call(self.store.heartbeat, self.caller, owner, name, self.json_body())
+            _, body = self.body(Heartbeat)
+            out = await self.call(self.store.heartbeat, self.caller, owner, name, body)
         elif action in ("stop", "pause", "resume"):
             out = await self.call(self.store.session_action, self.caller, owner, name, action)
         else:
@@ -91,15 +95,15 @@ class TicketRedeemHandler(BaseHandler):
     public = True
 
     async def post(self) -> None:
-        body = self.json_body()
+        redeem, _ = self.body(TicketRedeem)
         secret = self.request.headers.get("X-Grid-Session-Secret", "")
         # the team server fixes how long a visit lasts; the session may only ask for less
         self.send(
             await self.call(
                 self.store.redeem_ticket,
                 secret,
-                body.get("ticket"),
-                body.get("visit_seconds"),
+                redeem.ticket,
+                None if redeem.visit_seconds is UNSET else redeem.visit_seconds,
                 self.settings["max_visit_seconds"],
             )
         )
@@ -150,9 +154,8 @@ class CredentialHandler(BaseHandler):
     """PUT sets my credential for a provider (write-only); DELETE removes it."""
 
     async def put(self, provider: str) -> None:
-        self.send(
-            await self.call(self.store.set_credential, self.caller, provider, self.json_body())
-        )
+        _, body = self.body(CredentialSet)
+        self.send(await self.call(self.store.set_credential, self.caller, provider, body))
 
     async def delete(self, provider: str) -> None:
         await self.call(self.store.delete_credential, self.caller, provider)

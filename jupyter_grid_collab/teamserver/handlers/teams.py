@@ -6,7 +6,7 @@ members, roles, credits, teams and users take the person's own API key.
 
 from __future__ import annotations
 
-from ..errors import BadRequest
+from ...bodies import Credits, NewMember, NewTeam, NewUser, QuotaChange, RoleChange
 from .base import BaseHandler
 
 READ = frozenset({"GET"})
@@ -31,13 +31,9 @@ class UsersHandler(BaseHandler):
 
     async def post(self) -> None:
         await self.require_site_admin("create user")
-        body = self.json_body()
+        new, _ = self.body(NewUser)
         user = await self.call(
-            self.store.create_user,
-            body.get("username"),
-            body.get("email"),
-            body.get("github_login"),
-            bool(body.get("site_admin", False)),
+            self.store.create_user, new.username, new.email, new.github_login, new.site_admin
         )
         self.send(user, 201)
 
@@ -52,8 +48,8 @@ class TeamsHandler(BaseHandler):
 
     async def post(self) -> None:
         await self.require_site_admin("create team")
-        body = self.json_body()
-        self.send(await self.call(self.store.create_team, body.get("name"), body.get("owner")), 201)
+        new, _ = self.body(NewTeam)
+        self.send(await self.call(self.store.create_team, new.name, new.owner), 201)
 
 
 class TeamHandler(BaseHandler):
@@ -67,13 +63,9 @@ class TeamHandler(BaseHandler):
 
     async def patch(self, team: str) -> None:
         await self.require_site_admin("quota", team, "set a team's storage quota")
-        body = self.json_body()
-        if "storage_quota_bytes" not in body:
-            raise BadRequest(
-                "send storage_quota_bytes: a whole number of bytes, or null for no quota"
-            )
+        quota, _ = self.body(QuotaChange)
         await self.call(
-            self.store.set_storage_quota, team, body["storage_quota_bytes"], self.caller.username
+            self.store.set_storage_quota, team, quota.storage_quota_bytes, self.caller.username
         )
         self.send(await self.call(self.store.team_detail, self.caller, team))
 
@@ -82,13 +74,9 @@ class MembersHandler(BaseHandler):
     """POST adds a member (team admins: role user; owners: any role)."""
 
     async def post(self, team: str) -> None:
-        body = self.json_body()
-        role = body.get("role", "user")
-        if role is None:
-            raise BadRequest("role must be one of owner, admin, user")
+        new, _ = self.body(NewMember)
         self.send(
-            await self.call(self.store.set_member, self.caller, team, body.get("username"), role),
-            201,
+            await self.call(self.store.set_member, self.caller, team, new.username, new.role), 201
         )
 
 
@@ -96,10 +84,8 @@ class MemberHandler(BaseHandler):
     """PATCH changes a member's role; DELETE removes them."""
 
     async def patch(self, team: str, username: str) -> None:
-        role = self.json_body().get("role")
-        if role is None:
-            raise BadRequest("role must be one of owner, admin, user")
-        self.send(await self.call(self.store.set_member, self.caller, team, username, role))
+        change, _ = self.body(RoleChange)
+        self.send(await self.call(self.store.set_member, self.caller, team, username, change.role))
 
     async def delete(self, team: str, username: str) -> None:
         await self.call(self.store.set_member, self.caller, team, username, None)
@@ -112,8 +98,10 @@ class CreditsHandler(BaseHandler):
 
     async def post(self, team: str) -> None:
         await self.require_site_admin("add credits", team)
-        amount = self.json_body().get("amount")
-        self.send(await self.call(self.store.add_credits, team, amount, self.caller.username))
+        credits, _ = self.body(Credits)
+        self.send(
+            await self.call(self.store.add_credits, team, credits.amount, self.caller.username)
+        )
 
 
 class LedgerHandler(BaseHandler):
