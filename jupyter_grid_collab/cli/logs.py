@@ -8,16 +8,15 @@ import click
 
 from ..controls import visible
 from ..log_follow import log_pages
-from ..models import EXPERIMENT_RE, LogLine, Reference, experiment_name, parse_reference
+from ..models import LogLine
+from ..references import EXPERIMENT, Ref
 from .context import get_grid
+from .refs import RUN_OR_EXPERIMENT_REF
 
 
-def experiment_ref(text: str) -> str:
-    """A bare run name means its first experiment, as the original Grid CLI did."""
-    ref = parse_reference(text)
-    if EXPERIMENT_RE.match(ref.name):
-        return text
-    return str(Reference(experiment_name(ref.name, 0), ref.owner))
+def experiment_ref(ref: Ref) -> Ref:
+    """A run means its first experiment, as the original Grid CLI did."""
+    return ref if ref.kind == EXPERIMENT else ref.experiment(0)
 
 
 def _emit(lines: list[LogLine], as_json: bool) -> None:
@@ -29,7 +28,9 @@ def _emit(lines: list[LogLine], as_json: bool) -> None:
 
 
 @click.command("logs")
-@click.argument("ref", metavar="[USER:]EXPERIMENT_OR_RUN")
+# a name ending in -exp<N> is an experiment, anything else a run (Grid's rule); a malformed
+# one (x-exp01) is an error, not a run whose experiment 0 does not exist
+@click.argument("ref", metavar="[USER:]EXPERIMENT_OR_RUN", type=RUN_OR_EXPERIMENT_REF)
 @click.option(
     "-n",
     "--tail_lines",
@@ -50,7 +51,7 @@ def _emit(lines: list[LogLine], as_json: bool) -> None:
     show_default=True,
     help="Plain lines, or one JSON object per line.",
 )
-def logs(ref: str, tail: int | None, follow: bool, output: str) -> None:
+def logs(ref: Ref, tail: int | None, follow: bool, output: str) -> None:
     """Print an experiment's logs (a bare run name means its first experiment)."""
     client = get_grid().client
     exp = experiment_ref(ref)
