@@ -63,12 +63,6 @@ class Money(TypeDecorator):
     impl = Numeric(18, MONEY_PLACES)
     cache_ok = True
 
-    def __init__(self, as_float: bool = False):
-        super().__init__()
-        # runs.cost only, for now: store/runs.py still formats it with round(), which a
-        # Decimal survives but json.dumps does not; the database keeps it exact all the same
-        self.as_float = as_float
-
     def load_dialect_impl(self, dialect: Dialect):
         if dialect.name == "sqlite":
             # floats from the driver, made Decimal below (SQLAlchemy's own conversion warns)
@@ -78,10 +72,8 @@ class Money(TypeDecorator):
     def process_bind_param(self, value, dialect: Dialect):
         return None if value is None else money(value)
 
-    def process_result_value(self, value, dialect: Dialect) -> Decimal | float | None:
-        if value is None:
-            return None
-        return float(money(value)) if self.as_float else money(value)
+    def process_result_value(self, value, dialect: Dialect) -> Decimal | None:
+        return None if value is None else money(value)
 
 
 metadata = MetaData()
@@ -208,7 +200,7 @@ runs = Table(
     Column("created_at", Float, nullable=False),
     Column("started_at", Float),
     Column("finished_at", Float),
-    Column("cost", Money(as_float=True), nullable=False, default=Decimal(0)),
+    Column("cost", Money, nullable=False, default=Decimal(0)),
     # Experiment counts by status, kept in step with the experiments in the same
     # transaction so a run listing is one query with no join or GROUP BY.
     Column("n_pending", Integer, nullable=False, default=0),

@@ -264,20 +264,6 @@ class StoreCore:
             return Scope(team_ids=team_ids, owner_id=uid)
         raise BadRequest(f"unknown scope {scope!r}: use mine, team or user=<name>")
 
-    # ------------------------------------------------------------- pagination
-    # store/runs.py still pages through these two; everything else uses pagination.py
-    @staticmethod
-    def page_args(limit: Any, cursor: Any) -> tuple[int, int | None]:
-        """``PageRequest.parse`` as a (limit, after) pair."""
-        page = PageRequest.parse(limit, cursor)
-        return page.limit, page.after
-
-    @staticmethod
-    def page(items: list[dict], rows: list, limit: int) -> dict:
-        """A page of ``items``; ``rows`` were fetched with limit + 1 to know if more exist."""
-        more = len(rows) > limit
-        return {"items": items[:limit], "next_cursor": str(rows[limit - 1].id) if more else None}
-
     # ------------------------------------------------------------- permissions
     def guard(self, caller: Caller, row, action: str, kind: str, name: str) -> None:
         """Apply the permission table to ``row`` (it has owner, owner_id and team_id); a

@@ -22,6 +22,8 @@ from ...references import RUN, Kind, looks_like_experiment
 from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from .core import Caller, iso, now
+from .money import as_json, money
+from .pagination import PageRequest, fetch_page
 
 _RUN_COLUMNS = (t.runs, t.users.c.username.label("owner"), t.teams.c.name.label("team"))
 FINISHED = ("succeeded", "failed", "cancelled")
@@ -65,7 +67,7 @@ def run_json(r, ts: float | None = None) -> dict:
         "started_at": iso(started),
         "finished_at": iso(finished),
         "duration_seconds": _duration(started, finished, ts),
-        "cost": round(m["cost"], 4),
+        "cost": as_json(m["cost"]),
         "counts": {
             "pending": m["n_pending"],
             "running": m["n_running"],
@@ -238,7 +240,7 @@ class RunStore:
                         source_sha256=source,
                         cloned_from=cloned_from,
                         created_at=ts,
-                        cost=0.0,
+                        cost=money(0),
                         n_pending=0 if tracked else len(sets),
                         n_running=len(sets) if tracked else 0,
                         n_succeeded=0,
@@ -322,7 +324,7 @@ class RunStore:
         cursor: Any = None,
     ) -> dict:
         """Runs newest first; status may be one status, or ``active`` for pending+running."""
-        limit, after = self.page_args(limit, cursor)
+        page = PageRequest.parse(limit, cursor)
         if status is not None and status not in RUN_STATUSES + ("active",):
             raise BadRequest(f"status must be one of {', '.join(RUN_STATUSES)} or active")
         with self.read() as conn:
@@ -334,11 +336,8 @@ class RunStore:
                 q = q.where(t.runs.c.status.in_(ACTIVE_RUN_STATUSES))
             elif status:
                 q = q.where(t.runs.c.status == status)
-            if after is not None:
-                q = q.where(t.runs.c.id < after)
-            rows = conn.execute(q.order_by(t.runs.c.id.desc()).limit(limit + 1)).all()
-        ts = now()
-        return self.page([run_json(r, ts) for r in rows], rows, limit)
+            ts = now()
+            return fetch_page(conn, q, t.runs.c.id, page, lambda r: run_json(r, ts))
 
     def _run_detail(self, conn, run) -> dict:
         exps = conn.execute(
