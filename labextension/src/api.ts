@@ -224,9 +224,6 @@ export class GridApi {
 
   /** Log lines from ``offset``; with ``wait`` the server holds the call until lines come. */
   logs(owner: string, name: string, offset: number, wait?: number): Promise<LogPage> {
-    return this.call(
-      'GET',
-      apiPath('experiments', owner, name, 'logs') + query({ offset, wait })
-    );
+    return this.call('GET', apiPath('experiments', owner, name, 'logs') + query({ offset, wait }));
   }
 }

@@ -3,11 +3,7 @@
  * the visitor banner.
  */
 
-import {
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, InputDialog } from '@jupyterlab/apputils';
 import { URLExt } from '@jupyterlab/coreutils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
@@ -37,15 +33,50 @@ const LIST = '.jp-GridCollab-panel .jp-GridCollab-list';
 /** The commands of row actions, with the key that runs them in the panel's list. */
 const ACTION_COMMANDS: { action: Action; id: string; label: string; keys?: string[] }[] = [
   { action: 'open', id: 'grid-collab:open-session', label: 'Open a Team Session…', keys: ['O'] },
-  { action: 'attach', id: 'grid-collab:attach-datastore', label: 'Attach a Datastore to This Session…', keys: ['A'] },
-  { action: 'download', id: 'grid-collab:download-artifacts', label: 'Download Experiment Artifacts…', keys: ['D'] },
-  { action: 'fetch', id: 'grid-collab:fetch-artifacts', label: 'Download Artifacts into the Current Folder…', keys: ['F'] },
+  {
+    action: 'attach',
+    id: 'grid-collab:attach-datastore',
+    label: 'Attach a Datastore to This Session…',
+    keys: ['A']
+  },
+  {
+    action: 'download',
+    id: 'grid-collab:download-artifacts',
+    label: 'Download Experiment Artifacts…',
+    keys: ['D']
+  },
+  {
+    action: 'fetch',
+    id: 'grid-collab:fetch-artifacts',
+    label: 'Download Artifacts into the Current Folder…',
+    keys: ['F']
+  },
   { action: 'logs', id: 'grid-collab:logs', label: 'Show Experiment Logs…', keys: ['L'] },
   { action: 'clone', id: 'grid-collab:clone', label: 'Clone a Run or Experiment…', keys: ['C'] },
-  { action: 'stop', id: 'grid-collab:stop', label: 'Stop the Selected Resource', keys: ['Shift S'] },
-  { action: 'pause', id: 'grid-collab:pause', label: 'Pause the Selected Session', keys: ['Shift P'] },
-  { action: 'resume', id: 'grid-collab:resume', label: 'Resume the Selected Session', keys: ['Shift R'] },
-  { action: 'delete', id: 'grid-collab:delete', label: 'Delete the Selected Resource…', keys: ['Delete'] }
+  {
+    action: 'stop',
+    id: 'grid-collab:stop',
+    label: 'Stop the Selected Resource',
+    keys: ['Shift S']
+  },
+  {
+    action: 'pause',
+    id: 'grid-collab:pause',
+    label: 'Pause the Selected Session',
+    keys: ['Shift P']
+  },
+  {
+    action: 'resume',
+    id: 'grid-collab:resume',
+    label: 'Resume the Selected Session',
+    keys: ['Shift R']
+  },
+  {
+    action: 'delete',
+    id: 'grid-collab:delete',
+    label: 'Delete the Selected Resource…',
+    keys: ['Delete']
+  }
 ];
 
 /** Actions the palette can run on a typed reference when no row is selected. */
@@ -84,7 +115,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
       );
     const api = new GridApi(request);
 
-    let panel: TeamPanel;
     const actions = new Actions({
       app,
       api,
@@ -93,7 +123,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       currentFolder: () => fileBrowser?.model.path ?? '',
       refreshFiles: () => void fileBrowser?.model.refresh()
     });
-    panel = new TeamPanel(api, (action, target) => actions.run(action, target));
+    // typed: the actions above refer to the panel before it exists (called later)
+    const panel: TeamPanel = new TeamPanel(api, (action, target) => actions.run(action, target));
     panel.title.icon = teamIcon;
     app.shell.add(panel, 'left', { rank: 350, type: 'Team' });
     if (restorer) {
@@ -140,11 +171,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
     for (const { action, id, label, keys } of ACTION_COMMANDS) {
       commands.addCommand(id, {
         label,
-        caption: `${ACTION_LABELS[action]}: on the row selected in the Team panel` +
+        caption:
+          `${ACTION_LABELS[action]}: on the row selected in the Team panel` +
           (BY_REFERENCE[action] ? ', or on a reference you type' : ''),
         isEnabled: () =>
-          panel.selectedActions().includes(action) ||
-          (!panel.selected && action in BY_REFERENCE),
+          panel.selectedActions().includes(action) || (!panel.selected && action in BY_REFERENCE),
         execute: async () => {
           const selected = panel.selected;
           if (selected && panel.selectedActions().includes(action)) {
