@@ -9,6 +9,7 @@ from sqlalchemy import and_, select
 
 from ...models import ReferenceError, experiment_name, validate_relative_path
 from ...pathmatch import PatternError, check_pattern, path_matches
+from ...references import Kind
 from .. import schema as t
 from ..errors import BadRequest, Forbidden, NotFound
 from .core import Caller, iso, now
@@ -213,20 +214,35 @@ class OutputStore:
         )
 
     def list_artifacts(
-        self, caller: Caller, owner: str, name: str, match: str | None = None
+        self,
+        caller: Caller,
+        owner: str,
+        name: str,
+        match: str | None = None,
+        *,
+        kind: Kind | None = None,
     ) -> list[dict]:
-        """Artifacts of an experiment, or of every experiment when ``name`` is a run."""
+        """Artifacts of one experiment (``kind`` experiment) or of every experiment of a run
+        (``kind`` run): the route's kind, so the wrong one is that kind's 404 or 400.
+
+        ``kind=None`` is the old guess (an experiment, else a run), kept only until the
+        handler passes its route's kind; it hides a wrong guess, so nothing new may use it."""
         if match:
             try:
                 check_pattern(match)
             except PatternError as exc:
                 raise BadRequest(str(exc)) from None
         with self.engine.begin() as conn:
-            try:
-                exp, run = self._experiment_rows(conn, caller, owner, name)
+            if kind is not None:
+                exp, run = self._named_rows(conn, caller, kind, owner, name)
+            else:
+                try:
+                    exp, run = self._experiment_rows(conn, caller, owner, name)
+                except (BadRequest, NotFound):
+                    exp, run = None, self._run_row(conn, caller, owner, name)
+            if exp is not None:
                 where = t.artifacts.c.experiment_id == exp.id
-            except (BadRequest, NotFound):
-                run = self._run_row(conn, caller, owner, name)
+            else:
                 where = t.experiments.c.run_id == run.id
             rows = conn.execute(
                 select(t.artifacts, t.experiments.c.idx)

@@ -327,6 +327,7 @@ class RunStore:
         page = PageRequest.parse(limit, cursor)
         if status is not None and status not in RUN_STATUSES + ("active",):
             raise BadRequest(f"status must be one of {', '.join(RUN_STATUSES)} or active")
+        ts = now()
         with self.read() as conn:
             sc = self.resolve_scope(conn, caller, scope, team)
             q = _run_query().where(t.runs.c.team_id.in_(sc.team_ids))
@@ -336,7 +337,6 @@ class RunStore:
                 q = q.where(t.runs.c.status.in_(ACTIVE_RUN_STATUSES))
             elif status:
                 q = q.where(t.runs.c.status == status)
-            ts = now()
             return fetch_page(conn, q, t.runs.c.id, page, lambda r: run_json(r, ts))
 
     def _run_detail(self, conn, run) -> dict:
