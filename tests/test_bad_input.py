@@ -7,12 +7,15 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import re
 import uuid
 from typing import Any
 
+import msgspec
 import pytest
 
 from jupyter_grid_collab.models import ReferenceError, parse_reference
+from jupyter_grid_collab.teamserver import routes
 
 LONG = "a" * 65
 OK = "true"  # the only command a request here could ever launch: it does nothing
@@ -417,3 +420,52 @@ def test_bad_new_users_as_the_site_admin(team_server):
         ({"username": "zed", "github_login": ["x"]}, "not valid"),
     ]:
         assert_refused(*call(team_server, "POST", "/api/v1/users", body, user="root"), keyword)
+
+
+SAMPLE_SEGMENTS = {
+    "owner": "alice",
+    "team": "vision",
+    "username": "bob",
+    "provider": "github",
+    "upload_id": "7",
+}
+
+
+def body_operations() -> list[tuple[str, str, type, str]]:
+    """(method, concrete path, body Struct, field) for every field of every documented body."""
+    out = []
+    for route in routes.ROUTES:
+        for template, op in route.documented():
+            if op.body is None:
+                continue
+            segments = {
+                **SAMPLE_SEGMENTS,
+                "name": "mnist-exp0" if template.startswith("/experiments/") else "mnist",
+            }
+            path = "/api/v1" + re.sub(r"\{(\w+)\}", lambda m, s=segments: s[m.group(1)], template)
+            out += [(op.method, path, op.body, f) for f in op.body.__struct_fields__]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "struct", "field"),
+    body_operations(),
+    ids=[f"{m} {p} {f}" for m, p, _, f in body_operations()],
+)
+def test_every_body_field_of_the_route_table_is_checked_and_named(
+    team_server, method, path, struct, field
+):
+    # Given a value of the wrong JSON type for one field (a number where none is one, else text)
+    number = any(
+        t.get("type") == "number"
+        for t in [struct_schema(struct)[field], *struct_schema(struct)[field].get("anyOf", [])]
+    )
+    # When the site admin sends it to the operation the route table documents with that body
+    status, body = call(team_server, method, path, {field: "text" if number else 3.5}, user="root")
+    # Then it is refused before anything is looked up, and the message names the field
+    assert_refused(status, body, field.split("_")[-1])
+
+
+def struct_schema(struct: type) -> dict[str, Any]:
+    _, defs = msgspec.json.schema_components((struct,))
+    return defs[struct.__name__]["properties"]

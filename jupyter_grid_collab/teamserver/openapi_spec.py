@@ -1,9 +1,10 @@
 """Build the team API's OpenAPI 3.1 document, committed as ``openapi.json`` next to this file.
 
 Its schemas are generated from the Structs that describe each record and request body once
-(models.py, answers.py, bodies.py); its paths say which of them each operation answers with
-and takes. tests/test_openapi.py and tests/test_fuzz.py hold it to what the server really
-does. Regenerate the committed file after a change::
+(models.py, answers.py, bodies.py); its paths from the route table (routes.py), whose
+operations say which of them each one takes and answers with. tests/test_openapi.py and
+tests/test_fuzz.py hold it to what the server really does. Regenerate the committed file
+after a change::
 
     python -m jupyter_grid_collab.teamserver.openapi_spec \
         > jupyter_grid_collab/teamserver/openapi.json
@@ -38,6 +39,7 @@ from ..models import (
     Team,
     User,
 )
+from .routes import _PARAM, ROUTES, Op
 from .store.core import MAX_PAGE
 
 Schema = dict[str, Any]
@@ -278,577 +280,112 @@ SECRET_SECURITY = [{"sessionSecret": []}]
 # ----------------------------------------------------------------------------- paths
 
 
-def paths() -> dict[str, Any]:
-    """Every routed endpoint (app.ROUTES), with its parameters and every status it returns."""
-    o, team = OWNER, TEAM
-    run_name, exp_name, ds_name = (
-        name_param("run"),
-        name_param("experiment"),
-        name_param("datastore"),
-    )
-    session_name = name_param("session")
-    upload_id = path_param("upload_id", INTEGER, "the id begin-upload returned")
-    p: dict[str, Any] = {}
+# query and header parameters, by the names routes.Op.params uses
+PARAMS: dict[str, Schema] = {
+    "scope": LISTING[0],
+    "team": LISTING[1],
+    "limit": LISTING[2],
+    "cursor": LISTING[3],
+    "status-sessions": status_param(list(SESSION_STATUSES)),
+    "status-runs": status_param([*RUN_STATUSES, "active"]),
+    "status-datastores": status_param(["available"]),
+    "version": VERSION,
+    "range": RANGE,
+    "sha256": SHA_HEADER,
+    "match": query_param("match", STRING, "a regular expression on the path"),
+    "offset": query_param("offset", {"type": "integer", "minimum": 0}, "first line, default 0"),
+    "log-limit": query_param(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": 10_000},
+        "at most this many lines, default 1000",
+    ),
+    "tail": query_param("tail", {"type": "integer", "minimum": 0}, "the last N lines"),
+    "wait": query_param(
+        "wait",
+        {"type": "number", "minimum": 0, "maximum": 30},
+        "wait up to N s for new lines when there are none",
+    ),
+    "source-team": query_param(
+        "team",
+        STRING,
+        "the team whose storage it counts against (default: the caller's only team; else "
+        "each of the caller's teams)",
+    ),
+}
+# what {name} names, by the template's first segment
+NAMED = {
+    "runs": "run",
+    "experiments": "experiment",
+    "sessions": "session",
+    "datastores": "datastore",
+}
 
-    # ------------------------------------------------------------------ meta
-    p["/health"] = {
-        "get": op(
-            "Liveness and the database schema version",
-            {200: ("The server is up.", ref("Health"))},
-            [],
-            public=True,
-            tag="meta",
-        )
-    }
-    p["/openapi.json"] = {
-        "get": op(
-            "This document",
-            {200: ("The OpenAPI document.", {"type": "object"})},
-            [],
-            public=True,
-            tag="meta",
-        )
-    }
 
-    # ------------------------------------------------------------------ people and teams
-    p["/me"] = {
-        "get": op(
-            "Who I am, with my teams and roles",
-            {200: ("The caller.", ref("User"))},
-            [],
-            tag="teams",
-        )
-    }
-    p["/users"] = {
-        "get": op(
-            "List users (site admins)", {200: ("Every user.", ref("UserList"))}, [], tag="teams"
-        ),
-        "post": op(
-            "Create a user (site admins)",
-            {201: ("The new user.", ref("User"))},
-            [400, 409],
-            body=ref("NewUser"),
-            tag="teams",
-        ),
-    }
-    p["/teams"] = {
-        "get": op(
-            "List my teams", {200: ("The caller's teams.", ref("TeamList"))}, [], tag="teams"
-        ),
-        "post": op(
-            "Create a team with its owner (site admins)",
-            {201: ("The new team.", ref("Team"))},
-            [400, 404, 409],
-            body=ref("NewTeam"),
-            tag="teams",
-        ),
-    }
-    p["/teams/{team}"] = {
-        "get": op(
-            "A team: members with roles, the balance, storage used and its quota",
-            {200: ("The team.", ref("Team"))},
-            [404],
-            params=[team],
-            tag="teams",
-        ),
-        "patch": op(
-            "Set or remove the team's storage quota (site admins)",
-            {200: ("The team.", ref("Team"))},
-            [400, 404],
-            params=[team],
-            body=ref("QuotaChange"),
-            tag="teams",
-        ),
-    }
-    p["/teams/{team}/members"] = {
-        "post": op(
-            "Add a member (team admins: role user; owners: any role)",
-            {201: ("The membership.", ref("Membership"))},
-            [400, 404, 409],
-            params=[team],
-            body=ref("NewMember"),
-            tag="teams",
-        )
-    }
-    member = path_param("username", USERNAME, "the member")
-    p["/teams/{team}/members/{username}"] = {
-        "patch": op(
-            "Change a member's role",
-            {200: ("The membership.", ref("Membership"))},
-            [400, 404, 409],
-            params=[team, member],
-            body=ref("RoleChange"),
-            tag="teams",
-        ),
-        "delete": op(
-            "Remove a member",
-            {204: ("Removed.", None)},
-            [400, 404, 409],
-            params=[team, member],
-            tag="teams",
-        ),
-    }
-    p["/teams/{team}/credits"] = {
-        "post": op(
-            "Add credits (site admins)",
-            {200: ("The new balance.", ref("Balance"))},
-            [400, 404],
-            params=[team],
-            body=ref("Credits"),
-            tag="teams",
-        )
-    }
-    p["/teams/{team}/ledger"] = {
-        "get": op(
-            "The team's usage ledger, newest first",
-            {200: ("A page of ledger entries.", ref("LedgerPage"))},
-            [400, 404],
-            params=[team, *PAGING],
-            tag="teams",
-        )
-    }
-    p["/teams/{team}/audit"] = {
-        "get": op(
-            "The team's audit log (admins and owners)",
-            {200: ("A page of audit entries.", ref("AuditPage"))},
-            [400, 404],
-            params=[team, *PAGING],
-            tag="teams",
-        )
-    }
-
-    # ------------------------------------------------------------------ credentials
-    provider = path_param(
-        "provider", {"type": "string", "enum": ["github"]}, "the credential's provider"
-    )
-    p["/credentials"] = {
-        "get": op(
-            "My credentials (never the tokens)",
-            {200: ("The caller's credentials.", ref("CredentialList"))},
-            [],
-            tag="credentials",
-        )
-    }
-    p["/credentials/{provider}"] = {
-        "put": op(
-            "Set my credential (write-only)",
-            {200: ("Stored.", ref("Credential"))},
-            [400],
-            params=[provider],
-            body=ref("CredentialSet"),
-            tag="credentials",
-        ),
-        "delete": op(
-            "Remove my credential",
-            {204: ("Removed.", None)},
-            [404],
-            params=[provider],
-            tag="credentials",
-        ),
-    }
-
-    # ------------------------------------------------------------------ sessions
-    p["/sessions"] = {
-        "get": op(
-            "List sessions",
-            {200: ("A page of sessions.", ref("SessionPage"))},
-            [400, 404],
-            params=[*LISTING, status_param(list(SESSION_STATUSES))],
-            tag="sessions",
-        ),
-        "post": op(
-            "Register my Jupyter server as a running session",
-            {201: ("The session and, once, its server secret.", ref("RegisteredSession"))},
-            [400, 402, 404, 409],
-            body=ref("SessionRegistration"),
-            tag="sessions",
-        ),
-    }
-    one_session = [o, session_name]
-    p["/sessions/{owner}/{name}"] = {
-        "get": op(
-            "One session",
-            {200: ("The session.", ref("Session"))},
-            [400, 404],
-            params=one_session,
-            tag="sessions",
-        ),
-        "delete": op(
-            "Delete a session's record (creator or team admin)",
-            {204: ("Deleted.", None)},
-            [400, 404],
-            params=one_session,
-            tag="sessions",
-        ),
-    }
-    git = op(
-        "The owner's GitHub token, for the session's own server only",
-        {200: ("The credential (token null when none is stored).", ref("GitCredential"))},
-        [400, 404],
-        params=one_session,
-        public=True,
-        tag="sessions",
-    )
-    git["security"] = SECRET_SECURITY
-    p["/sessions/{owner}/{name}/git-credential"] = {"get": git}
-    p["/sessions/{owner}/{name}/open"] = {
-        "post": op(
-            "Open a session: my own URL, or a single-use visitor ticket for a teammate's",
-            {200: ("Where to go.", ref("SessionOpen"))},
-            [400, 404, 409],
-            params=one_session,
-            tag="sessions",
-        )
-    }
-    for action, summary, extra in (
-        ("stop", "Stop a session (creator or team admin)", []),
-        ("pause", "Pause a session (creator or team admin)", []),
-        ("resume", "Resume a session (creator or team admin)", [402]),
-        ("heartbeat", "The session's own server reports it is alive", []),
-    ):
-        p[f"/sessions/{{owner}}/{{name}}/{action}"] = {
-            "post": op(
-                summary,
-                {200: ("The session.", ref("Session"))},
-                [400, 404, *extra],
-                params=one_session,
-                tag="sessions",
-                body=ref("Heartbeat") if action == "heartbeat" else None,
-                body_required=False,
-            )
-        }
-    redeem = op(
-        "Redeem a visitor's ticket (the session's own server)",
-        {200: ("The visit.", ref("Visit"))},
-        [400, 401, 403],
-        body=ref("TicketRedeem"),
-        public=True,
-        tag="sessions",
-    )
-    redeem["security"] = SECRET_SECURITY
-    p["/visits/redeem"] = {"post": redeem}
-    end_all = op(
-        "End every visit to this session (the session's own server)",
-        {200: ("How many visits ended.", ref("VisitsEnded"))},
-        [],
-        tag="sessions",
-    )
-    end_all["security"] = SECRET_SECURITY
-    p["/visits"] = {"delete": end_all}
-    end_one = op(
-        "End one visitor's visit to this session (the session's own server)",
-        {200: ("How many visits ended (0 or 1).", ref("VisitsEnded"))},
-        [400],
-        params=[path_param("username", USERNAME, "the visitor")],
-        tag="sessions",
-    )
-    end_one["security"] = SECRET_SECURITY
-    p["/visits/{username}"] = {"delete": end_one}
-
-    # ------------------------------------------------------------------ runs
-    one_run = [o, run_name]
-    p["/runs"] = {
-        "get": op(
-            "List runs",
-            {200: ("A page of runs.", ref("RunPage"))},
-            [400, 404],
-            params=[*LISTING, status_param([*RUN_STATUSES, "active"])],
-            tag="runs",
-        ),
-        "post": op(
-            "Create a run: one experiment per parameter set of the grid",
-            {201: ("The run with its experiments.", ref("RunDetail"))},
-            [400, 402, 404, 409],
-            body=ref("NewRun"),
-            tag="runs",
-        ),
-    }
-    p["/runs/{owner}/{name}"] = {
-        "get": op(
-            "A run with its experiments",
-            {200: ("The run.", ref("RunDetail"))},
-            [400, 404],
-            params=one_run,
-            tag="runs",
-        ),
-        "delete": op(
-            "Delete a run with its experiments, logs and artifacts",
-            {204: ("Deleted.", None)},
-            [400, 404],
-            params=one_run,
-            tag="runs",
-        ),
-    }
-    p["/runs/{owner}/{name}/artifacts"] = {
-        "get": op(
-            "The artifacts of every experiment",
-            {200: ("The artifacts.", ref("ArtifactList"))},
-            [400, 404],
-            params=[o, run_name, query_param("match", STRING, "a regular expression on the path")],
-            tag="artifacts",
-        )
-    }
-    p["/runs/{owner}/{name}/source"] = {
-        "get": op(
-            "Download the run's source snapshot",
-            {},
-            [400, 404, 500],
-            params=[*one_run, RANGE],
-            download=True,
-            tag="runs",
-        )
-    }
-    p["/runs/{owner}/{name}/stop"] = {
-        "post": op(
-            "Stop a run's pending and running experiments (creator or team admin)",
-            {200: ("The run.", ref("RunDetail"))},
-            [400, 404],
-            params=one_run,
-            tag="runs",
-        )
-    }
-    p["/runs/{owner}/{name}/clone"] = {
-        "post": op(
-            "Clone a teammate's run as mine",
-            {201: ("The new run.", ref("RunDetail"))},
-            [400, 402, 404, 409],
-            params=one_run,
-            body=ref("CloneRequest"),
-            body_required=False,
-            tag="runs",
-        )
-    }
-
-    # ------------------------------------------------------------------ experiments
-    one_exp = [o, exp_name]
-    p["/experiments/{owner}/{name}"] = {
-        "get": op(
-            "One experiment",
-            {200: ("The experiment.", ref("Experiment"))},
-            [400, 404],
-            params=one_exp,
-            tag="runs",
-        ),
-        "delete": op(
-            "Delete an experiment with its logs and artifacts",
-            {204: ("Deleted.", None)},
-            [400, 404],
-            params=one_exp,
-            tag="runs",
-        ),
-    }
-    p["/experiments/{owner}/{name}/logs"] = {
-        "get": op(
-            "Log lines from offset, or the last tail lines; wait long-polls",
-            {200: ("Lines and where to read on.", ref("LogPage"))},
-            [400, 404],
-            params=[
-                *one_exp,
-                query_param("offset", {"type": "integer", "minimum": 0}, "first line, default 0"),
-                query_param(
-                    "limit",
-                    {"type": "integer", "minimum": 1, "maximum": 10_000},
-                    "at most this many lines, default 1000",
-                ),
-                query_param("tail", {"type": "integer", "minimum": 0}, "the last N lines"),
-                query_param(
-                    "wait",
-                    {"type": "number", "minimum": 0, "maximum": 30},
-                    "wait up to N s for new lines when there are none",
-                ),
-            ],
-            tag="logs",
-        ),
-        "post": op(
-            "Append log lines (the run's executor)",
-            {200: ("Appended.", ref("LogsAppended"))},
-            [400, 404],
-            params=one_exp,
-            body=ref("LogAppend"),
-            tag="logs",
-        ),
-    }
-    p["/experiments/{owner}/{name}/artifacts"] = {
-        "get": op(
-            "An experiment's artifacts",
-            {200: ("The artifacts.", ref("ArtifactList"))},
-            [400, 404],
-            params=[*one_exp, query_param("match", STRING, "a regular expression on the path")],
-            tag="artifacts",
-        )
-    }
-    artifact_head = op(
-        "An artifact's size and sha256 without its bytes (checked and "
-        "audited as a download; verified as for a GET)",
-        {},
-        [400, 404, 500],
-        params=[*one_exp, FILE_PATH, RANGE],
-        tag="artifacts",
-    )
-    artifact_head["responses"] = head_responses(sorted({400, 401, 403, 404, 500}))
-    p["/experiments/{owner}/{name}/artifacts/{path}"] = {
-        "get": op(
-            "Download an artifact",
-            {},
-            [400, 404, 500],
-            params=[*one_exp, FILE_PATH, RANGE],
-            download=True,
-            tag="artifacts",
-        ),
-        "head": artifact_head,
-        "put": op(
-            "Upload an artifact (the run's executor)",
-            {201: ("Recorded.", ref("Artifact"))},
-            [400, 404, 413, 507],
-            params=[*one_exp, FILE_PATH, SHA_HEADER],
-            binary_body=True,
-            tag="artifacts",
-        ),
-    }
-    p["/experiments/{owner}/{name}/stop"] = {
-        "post": op(
-            "Stop one experiment (creator or team admin)",
-            {200: ("The experiment.", ref("Experiment"))},
-            [400, 404],
-            params=one_exp,
-            tag="runs",
-        )
-    }
-    p["/experiments/{owner}/{name}/clone"] = {
-        "post": op(
-            "Clone one experiment's parameters as a new run of mine",
-            {201: ("The new run.", ref("RunDetail"))},
-            [400, 402, 404, 409],
-            params=one_exp,
-            body=ref("CloneRequest"),
-            body_required=False,
-            tag="runs",
-        )
-    }
-    p["/experiments/{owner}/{name}/status"] = {
-        "post": op(
-            "Report an experiment's status (its run's executor or tracker)",
-            {200: ("The experiment.", ref("Experiment"))},
-            [400, 404, 409],
-            params=one_exp,
-            body=ref("ExperimentStatus"),
-            tag="runs",
-        )
-    }
-
-    # ------------------------------------------------------------------ datastores
-    one_ds = [o, ds_name]
-    p["/datastores"] = {
-        "get": op(
-            "List datastore versions",
-            {200: ("A page of datastore versions.", ref("DatastorePage"))},
-            [400, 404],
-            params=[*LISTING, status_param(["available"])],
-            tag="datastores",
-        )
-    }
-    p["/datastores/{owner}/{name}"] = {
-        "get": op(
-            "A datastore version with the list of versions",
-            {200: ("The version.", ref("DatastoreDetail"))},
-            [400, 404],
-            params=[*one_ds, VERSION],
-            tag="datastores",
-        ),
-        "delete": op(
-            "Delete one version (version=N) or every version",
-            {204: ("Deleted.", None)},
-            [400, 404],
-            params=[*one_ds, VERSION],
-            tag="datastores",
-        ),
-    }
-    p["/datastores/{owner}/{name}/files"] = {
-        "get": op(
-            "A version's files",
-            {200: ("The version and its files.", ref("DatastoreFiles"))},
-            [400, 404],
-            params=[*one_ds, VERSION],
-            tag="datastores",
-        )
-    }
-    p["/datastores/{owner}/{name}/files/{path}"] = {
-        "get": op(
-            "Download one file of a version",
-            {},
-            [400, 404, 500],
-            params=[*one_ds, FILE_PATH, VERSION, RANGE],
-            download=True,
-            tag="datastores",
-        )
-    }
-    p["/datastores/{owner}/{name}/attach"] = {
-        "post": op(
-            "Attach a version read-only (to one of my sessions when named)",
-            {200: ("The version and its files, to mount.", ref("DatastoreFiles"))},
-            [400, 404],
-            params=one_ds,
-            body=ref("Attach"),
-            body_required=False,
-            tag="datastores",
-        )
-    }
-    p["/uploads"] = {
-        "post": op(
-            "Begin a staged upload of the next version",
-            {201: ("The upload.", ref("Upload"))},
-            [400, 404],
-            body=ref("NewUpload"),
-            tag="datastores",
-        )
-    }
-    p["/uploads/{upload_id}"] = {
-        "delete": op(
-            "Abort an upload",
-            {204: ("Aborted.", None)},
-            [400, 404],
-            params=[upload_id],
-            tag="datastores",
-        )
-    }
-    p["/uploads/{upload_id}/commit"] = {
-        "post": op(
-            "Commit an upload: it becomes the next version, all at once",
-            {201: ("The new version.", ref("Datastore"))},
-            [400, 404],
-            params=[upload_id],
-            tag="datastores",
-        )
-    }
-    p["/uploads/{upload_id}/files/{path}"] = {
-        "put": op(
-            "Upload one file of an upload",
-            {200: ("Staged.", ref("DatastoreFile"))},
-            [400, 404, 413, 507],
-            params=[upload_id, FILE_PATH, SHA_HEADER],
-            binary_body=True,
-            tag="datastores",
-        )
-    }
-    p["/sources"] = {
-        "put": op(
-            "Upload a run's source snapshot (an archive)",
-            {201: ("Its sha256, for a run's source_sha256.", ref("Source"))},
-            [400, 404, 413, 507],
-            params=[
-                query_param(
-                    "team",
-                    STRING,
-                    "the team whose storage it counts against "
-                    "(default: the caller's only team; else each of "
-                    "the caller's teams)",
+def path_params(template: str) -> list[Schema]:
+    """The template's path parameters, in order ({action} is documented as a fixed path)."""
+    kind = template.strip("/").split("/")[0]
+    out = []
+    for name in _PARAM.findall(template):
+        if name == "owner":
+            out.append(OWNER)
+        elif name == "name":
+            out.append(name_param(NAMED[kind]))
+        elif name == "team":
+            out.append(TEAM)
+        elif name == "username":
+            who = "the visitor" if kind == "visits" else "the member"
+            out.append(path_param("username", USERNAME, who))
+        elif name == "provider":
+            out.append(
+                path_param(
+                    "provider", {"type": "string", "enum": ["github"]}, "the credential's provider"
                 )
-            ],
-            binary_body=True,
-            tag="runs",
-        )
-    }
-    return {API + path: item for path, item in p.items()}
+            )
+        elif name == "upload_id":
+            out.append(path_param("upload_id", INTEGER, "the id begin-upload returned"))
+        elif name == "path":
+            out.append(FILE_PATH)
+    return out
+
+
+def answer_schema(answer: type | None) -> Schema | None:
+    """An operation's answer: a Struct's component, any object, or no body."""
+    if answer is None:
+        return None
+    return {"type": "object"} if answer is dict else ref(answer.__name__)
+
+
+def operation(template: str, spec: Op) -> dict[str, Any]:
+    """One operation of the route table as OpenAPI."""
+    out = op(
+        spec.summary,
+        {code: (text, answer_schema(answer)) for code, (text, answer) in spec.ok.items()},
+        list(spec.errors),
+        params=[*path_params(template), *(PARAMS[name] for name in spec.params)],
+        body=ref(spec.body.__name__) if spec.body is not None else None,
+        body_required=spec.body_required,
+        public=spec.public,
+        tag=spec.tag,
+        binary_body=spec.stream == "upload",
+        download=spec.stream == "download",
+    )
+    if spec.stream == "head":
+        errors = spec.errors if spec.public else sorted({*spec.errors, 401, 403})
+        out["responses"] = head_responses(list(errors))
+    if spec.secret:
+        out["security"] = SECRET_SECURITY
+    return out
+
+
+def paths() -> dict[str, Any]:
+    """Every operation of the route table (routes.ROUTES), under its path."""
+    out: dict[str, Any] = {}
+    for route in ROUTES:
+        for template, spec in route.documented():
+            out.setdefault(API + template, {})[spec.method.lower()] = operation(
+                route.template, spec
+            )
+    return out
 
 
 def build() -> dict[str, Any]:
