@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -131,6 +132,48 @@ def _unreachable(url: str, exc: Exception) -> Unreachable:
         f"cannot reach the team server at {url}: connection {kind} "
         f"({type(exc).__name__}); is it running, and is GRID_URL right?"
     )
+
+
+#: ``open_from(offset)``: a context for the response to "GET from byte ``offset``": whether
+#: it is that range (206, else the whole file came) and its chunks
+Opener = Callable[[int], AbstractContextManager[tuple[bool, Iterator[bytes]]]]
+
+
+def download_resumable(
+    dest: Path, sha256: str | None, size: int | None, progress: Progress | None, open_from: Opener
+) -> Path:
+    """Stream to ``dest.part`` (resuming what an earlier try left), check the sha256, then
+    rename into place: a cut download never sits under its final name. One rule for every
+    downloader (GridClient's, and the extension's worker threads'); only how the bytes
+    arrive differs, which ``open_from`` says."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    digest = hashlib.sha256()
+    have = 0
+    # a .part as large as the file may be wrong bytes: fetched again whole, not trusted
+    if part.exists() and size is not None and part.stat().st_size < size:
+        with open(part, "rb") as f:
+            while chunk := f.read(CHUNK):
+                digest.update(chunk)
+                have += len(chunk)
+    with open_from(have) as (ranged, chunks):
+        if not ranged:  # the whole file came: start over
+            digest, have = hashlib.sha256(), 0
+        with open(part, "ab" if have else "wb") as f:
+            if progress and have:
+                progress(have)
+            for chunk in chunks:
+                f.write(chunk)
+                digest.update(chunk)
+                if progress:
+                    progress(len(chunk))
+    if sha256 and digest.hexdigest() != sha256:
+        part.unlink(missing_ok=True)
+        raise ChecksumMismatch(
+            f"{dest.name}: downloaded data does not match its sha256; run the download again"
+        )
+    os.replace(part, dest)
+    return dest
 
 
 def session_credential(url: str) -> str | None:
@@ -635,50 +678,27 @@ class GridClient(_Methods):
         progress: Progress | None,
         params: dict | None = None,
     ) -> Path:
-        """Stream to ``dest.part`` (resuming it), check the sha256, then rename into place:
-        an interrupted download never leaves a half-written file under its final name."""
-        dest = Path(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        part = dest.with_name(dest.name + ".part")
-        digest = hashlib.sha256()
-        have = 0
-        if part.exists() and size is not None and part.stat().st_size < size:
-            with open(part, "rb") as f:
-                while chunk := f.read(CHUNK):
-                    digest.update(chunk)
-                    have += len(chunk)
-        headers = {"Range": f"bytes={have}-"} if have else {}
-        try:
-            with self._http.stream(
-                "GET",
-                path,
-                params=params,
-                headers=headers,
-                timeout=httpx.Timeout(60.0, connect=10.0),
-            ) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    _raise_for(response)
-                if response.status_code != 206:  # the server sent the whole file
-                    digest, have = hashlib.sha256(), 0
-                mode = "ab" if have else "wb"
-                with open(part, mode) as f:
-                    if progress and have:
-                        progress(have)
-                    for chunk in response.iter_bytes(CHUNK):
-                        f.write(chunk)
-                        digest.update(chunk)
-                        if progress:
-                            progress(len(chunk))
-        except httpx.TransportError as exc:
-            raise _unreachable(self.url, exc) from None
-        if sha256 and digest.hexdigest() != sha256:
-            part.unlink(missing_ok=True)
-            raise ChecksumMismatch(
-                f"{dest.name}: downloaded data does not match its sha256; run the download again"
-            )
-        os.replace(part, dest)
-        return dest
+        """``path``'s bytes into ``dest`` by ``download_resumable``."""
+
+        @contextmanager
+        def open_from(offset: int) -> Iterator[tuple[bool, Iterator[bytes]]]:
+            headers = {"Range": f"bytes={offset}-"} if offset else {}
+            try:
+                with self._http.stream(
+                    "GET",
+                    path,
+                    params=params,
+                    headers=headers,
+                    timeout=httpx.Timeout(60.0, connect=10.0),
+                ) as response:
+                    if response.status_code >= 400:
+                        response.read()
+                        _raise_for(response)
+                    yield response.status_code == 206, response.iter_bytes(CHUNK)
+            except httpx.TransportError as exc:  # while connecting or while reading
+                raise _unreachable(self.url, exc) from None
+
+        return download_resumable(Path(dest), sha256, size, progress, open_from)
 
     def download_artifact(
         self,

@@ -15,17 +15,17 @@ thread outlives the server waiting for a loop that no longer runs.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from tornado import web
 
-from ..client import ChecksumMismatch, GridError, _raise_for
+from ..client import GridError, _raise_for, download_resumable
 from ..models import Artifact, DatastoreFile, parse_reference
 from ..references import Ref
 from .upstream import TeamAs, file_path, segment
@@ -116,54 +116,34 @@ class BlockingTeam:
         progress: Progress | None,
         params: dict[str, Any] | None = None,
     ) -> Path:
-        """Stream to ``dest.part`` (resuming what an earlier try left), check the sha256,
-        then rename into place: a cut download never sits under its final name."""
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        part = dest.with_name(dest.name + ".part")
-        digest = hashlib.sha256()
-        have = 0
-        if part.exists() and size is not None and part.stat().st_size < size:
-            with open(part, "rb") as f:
-                while chunk := f.read(1 << 20):
-                    digest.update(chunk)
-                    have += len(chunk)
-        upstream = self.team.upstream
-        response = self.wait(
-            upstream.send(
-                self.team.user,
-                "GET",
-                path,
-                params=params,
-                headers={"Range": f"bytes={have}-"} if have else None,
-                stream=True,
-                timeout=DOWNLOAD_TIMEOUT,
+        """``path``'s bytes into ``dest`` by the client's ``download_resumable`` (.part,
+        resume, sha256, rename), each chunk pulled from the loop."""
+
+        @contextmanager
+        def open_from(offset: int) -> Iterator[tuple[bool, Iterator[bytes]]]:
+            response = self.wait(
+                self.team.upstream.send(
+                    self.team.user,
+                    "GET",
+                    path,
+                    params=params,
+                    headers={"Range": f"bytes={offset}-"} if offset else None,
+                    stream=True,
+                    timeout=DOWNLOAD_TIMEOUT,
+                )
             )
-        )
-        try:
-            if response.status_code >= 400:
-                self.wait(response.aread())
-                _raise_for(response)
-            if response.status_code != 206:  # the whole file came: start over
-                digest, have = hashlib.sha256(), 0
-            chunks = response.aiter_bytes()
-            with open(part, "ab" if have else "wb") as f:
-                if progress and have:
-                    progress(have)
-                while (piece := self.wait(_next_chunk(chunks))) is not None:
-                    f.write(piece)
-                    digest.update(piece)
-                    if progress:
-                        progress(len(piece))
-        finally:
-            if not self.stopping.is_set():
-                self.wait(response.aclose())
-        if sha256 and digest.hexdigest() != sha256:
-            part.unlink(missing_ok=True)
-            raise ChecksumMismatch(
-                f"{dest.name}: downloaded data does not match its sha256; run the download again"
-            )
-        os.replace(part, dest)
-        return dest
+            try:
+                if response.status_code >= 400:
+                    self.wait(response.aread())
+                    _raise_for(response)
+                pieces = response.aiter_bytes()
+                chunks = iter(lambda: self.wait(_next_chunk(pieces)), None)
+                yield response.status_code == 206, chunks
+            finally:
+                if not self.stopping.is_set():
+                    self.wait(response.aclose())
+
+        return download_resumable(dest, sha256, size, progress, open_from)
 
 
 def _close(awaitable) -> None:
