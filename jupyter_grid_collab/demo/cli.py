@@ -7,7 +7,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import sys
 import tempfile
 import threading
@@ -17,16 +16,12 @@ from pathlib import Path
 import click
 
 from ..client import GridClient
+from ..jupyter_process import JupyterLaunch, JupyterServer
+from ..readiness import free_port
 from .processes import Child, Interrupted, Supervisor
 from .seed import DATASTORE, FAILING, LIVE, SWEEP, TEAM, Person, seed_people, seed_work
 
 READY = "grid-collab demo is ready"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,7 +59,7 @@ def demo(directory: str | None, port: int | None, no_lab: bool) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
     try:
-        url = _start(sup, root, port or _free_port(), not no_lab, stop)
+        url = _start(sup, root, port or free_port(), not no_lab, stop)
         if url is None:
             return
         click.echo(f"\n{READY} (team server {url}); press Ctrl-C to stop everything.", nl=True)
@@ -142,16 +137,10 @@ def _start(sup: Supervisor, root: Path, port: int, labs: bool, stop: threading.E
             _start_lab(sup, root, url, people[name], data_dir / "blobs")
             for name in ("alice", "bob")
         ]
-        for name, (lab, base, token) in zip(("alice", "bob"), started, strict=True):
-            sup.wait_http(
-                lab,
-                f"{base}grid-collab/api/context",
-                120,
-                ok=lambda r: r.json()["session"]["registered"],
-                headers={"Authorization": f"token {token}"},
-            )
+        for name, (_, lab) in zip(("alice", "bob"), started, strict=True):
+            lab = sup.wait_jupyter(lab, 120)
             click.echo(f"{name}'s JupyterLab is up and registered as session {name}:{name}-lab")
-            sessions[name] = f"{base}lab?token={token}"
+            sessions[name] = f"{lab.url}lab?token={lab.token}"
     _wait_for_runs(url, people["alice"].key, stop)
     if stop.is_set():
         return None
@@ -172,25 +161,11 @@ def _runs_folder(root: Path) -> Path:
 
 def _start_lab(
     sup: Supervisor, root: Path, url: str, person: Person, blobs: Path
-) -> tuple[Child, str, str]:
-    """Start a JupyterLab with the extension as ``person``: (child, base URL, token)."""
+) -> tuple[Child, JupyterServer]:
+    """Start a JupyterLab with the extension as ``person`` (``Supervisor.wait_jupyter``
+    waits until it has registered as the session ``<person>-lab``)."""
     home = root / "home" / person.name
     home.mkdir(parents=True, exist_ok=True)
-    token, port = secrets.token_hex(16), _free_port()
-    # no port retries: on a clash it must fail, not serve somewhere the guide does not say
-    argv = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        f"--ServerApp.root_dir={home}",
-    ]
-    if os.geteuid() == 0:
-        argv.append("--allow-root")
     env = _env(
         GRID_URL=url,
         GRID_API_KEY=person.key,
@@ -198,13 +173,12 @@ def _start_lab(
         GRID_HOME=str(home / ".grid"),
         GRID_DATASTORE_ROOT=str(root / "datastores"),
         GRID_BLOB_DIR=str(blobs),
-        JUPYTER_TOKEN=token,
         HOME=str(home),
         JUPYTER_RUNTIME_DIR=str(home / ".runtime"),
         JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
     )
-    lab = sup.start(f"{person.name}-lab", argv, env, home)
-    return lab, f"http://127.0.0.1:{port}/", token
+    launch = JupyterLaunch(root_dir=home, env=env, token=secrets.token_hex(16))
+    return sup.start_jupyter(f"{person.name}-lab", launch)
 
 
 def _wait_for_runs(url: str, key: str, stop: threading.Event, timeout: float = 120.0) -> None:
