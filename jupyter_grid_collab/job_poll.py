@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-Job = dict
+Job = dict[str, Any]
 #: seconds between two looks at a running job: a progress bar moves, the server is not busy
 INTERVAL = 0.5
 

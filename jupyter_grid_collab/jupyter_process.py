@@ -82,7 +82,7 @@ class JupyterLaunch:
         # the runtime dir is set, not guessed: the server writes its file where we look
         return dict(self.env, JUPYTER_TOKEN=self.token, JUPYTER_RUNTIME_DIR=str(self.runtime_dir()))
 
-    def start(self, popen: Callable[..., subprocess.Popen] | None = None) -> JupyterServer:
+    def start(self, popen: Callable[..., subprocess.Popen[bytes]] | None = None) -> JupyterServer:
         """Start the server (``popen``, e.g. a supervisor's, instead of subprocess.Popen)
         and return at once; ``JupyterServer.wait_ready`` waits for it."""
         port = free_port() if self.port is None else self.port
@@ -111,7 +111,7 @@ class JupyterServer:
     """A started Jupyter server; ``port`` is known once ``wait_ready`` has read it back."""
 
     launch: JupyterLaunch
-    proc: subprocess.Popen
+    proc: subprocess.Popen[bytes]
     started: float
     port: int | None = None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
-LogPage = dict
+LogPage = dict[str, Any]
 #: lines asked for per request while catching up
 PAGE = 1000
 #: seconds one long poll waits for news; the team server caps it at 30

@@ -41,9 +41,9 @@ def iter_items(list_method: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
 
 def collect(
     list_method: Callable[..., Any], limit: int, page_size: int = PAGE_SIZE, **kwargs: Any
-) -> tuple[list, bool]:
+) -> tuple[list[Any], bool]:
     """Up to ``limit`` items of a listing, and whether more exist."""
-    items: list = []
+    items: list[Any] = []
     more = False
     for page in pages(list_method, limit=limit, page_size=page_size, **kwargs):
         items.extend(page.items)

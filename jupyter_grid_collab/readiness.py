@@ -49,7 +49,7 @@ def wait_until(
     *,
     timeout: float,
     what: str,
-    proc: subprocess.Popen | None = None,
+    proc: subprocess.Popen[bytes] | None = None,
     log: Path | None = None,
     interval: float = 0.25,
     should_stop: Callable[[], bool] | None = None,
@@ -96,4 +96,5 @@ def free_port(host: str = "127.0.0.1") -> int:
     port they got: another process may take it before the server binds it."""
     with socket.socket() as s:
         s.bind((host, 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port

@@ -7,6 +7,7 @@ sum of many small amounts: as floats it drifted away from its ledger and from ze
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.sql.elements import ColumnElement
@@ -18,7 +19,7 @@ __all__ = ["money", "shifted", "for_hours", "as_json"]
 _HOUR = Decimal(3600)
 
 
-def shifted(column: ColumnElement, delta: Decimal) -> ColumnElement:
+def shifted(column: ColumnElement[Any], delta: Decimal) -> ColumnElement[Any]:
     """``column + delta`` computed by the database in one statement (so concurrent charges
     never lose one). Rounded to the money's places: a no-op on PostgreSQL's NUMERIC, and on
     SQLite, where the column holds a double, it keeps every stored value the double nearest

@@ -49,11 +49,11 @@ class PageRequest:
 
 def fetch_page(
     conn: Connection,
-    query: Select,
-    key: ColumnElement,
+    query: Select[Any],
+    key: ColumnElement[Any],
     page: PageRequest,
-    to_json: Callable[[Row], dict],
-) -> dict:
+    to_json: Callable[[Row[Any]], dict[str, Any]],
+) -> dict[str, Any]:
     """``{"items", "next_cursor"}``: the rows of ``query`` below the cursor, newest first by
     ``key`` (a column of the query), one more fetched than shown to know if a next page
     exists."""
