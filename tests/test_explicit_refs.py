@@ -189,12 +189,6 @@ def test_each_route_names_its_kind_and_the_wrong_one_is_refused(server, alice, t
         alice.create_run("python train.py", name="sweep-exp3")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the artifact listing still tries an experiment, then a run, whichever route "
-    "was called (store/outputs.py list_artifacts, handlers/blobs.py ArtifactsHandler: "
-    "not this slice's files); it should take the route's kind, as clone does",
-)
 def test_the_artifact_listing_routes_name_their_kind(server, alice, tmp_path):
     name = "listing-explore"
     make_run(alice, name, tmp_path)

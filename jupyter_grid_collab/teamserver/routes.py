@@ -468,7 +468,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "/runs/{owner}/{name}/artifacts",
-        b.ArtifactsHandler,
+        b.RunArtifactsHandler,
         Op(
             "GET",
             "The artifacts of every experiment",
@@ -552,7 +552,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "/experiments/{owner}/{name}/artifacts",
-        b.ArtifactsHandler,
+        b.ExperimentArtifactsHandler,
         Op(
             "GET",
             "An experiment's artifacts",

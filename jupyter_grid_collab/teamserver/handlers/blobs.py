@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import tornado.web
 
+from ...references import EXPERIMENT, RUN, Kind
 from ..errors import ApiError, BadRequest, PayloadTooLarge
 from ..store.outputs import clean_path
 from ..store.quotas import QuotaExceeded, Room
@@ -270,10 +271,11 @@ class ArtifactHandler(StreamedUploadHandler, DownloadMixin):
 
 
 class ArtifactsHandler(BaseHandler):
-    """GET the artifacts of an experiment or of a whole run (``match``: a glob or a
-    substring, see pathmatch.py)."""
+    """GET the artifacts of a whole run or of one experiment (``match``: a glob or a
+    substring, see pathmatch.py). The route says which: never guessed from the name."""
 
     session_access = visitor_access = frozenset({"GET"})
+    kind: Kind = RUN
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name)
@@ -283,8 +285,21 @@ class ArtifactsHandler(BaseHandler):
             owner,
             name,
             self.get_query_argument("match", None),
+            kind=self.kind,
         )
         self.send({"items": items})
+
+
+class RunArtifactsHandler(ArtifactsHandler):
+    """GET the artifacts of every experiment of a run."""
+
+    kind = RUN
+
+
+class ExperimentArtifactsHandler(ArtifactsHandler):
+    """GET one experiment's artifacts."""
+
+    kind = EXPERIMENT
 
 
 class DatastoreFileHandler(BaseHandler, DownloadMixin):

@@ -220,26 +220,17 @@ class OutputStore:
         name: str,
         match: str | None = None,
         *,
-        kind: Kind | None = None,
+        kind: Kind,
     ) -> list[dict]:
         """Artifacts of one experiment (``kind`` experiment) or of every experiment of a run
-        (``kind`` run): the route's kind, so the wrong one is that kind's 404 or 400.
-
-        ``kind=None`` is the old guess (an experiment, else a run), kept only until the
-        handler passes its route's kind; it hides a wrong guess, so nothing new may use it."""
+        (``kind`` run): the route's kind, so the wrong one is that kind's 404 or 400."""
         if match:
             try:
                 check_pattern(match)
             except PatternError as exc:
                 raise BadRequest(str(exc)) from None
         with self.engine.begin() as conn:
-            if kind is not None:
-                exp, run = self._named_rows(conn, caller, kind, owner, name)
-            else:
-                try:
-                    exp, run = self._experiment_rows(conn, caller, owner, name)
-                except (BadRequest, NotFound):
-                    exp, run = None, self._run_row(conn, caller, owner, name)
+            exp, run = self._named_rows(conn, caller, kind, owner, name)
             if exp is not None:
                 where = t.artifacts.c.experiment_id == exp.id
             else:
