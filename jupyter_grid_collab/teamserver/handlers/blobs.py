@@ -19,6 +19,10 @@ from .base import BaseHandler, log
 CHUNK = 4 << 20
 _RANGE = re.compile(r"^bytes=(\d+)-$")
 
+#: a body up to this size, refused by its declared size, is read (and dropped) before the
+#: answer, so the answer is not lost to a connection reset
+DRAIN_BEFORE_REFUSING = 1 << 20
+
 #: how long an authorised upload may take to stream in (64 GiB at 1 MB/s is ~18 h)
 UPLOAD_SECONDS = 24 * 3600.0
 
@@ -48,7 +52,15 @@ class StreamedUploadHandler(BaseHandler):
         self.quota_teams = await self.check_target(*self.path_args)
         self.room = await self.call(self.store.storage_room, self.quota_teams)
         if self.room is not None:
-            self.room.check(declared_length(self))
+            try:
+                self.room.check(declared_length(self))
+            except QuotaExceeded as exc:
+                # answering before the body is read closes the connection on unread bytes,
+                # which resets it: the client can lose the 413 under load. A small body is
+                # read and discarded first; a large one is still refused before any byte
+                if (declared_length(self) or 0) > DRAIN_BEFORE_REFUSING:
+                    raise
+                self.failure = exc
         # an authorised upload may stream for hours; --body-timeout bounds anonymous bodies
         self.request.connection.set_body_timeout(UPLOAD_SECONDS)
         self.staged = self.settings["blobs"].begin(self.settings["max_upload_bytes"])
