@@ -397,8 +397,9 @@ def test_a_run_whose_launcher_cannot_report_on_a_full_disk_ends_failed_and_stops
     # wait until it has said it still cannot write the record (a retry failed), not for a
     # fixed time, which a loaded machine can spend before the first retry
     wait_for(
-        lambda: f"still cannot record experiment alice:{exp} as failed"
-        in server.log_path.read_text(),
+        lambda: (
+            f"still cannot record experiment alice:{exp} as failed" in server.log_path.read_text()
+        ),
         "the executor never retried the record",
         60,
     )
