@@ -27,10 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
-from teamserver_harness import TeamServerProcess, create_pg_database, drop_pg_database
-
-from jupyter_grid_collab.teamserver import schema
+from teamserver_harness import TeamServerProcess
 
 API = "/api/v1"
 SESSION_REFUSAL = (
@@ -813,56 +810,3 @@ def test_models_session_reads_the_mode():
         }
     )
     assert s.visitors == "view"
-
-
-# ----------------------------------------------------------------- schema upgrade
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_a_version_1_database_is_upgraded_in_place(tmp_path, backend):
-    url = create_pg_database() if backend == "postgresql" else f"sqlite:///{tmp_path}/t.db"
-    engine = schema.make_engine(url)
-    try:
-        # Given a database as version 1 left it: no visitors column, a 39-character actor
-        schema.create_schema(engine)
-        with engine.begin() as conn:
-            conn.execute(text("ALTER TABLE sessions DROP COLUMN visitors"))
-            if backend == "postgresql":
-                conn.execute(text("ALTER TABLE audit ALTER COLUMN actor TYPE VARCHAR(39)"))
-            conn.execute(text("UPDATE grid_meta SET value = '1' WHERE key = 'schema_version'"))
-            conn.execute(
-                text(
-                    "INSERT INTO users (username, site_admin, created_at) "
-                    "VALUES ('alice', false, 0)"
-                )
-            )
-            conn.execute(
-                text("INSERT INTO teams (name, balance, created_at) VALUES ('vision', 0, 0)")
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO sessions (owner_id, team_id, name, status, "
-                    "instance_type, datastores, created_at, cost) VALUES "
-                    "(1, 1, 'old', 'running', 'cpu-small', '[]', 0, 0)"
-                )
-            )
-        # When this team server opens it
-        schema.create_schema(engine)
-        schema.create_schema(engine)  # and again: nothing left to do
-        # Then the session keeps Grid's behaviour, long actors fit, the version is current
-        with engine.begin() as conn:
-            assert conn.execute(text("SELECT visitors FROM sessions")).scalar() == "full"
-            conn.execute(
-                schema.audit.insert().values(
-                    ts=0,
-                    actor="bob via session alice:" + "x" * 64,
-                    action="GET",
-                    resource="/",
-                    outcome="denied",
-                )
-            )
-            assert conn.execute(
-                text("SELECT value FROM grid_meta WHERE key = 'schema_version'")
-            ).scalar() == str(schema.SCHEMA_VERSION)  # 2, and any step after it
-    finally:
-        engine.dispose()
-        if backend == "postgresql":
-            drop_pg_database(url)

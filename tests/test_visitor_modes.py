@@ -289,15 +289,20 @@ def test_the_sessions_server_acts_with_its_session_credential_after_registering(
     secret = json.loads(
         next((full_lab.home / "runtime").glob("grid-collab-git-*/helper.json")).read_text()
     )["secret"]
+    carols = f"carols-{uuid.uuid4().hex[:4]}"
+    with team.client("carol") as carol:
+        carol.register_session(carols, url="http://127.0.0.1:9/")
     with full_lab.owner_client() as lab:
         r = lab.post(f"grid-collab/api/sessions/carol/nope-{uuid.uuid4().hex[:4]}/open")
         assert r.status_code == 404
         assert lab.get("grid-collab/api/sessions").status_code == 200
+        # an audited call through the lab's proxy: opening a teammate's session
+        lab.post(f"grid-collab/api/sessions/carol/{carols}/open")
     with team.client("carol") as carol:
         audit = carol._http.get("/teams/vision/audit", params={"limit": 50}).json()["items"]
-    assert any(a["actor"] == f"alice via session alice:{full_lab.session_name}" for a in audit), (
-        audit[:5]
-    )
+    assert any(a["actor"] == f"alice via session alice:{full_lab.session_name}" for a in audit), [
+        (a["actor"], a["action"], a["resource"], a["outcome"]) for a in audit
+    ]
     with GridClient(team.url, session_secret=secret) as session:
         assert session.whoami() == "alice"
         for call in (

@@ -86,6 +86,8 @@ EXPLAIN: dict[tuple[type, str], Callable[[Any], str | None]] = {
     (bodies.Heartbeat, "url"): lambda _: (
         "url must be an http:// or https:// URL of at most 2048 characters"
     ),
+    (bodies.SessionRegistration, "visitors"): lambda _: "visitors must be 'view' or 'full'",
+    (bodies.Heartbeat, "visitors"): lambda _: "visitors must be 'view' or 'full'",
     (bodies.Credits, "amount"): lambda _: "amount must be a number between -1e9 and 1e9",
     (bodies.QuotaChange, "storage_quota_bytes"): lambda _: (
         "send storage_quota_bytes: a whole number of bytes, or null for no quota"
