@@ -39,12 +39,11 @@ from ..models import (
     Team,
     User,
 )
-from .routes import _PARAM, ROUTES, Op
+from .routes import _PARAM, API, ROUTES, Op
 from .store.core import MAX_PAGE
 
 Schema = dict[str, Any]
 
-API = "/api/v1"
 # the records of models.py the API answers with
 RECORDS = (Team, Member, User, Session, Run, Experiment, Artifact, LogLine, Datastore)
 RECORDS += (DatastoreFile, Credential)
@@ -148,7 +147,6 @@ LISTING = [
         "next_cursor of the previous page",
     ),
 ]
-PAGING = LISTING[2:]
 
 
 def status_param(values: list[str]) -> Schema:
@@ -242,39 +240,6 @@ SHA_HEADER = {
 }
 
 
-def op(
-    summary: str,
-    ok: dict[int, tuple[str, Schema | None]],
-    errors: list[int],
-    *,
-    params: list[Schema] | None = None,
-    body: Schema | None = None,
-    body_required: bool = True,
-    public: bool = False,
-    tag: str,
-    binary_body: bool = False,
-    download: bool = False,
-) -> dict[str, Any]:
-    """One operation. Authenticated ones can always answer 401, and 403 to an experiment
-    token used outside its own experiment."""
-    if not public:
-        errors = sorted({*errors, 401, 403})
-    out: dict[str, Any] = {"summary": summary, "tags": [tag]}
-    out["responses"] = download_responses(errors) if download else responses(ok, errors)
-    if params:
-        out["parameters"] = params
-    if public:
-        out["security"] = []
-    if body is not None:
-        out["requestBody"] = {"required": body_required, "content": json_content(body)}
-    if binary_body:
-        out["requestBody"] = {
-            "required": True,
-            "content": {"application/octet-stream": {"schema": BINARY}},
-        }
-    return out
-
-
 SECRET_SECURITY = [{"sessionSecret": []}]
 
 # ----------------------------------------------------------------------------- paths
@@ -356,24 +321,34 @@ def answer_schema(answer: type | None) -> Schema | None:
 
 
 def operation(template: str, spec: Op) -> dict[str, Any]:
-    """One operation of the route table as OpenAPI."""
-    out = op(
-        spec.summary,
-        {code: (text, answer_schema(answer)) for code, (text, answer) in spec.ok.items()},
-        list(spec.errors),
-        params=[*path_params(template), *(PARAMS[name] for name in spec.params)],
-        body=ref(spec.body.__name__) if spec.body is not None else None,
-        body_required=spec.body_required,
-        public=spec.public,
-        tag=spec.tag,
-        binary_body=spec.stream == "upload",
-        download=spec.stream == "download",
-    )
-    if spec.stream == "head":
-        errors = spec.errors if spec.public else sorted({*spec.errors, 401, 403})
-        out["responses"] = head_responses(list(errors))
+    """One operation of the route table as OpenAPI. Authenticated ones can always answer 401,
+    and 403 to an experiment token used outside its own experiment."""
+    errors = list(spec.errors) if spec.public else sorted({*spec.errors, 401, 403})
+    out: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag]}
+    if spec.stream == "download":
+        out["responses"] = download_responses(errors)
+    elif spec.stream == "head":
+        out["responses"] = head_responses(errors)
+    else:
+        ok = {code: (text, answer_schema(answer)) for code, (text, answer) in spec.ok.items()}
+        out["responses"] = responses(ok, errors)
+    params = [*path_params(template), *(PARAMS[name] for name in spec.params)]
+    if params:
+        out["parameters"] = params
     if spec.secret:
         out["security"] = SECRET_SECURITY
+    elif spec.public:
+        out["security"] = []
+    if spec.body is not None:
+        out["requestBody"] = {
+            "required": spec.body_required,
+            "content": json_content(ref(spec.body.__name__)),
+        }
+    if spec.stream == "upload":
+        out["requestBody"] = {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": BINARY}},
+        }
     return out
 
 
