@@ -75,12 +75,6 @@ def alembic_config() -> Config:
     return cfg
 
 
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
-
-
 def status(conn: Connection) -> Status:
     """The database's revision against this code's, refusing what it cannot recognise."""
     script = ScriptDirectory.from_config(alembic_config())
