@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..jupyter_process import JupyterLaunch, JupyterServer
+from ..launcher_files import alive
+from ..procfs import stat_fields
 from ..readiness import Stopped, http_ok, wait_until
 
 
@@ -143,38 +145,29 @@ class Supervisor:
         for pid, start in started.items():
             _signal_pid(pid, start, signal.SIGKILL)
 
-    def _wait(self, children: list[Child], others: dict[int, float], timeout: float) -> None:
+    def _wait(self, children: list[Child], others: dict[int, int], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not self.hurry.is_set():
             if all(c.proc.poll() is not None for c in children) and not any(
-                _alive(p, s) for p, s in others.items()
+                alive(p, s) for p, s in others.items()
             ):
                 return
             time.sleep(0.1)
 
 
-def _stat(pid: int) -> tuple[int, float, str] | None:
-    """(parent pid, start time in clock ticks, state) of a process, None when it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # the command name (2nd field) is in parentheses and may contain spaces
-    fields = text[text.rindex(")") + 2 :].split()
-    return int(fields[1]), float(fields[19]), fields[0]
-
-
-def _descendants(roots: list[int], depth: int | None = None) -> dict[int, float]:
+def _descendants(roots: list[int], depth: int | None = None) -> dict[int, int]:
     """Every living descendant of ``roots`` (to ``depth`` generations): pid -> start time,
     so a pid the system reuses later is never mistaken for one of ours."""
     children: dict[int, list[int]] = {}
-    starts: dict[int, float] = {}
-    for entry in Path("/proc").glob("[0-9]*"):
-        info = _stat(int(entry.name))
-        if info is not None and info[2] != "Z":
-            children.setdefault(info[0], []).append(int(entry.name))
-            starts[int(entry.name)] = info[1]
-    found: dict[int, float] = {}
+    starts: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        fields = stat_fields(entry)
+        if fields and fields[0] != b"Z":  # fields[n - 3] is field n: 4 parent, 22 start
+            children.setdefault(int(fields[4 - 3]), []).append(int(entry))
+            starts[int(entry)] = int(fields[22 - 3])
+    found: dict[int, int] = {}
     level, generation = list(roots), 0
     while level and (depth is None or generation < depth):
         level = [k for pid in level for k in children.get(pid, []) if k not in found]
@@ -183,13 +176,8 @@ def _descendants(roots: list[int], depth: int | None = None) -> dict[int, float]
     return found
 
 
-def _alive(pid: int, start: float) -> bool:
-    info = _stat(pid)
-    return info is not None and info[1] == start and info[2] != "Z"
-
-
-def _signal_pid(pid: int, start: float, sig: int) -> None:
-    if _alive(pid, start):
+def _signal_pid(pid: int, start: int, sig: int) -> None:
+    if alive(pid, start):
         try:
             os.kill(pid, sig)
         except (ProcessLookupError, PermissionError):
