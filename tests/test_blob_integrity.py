@@ -100,6 +100,16 @@ def artifact_run(team, owner: str, tmp_path: Path, data: bytes) -> str:
     return f"{name}-exp0"
 
 
+def source_archive(tmp_path: Path) -> Path:
+    """A run source of its own: a train.py printing a fresh token, as src.tar.gz."""
+    source = tmp_path / "src.tar.gz"
+    with tarfile.open(source, "w:gz") as tar:
+        script = tmp_path / "train.py"
+        script.write_text(f"print({uuid.uuid4().hex!r})\n")
+        tar.add(script, "train.py")
+    return source
+
+
 def as_runner(*argv: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["setpriv", "--reuid", str(RUNNER), "--regid", str(RUNNER), "--clear-groups", *argv],
@@ -341,11 +351,7 @@ def test_a_corrupted_datastore_file_and_run_source_are_refused(team, tmp_path):
         got = c._http.get(f"/datastores/alice/{name}/files/points.csv")
     assert got.status_code == 500
     assert got.json()["message"] == f"the stored file points.csv of alice:{name}@1 {CORRUPTED}"
-    source = tmp_path / "src.tar.gz"
-    with tarfile.open(source, "w:gz") as tar:
-        script = tmp_path / "train.py"
-        script.write_text(f"print({uuid.uuid4().hex!r})\n")
-        tar.add(script, "train.py")
+    source = source_archive(tmp_path)
     run = f"src-{uuid.uuid4().hex[:6]}"
     with team.client("alice") as c:
         c.create_run("python train.py", name=run, source_sha256=c.upload_source(source))
@@ -361,11 +367,7 @@ def test_a_run_names_only_sources_its_creator_may_see(team_server, tmp_path):
     """On SQLite and PostgreSQL: bob's source is his to use, and his teammates' through his
     runs (clone); dave in another team, holding its hash, gets the same 404 as for a hash
     that does not exist."""
-    source = tmp_path / "src.tar.gz"
-    with tarfile.open(source, "w:gz") as tar:
-        script = tmp_path / "train.py"
-        script.write_text(f"print({uuid.uuid4().hex!r})\n")
-        tar.add(script, "train.py")
+    source = source_archive(tmp_path)
     run = f"scoped-{uuid.uuid4().hex[:6]}"
     with team_server.client("bob") as bob:
         sha = bob.upload_source(source)

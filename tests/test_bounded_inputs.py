@@ -123,32 +123,23 @@ def test_grid_artifacts_filters_with_a_glob(server, alice, tmp_path):
     make_run(alice, run, 1)
     for path in ("metrics.json", "ckpt/epoch-1.pt", "ckpt/epoch-2.pt"):
         assert _put_artifact(server, "alice", f"{run}-exp0", path, b"data").status_code == 201
-    ok(
-        grid(
+
+    def artifacts(match: str):
+        return grid(
             server,
             "bob",
             "artifacts",
             f"alice:{run}",
             "-m",
-            "ckpt/*",
+            match,
             "--download-dir",
             str(tmp_path),
         )
-    )
+
+    ok(artifacts("ckpt/*"))
     got = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert got == [f"{run}/{run}-exp0/ckpt/epoch-1.pt", f"{run}/{run}-exp0/ckpt/epoch-2.pt"]
-    line = refused(
-        grid(
-            server,
-            "bob",
-            "artifacts",
-            f"alice:{run}",
-            "-m",
-            "json$",
-            "--download-dir",
-            str(tmp_path),
-        )
-    )
+    line = refused(artifacts("json$"))
     assert "looks like a regular expression" in line and "*.json" in line
 
 

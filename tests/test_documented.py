@@ -143,25 +143,29 @@ def test_random_search_draws_n_distinct_sets_from_the_given_values(sqlite_server
     script = tmp_path / "train.py"
     script.write_text("print('hi')\n")
     lrs, layers = [0.001, 0.01, 0.1, 1.0], [1, 2, 3]
-    out = ok(
-        grid(
-            sqlite_server,
-            "alice",
-            "run",
-            "--strategy",
-            "random_search",
-            "--num_trials",
-            "5",
-            "-o",
-            "json",
-            str(script),
-            "--lr",
-            json.dumps(lrs),
-            "--layers",
-            json.dumps(layers),
+
+    def random_search(trials: int) -> list[dict]:
+        out = ok(
+            grid(
+                sqlite_server,
+                "alice",
+                "run",
+                "--strategy",
+                "random_search",
+                "--num_trials",
+                str(trials),
+                "-o",
+                "json",
+                str(script),
+                "--lr",
+                json.dumps(lrs),
+                "--layers",
+                json.dumps(layers),
+            )
         )
-    )
-    experiments = json.loads(out)["experiments"]
+        return json.loads(out)["experiments"]
+
+    experiments = random_search(5)
     # five experiments out of the twelve combinations, each a different one, each inside the
     # values given, and each told its values as ordinary arguments
     assert len(experiments) == 5
@@ -171,27 +175,7 @@ def test_random_search_draws_n_distinct_sets_from_the_given_values(sqlite_server
     for e in experiments:
         assert e["command"].endswith(f"--lr {e['params']['lr']} --layers {e['params']['layers']}")
     # asking for more trials than there are combinations gives each combination once
-    out = ok(
-        grid(
-            sqlite_server,
-            "alice",
-            "run",
-            "--strategy",
-            "random_search",
-            "--num_trials",
-            "50",
-            "-o",
-            "json",
-            str(script),
-            "--lr",
-            json.dumps(lrs),
-            "--layers",
-            json.dumps(layers),
-        )
-    )
-    everything = {
-        (e["params"]["lr"], e["params"]["layers"]) for e in json.loads(out)["experiments"]
-    }
+    everything = {(e["params"]["lr"], e["params"]["layers"]) for e in random_search(50)}
     assert everything == {(lr, n) for lr in lrs for n in layers}
 
 
