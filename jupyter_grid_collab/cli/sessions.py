@@ -16,12 +16,6 @@ from .tables import duration, emit_json, emit_table, output_option, size
 VISITORS_TEXT = {"view": "view only", "full": "full (run code as you)"}
 
 
-def visitors_mode(session: Session) -> str:
-    """What visitors may do in the session, as its owner chose."""
-    mode = getattr(session, "visitors", None) or "full"
-    return "view" if mode == "view" else "full"
-
-
 def github_identity(session: Session) -> str:
     """Whose GitHub identity git uses inside the session, and whether a token backs it."""
     gh = session.github or {}
@@ -60,7 +54,7 @@ def session(ctx: click.Context, global_: bool, limit: int, output: str) -> None:
     for s in items:
         row = [s.name, s.status, duration(s.duration_seconds), s.instance_type]
         row += [s.owner] if show_owner else []
-        row += [s.url, visitors_mode(s), github_identity(s)]
+        row += [s.url, s.visitors, github_identity(s)]
         rows.append(row)
     emit_table(columns, rows, empty="No sessions.")
     note_more(more, limit)

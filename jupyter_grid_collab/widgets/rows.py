@@ -50,13 +50,8 @@ def counts(run: Run) -> str:
     return ", ".join(parts) or "no experiments"
 
 
-def visitors_mode(session: Session) -> str:
-    """What the session's owner lets visitors do there: "view" or "full"."""
-    return "view" if getattr(session, "visitors", None) == "view" else "full"
-
-
 def visitors_label(session: Session) -> str:
-    return "view only" if visitors_mode(session) == "view" else "full access"
+    return "view only" if session.visitors == "view" else "full access"
 
 
 def open_warning(session: Session, me: str) -> str:
@@ -65,7 +60,7 @@ def open_warning(session: Session, me: str) -> str:
     if session.owner == me:
         return ""
     owner = session.owner
-    if visitors_mode(session) == "view":
+    if session.visitors == "view":
         return (
             f"You will visit {owner}'s session view-only: you can browse its files and "
             "notebooks and use the Team panel as yourself, but not start kernels, open "
