@@ -5,20 +5,9 @@ of a run whose experiment 0 does not exist. The real ``grid`` against a real tea
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
-GRID = str(Path(sys.executable).parent / "grid")
-
-
-def grid(server, user: str, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
-    env.update(GRID_HOME=os.environ["GRID_HOME"], GRID_URL=server.url)
-    env["GRID_API_KEY"] = server.keys[user]
-    return subprocess.run([GRID, *args], env=env, capture_output=True, text=True, timeout=120)
+from test_cli import grid
 
 
 def test_a_run_named_like_explore_shows_its_first_experiments_logs(sqlite_server):
