@@ -66,6 +66,14 @@ def _instance_type(_: Any) -> str:
     return "unknown instance type: instance_type must be the name of a priced type"
 
 
+def _url(_: Any) -> str:
+    return "url must be an http:// or https:// URL of at most 2048 characters"
+
+
+def _visitors(_: Any) -> str:
+    return "visitors must be 'view' or 'full'"
+
+
 def _email(value: Any) -> str:
     return f"email {value!r} is not a valid address"
 
@@ -80,14 +88,10 @@ EXPLAIN: dict[tuple[type, str], Callable[[Any], str | None]] = {
     (bodies.NewRun, "instance_type"): _instance_type,
     (bodies.CloneRequest, "instance_type"): _instance_type,
     (bodies.SessionRegistration, "instance_type"): _instance_type,
-    (bodies.SessionRegistration, "url"): lambda _: (
-        "url must be an http:// or https:// URL of at most 2048 characters"
-    ),
-    (bodies.Heartbeat, "url"): lambda _: (
-        "url must be an http:// or https:// URL of at most 2048 characters"
-    ),
-    (bodies.SessionRegistration, "visitors"): lambda _: "visitors must be 'view' or 'full'",
-    (bodies.Heartbeat, "visitors"): lambda _: "visitors must be 'view' or 'full'",
+    (bodies.SessionRegistration, "url"): _url,
+    (bodies.Heartbeat, "url"): _url,
+    (bodies.SessionRegistration, "visitors"): _visitors,
+    (bodies.Heartbeat, "visitors"): _visitors,
     (bodies.Credits, "amount"): lambda _: "amount must be a number between -1e9 and 1e9",
     (bodies.QuotaChange, "storage_quota_bytes"): lambda _: (
         "send storage_quota_bytes: a whole number of bytes, or null for no quota"
