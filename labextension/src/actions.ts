@@ -7,7 +7,7 @@ import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, MainAreaWidget, Notification, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
-import { GridApi, GridApiError, downloadPath } from './api';
+import { GridApi, downloadPath, messageOf } from './api';
 import { size } from './format';
 import { LogView } from './logs';
 import { Artifact, Session } from './model';
@@ -32,14 +32,6 @@ const KIND_WORD: Record<Target['kind'], string> = {
   experiment: 'experiment',
   datastore: 'datastore'
 };
-
-function messageOf(err: unknown): string {
-  return err instanceof GridApiError
-    ? err.message
-    : err instanceof Error
-      ? err.message
-      : String(err);
-}
 
 export class Actions {
   constructor(private readonly deps: ActionDeps) {}

@@ -49,6 +49,11 @@ export class GridApiError extends Error {
   }
 }
 
+/** What to tell the user about a failure: its message (a GridApiError's is the server's). */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Path segments, each escaped (names are plain, but an odd one must not change the route). */
 export function apiPath(...segments: string[]): string {
   return segments.map(s => encodeURIComponent(s)).join('/');

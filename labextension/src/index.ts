@@ -12,7 +12,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
 import { Actions } from './actions';
-import { GridApi, Requester, checkKind, runOrExperiment } from './api';
+import { GridApi, Requester, checkKind, messageOf, runOrExperiment } from './api';
 import { Datastore, Experiment, Run } from './model';
 import { TeamPanel } from './panel';
 import { ACTION_LABELS, Action, Target, parseReference } from './rows';
@@ -236,7 +236,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
               : { kind: 'run', record: { owner: ref.owner, name: ref.name } as Run };
         }
       } catch (err) {
-        panel.say(err instanceof Error ? err.message : String(err), true);
+        panel.say(messageOf(err), true);
         return undefined;
       }
     }

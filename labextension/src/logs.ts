@@ -6,7 +6,7 @@
 
 import { Widget } from '@lumino/widgets';
 
-import { GridApi } from './api';
+import { GridApi, messageOf } from './api';
 import { followLogs } from './follow';
 import { visible } from './format';
 
@@ -35,8 +35,7 @@ export class LogView extends Widget {
     const pages = followLogs((offset, wait) => this.api.logs(this.owner, this.name, offset, wait), {
       wait: WAIT_SECONDS,
       stopped: () => this.isDisposed,
-      onRetry: err =>
-        this.setState(`${err instanceof Error ? err.message : String(err)} — retrying`, false, true)
+      onRetry: err => this.setState(`${messageOf(err)} — retrying`, false, true)
     });
     try {
       for await (const page of pages) {
@@ -55,7 +54,7 @@ export class LogView extends Widget {
     } catch (err) {
       // 403 / 404: the experiment is gone or no longer ours to read
       if (!this.isDisposed) {
-        this.setState(err instanceof Error ? err.message : String(err), true, true);
+        this.setState(messageOf(err), true, true);
       }
     }
   }
