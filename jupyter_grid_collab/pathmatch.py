@@ -31,23 +31,20 @@ def check_pattern(pattern: str) -> str:
     return pattern
 
 
-def _find(text: str, piece: str, start: int) -> int:
-    """Leftmost index >= start where ``piece`` (``?`` = any one character) occurs, or -1."""
-    if "?" not in piece:
-        return text.find(piece, start)
-    last = len(text) - len(piece)
-    for i in range(start, last + 1):
-        if all(p == "?" or p == c for p, c in zip(piece, text[i : i + len(piece)], strict=True)):
-            return i
-    return -1
-
-
 def _fits(text: str, piece: str, at: int) -> bool:
+    """Whether ``piece`` (``?`` = any one character) occurs in ``text`` at index ``at``."""
     return (
         at >= 0
         and len(text) - at >= len(piece)
         and all(p == "?" or p == c for p, c in zip(piece, text[at : at + len(piece)], strict=True))
     )
+
+
+def _find(text: str, piece: str, start: int) -> int:
+    """Leftmost index >= start where ``piece`` (``?`` = any one character) occurs, or -1."""
+    if "?" not in piece:
+        return text.find(piece, start)
+    return next((i for i in range(start, len(text) - len(piece) + 1) if _fits(text, piece, i)), -1)
 
 
 def glob_match(pattern: str, text: str) -> bool:
