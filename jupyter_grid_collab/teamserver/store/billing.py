@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from .. import schema as t
 from .core import now
-from .money import for_hours, shifted
+from .money import for_hours, post, shifted
 from .runs import _run_query
 from .sessions import _session_query
 
@@ -46,21 +46,15 @@ class BillingStore:
         amount = for_hours(self.prices.get(instance_type, 0.0), until - since)
         if amount <= 0:
             return Decimal(0)
-        conn.execute(
-            t.teams.update()
-            .where(t.teams.c.id == team_id)
-            .values(balance=shifted(t.teams.c.balance, -amount))
-        )
-        conn.execute(
-            t.ledger.insert().values(
-                team_id=team_id,
-                user_id=user_id,
-                kind="usage",
-                resource=resource,
-                amount=-amount,
-                note=f"{instance_type} for {until - since:.0f}s",
-                created_at=until,
-            )
+        post(
+            conn,
+            team_id,
+            -amount,
+            user_id=user_id,
+            kind="usage",
+            resource=resource,
+            note=f"{instance_type} for {until - since:.0f}s",
+            created_at=until,
         )
         return amount
 
@@ -108,22 +102,16 @@ class BillingStore:
         amount = for_hours(self.prices.get(run.instance_type, 0.0), max(0.0, until - since))
         if amount <= 0:
             return
-        conn.execute(
-            t.teams.update()
-            .where(t.teams.c.id == run.team_id)
-            .values(balance=shifted(t.teams.c.balance, amount))
-        )
-        conn.execute(
-            t.ledger.insert().values(
-                # a usage row that gives back (the API's kinds are credit and usage)
-                team_id=run.team_id,
-                user_id=run.owner_id,
-                kind="usage",
-                resource=f"experiment {run.owner}:{run.name}-exp{exp.idx}",
-                amount=amount,
-                note=f"refund: {run.instance_type} for {until - since:.0f}s after its script ended",
-                created_at=until,
-            )
+        post(
+            conn,
+            run.team_id,
+            amount,
+            # a usage row that gives back (the API's kinds are credit and usage)
+            user_id=run.owner_id,
+            kind="usage",
+            resource=f"experiment {run.owner}:{run.name}-exp{exp.idx}",
+            note=f"refund: {run.instance_type} for {until - since:.0f}s after its script ended",
+            created_at=until,
         )
         conn.execute(
             t.runs.update()

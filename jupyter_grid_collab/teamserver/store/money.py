@@ -10,11 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from .. import schema as t
 from ..schema import MONEY_PLACES, money
 
-__all__ = ["money", "shifted", "for_hours", "as_json"]
+__all__ = ["money", "shifted", "post", "for_hours", "as_json"]
 
 _HOUR = Decimal(3600)
 
@@ -25,6 +27,18 @@ def shifted(column: ColumnElement[Any], delta: Decimal) -> ColumnElement[Any]:
     SQLite, where the column holds a double, it keeps every stored value the double nearest
     an exact amount, so rounding errors never pile up."""
     return func.round(column + delta, MONEY_PLACES)
+
+
+def post(conn: Connection, team_id: int, amount: Decimal, **entry: Any) -> None:
+    """Move a team's balance by ``amount`` and write its ledger row (``entry``: the row's
+    other fields), in the caller's transaction: the balance moves by exactly the ledger's
+    amounts."""
+    conn.execute(
+        t.teams.update()
+        .where(t.teams.c.id == team_id)
+        .values(balance=shifted(t.teams.c.balance, amount))
+    )
+    conn.execute(t.ledger.insert().values(team_id=team_id, amount=amount, **entry))
 
 
 def for_hours(price_per_hour: float | Decimal, seconds: float) -> Decimal:

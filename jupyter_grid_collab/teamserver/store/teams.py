@@ -12,7 +12,7 @@ from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, NotFound, OutOfCredits
 from ..permissions import check_member_change, require_member
 from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
-from .money import as_json, money, shifted
+from .money import as_json, money, post
 from .pagination import PageRequest, fetch_page
 
 
@@ -283,20 +283,14 @@ class TeamStore(StoreCore):
         credits = money(amount)
         with self.engine.begin() as conn:
             row = self._team_row(conn, team)
-            conn.execute(
-                t.teams.update()
-                .where(t.teams.c.id == row.id)
-                .values(balance=shifted(t.teams.c.balance, credits))
-            )
-            conn.execute(
-                t.ledger.insert().values(
-                    team_id=row.id,
-                    kind="credit",
-                    resource=None,
-                    amount=credits,
-                    note=f"added by {actor}",
-                    created_at=now(),
-                )
+            post(
+                conn,
+                row.id,
+                credits,
+                kind="credit",
+                resource=None,
+                note=f"added by {actor}",
+                created_at=now(),
             )
             balance = conn.execute(select(t.teams.c.balance).where(t.teams.c.id == row.id)).scalar()
         return {"team": team, "balance": as_json(balance)}
