@@ -45,22 +45,24 @@ class StreamedUploadHandler(BaseHandler):
         self.failure: BaseException | None = None
         self.quota_teams: list[int] = []
         self.room: Room | None = None
-        await super().prepare()
-        if self.request.method != "PUT":
-            return
-        self.request.connection.set_max_body_size(self.settings["max_upload_bytes"])
-        self.quota_teams = await self.check_target(*self.path_args)
-        self.room = await self.call(self.store.storage_room, self.quota_teams)
-        if self.room is not None:
-            try:
+        try:
+            await super().prepare()
+            if self.request.method != "PUT":
+                return
+            self.request.connection.set_max_body_size(self.settings["max_upload_bytes"])
+            self.quota_teams = await self.check_target(*self.path_args)
+            self.room = await self.call(self.store.storage_room, self.quota_teams)
+            if self.room is not None:
                 self.room.check(declared_length(self))
-            except QuotaExceeded as exc:
-                # answering before the body is read closes the connection on unread bytes,
-                # which resets it: the client can lose the 413 under load. A small body is
-                # read and discarded first; a large one is still refused before any byte
-                if (declared_length(self) or 0) > DRAIN_BEFORE_REFUSING:
-                    raise
-                self.failure = exc
+        except ApiError as exc:
+            # answering before the body is read closes the connection on unread bytes, which
+            # resets it: under load the client lost the refusal (a 401, 404 or 413) to a
+            # ReadError. A small body is read and discarded first (data_received drops it,
+            # commit raises); a large one is still refused before any byte
+            if self.request.method != "PUT" or (declared_length(self) or 0) > DRAIN_BEFORE_REFUSING:
+                raise
+            self.failure = exc
+            return
         # an authorised upload may stream for hours; --body-timeout bounds anonymous bodies
         self.request.connection.set_body_timeout(UPLOAD_SECONDS)
         self.staged = self.settings["blobs"].begin(self.settings["max_upload_bytes"])
