@@ -25,10 +25,10 @@ from typing import Any, TypeVar
 
 from tornado import web
 
-from ..client import GridError, _raise_for, download_resumable
+from ..client import GridError, _path, _raise_for, _seg, download_resumable
 from ..models import Artifact, DatastoreFile, parse_reference
 from ..references import Ref
-from .upstream import TeamAs, file_path, segment
+from .upstream import TeamAs
 
 T = TypeVar("T")
 Progress = Callable[[int], None]
@@ -90,7 +90,7 @@ class BlockingTeam:
         r = parse_reference(ref, allow_version=True)
         if r.owner is None:
             raise ValueError("a mount downloads by a reference with its owner")
-        path = f"/datastores/{segment(r.owner)}/{segment(r.name)}/files/{file_path(file.path)}"
+        path = f"/datastores/{_seg(r.owner)}/{_seg(r.name)}/files/{_path(file.path)}"
         params = {"version": r.version} if r.version else None
         return self.download(path, Path(dest), file.sha256, file.size, progress, params)
 
@@ -101,8 +101,8 @@ class BlockingTeam:
         if experiment.owner is None:
             raise ValueError("an artifact is downloaded by a reference with its owner")
         path = (
-            f"/experiments/{segment(experiment.owner)}/{segment(experiment.name)}"
-            f"/artifacts/{file_path(artifact.path)}"
+            f"/experiments/{_seg(experiment.owner)}/{_seg(experiment.name)}"
+            f"/artifacts/{_path(artifact.path)}"
         )
         return self.download(path, Path(dest), artifact.sha256, artifact.size, progress)
 

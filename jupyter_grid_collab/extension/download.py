@@ -12,11 +12,12 @@ import tornado.iostream
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..client import _path, _seg
 from ..models import ReferenceError, validate_relative_path
 from ..references import EXPERIMENT, parse_ref
 from ..teamserver.blob_integrity import BlobVerifier
 from .base import GridHandler
-from .upstream import Upstream, file_path, segment
+from .upstream import Upstream
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # Large chunks: fewer trips through the event loop per byte, still flat memory (at most two
@@ -48,7 +49,7 @@ class ArtifactDownloadHandler(GridHandler):
         except ReferenceError as exc:
             raise web.HTTPError(400, str(exc)) from None
         owner = ref.owner or self.current_user.username
-        upstream = f"/experiments/{segment(owner)}/{segment(ref.name)}/artifacts/{file_path(path)}"
+        upstream = f"/experiments/{_seg(owner)}/{_seg(ref.name)}/artifacts/{_path(path)}"
         if self.blob_dir:
             local = await self._local_blob(self.blob_dir, upstream)
             if local is not None:

@@ -11,13 +11,12 @@ server's URL; nothing waits forever.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from tornado import web
 
-from ..client import SESSION_SECRET_HEADER, AsyncGridClient, _Methods, _raise_for
-from ..models import Artifact, validate_relative_path
+from ..client import SESSION_SECRET_HEADER, AsyncGridClient, _at, _Methods, _raise_for
+from ..models import Artifact
 from ..references import Ref
 from .identity import GridUser
 
@@ -96,16 +95,6 @@ class Upstream:
             ) from None
 
 
-def segment(value: str) -> str:
-    """One path segment of the team API, quoted as client.py quotes it."""
-    return quote(value, safe="")
-
-
-def file_path(value: str) -> str:
-    """A file path inside a resource (artifact, datastore file), quoted as client.py does."""
-    return quote(validate_relative_path(value), safe="/")
-
-
 class TeamAs(_Methods):
     """client.py's typed calls (the same methods the CLI and the panel use), awaited, sent
     through ``Upstream`` as one user: the owner (``user`` None or the owner's login) or a
@@ -138,7 +127,7 @@ class TeamAs(_Methods):
             raise ValueError("artifacts_of needs a reference with its owner")
         return await self._do(
             "GET",
-            f"/{ref.collection}/{segment(ref.owner)}/{segment(ref.name)}/artifacts",
+            f"{_at(ref)}/artifacts",
             params={"match": match} if match else None,
             parse=lambda d: [Artifact.from_json(a) for a in d["items"]],
         )
