@@ -1,6 +1,7 @@
 """Frozen: the team server's schema as the last hand-written version (3) made it, before
-Alembic. Tests build databases of version 1, 2 and 3 with it, exactly as that code did, and
-check that the migrations bring them up with their data. Do not change it with the schema.
+Alembic. Tests build a version 3 database with it, exactly as that code made a new one (and
+versions 1 and 2 by undoing version 3's steps), and check that the migrations bring them up
+with their data. Do not change it with the schema.
 """
 
 from __future__ import annotations
@@ -21,13 +22,9 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
-    inspect,
-    select,
-    text,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-# Bump with a step in UPGRADES below whenever a table gains a column or a column changes.
 SCHEMA_VERSION = 3
 
 metadata = MetaData()
@@ -384,72 +381,9 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
 
 
-class SchemaVersionError(RuntimeError):
-    """The database was written by a newer version of the team server."""
-
-
-def _has_column(conn: Connection, table: str, column: str) -> bool:
-    return any(c["name"] == column for c in inspect(conn).get_columns(table))
-
-
-def _upgrade_to_2(conn: Connection) -> None:
-    """Sessions say what visitors may do (existing ones keep Grid's behaviour, "full"); the
-    audit actor holds "bob via session alice:alice-lab"."""
-    if not _has_column(conn, "sessions", "visitors"):
-        conn.execute(
-            text("ALTER TABLE sessions ADD COLUMN visitors VARCHAR(8) NOT NULL DEFAULT 'full'")
-        )
-    if conn.dialect.name != "sqlite":  # SQLite does not enforce VARCHAR lengths
-        conn.execute(text("ALTER TABLE audit ALTER COLUMN actor TYPE VARCHAR(200)"))
-
-
-def _upgrade_to_3(conn: Connection) -> None:
-    """Bounded storage: a team's storage quota, an experiment's stored log bytes and dropped
-    lines, and the team a run source counts against (older sources: NULL, so they count in
-    each of their uploader's teams until the housekeeping collects the unused ones)."""
-    if not _has_column(conn, "teams", "storage_quota_bytes"):
-        conn.execute(text("ALTER TABLE teams ADD COLUMN storage_quota_bytes BIGINT"))
-    for column in ("log_bytes", "log_dropped"):
-        if not _has_column(conn, "experiments", column):
-            conn.execute(
-                text(f"ALTER TABLE experiments ADD COLUMN {column} BIGINT NOT NULL DEFAULT 0")
-            )
-    if not _has_column(conn, "sources", "team_id"):
-        conn.execute(
-            text(
-                "ALTER TABLE sources ADD COLUMN team_id BIGINT REFERENCES teams(id) "
-                "ON DELETE CASCADE"
-            )
-        )
-    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_sources_team ON sources (team_id)"))
-
-
-# version -> the step that brings a database of the version before it up to it. Each step is
-# idempotent (a crash between a step and the stamp must not break the next start), and
-# create_all has already made any table that did not exist.
-UPGRADES = {2: _upgrade_to_2, 3: _upgrade_to_3}
-
-
 def create_schema(engine: Engine) -> None:
-    """Create missing tables, upgrade an older schema in place and stamp the version; refuse
-    a newer schema."""
+    """Create the tables and stamp the version, as that code did for a new database (its
+    in-place upgrades of versions 1 and 2 live on as the baseline revision's steps)."""
     metadata.create_all(engine)
     with engine.begin() as conn:
-        row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
-        if row is None:  # a new database: create_all made every table as it is now
-            conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-            return
-        version = int(row.value)
-        if version > SCHEMA_VERSION:
-            raise SchemaVersionError(
-                f"the database has schema version {row.value}, newer than this team server's "
-                f"{SCHEMA_VERSION}; upgrade jupyter_grid_collab"
-            )
-        for step in range(version + 1, SCHEMA_VERSION + 1):
-            UPGRADES[step](conn)
-        if version < SCHEMA_VERSION:
-            conn.execute(
-                meta.update()
-                .where(meta.c.key == "schema_version")
-                .values(value=str(SCHEMA_VERSION))
-            )
+        conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
