@@ -34,6 +34,24 @@ DEFAULT_CAPACITY = 16384  # about 3 MB of stamps
 Stamp = tuple
 
 
+def local_stamp(fd: int) -> Stamp:
+    """The stamp of an open local file: (inode, size, mtime_ns, ctime_ns); a Jupyter server
+    reading a blob from disk stamps it so too, to compare with ``BlobVerifier.header``."""
+    st = os.fstat(fd)
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def same_bytes(now: Stamp, verified: Stamp) -> bool:
+    """Whether a file stamped ``verified`` still holds those bytes by ``now``: inode, size
+    and mtime. Its ctime alone changes when a datastore mount hard-links it."""
+    return now[:3] == verified[:3]
+
+
+def _line(sha: str, stamp: Stamp) -> str:
+    """One verified stamp as the stamp file holds it (``_load`` reads it back)."""
+    return f"{sha} {' '.join(map(str, stamp))}\n"
+
+
 class BlobCorrupted(ApiError):
     """A stored file is not the bytes its sha256 names (or is gone). 500: the fault is the
     team server's storage, not the request, and asking again will not help until an admin
@@ -102,7 +120,7 @@ class Stamps:
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             with os.fdopen(fd, "a") as f:
-                f.write(f"{sha} {' '.join(map(str, stamp))}\n")
+                f.write(_line(sha, stamp))
         except OSError as exc:  # only a cost: that blob is re-hashed after a restart
             log.warning("blob stamp not persisted to %s: %s", self.path, exc)
 
@@ -116,7 +134,7 @@ class Stamps:
             with os.fdopen(fd, "w") as f:
                 for sha, (stamp, good) in self._items.items():
                     if good and len(stamp) == 4:
-                        f.write(f"{sha} {' '.join(map(str, stamp))}\n")
+                        f.write(_line(sha, stamp))
             os.replace(tmp, self.path)
         except OSError as exc:
             log.warning("blob stamps not rewritten to %s: %s", self.path, exc)
@@ -134,8 +152,7 @@ class BlobVerifier:
     # ------------------------------------------------------------- stamps
     def _stamp_of(self, f: IO[bytes], sha: str) -> Stamp:
         if self.store.is_local:
-            st = os.fstat(f.fileno())
-            return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            return local_stamp(f.fileno())
         # remote objects: no inode or ctime, but their ETag (or modification time) changes
         # with any overwrite
         info = self.store.fs.info(self.store.object_path(sha))
@@ -236,7 +253,7 @@ class BlobVerifier:
         if after != stamp:
             # a datastore mount hard-linking the blob changes its ctime and nothing else:
             # check once more; anything else changing under the hash is a write: refuse
-            if retried or after[:3] != stamp[:3]:
+            if retried or not same_bytes(after, stamp):
                 self._bad(sha, what, stamp, "it changed while being checked")
             return self._verify(f, sha, what, after, retried=True)
         if actual != sha:
@@ -257,6 +274,6 @@ class BlobVerifier:
         mtime only: a mount hard-linking the blob meanwhile changes its ctime, and must not
         fail a download (the next read re-hashes it, ctime included)."""
         try:
-            return self._stamp_of(f, sha)[:3] == stamp[:3]
+            return same_bytes(self._stamp_of(f, sha), stamp)
         except OSError:
             return False
