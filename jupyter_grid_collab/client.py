@@ -240,12 +240,16 @@ class _Methods:
     ) -> Any:
         raise NotImplementedError
 
+    def _me(self) -> str:
+        """The owner a bare reference means: me, once me() (or whoami) has said who."""
+        if self._username is None:
+            raise ValueError("call me() (or whoami) once before using a bare reference")
+        return self._username
+
     def _ref(self, ref: str | Reference, *, version: bool = False) -> Reference:
         parsed = ref if isinstance(ref, Reference) else parse_reference(ref, allow_version=version)
         if parsed.owner is None:
-            if self._username is None:
-                raise ValueError("call me() (or whoami) once before using a bare reference")
-            parsed = Reference(parsed.name, self._username, parsed.version)
+            parsed = Reference(parsed.name, self._me(), parsed.version)
         return parsed
 
     def _target(self, ref: str | Ref, kind: Kind | None) -> Ref:
@@ -255,11 +259,7 @@ class _Methods:
         parsed = ref if isinstance(ref, Ref) else parse_ref(str(ref), kind)
         if kind is not None and parsed.kind != kind:
             parsed = Ref(kind, parsed.name, parsed.owner)  # raises, saying what it names
-        if parsed.owner is None:
-            if self._username is None:
-                raise ValueError("call me() (or whoami) once before using a bare reference")
-            parsed = parsed.owned(self._username)
-        return parsed
+        return parsed if parsed.owner is not None else parsed.owned(self._me())
 
     # identity and teams
     def health(self):
