@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from tornado import web
 
-from .identity import GridUser
+from .identity import GridUser, mix_into
 
 VISITOR_MODES = ("view", "full")
 # what a view-only visitor may still do besides reading: ask the team server through the
@@ -71,7 +71,5 @@ def refuse_view_write(handler, user, mode: str) -> None:
 def install_authorizer(authorizer, mode: Callable[[], str]) -> None:
     """Mix GridAuthorizerMixin into ``authorizer``'s class in place (keeping its state),
     reading the visitors mode from ``mode``."""
-    if not isinstance(authorizer, GridAuthorizerMixin):
-        cls = authorizer.__class__
-        authorizer.__class__ = type(f"Grid{cls.__name__}", (GridAuthorizerMixin, cls), {})
+    mix_into(authorizer, GridAuthorizerMixin)
     authorizer.grid_visitors = mode

@@ -28,6 +28,7 @@ import os
 from collections.abc import Callable, Mapping
 
 from ..procfs import stat_fields
+from .identity import mix_into
 
 log = logging.getLogger("grid_collab.extension")
 
@@ -115,17 +116,11 @@ class _TerminalEnvMixin:
         return self.grid_child_env.build(env) if self.grid_child_env is not None else env
 
 
-def _mix(obj, mixin: type, child_env: ChildEnv) -> None:
-    """Mix ``mixin`` into ``obj``'s class in place (keeping its state), as identity.py does."""
-    if not isinstance(obj, mixin):
-        cls = obj.__class__
-        obj.__class__ = type(f"Grid{cls.__name__}", (mixin, cls), {})
-    obj.grid_child_env = child_env
-
-
 def install_kernel_env(kernel_manager, child_env: ChildEnv) -> None:
-    _mix(kernel_manager, _KernelEnvMixin, child_env)
+    mix_into(kernel_manager, _KernelEnvMixin)
+    kernel_manager.grid_child_env = child_env
 
 
 def install_terminal_env(terminal_manager, child_env: ChildEnv) -> None:
-    _mix(terminal_manager, _TerminalEnvMixin, child_env)
+    mix_into(terminal_manager, _TerminalEnvMixin)
+    terminal_manager.grid_child_env = child_env

@@ -99,10 +99,17 @@ class GridIdentityMixin:
         raise web.HTTPError(403, "names here come from the team: they cannot be changed")
 
 
+def mix_into(obj, mixin: type) -> None:
+    """Mix ``mixin`` into ``obj``'s class in place (once), keeping all of ``obj``'s state:
+    how the extension extends the server's identity provider, authorizer, kernel manager
+    and terminal manager, whatever classes the server configured for them."""
+    if not isinstance(obj, mixin):
+        cls = obj.__class__
+        obj.__class__ = type(f"Grid{cls.__name__}", (mixin, cls), {})
+
+
 def install_identity(provider, owner: str) -> None:
     """Mix GridIdentityMixin into ``provider``'s class in place, keeping all its state
     (token, password, cookie settings), and name its owner."""
-    if not isinstance(provider, GridIdentityMixin):
-        cls = provider.__class__
-        provider.__class__ = type(f"Grid{cls.__name__}", (GridIdentityMixin, cls), {})
+    mix_into(provider, GridIdentityMixin)
     provider.grid_owner = owner
