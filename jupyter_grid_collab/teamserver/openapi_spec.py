@@ -257,7 +257,7 @@ PARAMS: dict[str, Schema] = {
     "version": VERSION,
     "range": RANGE,
     "sha256": SHA_HEADER,
-    "match": query_param("match", STRING, "a regular expression on the path"),
+    "match": query_param("match", STRING, "a glob (*, ?) or a substring of the path"),
     "offset": query_param("offset", {"type": "integer", "minimum": 0}, "first line, default 0"),
     "log-limit": query_param(
         "limit",

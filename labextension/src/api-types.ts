@@ -827,7 +827,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description a regular expression on the path */
+                    /** @description a glob (*, ?) or a substring of the path */
                     match?: string;
                 };
                 header?: never;
@@ -2041,7 +2041,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description a regular expression on the path */
+                    /** @description a glob (*, ?) or a substring of the path */
                     match?: string;
                 };
                 header?: never;

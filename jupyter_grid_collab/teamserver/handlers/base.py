@@ -29,6 +29,9 @@ from . import bad_body
 
 log = logging.getLogger("grid_collab.teamserver")
 
+#: the methods of a handler that only reads (launcher, session and visitor access)
+READ = frozenset({"GET"})
+
 B = TypeVar("B", bound=msgspec.Struct)
 
 MAX_JSON_BODY = 1 << 20

@@ -13,7 +13,7 @@ from ...references import EXPERIMENT, RUN, Kind
 from ..errors import ApiError, BadRequest, PayloadTooLarge
 from ..store.outputs import clean_path
 from ..store.quotas import QuotaExceeded, Room
-from .base import BaseHandler, log
+from .base import READ, BaseHandler, log
 
 # large chunks: fewer event-loop and thread-pool trips per byte, memory still flat
 CHUNK = 4 << 20
@@ -246,7 +246,7 @@ class ArtifactHandler(StreamedUploadHandler, DownloadMixin):
     launcher_methods = frozenset({"PUT"})
     # HEAD counts as GET; PUT for the owner's tracked runs (the store checks whose)
     session_access = frozenset({"GET", "PUT"})
-    visitor_access = frozenset({"GET"})
+    visitor_access = READ
 
     async def check_target(self, owner: str, name: str, path: str) -> list[int]:
         self.owner_and_name(owner, name, "experiment name")
@@ -288,7 +288,7 @@ class ArtifactsHandler(BaseHandler):
     """GET the artifacts of a whole run or of one experiment (``match``: a glob or a
     substring, see pathmatch.py). The route says which: never guessed from the name."""
 
-    session_access = visitor_access = frozenset({"GET"})
+    session_access = visitor_access = READ
     kind: Kind = RUN
 
     async def get(self, owner: str, name: str) -> None:
@@ -319,8 +319,8 @@ class ExperimentArtifactsHandler(ArtifactsHandler):
 class DatastoreFileHandler(BaseHandler, DownloadMixin):
     """GET one file of a datastore version."""
 
-    launcher_methods = frozenset({"GET"})
-    session_access = visitor_access = frozenset({"GET"})
+    launcher_methods = READ
+    session_access = visitor_access = READ
 
     async def get(self, owner: str, name: str, path: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
@@ -360,8 +360,8 @@ class SourcesHandler(StreamedUploadHandler):
 class RunSourceHandler(BaseHandler, DownloadMixin):
     """GET a run's source snapshot (to reproduce or clone it)."""
 
-    launcher_methods = frozenset({"GET"})
-    session_access = visitor_access = frozenset({"GET"})
+    launcher_methods = READ
+    session_access = visitor_access = READ
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")

@@ -9,9 +9,7 @@ from __future__ import annotations
 from msgspec import UNSET
 
 from ...bodies import Attach, NewUpload
-from .base import BaseHandler
-
-READ = frozenset({"GET"})
+from .base import READ, BaseHandler
 
 
 class DatastoresHandler(BaseHandler):
@@ -59,7 +57,7 @@ class DatastoreHandler(BaseHandler):
 class DatastoreFilesHandler(BaseHandler):
     """GET the file list (path, size, sha256) of a version."""
 
-    launcher_methods = frozenset({"GET"})
+    launcher_methods = READ
     session_access = visitor_access = READ
 
     async def get(self, owner: str, name: str) -> None:

@@ -14,9 +14,7 @@ import asyncio
 from ...bodies import CloneRequest, ExperimentStatus, LogAppend, NewRun
 from ...references import EXPERIMENT, RUN
 from ..errors import BadRequest, Forbidden
-from .base import BaseHandler
-
-READ = frozenset({"GET"})
+from .base import READ, BaseHandler
 
 MAX_WAIT = 30.0
 
@@ -63,7 +61,7 @@ class RunsHandler(BaseHandler):
 class RunHandler(BaseHandler):
     """GET a run with its experiments; DELETE it (creator or team admin)."""
 
-    launcher_methods = frozenset({"GET"})
+    launcher_methods = READ
     session_access = frozenset({"GET", "DELETE"})
     session_owner_only = frozenset({"DELETE"})
     visitor_access = READ
@@ -115,7 +113,7 @@ class RunActionHandler(BaseHandler):
 class ExperimentHandler(BaseHandler):
     """GET one experiment; DELETE it with its logs and artifacts."""
 
-    launcher_methods = frozenset({"GET"})
+    launcher_methods = READ
     session_access = frozenset({"GET", "DELETE"})
     session_owner_only = frozenset({"DELETE"})
     visitor_access = READ

@@ -13,9 +13,7 @@ from msgspec import UNSET
 from ...bodies import CredentialSet, Heartbeat, SessionRegistration, TicketRedeem
 from ...models import ReferenceError, validate_username
 from ..errors import BadRequest, Forbidden
-from .base import BaseHandler
-
-READ = frozenset({"GET"})
+from .base import READ, BaseHandler
 
 
 class SessionsHandler(BaseHandler):

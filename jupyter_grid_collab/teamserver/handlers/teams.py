@@ -7,9 +7,7 @@ members, roles, credits, teams and users take the person's own API key.
 from __future__ import annotations
 
 from ...bodies import Credits, NewMember, NewTeam, NewUser, QuotaChange, RoleChange
-from .base import BaseHandler
-
-READ = frozenset({"GET"})
+from .base import READ, BaseHandler
 
 
 class MeHandler(BaseHandler):
