@@ -15,7 +15,7 @@ from tornado import web
 from ..client import _path, _seg
 from ..models import ReferenceError, validate_relative_path
 from ..references import EXPERIMENT, parse_ref
-from ..teamserver.blob_integrity import BlobVerifier
+from ..teamserver.blob_integrity import BlobVerifier, local_stamp, same_bytes
 from .base import GridHandler
 from .upstream import Upstream
 
@@ -122,10 +122,9 @@ class ArtifactDownloadHandler(GridHandler):
             f = await loop.run_in_executor(None, open, blob, "rb")
         except OSError:
             return None  # not on this machine after all (or not readable by this server)
-        st = os.fstat(f.fileno())
-        stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        stamp = local_stamp(f.fileno())
         # the team server's own format of a stamp (one writer of it: blob_integrity.py)
-        if BlobVerifier.header(stamp) != verified or st.st_size != int(size):
+        if BlobVerifier.header(stamp) != verified or stamp[1] != int(size):
             f.close()  # not the file the team server verified: let it check and send
             return None
         return f, stamp, head.headers
@@ -147,8 +146,7 @@ class ArtifactDownloadHandler(GridHandler):
                     break
                 remaining -= len(chunk)
                 if remaining <= 0:
-                    st = os.fstat(f.fileno())
-                    if (st.st_ino, st.st_size, st.st_mtime_ns) != stamp[:3]:
+                    if not same_bytes(local_stamp(f.fileno()), stamp):
                         self.log.error(
                             "grid-collab: blob %s changed while being sent; download cut short",
                             headers.get("X-Content-Sha256"),
