@@ -45,6 +45,17 @@ def fresh_server(tmp_path):
 
 
 @pytest.fixture
+def loop():
+    """An event loop of the test's own, for the notebook panel's async code (the widget
+    tests drive it by hand, as a kernel's loop would)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
 def clients(team_server):
     """GridClients for every seeded user of ``team_server``, closed after the test."""
     made = {name: team_server.client(name) for name in team_server.keys}

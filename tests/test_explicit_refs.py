@@ -8,7 +8,6 @@ by hand), bob acting on alice's runs as a teammate, as test_cli.py does.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from pathlib import Path
@@ -31,15 +30,6 @@ def server(tmp_path_factory):
     # a server of this module's own, so the run names are exactly the ones a user would type
     with seeded_server(tmp_path_factory.mktemp("explicit-refs")) as srv:
         yield srv
-
-
-@pytest.fixture
-def loop():
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield loop
-    loop.close()
-    asyncio.set_event_loop(None)
 
 
 @pytest.fixture

@@ -19,15 +19,6 @@ from jupyter_grid_collab.submit import submit_run
 from jupyter_grid_collab.widgets import TeamPanel
 
 
-@pytest.fixture
-def loop():
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield loop
-    loop.close()
-    asyncio.set_event_loop(None)
-
-
 def settle(panel: TeamPanel, loop) -> None:
     """Let every task the panel started (loading, clicks) finish."""
     for _ in range(50):

@@ -11,7 +11,7 @@ import pytest
 from jupyter_harness import JupyterProcess
 from teamserver_harness import TeamServerProcess
 from test_blob_integrity import corrupt, sha256
-from test_widgets import buttons, loop, row_with, settle  # noqa: F401 (loop: a fixture)
+from test_widgets import buttons, row_with, settle
 
 from jupyter_grid_collab import track
 from jupyter_grid_collab.widgets import TeamPanel
