@@ -71,6 +71,11 @@ def session_record(team, owner, name, as_user="carol") -> dict:
 
 # ------------------------------------------------------------------ this server is a session
 def test_server_registers_as_session_with_github_context(team, alice_lab):
+    # alice has no GitHub token stored (other tests set one: in any order, this one says so)
+    with team.client("alice") as alice:
+        alice.me()
+        if any(c.provider == "github" for c in alice.list_credentials()):
+            alice.delete_credential("github")
     record = session_record(team, "alice", "alice-lab")
     assert record["status"] == "running"
     assert record["url"] == alice_lab.url
