@@ -205,3 +205,39 @@ def test_a_datastore_file_with_a_control_character_is_refused_with_its_name(serv
         )
     )
     assert "control character" in line and "\r" not in line
+
+
+@pytest.mark.parametrize(
+    "name,control",
+    [
+        ("evil%0Aname.csv", "U+000A"),  # LF
+        ("evil%0Dname.csv", "U+000D"),  # CR
+        ("evil%1B%5D0%3Bpwned%07.csv", "U+001B"),  # ESC (an OSC title sequence)
+        ("dir/evil%09name.csv", "U+0009"),  # TAB
+    ],
+)
+def test_the_team_server_refuses_a_datastore_file_with_a_control_character(server, name, control):
+    # The grid client refuses such a name before sending (the test above); another client
+    # need not, so the team server judges the path itself: raw HTTP, no GridClient
+    auth = {"Authorization": f"token {server.keys['bob']}"}
+    api = f"{server.url}/api/v1"
+    datastore = f"ctl-raw-{uuid.uuid4().hex[:6]}"
+    begun = httpx.post(f"{api}/uploads", json={"name": datastore}, headers=auth, timeout=30)
+    assert begun.status_code == 201, begun.text
+    files = f"{api}/uploads/{begun.json()['upload_id']}/files"
+    # When a file whose name holds the control character is sent
+    response = httpx.put(f"{files}/{name}", content=b"y\n", headers=auth, timeout=30)
+    # Then it is a 400 naming what is wrong and which character, with the name shown
+    # escaped (visible() keeps a tab as it is: a terminal only moves the cursor for it)
+    assert response.status_code == 400, response.text
+    message = response.json()["message"]
+    assert "datastore file path" in message and f"control character ({control})" in message
+    assert "rename the file" in message
+    assert not any(c in message for c in "\n\r\x1b\x07"), message
+    # ... and nothing of it was staged: the upload commits with the good file alone
+    assert httpx.put(f"{files}/ok.csv", content=b"x\n", headers=auth, timeout=30).is_success
+    committed = httpx.post(files.rsplit("/", 1)[0] + "/commit", headers=auth, timeout=30)
+    assert committed.status_code == 201, committed.text
+    listed = httpx.get(f"{api}/datastores/bob/{datastore}/files", headers=auth, timeout=30)
+    assert listed.status_code == 200, listed.text
+    assert [f["path"] for f in listed.json()["files"]] == ["ok.csv"]
