@@ -371,3 +371,44 @@ def test_an_unused_source_is_collected_after_its_grace_and_a_used_one_stays(
         assert used in objects(server)
         dest = alice.download_run_source(f"alice:{run.name}", tmp_path / "back.tar.gz")
         assert dest.read_bytes() == (tmp_path / "used.tar.gz").read_bytes()
+
+
+def test_a_source_is_collected_once_its_only_run_is_deleted_and_a_shared_one_stays(
+    collecting_server, tmp_path
+):
+    server = collecting_server
+    with server.client("alice") as alice:
+
+        def run_with(sha: str):
+            run, _ = alice.create_run(
+                "python main.py", name=unique("src"), team="vision", source_sha256=sha
+            )
+            return run
+
+        # Given a source two runs use, then one a single run uses; each named by its runs
+        # right after its upload (within the 2 s grace), the shared one uploaded first so
+        # its grace ends first
+        shared_file = random_file(tmp_path / "shared.tar.gz", 7000)
+        shared = alice.upload_source(shared_file)
+        keeps, goes = run_with(shared), run_with(shared)
+        alone = alice.upload_source(random_file(tmp_path / "alone.tar.gz", 5000))
+        only = run_with(alone)
+        assert team(server, "vision")["storage_used_bytes"] == 12_000
+        # When the lone source's run and one of the shared source's two runs are deleted
+        alice.delete_run(f"alice:{goes.name}")
+        alice.delete_run(f"alice:{only.name}")
+        # Then past its grace the lone source is collected: its blob, and its record, so it
+        # no longer counts and no run may name it (a liveness bound: housekeeping ticks
+        # every 0.2 s)
+        deadline = time.monotonic() + 30
+        while alone in objects(server):
+            assert time.monotonic() < deadline, "the deleted run's source was not collected"
+            time.sleep(0.2)
+        assert team(server, "vision")["storage_used_bytes"] == 7000
+        with pytest.raises(NotFound):
+            run_with(alone)
+        # ... while the shared one, past its grace when that pass ran (it was uploaded
+        # first), stays for the run that still uses it
+        assert shared in objects(server)
+        dest = alice.download_run_source(f"alice:{keeps.name}", tmp_path / "back.tar.gz")
+        assert dest.read_bytes() == shared_file.read_bytes()
