@@ -7,7 +7,8 @@ status) goes through one ``Patience``. A failure that may pass (the server unrea
 expired, the experiment was cancelled or deleted) is not. A call gives up once it has failed
 for ``budget`` seconds, and once the server has failed for ``budget`` seconds in a row (the
 shared clock) later calls try only once, so a launcher whose server is gone ends within
-about one budget rather than one per call. Any success resets the shared clock.
+about one budget rather than one per call. Any success resets the shared clock, and so
+does a refusal (the server answered: it is up).
 """
 
 from __future__ import annotations
@@ -52,18 +53,29 @@ class Patience:
             try:
                 result = fn(*args, **kw)
             except GridError as exc:
+                if not transient(exc):
+                    with self._lock:
+                        # a refusal is an answer: the server is up, so it is not failing
+                        # (else a quota refusal, then a quiet script, would leave the
+                        # final report no retry when it meets a restart)
+                        self._failing_since = None
+                    if attempt > 1:
+                        self._log(
+                            f"[grid launcher] gave up on {what} after {attempt} "
+                            f"attempt(s): {exc.message}"
+                        )
+                    raise
                 now = time.monotonic()
                 with self._lock:
                     if self._failing_since is None:
                         self._failing_since = now
                     shared_left = self._failing_since + self.budget - now
                 left = min(started + self.budget - now, shared_left)
-                if not transient(exc) or left <= 0:
-                    if attempt > 1 or transient(exc):
-                        self._log(
-                            f"[grid launcher] gave up on {what} after {attempt} "
-                            f"attempt(s): {exc.message}"
-                        )
+                if left <= 0:
+                    self._log(
+                        f"[grid launcher] gave up on {what} after {attempt} "
+                        f"attempt(s): {exc.message}"
+                    )
                     raise
                 if attempt == 1:
                     self._log(
