@@ -1,8 +1,8 @@
 """The JupyterLab Team sidebar end to end: bob's and alice's real JupyterLab servers against a
 real team server, bob's browser is headless Debian chromium driven by playwright. The panel
 lists alice's resources without her owner-only actions, Attach mounts, Download produces
-the file, Logs follow a running experiment, and Open lands in alice's session as a visitor
-under the GitHub banner."""
+the file, Download to folder asks where and downloads there, Logs follow a running
+experiment, and Open lands in alice's session as a visitor under the GitHub banner."""
 
 from __future__ import annotations
 
@@ -117,16 +117,23 @@ def browser():
 def page(browser, world):
     """bob's JupyterLab with the Team panel shown through its keyboard shortcut."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    yield team_panel(context, world["bob_lab"])
+    context.close()
+
+
+def team_panel(context, lab: JupyterProcess, tree: str = ""):
+    """A new page of ``lab`` (in a workspace of its own; its file browser in the folder
+    ``tree``, as a link to ``lab/tree/<folder>`` opens it) with the Team panel shown
+    through its keyboard shortcut and alice's run listed."""
     page = context.new_page()
-    lab = world["bob_lab"]
-    page.goto(f"{lab.url}lab/workspaces/{uuid.uuid4().hex}?token={lab.token}")
+    where = f"/tree/{tree}" if tree else ""
+    page.goto(f"{lab.url}lab/workspaces/{uuid.uuid4().hex}{where}?token={lab.token}")
     page.locator(".jp-LabShell").wait_for(timeout=60_000)
     page.locator("#jp-main-dock-panel").click()
     page.keyboard.press("Alt+Shift+T")
     page.locator(".jp-GridCollab-panel").wait_for(state="visible", timeout=30_000)
     row(page, "run", "alice", f"train-{TAG}").wait_for(timeout=30_000)
-    yield page
-    context.close()
+    return page
 
 
 def row(page, kind: str, owner: str, name: str):
@@ -211,8 +218,7 @@ def test_attach_a_teammates_datastore_mounts_it(page, world):
         page.screenshot(path=str(SCREENSHOT), clip={"x": 0, "y": 0, "width": 760, "height": 800})
 
 
-def test_download_an_artifact_in_the_browser_and_into_the_current_folder(page, world):
-    run_row = row(page, "run", "alice", f"train-{TAG}")
+def test_download_an_artifact_in_the_browser(page, world):
     exp_row = experiment_row(page, "alice", f"train-{TAG}")
     assert "stop" not in actions_of(exp_row)
     # one artifact: the browser downloads it at once
@@ -222,12 +228,55 @@ def test_download_an_artifact_in_the_browser_and_into_the_current_folder(page, w
     download.value.save_as(saved)
     assert download.value.suggested_filename == "model.txt"
     assert saved.read_text() == "weights of alice's model\n"
-    # into the file browser's current folder (the server root here)
-    run_row.locator(".jp-GridCollab-action[data-action=fetch]").click()
-    page.locator(".jp-GridCollab-message", has_text="Downloaded").wait_for(timeout=60_000)
-    landed = world["bob_lab"].root / f"train-{TAG}" / f"train-{TAG}-exp0" / "model.txt"
-    assert landed.read_text() == "weights of alice's model\n"
-    assert str(landed.relative_to(world["bob_lab"].root)) in message(page)
+
+
+def test_download_to_folder_asks_where_whatever_folder_the_file_browser_shows(browser, world):
+    """Download to folder asks for a base folder (grid_artifacts first) and shows where the
+    files will land before anything starts; Cancel downloads nothing; the folder typed is
+    used, under the owner and the run, and never the folder the file browser last showed
+    (a link or a reload can leave it anywhere)."""
+    lab = world["bob_lab"]
+    browsed = lab.root / f"browsed-{TAG}"
+    browsed.mkdir()
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = team_panel(context, lab, tree=browsed.name)
+        # (the file browser is behind the Team panel: its path is there, hidden)
+        page.locator(".jp-FileBrowser-crumbs", has_text=browsed.name).wait_for(
+            state="attached", timeout=30_000
+        )
+        fetch = row(page, "run", "alice", f"train-{TAG}").locator(
+            ".jp-GridCollab-action[data-action=fetch]"
+        )
+        dialog = page.locator(".jp-Dialog")
+        field = dialog.locator(".jp-GridCollab-folderInput")
+        landing = dialog.locator(".jp-GridCollab-folderLanding")
+
+        # asked first, with the default and where it leads; Cancel: nothing downloaded
+        fetch.click()
+        field.wait_for(timeout=30_000)
+        assert field.input_value() == "grid_artifacts"
+        assert landing.inner_text() == f"Files land in grid_artifacts/alice/train-{TAG}/"
+        dialog.locator(".jp-mod-reject").click()
+        dialog.wait_for(state="detached", timeout=30_000)
+        page.wait_for_timeout(1000)  # time enough for a download that should not start
+        assert not (lab.root / "grid_artifacts").exists()
+        assert list(browsed.iterdir()) == []
+        assert "Download" not in message(page)
+
+        # a folder of the user's own: shown as typed, then used (Enter confirms)
+        fetch.click()
+        field.fill(f"picked-{TAG}")
+        assert landing.inner_text() == f"Files land in picked-{TAG}/alice/train-{TAG}/"
+        field.press("Enter")
+        page.locator(".jp-GridCollab-message", has_text="Downloaded").wait_for(timeout=60_000)
+        landed = lab.root / f"picked-{TAG}" / "alice" / f"train-{TAG}" / f"train-{TAG}-exp0"
+        assert (landed / "model.txt").read_text() == "weights of alice's model\n"
+        assert f"into picked-{TAG}/alice/train-{TAG}/train-{TAG}-exp0/model.txt" in message(page)
+        assert list(browsed.iterdir()) == []
+        assert not (lab.root / "grid_artifacts").exists()
+    finally:
+        context.close()
 
 
 def test_logs_follow_a_running_experiment(page, world, sqlite_server):

@@ -8,6 +8,7 @@ import { Dialog, MainAreaWidget, Notification, showDialog } from '@jupyterlab/ap
 import { Widget } from '@lumino/widgets';
 
 import { GridApi, downloadPath, messageOf } from './api';
+import { FetchKind, FolderQuestion, fetchToChosenFolder } from './fetch-folder';
 import { size } from './format';
 import { LogView } from './logs';
 import { Artifact, Session } from './model';
@@ -21,8 +22,6 @@ export interface ActionDeps {
   panel: () => TeamPanel;
   /** An absolute URL of a grid-collab/api/ path (for links the browser follows itself). */
   url: (path: string) => string;
-  /** The file browser's current folder, relative to the server root ('' = root). */
-  currentFolder: () => string;
   refreshFiles: () => void;
 }
 
@@ -56,7 +55,10 @@ export class Actions {
       case 'download':
         return this.download(target.record.owner, target.record.name);
       case 'fetch':
-        return this.fetch(reference(target));
+        if (target.kind === 'run' || target.kind === 'experiment') {
+          return this.fetch(target.record.owner, target.record.name, target.kind);
+        }
+        return;
       case 'logs':
         return this.logs(target.record.owner, target.record.name);
       case 'clone':
@@ -158,11 +160,11 @@ export class Actions {
       body: new Widget({ node: list }),
       buttons: [
         Dialog.cancelButton({ label: 'Close' }),
-        Dialog.okButton({ label: 'Download all to the current folder' })
+        Dialog.okButton({ label: 'Download all to a folder…' })
       ]
     });
     if (result.button.accept) {
-      await this.fetch(ref);
+      await this.fetch(owner, name, 'experiment');
     }
   }
 
@@ -182,27 +184,19 @@ export class Actions {
     a.remove();
   }
 
-  /** Download a run's or experiment's artifacts into the file browser's current folder. */
-  async fetch(ref: string): Promise<void> {
-    const dest = this.deps.currentFolder() || '.';
+  /**
+   * Download a run's or experiment's artifacts into a folder of this server, after asking
+   * which (never the file browser's current folder: it is whatever was browsed last).
+   */
+  async fetch(owner: string, name: string, kind: FetchKind): Promise<void> {
     const panel = this.deps.panel();
-    const job = await untilDone(
-      await this.deps.api.fetchArtifacts(ref, dest),
-      id => this.deps.api.fetchJob(id),
-      running =>
-        panel.say(
-          `Downloading ${ref} into ${running.dest}: ${running.files_done}/` +
-            `${running.files_total} files, ${size(running.bytes_done)} of ` +
-            `${size(running.bytes_total)}`
-        ),
-      `downloading ${ref} failed`
+    const job = await fetchToChosenFolder(
+      { api: this.deps.api, ask: askFolder, say: text => panel.say(text) },
+      { owner, name, kind }
     );
-    this.deps.refreshFiles();
-    const where = job.files.length === 1 ? job.files[0] : `${job.dest}/`;
-    panel.say(
-      `Downloaded ${job.files_done} file${job.files_done === 1 ? '' : 's'} of ${ref} ` +
-        `(${size(job.bytes_total)}) into ${where}`
-    );
+    if (job) {
+      this.deps.refreshFiles();
+    }
   }
 
   /** The experiment's logs in a main-area tab (one tab per experiment). */
@@ -276,4 +270,44 @@ export class Actions {
     this.deps.panel().say(`Deleted ${KIND_WORD[target.kind]} ${ref}`);
     await this.deps.panel().refresh();
   }
+}
+
+/** The dialog's body: the base folder's field and, under it, where the files will land. */
+class FolderField extends Widget implements Dialog.IBodyWidget<string> {
+  private readonly input: HTMLInputElement;
+
+  constructor(question: FolderQuestion) {
+    super();
+    this.addClass('jp-GridCollab-folderDialog');
+    const label = document.createElement('label');
+    label.textContent = 'Base folder, relative to the server root';
+    this.input = document.createElement('input');
+    this.input.className = 'jp-mod-styled jp-GridCollab-folderInput';
+    this.input.value = question.initial;
+    this.input.spellcheck = false;
+    label.appendChild(this.input);
+    const landing = document.createElement('p');
+    landing.className = 'jp-GridCollab-folderLanding';
+    const show = () => {
+      landing.textContent = `Files land in ${question.landing(this.input.value)}`;
+    };
+    this.input.addEventListener('input', show);
+    show();
+    this.node.append(label, landing);
+  }
+
+  getValue(): string {
+    return this.input.value;
+  }
+}
+
+/** Ask which base folder to download into; null when cancelled. */
+async function askFolder(question: FolderQuestion): Promise<string | null> {
+  const result = await showDialog({
+    title: `Download ${question.ref} to a folder`,
+    body: new FolderField(question),
+    focusNodeSelector: 'input',
+    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Download' })]
+  });
+  return result.button.accept ? (result.value ?? question.initial) : null;
 }

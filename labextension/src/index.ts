@@ -48,7 +48,7 @@ const ACTION_COMMANDS: { action: Action; id: string; label: string; keys?: strin
   {
     action: 'fetch',
     id: 'grid-collab:fetch-artifacts',
-    label: 'Download Artifacts into the Current Folder…',
+    label: 'Download Artifacts to a Folder…',
     keys: ['F']
   },
   { action: 'logs', id: 'grid-collab:logs', label: 'Show Experiment Logs…', keys: ['L'] },
@@ -120,7 +120,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
       api,
       panel: () => panel,
       url,
-      currentFolder: () => fileBrowser?.model.path ?? '',
       refreshFiles: () => void fileBrowser?.model.refresh()
     });
     // typed: the actions above refer to the panel before it exists (called later)
