@@ -10,6 +10,7 @@ from msgspec import Meta
 from .fields import (
     Bytes,
     Count,
+    Credits,
     Cursor,
     Name,
     Role,
@@ -65,7 +66,7 @@ class TeamSummary(Record, kw_only=True):
 
     name: str
     created_at: Time
-    balance: float
+    balance: Credits
     role: Role
     member_count: Annotated[int, Meta(ge=1)]
 
@@ -82,7 +83,7 @@ class Balance(Record, kw_only=True):
     """A team's credit balance."""
 
     team: str
-    balance: float
+    balance: Credits
 
 
 class LedgerEntry(Record, kw_only=True):
@@ -91,7 +92,7 @@ class LedgerEntry(Record, kw_only=True):
     kind: Literal["credit", "usage"]
     user: str | None
     resource: str | None
-    amount: float
+    amount: Annotated[float, Meta(description="credits, to 6 places")]
     note: str | None
     created_at: Time
 

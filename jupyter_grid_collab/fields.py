@@ -34,6 +34,8 @@ Count = Annotated[int, Meta(ge=0)]
 Bytes = Annotated[int, Meta(ge=0)]
 Version = Annotated[int, Meta(ge=1)]
 Cursor = Annotated[str, Meta(pattern=CURSOR_PATTERN)]
+#: an amount of credits (stored as an exact decimal, answered rounded to 4 places)
+Credits = Annotated[float, Meta(description="credits")]
 HttpUrl = Annotated[str, Meta(max_length=2048, pattern="^https?://")]
 
 Role = Literal["owner", "admin", "user"]

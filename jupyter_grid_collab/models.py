@@ -21,6 +21,7 @@ from .fields import (
     USERNAME_PATTERN,
     Bytes,
     Count,
+    Credits,
     ExperimentName,
     LogStream,
     Name,
@@ -228,7 +229,7 @@ class Team(Record, kw_only=True):
 
     name: str
     created_at: Time
-    balance: float
+    balance: Credits
     role: Annotated[
         Role | None, Meta(description="the caller's role; null for a site admin outside the team")
     ] = None
@@ -270,7 +271,7 @@ class Session(Record, kw_only=True):
     stopped_at: Time | None = None
     last_heartbeat: Time | None = None
     duration_seconds: float = 0.0
-    cost: float = 0.0
+    cost: Credits = 0.0
     datastores: Annotated[
         list[str], Meta(description="references of the datastores mounted in the session")
     ] = []
@@ -298,7 +299,7 @@ class Run(Record, kw_only=True):
     duration_seconds: float = 0.0
     cloned_from: Annotated[str | None, Meta(description="owner:run or owner:experiment")] = None
     counts: RunCounts = {}  # type: ignore[typeddict-item]
-    cost: float = 0.0
+    cost: Credits = 0.0
 
 
 class Experiment(Record, kw_only=True):

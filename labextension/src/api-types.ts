@@ -4689,6 +4689,7 @@ export interface components {
          * @description A team's credit balance.
          */
         Balance: {
+            /** @description credits */
             balance: number;
             team: string;
         };
@@ -4922,6 +4923,7 @@ export interface components {
          * @description A credit added or a usage charged.
          */
         LedgerEntry: {
+            /** @description credits, to 6 places */
             amount: number;
             /**
              * Format: date-time
@@ -5140,6 +5142,7 @@ export interface components {
             /** @description owner:run or owner:experiment */
             cloned_from: string | null;
             command: string;
+            /** @description credits */
             cost: number;
             counts: components["schemas"]["RunCounts"];
             /**
@@ -5180,6 +5183,7 @@ export interface components {
             /** @description owner:run or owner:experiment */
             cloned_from: string | null;
             command: string;
+            /** @description credits */
             cost: number;
             counts: components["schemas"]["RunCounts"];
             /**
@@ -5219,6 +5223,7 @@ export interface components {
          * @description An interactive JupyterLab server of a team member.
          */
         Session: {
+            /** @description credits */
             cost: number;
             /**
              * Format: date-time
@@ -5315,6 +5320,7 @@ export interface components {
          * @description A team: members with roles, the credit balance, storage used and its quota.
          */
         Team: {
+            /** @description credits */
             balance: number;
             /**
              * Format: date-time
@@ -5351,6 +5357,7 @@ export interface components {
          * @description One of my teams.
          */
         TeamSummary: {
+            /** @description credits */
             balance: number;
             /**
              * Format: date-time

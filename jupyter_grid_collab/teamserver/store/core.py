@@ -18,11 +18,13 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection, Engine
 
+from ...answers import AuditEntry
 from ...models import ReferenceError, validate_username
 from .. import schema as t
 from ..errors import BadRequest, Forbidden, NotFound, Unauthorized
 from ..permissions import check
 from .pagination import MAX_PAGE, PageRequest, fetch_page
+from .rows import iso, row_builder
 
 __all__ = ["MAX_PAGE", "Caller", "Scope", "StoreCore", "iso", "now"]
 
@@ -31,15 +33,6 @@ AUTH_CACHE_SECONDS = 5.0
 
 def now() -> float:
     return time.time()
-
-
-def iso(ts: float | None) -> str | None:
-    """Seconds since the epoch as ISO 8601 UTC, the API's one time format."""
-    if ts is None:
-        return None
-    # gmtime + strftime: half the cost of datetime.isoformat, and a listing page formats
-    # three timestamps per row
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
 def hash_secret(secret: str) -> str:
@@ -371,16 +364,8 @@ class StoreCore:
                 select(t.audit).where(t.audit.c.team_id == team_id),
                 t.audit.c.id,
                 page,
-                _audit_json,
+                _audit_record,
             )
 
 
-def _audit_json(r) -> dict:
-    return {
-        "ts": iso(r.ts),
-        "actor": r.actor,
-        "action": r.action,
-        "resource": r.resource,
-        "outcome": r.outcome,
-        "detail": r.detail,
-    }
+_audit_record = row_builder(AuditEntry)

@@ -7,11 +7,14 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import and_, select
 
+from ...models import Credential
 from .. import schema as t
 from ..errors import BadRequest, NotFound
-from .core import Caller, iso, now
+from .core import Caller, now
+from .rows import row_builder
 
 PROVIDERS = ("github",)
+_credential = row_builder(Credential)
 
 
 class CredentialStore:
@@ -56,7 +59,7 @@ class CredentialStore:
                 )
             )
             self.audit(conn, caller.username, "credential", f"{provider} of {caller.username}")
-        return {"provider": provider, "login": login, "created_at": iso(ts)}
+        return _credential({"provider": provider, "login": login, "created_at": ts})
 
     def list_credentials(self, caller: Caller) -> list[dict[str, Any]]:
         with self.engine.begin() as conn:
@@ -65,10 +68,7 @@ class CredentialStore:
                     t.credentials.c.provider, t.credentials.c.login, t.credentials.c.created_at
                 ).where(t.credentials.c.user_id == caller.id)
             ).all()
-        return [
-            {"provider": r.provider, "login": r.login, "created_at": iso(r.created_at)}
-            for r in rows
-        ]
+        return [_credential(r._mapping) for r in rows]
 
     def delete_credential(self, caller: Caller, provider: str) -> None:
         with self.engine.begin() as conn:

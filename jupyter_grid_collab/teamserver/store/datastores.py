@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 
-from ...models import ReferenceError, parse_reference, validate_name
+from ...models import Datastore, ReferenceError, parse_reference, validate_name
 from .. import schema as t
 from ..errors import BadRequest, NotFound
-from .core import Caller, iso, now
+from .core import Caller, now
 from .pagination import PageRequest, fetch_page
+from .rows import row_builder
 
 UPLOAD_TTL = 24 * 3600
 
@@ -32,19 +33,13 @@ def _ds_query():
     )
 
 
+_datastore_record = row_builder(
+    Datastore, reference=lambda m, ts: f"{m['owner']}:{m['name']}@{m['version']}"
+)
+
+
 def datastore_json(r) -> dict:
-    return {
-        "id": r.id,
-        "name": r.name,
-        "owner": r.owner,
-        "team": r.team,
-        "version": r.version,
-        "status": r.status,
-        "size": r.size,
-        "file_count": r.file_count,
-        "created_at": iso(r.created_at),
-        "reference": f"{r.owner}:{r.name}@{r.version}",
-    }
+    return _datastore_record(r._mapping)
 
 
 class DatastoreStore:
@@ -211,7 +206,7 @@ class DatastoreStore:
             q = _ds_query().where(t.datastore_versions.c.team_id.in_(sc.team_ids))
             if sc.owner_id is not None:
                 q = q.where(t.datastore_versions.c.owner_id == sc.owner_id)
-            return fetch_page(conn, q, t.datastore_versions.c.id, page, datastore_json)
+            return fetch_page(conn, q, t.datastore_versions.c.id, page, _datastore_record)
 
     def _version_row(self, conn, caller: Caller, owner: str, name: str, version: Any = None):
         q = _ds_query().where(and_(t.users.c.username == owner, t.datastores.c.name == name))

@@ -7,12 +7,13 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from ...models import ReferenceError, experiment_name, validate_relative_path
+from ...models import Artifact, LogLine, ReferenceError, experiment_name, validate_relative_path
 from ...pathmatch import PatternError, check_pattern, path_matches
 from ...references import Kind
 from .. import schema as t
 from ..errors import BadRequest, Forbidden, NotFound
-from .core import Caller, iso, now
+from .core import Caller, now
+from .rows import row_builder
 
 MAX_LINES_PER_POST = 5000
 MAX_LINE = 16_384
@@ -22,6 +23,9 @@ DEFAULT_MAX_LOG_MB = 20.0
 #: what a stored line costs beyond its text (its row: experiment, seq, time, stream), counted
 #: so that a flood of empty lines is bounded too
 LINE_OVERHEAD = 40
+
+_artifact = row_builder(Artifact)
+_log_line = row_builder(LogLine)
 
 
 def truncation_line(max_log_mb: float) -> str:
@@ -162,9 +166,7 @@ class OutputStore:
             "owner": owner,
             "status": exp.status,
             "experiment_id": exp.id,
-            "lines": [
-                {"seq": r.seq, "ts": iso(r.ts), "stream": r.stream, "line": r.line} for r in rows
-            ],
+            "lines": [_log_line(r._mapping) for r in rows],
             "next_offset": next_offset,
             "finished": exp.status in ("succeeded", "failed", "cancelled")
             and next_offset >= exp.next_seq,
@@ -201,17 +203,8 @@ class OutputStore:
                     t.artifacts.update().where(where).values(size=size, sha256=sha, created_at=ts)
                 )
             orphans = self.unreferenced(conn, {old}) if old and old != sha else []
-        return (
-            {
-                "path": path,
-                "size": size,
-                "sha256": sha,
-                "created_at": iso(ts),
-                "experiment": name,
-                "owner": owner,
-            },
-            orphans,
-        )
+        stored = {"path": path, "size": size, "sha256": sha, "created_at": ts}
+        return _artifact({**stored, "experiment": name, "run": run.name, "owner": owner}), orphans
 
     def list_artifacts(
         self,
@@ -241,16 +234,9 @@ class OutputStore:
                 .where(where)
                 .order_by(t.experiments.c.idx, t.artifacts.c.path)
             ).all()
+        mine = {"run": run.name, "owner": owner}
         return [
-            {
-                "path": r.path,
-                "size": r.size,
-                "sha256": r.sha256,
-                "created_at": iso(r.created_at),
-                "experiment": experiment_name(run.name, r.idx),
-                "run": run.name,
-                "owner": owner,
-            }
+            _artifact({**r._mapping, "experiment": experiment_name(run.name, r.idx), **mine})
             for r in rows
             if not match or path_matches(match, r.path)
         ]

@@ -9,12 +9,13 @@ transaction, and every listing reads the same way.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import BadRequest
@@ -52,17 +53,19 @@ def fetch_page(
     query: Select[Any],
     key: ColumnElement[Any],
     page: PageRequest,
-    to_json: Callable[[Row[Any]], dict[str, Any]],
+    to_json: Callable[[RowMapping, float], dict[str, Any]],
 ) -> dict[str, Any]:
     """``{"items", "next_cursor"}``: the rows of ``query`` below the cursor, newest first by
     ``key`` (a column of the query), one more fetched than shown to know if a next page
-    exists."""
+    exists. ``to_json`` builds an item from its row's mapping and the time of the answer
+    (rows.py), one time for the whole page."""
     if page.after is not None:
         query = query.where(key < page.after)
     rows = conn.execute(query.order_by(key.desc()).limit(page.limit + 1)).all()
     shown = rows[: page.limit]
     more = len(rows) > page.limit
+    ts = time.time()
     return {
-        "items": [to_json(r) for r in shown],
+        "items": [to_json(r._mapping, ts) for r in shown],
         "next_cursor": str(shown[-1]._mapping[key]) if more else None,
     }

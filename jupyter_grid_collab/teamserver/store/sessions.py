@@ -7,12 +7,13 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
-from ...models import SESSION_STATUSES, VISITOR_MODES, ReferenceError, validate_name
+from ...models import SESSION_STATUSES, VISITOR_MODES, ReferenceError, Session, validate_name
 from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
-from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
-from .money import as_json, money
+from .core import Caller, StoreCore, hash_secret, new_secret, now
+from .money import money
 from .pagination import PageRequest, fetch_page
+from .rows import row_builder
 
 _github = t.credentials.alias("gh")
 
@@ -40,32 +41,27 @@ def _session_query():
     )
 
 
+def _session_duration(m, ts: float) -> float:
+    if not m["started_at"]:
+        return 0.0
+    end = m["stopped_at"] if m["status"] != "running" else ts
+    return round(max(0.0, (end or ts) - m["started_at"]), 1)
+
+
+_session_record = row_builder(
+    Session,
+    datastores=lambda m, ts: list(m["datastores"] or []),
+    duration_seconds=_session_duration,
+    github=lambda m, ts: {
+        "user": m["owner"],
+        "login": m["cred_login"] or m["user_github"],
+        "credential_bound": m["cred_user"] is not None,
+    },
+)
+
+
 def session_json(r, ts: float | None = None) -> dict:
-    ts = ts or now()
-    end = r.stopped_at if r.status != "running" else ts
-    duration = max(0.0, (end or ts) - r.started_at) if r.started_at else 0.0
-    return {
-        "id": r.id,
-        "name": r.name,
-        "owner": r.owner,
-        "team": r.team,
-        "status": r.status,
-        "url": r.url,
-        "instance_type": r.instance_type,
-        "datastores": list(r.datastores or []),
-        "created_at": iso(r.created_at),
-        "started_at": iso(r.started_at),
-        "stopped_at": iso(r.stopped_at),
-        "last_heartbeat": iso(r.last_heartbeat),
-        "duration_seconds": round(duration, 1),
-        "cost": as_json(r.cost),
-        "github": {
-            "user": r.owner,
-            "login": r.cred_login or r.user_github,
-            "credential_bound": r.cred_user is not None,
-        },
-        "visitors": r.visitors,
-    }
+    return _session_record(r._mapping, ts or now())
 
 
 def _check_url(url: Any) -> str | None:
@@ -188,7 +184,6 @@ class SessionStore:
         page = PageRequest.parse(limit, cursor)
         if status is not None and status not in SESSION_STATUSES:
             raise BadRequest(f"status must be one of {', '.join(SESSION_STATUSES)}")
-        ts = now()
         with self.read() as conn:
             sc = self.resolve_scope(conn, caller, scope, team)
             q = _session_query().where(t.sessions.c.team_id.in_(sc.team_ids))
@@ -196,7 +191,7 @@ class SessionStore:
                 q = q.where(t.sessions.c.owner_id == sc.owner_id)
             if status:
                 q = q.where(t.sessions.c.status == status)
-            return fetch_page(conn, q, t.sessions.c.id, page, lambda r: session_json(r, ts))
+            return fetch_page(conn, q, t.sessions.c.id, page, _session_record)
 
     def get_session(self, caller: Caller, owner: str, name: str) -> dict:
         with self.engine.begin() as conn:

@@ -7,13 +7,22 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
-from ...models import ROLES, ReferenceError, validate_name, validate_username
+from ...answers import LedgerEntry, TeamSummary
+from ...models import ROLES, Member, ReferenceError, Team, validate_name, validate_username
 from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, NotFound, OutOfCredits
 from ..permissions import check_member_change, require_member
 from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
 from .money import as_json, money, post
 from .pagination import PageRequest, fetch_page
+from .rows import Column, row_builder
+
+_team_summary = row_builder(TeamSummary, member_count=Column("n"))
+_team = row_builder(Team)
+_member = row_builder(Member, joined_at=Column("created_at"))
+_ledger_record = row_builder(
+    LedgerEntry, user=Column("username"), amount=lambda m, ts: as_json(m["amount"], 6)
+)
 
 
 def _clean_name(value: Any, what: str) -> str:
@@ -146,16 +155,7 @@ class TeamStore(StoreCore):
                 .group_by(t.teams.c.id)
                 .order_by(t.teams.c.name)
             ).all()
-        return [
-            {
-                "name": r.name,
-                "created_at": iso(r.created_at),
-                "balance": as_json(r.balance),
-                "role": caller.roles[r.id],
-                "member_count": r.n,
-            }
-            for r in rows
-        ]
+        return [_team_summary({**r._mapping, "role": caller.roles[r.id]}) for r in rows]
 
     def team_detail(self, caller: Caller, name: str) -> dict:
         with self.engine.begin() as conn:
@@ -177,27 +177,18 @@ class TeamStore(StoreCore):
             ).all()
             used, quota = self.team_storage(conn, row.id)  # store/quotas.py
         order = {r: i for i, r in enumerate(ROLES)}
-        return {
-            "name": row.name,
-            "created_at": iso(row.created_at),
-            "balance": as_json(row.balance),
-            "role": role,
-            "storage_used_bytes": used,
-            "storage_quota_bytes": quota,
-            "members": sorted(
-                (
-                    {
-                        "username": m.username,
-                        "role": m.role,
-                        "email": m.email,
-                        "github_login": m.github_login,
-                        "joined_at": iso(m.created_at),
-                    }
-                    for m in members
+        return _team(
+            {
+                **row._mapping,
+                "role": role,
+                "storage_used_bytes": used,
+                "storage_quota_bytes": quota,
+                "members": sorted(
+                    (_member(m._mapping) for m in members),
+                    key=lambda m: (order[m["role"]], m["username"]),
                 ),
-                key=lambda m: (order[m["role"]], m["username"]),
-            ),
-        }
+            }
+        )
 
     # ------------------------------------------------------------- members
     def set_member(self, caller: Caller | None, team: str, username: str, role: str | None) -> dict:
@@ -304,7 +295,7 @@ class TeamStore(StoreCore):
             .where(t.ledger.c.team_id == team_id)
         )
         with self.read() as conn:
-            return fetch_page(conn, q, t.ledger.c.id, page, _ledger_json)
+            return fetch_page(conn, q, t.ledger.c.id, page, _ledger_record)
 
     def require_credit(self, conn, team_id: int, team_name: str) -> None:
         balance = conn.execute(select(t.teams.c.balance).where(t.teams.c.id == team_id)).scalar()
@@ -313,14 +304,3 @@ class TeamStore(StoreCore):
                 f"team {team_name!r} is out of credits (balance "
                 f"{(balance or 0):.2f}); ask a site admin to add credits"
             )
-
-
-def _ledger_json(r) -> dict:
-    return {
-        "kind": r.kind,
-        "user": r.username,
-        "resource": r.resource,
-        "amount": as_json(r.amount, 6),
-        "note": r.note,
-        "created_at": iso(r.created_at),
-    }
