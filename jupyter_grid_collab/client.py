@@ -139,6 +139,11 @@ def _unreachable(url: str, exc: Exception) -> Unreachable:
 Opener = Callable[[int], AbstractContextManager[tuple[bool, Iterator[bytes]]]]
 
 
+def part_path(dest: Path) -> Path:
+    """Where a download of ``dest`` streams to until its sha256 checks out."""
+    return dest.with_name(dest.name + ".part")
+
+
 def download_resumable(
     dest: Path, sha256: str | None, size: int | None, progress: Progress | None, open_from: Opener
 ) -> Path:
@@ -147,7 +152,7 @@ def download_resumable(
     downloader (GridClient's, and the extension's worker threads'); only how the bytes
     arrive differs, which ``open_from`` says."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
+    part = part_path(dest)
     digest = hashlib.sha256()
     have = 0
     # a .part as large as the file may be wrong bytes: fetched again whole, not trusted

@@ -138,7 +138,10 @@ def test_grid_artifacts_filters_with_a_glob(server, alice, tmp_path):
 
     ok(artifacts("ckpt/*"))
     got = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
-    assert got == [f"{run}/{run}-exp0/ckpt/epoch-1.pt", f"{run}/{run}-exp0/ckpt/epoch-2.pt"]
+    assert got == [
+        f"alice/{run}/{run}-exp0/ckpt/epoch-1.pt",
+        f"alice/{run}/{run}-exp0/ckpt/epoch-2.pt",
+    ]
     line = refused(artifacts("json$"))
     assert "looks like a regular expression" in line and "*.json" in line
 

@@ -200,16 +200,16 @@ def test_teammate_downloads_artifacts_and_rerun_skips_complete_files(server, ali
     dest = tmp_path / "dl"
     # When bob downloads the whole run
     out = ok(grid(server, "bob", "artifacts", f"alice:{run}", "--download_dir", str(dest)))
-    # Then every file lands under DIR/<run>/<experiment>/<path>
+    # Then every file lands under DIR/<owner>/<run>/<experiment>/<path>
     assert "downloaded 3 file(s)" in out
-    assert (dest / run / f"{run}-exp0" / "model.pt").read_bytes() == model
-    assert (dest / run / f"{run}-exp0" / "out" / "metrics.json").read_bytes() == metrics
-    assert (dest / run / f"{run}-exp1" / "out" / "metrics.json").read_bytes() == b"{}"
+    assert (dest / "alice" / run / f"{run}-exp0" / "model.pt").read_bytes() == model
+    assert (dest / "alice" / run / f"{run}-exp0" / "out" / "metrics.json").read_bytes() == metrics
+    assert (dest / "alice" / run / f"{run}-exp1" / "out" / "metrics.json").read_bytes() == b"{}"
     assert not list(dest.rglob("*.part"))
     # When he runs it again, after one file was altered (same size) and one half-fetched
-    altered = dest / run / f"{run}-exp1" / "out" / "metrics.json"
+    altered = dest / "alice" / run / f"{run}-exp1" / "out" / "metrics.json"
     altered.write_bytes(b"[]")
-    model_file = dest / run / f"{run}-exp0" / "model.pt"
+    model_file = dest / "alice" / run / f"{run}-exp0" / "model.pt"
     model_file.unlink()
     (model_file.parent / "model.pt.part").write_bytes(model[:100_000])
     again = json.loads(

@@ -145,7 +145,7 @@ def test_demo_without_labs_as_each_member(tmp_path):
             )
             assert r.returncode == 0, r.stderr
             got = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*.json"))
-            assert len(got) == 8 and "mnist-sweep/mnist-sweep-exp0/metrics.json" in got
+            assert len(got) == 8 and "alice/mnist-sweep/mnist-sweep-exp0/metrics.json" in got
             out = grid(guide, user, "datastore", "--global", home=tmp_path).stdout
             assert out.count("points") == 2 and "alice" in out
             out = grid(guide, user, "teams", "demo", home=tmp_path).stdout

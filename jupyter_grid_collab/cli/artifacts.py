@@ -1,10 +1,9 @@
 """``grid artifacts``: download the artifacts of anyone's runs and experiments in my teams,
-into ``DIR/<run>/<experiment>/<path>``, skipping files already complete."""
+into ``DIR/<owner>/<run>/<experiment>/<path>`` (artifact_layout.py), skipping files already
+complete."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -17,56 +16,32 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from ..client import CHUNK
-from ..models import Artifact, validate_relative_path
-from ..references import EXPERIMENT, Ref
+from ..artifact_layout import Placed, is_complete, place
+from ..models import Artifact
+from ..references import Ref
 from .context import get_grid
 from .refs import RUN_OR_EXPERIMENT_REF
 from .tables import console, emit_json, size
 
 
-@dataclass
-class Planned:
-    """One artifact and where it lands."""
-
-    experiment: Ref
-    artifact: Artifact
-    dest: Path
-
-
-def is_complete(dest: Path, artifact: Artifact) -> bool:
-    """The local file is the artifact already: same size, then same sha256."""
-    try:
-        if not dest.is_file() or dest.stat().st_size != artifact.size:
-            return False
-    except OSError:
-        return False
-    digest = hashlib.sha256()
-    with open(dest, "rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest() == artifact.sha256
-
-
-def plan(refs: tuple[Ref, ...], match: str | None, root: Path) -> list[Planned]:
-    """What to fetch: every artifact of each run or experiment (all parsed before anything
-    is fetched, by click), and where each lands."""
+def listed(refs: tuple[Ref, ...], match: str | None) -> list[tuple[str, Artifact]]:
+    """Every artifact of each run or experiment (all parsed before anything is fetched, by
+    click), with the reference it was listed for; an empty one is said, not an error."""
     client = get_grid().client
-    planned: list[Planned] = []
-    seen: set[Path] = set()
+    found: list[tuple[str, Artifact]] = []
     for ref in refs:
-        found = client.list_artifacts(ref, match=match)
-        if not found:
+        artifacts = client.list_artifacts(ref, match=match)
+        if not artifacts:
             hint = f" matching {match!r}" if match else ""
             click.echo(f"no artifacts{hint} in {ref}", err=True)
-        for a in found:
-            exp = Ref(EXPERIMENT, a.experiment or "", a.owner)
-            # the path comes from the server; never let it name a file outside DIR
-            dest = root / exp.run_name / exp.name / validate_relative_path(a.path)
-            if dest not in seen:
-                seen.add(dest)
-                planned.append(Planned(exp, a, dest))
-    return planned
+        found += [(str(ref), a) for a in artifacts]
+    return found
+
+
+def plan(refs: tuple[Ref, ...], match: str | None, root: Path) -> list[Placed]:
+    """What to fetch and where each file lands; two artifacts that would write one file
+    stop the command (a DownloadClash, said by main.py) before anything is downloaded."""
+    return place(root, listed(refs, match))
 
 
 @click.command("artifacts")
@@ -84,7 +59,7 @@ def plan(refs: tuple[Ref, ...], match: str | None, root: Path) -> list[Planned]:
     default="grid_artifacts",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where files land, as DIR/<run>/<experiment>/<path>.",
+    help="Where files land, as DIR/<owner>/<run>/<experiment>/<path>.",
 )
 @click.option(
     "-m",
