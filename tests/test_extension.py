@@ -543,7 +543,7 @@ def test_fetch_a_teammates_artifacts_into_the_session(team, alice_lab, tmp_path)
             time.sleep(0.2)
             job = lab.get(f"grid-collab/api/artifacts/fetch/{job['id']}").json()
     assert job["state"] == "done" and job["files_done"] == 1
-    landed = alice_lab.root / "results" / name / f"{name}-exp0" / "model" / "m.txt"
+    landed = alice_lab.root / "results" / "bob" / name / f"{name}-exp0" / "model" / "m.txt"
     assert landed.read_text() == "weights"
 
 

@@ -187,9 +187,9 @@ async def test_a_run_named_like_explore_is_fetched_as_a_run(jp_fetch, sqlite_ser
         )
         assert response.code == 202
         job = await _follow(jp_fetch, "artifacts", json.loads(response.body))
-        # Then the run's one artifact lands under results/<run>/<experiment>/
+        # Then the run's one artifact lands under results/<owner>/<run>/<experiment>/
         assert job["state"] == "done" and job["files_done"] == 1, job
-        landed = Path(jp_root_dir) / "results" / run / f"{run}-exp0" / "model" / "w.txt"
+        landed = Path(jp_root_dir) / "results" / "bob" / run / f"{run}-exp0" / "model" / "w.txt"
         assert landed.read_text() == "w"
     # and a kind that contradicts the name is refused before anything is asked
     code, message = await _error(

@@ -1,6 +1,7 @@
 """Copy a run's or an experiment's artifacts into this session's file tree, in the
 background: the team server lists them as the user who asks (it decides and audits), and the
-runner downloads them, as that user, under ``<dest>/<run>/<experiment>/<path>``."""
+runner downloads them, as that user, under ``<dest>/<owner>/<run>/<experiment>/<path>``
+(artifact_layout.py), skipping files already complete."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ from typing import Any
 
 from tornado import web
 
-from ..client import GridError
-from ..models import split_experiment_name
-from ..references import EXPERIMENT, Ref
+from ..artifact_layout import is_complete, landing_folder, place
+from ..references import Ref
 from .bridge import BlockingTeam
 from .jobs import Job, JobRunner, JobTable, new_job, progress_of
 from .upstream import Upstream
@@ -45,33 +45,33 @@ class FetchService:
 
     async def start(self, user, ref: Ref, dest: Path, match: str | None = None) -> Job:
         """List ``ref``'s artifacts as ``user`` (the team server's refusal raises its
-        GridError) and start downloading them into ``dest``; returns the running job."""
+        GridError; two artifacts that would write one file, a DownloadClash) and start
+        downloading them into ``dest``; returns the running job, whose paths are relative
+        to this server's root, as the file browser shows them."""
         team = self.upstream.as_user(user)
         ref = ref.owned(user.username)
-        artifacts = await team.artifacts_of(ref, match)
+        base = dest.relative_to(self.root)
+        plan = place(base, [(str(ref), a) for a in await team.artifacts_of(ref, match)])
         job = new_job(
-            files_total=len(artifacts),
+            files_total=len(plan),
             files_done=0,
-            bytes_total=sum(a.size for a in artifacts),
-            dest=str(dest.relative_to(self.root)) if dest != self.root else ".",
+            bytes_total=sum(p.artifact.size for p in plan),
+            dest=base.as_posix(),
+            # where this reference's files land: the sidebar and the panel say so
+            folder=landing_folder(base, ref).as_posix(),
             files=[],
         )
         progress = progress_of(job)
         blocking = BlockingTeam(team, asyncio.get_running_loop(), self.stopping)
 
         def fetch() -> None:
-            for art in artifacts:
-                if not (art.experiment and art.path and ref.owner):
-                    raise GridError("the team server listed an artifact without its experiment")
-                # an artifact always belongs to an experiment, named <run>-exp<N>
-                run, _ = split_experiment_name(art.experiment)
-                local = dest / run / art.experiment / art.path
-                if local.exists() and local.stat().st_size == art.size:
-                    progress(art.size)
+            for p in plan:
+                local = self.root / p.dest
+                if is_complete(local, p.artifact):
+                    progress(p.artifact.size)
                 else:
-                    experiment = Ref(EXPERIMENT, art.experiment, ref.owner)
-                    blocking.download_artifact(experiment, art, local, progress)
+                    blocking.download_artifact(p.experiment, p.artifact, local, progress)
                 job["files_done"] += 1
-                job["files"].append(str(local.relative_to(self.root)))
+                job["files"].append(p.dest.as_posix())
 
         return self.jobs.start(job, fetch)
