@@ -88,12 +88,12 @@ def test_a_run_named_with_exp_inside_works_in_every_command(server, alice, name,
         (f"{name}-exp0", "downloaded"),
         (f"{name}-exp1", "downloaded"),
     ]
-    assert (dest / name / f"{name}-exp1" / "model.bin").read_bytes() == b"weights 1"
+    assert (dest / "alice" / name / f"{name}-exp1" / "model.bin").read_bytes() == b"weights 1"
     # and one of its experiments, by its full name
     one = tmp_path / "one"
     ok(grid(server, "bob", "artifacts", f"alice:{name}-exp0", "--download-dir", str(one)))
     assert [p.relative_to(one).as_posix() for p in one.rglob("*.bin")] == [
-        f"{name}/{name}-exp0/model.bin"
+        f"alice/{name}/{name}-exp0/model.bin"
     ]
     # logs of its experiment, and of the run (its first experiment)
     assert ok(grid(server, "bob", "logs", f"alice:{name}-exp0")) == "epoch 1\nepoch 2\n"
@@ -198,8 +198,10 @@ def test_the_team_panel_downloads_and_clones_such_a_run_as_a_run(server, alice, 
     panel = panel_for(server, "bob", loop, download_dir=str(tmp_path / "dl"))
     buttons(row_with(panel.runs, name))["Download artifacts"].click()
     settle(panel, loop)
+    panel.download_form.start.click()
+    settle(panel, loop)
     for i in (0, 1):
-        got = tmp_path / "dl" / name / f"{name}-exp{i}" / "model.bin"
+        got = tmp_path / "dl" / "alice" / name / f"{name}-exp{i}" / "model.bin"
         assert got.read_bytes() == f"weights {i}".encode(), panel.message.value
     assert "downloaded 2 file(s)" in panel.message.value
     buttons(row_with(panel.runs, name))["Clone"].click()

@@ -139,7 +139,9 @@ def test_clicks_call_through_and_update_the_view(sqlite_server, loop, tmp_path, 
     # Download alice's artifacts into this file tree
     buttons(row_with(panel.runs, f"ar-{tag}"))["Download artifacts"].click()
     settle(panel, loop)
-    got = tmp_path / "dl" / f"ar-{tag}" / f"ar-{tag}-exp0" / "model.txt"
+    panel.download_form.start.click()
+    settle(panel, loop)
+    got = tmp_path / "dl" / "alice" / f"ar-{tag}" / f"ar-{tag}-exp0" / "model.txt"
     assert got.read_text() == "weights" and "downloaded 1 file(s)" in panel.message.value
     # Expand the run, read the experiment's logs
     buttons(row_with(panel.runs, f"ar-{tag}"))["▸"].click()
@@ -314,9 +316,11 @@ def test_inside_a_jupyter_server_the_panel_goes_through_its_extension(
     # Download lands in this server's file tree and says where
     buttons(row_with(panel.runs, f"br-{tag}"))["Download artifacts"].click()
     settle(panel, loop)
-    got = lab.root / "artifacts" / f"br-{tag}" / f"br-{tag}-exp0" / "model.txt"
+    panel.download_form.start.click()
+    settle(panel, loop)
+    got = lab.root / "grid_artifacts" / "bob" / f"br-{tag}" / f"br-{tag}-exp0" / "model.txt"
     assert got.read_text() == "weights"
-    assert f"artifacts/br-{tag}/" in panel.message.value
+    assert f"grid_artifacts/bob/br-{tag}/" in panel.message.value
     assert panel.progress.value == 1.0
     # Open on bob's session: a new-tab link with whose GitHub identity git uses there
     buttons(row_with(panel.sessions, f"b-{tag}"))["Open"].click()

@@ -47,11 +47,13 @@ def test_a_download_job_that_fails_shows_its_message(team, loop, tmp_path):  # n
         # When alice downloads its artifacts through her session's extension
         buttons(row_with(panel.runs, f"bad-{tag}"))["Download artifacts"].click()
         settle(panel, loop)
+        panel.download_form.start.click()
+        settle(panel, loop)
         # Then the panel says why the job failed, and no bar is left behind
         assert "corrupted on the team server" in panel.message.value
         assert panel.progress.layout.display == "none"
         assert not (
-            lab.root / "artifacts" / f"bad-{tag}" / f"bad-{tag}-exp0" / "model.bin"
+            lab.root / "grid_artifacts" / "bob" / f"bad-{tag}" / f"bad-{tag}-exp0" / "model.bin"
         ).exists()
         panel.close()
     finally:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import html
-import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import ipywidgets as w
 
+from ..artifact_layout import is_complete, place
 from ..client import GridClient, GridError, ServerError, Unreachable
 from ..controls import visible
 from ..job_poll import JobFailed, follow_job_async
@@ -21,6 +21,7 @@ from ..models import RUN_STATUSES, SESSION_STATUSES, Datastore, Experiment, Run,
 from ..references import EXPERIMENT, RUN, Ref
 from . import rows
 from .connection import Connection, connect
+from .downloads import DownloadForm, landing
 
 STATUSES = ["any"] + sorted(set(RUN_STATUSES) | set(SESSION_STATUSES))
 FOLLOW_WAIT = 10.0
@@ -39,12 +40,11 @@ class TeamPanel(w.VBox):
         api_key: str | None = None,
         *,
         auto_refresh: int = 0,
-        download_dir: str = "artifacts",
+        download_dir: str = "grid_artifacts",
         connection: Connection | None = None,
     ):
         self.conn = connection or connect(url, api_key)
         self.client = self.conn.client
-        self.download_dir = download_dir
         self.me: str | None = None
         self.context: dict | None = None
         self.tasks: set[asyncio.Task] = set()
@@ -83,6 +83,9 @@ class TeamPanel(w.VBox):
         self.tabs = w.Tab(children=[self.sessions, self.runs, self.datastores, w.VBox([self.team])])
         for i, title in enumerate(("Sessions", "Runs", "Datastores", "Team")):
             self.tabs.set_title(i, title)
+        # a download asks for its folder first (download_dir, then the last one chosen)
+        self.download_form = DownloadForm(download_dir, in_session=self.conn.via == "extension")
+        self.download_form.start.on_click(lambda _b: self.spawn(self._download_asked()))
         self.progress = w.FloatProgress(min=0, max=1, layout=w.Layout(display="none"))
         self.logs = w.Output(layout=w.Layout(max_height="300px", overflow="auto"))
         for control in (self.scope, self.member, self.status):
@@ -94,6 +97,7 @@ class TeamPanel(w.VBox):
             [
                 w.HBox([self.scope, self.member, self.status, self.refresh_button, self.auto]),
                 w.HBox([self.message, self.retry]),
+                self.download_form,
                 self.tabs,
                 self.progress,
                 self.logs,
@@ -315,7 +319,7 @@ class TeamPanel(w.VBox):
 
         expand.on_click(lambda _b: self.spawn(toggle()))
         handlers = {
-            "Download artifacts": lambda: self._download(ref),
+            "Download artifacts": lambda: self._ask_download(ref),
             "Clone": lambda: self._clone(ref),
             "Stop": lambda: self.act(lambda: self.client.stop_run(ref), f"stopped {ref}"),
             "Delete": lambda: self.act(lambda: self.client.delete_run(ref), f"deleted {ref}"),
@@ -333,7 +337,7 @@ class TeamPanel(w.VBox):
         )
         handlers = {
             "Logs": lambda: self._follow(ref),
-            "Download": lambda: self._download(ref),
+            "Download": lambda: self._ask_download(ref),
             "Clone": lambda: self._clone(ref),
             "Stop": lambda: self.act(lambda: self.client.stop_experiment(ref), f"stopped {ref}"),
         }
@@ -451,35 +455,46 @@ class TeamPanel(w.VBox):
         show(job)  # the final state: a finished download fills the bar
         return job
 
-    async def _download(self, ref: Ref) -> None:
-        """Download artifacts into this session's file tree, with a progress bar."""
+    async def _ask_download(self, ref: Ref) -> None:
+        """Show where ``ref``'s artifacts would land; its Download button starts it."""
+        self.download_form.ask(ref)
+
+    async def _download_asked(self) -> None:
+        """Download the asked-for artifacts into the chosen folder, with a progress bar."""
+        ref, base = self.download_form.ref, self.download_form.base()
+        if ref is None:
+            return
+        self.download_form.dismiss()
         self.progress.value = 0
         self.progress.layout.display = ""
         try:
-            await self.act(lambda: self._fetch(ref), lambda where: where, refresh=False)
+            fetch = self._fetch_in_session if self.conn.via == "extension" else self._fetch_here
+            await self.act(lambda: fetch(ref, base), lambda where: where, refresh=False)
         finally:
             self.progress.layout.display = "none"
 
-    async def _fetch(self, ref: Ref) -> str:
-        if self.conn.via == "extension":
-            job = (
-                await self.client.send(
-                    "POST",
-                    "/artifacts/fetch",
-                    # the row's kind, so the extension need not read it from the name
-                    json={"ref": str(ref), "kind": ref.kind, "dest": self.download_dir},
-                )
-            ).json()
-            job = await self._job_end(job, "/artifacts/fetch", "the download failed")
-            # dest is relative to the server's root: where the file browser shows it
-            return (
-                f"downloaded {job['files_done']} file(s) of {_esc(ref)} into "
-                f"<code>{_esc(job['dest'])}/{_esc(ref.run_name)}/</code> "
-                "(in this session's file browser)"
+    async def _fetch_in_session(self, ref: Ref, base: str) -> str:
+        """The extension downloads into this session's file tree, as a job."""
+        job = (
+            await self.client.send(
+                "POST",
+                "/artifacts/fetch",
+                # the row's kind, so the extension need not read it from the name
+                json={"ref": str(ref), "kind": ref.kind, "dest": base},
             )
-        arts = await self.client.list_artifacts(ref)
-        total = sum(a.size for a in arts) or 1
-        dest = Path(self.download_dir)
+        ).json()
+        job = await self._job_end(job, "/artifacts/fetch", "the download failed")
+        # the folder is relative to the server's root: where the file browser shows it
+        return (
+            f"downloaded {job['files_done']} file(s) of {_esc(ref)} into "
+            f"<code>{_esc(job['folder'])}/</code> (in this session's file browser)"
+        )
+
+    async def _fetch_here(self, ref: Ref, base: str) -> str:
+        """Download on a worker thread into a folder of this machine, skipping files already
+        complete."""
+        plan = place(Path(base), [(str(ref), a) for a in await self.client.list_artifacts(ref)])
+        total = sum(p.artifact.size for p in plan) or 1
         loop = asyncio.get_running_loop()
 
         def work() -> None:
@@ -492,13 +507,15 @@ class TeamPanel(w.VBox):
 
             with GridClient(self.client.url, _key(self.client)) as c:
                 c._username = self.me
-                for a in arts:
-                    exp = Ref(EXPERIMENT, a.experiment, a.owner)
-                    c.download_artifact(exp, a, dest / exp.run_name / exp.name / a.path, progress)
+                for p in plan:
+                    if is_complete(p.dest, p.artifact):
+                        progress(p.artifact.size)
+                    else:
+                        c.download_artifact(p.experiment, p.artifact, p.dest, progress)
 
         await loop.run_in_executor(None, work)
-        where = os.fspath(dest.resolve() / ref.run_name)
-        return f"downloaded {len(arts)} file(s) of {_esc(ref)} into <code>{_esc(where)}/</code>"
+        where = landing(base, ref, in_session=False)
+        return f"downloaded {len(plan)} file(s) of {_esc(ref)} into <code>{_esc(where)}</code>"
 
 
 def _key(client) -> str | None:
