@@ -13,6 +13,12 @@ source: whoever can write the mounted file changes the blob (or the cache) itsel
 - else a **reflink** (O(1), a private copy-on-write inode) where the filesystem has them;
 - else a **copy**.
 
+A file taken from the team server's blob folder is checked against its sha256 first, as the
+team server checks what it sends (teamserver/blob_integrity.py): in O(1) when its stamp says
+it was verified and is unchanged since, else by hashing it; a blob whose bytes do not match
+(corrupted on disk, or found so by the team server's scrub) is refused with the message the
+team server gives for it, and nothing is mounted. A downloaded file is checked as it arrives.
+
 Which way was taken is recorded in the mount's marker and told by ``describe_mount``. The
 tree is built in a temporary folder and renamed into place, so a half-built mount is never
 visible. Files are 0444 and folders 0555: read-only for anyone but root, and root (or a
@@ -32,8 +38,10 @@ import uuid
 from pathlib import Path
 from typing import Any, Protocol
 
+from .client import GridError
 from .file_clone import clone_or_copy, reflinks_work
 from .models import DatastoreFile, parse_reference
+from .teamserver.blob_integrity import BlobCorrupted, corrupted, local_verifier
 
 
 class MountClient(Protocol):
@@ -98,6 +106,19 @@ def _local_blob(blob_dir: str | None, sha256: str) -> Path | None:
     return blob if os.access(blob, os.R_OK) else None
 
 
+class CorruptedBlob(GridError):
+    """A datastore file whose blob on this machine does not match its sha256: it is not
+    mounted, and neither is the datastore. 500, as the team server answers for it."""
+
+    status = 500
+
+
+def _unverified_bytes(blob_dir: str, file) -> int:
+    """What checking the local blob of ``file`` will hash: nothing when its stamp says it
+    was verified and is unchanged since (O(1)), else the whole file."""
+    return 0 if local_verifier(blob_dir).known_good(file.sha256) else file.size
+
+
 def _files_digest(files) -> str:
     """One hash of a version's file list: a mount of the same list is the same content."""
     digest = hashlib.sha256()
@@ -129,9 +150,10 @@ def bytes_to_fetch(
 ) -> int:
     """How many bytes mounting ``files`` under ``root`` for ``consumer_uid`` would move, as
     ``mount_datastore``'s ``progress`` will count them: downloads (files neither among the
-    team server's blobs on this machine nor in the local cache) plus copies (files the
-    consumer could write through a hard link, where reflinks are not to be had); none when
-    such a mount is in place already."""
+    team server's blobs on this machine nor in the local cache), checks (blobs on this
+    machine not verified since they last changed, which are hashed first) and copies (files
+    the consumer could write through a hard link, where reflinks are not to be had); none
+    when such a mount is in place already."""
     consumer = _consumer(consumer_uid)
     if _mounted_already(files, root, consumer):
         return 0
@@ -152,6 +174,8 @@ def bytes_to_fetch(
                 if writable and not reflinks_work(root):
                     total += f.size
                 continue
+        elif blob_dir:
+            total += _unverified_bytes(blob_dir, f)
         try:
             st = source.stat()
         except OSError:
@@ -171,10 +195,13 @@ class _Tally:
         self.copied = 0
         self.downloaded = 0
         self.copy_reason = "hard links are not possible here"
+        # files that are the team server's blobs themselves: a reuse checks those blobs
+        self.linked_blobs: list[str] = []
 
     def record(self) -> dict:
         return {
             "files": self.files,
+            "linked_blobs": self.linked_blobs,
             "copied_bytes": self.copied,
             "downloaded_bytes": self.downloaded,
             "consumer_uid": self.consumer,
@@ -215,8 +242,9 @@ def describe_mount(path: str | os.PathLike) -> str | None:
     return how.get("text") if isinstance(how, dict) else None
 
 
-def _place(source: Path, dest: Path, tally: _Tally, progress) -> None:
-    """Put ``source``'s bytes at ``dest`` the cheapest way that is safe for the consumer."""
+def _place(source: Path, dest: Path, tally: _Tally, progress) -> str:
+    """Put ``source``'s bytes at ``dest`` the cheapest way that is safe for the consumer;
+    returns the way ("link", "reflink" or "copy")."""
     st = source.stat()
     if could_write(st, tally.consumer):
         tally.copy_reason = "this consumer could write hard links"
@@ -224,12 +252,76 @@ def _place(source: Path, dest: Path, tally: _Tally, progress) -> None:
         try:
             os.link(source, dest)
             tally.files["link"] += 1
-            return
+            return "link"
         except OSError:
             pass  # another filesystem, or links refused (protected_hardlinks): clone or copy
     how, copied = clone_or_copy(source, dest, progress)
     tally.files[how] += 1
     tally.copied += copied
+    return how
+
+
+def _place_blob(
+    blob_dir: str, blob: Path, ref: str, file, dest: Path, tally: _Tally, progress
+) -> None:
+    """Put the team server's blob of ``file`` at ``dest`` once its bytes are known to match
+    its sha256: O(1) for a blob verified and unchanged since, else hashed (``progress``
+    hears of it). Raises CorruptedBlob for one that does not match or that was written to
+    while being mounted; OSError when it cannot be read here."""
+    verifier = local_verifier(blob_dir)
+    what = f"the stored file {file.path} of {ref}"
+    f, stamp = _open_verified(verifier, file, what, progress)
+    with f:
+        if _place(blob, dest, tally, progress) == "link":
+            tally.linked_blobs.append(file.path)
+        # still the verified bytes (a hard link just made changes only the blob's ctime,
+        # and is remembered as verified, so no one hashes it again for that); a write
+        # meanwhile changed its mtime: what was linked or copied may be half of it. (Only
+        # the server's user or root can write a blob; this is against accidents, and a
+        # writer who also puts the mtime back is beyond a stamp, as on the team server.)
+        if not verifier.linked(file.sha256, f, stamp):
+            raise CorruptedBlob(corrupted(what, "it changed while being mounted"))
+
+
+def _open_verified(verifier, file, what: str, progress=None):
+    try:
+        return verifier.open_verified(file.sha256, what, file.size, progress)
+    except BlobCorrupted as exc:
+        raise CorruptedBlob(exc.message) from None
+
+
+def _links_still_good(
+    target: Path, marker: dict | None, files, blob_dir: str | None, ref: str
+) -> bool:
+    """Whether a mount kept from an earlier attach or run may be handed out again: the files
+    it hard-linked are the team server's blobs themselves, so each must still be that blob
+    and still match its sha256 (O(1) each while verified and unchanged). Raises
+    CorruptedBlob for a blob found corrupted since (by a read, a mount or the scrub); False
+    for a mount whose blob was replaced since (a corrupted blob restored by an upload of
+    the same bytes: the mount still holds the corrupted inode), which is then not reused."""
+    how = (marker or {}).get("how") or {}
+    # a mount made before mounts listed their linked blobs: any file may be one
+    listed = how.get("linked_blobs")
+    if not (listed if listed is not None else (how.get("files") or {}).get("link")):
+        return True
+    if not blob_dir:
+        return False  # made with the blobs at hand: cannot check them without
+    verifier = local_verifier(blob_dir)
+    for file in files:
+        if listed is not None and file.path not in listed:
+            continue
+        blob = _local_blob(blob_dir, file.sha256)
+        try:
+            same = blob is not None and os.stat(blob).st_ino == os.stat(target / file.path).st_ino
+        except OSError:
+            same = False
+        if not same:
+            if listed is None:
+                continue  # (an older mount: a copy, or a link to the local cache)
+            return False
+        f, _ = _open_verified(verifier, file, f"the stored file {file.path} of {ref}")
+        f.close()
+    return True
 
 
 def _fill_cache(client: MountClient, ref: str, file, cache: Path, tally: _Tally, progress) -> Path:
@@ -257,9 +349,9 @@ def _mount_file(
     progress=None,
 ) -> None:
     blob = _local_blob(blob_dir, file.sha256)
-    if blob is not None:
+    if blob is not None and blob_dir:
         try:
-            _place(blob, dest, tally, progress)
+            _place_blob(blob_dir, blob, ref, file, dest, tally, progress)
             return
         except OSError:
             dest.unlink(missing_ok=True)  # unreadable after all: use the local cache
@@ -320,6 +412,7 @@ def mount_datastore(
     version = r.version or client.datastore(ref).version
     consumer = _consumer(consumer_uid)
     ident = {"owner": r.owner, "name": r.name, "version": version}
+    pinned = f"{r.owner}:{r.name}@{version}"
     root.mkdir(parents=True, exist_ok=True)
     names = [
         r.name,
@@ -329,7 +422,10 @@ def mount_datastore(
     for target in (root / n for n in names):
         if not target.exists():
             break
-        if _reusable(_marker(target), ident, consumer):
+        marker = _marker(target)
+        if _reusable(marker, ident, consumer) and _links_still_good(
+            target, marker, files, blob_dir, pinned
+        ):
             return target
     else:
         raise FileExistsError(
@@ -340,7 +436,6 @@ def mount_datastore(
     tmp.mkdir()
     tally = _Tally(consumer, _files_digest(files))
     try:
-        pinned = f"{r.owner}:{r.name}@{version}"
         for f in files:
             dest = tmp / f.path
             dest.parent.mkdir(parents=True, exist_ok=True)

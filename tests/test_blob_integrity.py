@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import textwrap
 import uuid
 from pathlib import Path
 
@@ -20,10 +21,17 @@ import httpx
 import pytest
 from jupyter_harness import JupyterProcess
 from teamserver_harness import TeamServerProcess
+from test_executor import log_text, wait_run
 
 from jupyter_grid_collab import track
 from jupyter_grid_collab.client import NotFound, ServerError
-from jupyter_grid_collab.datastore_mount import describe_mount, mount_datastore
+from jupyter_grid_collab.datastore_mount import (
+    CorruptedBlob,
+    bytes_to_fetch,
+    describe_mount,
+    mount_datastore,
+)
+from jupyter_grid_collab.submit import submit_run
 
 RUNNER = 65534  # the unprivileged uid a sandboxed experiment reads its datastore as
 CORRUPTED = "is corrupted on the team server (sha256 mismatch); ask an admin to restore it"
@@ -360,6 +368,93 @@ def test_a_corrupted_datastore_file_and_run_source_are_refused(team, tmp_path):
         got = c._http.get(f"/runs/alice/{run}/source")
     assert got.status_code == 500
     assert got.json()["message"] == f"the stored source of run alice:{run} {CORRUPTED}"
+
+
+# ------------------------------------------------------------------ corrupted blobs, mounted
+def not_mounted(root: Path, name: str) -> bool:
+    """Nothing of datastore ``name`` under ``root``: no mount, no half-built folder."""
+    return not root.exists() or not [p for p in root.iterdir() if name in p.name]
+
+
+def test_a_mount_checks_blobs_in_o1_only_while_they_are_verified_and_unchanged(
+    team, mounts, tmp_path
+):
+    files = {"big.bin": os.urandom(4 << 20)}
+    name = upload_datastore(team, "bob", tmp_path, files)
+    blob_dir = str(team.data_dir / "blobs")
+    with team.client("alice") as c:
+        listed = c.datastore_files(f"bob:{name}@1")
+    # a blob verified at upload and unchanged: a runner's mount moves and hashes nothing
+    assert bytes_to_fetch(listed, mounts, blob_dir, consumer_uid=RUNNER) == 0
+    # the same blob changed on disk (its stamp with it): it must be hashed first
+    corrupt(team, listed[0].sha256)
+    assert bytes_to_fetch(listed, mounts, blob_dir, consumer_uid=RUNNER) == 4 << 20
+
+
+def test_a_corrupted_blob_is_not_attached_in_a_session(team, fast_lab, tmp_path):
+    files = {"points.csv": os.urandom(300_000), "ok.txt": b"fine\n"}
+    name = upload_datastore(team, "bob", tmp_path, files)
+    # Given one of its blobs changed on disk (one byte, mtime put back)
+    corrupt(team, sha256(files["points.csv"]))
+    # When alice's session, on the team server's machine (blob_dir), attaches it
+    with fast_lab.owner_client(timeout=60) as c:
+        r = c.post("grid-collab/api/datastores/attach", json={"ref": f"bob:{name}"})
+    # Then it is refused, naming the file, and nothing is mounted
+    message = f"the stored file points.csv of bob:{name}@1 {CORRUPTED}"
+    assert r.status_code == 502, r.text
+    assert r.json()["message"] == f"could not mount bob:{name}@1: {message}"
+    assert not_mounted(fast_lab.datastore_root, name)
+    # and attach_datastore()'s mount (a kernel's) refuses it the same way
+    with team.client("alice") as c, pytest.raises(CorruptedBlob) as refused:
+        mount_datastore(c, f"bob:{name}", tmp_path / "kernel", str(team.data_dir / "blobs"))
+    assert (refused.value.message, refused.value.status) == (message, 500)
+    assert not_mounted(tmp_path / "kernel", name)
+
+
+READ_DATASTORE = textwrap.dedent("""
+    import hashlib, os, pathlib
+    root = pathlib.Path(os.environ["GRID_DATASTORE_DIR"])
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            print("read", p.name, hashlib.sha256(p.read_bytes()).hexdigest(), flush=True)
+""")
+
+
+def run_with(server, user: str, datastore: str, tmp: Path):
+    """``user``'s one-experiment run of READ_DATASTORE with ``datastore``; (run, exp, log)."""
+    proj = tmp / f"proj-{uuid.uuid4().hex[:6]}"
+    proj.mkdir()
+    (proj / "job.py").write_text(READ_DATASTORE)
+    name = f"ds-run-{uuid.uuid4().hex[:6]}"
+    with server.client(user) as c:
+        c.me()
+        submit_run(c, proj / "job.py", [], name=name, datastore=datastore)
+        run, exps = wait_run(c, name)
+        return run, exps[0], log_text(c, f"{name}-exp0")
+
+
+def test_a_run_is_not_given_a_corrupted_datastore(exec_server, tmp_path):
+    """The launcher's mount (hard links for the team's runner uid) checks the blobs first,
+    made afresh or reused from an earlier run."""
+    files = {"train.bin": os.urandom(1 << 20), "labels.txt": b"cat\ndog\n"}
+    used = upload_datastore(exec_server, "alice", tmp_path, files)
+    fresh = upload_datastore(exec_server, "alice", tmp_path, {"copy.bin": files["train.bin"]})
+    # Given a run that read the first (its mount stays for the team's next runs)
+    run, exp, lines = run_with(exec_server, "bob", f"alice:{used}@1", tmp_path)
+    assert run.status == "succeeded", (exp.message, lines)
+    assert f"read train.bin {sha256(files['train.bin'])}" in lines
+    # When a blob of both changes on disk (one byte, mtime put back)
+    corrupt(exec_server, sha256(files["train.bin"]))
+    # Then a run with either fails before its script starts, saying which file and why
+    for name, path in ((used, "train.bin"), (fresh, "copy.bin")):
+        ref = f"alice:{name}@1"
+        message = f"the stored file {path} of {ref} {CORRUPTED}"
+        run, exp, lines = run_with(exec_server, "bob", ref, tmp_path)
+        assert (run.status, exp.message) == ("failed", f"setup failed: {message}"), lines
+        assert f"[grid] could not prepare the experiment: {message}" in lines
+        assert not [line for line in lines if line.startswith(("read ", "[grid] running"))]
+    # and the one never mounted is not mounted now, not even half
+    assert not_mounted(exec_server.ds_root / ".team-vision", fresh)
 
 
 # ------------------------------------------------------------------ scoped references

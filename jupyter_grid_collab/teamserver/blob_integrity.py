@@ -1,17 +1,17 @@
 """Bad bytes are never served as good: a blob is checked against its sha256 before the
-team server sends it, without re-hashing it on every read.
+team server sends it, or a datastore mount on its machine hands it to a run or a notebook,
+without re-hashing it every time.
 
 A blob is content-addressed, so its name is its sha256. What was verified is remembered
-as a stamp of the file: (inode, size, mtime_ns, ctime_ns). Any write through the file API
-changes mtime and ctime, and user space cannot set ctime back, so an unchanged stamp means
-unchanged bytes (a disk flipping bits under the filesystem is beyond what a stamp sees).
-A blob whose stamp is unknown or differs is hashed in full, once, on a worker thread; the
-stamp of a blob just written is known without that, from the hash taken while writing.
+as a stamp of the file (blob_stamps.py): an unchanged stamp means unchanged bytes. A blob
+whose stamp is unknown or differs is hashed in full, once, on a worker thread; the stamp
+of a blob just written is known without that, from the hash taken while writing. What a
+stamp cannot see (bits flipped under the filesystem) the scrub finds (scrub.py, ``rescan``):
+it re-hashes every blob at a bounded pace and marks one that fails bad, so it is refused
+from then on, before anyone reads it.
 
-Stamps live in memory (bounded, least recently used dropped first) and, for a local
-store, in an append-only file beside the objects, so a restart does not re-hash every
-blob on its first read. A hard link to a blob (a datastore mount) changes its ctime, so
-the next read after a mount re-hashes that blob once.
+A hard link to a blob (a datastore mount) changes its ctime; the mount that made it
+re-stamps the blob (``linked``), so neither the next mount nor the server hashes it again.
 """
 
 from __future__ import annotations
@@ -20,36 +20,33 @@ import hashlib
 import logging
 import os
 import threading
-from collections import OrderedDict
-from typing import IO, Any
+from collections.abc import Callable
+from typing import IO, Any, Literal, Protocol
 
+from .blob_stamps import STAMP_FILE, Stamp, Stamps, local_stamp, same_bytes
 from .errors import ApiError
+
+__all__ = [
+    "CHUNK",
+    "STAMP_FILE",
+    "BlobCorrupted",
+    "BlobVerifier",
+    "Stamp",
+    "Stamps",
+    "Verdict",
+    "local_stamp",
+    "local_verifier",
+    "same_bytes",
+]
 
 log = logging.getLogger("grid_collab.teamserver")
 
 CHUNK = 4 << 20
-STAMP_FILE = "verified-stamps"
-DEFAULT_CAPACITY = 16384  # about 3 MB of stamps
 
-Stamp = tuple
-
-
-def local_stamp(fd: int) -> Stamp:
-    """The stamp of an open local file: (inode, size, mtime_ns, ctime_ns); a Jupyter server
-    reading a blob from disk stamps it so too, to compare with ``BlobVerifier.header``."""
-    st = os.fstat(fd)
-    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def same_bytes(now: Stamp, verified: Stamp) -> bool:
-    """Whether a file stamped ``verified`` still holds those bytes by ``now``: inode, size
-    and mtime. Its ctime alone changes when a datastore mount hard-links it."""
-    return now[:3] == verified[:3]
-
-
-def _line(sha: str, stamp: Stamp) -> str:
-    """One verified stamp as the stamp file holds it (``_load`` reads it back)."""
-    return f"{sha} {' '.join(map(str, stamp))}\n"
+#: told the size of each chunk hashed: a mount's progress, the scrub's pace
+OnChunk = Callable[[int], None]
+#: what the scrub found of one blob (``BlobVerifier.rescan``)
+Verdict = Literal["good", "bad", "still bad", "unknown"]
 
 
 class BlobCorrupted(ApiError):
@@ -60,90 +57,56 @@ class BlobCorrupted(ApiError):
     status = 500
 
 
-class Stamps:
-    """sha256 -> (stamp, good), bounded; good ones also appended to ``path`` when given."""
+def corrupted(what: str, why: str = "sha256 mismatch") -> str:
+    """What a person reads about a blob whose bytes do not match its sha256."""
+    return f"{what} is corrupted on the team server ({why}); ask an admin to restore it"
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY, path: str | None = None):
-        self.capacity = capacity
-        self.path = path
-        self._items: OrderedDict[str, tuple[Stamp, bool]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._appended = 0
-        if path:
-            self._load()
 
-    def _load(self) -> None:
-        try:
-            with open(self.path) as f:
-                for line in f:
-                    parts = line.split()
-                    if len(parts) == 5 and all(p.isdigit() for p in parts[1:]):
-                        self._items[parts[0]] = (tuple(int(p) for p in parts[1:]), True)
-                        self._items.move_to_end(parts[0])
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError) as exc:  # unreadable: every blob is simply re-hashed
-            log.warning(
-                "blob stamps in %s not loaded (%s); blobs are re-hashed on first read",
-                self.path,
-                exc,
-            )
-        while len(self._items) > self.capacity:
-            self._items.popitem(last=False)
-        self._rewrite()  # drop what the file held beyond the bound
+class BlobFiles(Protocol):
+    """Where blobs are: the team server's BlobStore, or its folder seen from a mount."""
 
-    def get(self, sha: str) -> tuple[Stamp, bool] | None:
-        with self._lock:
-            hit = self._items.get(sha)
-            if hit is not None:
-                self._items.move_to_end(sha)
-            return hit
+    is_local: bool
+    root: str
 
-    def put(self, sha: str, stamp: Stamp, good: bool) -> None:
-        with self._lock:
-            self._items[sha] = (stamp, good)
-            self._items.move_to_end(sha)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-            if self.path and good and len(stamp) == 4:
-                self._append(sha, stamp)
+    @property
+    def fs(self) -> Any: ...
 
-    def forget(self, sha: str) -> None:
-        with self._lock:
-            self._items.pop(sha, None)
+    def object_path(self, sha: str) -> str: ...
 
-    def _append(self, sha: str, stamp: Stamp) -> None:
-        self._appended += 1
-        if self._appended > 2 * self.capacity:
-            self._rewrite()  # the log only grows: rewrite it from memory now and then
-            return
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            with os.fdopen(fd, "a") as f:
-                f.write(_line(sha, stamp))
-        except OSError as exc:  # only a cost: that blob is re-hashed after a restart
-            log.warning("blob stamp not persisted to %s: %s", self.path, exc)
 
-    def _rewrite(self) -> None:
-        if not self.path:
-            return
-        self._appended = 0
-        tmp = f"{self.path}.tmp"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                for sha, (stamp, good) in self._items.items():
-                    if good and len(stamp) == 4:
-                        f.write(_line(sha, stamp))
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            log.warning("blob stamps not rewritten to %s: %s", self.path, exc)
+class LocalBlobFolder:
+    """The team server's local blob folder, as a process on its machine reads it (a
+    datastore mount, the scrub command): objects only, nothing it writes but stamps."""
+
+    is_local = True
+    fs = None
+
+    def __init__(self, root: str):
+        self.root = root
+
+    def object_path(self, sha: str) -> str:
+        return os.path.join(self.root, "objects", sha[:2], sha)
+
+
+_LOCAL: dict[str, BlobVerifier] = {}
+_LOCAL_LOCK = threading.Lock()
+
+
+def local_verifier(blob_dir: str) -> BlobVerifier:
+    """This process's verifier of the team server's blob folder ``blob_dir`` on this machine,
+    sharing the server's verdicts through its stamp file (one per folder and process)."""
+    with _LOCAL_LOCK:
+        verifier = _LOCAL.get(blob_dir)
+        if verifier is None:
+            stamps = Stamps(path=os.path.join(blob_dir, STAMP_FILE), keeper=False)
+            verifier = _LOCAL[blob_dir] = BlobVerifier(LocalBlobFolder(blob_dir), stamps)
+        return verifier
 
 
 class BlobVerifier:
     """Opens blobs for sending only once their bytes are known to match their sha256."""
 
-    def __init__(self, store, stamps: Stamps):
+    def __init__(self, store: BlobFiles, stamps: Stamps):
         self.store = store
         self.stamps = stamps
         self._locks: dict[str, threading.Lock] = {}
@@ -179,11 +142,34 @@ class BlobVerifier:
     def forget(self, sha: str) -> None:
         self.stamps.forget(sha)
 
+    def known_good(self, sha: str) -> bool:
+        """Whether the local blob was verified and is unchanged since: opening it costs no
+        hash (O(1): one stat)."""
+        self.stamps.refresh()
+        try:
+            st = os.stat(self.store.object_path(sha))
+        except OSError:
+            return False
+        stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        return self.stamps.get(sha) == (stamp, True)
+
+    def linked(self, sha: str, f: IO[bytes], verified: Stamp) -> bool:
+        """After this process hard-linked the open, verified blob ``f``: whether its bytes
+        are still the verified ones (inode, size, mtime), and if so its new stamp (the link
+        changed its ctime) is remembered as verified, so no one hashes it again for that."""
+        now = self._stamp_of(f, sha)
+        if not same_bytes(now, verified):
+            return False
+        if now != verified:
+            self.stamps.put(sha, now, True)
+        return True
+
     # ------------------------------------------------------------- verification
     def _open(self, sha: str) -> IO[bytes]:
         if self.store.is_local:
             return open(self.store.object_path(sha), "rb")
-        return self.store.fs.open(self.store.object_path(sha), "rb")
+        f: IO[bytes] = self.store.fs.open(self.store.object_path(sha), "rb")
+        return f
 
     def _lock(self, sha: str) -> threading.Lock:
         with self._locks_lock:
@@ -194,11 +180,13 @@ class BlobVerifier:
             if self._locks.get(sha) is lock and not lock.locked():
                 del self._locks[sha]
 
-    def _hash(self, f: IO[bytes]) -> str:
+    def _hash(self, f: IO[bytes], on_chunk: OnChunk | None = None) -> str:
         digest = hashlib.sha256()
         f.seek(0)
         while chunk := f.read(CHUNK):
             digest.update(chunk)
+            if on_chunk is not None:
+                on_chunk(len(chunk))
         f.seek(0)
         return digest.hexdigest()
 
@@ -210,11 +198,15 @@ class BlobVerifier:
         except BlobCorrupted:
             return False
 
-    def open_verified(self, sha: str, what: str, size: int | None = None) -> tuple[Any, Stamp]:
+    def open_verified(
+        self, sha: str, what: str, size: int | None = None, on_chunk: OnChunk | None = None
+    ) -> tuple[IO[bytes], Stamp]:
         """Open the blob for reading, positioned at 0, once its bytes are known to be
         ``sha``; returns (file, stamp). Raises BlobCorrupted (and logs it) when they are
         not or the file is gone; ``what`` names it for a person ("the stored file x.csv of
-        alice:points@2"). Blocking: call it on a worker thread."""
+        alice:points@2"); ``on_chunk`` hears of each chunk a hash reads. Blocking: call it
+        on a worker thread."""
+        self.stamps.refresh()  # a verdict another process appended (the scrub command)
         try:
             f = self._open(sha)
         except FileNotFoundError:
@@ -231,7 +223,7 @@ class BlobVerifier:
             lock = self._lock(sha)
             try:
                 with lock:  # one hash per blob however many ask at once
-                    stamp = self._verify(f, sha, what, stamp)
+                    stamp = self._verify(f, sha, what, stamp, on_chunk)
             finally:
                 self._release(sha, lock)
             return f, stamp
@@ -240,7 +232,13 @@ class BlobVerifier:
             raise
 
     def _verify(
-        self, f: IO[bytes], sha: str, what: str, stamp: Stamp, retried: bool = False
+        self,
+        f: IO[bytes],
+        sha: str,
+        what: str,
+        stamp: Stamp,
+        on_chunk: OnChunk | None = None,
+        retried: bool = False,
     ) -> Stamp:
         """Hash ``f`` unless ``stamp`` is known good; returns the stamp now verified."""
         known = self.stamps.get(sha)
@@ -248,7 +246,7 @@ class BlobVerifier:
             if known[1]:
                 return stamp  # verified by another request while this one waited
             self._bad(sha, what, stamp, "already found corrupted, unchanged since")
-        actual = self._hash(f)
+        actual = self._hash(f, on_chunk)
         after = self._stamp_of(f, sha)
         if after != stamp:
             # a datastore mount hard-linking the blob changes its ctime and nothing else:
@@ -264,9 +262,35 @@ class BlobVerifier:
 
     def _bad(self, sha: str, what: str, stamp: Stamp, why: str) -> None:
         log.error("blob %s (%s) failed its sha256 check: %s; refusing to serve it", sha, what, why)
-        raise BlobCorrupted(
-            f"{what} is corrupted on the team server (sha256 mismatch); ask an admin to restore it"
+        raise BlobCorrupted(corrupted(what))
+
+    def rescan(self, sha: str, on_chunk: OnChunk | None = None) -> Verdict:
+        """Hash the blob again whatever its stamp says (the scrub: bit rot keeps a stamp)
+        and remember the verdict: "good"; "bad" (found now: logged, and refused from now on
+        as on a read that finds it so); "still bad" (found before, unchanged since: not
+        hashed or logged again); "unknown" (gone, or changed while hashed: its next read
+        checks it). Blocking; ``on_chunk`` paces it."""
+        try:
+            f = self._open(sha)
+        except FileNotFoundError:
+            return "unknown"  # deleted meanwhile
+        with f:
+            stamp = self._stamp_of(f, sha)
+            if self.stamps.get(sha) == (stamp, False):
+                return "still bad"
+            actual = self._hash(f, on_chunk)
+            if self._stamp_of(f, sha) != stamp:
+                return "unknown"
+            self.stamps.put(sha, stamp, actual == sha)
+        if actual == sha:
+            return "good"
+        log.error(
+            "scrub: blob %s failed its sha256 check (its bytes hash to %s); it is refused from "
+            "now on, until an admin restores it (uploading the same bytes again does)",
+            sha,
+            actual,
         )
+        return "bad"
 
     def still(self, f: IO[bytes], sha: str, stamp: Stamp) -> bool:
         """Whether the open blob is unchanged since it was verified, checked before the last
