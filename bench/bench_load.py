@@ -1,15 +1,18 @@
 """Load and soak benchmark: many members at once, and a long day compressed into minutes.
 
-Starts a real team server (seeded team, SQLite) and a real Jupyter server with the
-extension for one plain member, all as subprocesses on 127.0.0.1, then:
+Starts a real team server (seeded team, SQLite, its local executor running experiments)
+and a real Jupyter server with the extension for one plain member, all as subprocesses on
+127.0.0.1, then:
 
 1. load: ``--clients`` concurrent clients (each its own keep-alive connection) list the
    team's runs (``scope=team&limit=50``) for ``--seconds``, first straight from the team
    server, then through the extension; prints requests, errors, throughput, p50/p99;
 2. soak: for ``--soak`` seconds, ``--sessions`` sessions heartbeat every 2 s, ``--loggers``
-   experiments append log lines every 0.2 s, and listings run at a steady rate through
-   both paths; every ``--sample`` seconds the team server's and the Jupyter server's
-   resident memory and open file descriptors are printed, and at the end their growth.
+   experiments run a script printing a line a second (their launchers send the lines), and
+   listings run at a steady rate through both paths; every ``--sample`` seconds the team
+   server's and the Jupyter server's resident memory and open file descriptors are
+   printed, at the end their growth and a verdict: the mean of the last third of the
+   samples against the first third, "flat" when RSS grew less than 5 % and fds by at most 5.
 
     python bench/bench_load.py            # 200 clients x 30 s per path, a 10-minute soak
     python bench/bench_load.py --quick    # 20 clients x 3 s, a 20 s soak: the CI smoke run
@@ -25,6 +28,7 @@ import os
 import shutil
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,9 +45,20 @@ from jupyter_harness import JupyterProcess  # noqa: E402
 from teamserver_harness import TeamServerProcess  # noqa: E402
 
 from jupyter_grid_collab.extension.http1 import Http1Transport  # noqa: E402
+from jupyter_grid_collab.submit import submit_run  # noqa: E402
 from jupyter_grid_collab.teamserver.cli import open_store  # noqa: E402
 
 LISTING = "runs?scope=team&limit=50"
+# the soak's experiments: a line a second for --seconds, then exit 0
+TICKER = textwrap.dedent("""
+    import sys, time
+    for i in range(int(sys.argv[sys.argv.index("--seconds") + 1])):
+        print(f"step {i} loss {1 / (1 + i):.5f}", flush=True)
+        time.sleep(1)
+""")
+# a process is "flat" when the mean of the soak's last third of samples is within these of
+# the first third's: allocator and pool slack, not the steady climb of a leak
+FLAT_RSS_GROWTH, FLAT_FDS_GROWTH = 0.05, 5
 
 
 def open_fds(pid: int) -> int:
@@ -120,20 +135,6 @@ async def _heartbeats(team_url: str, key: str, name: str, until: float) -> int:
         return failures
 
 
-async def _logger(team_url: str, key: str, owner: str, experiment: str, until: float) -> int:
-    async with httpx.AsyncClient(
-        base_url=team_url + "/api/v1", timeout=30, headers={"Authorization": f"token {key}"}
-    ) as http:
-        failures, step = 0, 0
-        while asyncio.get_running_loop().time() < until:
-            lines = [f"step {step + i} loss {1 / (1 + step + i):.5f}" for i in range(10)]
-            step += 10
-            r = await http.post(f"/experiments/{owner}/{experiment}/logs", json={"lines": lines})
-            failures += r.status_code != 200
-            await asyncio.sleep(0.2)
-        return failures
-
-
 async def _lister(url: str, headers: dict[str, str], until: float, every: float) -> int:
     async with httpx.AsyncClient(timeout=30, headers=headers) as http:
         failures = 0
@@ -169,7 +170,6 @@ async def _soak(
     team: TeamServerProcess,
     lab: JupyterProcess,
     keys: dict[str, str],
-    loggers: list[tuple[str, str]],
     reader_key: str,
 ) -> list:
     loop = asyncio.get_running_loop()
@@ -180,7 +180,6 @@ async def _soak(
         _heartbeats(team.url, keys[users[i % len(users)]], f"soak-{i}", until)
         for i in range(args.sessions)
     ]
-    tasks += [_logger(team.url, keys[owner], owner, exp, until) for owner, exp in loggers]
     tasks += [
         _lister(
             f"{team.url}/api/v1/{LISTING}", {"Authorization": f"token {reader_key}"}, until, 0.1
@@ -197,11 +196,30 @@ async def _soak(
     )
     *failures, _ = await asyncio.gather(*tasks, sampler)
     print(
-        f"  soak traffic failures: heartbeats {sum(failures[: args.sessions])}, log posts "
-        f"{sum(failures[args.sessions : args.sessions + len(loggers)])}, listings "
-        f"{sum(failures[args.sessions + len(loggers) :])}"
+        f"  soak traffic failures: heartbeats {sum(failures[: args.sessions])}, listings "
+        f"{sum(failures[args.sessions :])}"
     )
     return samples
+
+
+def report_loggers(team: TeamServerProcess, key: str, loggers: list[str], lines: int) -> None:
+    """How the soak's experiments ended and how many of their lines the team server kept."""
+    outcomes: dict[str, int] = {}
+    kept = 0
+    with team.client(None, key) as c:
+        for exp in loggers:
+            deadline = time.monotonic() + 120  # the script's last line, the final report
+            while (status := c.experiment(exp).status) in ("pending", "running"):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(1)
+            outcomes[status] = outcomes.get(status, 0) + 1
+            offset = 0  # the script's own lines (stdout), not the launcher's notes
+            while (page := c.read_logs(exp, offset=offset))["lines"]:
+                kept += sum(x.stream == "stdout" for x in page["lines"])
+                offset = page["next_offset"]
+    done = ", ".join(f"{n} {status}" for status, n in sorted(outcomes.items()))
+    print(f"  loggers: {done}; {kept:,} of {lines * len(loggers):,} printed lines kept")
 
 
 def report_growth(samples: list) -> None:
@@ -219,6 +237,43 @@ def report_growth(samples: list) -> None:
         )
 
 
+def report_flatness(samples: list) -> None:
+    """The verdict: each process's mean RSS and open fds over the last third of the samples
+    taken under traffic against the first third. The first sample (before the traffic warmed
+    caches and pools) and the last (taken as the traffic winds down) are left out."""
+    under = samples[1:-1] if len(samples) >= 4 else samples
+    third = max(1, len(under) // 3)
+    first, last = under[:third], under[-third:]
+
+    def mean(rows: list, name: str, i: int) -> float:
+        return sum(row[name][i] for _, row in rows) / len(rows)
+
+    cells = []
+    for name in under[0][1]:
+        rss0, rss1 = mean(first, name, 0) / 1024, mean(last, name, 0) / 1024
+        fds0, fds1 = mean(first, name, 1), mean(last, name, 1)
+        flat = rss1 - rss0 < FLAT_RSS_GROWTH * rss0 and fds1 - fds0 <= FLAT_FDS_GROWTH
+        cells.append(
+            f"{name} RSS {rss0:.1f} -> {rss1:.1f} MiB ({(rss1 - rss0) / rss0:+.1%}), "
+            f"fds {fds0:.0f} -> {fds1:.0f}: {'flat' if flat else 'GROWING'}"
+        )
+    span = f"t={first[0][0]:.0f}-{first[-1][0]:.0f} s vs t={last[0][0]:.0f}-{last[-1][0]:.0f} s"
+    print(f"  verdict (means, {span}): " + "; ".join(cells))
+
+
+def settle(team: TeamServerProcess, queued: int) -> None:
+    """The seed leaves some experiments pending; the executor now runs them (they fail: the
+    seed gave them no source). Wait for that, so the load meets an idle executor."""
+    store = open_store(str(team.data_dir), None)
+    deadline = time.monotonic() + 300
+    while store.pending_experiment_ids() or store.launched_experiment_ids("running"):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the executor did not finish the seeded pending experiments")
+        time.sleep(0.5)
+    store.engine.dispose()
+    print(f"the executor ran the seed's {queued} pending experiments before the load")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small and short, for CI")
@@ -226,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, help="load per path (default 30)")
     ap.add_argument("--soak", type=float, help="soak length in seconds (default 600)")
     ap.add_argument("--sessions", type=int, default=20, help="heartbeating sessions")
-    ap.add_argument("--loggers", type=int, default=5, help="experiments logging")
+    ap.add_argument("--loggers", type=int, default=5, help="experiments running")
     ap.add_argument("--sample", type=float, help="seconds between samples (default 30)")
     ap.add_argument("--runs", type=int, default=1000, help="runs seeded in the team")
     args = ap.parse_args(argv)
@@ -237,15 +292,18 @@ def main(argv: list[str] | None = None) -> int:
     args.sample = args.sample or (5 if q else 30)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    team = TeamServerProcess(tmp / "team", extra_args=["--executor", "none"])
+    # the real local executor, with a slot for each of the soak's experiments
+    team = TeamServerProcess(tmp / "team", extra_args=["--max-parallel", str(args.loggers)])
     lab = None
     try:
         store = open_store(str(team.data_dir), None)
         seeded = seed(store, members=20, runs=args.runs, experiments_per_run=2)
         keys = {name: store.create_key(name) for name in list(seeded.member_ids)[:10]}
+        queued = len(store.pending_experiment_ids())
         store.engine.dispose()
         team.keys[seeded.reader] = seeded.key
         team.start()
+        settle(team, queued)
         lab = JupyterProcess(seeded.reader, team, tmp / "lab", "bench-load")
         lab.start()
         print(
@@ -274,17 +332,20 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"\nsoak: {args.soak:.0f} s, {args.sessions} sessions heartbeating every 2 s, "
-            f"{args.loggers} experiments logging 10 lines every 0.2 s, listings at "
-            "10/s on each path"
+            f"{args.loggers} experiments printing a line a second, listings at 10/s on each path"
         )
-        loggers = []
-        with team.client(None, keys[list(keys)[0]]) as c:
-            owner = c.whoami()
+        script = tmp / "proj" / "ticker.py"
+        script.parent.mkdir()
+        script.write_text(TICKER)
+        logger_key, lines, loggers = keys[list(keys)[0]], int(args.soak), []
+        with team.client(None, logger_key) as c:
             for i in range(args.loggers):
-                c.create_run("python train.py", {}, name=f"soak-log-{i}")
-                loggers.append((owner, f"soak-log-{i}-exp0"))
-        samples = asyncio.run(_soak(args, team, lab, keys, loggers, seeded.key))
+                run, _ = submit_run(c, script, ["--seconds", str(lines)], name=f"soak-log-{i}")
+                loggers.append(f"{run.owner}:{run.name}-exp0")
+        samples = asyncio.run(_soak(args, team, lab, keys, seeded.key))
+        report_loggers(team, logger_key, loggers, lines)
         report_growth(samples)
+        report_flatness(samples)
     finally:
         if lab is not None:
             lab.stop()
