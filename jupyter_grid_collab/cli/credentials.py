@@ -8,7 +8,7 @@ import sys
 import click
 
 from .context import get_grid
-from .tables import emit_json, emit_table, output_option, when
+from .tables import Column, emit_json, emit_table, output_option, when
 
 
 @click.group("credential")
@@ -48,7 +48,7 @@ def list_(output: str) -> None:
         emit_json([c.to_json() for c in items])
         return
     emit_table(
-        ["Provider", "Login", "Set At"],
+        [Column("Provider"), Column("Login"), Column("Set At", drop=1)],
         [[c.provider, c.login, when(c.created_at)] for c in items],
         empty="No credentials: `grid credential set github` adds one.",
     )

@@ -13,7 +13,7 @@ from ..models import Reference, parse_reference, validate_name, validate_relativ
 from ..paging import collect
 from .context import get_grid, limit_option, note_more
 from .groups import ListingGroup, listing_scope
-from .tables import console, emit_json, emit_table, output_option, size, when
+from .tables import Column, console, emit_json, emit_table, output_option, size, when
 
 
 @click.group("datastore", cls=ListingGroup)
@@ -37,7 +37,15 @@ def datastore(ctx: click.Context, global_: bool, limit: int, output: str) -> Non
         emit_json([d.to_json() for d in items])
         return
     emit_table(
-        ["Name", "Version", "Size", "Created At", "Created By", "Team", "Status"],
+        [
+            Column("Name"),
+            Column("Version"),  # name@version is the reference: never dropped
+            Column("Size", drop=4),
+            Column("Created At", drop=1),
+            Column("Created By"),
+            Column("Team", drop=2),
+            Column("Status", drop=3),
+        ],
         [
             [d.name, d.version, size(d.size), when(d.created_at), d.owner, d.team, d.status]
             for d in items

@@ -11,20 +11,30 @@ from ..paging import collect
 from ..references import RUN, Ref
 from .context import get_grid, limit_option, note_more
 from .refs import EXPERIMENT_REF, RUN_OR_EXPERIMENT_REF, RUN_REF
-from .tables import duration, emit_json, emit_table, output_option, when
+from .tables import Column, duration, emit_json, emit_table, output_option, when
 
-COUNT_HEADERS = {
-    "pending": "Pending",
-    "running": "Running",
-    "succeeded": "Succeeded",
-    "failed": "Failed",
-    "cancelled": "Cancelled",
+# a listing's columns; on a narrow terminal the lower-value ones go first (drop=1 first):
+# when it was created and how long it took, then the counts the status already sums up
+COUNT_COLUMNS = {
+    "pending": Column("Pending", drop=4),
+    "running": Column("Running", drop=6),
+    "succeeded": Column("Succeeded", drop=5),
+    "failed": Column("Failed", drop=7),
+    "cancelled": Column("Cancelled", drop=3),
 }
+RUN_DETAIL_COLUMNS = [
+    Column("Experiment"),
+    Column("Status", drop=2),
+    Column("Duration", drop=1),
+    Column("Command", wrap=True),
+]
 
 
 def _runs_table(runs: list[Run], show_owner: bool, empty: str) -> None:
-    columns = ["Run"] + (["Created By"] if show_owner else []) + ["Status", "Experiments"]
-    columns += [COUNT_HEADERS[s] for s in RUN_STATUSES] + ["Duration", "Created At"]
+    columns = [Column("Run")] + ([Column("Created By")] if show_owner else [])
+    columns += [Column("Status", drop=9), Column("Experiments", drop=8)]
+    columns += [COUNT_COLUMNS[s] for s in RUN_STATUSES]
+    columns += [Column("Duration", drop=2), Column("Created At", drop=1)]
     rows = []
     for r in runs:
         counts = r.counts or {}
@@ -45,7 +55,7 @@ def _run_detail(ref: Ref, output: str) -> None:
         f"{run.instance_type}, team {run.team})"
     )
     emit_table(
-        ["Experiment", "Status", "Duration", "Command"],
+        RUN_DETAIL_COLUMNS,
         [[e.name, _status(e), duration(e.duration_seconds), e.command] for e in experiments],
         empty="No experiments.",
     )

@@ -11,7 +11,7 @@ from ..models import ReferenceError, Session, parse_reference, validate_name
 from ..paging import collect
 from .context import get_grid, limit_option, note_more
 from .groups import ListingGroup, listing_scope
-from .tables import duration, emit_json, emit_table, output_option, size
+from .tables import Column, duration, emit_json, emit_table, output_option, size
 
 VISITORS_TEXT = {"view": "view only", "full": "full (run code as you)"}
 
@@ -47,9 +47,15 @@ def session(ctx: click.Context, global_: bool, limit: int, output: str) -> None:
         emit_json([s.to_json() for s in items])
         return
     show_owner = scope != "mine"
-    columns = ["Session", "Status", "Duration", "Instance Type"]
-    columns += ["Created By"] if show_owner else []
-    columns += ["URL", "Visitors", "GitHub identity"]
+    # a narrow terminal drops the instance type and duration first, the status last
+    columns = [
+        Column("Session"),
+        Column("Status", drop=5),
+        Column("Duration", drop=2),
+        Column("Instance Type", drop=1),
+    ]
+    columns += [Column("Created By")] if show_owner else []
+    columns += [Column("URL"), Column("Visitors", drop=4), Column("GitHub identity", drop=3)]
     rows = []
     for s in items:
         row = [s.name, s.status, duration(s.duration_seconds), s.instance_type]

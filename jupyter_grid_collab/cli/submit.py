@@ -14,7 +14,7 @@ from ..hyperparams import GridError as GridSpecError
 from ..source_snapshot import SnapshotError
 from ..submit import submit_run
 from .context import get_grid
-from .tables import emit_json, emit_table, output_option
+from .tables import Column, emit_json, emit_table, output_option
 
 
 @click.command(
@@ -105,7 +105,7 @@ def run(
         + (f", datastore {created.datastore}" if created.datastore else "")
     )
     emit_table(
-        ["Experiment", "Command"],
+        [Column("Experiment"), Column("Command", wrap=True)],
         [[e.name, e.command] for e in experiments],
         empty="No experiments.",
     )

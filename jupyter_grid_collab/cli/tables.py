@@ -1,20 +1,49 @@
 """How the CLI shows things: rich tables for people, JSON for scripts, and the small
 formatters (durations, sizes, times) every table shares. Sizes and durations are the
-package's one convention (``formats``), the same the panel and the sidebar print."""
+package's one convention (``formats``), the same the panel and the sidebar print.
+
+One rule fits every table to the terminal: a cell is never cut. Names, references, URLs
+and owners are what a reader copies from a table, and a cut one (``lr-…``, ``http://1…``)
+is useless or, worse, names something else. So a table narrower than its content drops
+its lower-value columns (created, duration, instance type, counts), lowest first, and only
+free text such as a command wraps onto more lines. When even the columns that are never
+dropped do not fit, each row is printed as ``Header: value`` lines instead: every value
+stays whole and on one line.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import click
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..controls import visible
 from ..formats import duration, size  # noqa: F401  (every table formats with these)
+
+#: what rich's default table (heavy head box, one space of padding each side) adds: each
+#: column its left rule and two spaces, the table its right edge
+FRAME_PER_COLUMN = 3
+FRAME = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column. ``drop`` is None for a column every width shows whole (a name, a
+    reference, a URL, an owner); otherwise its rank in the order a narrow terminal drops
+    columns, 1 first. ``wrap``: free text (a command) that may continue on further lines;
+    every other cell stays on one line."""
+
+    header: str
+    drop: int | None = None
+    wrap: bool = False
 
 
 def console(stderr: bool = False) -> Console:
@@ -44,21 +73,99 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2))
 
 
+def _cell(value: Any) -> str:
+    # cells hold teammates' text (messages quoting their output): show escapes, not obey
+    return "-" if value is None or value == "" else visible(str(value), True)
+
+
+def needs(column: Column, cells: Iterable[str]) -> int:
+    """The fewest character columns ``column`` takes with no cell cut: its widest line,
+    or for free text, which wraps, its longest word."""
+    texts = [column.header, *cells]
+    if column.wrap:
+        return max(cell_len(word) for text in texts for word in text.split() or [""])
+    return max(cell_len(line) for text in texts for line in text.splitlines() or [""])
+
+
+def table_width(widths: Iterable[int]) -> int:
+    """The terminal columns a table takes whose columns take ``widths``."""
+    widths = list(widths)
+    return sum(widths) + FRAME_PER_COLUMN * len(widths) + FRAME
+
+
+def _table(
+    columns: Sequence[Column], rows: list[list[str]], shown: list[int], title: str | None
+) -> Table:
+    """The table of the ``shown`` columns (indexes into ``columns`` and each row)."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for i in shown:
+        column = columns[i]
+        table.add_column(
+            column.header,
+            # "fold" keeps every character should a cell ever be narrowed (never "…");
+            # a one-line column is held at its widest cell, so rich narrows only free text
+            overflow="fold",
+            no_wrap=not column.wrap,
+            min_width=None if column.wrap else needs(column, (row[i] for row in rows)),
+        )
+    for row in rows:
+        # Text, not str: a teammate's "[bold]" in a command is text, not rich markup
+        table.add_row(*(Text(row[i]) for i in shown))
+    return table
+
+
+def _columns_that_fit(
+    columns: Sequence[Column], rows: list[list[str]], out: Console
+) -> list[int] | None:
+    """Indexes of the columns to show at ``out``'s width: all of them, or fewer, dropped
+    by ``drop`` rank, 1 first (the rightmost of equal ranks first); None when even the
+    columns never dropped do not fit."""
+    widths = [needs(column, (row[i] for row in rows)) for i, column in enumerate(columns)]
+    shown = list(range(len(columns)))
+    while True:
+        if table_width(widths[i] for i in shown) <= out.width:
+            return shown
+        droppable = [i for i in shown if columns[i].drop is not None]
+        if not droppable:
+            return None
+        shown.remove(min(reversed(droppable), key=lambda i: columns[i].drop or 0))
+
+
+def _emit_records(columns: Sequence[Column], rows: list[list[str]], title: str | None) -> None:
+    """Each row as ``Header: value`` lines, a blank line between rows: the layout for a
+    terminal too narrow for the table, where every value must still be whole."""
+    if title:
+        click.echo(title)
+    label_width = max(len(c.header) for c in columns) + 2
+    for n, row in enumerate(rows):
+        if n:
+            click.echo()
+        for column, cell in zip(columns, row, strict=True):
+            lines = cell.splitlines() or [""]
+            click.echo(f"{column.header + ':':<{label_width}}{lines[0]}")
+            for more in lines[1:]:
+                click.echo(" " * label_width + more)
+
+
 def emit_table(
-    columns: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str, title: str | None = None
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    *,
+    empty: str,
+    title: str | None = None,
 ) -> None:
-    """Print a table, or ``empty`` when there is nothing to show."""
-    rows = list(rows)
-    if not rows:
+    """Print a table that fits the terminal without cutting a cell (see the module's
+    docstring), or ``empty`` when there is nothing to show."""
+    cells = [[_cell(value) for value in row] for row in rows]
+    if not cells:
         click.echo(empty)
         return
-    table = Table(*columns, title=title, title_justify="left", header_style="bold")
-    for row in rows:
-        # cells hold teammates' text (messages quoting their output): show escapes, not obey
-        table.add_row(
-            *("-" if cell is None or cell == "" else visible(str(cell), True) for cell in row)
-        )
-    console().print(table)
+    out = console()
+    shown = _columns_that_fit(columns, cells, out)
+    if shown is None:
+        _emit_records(columns, cells, title)
+        return
+    out.print(_table(columns, cells, shown, title))
 
 
 def when(iso: str | None) -> str:

@@ -8,7 +8,7 @@ from ..client import GridClient, Unauthorized
 from ..credentials import save_credentials
 from ..sizes import show_size
 from .context import get_grid
-from .tables import emit_json, emit_table, output_option, when
+from .tables import Column, emit_json, emit_table, output_option, when
 
 
 def storage(used: int, quota: int | None) -> str:
@@ -57,7 +57,9 @@ def user(output: str) -> None:
         click.echo("site admin:   yes")
     click.echo(f"team server:  {grid.url}")
     emit_table(
-        ["Team", "Role"], [[t["name"], t["role"]] for t in me.teams], empty="teams:        none"
+        [Column("Team"), Column("Role")],
+        [[t["name"], t["role"]] for t in me.teams],
+        empty="teams:        none",
     )
 
 
@@ -73,7 +75,12 @@ def teams(team: str | None, output: str) -> None:
             emit_json([t.to_json() for t in items])
             return
         emit_table(
-            ["Team", "My Role", "Credits", "Created At"],
+            [
+                Column("Team"),
+                Column("My Role", drop=3),
+                Column("Credits", drop=2),
+                Column("Created At", drop=1),
+            ],
             [[t.name, t.role, f"{t.balance:,.2f}", when(t.created_at)] for t in items],
             empty="You are in no team yet: ask a team owner to add you.",
         )
@@ -87,7 +94,13 @@ def teams(team: str | None, output: str) -> None:
     )
     click.echo(f"Storage: {storage(detail.storage_used_bytes, detail.storage_quota_bytes)}")
     emit_table(
-        ["Member", "Role", "Email", "GitHub", "Joined"],
+        [
+            Column("Member"),
+            Column("Role", drop=4),
+            Column("Email", drop=2),
+            Column("GitHub", drop=3),
+            Column("Joined", drop=1),
+        ],
         [[m.username, m.role, m.email, m.github_login, when(m.joined_at)] for m in detail.members],
         empty="No members.",
     )
