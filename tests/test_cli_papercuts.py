@@ -9,7 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 from teamserver_harness import TeamServerProcess, seeded_server
-from test_cli import grid, ok
+from test_cli import grid, ok, refused
+
+from jupyter_grid_collab.cli.suggest import Known, Typed, nearest
 
 LONG_RUN = "lr-too-high-for-this-model-sweep"
 LONG_DATASTORE = "imagenet-validation-subset-2024"
@@ -152,3 +154,77 @@ def test_cells_are_text_not_rich_markup(monkeypatch, capsys):
     monkeypatch.setenv("COLUMNS", "80")
     emit_table([Column("Command", wrap=True)], [["python t.py --x [bold]y"]], empty="none")
     assert "--x [bold]y" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------- did you mean
+def test_a_run_bob_lacks_but_carol_has_is_suggested(server):
+    said = refused(grid(server, "bob", "stop", "run", "long-train"))
+    assert said == ("Error: no run bob:long-train in your teams; did you mean carol:long-train?"), (
+        said
+    )
+
+
+def test_a_misspelt_run_suggests_the_close_name(server):
+    said = refused(grid(server, "bob", "status", "carol:long-trian"))
+    assert "no run carol:long-trian in your teams" in said
+    assert said.endswith("did you mean carol:long-train?"), said
+
+
+def test_logs_suggest_the_reference_as_it_was_typed(server):
+    # a bare run name means its first experiment; the suggestion is written the same way
+    as_run = refused(grid(server, "bob", "logs", "long-train"))
+    as_experiment = refused(grid(server, "bob", "logs", "long-train-exp0"))
+    no_such_number = refused(grid(server, "bob", "logs", "long-train-exp5"))
+    assert "no experiment bob:long-train-exp0" in as_run
+    assert as_run.endswith("did you mean carol:long-train?"), as_run
+    assert as_experiment.endswith("did you mean carol:long-train-exp0?"), as_experiment
+    assert "did you mean" not in no_such_number, no_such_number
+
+
+def test_two_owners_of_the_name_are_both_suggested(server):
+    said = refused(grid(server, "carol", "delete", "run", LONG_RUN, "--yes"))
+    assert f"no run carol:{LONG_RUN} in your teams; did you mean " in said, said
+    assert f"alice:{LONG_RUN}" in said and f"bob:{LONG_RUN}" in said, said
+
+
+def test_sessions_and_datastores_suggest_teammates_of_the_name(server):
+    session = refused(grid(server, "bob", "session", "pause", "alice-lab"))
+    datastore = refused(grid(server, "bob", "datastore", "delete", "cars", "--yes"))
+    assert "no session bob:alice-lab in your teams; did you mean alice:alice-lab?" in session
+    assert "no datastore bob:cars" in datastore and datastore.endswith("did you mean alice:cars?")
+
+
+def test_nothing_close_keeps_the_servers_words(server):
+    said = refused(grid(server, "bob", "stop", "run", "zzz-unrelated"))
+    assert said == "Error: no run bob:zzz-unrelated in your teams", said
+
+
+def test_an_unknown_user_is_said_to_be_one(server):
+    unknown = refused(grid(server, "bob", "logs", "nosuchuser:x"))
+    typo = refused(grid(server, "bob", "logs", "alcie:mnist-sweep"))
+    outsider = refused(grid(server, "dave", "logs", "alice:mnist-sweep"))
+    assert unknown == (
+        "Error: no user 'nosuchuser' in your teams: `grid teams vision` lists its members"
+    ), unknown
+    assert typo == "Error: no user 'alcie' in your teams; did you mean alice?", typo
+    # to dave, in another team, alice is no teammate: nothing of hers is revealed
+    assert outsider.startswith("Error: no user 'alice' in your teams"), outsider
+
+
+def test_a_missing_experiment_is_called_an_experiment(server):
+    said = refused(grid(server, "bob", "artifacts", "alice:mnist-sweep-exp9"))
+    assert "no experiment alice:mnist-sweep-exp9 in your teams" in said, said
+    assert "no run" not in said
+
+
+def test_nearest_ranks_the_same_name_first_then_close_names():
+    typed = Typed("run", "bob", "long-train")
+    known = [
+        Known("long-trains", "bob", "bob:long-trains"),
+        Known("long-train", "carol", "carol:long-train"),
+        Known("long-train", "bob", "bob:long-train"),  # what was typed: never suggested
+        Known("long-trian", "alice", "alice:long-trian"),
+        Known("long-trian", "bob", "bob:long-trian"),
+        Known("eval", "alice", "alice:eval"),
+    ]
+    assert nearest(typed, known) == ["carol:long-train", "bob:long-trains", "bob:long-trian"]

@@ -13,6 +13,7 @@ from ..models import Reference, parse_reference, validate_name, validate_relativ
 from ..paging import collect
 from .context import get_grid, limit_option, note_more
 from .groups import ListingGroup, listing_scope
+from .suggest import did_you_mean
 from .tables import Column, console, emit_json, emit_table, output_option, size, when
 
 
@@ -115,7 +116,8 @@ def delete(name: str, version: int | None, yes: bool) -> None:
     ref = parse_reference(name, allow_version=True)
     version = version or ref.version
     grid = get_grid()
-    ds = grid.client.datastore(str(Reference(ref.name, ref.owner, version)))
+    with did_you_mean(Reference(ref.name, ref.owner, version), "datastore"):
+        ds = grid.client.datastore(str(Reference(ref.name, ref.owner, version)))
     what = f"{ds.owner}:{ds.name}" + (f"@{version}" if version else " (every version)")
     if not yes and grid.may_modify(ds.owner, ds.team):
         click.confirm(f"Delete datastore {what}? This cannot be undone", abort=True, err=True)

@@ -12,6 +12,7 @@ from ..models import LogLine
 from ..references import EXPERIMENT, Ref
 from .context import get_grid
 from .refs import RUN_OR_EXPERIMENT_REF
+from .suggest import did_you_mean
 
 
 def experiment_ref(ref: Ref) -> Ref:
@@ -56,7 +57,8 @@ def logs(ref: Ref, tail: int | None, follow: bool, output: str) -> None:
     client = get_grid().client
     exp = experiment_ref(ref)
     last = None
-    for last in log_pages(client.read_logs, exp, tail=tail, follow=follow):
-        _emit(last["lines"], output == "json")
+    with did_you_mean(ref):
+        for last in log_pages(client.read_logs, exp, tail=tail, follow=follow):
+            _emit(last["lines"], output == "json")
     if follow and last is not None:
         click.echo(f"[{last.get('owner')}:{last.get('experiment')} {last['status']}]", err=True)

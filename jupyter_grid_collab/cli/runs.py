@@ -11,6 +11,7 @@ from ..paging import collect
 from ..references import RUN, Ref
 from .context import get_grid, limit_option, note_more
 from .refs import EXPERIMENT_REF, RUN_OR_EXPERIMENT_REF, RUN_REF
+from .suggest import did_you_mean
 from .tables import Column, duration, emit_json, emit_table, output_option, when
 
 # a listing's columns; on a narrow terminal the lower-value ones go first (drop=1 first):
@@ -46,7 +47,8 @@ def _runs_table(runs: list[Run], show_owner: bool, empty: str) -> None:
 
 
 def _run_detail(ref: Ref, output: str) -> None:
-    run, experiments = get_grid().client.run(ref)
+    with did_you_mean(ref):
+        run, experiments = get_grid().client.run(ref)
     if output == "json":
         emit_json({"run": run.to_json(), "experiments": [e.to_json() for e in experiments]})
         return
@@ -114,7 +116,8 @@ def stop() -> None:
 @click.argument("ref", type=RUN_REF, metavar="[USER:]RUN")
 def stop_run(ref: Ref) -> None:
     """Stop every pending or running experiment of a run."""
-    run, experiments = get_grid().client.stop_run(ref)
+    with did_you_mean(ref):
+        run, experiments = get_grid().client.stop_run(ref)
     cancelled = sum(1 for e in experiments if e.status == "cancelled")
     click.echo(f"stopped run {run.owner}:{run.name}: {cancelled} experiment(s) cancelled")
 
@@ -123,7 +126,8 @@ def stop_run(ref: Ref) -> None:
 @click.argument("ref", type=EXPERIMENT_REF, metavar="[USER:]EXPERIMENT")
 def stop_experiment(ref: Ref) -> None:
     """Stop one experiment."""
-    e = get_grid().client.stop_experiment(ref)
+    with did_you_mean(ref):
+        e = get_grid().client.stop_experiment(ref)
     click.echo(f"stopped experiment {e.owner}:{e.name}: {e.status}")
 
 
@@ -145,7 +149,8 @@ def _confirm(what: str, owner: str, team: str, yes: bool) -> None:
 def delete_run(ref: Ref, yes: bool) -> None:
     """Delete a run and all its experiments, logs and artifacts."""
     client = get_grid().client
-    run, experiments = client.run(ref)
+    with did_you_mean(ref):
+        run, experiments = client.run(ref)
     _confirm(
         f"run {run.owner}:{run.name} with its {len(experiments)} experiment(s), logs and artifacts",
         run.owner,
@@ -162,7 +167,8 @@ def delete_run(ref: Ref, yes: bool) -> None:
 def delete_experiment(ref: Ref, yes: bool) -> None:
     """Delete one experiment with its logs and artifacts."""
     client = get_grid().client
-    e = client.experiment(ref)
+    with did_you_mean(ref):
+        e = client.experiment(ref)
     run, _ = client.run(Ref(RUN, e.run, e.owner))
     _confirm(f"experiment {e.owner}:{e.name} with its logs and artifacts", e.owner, run.team, yes)
     client.delete_experiment(ref)
@@ -183,7 +189,8 @@ def clone(ref: Ref, name: str | None, output: str, overrides: tuple[str, ...]) -
         raise click.ClickException(
             f"unexpected argument(s) {' '.join(positional)}: overrides are --name value pairs"
         )
-    run, experiments = get_grid().client.clone(ref, name=name, params=params or None)
+    with did_you_mean(ref):
+        run, experiments = get_grid().client.clone(ref, name=name, params=params or None)
     if output == "json":
         emit_json({"run": run.to_json(), "experiments": [e.to_json() for e in experiments]})
         return

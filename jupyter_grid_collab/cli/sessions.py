@@ -11,6 +11,7 @@ from ..models import ReferenceError, Session, parse_reference, validate_name
 from ..paging import collect
 from .context import get_grid, limit_option, note_more
 from .groups import ListingGroup, listing_scope
+from .suggest import did_you_mean
 from .tables import Column, duration, emit_json, emit_table, output_option, size
 
 VISITORS_TEXT = {"view": "view only", "full": "full (run code as you)"}
@@ -164,10 +165,11 @@ def _action(name: str, action: str, past: str) -> None:
         # my own server on this machine: stop it first (it reports itself stopped), then
         # record the pause or remove the record; the folder and its files stay
         local_sessions.stop(local)
-    if action == "delete":
-        grid.client.delete_session(f"{owner}:{ref.name}")
-    else:
-        grid.client.session_action(f"{owner}:{ref.name}", action)
+    with did_you_mean(ref, "session"):
+        if action == "delete":
+            grid.client.delete_session(f"{owner}:{ref.name}")
+        else:
+            grid.client.session_action(f"{owner}:{ref.name}", action)
     click.echo(f"{past} session {owner}:{ref.name}")
 
 

@@ -8,12 +8,16 @@ as ordinary command-line arguments.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+
 import click
 
 from ..hyperparams import GridError as GridSpecError
+from ..models import parse_reference
 from ..source_snapshot import SnapshotError
 from ..submit import submit_run
 from .context import get_grid
+from .suggest import did_you_mean
 from .tables import Column, emit_json, emit_table, output_option
 
 
@@ -79,21 +83,25 @@ def run(
     if strategy == "random_search" and num_trials is None:
         raise click.ClickException("random_search needs --num_trials N")
     datastore = None
+    # a datastore that is not found may be a teammate's of that name
+    looking_up: AbstractContextManager[None] = nullcontext()
     if datastore_name:
         datastore = datastore_name + (f"@{datastore_version}" if datastore_version else "")
+        looking_up = did_you_mean(parse_reference(datastore, allow_version=True), "datastore")
     client = get_grid().client
     try:
-        created, experiments = submit_run(
-            client,
-            script,
-            list(script_args),
-            name=name,
-            strategy=strategy,
-            num_trials=num_trials,
-            instance_type=instance_type,
-            datastore=datastore,
-            team=team,
-        )
+        with looking_up:
+            created, experiments = submit_run(
+                client,
+                script,
+                list(script_args),
+                name=name,
+                strategy=strategy,
+                num_trials=num_trials,
+                instance_type=instance_type,
+                datastore=datastore,
+                team=team,
+            )
     except (GridSpecError, SnapshotError) as exc:
         raise click.ClickException(str(exc)) from None
     if output == "json":
