@@ -15,6 +15,7 @@ from .executor.sandbox import DEFAULT_UID_BASE
 from .handlers import meta as m
 from .handlers import runs as r
 from .routes import tornado_routes
+from .scrub import DEFAULT_INTERVAL_HOURS, DEFAULT_MB_PER_SECOND, Scrubber
 from .store import Store
 from .store.outputs import DEFAULT_MAX_LOG_MB
 from .store.sources import DEFAULT_SOURCE_GRACE_HOURS
@@ -46,6 +47,10 @@ class ServerConfig:
     # log bytes kept per experiment (0: no cap), and how long a source no run uses is kept
     max_log_mb: float = DEFAULT_MAX_LOG_MB
     source_grace_hours: float = DEFAULT_SOURCE_GRACE_HOURS
+    # every stored blob hashed again this often (0: never) at most this fast (scrub.py):
+    # what a file's stamp cannot see (bit rot) is found and refused before anyone reads it
+    scrub_interval_hours: float = DEFAULT_INTERVAL_HOURS
+    scrub_mb_per_second: float = DEFAULT_MB_PER_SECOND
 
 
 @dataclass
@@ -63,6 +68,7 @@ class TeamServer:
         self.run_listeners: list = []
         self.stop_listeners: list = []
         self._tasks: list[asyncio.Task] = []
+        self.scrubber: Scrubber | None = None
         self.store.max_log_mb = self.config.max_log_mb
 
     def drop_blobs(self, shas: list[str]) -> None:
@@ -88,6 +94,13 @@ class TeamServer:
 
     def start_housekeeping(self) -> None:
         self._tasks.append(asyncio.ensure_future(self._housekeeping()))
+        if self.config.scrub_interval_hours > 0:
+            self.scrubber = Scrubber(
+                self.blobs.verifier,
+                self.config.scrub_interval_hours,
+                self.config.scrub_mb_per_second,
+            )
+            self.scrubber.start()
 
     async def _housekeeping(self) -> None:
         loop = asyncio.get_running_loop()
@@ -125,6 +138,8 @@ class TeamServer:
     def close(self) -> None:
         for task in self._tasks:
             task.cancel()
+        if self.scrubber is not None:
+            self.scrubber.stop()
         self.db_pool.shutdown(wait=False)
         self.io_pool.shutdown(wait=False)
         self.store.engine.dispose()

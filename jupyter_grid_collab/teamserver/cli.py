@@ -25,6 +25,7 @@ from .executor.sandbox import DEFAULT_UID_BASE, MODES
 from .http_server import GuardedHTTPServer, bounded_connections, connection_limit_options
 from .migrations import SchemaError, prepare
 from .schema import make_engine
+from .scrub import DEFAULT_INTERVAL_HOURS, DEFAULT_MB_PER_SECOND
 from .store import DEFAULT_PRICES, Store
 from .store.outputs import DEFAULT_MAX_LOG_MB
 from .store.sources import DEFAULT_SOURCE_GRACE_HOURS
@@ -254,6 +255,23 @@ _db = click.option(
     "housekeeping deletes it.",
 )
 @click.option(
+    "--scrub-interval-hours",
+    envvar="GRID_COLLAB_SCRUB_INTERVAL_HOURS",
+    default=DEFAULT_INTERVAL_HOURS,
+    show_default=True,
+    type=click.FloatRange(min=0.0),
+    help="Hash every stored blob again this often, in the background (0: never); one "
+    "that fails is refused from then on. See also the scrub command.",
+)
+@click.option(
+    "--scrub-mb-per-second",
+    envvar="GRID_COLLAB_SCRUB_MB_PER_SECOND",
+    default=DEFAULT_MB_PER_SECOND,
+    show_default=True,
+    type=click.FloatRange(min=0.0, min_open=True),
+    help="The background scrub reads at most this many MB (10^6 bytes) a second.",
+)
+@click.option(
     "--upgrade-db/--no-upgrade-db",
     envvar="GRID_COLLAB_UPGRADE_DB",
     default=True,
@@ -288,12 +306,16 @@ def main(
     runner_network,
     max_log_mb,
     source_grace_hours,
+    scrub_interval_hours,
+    scrub_mb_per_second,
     upgrade_db,
     **connection_limits,
 ):
     """Run the team server (no subcommand), or administer it (``admin ...``)."""
     ctx.ensure_object(dict)
-    ctx.obj.update(data_dir=data_dir, db=db, prices=prices, upgrade_db=upgrade_db)
+    ctx.obj.update(
+        data_dir=data_dir, db=db, prices=prices, upgrade_db=upgrade_db, blobs_url=blobs_url
+    )
     if ctx.invoked_subcommand is not None:
         return
     logging.basicConfig(
@@ -318,6 +340,8 @@ def main(
         work_root=Path(work_root) if work_root else None,
         max_log_mb=max_log_mb,
         source_grace_hours=source_grace_hours,
+        scrub_interval_hours=scrub_interval_hours,
+        scrub_mb_per_second=scrub_mb_per_second,
     )
     server = TeamServer(store, blobs, config)
     engine = None
@@ -434,6 +458,38 @@ def upgrade_db(ctx, data_dir, db):
     engine, done = open_engine(data_dir or ctx.obj["data_dir"], db or ctx.obj["db"])
     engine.dispose()
     click.echo(done or "the database's schema is already this version's; nothing to do")
+
+
+@main.command("scrub")
+@click.option("--data-dir", default=None, help="As the server's --data-dir.")
+@click.option("--db", default=None, help="As the server's --db: a database URL.")
+@click.option("--blobs", "blobs_url", default=None, help="As the server's --blobs.")
+@click.option(
+    "--mb-per-second",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Read at most this many MB a second (default: as fast as the disk goes).",
+)
+@click.pass_context
+def scrub(ctx, data_dir, db, blobs_url, mb_per_second):
+    """Hash every stored blob now and say which are corrupted (and which blobs records point
+    at are missing); exit 1 if any is. A corrupted one is refused from then on, by a running
+    server too. Safe while the server runs."""
+    from .scrub_command import run_scrub
+
+    data_dir = data_dir or ctx.obj["data_dir"]
+    engine, _ = open_engine(data_dir, db or ctx.obj["db"], ctx.obj.get("upgrade_db", True))
+    blobs = blobs_url or ctx.obj.get("blobs_url")
+    try:
+        wrong = run_scrub(
+            engine,
+            blobs or str(data_dir_paths(Path(data_dir).resolve())["blobs"]),
+            mb_per_second,
+            click.echo,
+        )
+    finally:
+        engine.dispose()
+    ctx.exit(1 if wrong else 0)
 
 
 def _run(fn, *args):
