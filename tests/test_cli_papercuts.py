@@ -228,3 +228,13 @@ def test_nearest_ranks_the_same_name_first_then_close_names():
         Known("eval", "alice", "alice:eval"),
     ]
     assert nearest(typed, known) == ["carol:long-train", "bob:long-trains", "bob:long-trian"]
+
+
+# ----------------------------------------------------------------- session stop
+def test_session_stop_says_pause_or_delete(server):
+    result = grid(server, "bob", "session", "stop", "alice:alice-lab")
+    assert result.returncode == 2, result
+    said = refused(result)
+    assert "grid session pause alice:alice-lab" in said
+    assert "grid session delete alice:alice-lab" in said
+    assert "No such command" not in said

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from .. import local_sessions
+from ..controls import visible
 from ..credentials import load_credentials
 from ..models import ReferenceError, Session, parse_reference, validate_name
 from ..paging import collect
@@ -192,3 +193,23 @@ def resume(name: str) -> None:
 def delete(name: str) -> None:
     """Stop a session and remove its record (never the files in its folder)."""
     _action(name, "delete", "deleted")
+
+
+class SessionsAreNotStopped(click.ClickException):
+    """A usage mistake, so click's usage status (2), said in one line like every error."""
+
+    exit_code = 2
+
+
+@session.command("stop", hidden=True)
+@click.argument("name", metavar="[USER:]NAME", default="NAME")
+def stop(name: str) -> None:
+    """Sessions are paused or deleted: says which command does what."""
+    # Grid users type `stop` (as for runs); a session has two ways to stop, and the wrong
+    # one deletes its record, so this names both rather than guess
+    name = visible(name)  # echoed back: its escapes shown, not obeyed
+    raise SessionsAreNotStopped(
+        f"sessions are paused or deleted, not stopped: `grid session pause {name}` stops "
+        f"its server and keeps its folder and name (`grid session resume {name}` starts it "
+        f"again); `grid session delete {name}` stops it and removes its record"
+    )
