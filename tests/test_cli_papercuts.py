@@ -5,12 +5,18 @@ is one these tests made."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 from teamserver_harness import TeamServerProcess, seeded_server
-from test_cli import grid, ok, refused
+from test_cli import GRID, grid, ok, refused
 
+from jupyter_grid_collab._version import __version__
 from jupyter_grid_collab.cli.suggest import Known, Typed, nearest
 
 LONG_RUN = "lr-too-high-for-this-model-sweep"
@@ -238,3 +244,89 @@ def test_session_stop_says_pause_or_delete(server):
     assert "grid session pause alice:alice-lab" in said
     assert "grid session delete alice:alice-lab" in said
     assert "No such command" not in said
+
+
+# ----------------------------------------------------------------- --version, Ctrl-C
+def test_version():
+    result = grid(None, None, "--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"grid, version {__version__}"
+
+
+def _start(server: TeamServerProcess, user: str, *args: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRID_")}
+    env.update(GRID_URL=server.url, GRID_API_KEY=server.keys[user])
+    env["GRID_HOME"] = os.environ["GRID_HOME"]
+    return subprocess.Popen(
+        [GRID, *args],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # a test run in the background may inherit SIGINT ignored; Ctrl-C must reach grid
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def _interrupt_once(proc: subprocess.Popen, stream_has: str, stream) -> tuple[str, str]:
+    """Wait until ``stream`` shows ``stream_has`` (the command is waiting), then Ctrl-C a
+    moment later, as a person would: a SIGINT that lands between input()'s prompt and its
+    read is only seen once the read returns, and the read waits for a line that never
+    comes."""
+    seen: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        while chunk := stream.read(1):
+            seen.append(chunk)
+            if stream_has in "".join(seen):
+                ready.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert ready.wait(60), "".join(seen)
+        time.sleep(1)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(10)
+    other = proc.stderr if stream is proc.stdout else proc.stdout
+    return "".join(seen), other.read()
+
+
+def test_ctrl_c_on_logs_follow_exits_130_quietly(server):
+    # Given alice's running experiment that bob follows
+    with server.client("alice") as alice:
+        alice.me()
+        alice.create_run("python train.py", {"lr": [0.5]}, name="followed")
+        alice.report_status("followed-exp0", "running")
+        alice.append_logs("followed-exp0", ["epoch 1"])
+    proc = _start(server, "bob", "logs", "alice:followed", "--follow")
+    # When he presses Ctrl-C while it waits for more
+    stdout, stderr = _interrupt_once(proc, "epoch 1\n", proc.stdout)
+    # Then it ends with the shell's Ctrl-C status, saying nothing more
+    assert proc.returncode == 130, (stdout, stderr)
+    assert "Aborted!" not in stderr and "Traceback" not in stderr, stderr
+    assert stdout == "epoch 1\n"
+
+
+def test_ctrl_c_at_a_prompt_exits_130_quietly(server):
+    with server.client("bob") as bob:
+        bob.me()
+        bob.create_run("python train.py", {"lr": [0.5]}, name="to-keep")
+    proc = _start(server, "bob", "delete", "run", "to-keep")
+    stderr, _ = _interrupt_once(proc, "[y/N]: ", proc.stderr)
+    assert proc.returncode == 130, stderr
+    assert "Aborted!" not in stderr and "Traceback" not in stderr, stderr
+    with server.client("bob") as bob:
+        bob.me()
+        assert bob.run("to-keep")[0].name == "to-keep"
+
+
+def test_answering_no_at_a_prompt_is_still_aborted(server):
+    result = grid(server, "bob", "delete", "run", LONG_RUN, input="n\n")
+    assert result.returncode == 1 and "Aborted!" in result.stderr

@@ -4,23 +4,37 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 import click
 
+from .._version import __version__
 from ..client import GridError, Unauthorized
 from ..controls import visible
 from ..models import ReferenceError
 from . import artifacts, credentials, datastores, logs, runs, sessions, submit, teams
 from .context import Grid
 
+#: the shell's status for a command ended by Ctrl-C (128 + SIGINT)
+INTERRUPTED = 130
+
 
 class GridCommand(click.Group):
     """Turns what a user can get wrong (bad reference, refused action, unknown user, server
-    down, wrong key, a local file) into click's one-line ``Error: ...`` and exit 1."""
+    down, wrong key, a local file) into click's one-line ``Error: ...`` and exit 1, and
+    Ctrl-C into a quiet exit 130."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _interrupted(ctx)
+        except click.Abort as exc:
+            # a prompt turns Ctrl-C into Abort; answering "no" (or closed stdin) stays
+            # click's "Aborted!" and exit 1
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                _interrupted(ctx)
+            raise
         except Unauthorized as exc:
             grid = ctx.find_object(Grid)
             url = grid.url if grid else "the team server"
@@ -47,7 +61,16 @@ class GridCommand(click.Group):
             raise click.ClickException(f"{exc.strerror or exc}{where}") from None
 
 
+def _interrupted(ctx: click.Context) -> NoReturn:
+    """Ctrl-C is how `grid logs --follow` and any long wait end: the user knows, so neither
+    click's "Aborted!" nor a traceback, and the status shells expect."""
+    if sys.stderr.isatty():
+        click.echo(err=True)  # the terminal echoed "^C": the shell's prompt starts below it
+    ctx.exit(INTERRUPTED)
+
+
 @click.group(cls=GridCommand, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="grid")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Grid team collaboration from the terminal: sessions, runs, experiments, artifacts,
