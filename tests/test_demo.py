@@ -3,17 +3,24 @@ through the real CLI and the real extension API, Ctrl-C it, and find nothing lef
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
+import nbformat
 import pytest
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
 
 BIN = Path(sys.executable).parent
 READY = "grid-collab demo is ready"
@@ -120,6 +127,90 @@ def stop_and_check_nothing_survives(proc: subprocess.Popen, folder: Path) -> Non
         time.sleep(0.5)
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def run_notebook(lab: str, notebook: Path) -> list[str]:
+    """Run every code cell of ``notebook`` in a new kernel of the JupyterLab at ``lab`` (the
+    URL the demo printed), one after the other as Run All Cells does: the kernel is the
+    session's, with its credential and its datastore mounts. Each cell's output; a cell
+    that raises fails the test with its traceback."""
+    base, token = lab.split("lab?token=")
+    headers = {"Authorization": f"token {token}"}
+    started = httpx.post(
+        f"{base}api/kernels", json={"name": "python3"}, headers=headers, timeout=60
+    )
+    assert started.status_code == 201, started.text
+    kernel = started.json()["id"]
+    cells = [c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+    try:
+        return asyncio.run(_run_cells(base, token, kernel, cells))
+    finally:
+        httpx.delete(f"{base}api/kernels/{kernel}", headers=headers, timeout=30)
+
+
+async def _run_cells(base: str, token: str, kernel: str, cells: list[str]) -> list[str]:
+    url = base.replace("http://", "ws://", 1) + f"api/kernels/{kernel}/channels"
+    conn = await websocket_connect(
+        HTTPRequest(url, headers={"Authorization": f"token {token}"}, connect_timeout=30)
+    )
+    session = uuid.uuid4().hex
+    outputs = []
+    try:
+        for code in cells:
+            msg_id = uuid.uuid4().hex
+            header = {
+                "msg_id": msg_id,
+                "msg_type": "execute_request",
+                "username": "",
+                "session": session,
+                "version": "5.3",
+                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            }
+            content = {
+                "code": code,
+                "silent": False,
+                "store_history": True,
+                "user_expressions": {},
+                "allow_stdin": False,
+                "stop_on_error": True,
+            }
+            await conn.write_message(
+                json.dumps(
+                    {
+                        "header": header,
+                        "parent_header": {},
+                        "metadata": {},
+                        "channel": "shell",
+                        "buffers": [],
+                        "content": content,
+                    }
+                )
+            )
+            out: list[str] = []
+            deadline = time.monotonic() + 120
+            while True:
+                raw = await asyncio.wait_for(conn.read_message(), deadline - time.monotonic())
+                assert raw is not None, "the kernel's websocket closed"
+                msg = json.loads(raw)
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind = msg["msg_type"]
+                if kind == "stream":
+                    out.append(msg["content"]["text"])
+                elif kind == "execute_result":
+                    out.append(msg["content"]["data"].get("text/plain", ""))
+                elif kind == "error":
+                    trace = ANSI.sub("", "\n".join(msg["content"]["traceback"]))
+                    raise AssertionError(f"the cell\n{code}\nraised:\n{trace}")
+                elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                    break
+            outputs.append("".join(out))
+    finally:
+        conn.close()
+    return outputs
+
+
 def test_demo_without_labs_as_each_member(tmp_path):
     folder = tmp_path / "demo"
     proc = start_demo(folder, "--no-lab")
@@ -160,7 +251,7 @@ def test_demo_without_labs_as_each_member(tmp_path):
             out = grid(guide, "dave", *args, home=tmp_path).stdout
             assert "mnist-sweep" not in out and "points" not in out and "long-train" not in out
         r = grid(guide, "dave", "logs", "alice:mnist-sweep-exp0", home=tmp_path)
-        assert r.returncode != 0 and "no experiment alice:mnist-sweep-exp0" in r.stderr
+        assert r.returncode != 0 and "no user 'alice' in your teams" in r.stderr
     finally:
         stop_and_check_nothing_survives(proc, folder)
 
@@ -173,6 +264,37 @@ def test_demo_with_live_sessions(tmp_path):
         guide = printed_guide(proc, folder)
         assert guide["users"]["alice"]["lab"] and guide["users"]["bob"]["lab"]
         assert guide["users"]["carol"]["lab"] is None
+        # each lab opens on a README and a notebook of real work, which runs in its kernel
+        seeded = {"alice": "points-and-sweep.ipynb", "bob": "why-lr-too-high-failed.ipynb"}
+        for user, notebook in seeded.items():
+            base, token = guide["users"][user]["lab"].split("lab?token=")
+            listed = httpx.get(
+                f"{base}api/contents", headers={"Authorization": f"token {token}"}, timeout=30
+            ).json()["content"]
+            assert {"README.md", notebook} <= {item["name"] for item in listed}
+            assert notebook in (folder / "home" / user / "README.md").read_text()
+            nbformat.validate(nbformat.read(folder / "home" / user / notebook, as_version=4))
+        alice_out = "\n".join(
+            run_notebook(
+                guide["users"]["alice"]["lab"], folder / "home/alice/points-and-sweep.ipynb"
+            )
+        )
+        assert f"400 points, mounted read-only at {folder / 'datastores' / 'points'}" in alice_out
+        assert "best line: y = 2.99" in alice_out  # the datastore's y = 3x + 1 plus noise
+        assert "run alice:mnist-sweep: succeeded, 4 experiments" in alice_out
+        for index in range(4):
+            assert re.search(rf"mnist-sweep-exp{index} .* \d+\.\d{{4}}  [▁-█]{{4,8}}", alice_out)
+        assert "lowest: mnist-sweep-exp3" in alice_out
+        bob_out = "\n".join(
+            run_notebook(
+                guide["users"]["bob"]["lab"], folder / "home/bob/why-lr-too-high-failed.ipynb"
+            )
+        )
+        assert "lr-too-high-exp0: failed (exit 1)" in bob_out
+        assert "data: alice:points@1" in bob_out
+        assert "loss diverged at epoch 3: lower the learning rate" in bob_out
+        assert "200 points, mounted read-only at" in bob_out
+        assert "run it again with lr 0.5: grid clone lr-too-high --lr 0.5" in bob_out
         # a kernel in alice's lab: it runs in a session of its own, and must stop too
         alice_base, alice_token = guide["users"]["alice"]["lab"].split("lab?token=")
         r = httpx.post(

@@ -18,6 +18,7 @@ import click
 from ..client import GridClient
 from ..jupyter_process import JupyterLaunch, JupyterServer
 from ..readiness import free_port
+from .notebooks import seed_home
 from .processes import Child, Interrupted, Supervisor
 from .seed import DATASTORE, FAILING, LIVE, SWEEP, TEAM, Person, seed_people, seed_work
 
@@ -166,6 +167,8 @@ def _start_lab(
     waits until it has registered as the session ``<person>-lab``)."""
     home = root / "home" / person.name
     home.mkdir(parents=True, exist_ok=True)
+    # a README and a notebook of real work, so the file browser does not open on nothing
+    seed_home(home, person.name)
     env = _env(
         GRID_URL=url,
         GRID_API_KEY=person.key,
