@@ -19,6 +19,7 @@ registered, so the tests play a hostile one:
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -161,6 +162,7 @@ class Trap:
     bob_secret: str
     token: str  # bob's GitHub token
     visit: dict
+    upload: str  # an upload bob began and has not committed
 
     @property
     def via(self) -> str:
@@ -185,11 +187,24 @@ def trap(team_server, admin_store, tmp_path_factory) -> Trap:
     run = make_run(team, bob, tmp)
     ds = make_datastore(team, bob, tmp)
     bob_session, bob_secret = register(team, bob)
+    upload = team.ok(bob, "POST", "/uploads", json={"name": fresh("u"), "team": team.name})
     # mallory's session points at a server of his own; bob presses Open, the ticket lands
     # there, and mallory's server redeems it
     session, secret = register(team, mallory)
     visited = visit(team, bob, mallory, session, secret)
-    return Trap(team, p, session, secret, run, ds, bob_session, bob_secret, token, visited)
+    return Trap(
+        team,
+        p,
+        session,
+        secret,
+        run,
+        ds,
+        bob_session,
+        bob_secret,
+        token,
+        visited,
+        upload["upload_id"],
+    )
 
 
 class Balance(float):
@@ -212,11 +227,19 @@ def trap_state(trap: Trap) -> dict:
     ).json()
     return {
         "members": sorted((m["username"], m["role"]) for m in detail["members"]),
+        "quota": detail["storage_quota_bytes"],
         # running sessions are charged as the test goes: credits only ever go down
         "balance": Balance(detail["balance"]),
         "teams": sorted(t["name"] for t in team.ok(bob, "GET", "/teams")["items"]),
         "credential": (git["login"], git["token"]),
         "datastore": team.ok(bob, "GET", f"/datastores/{bob}/{trap.ds['name']}")["versions"],
+        "datastores": sorted(
+            d["name"] for d in team.ok(bob, "GET", "/datastores", params={"limit": 200})["items"]
+        ),
+        "artifacts": [
+            a["path"]
+            for a in team.ok(bob, "GET", f"/experiments/{bob}/{trap.run['exp']}/artifacts")["items"]
+        ],
         "run": (run_now["status"], [e["status"] for e in run_now["experiments"]]),
         "bob's runs": sorted(
             r["name"]
@@ -283,6 +306,11 @@ REFUSED_AS_VISITOR = {
         {"username": t.p["outsider"], "role": "admin"},
     ),
     "remove a member": lambda t: ("DELETE", f"/teams/{t.team.name}/members/{t.p['carl']}", None),
+    "set the team's storage quota": lambda t: (
+        "PATCH",
+        f"/teams/{t.team.name}",
+        {"storage_quota_bytes": 1},
+    ),
     "add credits": lambda t: ("POST", f"/teams/{t.team.name}/credits", {"amount": 1000}),
     "create a team": lambda t: ("POST", "/teams", {"name": fresh("evil"), "owner": t.p["mallory"]}),
     "create a user": lambda t: ("POST", "/users", {"username": fresh("sock")}),
@@ -330,6 +358,16 @@ REFUSED_AS_VISITOR = {
         f"/runs/{t.p['bob']}/{t.run['name']}/clone",
         {"name": fresh("evil")},
     ),
+    "clone bob's experiment as bob": lambda t: (
+        "POST",
+        f"/experiments/{t.p['bob']}/{t.run['exp']}/clone",
+        {"name": fresh("evil")},
+    ),
+    "upload an artifact to bob's experiment": lambda t: (
+        "PUT",
+        f"/experiments/{t.p['bob']}/{t.run['exp']}/artifacts/evil.bin",
+        b"evil",
+    ),
     "register a session as bob": lambda t: (
         "POST",
         "/sessions",
@@ -347,6 +385,11 @@ REFUSED_AS_VISITOR = {
         {"url": "http://evil/"},
     ),
     "delete bob's session": lambda t: ("DELETE", f"/sessions/{t.p['bob']}/{t.bob_session}", None),
+    "resume bob's session": lambda t: (
+        "POST",
+        f"/sessions/{t.p['bob']}/{t.bob_session}/resume",
+        None,
+    ),
     "stop mallory's own session as bob": lambda t: (
         "POST",
         f"/sessions/{t.p['mallory']}/{t.session}/stop",
@@ -358,6 +401,9 @@ REFUSED_AS_VISITOR = {
         None,
     ),
     "begin an upload": lambda t: ("POST", "/uploads", {"name": fresh("evil"), "team": t.team.name}),
+    "add a file to bob's upload": lambda t: ("PUT", f"/uploads/{t.upload}/files/evil.txt", b"evil"),
+    "commit bob's upload": lambda t: ("POST", f"/uploads/{t.upload}/commit", None),
+    "abort bob's upload": lambda t: ("DELETE", f"/uploads/{t.upload}", None),
     "upload a source": lambda t: ("PUT", "/sources", b"evil"),
     "end the visits": lambda t: ("DELETE", "/visits", None),
 }
@@ -388,6 +434,163 @@ def test_trap_session_cannot_act_as_its_visitor(trap: Trap, action: str):
         and e["resource"] == API + path.split("?")[0]
         for e in trap.team.audit(trap.p["bob"])
     )
+
+
+# ----------------------------------------------------------------- the whole route table
+# What a session's server may do for a visitor, written out here rather than read from the
+# handlers (that would only hold the handlers to themselves): read what the team shows
+# (records, listings, logs, downloads, the team) and attach read-only. Every other
+# operation of the route table, one added tomorrow included, must be refused.
+VISIT_NEEDS = {
+    ("GET", "/me"),
+    ("GET", "/teams"),
+    ("GET", "/teams/{team}"),
+    ("GET", "/teams/{team}/ledger"),
+    ("GET", "/teams/{team}/audit"),
+    ("GET", "/sessions"),
+    ("GET", "/sessions/{owner}/{name}"),
+    ("GET", "/runs"),
+    ("GET", "/runs/{owner}/{name}"),
+    ("GET", "/runs/{owner}/{name}/artifacts"),
+    ("GET", "/runs/{owner}/{name}/source"),
+    ("GET", "/experiments/{owner}/{name}"),
+    ("GET", "/experiments/{owner}/{name}/logs"),
+    ("GET", "/experiments/{owner}/{name}/artifacts"),
+    ("GET", "/experiments/{owner}/{name}/artifacts/{path}"),
+    ("HEAD", "/experiments/{owner}/{name}/artifacts/{path}"),
+    ("GET", "/datastores"),
+    ("GET", "/datastores/{owner}/{name}"),
+    ("GET", "/datastores/{owner}/{name}/files"),
+    ("GET", "/datastores/{owner}/{name}/files/{path}"),
+    ("POST", "/datastores/{owner}/{name}/attach"),
+}
+# What the session's server may do as its owner (the secret alone), likewise written out:
+# what a session does (its own record, runs, uploads, attach), never people, money or keys.
+SESSION_NEEDS = VISIT_NEEDS | {
+    ("GET", "/credentials"),  # the owner's credentials' metadata, never a token
+    ("POST", "/sessions"),  # re-registering itself
+    ("DELETE", "/sessions/{owner}/{name}"),
+    ("POST", "/sessions/{owner}/{name}/heartbeat"),
+    ("POST", "/sessions/{owner}/{name}/stop"),
+    ("POST", "/sessions/{owner}/{name}/pause"),
+    ("POST", "/sessions/{owner}/{name}/resume"),
+    ("POST", "/sessions/{owner}/{name}/open"),
+    ("DELETE", "/visits"),
+    ("DELETE", "/visits/{username}"),
+    ("POST", "/runs"),
+    ("DELETE", "/runs/{owner}/{name}"),
+    ("POST", "/runs/{owner}/{name}/stop"),
+    ("POST", "/runs/{owner}/{name}/clone"),
+    ("DELETE", "/experiments/{owner}/{name}"),
+    ("POST", "/experiments/{owner}/{name}/stop"),
+    ("POST", "/experiments/{owner}/{name}/clone"),
+    ("POST", "/experiments/{owner}/{name}/status"),
+    ("POST", "/experiments/{owner}/{name}/logs"),
+    ("PUT", "/experiments/{owner}/{name}/artifacts/{path}"),
+    ("DELETE", "/datastores/{owner}/{name}"),
+    ("POST", "/uploads"),
+    ("DELETE", "/uploads/{upload_id}"),
+    ("POST", "/uploads/{upload_id}/commit"),
+    ("PUT", "/uploads/{upload_id}/files/{path}"),
+    ("PUT", "/sources"),
+}
+# Public operations take no caller (an X-Grid-Visitor header means nothing to them): health
+# and the API document, and two a session's server makes as itself, proven by its secret:
+# redeeming a ticket, and its own owner's git credential.
+PUBLIC = {
+    ("GET", "/health"),
+    ("GET", "/openapi.json"),
+    ("POST", "/visits/redeem"),
+    ("GET", "/sessions/{owner}/{name}/git-credential"),
+}
+
+
+def route_table() -> set[tuple[str, str]]:
+    """Every operation of the team API: (method, documented path template)."""
+    from jupyter_grid_collab.teamserver.routes import ROUTES
+
+    return {(op.method, template) for route in ROUTES for template, op in route.documented()}
+
+
+def concrete(trap: Trap, template: str) -> str:
+    """``template`` with the trap's real things filled in: were a refusal missing, the call
+    would reach bob's own run, datastore, session, upload or team, which trap_state watches."""
+    prefix = template.split("/")[1]
+    names = {
+        "sessions": trap.bob_session,
+        "runs": trap.run["name"],
+        "experiments": trap.run["exp"],
+        "datastores": trap.ds["name"],
+    }
+    values = {
+        "team": trap.team.name,
+        "owner": trap.p["bob"],
+        "name": names.get(prefix, "x"),
+        "username": trap.p["carl"],
+        "provider": "github",
+        "path": {"experiments": "model/w.bin", "datastores": "train.csv"}.get(prefix, "e.txt"),
+        "upload_id": trap.upload,
+    }
+    # a parameter added tomorrow gets a plain value: the scope refuses before any lookup
+    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m[1], "x")), template)
+
+
+def send_all_but(trap: Trap, needs: set, **caller: Any) -> dict[tuple[str, str], httpx.Response]:
+    """Each operation of the route table but ``needs`` and PUBLIC, sent as ``caller``."""
+    answers = {}
+    for method, template in sorted(route_table() - needs - PUBLIC):
+        body: dict[str, Any] = {}
+        if method == "PUT":
+            body = {"content": b"evil"}
+        elif method in ("POST", "PATCH"):
+            body = {"json": {}}
+        answers[(method, template)] = trap.team.http(
+            method, concrete(trap, template), **caller, **body
+        )
+    return answers
+
+
+def test_the_route_table_has_no_public_operation_unaccounted_for():
+    from jupyter_grid_collab.teamserver.routes import ROUTES
+
+    public = {(op.method, t) for route in ROUTES for t, op in route.documented() if op.public}
+    assert public == PUBLIC
+
+
+def test_every_operation_a_visit_does_not_need_is_refused_to_a_visitor(trap: Trap):
+    # Given bob's visit to mallory's session
+    before = trap_state(trap)
+    # When mallory's server sends, as bob, every operation a visit does not need
+    answers = send_all_but(trap, VISIT_NEEDS, secret=trap.secret, visitor=trap.p["bob"])
+    # Then each is refused by the visit's scope: a route added tomorrow is too, until a
+    # visit is said (here) to need it
+    message = (
+        f"{trap.p['bob']} is visiting {trap.via}: a session's server may only read, "
+        "download and attach for a visitor"
+    )
+    assert VISIT_NEEDS | PUBLIC <= route_table() and len(answers) >= 36
+    wrong = {
+        f"{method} {template}": (r.status_code, r.text[:200])
+        for (method, template), r in answers.items()
+        if (r.status_code, r.json()["message"] if method != "HEAD" else message) != (403, message)
+    }
+    assert wrong == {}
+    assert trap_state(trap) == before
+
+
+def test_every_operation_a_session_does_not_need_is_refused_to_its_credential(trap: Trap):
+    # mallory's server as mallory (the secret alone), against bob's team: members, roles,
+    # credits, the quota, users, credentials
+    before = trap_state(trap)
+    answers = send_all_but(trap, SESSION_NEEDS, secret=trap.secret)
+    assert SESSION_NEEDS | PUBLIC <= route_table() and len(answers) >= 10
+    wrong = {
+        f"{method} {template}": (r.status_code, r.text[:200])
+        for (method, template), r in answers.items()
+        if (r.status_code, r.json()["message"]) != (403, SESSION_REFUSAL)
+    }
+    assert wrong == {}
+    assert trap_state(trap) == before
 
 
 def test_there_is_no_api_key_endpoint_to_reach(trap: Trap):
@@ -475,6 +678,11 @@ REFUSED_TO_SESSION = {
     "change a role": lambda t, p: ("PATCH", f"/teams/{t}/members/{p['carl']}", {"role": "owner"}),
     "remove a member": lambda t, p: ("DELETE", f"/teams/{t}/members/{p['dana']}", None),
     "add credits": lambda t, p: ("POST", f"/teams/{t}/credits", {"amount": 5}),
+    "set the team's storage quota": lambda t, p: (
+        "PATCH",
+        f"/teams/{t}",
+        {"storage_quota_bytes": 1},
+    ),
     "create a team": lambda t, p: ("POST", "/teams", {"name": fresh("evil"), "owner": p["bob"]}),
     "create a user": lambda t, p: ("POST", "/users", {"username": fresh("sock")}),
     "list users": lambda t, p: ("GET", "/users", None),
@@ -497,6 +705,7 @@ def test_session_credential_cannot_change_people_money_or_credentials(owner_sess
         return (
             sorted((m["username"], m["role"]) for m in detail["members"]),
             Balance(detail["balance"]),
+            detail["storage_quota_bytes"],
             team.ok(bob, "GET", "/credentials")["items"],
             len(team.ok(bob, "GET", "/users")["items"]),
             sorted(t["name"] for t in team.ok(bob, "GET", "/teams")["items"]),
