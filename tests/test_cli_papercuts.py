@@ -200,6 +200,12 @@ def test_sessions_and_datastores_suggest_teammates_of_the_name(server):
     assert "no datastore bob:cars" in datastore and datastore.endswith("did you mean alice:cars?")
 
 
+def test_artifacts_of_a_run_bob_lacks_suggest_carols(server, tmp_path):
+    said = refused(grid(server, "bob", "artifacts", "long-train", "--download-dir", str(tmp_path)))
+    assert said.endswith("did you mean carol:long-train?"), said
+    assert not any(tmp_path.iterdir())
+
+
 def test_nothing_close_keeps_the_servers_words(server):
     said = refused(grid(server, "bob", "stop", "run", "zzz-unrelated"))
     assert said == "Error: no run bob:zzz-unrelated in your teams", said

@@ -21,6 +21,7 @@ from ..models import Artifact
 from ..references import Ref
 from .context import get_grid
 from .refs import RUN_OR_EXPERIMENT_REF
+from .suggest import did_you_mean
 from .tables import console, emit_json, size
 
 
@@ -30,7 +31,8 @@ def listed(refs: tuple[Ref, ...], match: str | None) -> list[tuple[str, Artifact
     client = get_grid().client
     found: list[tuple[str, Artifact]] = []
     for ref in refs:
-        artifacts = client.list_artifacts(ref, match=match)
+        with did_you_mean(ref):
+            artifacts = client.list_artifacts(ref, match=match)
         if not artifacts:
             hint = f" matching {match!r}" if match else ""
             click.echo(f"no artifacts{hint} in {ref}", err=True)

@@ -169,7 +169,7 @@ class ArtifactFetchHandler(GridHandler):
             ref = parse_ref(body.get("ref"), body.get("kind"))
         except ValueError as exc:  # a malformed reference, or a kind that is none
             raise web.HTTPError(400, str(exc)) from None
-        dest = self.fetch.resolve_dest(body.get("dest") or "artifacts")
+        dest = self.fetch.resolve_dest(body.get("dest") or "grid_artifacts")
         try:
             job = await self.fetch.start(self.current_user, ref, dest, body.get("match") or None)
         except GridError as exc:
