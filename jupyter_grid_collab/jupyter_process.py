@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from .readiness import free_port, http_ok, wait_until
+from .readiness import http_ok, wait_until
 
 CONTEXT = "grid-collab/api/context"
 
@@ -39,8 +39,8 @@ class JupyterLaunch:
     log: Path | None = None
     app: str = "lab"  # or "server"
     token: str = field(default_factory=lambda: secrets.token_hex(24))
-    #: None: a free port picked here; 0: Jupyter binds one; else that port, no retries
-    port: int | None = None
+    #: 0: Jupyter binds a free one (read back by wait_ready); else that port, no retries
+    port: int = 0
     base_url: str = "/"
     extra_args: list[str] = field(default_factory=list)
     cwd: Path | None = None
@@ -85,7 +85,7 @@ class JupyterLaunch:
     def start(self, popen: Callable[..., subprocess.Popen[bytes]] | None = None) -> JupyterServer:
         """Start the server (``popen``, e.g. a supervisor's, instead of subprocess.Popen)
         and return at once; ``JupyterServer.wait_ready`` waits for it."""
-        port = free_port() if self.port is None else self.port
+        port = self.port
         self.root_dir.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         started = time.time()

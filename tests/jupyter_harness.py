@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from teamserver_harness import TeamServerProcess, free_port
+from teamserver_harness import TeamServerProcess
 
 BASE_URL = "/a%40b/"  # a base URL that needs escaping, so base-URL bugs fail tests
 
@@ -27,9 +28,10 @@ class JupyterProcess:
     app: str = "server"
     extra_env: dict[str, str] = field(default_factory=dict)
     extra_args: list[str] = field(default_factory=list)
-    # picked here, not by Jupyter (--port=0): the extension registers this server's URL
-    # with the team server before Jupyter binds, so it would register port 0
-    port: int = field(default_factory=free_port)
+    # 0: Jupyter binds a free port and start() reads it back from the server's runtime
+    # file (no port picked here and released, which another process could take meanwhile);
+    # a restart keeps the port it got, so the session's URL stays
+    port: int = 0
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     # hand the token over as JUPYTER_TOKEN (as `grid session create` does), not as an argument
     token_in_env: bool = False
@@ -97,9 +99,15 @@ class JupyterProcess:
             cwd=self.root,
         )
         deadline = time.monotonic() + timeout
+        started = time.time()
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"jupyter exited: {self.log_path.read_text()[-3000:]}")
+            if not self.port:
+                self.port = self._bound_port(started)
+                if not self.port:
+                    time.sleep(0.1)
+                    continue
             try:
                 if not registered and self.get("api/status", timeout=2).status_code == 200:
                     return self
@@ -110,6 +118,17 @@ class JupyterProcess:
                 pass
             time.sleep(0.25)
         raise RuntimeError(f"jupyter did not register in time: {self.log_path.read_text()[-3000:]}")
+
+    def _bound_port(self, started: float) -> int:
+        """The port this server bound, from its runtime file (0 until it has written it)."""
+        path = self.home / "runtime" / f"jpserver-{self.proc.pid}.json"
+        try:
+            if path.stat().st_mtime < started - 1:  # a killed server's with the same pid
+                return 0
+            info = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return 0
+        return int(info.get("port") or 0) if info.get("pid") == self.proc.pid else 0
 
     def owner_client(self, **kw) -> httpx.Client:
         """An HTTP client logged in with the owner's token."""

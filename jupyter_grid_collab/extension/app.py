@@ -176,7 +176,7 @@ class GridCollab(ExtensionApp):
         self.registrar = SessionRegistrar(
             self.client,
             self.session_name,
-            self.public_url or self._server_url(),
+            self.public_url,  # or this server's URL, known once it listens: see below
             self.instance_type,
             self.team or None,
             self.heartbeat_interval,
@@ -206,7 +206,13 @@ class GridCollab(ExtensionApp):
         # browser would send it with each API call and so act as the owner
         settings["page_config_hook"] = _hide_token_from_visitors(settings.get("page_config_hook"))
         if self.register:
-            self.serverapp.io_loop.add_callback(self.registrar.start)
+            self.serverapp.io_loop.add_callback(self._start_registration)
+
+    def _start_registration(self) -> None:
+        # on the running loop, so after the server has bound its port: with --port=0 the
+        # URL says the port it got, not 0 (extensions load before the server listens)
+        self.registrar.url = self.public_url or self._server_url()
+        self.registrar.start()
 
     def _build_services(self) -> None:
         """The services handlers are given; each holds what it needs and nothing more."""
