@@ -77,7 +77,10 @@ class Stamps:
         self.keeper = keeper
         self._items: OrderedDict[str, tuple[Stamp, bool]] = OrderedDict()
         self._lock = threading.Lock()
+        # lines added to the file since the keeper last rewrote it (its own may count twice,
+        # when read back: this only bounds the file)
         self._appended = 0
+        self._fd: int | None = None  # the stamp file, open for appending
         self._seen = (-1, 0)  # (inode, bytes) of the stamp file read so far
         if path:
             with self._lock:
@@ -96,11 +99,15 @@ class Stamps:
             return  # none yet (or unreadable): what is in memory stands
         with self._lock:
             if (st.st_ino, st.st_size) != self._seen:
-                self._read()
+                self._appended += self._read()
+                # lines others appended make the file grow too (a mount re-stamps the blobs
+                # it hard-links)
+                if self.keeper and self._appended > 2 * self.capacity:
+                    self._rewrite()
 
-    def _read(self) -> None:
+    def _read(self) -> int:
         """Read the stamp file from where this process stopped (from its start when it is
-        another file now, after a rewrite); lock held."""
+        another file now, after a rewrite); lock held. Returns how many lines it read."""
         assert self.path is not None
         try:
             with open(self.path, "rb") as f:
@@ -109,15 +116,16 @@ class Stamps:
                 f.seek(offset)
                 data = f.read()
         except FileNotFoundError:
-            return
+            return 0
         except OSError as exc:  # unreadable: every blob is simply re-hashed
             log.warning(
                 "blob stamps in %s not read (%s); blobs are re-hashed on first read", self.path, exc
             )
-            return
+            return 0
         # a line still being appended is left for the next look
         whole = data[: data.rfind(b"\n") + 1]
-        for line in whole.decode("ascii", "replace").splitlines():
+        lines = whole.decode("ascii", "replace").splitlines()
+        for line in lines:
             parsed = _parse(line)
             if parsed is not None:
                 sha, stamp, good = parsed
@@ -126,6 +134,7 @@ class Stamps:
         while len(self._items) > self.capacity:
             self._items.popitem(last=False)
         self._seen = (ino, offset + len(whole))
+        return len(lines)
 
     def _append(self, sha: str, stamp: Stamp, good: bool) -> None:
         self._appended += 1
@@ -133,12 +142,25 @@ class Stamps:
             self._rewrite()  # the log only grows: rewrite it from memory now and then
             return
         assert self.path is not None
+        line = _line(sha, stamp, good).encode()
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            with os.fdopen(fd, "a") as f:
-                f.write(_line(sha, stamp, good))
+            # kept open (a mount of thousands of files re-stamps each one), and opened again
+            # once the keeper replaced the file: a line in the old one would be lost
+            if self._fd is None or os.fstat(self._fd).st_nlink == 0:
+                self._close()
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.write(self._fd, line)  # one write: appends of other processes never cut it
         except OSError as exc:  # only a cost: that blob is re-hashed after a restart
+            self._close()
             log.warning("blob stamp not persisted to %s: %s", self.path, exc)
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def _rewrite(self) -> None:
         """The file again from memory (lock held); what others appended is read in first."""
@@ -157,6 +179,7 @@ class Stamps:
                 st = os.fstat(f.fileno())
             os.replace(tmp, self.path)
             self._seen = (st.st_ino, st.st_size)
+            self._close()  # appends go to the new file
         except OSError as exc:
             log.warning("blob stamps not rewritten to %s: %s", self.path, exc)
 
