@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,26 @@ def test_a_stopped_scrub_pass_resumes_where_it_was(tmp_path):
         server.stop()
     state = json.loads((server.data_dir / "blobs" / "scrub-state.json").read_text())
     assert state["position"] is None
+
+
+def test_the_scrub_covers_a_remote_blob_store():
+    """In a remote store (here fsspec's memory filesystem, as `--blobs memory://…`) a stamp
+    is (size, ETag or mtime), and this one has neither: an overwrite of the same size is
+    invisible to it. The scrub's pass still finds it, and the verifier then refuses it."""
+    from jupyter_grid_collab.teamserver.blob_integrity import BlobCorrupted
+    from jupyter_grid_collab.teamserver.blobs import BlobStore
+    from jupyter_grid_collab.teamserver.scrub import Pace, scrub_pass
+
+    store = BlobStore(f"memory://scrub-{uuid.uuid4().hex[:8]}")
+    data = os.urandom(5000)
+    sha, _ = store.put_bytes(data)
+    store.put_bytes(os.urandom(100))
+    store.fs.pipe(store.object_path(sha), bytes([data[0] ^ 1]) + data[1:])
+    f, _ = store.verifier.open_verified(sha, "x")
+    with f:
+        assert sha256(f.read()) != sha  # served as good: its stamp did not change
+    report = scrub_pass(store.verifier, Pace(None))
+    assert (report.checked, report.bad) == (2, [sha])
+    with pytest.raises(BlobCorrupted) as refused:
+        store.verifier.open_verified(sha, "the stored file x.bin of alice:d@1")
+    assert refused.value.message == f"the stored file x.bin of alice:d@1 {CORRUPTED}"
