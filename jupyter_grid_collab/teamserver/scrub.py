@@ -44,18 +44,23 @@ class Stopped(Exception):
 
 class Pace:
     """Called with each chunk hashed: sleeps so that at most ``bytes_per_second`` are read
-    (None: no bound), and raises Stopped once ``stop`` is set."""
+    (None: no bound), and raises Stopped once ``stop`` is set. Time lost to a slow disk is
+    not made up for by a burst later: at most one second's worth is caught up."""
 
     def __init__(self, bytes_per_second: float | None, stop: threading.Event | None = None):
         self.rate = bytes_per_second
         self.stop = stop or threading.Event()
-        self.start = time.monotonic()
         self.done = 0
+        self._due = time.monotonic()  # when the bytes read so far may have been read
 
     def __call__(self, n: int) -> None:
         self.done += n
-        ahead = self.done / self.rate - (time.monotonic() - self.start) if self.rate else 0.0
-        if self.stop.wait(ahead) if ahead > 0 else self.stop.is_set():
+        wait = 0.0
+        if self.rate:
+            now = time.monotonic()
+            self._due = max(self._due, now - 1.0) + n / self.rate
+            wait = self._due - now
+        if self.stop.wait(wait) if wait > 0 else self.stop.is_set():
             raise Stopped
 
 
