@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         store = open_store(str(team.data_dir), None)
         seeded = seed(store, members=20, runs=args.runs, experiments_per_run=2)
-        keys = {name: store.create_key(name) for name in list(seeded.member_ids)[:10]}
+        keys = {name: store.teams.create_key(name) for name in list(seeded.member_ids)[:10]}
         store.engine.dispose()
         team.keys[seeded.reader] = seeded.key
         team.start()
