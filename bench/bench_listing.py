@@ -264,7 +264,7 @@ def seed(
             conn.execute(text("ANALYZE"))
         n_exp = conn.execute(select(func.count()).select_from(t.experiments)).scalar()
     reader, other = names[min(5, members - 1)], names[min(7, members - 1)]
-    key = store.create_key(reader)
+    key = store.teams.create_key(reader)
     return Seeded(
         reader=reader,
         key=key,
@@ -289,12 +289,12 @@ def count_statements(store: Store, key: str, **list_args: Any) -> tuple[int, int
         seen.append(statement)
 
     # count a cold authentication: the server caches identities for a few seconds
-    store.forget_callers()
+    store.core.forget_callers()
     event.listen(store.engine, "before_cursor_execute", on_execute)
     try:
         caller = store.authenticate(key)
         n_auth = len(seen)
-        page = store.list_runs(caller, **list_args)
+        page = store.runs.list_runs(caller, **list_args)
     finally:
         event.remove(store.engine, "before_cursor_execute", on_execute)
     return n_auth, len(seen) - n_auth, len(page["items"])

@@ -266,7 +266,9 @@ def settle(team: TeamServerProcess, queued: int) -> None:
     seed gave them no source). Wait for that, so the load meets an idle executor."""
     store = open_store(str(team.data_dir), None)
     deadline = time.monotonic() + 300
-    while store.pending_experiment_ids() or store.launched_experiment_ids("running"):
+    while store.launches.pending_experiment_ids() or store.launches.launched_experiment_ids(
+        "running"
+    ):
         if time.monotonic() > deadline:
             raise RuntimeError("the executor did not finish the seeded pending experiments")
         time.sleep(0.5)
@@ -298,8 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         store = open_store(str(team.data_dir), None)
         seeded = seed(store, members=20, runs=args.runs, experiments_per_run=2)
-        keys = {name: store.create_key(name) for name in list(seeded.member_ids)[:10]}
-        queued = len(store.pending_experiment_ids())
+        keys = {name: store.teams.create_key(name) for name in list(seeded.member_ids)[:10]}
+        queued = len(store.launches.pending_experiment_ids())
         store.engine.dispose()
         team.keys[seeded.reader] = seeded.key
         team.start()

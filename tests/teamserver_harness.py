@@ -118,17 +118,17 @@ class TeamServerProcess:
 
         store = open_store(str(self.data_dir), self.db)
         for name, info in SEED_USERS.items():
-            store.create_user(
+            store.teams.create_user(
                 name, info.get("email"), info.get("github_login"), info.get("site_admin", False)
             )
-            self.keys[name] = store.create_key(name)
-        store.create_team("vision", "alice")
-        store.create_team("other", "dave")
+            self.keys[name] = store.teams.create_key(name)
+        store.teams.create_team("vision", "alice")
+        store.teams.create_team("other", "dave")
         for team, user, role in SEED_MEMBERS:
             if role != "owner" or user not in ("alice", "dave"):
-                store.set_member(None, team, user, role)
-        store.add_credits("vision", 1000)
-        store.add_credits("other", 1000)
+                store.teams.set_member(None, team, user, role)
+        store.teams.add_credits("vision", 1000)
+        store.teams.add_credits("other", 1000)
         store.engine.dispose()
 
     def start(self, timeout: float = 30.0) -> TeamServerProcess:

@@ -245,7 +245,7 @@ def test_launcher_token_is_scoped_to_its_experiment(exec_server, project):
     run, exps = wait_run(alice, name)
     store = open_store(str(exec_server.data_dir), None)
     try:
-        token = store.issue_experiment_token(exps[0].id)
+        token = store.launches.issue_experiment_token(exps[0].id)
     finally:
         store.engine.dispose()
     with GridClient(exec_server.url, token) as launcher:

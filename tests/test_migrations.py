@@ -292,7 +292,10 @@ def test_versions_1_and_2_are_adopted_with_their_data(database, version):
             )
         # and the old source counts for its uploader's team
         store = Store(engine, Fernet.generate_key())
-        assert store.team_detail(store.caller_for("alice"), "vision")["storage_used_bytes"] == 700
+        assert (
+            store.teams.team_detail(store.core.caller_for("alice"), "vision")["storage_used_bytes"]
+            == 700
+        )
     finally:
         engine.dispose()
 
@@ -372,19 +375,21 @@ def test_a_thousand_ticks_of_a_tenth_sum_exactly(database):
     migrations.prepare(engine)
     store = Store(engine, SECRET)
     # Given a team with 100 credits and a session on an instance at 12 credits an hour
-    store.create_user("alice", None, None, False)
-    api_key = store.create_key("alice")
-    store.create_team("vision", "alice")
-    store.add_credits("vision", 100)
-    caller = store.caller_for("alice")
-    store.register_session(caller, {"name": "lab", "instance_type": "gpu-a100"}, store.prices)
+    store.teams.create_user("alice", None, None, False)
+    api_key = store.teams.create_key("alice")
+    store.teams.create_team("vision", "alice")
+    store.teams.add_credits("vision", 100)
+    caller = store.core.caller_for("alice")
+    store.sessions.register_session(
+        caller, {"name": "lab", "instance_type": "gpu-a100"}, store.billing.prices
+    )
     # When it is charged a thousand 30-second ticks of 0.1 credits
     with engine.begin() as conn:
         conn.execute(schema.sessions.update().values(charged_until=0.0))
     for tick in range(1, 1001):
         with engine.begin() as conn:
             row = conn.execute(_session_query().where(schema.sessions.c.name == "lab")).one()
-            store.charge_session(conn, row, tick * 30.0)
+            store.billing.charge_session(conn, row, tick * 30.0)
     with engine.begin() as conn:  # it stops there (the server would charge it on, else)
         conn.execute(schema.sessions.update().values(status="stopped", stopped_at=30000.0))
     # Then the balance is exactly zero, the ledger and the session's cost exactly 100
@@ -396,7 +401,7 @@ def test_a_thousand_ticks_of_a_tenth_sum_exactly(database):
         assert conn.execute(select(schema.sessions.c.cost)).scalar() == Decimal("100")
         # and the team is out of credits, not 1e-12 short of it
         with pytest.raises(OutOfCredits):
-            store.require_credit(conn, 1, "vision")
+            store.billing.require_credit(conn, 1, "vision")
     engine.dispose()
     # and the team server says so too
     server = server_for(url, data_dir).start()

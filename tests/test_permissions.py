@@ -68,7 +68,7 @@ class World:
 
     def key(self, user: str) -> str:
         if user not in self.keys and user not in self.server.keys:  # a fresh person
-            self.keys[user] = self.store.create_key(user)
+            self.keys[user] = self.store.teams.create_key(user)
         return self.keys.get(user) or self.server.keys[user]
 
     def http(self, user: str | None, method: str, path: str, **kw: Any) -> httpx.Response:
@@ -159,11 +159,11 @@ def make_team(w: World) -> None:
         for role in ("owner", "admin", "user", "target-user", "target-admin", "newcomer")
     }
     for person in people.values():
-        w.store.create_user(person, f"{person}@example.com")
-    w.store.create_team(team, people["owner"])
+        w.store.teams.create_user(person, f"{person}@example.com")
+    w.store.teams.create_team(team, people["owner"])
     for role, person in people.items():
         if role in ("admin", "user", "target-user", "target-admin"):
-            w.store.set_member(None, team, person, role.rsplit("-", 1)[-1])
+            w.store.teams.set_member(None, team, person, role.rsplit("-", 1)[-1])
     w.ctx.update(team=team, people=people, kind="team", name=team, new_team=fresh("nt"))
 
 

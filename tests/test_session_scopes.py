@@ -97,14 +97,14 @@ def make_team(server, store, **roles: str) -> tuple[Team, dict[str, str]]:
     people = {}
     for i, (label, role) in enumerate(roles.items()):
         name = fresh(label.rstrip("!"))
-        store.create_user(name, f"{name}@example.com", f"{name}-gh", label.endswith("!"))
-        team.keys[name] = store.create_key(name)
+        store.teams.create_user(name, f"{name}@example.com", f"{name}-gh", label.endswith("!"))
+        team.keys[name] = store.teams.create_key(name)
         people[label.rstrip("!")] = name
         if i == 0:
-            store.create_team(team.name, name)
+            store.teams.create_team(team.name, name)
         else:
-            store.set_member(None, team.name, name, role)
-    store.add_credits(team.name, 100)
+            store.teams.set_member(None, team.name, name, role)
+    store.teams.add_credits(team.name, 100)
     return team, people
 
 
@@ -178,7 +178,7 @@ def trap(team_server, admin_store, tmp_path_factory) -> Trap:
         team_server, admin_store, **{"bob!": "owner", "mallory": "user", "carl": "user"}
     )
     outsider = fresh("eve")
-    admin_store.create_user(outsider, f"{outsider}@example.com")
+    admin_store.teams.create_user(outsider, f"{outsider}@example.com")
     p["outsider"] = outsider
     bob, mallory = p["bob"], p["mallory"]
     tmp = tmp_path_factory.mktemp("trap")
@@ -263,7 +263,7 @@ def test_a_session_reaches_only_its_own_team(team_server, admin_store, tmp_path_
     team, p = make_team(team_server, admin_store, **{"bob": "owner", "mallory": "user"})
     other, q = make_team(team_server, admin_store, carol="owner")
     bob, mallory = p["bob"], p["mallory"]
-    admin_store.set_member(None, other.name, bob, "user")
+    admin_store.teams.set_member(None, other.name, bob, "user")
     other.keys[bob] = team.keys[bob]
     tmp = tmp_path_factory.mktemp("two-teams")
     run = make_run(other, bob, tmp)
@@ -662,7 +662,7 @@ def owner_session(team_server, admin_store):
         team_server, admin_store, **{"bob!": "owner", "carl": "user", "dana": "admin"}
     )
     outsider = fresh("eve")
-    admin_store.create_user(outsider, f"{outsider}@example.com")
+    admin_store.teams.create_user(outsider, f"{outsider}@example.com")
     p["outsider"] = outsider
     name, secret = register(team, p["bob"])
     team.ok(p["bob"], "PUT", "/credentials/github", json={"token": "ghp_" + "b" * 36})
@@ -912,7 +912,7 @@ def test_a_visitor_removed_from_the_team_loses_the_visit_at_once(team_server, ad
     visit(team, p["bob"], p["alice"], name, secret)
     assert team.http("GET", "/me", secret=secret, visitor=p["bob"]).status_code == 200
     # removed by the admin CLI's store (another process: no cache of the server's to clear)
-    admin_store.set_member(None, team.name, p["bob"], None)
+    admin_store.teams.set_member(None, team.name, p["bob"], None)
     r = team.http("GET", "/me", secret=secret, visitor=p["bob"])
     assert r.status_code == 401 and "no longer in team" in r.json()["message"]
 

@@ -57,43 +57,43 @@ def listed(items: list[dict]) -> list[tuple[str, str]]:
 def test_a_run_lists_every_experiments_artifacts_and_an_experiment_its_own(server, store, tmp_path):
     # Given alice's run of two experiments, and bob, her teammate
     name = make_run(server, tmp_path, "kinds")
-    bob = store.caller_for("bob")
+    bob = store.core.caller_for("bob")
     # When bob lists the run, then one experiment, each by its kind
-    whole = store.list_artifacts(bob, "alice", name, kind=RUN)
-    one = store.list_artifacts(bob, "alice", f"{name}-exp1", kind=EXPERIMENT)
+    whole = store.outputs.list_artifacts(bob, "alice", name, kind=RUN)
+    one = store.outputs.list_artifacts(bob, "alice", f"{name}-exp1", kind=EXPERIMENT)
     # Then the run's listing has both experiments' files, the experiment's only its own
     assert listed(whole) == [(f"{name}-exp0", "model-0.bin"), (f"{name}-exp1", "model-1.bin")]
     assert listed(one) == [(f"{name}-exp1", "model-1.bin")]
     assert {a["run"] for a in whole + one} == {name}
     # and match filters within the kind's rows
-    assert listed(store.list_artifacts(bob, "alice", name, "*-1.bin", kind=RUN)) == [
+    assert listed(store.outputs.list_artifacts(bob, "alice", name, "*-1.bin", kind=RUN)) == [
         (f"{name}-exp1", "model-1.bin")
     ]
 
 
 def test_the_wrong_kind_is_that_kinds_refusal_not_the_other_kinds_rows(server, store, tmp_path):
     name = make_run(server, tmp_path, "wrong")
-    bob = store.caller_for("bob")
+    bob = store.core.caller_for("bob")
     # an experiment's name asked as a run: no such run (no retry as an experiment)
     with pytest.raises(NotFound) as as_run:
-        store.list_artifacts(bob, "alice", f"{name}-exp0", kind=RUN)
+        store.outputs.list_artifacts(bob, "alice", f"{name}-exp0", kind=RUN)
     assert as_run.value.message == f"no run alice:{name}-exp0 in your teams"
     # a run's name asked as an experiment: not an experiment name (no retry as a run)
     with pytest.raises(BadRequest) as as_experiment:
-        store.list_artifacts(bob, "alice", name, kind=EXPERIMENT)
+        store.outputs.list_artifacts(bob, "alice", name, kind=EXPERIMENT)
     assert "is not an experiment name" in as_experiment.value.message
     # an experiment index the run does not have
     with pytest.raises(NotFound) as missing:
-        store.list_artifacts(bob, "alice", f"{name}-exp7", kind=EXPERIMENT)
+        store.outputs.list_artifacts(bob, "alice", f"{name}-exp7", kind=EXPERIMENT)
     assert missing.value.message == f"no experiment alice:{name}-exp7 in your teams"
 
 
 def test_outside_the_team_either_kind_is_the_same_404_as_nothing(server, store, tmp_path):
     name = make_run(server, tmp_path, "hidden")
-    dave = store.caller_for("dave")  # in another team
+    dave = store.core.caller_for("dave")  # in another team
     for kind, ref in ((RUN, name), (EXPERIMENT, f"{name}-exp0")):
         with pytest.raises(NotFound) as hidden:
-            store.list_artifacts(dave, "alice", ref, kind=kind)
+            store.outputs.list_artifacts(dave, "alice", ref, kind=kind)
         assert hidden.value.message == f"no {kind} alice:{ref} in your teams"
 
 
@@ -103,12 +103,12 @@ def test_a_run_listing_keeps_the_cost_exact_and_answers_a_json_number(server, st
     with store.engine.begin() as conn:
         conn.execute(t.runs.update().where(t.runs.c.name == name).values(cost="1.234567"))
     # When bob lists alice's runs, one a page
-    page = store.list_runs(store.caller_for("bob"), scope="user=alice", limit=1)
+    page = store.runs.list_runs(store.core.caller_for("bob"), scope="user=alice", limit=1)
     # Then the newest is that run, a next page exists, and its cost is a number to 4 places
     assert [r["name"] for r in page["items"]] == [name]
     assert page["next_cursor"] is not None
     assert json.loads(json.dumps(page))["items"][0]["cost"] == 1.2346
     # while the database keeps every place
-    with store.read() as conn:
+    with store.core.read() as conn:
         stored = conn.execute(select(t.runs.c.cost).where(t.runs.c.name == name)).scalar_one()
     assert stored == Decimal("1.234567")

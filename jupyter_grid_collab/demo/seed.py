@@ -40,16 +40,16 @@ def seed_people(data_dir: Path) -> dict[str, Person]:
     people = {}
     try:
         for name, _role, github in PEOPLE:
-            store.create_user(name, f"{name}@example.com", github)
-        store.create_team(TEAM, "alice")
-        store.create_team("other-lab", "dave")
+            store.teams.create_user(name, f"{name}@example.com", github)
+        store.teams.create_team(TEAM, "alice")
+        store.teams.create_team("other-lab", "dave")
         for name, role, _ in PEOPLE:
             if role and role != "owner":
-                store.set_member(None, TEAM, name, role)
-        store.add_credits(TEAM, 1000)
-        store.add_credits("other-lab", 100)
+                store.teams.set_member(None, TEAM, name, role)
+        store.teams.add_credits(TEAM, 1000)
+        store.teams.add_credits("other-lab", 100)
         for name, role, _ in PEOPLE:
-            people[name] = Person(name, role, store.create_key(name))
+            people[name] = Person(name, role, store.teams.create_key(name))
     finally:
         store.engine.dispose()
     return people

@@ -69,7 +69,7 @@ class TeamServer:
         self.stop_listeners: list = []
         self._tasks: list[asyncio.Task] = []
         self.scrubber: Scrubber | None = None
-        self.store.max_log_mb = self.config.max_log_mb
+        self.store.outputs.max_log_mb = self.config.max_log_mb
 
     def drop_blobs(self, shas: list[str]) -> None:
         """Delete blobs the store reported as no longer referenced."""
@@ -106,13 +106,15 @@ class TeamServer:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                await loop.run_in_executor(self.db_pool, self.store.accrue)
+                await loop.run_in_executor(self.db_pool, self.store.billing.accrue)
                 lost = await loop.run_in_executor(
-                    self.db_pool, self.store.mark_lost, self.config.heartbeat_timeout
+                    self.db_pool, self.store.sessions.mark_lost, self.config.heartbeat_timeout
                 )
                 if lost:
                     log.info("marked %d session(s) lost after missed heartbeats", lost)
-                orphans = await loop.run_in_executor(self.db_pool, self.store.expire_uploads)
+                orphans = await loop.run_in_executor(
+                    self.db_pool, self.store.datastores.expire_uploads
+                )
                 await loop.run_in_executor(self.io_pool, self.drop_blobs, orphans)
                 await self._collect_sources()
             except Exception:  # housekeeping must survive a passing database error
@@ -124,7 +126,9 @@ class TeamServer:
         references (1000 records a pass, so one pass never holds the database long)."""
         loop = asyncio.get_running_loop()
         removed, orphans = await loop.run_in_executor(
-            self.db_pool, self.store.collect_sources, self.config.source_grace_hours * 3600.0
+            self.db_pool,
+            self.store.sources.collect_sources,
+            self.config.source_grace_hours * 3600.0,
         )
         await loop.run_in_executor(self.io_pool, self.drop_blobs, orphans)
         if removed:

@@ -324,7 +324,7 @@ def main(
         format="[%(asctime)s %(name)s %(levelname)s] %(message)s",
     )
     store = open_store(data_dir, db, prices, upgrade_db)
-    store.ticket_seconds = max(0.1, min(ticket_seconds, 60.0))
+    store.visits.ticket_seconds = max(0.1, min(ticket_seconds, 60.0))
     blobs = BlobStore(blobs_url or str(data_dir_paths(Path(data_dir).resolve())["blobs"]))
     removed = blobs.clear_staging()
     if removed:
@@ -507,7 +507,7 @@ def _run(fn, *args):
 @click.pass_context
 def create_user(ctx, username, email, github_login, site_admin):
     """Create a user."""
-    user = _run(_store(ctx).create_user, username, email, github_login, site_admin)
+    user = _run(_store(ctx).teams.create_user, username, email, github_login, site_admin)
     click.echo(f"created user {user['username']}")
 
 
@@ -517,7 +517,7 @@ def create_user(ctx, username, email, github_login, site_admin):
 @click.pass_context
 def create_team(ctx, name, owner):
     """Create a team with its owner."""
-    _run(_store(ctx).create_team, name, owner)
+    _run(_store(ctx).teams.create_team, name, owner)
     click.echo(f"created team {name} (owner {owner})")
 
 
@@ -530,7 +530,7 @@ def create_team(ctx, name, owner):
 @click.pass_context
 def add_member(ctx, team, username, role):
     """Add a member to a team, or change their role."""
-    _run(_store(ctx).set_member, None, team, username, role)
+    _run(_store(ctx).teams.set_member, None, team, username, role)
     click.echo(f"{username} is now {role} of team {team}")
 
 
@@ -540,7 +540,7 @@ def add_member(ctx, team, username, role):
 @click.pass_context
 def remove_member(ctx, team, username):
     """Remove a member from a team."""
-    _run(_store(ctx).set_member, None, team, username, None)
+    _run(_store(ctx).teams.set_member, None, team, username, None)
     click.echo(f"removed {username} from team {team}")
 
 
@@ -550,7 +550,7 @@ def remove_member(ctx, team, username):
 @click.pass_context
 def add_credits(ctx, team, amount):
     """Add credits to a team's balance."""
-    out = _run(_store(ctx).add_credits, team, amount)
+    out = _run(_store(ctx).teams.add_credits, team, amount)
     click.echo(f"team {team} balance: {out['balance']:.2f} credits")
 
 
@@ -565,7 +565,7 @@ def set_quota(ctx, team, size):
         quota = None if size.strip().lower() in ("none", "off") else parse_size(size)
     except SizeError as exc:
         raise click.ClickException(str(exc)) from None
-    out = _run(_store(ctx).set_storage_quota, team, quota)
+    out = _run(_store(ctx).quotas.set_storage_quota, team, quota)
     used = show_size(out["storage_used_bytes"])
     if quota is None:
         click.echo(f"team {team} has no storage quota now ({used} stored)")
@@ -578,14 +578,14 @@ def set_quota(ctx, team, size):
 @click.pass_context
 def create_key(ctx, username):
     """Create an API key for a user and print it (shown once; stored hashed)."""
-    click.echo(_run(_store(ctx).create_key, username))
+    click.echo(_run(_store(ctx).teams.create_key, username))
 
 
 @admin.command("list-users")
 @click.pass_context
 def list_users(ctx):
     """List users."""
-    for user in _store(ctx).list_users():
+    for user in _store(ctx).teams.list_users():
         flags = " (site admin)" if user["site_admin"] else ""
         click.echo(
             f"{user['username']}\t{user['email'] or ''}\t{user['github_login'] or ''}{flags}"

@@ -87,12 +87,12 @@ class Executor:
     async def start(self) -> None:
         """Recover from a previous process, then start the workers."""
         for status in ("running", "pending"):
-            for exp_id in await self._db(self.store.launched_experiment_ids, status):
+            for exp_id in await self._db(self.store.launches.launched_experiment_ids, status):
                 await self._recover(exp_id, status)
         # adopted launchers first: they run already, so they take their slots
         for exp_id in self.adopted:
             self.enqueue(exp_id)
-        for exp_id in await self._db(self.store.pending_experiment_ids):
+        for exp_id in await self._db(self.store.launches.pending_experiment_ids):
             if exp_id not in self.settling and exp_id not in self.adopted:
                 self.enqueue(exp_id)
         self._workers = [asyncio.ensure_future(self._worker()) for _ in range(self.max_parallel)]
@@ -105,7 +105,7 @@ class Executor:
     async def _recover(self, exp_id: int, status: str) -> None:
         """An experiment a previous team server process launched and did not see end:
         adopt its launcher if that still runs, else record what its outcome file says."""
-        spec = await self._db(self.store.launch_spec, exp_id)
+        spec = await self._db(self.store.launches.launch_spec, exp_id)
         if spec is None:
             return
         if not self.engine.adopts:
@@ -171,10 +171,10 @@ class Executor:
             return
         if self.closing or exp_id in self.settling:
             return  # stays pending: the next start picks it up
-        spec = await self._db(self.store.launch_spec, exp_id)
+        spec = await self._db(self.store.launches.launch_spec, exp_id)
         if spec is None or spec["status"] != "pending":
             return  # deleted or cancelled while queued
-        token = await self._db(self.store.issue_experiment_token, exp_id)
+        token = await self._db(self.store.launches.issue_experiment_token, exp_id)
         env = {
             "GRID_URL": self.server_url,
             "GRID_EXPERIMENT_TOKEN": token,
@@ -183,7 +183,9 @@ class Executor:
         try:
             handle = await self.engine.start(spec, env)
         except RunRefused as exc:
-            await self._db(self.store.system_set_status, exp_id, "failed", message=str(exc))
+            await self._db(
+                self.store.launches.system_set_status, exp_id, "failed", message=str(exc)
+            )
             return
         await self._watch(exp_id, spec, handle)
 
@@ -217,7 +219,11 @@ class Executor:
         if decided.exit_code is not None:
             extra["exit_code"] = decided.exit_code
         if await self._db(
-            self.store.system_set_status, exp_id, decided.status, ended_at=decided.ended_at, **extra
+            self.store.launches.system_set_status,
+            exp_id,
+            decided.status,
+            ended_at=decided.ended_at,
+            **extra,
         ):
             log.warning(
                 "experiment %s recorded %s: %s",

@@ -122,9 +122,11 @@ class BaseHandler(tornado.web.RequestHandler):
             # decides even beside an API key (the narrower credential wins)
             visitor = self.request.headers.get("X-Grid-Visitor")
             if visitor:
-                self.caller = await self.call(self.store.authenticate_visitor, secret, visitor)
+                self.caller = await self.call(
+                    self.store.visits.authenticate_visitor, secret, visitor
+                )
             else:
-                self.caller = await self.call(self.store.authenticate_session, secret)
+                self.caller = await self.call(self.store.visits.authenticate_session, secret)
             await self.check_session_scope()
             return
         key = self.api_key()
@@ -182,7 +184,7 @@ class BaseHandler(tornado.web.RequestHandler):
     async def refuse_via_session(self, message: str) -> None:
         caller = self.caller
         await self.call(
-            self.store.audit,
+            self.store.core.audit,
             None,
             caller.username,
             self.request.method,
@@ -205,7 +207,7 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         message = f"{self.caller.username} is not a site admin: only site admins can {what}"
         if self.request.method != "GET":
-            await self.call(self.store.audit_site_refusal, self.caller, action, team, message)
+            await self.call(self.store.core.audit_site_refusal, self.caller, action, team, message)
         raise Forbidden(message)
 
     # ------------------------------------------------------------- input

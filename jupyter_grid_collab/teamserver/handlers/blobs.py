@@ -51,7 +51,7 @@ class StreamedUploadHandler(BaseHandler):
                 return
             self.request.connection.set_max_body_size(self.settings["max_upload_bytes"])
             self.quota_teams = await self.check_target(*self.path_args)
-            self.room = await self.call(self.store.storage_room, self.quota_teams)
+            self.room = await self.call(self.store.quotas.storage_room, self.quota_teams)
             if self.room is not None:
                 self.room.check(declared_length(self))
         except ApiError as exc:
@@ -106,7 +106,7 @@ class StreamedUploadHandler(BaseHandler):
             )
         if self.room is not None:
             # usage again, now: uploads of the team that finished meanwhile count
-            room = await self.call(self.store.storage_room, self.quota_teams)
+            room = await self.call(self.store.quotas.storage_room, self.quota_teams)
             if room is not None:
                 room.check(self.staged.size)
         sha, size = await self.call(self.staged.commit)
@@ -228,13 +228,13 @@ class UploadFileHandler(StreamedUploadHandler):
 
     async def check_target(self, upload_id: str, path: str) -> list[int]:
         self.path = clean_path(path, "datastore file path")
-        return [await self.call(self.store.check_upload, self.caller, upload_id)]
+        return [await self.call(self.store.datastores.check_upload, self.caller, upload_id)]
 
     async def put(self, upload_id: str, path: str) -> None:
         sha, size = await self.commit()
         self.send(
             await self.call(
-                self.store.add_upload_file, self.caller, upload_id, self.path, sha, size
+                self.store.datastores.add_upload_file, self.caller, upload_id, self.path, sha, size
             )
         )
 
@@ -251,19 +251,19 @@ class ArtifactHandler(StreamedUploadHandler, DownloadMixin):
     async def check_target(self, owner: str, name: str, path: str) -> list[int]:
         self.owner_and_name(owner, name, "experiment name")
         self.path = clean_path(path)
-        return [await self.call(self.store.check_artifact_writer, self.caller, owner, name)]
+        return [await self.call(self.store.outputs.check_artifact_writer, self.caller, owner, name)]
 
     async def put(self, owner: str, name: str, path: str) -> None:
         sha, size = await self.commit()
         out, orphans = await self.call(
-            self.store.add_artifact, self.caller, owner, name, self.path, sha, size
+            self.store.outputs.add_artifact, self.caller, owner, name, self.path, sha, size
         )
         await self.call(self.settings["drop_blobs"], orphans)
         self.send(out, 201)
 
     async def get(self, owner: str, name: str, path: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
-        meta = await self.call(self.store.get_artifact, self.caller, owner, name, path)
+        meta = await self.call(self.store.outputs.get_artifact, self.caller, owner, name, path)
         await self.stream_blob(
             meta["sha256"],
             meta["size"],
@@ -275,7 +275,7 @@ class ArtifactHandler(StreamedUploadHandler, DownloadMixin):
         # GET's checks and headers without the body: a Jupyter server that has the blob on
         # its own disk asks this, then sends the file itself. Audited as the download it is.
         owner, name = self.owner_and_name(owner, name, "experiment name")
-        meta = await self.call(self.store.get_artifact, self.caller, owner, name, path)
+        meta = await self.call(self.store.outputs.get_artifact, self.caller, owner, name, path)
         await self.head_blob(
             meta["sha256"],
             meta["size"],
@@ -294,7 +294,7 @@ class ArtifactsHandler(BaseHandler):
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name)
         items = await self.call(
-            self.store.list_artifacts,
+            self.store.outputs.list_artifacts,
             self.caller,
             owner,
             name,
@@ -326,7 +326,7 @@ class DatastoreFileHandler(BaseHandler, DownloadMixin):
         owner, name = self.owner_and_name(owner, name, "datastore name")
         path = clean_path(path, "datastore file path")
         meta = await self.call(
-            self.store.get_datastore_file,
+            self.store.datastores.get_datastore_file,
             self.caller,
             owner,
             name,
@@ -345,7 +345,7 @@ class SourcesHandler(StreamedUploadHandler):
     session_access = frozenset({"PUT"})
 
     async def check_target(self) -> list[int]:
-        self.team_id, teams = self.store.source_teams(
+        self.team_id, teams = self.store.sources.source_teams(
             self.caller, self.get_query_argument("team", None)
         )
         return teams
@@ -353,7 +353,7 @@ class SourcesHandler(StreamedUploadHandler):
     async def put(self) -> None:
         sha, size = await self.commit()
         # who uploaded it: only they (and runs of their teams, by cloning) may name it
-        await self.call(self.store.record_source, self.caller, sha, size, self.team_id)
+        await self.call(self.store.sources.record_source, self.caller, sha, size, self.team_id)
         self.send({"sha256": sha, "size": size}, 201)
 
 
@@ -365,7 +365,7 @@ class RunSourceHandler(BaseHandler, DownloadMixin):
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")
-        meta = await self.call(self.store.run_source, self.caller, owner, name)
+        meta = await self.call(self.store.runs.run_source, self.caller, owner, name)
         await self.stream_blob(
             meta["sha256"],
             None,

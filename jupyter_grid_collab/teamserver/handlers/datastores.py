@@ -18,7 +18,11 @@ class DatastoresHandler(BaseHandler):
     session_access = visitor_access = READ
 
     async def get(self) -> None:
-        self.send(await self.call(self.store.list_datastores, self.caller, **self.listing_args()))
+        self.send(
+            await self.call(
+                self.store.datastores.list_datastores, self.caller, **self.listing_args()
+            )
+        )
 
 
 class DatastoreHandler(BaseHandler):
@@ -32,7 +36,7 @@ class DatastoreHandler(BaseHandler):
         owner, name = self.owner_and_name(owner, name, "datastore name")
         self.send(
             await self.call(
-                self.store.get_datastore,
+                self.store.datastores.get_datastore,
                 self.caller,
                 owner,
                 name,
@@ -43,7 +47,7 @@ class DatastoreHandler(BaseHandler):
     async def delete(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
         orphans = await self.call(
-            self.store.delete_datastore,
+            self.store.datastores.delete_datastore,
             self.caller,
             owner,
             name,
@@ -64,7 +68,7 @@ class DatastoreFilesHandler(BaseHandler):
         owner, name = self.owner_and_name(owner, name, "datastore name")
         self.send(
             await self.call(
-                self.store.list_datastore_files,
+                self.store.datastores.list_datastore_files,
                 self.caller,
                 owner,
                 name,
@@ -88,12 +92,16 @@ class DatastoreAttachHandler(BaseHandler):
         await self.require_own_session(session)
         if self.caller.via_visitor:
             # bob may read it (checked and audited as bob); the mount is in alice's session
-            out = await self.call(self.store.attach_datastore, self.caller, ref, None)
+            out = await self.call(self.store.datastores.attach_datastore, self.caller, ref, None)
             if session is not None:
-                await self.call(self.store.mount_in_visited_session, self.caller, out["reference"])
+                await self.call(
+                    self.store.visits.mount_in_visited_session, self.caller, out["reference"]
+                )
             self.send(out)
             return
-        self.send(await self.call(self.store.attach_datastore, self.caller, ref, session))
+        self.send(
+            await self.call(self.store.datastores.attach_datastore, self.caller, ref, session)
+        )
 
 
 class UploadsHandler(BaseHandler):
@@ -103,7 +111,7 @@ class UploadsHandler(BaseHandler):
 
     async def post(self) -> None:
         _, body = self.body(NewUpload)
-        self.send(await self.call(self.store.begin_upload, self.caller, body), 201)
+        self.send(await self.call(self.store.datastores.begin_upload, self.caller, body), 201)
 
 
 class UploadHandler(BaseHandler):
@@ -112,7 +120,7 @@ class UploadHandler(BaseHandler):
     session_access = frozenset({"DELETE"})
 
     async def delete(self, upload_id: str) -> None:
-        orphans = await self.call(self.store.abort_upload, self.caller, upload_id)
+        orphans = await self.call(self.store.datastores.abort_upload, self.caller, upload_id)
         await self.call(self.settings["drop_blobs"], orphans)
         self.set_status(204)
         self.finish()
@@ -124,4 +132,4 @@ class UploadCommitHandler(BaseHandler):
     session_access = frozenset({"POST"})
 
     async def post(self, upload_id: str) -> None:
-        self.send(await self.call(self.store.commit_upload, self.caller, upload_id), 201)
+        self.send(await self.call(self.store.datastores.commit_upload, self.caller, upload_id), 201)

@@ -49,11 +49,13 @@ class RunsHandler(BaseHandler):
     visitor_access = READ
 
     async def get(self) -> None:
-        self.send(await self.call(self.store.list_runs, self.caller, **self.listing_args()))
+        self.send(await self.call(self.store.runs.list_runs, self.caller, **self.listing_args()))
 
     async def post(self) -> None:
         _, body = self.body(NewRun)
-        out = await self.call(self.store.create_run, self.caller, body, self.store.prices)
+        out = await self.call(
+            self.store.runs.create_run, self.caller, body, self.store.billing.prices
+        )
         self.settings["on_run_created"](out)
         self.send(out, 201)
 
@@ -68,11 +70,11 @@ class RunHandler(BaseHandler):
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")
-        self.send(await self.call(self.store.get_run, self.caller, owner, name))
+        self.send(await self.call(self.store.runs.get_run, self.caller, owner, name))
 
     async def delete(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")
-        orphans, active = await self.call(self.store.delete_run, self.caller, owner, name)
+        orphans, active = await self.call(self.store.runs.delete_run, self.caller, owner, name)
         self.settings["on_stop"](
             {"experiments": [{"id": i, "status": "cancelled"} for i in active]}
         )
@@ -91,18 +93,18 @@ class RunActionHandler(BaseHandler):
     async def post(self, owner: str, name: str, action: str) -> None:
         owner, name = self.owner_and_name(owner, name, "run name")
         if action == "stop":
-            out = await self.call(self.store.stop_run, self.caller, owner, name)
+            out = await self.call(self.store.runs.stop_run, self.caller, owner, name)
             self.settings["on_stop"](out)
             self.send(out)
         elif action == "clone":
             out = await self.call(
-                self.store.clone_run,
+                self.store.runs.clone_run,
                 self.caller,
                 RUN,
                 owner,
                 name,
                 self.body(CloneRequest)[1],
-                self.store.prices,
+                self.store.billing.prices,
             )
             self.settings["on_run_created"](out)
             self.send(out, 201)
@@ -120,11 +122,13 @@ class ExperimentHandler(BaseHandler):
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
-        self.send(await self.call(self.store.get_experiment, self.caller, owner, name))
+        self.send(await self.call(self.store.runs.get_experiment, self.caller, owner, name))
 
     async def delete(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
-        orphans, active = await self.call(self.store.delete_experiment, self.caller, owner, name)
+        orphans, active = await self.call(
+            self.store.runs.delete_experiment, self.caller, owner, name
+        )
         self.settings["on_stop"](
             {"experiments": [{"id": i, "status": "cancelled"} for i in active]}
         )
@@ -146,24 +150,24 @@ class ExperimentActionHandler(BaseHandler):
         if self.caller.is_launcher and action != "status":
             raise Forbidden("an experiment token can only report on its own experiment")
         if action == "stop":
-            out = await self.call(self.store.stop_experiment, self.caller, owner, name)
+            out = await self.call(self.store.runs.stop_experiment, self.caller, owner, name)
             self.settings["on_stop"]({"experiments": [out]})
         elif action == "clone":
             out = await self.call(
-                self.store.clone_run,
+                self.store.runs.clone_run,
                 self.caller,
                 EXPERIMENT,
                 owner,
                 name,
                 self.body(CloneRequest)[1],
-                self.store.prices,
+                self.store.billing.prices,
             )
             self.settings["on_run_created"](out)
             self.send(out, 201)
             return
         elif action == "status":
             out = await self.call(
-                self.store.update_experiment,
+                self.store.runs.update_experiment,
                 self.caller,
                 owner,
                 name,
@@ -190,23 +194,25 @@ class LogsHandler(BaseHandler):
             wait = min(float(self.get_query_argument("wait", "0")), MAX_WAIT)
         except ValueError:
             raise BadRequest("wait must be a number of seconds") from None
-        out = await self.call(self.store.read_logs, self.caller, owner, name, **args)
+        out = await self.call(self.store.outputs.read_logs, self.caller, owner, name, **args)
         if wait > 0 and not out["lines"] and not out["finished"]:
             notifier = self.settings["log_notifier"]
             # subscribe, then read again: a line that arrived in between is not missed
             event = notifier.subscribe(out["experiment_id"])
             if args["tail"] is not None:
                 args.update(offset=out["next_offset"], tail=None)
-            out = await self.call(self.store.read_logs, self.caller, owner, name, **args)
+            out = await self.call(self.store.outputs.read_logs, self.caller, owner, name, **args)
             if not out["lines"] and not out["finished"]:
                 await notifier.wait(event, wait)
-                out = await self.call(self.store.read_logs, self.caller, owner, name, **args)
+                out = await self.call(
+                    self.store.outputs.read_logs, self.caller, owner, name, **args
+                )
         self.send(out)
 
     async def post(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
         out = await self.call(
-            self.store.append_logs,
+            self.store.outputs.append_logs,
             self.caller,
             owner,
             name,

@@ -24,12 +24,16 @@ class SessionsHandler(BaseHandler):
     visitor_access = READ
 
     async def get(self) -> None:
-        self.send(await self.call(self.store.list_sessions, self.caller, **self.listing_args()))
+        self.send(
+            await self.call(self.store.sessions.list_sessions, self.caller, **self.listing_args())
+        )
 
     async def post(self) -> None:
         registration, body = self.body(SessionRegistration)
         await self.require_own_session(registration.name)
-        out = await self.call(self.store.register_session, self.caller, body, self.store.prices)
+        out = await self.call(
+            self.store.sessions.register_session, self.caller, body, self.store.billing.prices
+        )
         self.send(out, 201)
 
 
@@ -43,11 +47,11 @@ class SessionHandler(BaseHandler):
 
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
-        self.send(await self.call(self.store.get_session, self.caller, owner, name))
+        self.send(await self.call(self.store.sessions.get_session, self.caller, owner, name))
 
     async def delete(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
-        await self.call(self.store.delete_session, self.caller, owner, name)
+        await self.call(self.store.sessions.delete_session, self.caller, owner, name)
         self.set_status(204)
         self.finish()
 
@@ -65,9 +69,11 @@ class SessionActionHandler(BaseHandler):
         owner, name = self.owner_and_name(owner, name, "session name")
         if action == "heartbeat":
             _, body = self.body(Heartbeat)
-            out = await self.call(self.store.heartbeat, self.caller, owner, name, body)
+            out = await self.call(self.store.sessions.heartbeat, self.caller, owner, name, body)
         elif action in ("stop", "pause", "resume"):
-            out = await self.call(self.store.session_action, self.caller, owner, name, action)
+            out = await self.call(
+                self.store.sessions.session_action, self.caller, owner, name, action
+            )
         else:
             raise BadRequest(f"unknown session action {action!r}")
         self.send(out)
@@ -83,7 +89,7 @@ class SessionOpenHandler(BaseHandler):
 
     async def post(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
-        self.send(await self.call(self.store.open_session, self.caller, owner, name))
+        self.send(await self.call(self.store.visits.open_session, self.caller, owner, name))
 
 
 class TicketRedeemHandler(BaseHandler):
@@ -98,7 +104,7 @@ class TicketRedeemHandler(BaseHandler):
         # the team server fixes how long a visit lasts; the session may only ask for less
         self.send(
             await self.call(
-                self.store.redeem_ticket,
+                self.store.visits.redeem_ticket,
                 secret,
                 redeem.ticket,
                 None if redeem.visit_seconds is UNSET else redeem.visit_seconds,
@@ -124,7 +130,7 @@ class VisitsHandler(BaseHandler):
                 validate_username(visitor)
             except ReferenceError as exc:
                 raise BadRequest(str(exc)) from None
-        self.send(await self.call(self.store.end_visits, self.caller, visitor))
+        self.send(await self.call(self.store.visits.end_visits, self.caller, visitor))
 
 
 class SessionGitCredentialHandler(BaseHandler):
@@ -136,7 +142,7 @@ class SessionGitCredentialHandler(BaseHandler):
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
         secret = self.request.headers.get("X-Grid-Session-Secret", "")
-        self.send(await self.call(self.store.session_git_credential, owner, name, secret))
+        self.send(await self.call(self.store.sessions.session_git_credential, owner, name, secret))
 
 
 class CredentialsHandler(BaseHandler):
@@ -145,7 +151,7 @@ class CredentialsHandler(BaseHandler):
     session_access = READ
 
     async def get(self) -> None:
-        self.send({"items": await self.call(self.store.list_credentials, self.caller)})
+        self.send({"items": await self.call(self.store.credentials.list_credentials, self.caller)})
 
 
 class CredentialHandler(BaseHandler):
@@ -153,9 +159,11 @@ class CredentialHandler(BaseHandler):
 
     async def put(self, provider: str) -> None:
         _, body = self.body(CredentialSet)
-        self.send(await self.call(self.store.set_credential, self.caller, provider, body))
+        self.send(
+            await self.call(self.store.credentials.set_credential, self.caller, provider, body)
+        )
 
     async def delete(self, provider: str) -> None:
-        await self.call(self.store.delete_credential, self.caller, provider)
+        await self.call(self.store.credentials.delete_credential, self.caller, provider)
         self.set_status(204)
         self.finish()

@@ -17,7 +17,7 @@ class MeHandler(BaseHandler):
     session_access = visitor_access = READ
 
     async def get(self) -> None:
-        self.send(await self.call(self.store.user_info, self.caller))
+        self.send(await self.call(self.store.teams.user_info, self.caller))
 
 
 class UsersHandler(BaseHandler):
@@ -25,13 +25,13 @@ class UsersHandler(BaseHandler):
 
     async def get(self) -> None:
         await self.require_site_admin("list users")
-        self.send({"items": await self.call(self.store.list_users)})
+        self.send({"items": await self.call(self.store.teams.list_users)})
 
     async def post(self) -> None:
         await self.require_site_admin("create user")
         new, _ = self.body(NewUser)
         user = await self.call(
-            self.store.create_user, new.username, new.email, new.github_login, new.site_admin
+            self.store.teams.create_user, new.username, new.email, new.github_login, new.site_admin
         )
         self.send(user, 201)
 
@@ -42,12 +42,12 @@ class TeamsHandler(BaseHandler):
     session_access = visitor_access = READ
 
     async def get(self) -> None:
-        self.send({"items": await self.call(self.store.list_teams, self.caller)})
+        self.send({"items": await self.call(self.store.teams.list_teams, self.caller)})
 
     async def post(self) -> None:
         await self.require_site_admin("create team")
         new, _ = self.body(NewTeam)
-        self.send(await self.call(self.store.create_team, new.name, new.owner), 201)
+        self.send(await self.call(self.store.teams.create_team, new.name, new.owner), 201)
 
 
 class TeamHandler(BaseHandler):
@@ -57,15 +57,18 @@ class TeamHandler(BaseHandler):
     session_access = visitor_access = READ
 
     async def get(self, team: str) -> None:
-        self.send(await self.call(self.store.team_detail, self.caller, team))
+        self.send(await self.call(self.store.teams.team_detail, self.caller, team))
 
     async def patch(self, team: str) -> None:
         await self.require_site_admin("quota", team, "set a team's storage quota")
         quota, _ = self.body(QuotaChange)
         await self.call(
-            self.store.set_storage_quota, team, quota.storage_quota_bytes, self.caller.username
+            self.store.quotas.set_storage_quota,
+            team,
+            quota.storage_quota_bytes,
+            self.caller.username,
         )
-        self.send(await self.call(self.store.team_detail, self.caller, team))
+        self.send(await self.call(self.store.teams.team_detail, self.caller, team))
 
 
 class MembersHandler(BaseHandler):
@@ -74,7 +77,8 @@ class MembersHandler(BaseHandler):
     async def post(self, team: str) -> None:
         new, _ = self.body(NewMember)
         self.send(
-            await self.call(self.store.set_member, self.caller, team, new.username, new.role), 201
+            await self.call(self.store.teams.set_member, self.caller, team, new.username, new.role),
+            201,
         )
 
 
@@ -83,10 +87,12 @@ class MemberHandler(BaseHandler):
 
     async def patch(self, team: str, username: str) -> None:
         change, _ = self.body(RoleChange)
-        self.send(await self.call(self.store.set_member, self.caller, team, username, change.role))
+        self.send(
+            await self.call(self.store.teams.set_member, self.caller, team, username, change.role)
+        )
 
     async def delete(self, team: str, username: str) -> None:
-        await self.call(self.store.set_member, self.caller, team, username, None)
+        await self.call(self.store.teams.set_member, self.caller, team, username, None)
         self.set_status(204)
         self.finish()
 
@@ -98,7 +104,9 @@ class CreditsHandler(BaseHandler):
         await self.require_site_admin("add credits", team)
         credits, _ = self.body(Credits)
         self.send(
-            await self.call(self.store.add_credits, team, credits.amount, self.caller.username)
+            await self.call(
+                self.store.teams.add_credits, team, credits.amount, self.caller.username
+            )
         )
 
 
@@ -110,7 +118,7 @@ class LedgerHandler(BaseHandler):
     async def get(self, team: str) -> None:
         self.send(
             await self.call(
-                self.store.ledger,
+                self.store.teams.ledger,
                 self.caller,
                 team,
                 self.get_query_argument("limit", None),
@@ -127,7 +135,7 @@ class AuditHandler(BaseHandler):
     async def get(self, team: str) -> None:
         self.send(
             await self.call(
-                self.store.list_audit,
+                self.store.core.list_audit,
                 self.caller,
                 team,
                 self.get_query_argument("limit", None),

@@ -1,43 +1,53 @@
-"""The team server's store: one object, one module per kind of record."""
+"""The team server's store: one repository per kind of record, composed here.
+
+Each repository is handed the ones it uses (a run is paid for by billing, names a source
+and a datastore; an artifact is found through its run), so what depends on what is written
+in one place, below, and a repository can be built and tested with only its dependencies.
+Every method is synchronous and runs on a worker thread (see ``app.py``).
+"""
 
 from __future__ import annotations
 
 from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
 
-from .billing import DEFAULT_PRICES, BillingStore
+from .billing import DEFAULT_PRICES, BillingRepository
 from .core import Caller, StoreCore
-from .credentials import CredentialStore
-from .datastores import DatastoreStore
-from .executor import ExecutorStore
-from .outputs import OutputStore
-from .quotas import QuotaStore
-from .runs import RunStore
-from .sessions import SessionStore
-from .sources import SourceStore
-from .teams import TeamStore
-from .visits import VisitStore
+from .credentials import CredentialRepository
+from .datastores import DatastoreRepository
+from .executor import LaunchRepository
+from .outputs import OutputRepository
+from .quotas import QuotaRepository
+from .runs import RunRepository
+from .sessions import SessionRepository
+from .sources import SourceRepository
+from .teams import TeamRepository
+from .visits import VisitRepository
 
 __all__ = ["Store", "Caller", "DEFAULT_PRICES"]
 
 
-class Store(
-    VisitStore,
-    ExecutorStore,
-    SessionStore,
-    RunStore,
-    SourceStore,
-    OutputStore,
-    DatastoreStore,
-    CredentialStore,
-    BillingStore,
-    QuotaStore,
-    TeamStore,
-    StoreCore,
-):
-    """Every record operation of the team server; synchronous, run on worker threads."""
+class Store:
+    """Every record operation of the team server, by kind: ``store.runs.list_runs(...)``."""
 
     def __init__(self, engine: Engine, secret_key: bytes, prices: dict[str, float] | None = None):
-        super().__init__(engine)
-        self.fernet = Fernet(secret_key)
-        self.prices = dict(prices or DEFAULT_PRICES)
+        self.engine = engine
+        self.core = core = StoreCore(engine)
+        self.quotas = QuotaRepository(core)
+        self.billing = BillingRepository(core, dict(prices or DEFAULT_PRICES))
+        self.credentials = CredentialRepository(core, Fernet(secret_key))
+        self.sources = SourceRepository(core)
+        self.datastores = DatastoreRepository(core)
+        self.teams = TeamRepository(core, self.quotas)
+        self.runs = RunRepository(core, self.billing, self.sources, self.datastores)
+        self.outputs = OutputRepository(core, self.runs)
+        self.sessions = SessionRepository(core, self.billing, self.credentials)
+        self.visits = VisitRepository(core, self.sessions)
+        self.launches = LaunchRepository(core, self.runs, self.billing)
+
+    def authenticate(self, api_key: str) -> Caller:
+        """The Caller of a member's API key, or of an experiment's token (``gce_``: the run's
+        owner narrowed to that experiment); Unauthorized otherwise, never echoing it."""
+        if api_key.startswith("gce_"):
+            return self.launches.authenticate_experiment(api_key)
+        return self.core.authenticate(api_key)

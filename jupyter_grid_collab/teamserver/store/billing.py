@@ -8,14 +8,19 @@ to the millionth, and the balance moves by exactly the ledger row's amount (stor
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from .. import schema as t
+from ..errors import OutOfCredits
 from .core import now
 from .money import for_hours, post, shifted
 from .runs import _run_query
 from .sessions import _session_query
+
+if TYPE_CHECKING:
+    from .core import StoreCore
 
 DEFAULT_PRICES = {
     "cpu-small": 0.5,
@@ -26,10 +31,14 @@ DEFAULT_PRICES = {
 }
 
 
-class BillingStore:
-    """Mixed into Store; ``self.prices`` maps instance type to credits per hour."""
+class BillingRepository:
+    """Credits: what running sessions and experiments cost, charged to their team's balance
+    and ledger; ``prices`` maps an instance type to credits per hour."""
 
-    prices: dict[str, float]
+    def __init__(self, core: StoreCore, prices: dict[str, float]) -> None:
+        self.core = core
+        self.engine = core.engine
+        self.prices = prices
 
     def _charge(
         self,
@@ -135,3 +144,11 @@ class BillingStore:
                         _run_query().where(t.runs.c.id == exp.run_id)
                     ).one()
                 self.charge_experiment(conn, exp, runs[exp.run_id], ts)
+
+    def require_credit(self, conn, team_id: int, team_name: str) -> None:
+        balance = conn.execute(select(t.teams.c.balance).where(t.teams.c.id == team_id)).scalar()
+        if balance is None or balance <= 0:
+            raise OutOfCredits(
+                f"team {team_name!r} is out of credits (balance "
+                f"{(balance or 0):.2f}); ask a site admin to add credits"
+            )

@@ -157,12 +157,10 @@ class StoreCore:
     # ------------------------------------------------------------- identity
     def authenticate(self, api_key: str) -> Caller:
         """Resolve an API key to a Caller, or raise Unauthorized (never echoing the key)."""
-        if api_key.startswith("gce_"):
-            return self.authenticate_experiment(api_key)
         digest = hash_secret(api_key)
-        hit = self._auth_cache.get(digest)
-        if hit is not None and hit[0] > time.monotonic():
-            return _copy(hit[1])
+        hit = self.cached_caller(digest)
+        if hit is not None:
+            return hit
         # one statement for the user and all their memberships
         with self.read() as conn:
             rows = conn.execute(
@@ -188,9 +186,20 @@ class StoreCore:
             if m.team_id is not None:
                 caller.roles[m.team_id] = m.role
                 caller.team_names[m.team_id] = m.name
+        return self.remember_caller(digest, caller)
+
+    def cached_caller(self, key: str) -> Caller | None:
+        """A private copy of the Caller cached under ``key`` (a credential's hash), if fresh."""
+        hit = self._auth_cache.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return _copy(hit[1])
+        return None
+
+    def remember_caller(self, key: str, caller: Caller) -> Caller:
+        """Cache ``caller`` under ``key`` for AUTH_CACHE_SECONDS; returns a private copy."""
         if len(self._auth_cache) > 10_000:
             self._auth_cache.clear()
-        self._auth_cache[digest] = (time.monotonic() + AUTH_CACHE_SECONDS, caller)
+        self._auth_cache[key] = (time.monotonic() + AUTH_CACHE_SECONDS, caller)
         return _copy(caller)
 
     def forget_callers(self) -> None:
@@ -206,9 +215,10 @@ class StoreCore:
             ).first()
             if row is None:
                 raise NotFound(f"no user {username!r}")
-            return self._caller(conn, row)
+            return self.caller_from_row(conn, row)
 
-    def _caller(self, conn: Connection, row) -> Caller:
+    def caller_from_row(self, conn: Connection, row) -> Caller:
+        """The Caller of a users row, with their teams and roles."""
         caller = Caller(id=row.id, username=row.username, site_admin=bool(row.site_admin))
         for m in conn.execute(
             select(t.memberships.c.team_id, t.memberships.c.role, t.teams.c.name)

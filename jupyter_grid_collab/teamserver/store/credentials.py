@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import and_, select
@@ -13,14 +13,20 @@ from ..errors import BadRequest, NotFound
 from .core import Caller, now
 from .rows import row_builder
 
+if TYPE_CHECKING:
+    from .core import StoreCore
+
 PROVIDERS = ("github",)
 _credential = row_builder(Credential)
 
 
-class CredentialStore:
-    """Mixed into Store; ``self.fernet`` holds the server's encryption key."""
+class CredentialRepository:
+    """Members' GitHub credentials; ``fernet`` holds the server's encryption key."""
 
-    fernet: Fernet
+    def __init__(self, core: StoreCore, fernet: Fernet) -> None:
+        self.core = core
+        self.engine = core.engine
+        self.fernet = fernet
 
     def decrypt(self, secret: str) -> str | None:
         try:
@@ -58,7 +64,7 @@ class CredentialStore:
                     created_at=ts,
                 )
             )
-            self.audit(conn, caller.username, "credential", f"{provider} of {caller.username}")
+            self.core.audit(conn, caller.username, "credential", f"{provider} of {caller.username}")
         return _credential({"provider": provider, "login": login, "created_at": ts})
 
     def list_credentials(self, caller: Caller) -> list[dict[str, Any]]:
@@ -79,6 +85,6 @@ class CredentialStore:
             ).rowcount
             if not gone:
                 raise NotFound(f"you have no {provider} credential")
-            self.audit(
+            self.core.audit(
                 conn, caller.username, "credential-delete", f"{provider} of {caller.username}"
             )

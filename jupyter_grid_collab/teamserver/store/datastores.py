@@ -3,16 +3,20 @@ become a version only at commit, so no partial datastore is ever listed."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select
 
 from ...models import Datastore, ReferenceError, parse_reference, validate_name
 from .. import schema as t
 from ..errors import BadRequest, NotFound
+from .blob_refs import unreferenced
 from .core import Caller, now
 from .pagination import PageRequest, fetch_page
 from .rows import row_builder
+
+if TYPE_CHECKING:
+    from .core import StoreCore
 
 UPLOAD_TTL = 24 * 3600
 
@@ -42,8 +46,12 @@ def datastore_json(r) -> dict:
     return _datastore_record(r._mapping)
 
 
-class DatastoreStore:
-    """Mixed into Store."""
+class DatastoreRepository:
+    """Datastores: staged uploads, versions, their files, attach references."""
+
+    def __init__(self, core: StoreCore) -> None:
+        self.core = core
+        self.engine = core.engine
 
     # ------------------------------------------------------------- uploads
     def begin_upload(self, caller: Caller, body: dict) -> dict:
@@ -151,7 +159,7 @@ class DatastoreStore:
             )
             conn.execute(t.upload_files.delete().where(t.upload_files.c.upload_id == up.id))
             conn.execute(t.uploads.delete().where(t.uploads.c.id == up.id))
-            self.audit(
+            self.core.audit(
                 conn,
                 caller.username,
                 "upload",
@@ -175,7 +183,7 @@ class DatastoreStore:
         }
         conn.execute(t.upload_files.delete().where(t.upload_files.c.upload_id.in_(ids)))
         conn.execute(t.uploads.delete().where(t.uploads.c.id.in_(ids)))
-        return self.unreferenced(conn, shas)
+        return unreferenced(conn, shas)
 
     def expire_uploads(self, ttl: float = UPLOAD_TTL) -> list[str]:
         """Uploads never committed (a killed client) are dropped after ``ttl`` seconds."""
@@ -201,8 +209,8 @@ class DatastoreStore:
         page = PageRequest.parse(limit, cursor)
         if status not in (None, "available"):
             raise BadRequest("status must be 'available'")
-        with self.read() as conn:
-            sc = self.resolve_scope(conn, caller, scope, team)
+        with self.core.read() as conn:
+            sc = self.core.resolve_scope(conn, caller, scope, team)
             q = _ds_query().where(t.datastore_versions.c.team_id.in_(sc.team_ids))
             if sc.owner_id is not None:
                 q = q.where(t.datastore_versions.c.owner_id == sc.owner_id)
@@ -225,7 +233,7 @@ class DatastoreStore:
             or (caller.is_launcher and row.id != caller.datastore_version_id)
         ):
             at = f"@{version}" if version not in (None, "") else ""
-            raise self.hidden(
+            raise self.core.hidden(
                 caller,
                 row,
                 "datastore",
@@ -277,7 +285,7 @@ class DatastoreStore:
             ).first()
             if f is None:
                 raise NotFound(f"no file {path!r} in datastore {owner}:{name}@{row.version}")
-            self.audit(
+            self.core.audit(
                 conn,
                 caller.username,
                 "download",
@@ -298,7 +306,7 @@ class DatastoreStore:
             raise BadRequest(str(exc)) from None
         owner = parsed.owner_or(caller.username)
         row = self._version_row(conn, caller, owner, parsed.name, parsed.version)
-        self.audit(
+        self.core.audit(
             conn,
             caller.username,
             "attach",
@@ -357,7 +365,7 @@ class DatastoreStore:
         """Delete one version, or every version and the name; returns orphaned blobs."""
         with self.engine.begin() as conn:
             row = self._version_row(conn, caller, owner, name, version)
-            self.guard(caller, row, "delete", "datastore", name)
+            self.core.guard(caller, row, "delete", "datastore", name)
             vids = (
                 [row.id]
                 if version not in (None, "")
@@ -385,5 +393,5 @@ class DatastoreStore:
             if not left:
                 conn.execute(t.datastores.delete().where(t.datastores.c.id == row.datastore_id))
             what = f"{owner}:{name}" + (f"@{row.version}" if version not in (None, "") else "")
-            self.audit(conn, caller.username, "delete", f"datastore {what}", row.team_id)
-            return self.unreferenced(conn, shas)
+            self.core.audit(conn, caller.username, "delete", f"datastore {what}", row.team_id)
+            return unreferenced(conn, shas)

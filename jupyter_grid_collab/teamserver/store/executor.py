@@ -3,7 +3,7 @@ specs, experiment-scoped tokens, and status changes made by the system itself.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select
 
@@ -13,12 +13,24 @@ from ..errors import Unauthorized
 from .core import Caller, hash_secret, new_secret, now
 from .runs import FINISHED, _run_query
 
+if TYPE_CHECKING:
+    from .billing import BillingRepository
+    from .core import StoreCore
+    from .runs import RunRepository
+
 #: after an experiment ends its launcher may still upload artifacts for this long
 TOKEN_GRACE = 300.0
 
 
-class ExecutorStore:
-    """Mixed into Store."""
+class LaunchRepository:
+    """What the executor needs: experiments to launch, their tokens, and their status
+    reported by the system rather than a member."""
+
+    def __init__(self, core: StoreCore, runs: RunRepository, billing: BillingRepository) -> None:
+        self.core = core
+        self.engine = core.engine
+        self.runs = runs
+        self.billing = billing
 
     def authenticate_experiment(self, token: str) -> Caller:
         """An experiment token: the run owner's identity, narrowed to that one experiment."""
@@ -44,7 +56,7 @@ class ExecutorStore:
                     t.users.c.id == row.owner_id
                 )
             ).one()
-            caller = self._caller(conn, user)
+            caller = self.core.caller_from_row(conn, user)
         caller.site_admin = False
         caller.experiment_id = row.id
         caller.run_id = row.run_id
@@ -124,11 +136,11 @@ class ExecutorStore:
             if exp is None or exp.status in FINISHED:
                 return False
             run = conn.execute(_run_query().where(t.runs.c.id == exp.run_id)).one()
-            self._set_experiment_status(conn, exp, run, status, **extra)
+            self.runs.set_experiment_status(conn, exp, run, status, **extra)
             if status in FINISHED and ended_at is not None:
                 self._end_at(conn, experiment_id, ended_at)
             if status in FINISHED:
-                self.audit(
+                self.core.audit(
                     conn,
                     None,
                     status,
@@ -148,7 +160,7 @@ class ExecutorStore:
             return
         run = conn.execute(_run_query().where(t.runs.c.id == exp.run_id)).one()
         if exp.started_at is not None and exp.charged_until is not None:
-            self.refund_experiment(conn, exp, run, ended, exp.charged_until)
+            self.billing.refund_experiment(conn, exp, run, ended, exp.charged_until)
         conn.execute(
             t.experiments.update()
             .where(t.experiments.c.id == exp.id)

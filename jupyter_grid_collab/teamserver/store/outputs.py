@@ -3,7 +3,7 @@ and artifacts (files committed atomically after their blob is in place)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, select
 
@@ -12,8 +12,13 @@ from ...pathmatch import PatternError, check_pattern, path_matches
 from ...references import Kind
 from .. import schema as t
 from ..errors import BadRequest, Forbidden, NotFound
+from .blob_refs import unreferenced
 from .core import Caller, now
 from .rows import row_builder
+
+if TYPE_CHECKING:
+    from .core import StoreCore
+    from .runs import RunRepository
 
 MAX_LINES_PER_POST = 5000
 MAX_LINE = 16_384
@@ -42,8 +47,13 @@ def clean_path(path: Any, what: str = "artifact path") -> str:
         raise BadRequest(str(exc)) from None
 
 
-class OutputStore:
-    """Mixed into Store; relies on RunStore lookups."""
+class OutputRepository:
+    """What experiments produce: log lines and artifacts, found through their runs."""
+
+    def __init__(self, core: StoreCore, runs: RunRepository) -> None:
+        self.core = core
+        self.engine = core.engine
+        self.runs = runs
 
     #: log bytes kept per experiment (0: no cap); the team server sets it from --max-log-mb
     max_log_mb: float = DEFAULT_MAX_LOG_MB
@@ -79,7 +89,7 @@ class OutputStore:
                 )
             )
         with self.engine.begin() as conn:
-            exp, run = self._experiment_rows(conn, caller, owner, name)
+            exp, run = self.runs.experiment_rows(conn, caller, owner, name)
             self._require_writer(caller, run, name, "the logs")
             start = exp.next_seq
             rows, used, dropped = self._within_log_cap(exp, rows)
@@ -149,7 +159,7 @@ class OutputStore:
         if not 0 <= offset < 2**62 or not 1 <= limit <= 10_000 or (tail is not None and tail < 0):
             raise BadRequest("offset >= 0, 1 <= limit <= 10000 and tail >= 0 are required")
         with self.engine.begin() as conn:
-            exp, run = self._experiment_rows(conn, caller, owner, name)
+            exp, run = self.runs.experiment_rows(conn, caller, owner, name)
             if tail is not None:
                 offset = max(0, exp.next_seq - tail)
             rows = conn.execute(
@@ -177,7 +187,7 @@ class OutputStore:
         """Before an upload streams in: the experiment exists and the caller may write it.
         Returns the run's team (whose storage quota the artifact counts against)."""
         with self.engine.begin() as conn:
-            exp, run = self._experiment_rows(conn, caller, owner, name)
+            exp, run = self.runs.experiment_rows(conn, caller, owner, name)
             self._require_writer(caller, run, name, "artifacts")
             return run.team_id
 
@@ -187,7 +197,7 @@ class OutputStore:
         """Record an uploaded artifact (its blob is already in place); replaces one at the same
         path. Returns the artifact and any blob no longer referenced."""
         with self.engine.begin() as conn:
-            exp, run = self._experiment_rows(conn, caller, owner, name)
+            exp, run = self.runs.experiment_rows(conn, caller, owner, name)
             self._require_writer(caller, run, name, "artifacts")
             where = and_(t.artifacts.c.experiment_id == exp.id, t.artifacts.c.path == path)
             old = conn.execute(select(t.artifacts.c.sha256).where(where)).scalar()
@@ -202,7 +212,7 @@ class OutputStore:
                 conn.execute(
                     t.artifacts.update().where(where).values(size=size, sha256=sha, created_at=ts)
                 )
-            orphans = self.unreferenced(conn, {old}) if old and old != sha else []
+            orphans = unreferenced(conn, {old}) if old and old != sha else []
         stored = {"path": path, "size": size, "sha256": sha, "created_at": ts}
         return _artifact({**stored, "experiment": name, "run": run.name, "owner": owner}), orphans
 
@@ -223,7 +233,7 @@ class OutputStore:
             except PatternError as exc:
                 raise BadRequest(str(exc)) from None
         with self.engine.begin() as conn:
-            exp, run = self._named_rows(conn, caller, kind, owner, name)
+            exp, run = self.runs.named_rows(conn, caller, kind, owner, name)
             if exp is not None:
                 where = t.artifacts.c.experiment_id == exp.id
             else:
@@ -244,7 +254,7 @@ class OutputStore:
     def get_artifact(self, caller: Caller, owner: str, name: str, path: str) -> dict:
         path = clean_path(path)
         with self.engine.begin() as conn:
-            exp, run = self._experiment_rows(conn, caller, owner, name)
+            exp, run = self.runs.experiment_rows(conn, caller, owner, name)
             row = conn.execute(
                 select(t.artifacts).where(
                     and_(t.artifacts.c.experiment_id == exp.id, t.artifacts.c.path == path)
@@ -252,23 +262,7 @@ class OutputStore:
             ).first()
             if row is None:
                 raise NotFound(f"no artifact {path!r} in experiment {owner}:{name}")
-            self.audit(
+            self.core.audit(
                 conn, caller.username, "download", f"artifact {owner}:{name}/{path}", run.team_id
             )
         return {"path": row.path, "size": row.size, "sha256": row.sha256}
-
-    def unreferenced(self, conn, shas: set) -> list[str]:
-        """Of ``shas``, those no artifact, datastore file or run source points at any more."""
-        shas = {s for s in shas if s}
-        if not shas:
-            return []
-        used = set()
-        for _table, col in (
-            (t.artifacts, t.artifacts.c.sha256),
-            (t.datastore_files, t.datastore_files.c.sha256),
-            (t.upload_files, t.upload_files.c.sha256),
-            (t.runs, t.runs.c.source_sha256),
-            (t.sources, t.sources.c.sha256),
-        ):
-            used |= {r[0] for r in conn.execute(select(col).where(col.in_(shas)).distinct())}
-        return sorted(shas - used)

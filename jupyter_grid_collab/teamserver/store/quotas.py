@@ -112,8 +112,12 @@ def usage_query(team_id: Any):
     return select(datastores + staged + artifacts + sources)
 
 
-class QuotaStore(StoreCore):
-    """Mixed into Store."""
+class QuotaRepository:
+    """Teams' storage: what they use and the quota uploads are held to."""
+
+    def __init__(self, core: StoreCore) -> None:
+        self.core = core
+        self.engine = core.engine
 
     def team_storage(self, conn, team_id: int) -> tuple[int, int | None]:
         """(bytes stored, quota or None) of a team."""
@@ -127,7 +131,7 @@ class QuotaStore(StoreCore):
         nothing is counted: a server without quotas pays one indexed read per upload)."""
         if not team_ids:
             return None
-        with self.read() as conn:
+        with self.core.read() as conn:
             rows = conn.execute(
                 select(t.teams.c.id, t.teams.c.name, t.teams.c.storage_quota_bytes).where(
                     and_(t.teams.c.id.in_(team_ids), t.teams.c.storage_quota_bytes.is_not(None))
@@ -162,7 +166,7 @@ class QuotaStore(StoreCore):
             )
             used, _ = self.team_storage(conn, row.id)
             shown = "none" if quota is None else f"{quota} bytes"
-            self.audit(
+            self.core.audit(
                 conn, actor, "quota", f"team {team}", row.id, "ok", f"storage quota set to {shown}"
             )
         return {"team": team, "storage_used_bytes": used, "storage_quota_bytes": quota}

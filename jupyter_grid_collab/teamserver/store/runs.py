@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
@@ -23,10 +23,17 @@ from ...models import (
 from ...references import RUN, Kind, looks_like_experiment
 from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from .blob_refs import unreferenced
 from .core import Caller, now
 from .money import money
 from .pagination import PageRequest, fetch_page
 from .rows import Column, row_builder
+
+if TYPE_CHECKING:
+    from .billing import BillingRepository
+    from .core import StoreCore
+    from .datastores import DatastoreRepository
+    from .sources import SourceRepository
 
 _RUN_COLUMNS = (t.runs, t.users.c.username.label("owner"), t.teams.c.name.label("team"))
 FINISHED = ("succeeded", "failed", "cancelled")
@@ -86,11 +93,25 @@ def _run_status(counts: dict[str, int]) -> str:
     return "succeeded"
 
 
-class RunStore:
-    """Mixed into Store; relies on StoreCore, TeamStore and DatastoreStore helpers."""
+class RunRepository:
+    """Runs and their experiments: created from a grid (paid for, with a source and maybe a
+    datastore), listed, stopped, deleted, cloned."""
+
+    def __init__(
+        self,
+        core: StoreCore,
+        billing: BillingRepository,
+        sources: SourceRepository,
+        datastores: DatastoreRepository,
+    ) -> None:
+        self.core = core
+        self.engine = core.engine
+        self.billing = billing
+        self.sources = sources
+        self.datastores = datastores
 
     # ------------------------------------------------------------- lookups
-    def _run_row(
+    def run_row(
         self, conn, caller: Caller, owner: str, name: str, asked_for: tuple[str, str] | None = None
     ):
         """The run ``owner:name``; ``asked_for`` (kind, name) is what the caller named, when
@@ -104,18 +125,18 @@ class RunStore:
             or (caller.is_launcher and row.id != caller.run_id)
         ):
             kind, named = asked_for or ("run", name)
-            raise self.hidden(
+            raise self.core.hidden(
                 caller, row, kind, owner, named, f"no {kind} {owner}:{named} in your teams"
             )
         return row
 
-    def _experiment_rows(self, conn, caller: Caller, owner: str, name: str):
+    def experiment_rows(self, conn, caller: Caller, owner: str, name: str):
         """(experiment, run) for ``<run>-exp<N>`` of ``owner``."""
         try:
             run_name, idx = split_experiment_name(name)
         except ReferenceError as exc:
             raise BadRequest(str(exc)) from None
-        run = self._run_row(conn, caller, owner, run_name, asked_for=("experiment", name))
+        run = self.run_row(conn, caller, owner, run_name, asked_for=("experiment", name))
         exp = conn.execute(
             select(t.experiments).where(
                 and_(t.experiments.c.run_id == run.id, t.experiments.c.idx == idx)
@@ -125,13 +146,13 @@ class RunStore:
             raise NotFound(f"no experiment {owner}:{name} in your teams")
         return exp, run
 
-    def _named_rows(self, conn, caller: Caller, kind: Kind, owner: str, name: str):
+    def named_rows(self, conn, caller: Caller, kind: Kind, owner: str, name: str):
         """(experiment or None, run) for what the route named: a run, or one experiment.
         The kind is the route's, never guessed; the wrong one is that kind's 404 (a run
         name ending in -exp<N> cannot exist) or the experiment routes' 400."""
         if kind == RUN:
-            return None, self._run_row(conn, caller, owner, name)
-        return self._experiment_rows(conn, caller, owner, name)
+            return None, self.run_row(conn, caller, owner, name)
+        return self.experiment_rows(conn, caller, owner, name)
 
     # ------------------------------------------------------------- create
     def create_run(
@@ -190,12 +211,12 @@ class RunStore:
             raise BadRequest("tracked must be true or false")
         first = "running" if tracked else "pending"
         with self.engine.begin() as conn:
-            self.require_credit(conn, team_id, caller.team_names[team_id])
+            self.billing.require_credit(conn, team_id, caller.team_names[team_id])
             if source is not None:
-                self.check_source(conn, caller, source)  # sources.py: hashes are scoped
+                self.sources.check_source(conn, caller, source)  # sources.py: hashes are scoped
             ds_version_id, ds_ref = None, None
             if body.get("datastore"):
-                ds_version_id, ds_ref = self.resolve_datastore_for_attach(
+                ds_version_id, ds_ref = self.datastores.resolve_datastore_for_attach(
                     conn, caller, body["datastore"], f"run {caller.username}:{name}"
                 )
             try:
@@ -245,7 +266,7 @@ class RunStore:
                     for i, p in enumerate(sets)
                 ],
             )
-            self.audit(
+            self.core.audit(
                 conn,
                 caller.username,
                 "clone" if cloned_from else "create",
@@ -253,7 +274,7 @@ class RunStore:
                 team_id,
                 detail=cloned_from,
             )
-            return self._run_detail(conn, self._run_row(conn, caller, caller.username, name))
+            return self._run_detail(conn, self.run_row(conn, caller, caller.username, name))
 
     def clone_run(
         self,
@@ -267,9 +288,9 @@ class RunStore:
         """A new run owned by the caller from a teammate's run, or from one experiment of
         it (``kind`` says which: the route's)."""
         with self.engine.begin() as conn:
-            exp, run = self._named_rows(conn, caller, kind, owner, name)
+            exp, run = self.named_rows(conn, caller, kind, owner, name)
             params = dict((exp or run).params)
-            self.guard(caller, run, "clone", "run", run.name)
+            self.core.guard(caller, run, "clone", "run", run.name)
         overrides = body.get("params") or {}
         if not isinstance(overrides, dict):
             raise BadRequest("params must be an object of parameter overrides")
@@ -301,8 +322,8 @@ class RunStore:
         page = PageRequest.parse(limit, cursor)
         if status is not None and status not in RUN_STATUSES + ("active",):
             raise BadRequest(f"status must be one of {', '.join(RUN_STATUSES)} or active")
-        with self.read() as conn:
-            sc = self.resolve_scope(conn, caller, scope, team)
+        with self.core.read() as conn:
+            sc = self.core.resolve_scope(conn, caller, scope, team)
             q = _run_query().where(t.runs.c.team_id.in_(sc.team_ids))
             if sc.owner_id is not None:
                 q = q.where(t.runs.c.owner_id == sc.owner_id)
@@ -325,15 +346,15 @@ class RunStore:
 
     def get_run(self, caller: Caller, owner: str, name: str) -> dict:
         with self.engine.begin() as conn:
-            return self._run_detail(conn, self._run_row(conn, caller, owner, name))
+            return self._run_detail(conn, self.run_row(conn, caller, owner, name))
 
     def get_experiment(self, caller: Caller, owner: str, name: str) -> dict:
         with self.engine.begin() as conn:
-            exp, run = self._experiment_rows(conn, caller, owner, name)
+            exp, run = self.experiment_rows(conn, caller, owner, name)
             return experiment_json(exp, run)
 
     # ------------------------------------------------------------- status
-    def _set_experiment_status(self, conn, exp, run, status: str, **extra) -> None:
+    def set_experiment_status(self, conn, exp, run, status: str, **extra) -> None:
         """Move one experiment to ``status`` and keep the run's counts and status in step."""
         if exp.status == status:
             conn.execute(
@@ -347,7 +368,7 @@ class RunStore:
             values["charged_until"] = ts
         if status in FINISHED:
             values["finished_at"] = ts
-            self.charge_experiment(conn, exp, run, ts)
+            self.billing.charge_experiment(conn, exp, run, ts)
         conn.execute(t.experiments.update().where(t.experiments.c.id == exp.id).values(**values))
         old_col, new_col = f"n_{exp.status}", f"n_{status}"
         conn.execute(
@@ -391,7 +412,7 @@ class RunStore:
             # a failed script's last lines may hold NUL bytes: drop them, as logs do
             extra["message"] = msg.replace("\x00", "")[-4000:] if msg else msg
         with self.engine.begin() as conn:
-            exp, run = self._experiment_rows(conn, caller, owner, name)
+            exp, run = self.experiment_rows(conn, caller, owner, name)
             if run.owner_id != caller.id:
                 raise Forbidden(
                     f"{caller.username} cannot report the status of {owner}'s "
@@ -399,15 +420,15 @@ class RunStore:
                 )
             if exp.status in FINISHED and status != exp.status:
                 raise Conflict(f"experiment {owner}:{name} already {exp.status}")
-            self._set_experiment_status(conn, exp, run, status, **extra)
-            exp, run = self._experiment_rows(conn, caller, owner, name)
+            self.set_experiment_status(conn, exp, run, status, **extra)
+            exp, run = self.experiment_rows(conn, caller, owner, name)
             return experiment_json(exp, run)
 
     def stop_run(self, caller: Caller, owner: str, name: str) -> dict:
         """Cancel every pending or running experiment of the run (the executor kills them)."""
         with self.engine.begin() as conn:
-            run = self._run_row(conn, caller, owner, name)
-            self.guard(caller, run, "stop", "run", name)
+            run = self.run_row(conn, caller, owner, name)
+            self.core.guard(caller, run, "stop", "run", name)
             exps = conn.execute(
                 select(t.experiments).where(
                     and_(
@@ -417,30 +438,32 @@ class RunStore:
                 )
             ).all()
             for exp in exps:
-                self._set_experiment_status(
+                self.set_experiment_status(
                     conn, exp, run, "cancelled", message=f"stopped by {caller.username}"
                 )
-            self.audit(conn, caller.username, "stop", f"run {owner}:{name}", run.team_id)
-            return self._run_detail(conn, self._run_row(conn, caller, owner, name))
+            self.core.audit(conn, caller.username, "stop", f"run {owner}:{name}", run.team_id)
+            return self._run_detail(conn, self.run_row(conn, caller, owner, name))
 
     def stop_experiment(self, caller: Caller, owner: str, name: str) -> dict:
         with self.engine.begin() as conn:
-            exp, run = self._experiment_rows(conn, caller, owner, name)
-            self.guard(caller, run, "stop", "experiment", name)
+            exp, run = self.experiment_rows(conn, caller, owner, name)
+            self.core.guard(caller, run, "stop", "experiment", name)
             if exp.status in ACTIVE_RUN_STATUSES:
-                self._set_experiment_status(
+                self.set_experiment_status(
                     conn, exp, run, "cancelled", message=f"stopped by {caller.username}"
                 )
-            self.audit(conn, caller.username, "stop", f"experiment {owner}:{name}", run.team_id)
-            exp, run = self._experiment_rows(conn, caller, owner, name)
+            self.core.audit(
+                conn, caller.username, "stop", f"experiment {owner}:{name}", run.team_id
+            )
+            exp, run = self.experiment_rows(conn, caller, owner, name)
             return experiment_json(exp, run)
 
     def delete_run(self, caller: Caller, owner: str, name: str) -> tuple[list[str], list[int]]:
         """Delete the run with its experiments, logs and artifacts; returns the orphaned blobs
         and the ids of experiments that were still active (their launchers must stop)."""
         with self.engine.begin() as conn:
-            run = self._run_row(conn, caller, owner, name)
-            self.guard(caller, run, "delete", "run", name)
+            run = self.run_row(conn, caller, owner, name)
+            self.core.guard(caller, run, "delete", "run", name)
             exp_ids = select(t.experiments.c.id).where(t.experiments.c.run_id == run.id)
             active = list(
                 conn.execute(
@@ -457,18 +480,18 @@ class RunStore:
             conn.execute(t.artifacts.delete().where(t.artifacts.c.experiment_id.in_(exp_ids)))
             conn.execute(t.experiments.delete().where(t.experiments.c.run_id == run.id))
             conn.execute(t.runs.delete().where(t.runs.c.id == run.id))
-            self.audit(conn, caller.username, "delete", f"run {owner}:{name}", run.team_id)
-            return self.unreferenced(conn, shas), active
+            self.core.audit(conn, caller.username, "delete", f"run {owner}:{name}", run.team_id)
+            return unreferenced(conn, shas), active
 
     def delete_experiment(
         self, caller: Caller, owner: str, name: str
     ) -> tuple[list[str], list[int]]:
         with self.engine.begin() as conn:
-            exp, run = self._experiment_rows(conn, caller, owner, name)
-            self.guard(caller, run, "delete", "experiment", name)
+            exp, run = self.experiment_rows(conn, caller, owner, name)
+            self.core.guard(caller, run, "delete", "experiment", name)
             active = [exp.id] if exp.status in ACTIVE_RUN_STATUSES else []
             if exp.status in ACTIVE_RUN_STATUSES:
-                self._set_experiment_status(conn, exp, run, "cancelled")
+                self.set_experiment_status(conn, exp, run, "cancelled")
             shas = {
                 r.sha256
                 for r in conn.execute(
@@ -485,13 +508,15 @@ class RunStore:
                 .where(t.runs.c.id == run.id)
                 .values({col: getattr(t.runs.c, col) - 1})
             )
-            self.audit(conn, caller.username, "delete", f"experiment {owner}:{name}", run.team_id)
-            return self.unreferenced(conn, shas), active
+            self.core.audit(
+                conn, caller.username, "delete", f"experiment {owner}:{name}", run.team_id
+            )
+            return unreferenced(conn, shas), active
 
     def run_source(self, caller: Caller, owner: str, name: str) -> dict:
         """The sha256 and size of a run's source snapshot, for download (any teammate)."""
         with self.engine.begin() as conn:
-            run = self._run_row(conn, caller, owner, name)
+            run = self.run_row(conn, caller, owner, name)
         if not run.source_sha256:
             raise NotFound(f"run {owner}:{name} has no source snapshot")
         return {"sha256": run.source_sha256}

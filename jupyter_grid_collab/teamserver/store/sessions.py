@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +14,10 @@ from .core import Caller, StoreCore, hash_secret, new_secret, now
 from .money import money
 from .pagination import PageRequest, fetch_page
 from .rows import row_builder
+
+if TYPE_CHECKING:
+    from .billing import BillingRepository
+    from .credentials import CredentialRepository
 
 _github = t.credentials.alias("gh")
 
@@ -85,15 +89,23 @@ def end_visits(conn, session_id: int) -> int:
     return conn.execute(t.visits.delete().where(t.visits.c.session_id == session_id)).rowcount
 
 
-class SessionStore:
-    """Mixed into Store; relies on StoreCore and TeamStore helpers."""
+class SessionRepository:
+    """Sessions: registered JupyterLab servers, their heartbeats, costs and owner actions."""
 
-    def _session_row(self: StoreCore, conn, caller: Caller, owner: str, name: str):
+    def __init__(
+        self, core: StoreCore, billing: BillingRepository, credentials: CredentialRepository
+    ) -> None:
+        self.core = core
+        self.engine = core.engine
+        self.billing = billing
+        self.credentials = credentials
+
+    def session_row(self, conn, caller: Caller, owner: str, name: str):
         row = conn.execute(
             _session_query().where(and_(t.users.c.username == owner, t.sessions.c.name == name))
         ).first()
         if row is None or caller.role_in(row.team_id) is None:
-            raise self.hidden(
+            raise self.core.hidden(
                 caller, row, "session", owner, name, f"no session {owner}:{name} in your teams"
             )
         return row
@@ -135,7 +147,7 @@ class SessionStore:
         if visitors is not None:  # else: "full" for a new session, unchanged for a known one
             values["visitors"] = visitors
         with self.engine.begin() as conn:
-            self.require_credit(conn, team_id, caller.team_names[team_id])
+            self.billing.require_credit(conn, team_id, caller.team_names[team_id])
             existing = conn.execute(
                 select(t.sessions.c.id, t.sessions.c.status).where(
                     and_(t.sessions.c.owner_id == caller.id, t.sessions.c.name == name)
@@ -165,11 +177,11 @@ class SessionStore:
                     end_visits(conn, existing.id)
             except IntegrityError:
                 raise Conflict(f"session {name!r} already exists") from None
-            self.audit(
+            self.core.audit(
                 conn, caller.username, "register", f"session {caller.username}:{name}", team_id
             )
-            row = self._session_row(conn, caller, caller.username, name)
-        self.forget_callers()  # the replaced secret must stop working at once
+            row = self.session_row(conn, caller, caller.username, name)
+        self.core.forget_callers()  # the replaced secret must stop working at once
         return {"session": session_json(row), "server_secret": secret}
 
     def list_sessions(
@@ -184,8 +196,8 @@ class SessionStore:
         page = PageRequest.parse(limit, cursor)
         if status is not None and status not in SESSION_STATUSES:
             raise BadRequest(f"status must be one of {', '.join(SESSION_STATUSES)}")
-        with self.read() as conn:
-            sc = self.resolve_scope(conn, caller, scope, team)
+        with self.core.read() as conn:
+            sc = self.core.resolve_scope(conn, caller, scope, team)
             q = _session_query().where(t.sessions.c.team_id.in_(sc.team_ids))
             if sc.owner_id is not None:
                 q = q.where(t.sessions.c.owner_id == sc.owner_id)
@@ -195,7 +207,7 @@ class SessionStore:
 
     def get_session(self, caller: Caller, owner: str, name: str) -> dict:
         with self.engine.begin() as conn:
-            return session_json(self._session_row(conn, caller, owner, name))
+            return session_json(self.session_row(conn, caller, owner, name))
 
     def session_action(self, caller: Caller, owner: str, name: str, action: str) -> dict:
         """stop, pause or resume: the creator or a team admin only."""
@@ -203,13 +215,13 @@ class SessionStore:
         if action not in transitions:
             raise BadRequest(f"unknown session action {action!r}")
         with self.engine.begin() as conn:
-            row = self._session_row(conn, caller, owner, name)
-            self.guard(caller, row, action, "session", row.name)
+            row = self.session_row(conn, caller, owner, name)
+            self.core.guard(caller, row, action, "session", row.name)
             ts = now()
-            self.charge_session(conn, row, ts)
+            self.billing.charge_session(conn, row, ts)
             values: dict[str, Any] = {"status": transitions[action]}
             if action == "resume":
-                self.require_credit(conn, row.team_id, row.team)
+                self.billing.require_credit(conn, row.team_id, row.team)
                 values.update(
                     started_at=row.started_at or ts,
                     stopped_at=None,
@@ -220,26 +232,26 @@ class SessionStore:
                 values.update(stopped_at=ts)
                 end_visits(conn, row.id)  # nobody visits a server that is not running
             conn.execute(t.sessions.update().where(t.sessions.c.id == row.id).values(**values))
-            self.audit(conn, caller.username, action, f"session {owner}:{name}", row.team_id)
-            out = session_json(self._session_row(conn, caller, owner, name))
-        self.forget_callers()
+            self.core.audit(conn, caller.username, action, f"session {owner}:{name}", row.team_id)
+            out = session_json(self.session_row(conn, caller, owner, name))
+        self.core.forget_callers()
         return out
 
     def delete_session(self, caller: Caller, owner: str, name: str) -> None:
         with self.engine.begin() as conn:
-            row = self._session_row(conn, caller, owner, name)
-            self.guard(caller, row, "delete", "session", row.name)
-            self.charge_session(conn, row, now())
+            row = self.session_row(conn, caller, owner, name)
+            self.core.guard(caller, row, "delete", "session", row.name)
+            self.billing.charge_session(conn, row, now())
             end_visits(conn, row.id)  # (the foreign key cascades too; this says it)
             conn.execute(t.sessions.delete().where(t.sessions.c.id == row.id))
-            self.audit(conn, caller.username, "delete", f"session {owner}:{name}", row.team_id)
-        self.forget_callers()  # its secret and its visits stop working at once
+            self.core.audit(conn, caller.username, "delete", f"session {owner}:{name}", row.team_id)
+        self.core.forget_callers()  # its secret and its visits stop working at once
 
     def heartbeat(self, caller: Caller, owner: str, name: str, body: dict) -> dict:
         """The session's own server reports it is alive (and may update its URL, datastores
         and what visitors may do)."""
         with self.engine.begin() as conn:
-            row = self._session_row(conn, caller, owner, name)
+            row = self.session_row(conn, caller, owner, name)
             if row.owner_id != caller.id:
                 raise Forbidden(
                     f"{caller.username} cannot send heartbeats for {owner}'s "
@@ -262,7 +274,7 @@ class SessionStore:
                 # current visitors agreed to the old mode when they opened it: they open
                 # again, and the Open dialog tells them what the new one lets them do
                 end_visits(conn, row.id)
-                self.audit(
+                self.core.audit(
                     conn,
                     caller.username,
                     "visitors",
@@ -271,9 +283,9 @@ class SessionStore:
                     detail=f"{row.visitors} -> {body['visitors']}",
                 )
             conn.execute(t.sessions.update().where(t.sessions.c.id == row.id).values(**values))
-            out = session_json(self._session_row(conn, caller, owner, name))
+            out = session_json(self.session_row(conn, caller, owner, name))
         if changed:
-            self.forget_callers()
+            self.core.forget_callers()
         return out
 
     def session_git_credential(self, owner: str, name: str, secret: str) -> dict:
@@ -304,7 +316,7 @@ class SessionStore:
         return {
             "user": owner,
             "login": cred.login or row.github_login,
-            "token": self.decrypt(cred.secret),
+            "token": self.credentials.decrypt(cred.secret),
         }
 
     def mark_lost(self, timeout: float) -> int:
@@ -319,14 +331,14 @@ class SessionStore:
                 )
             ).all()
             for row in rows:
-                self.charge_session(conn, row, row.last_heartbeat)
+                self.billing.charge_session(conn, row, row.last_heartbeat)
                 conn.execute(
                     t.sessions.update()
                     .where(t.sessions.c.id == row.id)
                     .values(status="lost", stopped_at=row.last_heartbeat)
                 )
                 end_visits(conn, row.id)
-                self.audit(
+                self.core.audit(
                     conn,
                     None,
                     "lost",
@@ -335,5 +347,5 @@ class SessionStore:
                     detail=f"no heartbeat for {timeout:.0f}s",
                 )
         if rows:
-            self.forget_callers()
+            self.core.forget_callers()
         return len(rows)

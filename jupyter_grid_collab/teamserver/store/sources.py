@@ -14,19 +14,29 @@ one that no run uses is collected after a grace period (``collect_sources``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import schema as t
 from ..errors import NotFound
+from .blob_refs import unreferenced
 from .core import Caller, now
+
+if TYPE_CHECKING:
+    from .core import StoreCore
 
 #: the team server's --source-grace-hours default: how long an unused source is kept
 DEFAULT_SOURCE_GRACE_HOURS = 24.0
 
 
-class SourceStore:
-    """Mixed into Store."""
+class SourceRepository:
+    """Run sources: who uploaded which, which a run may name, and collecting unused ones."""
+
+    def __init__(self, core: StoreCore) -> None:
+        self.core = core
+        self.engine = core.engine
 
     def source_teams(self, caller: Caller, team: str | None) -> tuple[int | None, list[int]]:
         """For a ``PUT /sources``: (the team it is recorded for, or None when a member of
@@ -83,7 +93,7 @@ class SourceStore:
                         )
                     )
                 )
-            return len(rows), self.unreferenced(conn, {r.sha256 for r in rows})
+            return len(rows), unreferenced(conn, {r.sha256 for r in rows})
 
     def check_source(self, conn, caller: Caller, sha: str) -> None:
         """Refuse (404) a ``source_sha256`` the caller may not name for a new run."""

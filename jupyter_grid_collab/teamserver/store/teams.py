@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
@@ -10,12 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from ...answers import LedgerEntry, TeamSummary
 from ...models import ROLES, Member, ReferenceError, Team, validate_name, validate_username
 from .. import schema as t
-from ..errors import BadRequest, Conflict, Forbidden, NotFound, OutOfCredits
+from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from ..permissions import check_member_change, require_member
 from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
 from .money import as_json, money, post
 from .pagination import PageRequest, fetch_page
 from .rows import Column, row_builder
+
+if TYPE_CHECKING:
+    from .quotas import QuotaRepository
 
 _team_summary = row_builder(TeamSummary, member_count=Column("n"))
 _team = row_builder(Team)
@@ -38,7 +41,14 @@ def _check_role(role: Any) -> str:
     return role
 
 
-class TeamStore(StoreCore):
+class TeamRepository:
+    """Users, their API keys, teams, members and roles, credits added and the ledger."""
+
+    def __init__(self, core: StoreCore, quotas: QuotaRepository) -> None:
+        self.core = core
+        self.engine = core.engine
+        self.quotas = quotas
+
     # ------------------------------------------------------------- users and keys
     def create_user(
         self,
@@ -73,13 +83,13 @@ class TeamStore(StoreCore):
                 )
         except IntegrityError:
             raise Conflict(f"user {username!r} already exists") from None
-        return self.user_info(self.caller_for(username))
+        return self.user_info(self.core.caller_for(username))
 
     def create_key(self, username: str) -> str:
         """Create an API key for ``username``; the key is returned here and never again."""
         key = new_secret("gck")
         with self.engine.begin() as conn:
-            uid = self.user_id(conn, username)
+            uid = self.core.user_id(conn, username)
             conn.execute(
                 t.api_keys.insert().values(
                     user_id=uid, key_hash=hash_secret(key), prefix=key[:8], created_at=now()
@@ -123,7 +133,7 @@ class TeamStore(StoreCore):
         name = _clean_name(name, "team name")
         try:
             with self.engine.begin() as conn:
-                owner_id = self.user_id(conn, owner)
+                owner_id = self.core.user_id(conn, owner)
                 ts = now()
                 team_id = conn.execute(
                     t.teams.insert().values(name=name, balance=money(0), created_at=ts)
@@ -135,8 +145,8 @@ class TeamStore(StoreCore):
                 )
         except IntegrityError:
             raise Conflict(f"team {name!r} already exists") from None
-        self.forget_callers()
-        return self.team_detail(self.caller_for(owner), name)
+        self.core.forget_callers()
+        return self.team_detail(self.core.caller_for(owner), name)
 
     def _team_row(self, conn, name: str):
         row = conn.execute(select(t.teams).where(t.teams.c.name == name)).first()
@@ -175,7 +185,7 @@ class TeamStore(StoreCore):
                 .where(t.memberships.c.team_id == row.id)
                 .order_by(t.users.c.username)
             ).all()
-            used, quota = self.team_storage(conn, row.id)  # store/quotas.py
+            used, quota = self.quotas.team_storage(conn, row.id)  # store/quotas.py
         order = {r: i for i, r in enumerate(ROLES)}
         return _team(
             {
@@ -206,7 +216,7 @@ class TeamStore(StoreCore):
                 require_member(None, "team", team)
             actor = caller.username if caller else "site-admin"
             require_member(actor_role, "team", team)
-            uid = self.user_id(conn, username)
+            uid = self.core.user_id(conn, username)
             old = conn.execute(
                 select(t.memberships.c.role).where(
                     and_(t.memberships.c.team_id == row.id, t.memberships.c.user_id == uid)
@@ -224,7 +234,7 @@ class TeamStore(StoreCore):
                     new_role=role,
                 )
             except Forbidden as exc:
-                self.audit(
+                self.core.audit(
                     None, actor, "member", f"{team}/{username}", row.id, "denied", exc.message
                 )
                 raise
@@ -250,7 +260,7 @@ class TeamStore(StoreCore):
                 )
             else:
                 conn.execute(t.memberships.update().where(where).values(role=role))
-            self.audit(
+            self.core.audit(
                 conn,
                 actor,
                 "member",
@@ -259,7 +269,7 @@ class TeamStore(StoreCore):
                 "ok",
                 f"{old or 'none'} -> {role or 'removed'}",
             )
-        self.forget_callers()
+        self.core.forget_callers()
         return {"team": team, "username": username, "role": role}
 
     # ------------------------------------------------------------- credits
@@ -294,13 +304,5 @@ class TeamStore(StoreCore):
             .outerjoin(t.users, t.users.c.id == t.ledger.c.user_id)
             .where(t.ledger.c.team_id == team_id)
         )
-        with self.read() as conn:
+        with self.core.read() as conn:
             return fetch_page(conn, q, t.ledger.c.id, page, _ledger_record)
-
-    def require_credit(self, conn, team_id: int, team_name: str) -> None:
-        balance = conn.execute(select(t.teams.c.balance).where(t.teams.c.id == team_id)).scalar()
-        if balance is None or balance <= 0:
-            raise OutOfCredits(
-                f"team {team_name!r} is out of credits (balance "
-                f"{(balance or 0):.2f}); ask a site admin to add credits"
-            )

@@ -14,14 +14,18 @@ a session needs (no members, roles, credits, keys or credentials).
 
 from __future__ import annotations
 
-import time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, select
 
 from .. import schema as t
 from ..errors import BadRequest, Conflict, Forbidden, Unauthorized
-from .core import AUTH_CACHE_SECONDS, Caller, _copy, hash_secret, new_secret, now
+from .core import Caller, hash_secret, new_secret, now
 from .sessions import _session_query, end_visits, session_json
+
+if TYPE_CHECKING:
+    from .core import StoreCore
+    from .sessions import SessionRepository
 
 TICKET_SECONDS = 30.0
 DEFAULT_VISIT_SECONDS = 8 * 3600.0
@@ -40,15 +44,21 @@ def visit_warning(owner: str, name: str, mode: str, identity: str) -> str:
     return f'You are opening {owner}\'s session "{name}" as a visitor ({mode} access): {text}{git}.'
 
 
-class VisitStore:
-    """Mixed into Store."""
+class VisitRepository:
+    """Visits: tickets to a teammate's session, redeemed by its server, and the session's own
+    credential acting for its owner or a visitor."""
 
-    ticket_seconds: float = TICKET_SECONDS
+    def __init__(self, core: StoreCore, sessions: SessionRepository) -> None:
+        self.core = core
+        self.engine = core.engine
+        self.sessions = sessions
+        #: how long an Open ticket may wait to be redeemed (the team server's setting)
+        self.ticket_seconds = TICKET_SECONDS
 
     def open_session(self, caller: Caller, owner: str, name: str) -> dict:
         """Issue a ticket for ``caller`` to open ``owner``'s session (any teammate may)."""
         with self.engine.begin() as conn:
-            row = self._session_row(conn, caller, owner, name)
+            row = self.sessions.session_row(conn, caller, owner, name)
             if row.status != "running" or not row.url:
                 raise Conflict(
                     f'{owner}\'s session "{name}" is {row.status}; it can be opened '
@@ -57,7 +67,9 @@ class VisitStore:
             session = session_json(row)
             if caller.id == row.owner_id:
                 # the owner needs no ticket: their own server's login applies
-                self.audit(conn, caller.username, "open", f"session {owner}:{name}", row.team_id)
+                self.core.audit(
+                    conn, caller.username, "open", f"session {owner}:{name}", row.team_id
+                )
                 return {
                     "url": row.url,
                     "visitor": False,
@@ -77,7 +89,7 @@ class VisitStore:
                     expires_at=now() + self.ticket_seconds,
                 )
             )
-            self.audit(conn, caller.username, "open", f"session {owner}:{name}", row.team_id)
+            self.core.audit(conn, caller.username, "open", f"session {owner}:{name}", row.team_id)
         gh = session["github"]
         identity = f"{gh['user']}'s GitHub identity" + (f" ({gh['login']})" if gh["login"] else "")
         return {
@@ -145,7 +157,7 @@ class VisitStore:
                     "it can be visited only while it is running"
                 )
             if refusal:
-                self.audit(
+                self.core.audit(
                     conn,
                     None,
                     "visit",
@@ -177,7 +189,7 @@ class VisitStore:
                     expires_at=ts + visit_seconds,
                 )
             )
-            self.audit(
+            self.core.audit(
                 conn,
                 visitor.username,
                 "visit",
@@ -185,7 +197,7 @@ class VisitStore:
                 session.team_id,
                 detail=f"{session.visitors} access for {visit_seconds / 3600:.2f} h",
             )
-        self.forget_callers()  # a renewed visit's new expiry applies at once
+        self.core.forget_callers()  # a renewed visit's new expiry applies at once
         return {
             "visitor": visitor.username,
             "github_login": visitor.github_login,
@@ -195,18 +207,6 @@ class VisitStore:
         }
 
     # ------------------------------------------------------------- a session's credential
-    def _cached(self, key: str) -> Caller | None:
-        hit = self._auth_cache.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return _copy(hit[1])
-        return None
-
-    def _remember(self, key: str, caller: Caller) -> Caller:
-        if len(self._auth_cache) > 10_000:
-            self._auth_cache.clear()
-        self._auth_cache[key] = (time.monotonic() + AUTH_CACHE_SECONDS, caller)
-        return _copy(caller)
-
     @staticmethod
     def _narrow(caller: Caller, session, visitor: bool) -> Caller:
         # no site-admin power ever reaches a session's server
@@ -230,7 +230,7 @@ class VisitStore:
         the session revokes it at once. Cached like an API key (the owner's calls go this way,
         listings included): a membership change by the admin CLI shows within seconds."""
         key = "session:" + hash_secret(secret or "")
-        cached = self._cached(key)
+        cached = self.core.cached_caller(key)
         if cached is not None:
             return cached
         with self.engine.begin() as conn:
@@ -240,8 +240,8 @@ class VisitStore:
                     t.users.c.id == session.owner_id
                 )
             ).one()
-            caller = self._narrow(self._caller(conn, owner), session, visitor=False)
-        return self._remember(key, caller)
+            caller = self._narrow(self.core.caller_from_row(conn, owner), session, visitor=False)
+        return self.core.remember_caller(key, caller)
 
     def authenticate_visitor(self, secret: str, visitor: str) -> Caller:
         """The session's server acting for a visitor (scope ``visitor``): the visit must be
@@ -263,7 +263,7 @@ class VisitStore:
                     t.users.c.id == uid
                 )
             ).one()
-            caller = self._caller(conn, user)
+            caller = self.core.caller_from_row(conn, user)
         if caller.role_in(session.team_id) is None:
             raise Unauthorized(f"{visitor} is no longer in team {session.team!r}")
         return self._narrow(caller, session, visitor=True)
@@ -291,7 +291,7 @@ class VisitStore:
                     else 0
                 )
             if ended:
-                self.audit(
+                self.core.audit(
                     conn,
                     caller.username,
                     "end-visits",
@@ -299,7 +299,7 @@ class VisitStore:
                     caller.session_team_id,
                     detail=f"{ended} visit(s)" + (f" of {visitor}" if visitor else ""),
                 )
-        self.forget_callers()
+        self.core.forget_callers()
         return {"ended": ended}
 
     def mount_in_visited_session(self, caller: Caller, reference: str) -> None:
