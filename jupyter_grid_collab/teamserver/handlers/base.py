@@ -231,12 +231,12 @@ class BaseHandler(tornado.web.RequestHandler):
             )
         return data
 
-    def body(self, cls: type[B], allow_nul: bool = False) -> tuple[B, dict[str, Any]]:
-        """The body read as ``cls`` (a Struct of bodies.py), and the JSON object it was read
-        from, which is what the store takes; a field the Struct refuses is a 400 naming it."""
+    def body(self, cls: type[B], allow_nul: bool = False) -> B:
+        """The body read as ``cls`` (a Struct of bodies.py), which is what the store takes; a
+        field the Struct refuses is a 400 naming it."""
         data = self.json_body(allow_nul)
         try:
-            return msgspec.convert(data, cls), data
+            return msgspec.convert(data, cls)
         except msgspec.ValidationError as exc:
             raise BadRequest(bad_body.message(cls, data, exc)) from None
 

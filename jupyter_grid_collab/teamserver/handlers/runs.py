@@ -52,9 +52,9 @@ class RunsHandler(BaseHandler):
         self.send(await self.call(self.store.runs.list_runs, self.caller, **self.listing_args()))
 
     async def post(self) -> None:
-        _, body = self.body(NewRun)
+        new = self.body(NewRun)
         out = await self.call(
-            self.store.runs.create_run, self.caller, body, self.store.billing.prices
+            self.store.runs.create_run, self.caller, new, self.store.billing.prices
         )
         self.settings["on_run_created"](out)
         self.send(out, 201)
@@ -103,7 +103,7 @@ class RunActionHandler(BaseHandler):
                 RUN,
                 owner,
                 name,
-                self.body(CloneRequest)[1],
+                self.body(CloneRequest),
                 self.store.billing.prices,
             )
             self.settings["on_run_created"](out)
@@ -159,7 +159,7 @@ class ExperimentActionHandler(BaseHandler):
                 EXPERIMENT,
                 owner,
                 name,
-                self.body(CloneRequest)[1],
+                self.body(CloneRequest),
                 self.store.billing.prices,
             )
             self.settings["on_run_created"](out)
@@ -171,7 +171,7 @@ class ExperimentActionHandler(BaseHandler):
                 self.caller,
                 owner,
                 name,
-                self.body(ExperimentStatus, allow_nul=True)[1],
+                self.body(ExperimentStatus, allow_nul=True),
             )
         else:
             raise BadRequest(f"unknown experiment action {action!r}")
@@ -216,7 +216,7 @@ class LogsHandler(BaseHandler):
             self.caller,
             owner,
             name,
-            self.body(LogAppend, allow_nul=True)[1].get("lines", []),
+            self.body(LogAppend, allow_nul=True),
         )
         self.settings["log_notifier"].notify(out["experiment_id"])
         self.send(out)

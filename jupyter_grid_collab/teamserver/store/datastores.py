@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select
 
+from ...bodies import NewUpload
 from ...models import Datastore, ReferenceError, parse_reference, validate_name
 from .. import schema as t
 from ..errors import BadRequest, NotFound
@@ -54,22 +55,17 @@ class DatastoreRepository:
         self.engine = core.engine
 
     # ------------------------------------------------------------- uploads
-    def begin_upload(self, caller: Caller, body: dict) -> dict:
-        try:
-            name = validate_name(body.get("name"), "datastore name")
-        except ReferenceError as exc:
-            raise BadRequest(str(exc)) from None
+    def begin_upload(self, caller: Caller, upload: NewUpload) -> dict:
+        """Stage an upload of the next version of the caller's datastore ``upload.name``, in
+        the team named (by default: the datastore's, or the caller's only team)."""
+        name, team = upload.name, upload.team or None
         with self.engine.begin() as conn:
             existing = conn.execute(
                 select(t.datastores.c.team_id).where(
                     and_(t.datastores.c.owner_id == caller.id, t.datastores.c.name == name)
                 )
             ).scalar()
-            team_id = (
-                existing
-                if existing is not None and not body.get("team")
-                else caller.default_team(body.get("team"))
-            )
+            team_id = existing if existing is not None and not team else caller.default_team(team)
             if caller.role_in(team_id) is None:
                 raise NotFound("no such team among your teams")
             upload_id = conn.execute(

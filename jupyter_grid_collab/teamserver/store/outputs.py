@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from msgspec import UNSET
 from sqlalchemy import and_, select
 
+from ...bodies import LogAppend, LogLineIn
 from ...models import Artifact, LogLine, ReferenceError, experiment_name, validate_relative_path
 from ...pathmatch import PatternError, check_pattern, path_matches
 from ...references import Kind
@@ -20,9 +22,7 @@ if TYPE_CHECKING:
     from .core import StoreCore
     from .runs import RunRepository
 
-MAX_LINES_PER_POST = 5000
 MAX_LINE = 16_384
-STREAMS = ("stdout", "stderr", "system")
 #: the team server's --max-log-mb default: log bytes kept per experiment (1 MB = 10^6 bytes)
 DEFAULT_MAX_LOG_MB = 20.0
 #: what a stored line costs beyond its text (its row: experiment, seq, time, stream), counted
@@ -66,28 +66,15 @@ class OutputRepository:
             )
 
     # ------------------------------------------------------------- logs
-    def append_logs(self, caller: Caller, owner: str, name: str, lines: Any) -> dict:
-        if not isinstance(lines, list) or len(lines) > MAX_LINES_PER_POST:
-            raise BadRequest(f"lines must be a list of at most {MAX_LINES_PER_POST} entries")
+    def append_logs(self, caller: Caller, owner: str, name: str, logs: LogAppend) -> dict:
+        """Append the lines a launcher (or a hand-tracked run's owner) reports: a bare string
+        is a stdout line of now; NUL characters are dropped and a line is cut at MAX_LINE."""
         rows = []
-        for entry in lines:
+        for entry in logs.lines:
             if isinstance(entry, str):
-                entry = {"line": entry}
-            if not isinstance(entry, dict) or not isinstance(entry.get("line"), str):
-                raise BadRequest("each log line must be a string or {line, stream?, ts?}")
-            stream = entry.get("stream") or "stdout"
-            if stream not in STREAMS:
-                raise BadRequest(f"stream must be one of {', '.join(STREAMS)}")
-            ts = entry.get("ts")
-            if ts is not None and (isinstance(ts, bool) or not isinstance(ts, (int, float))):
-                raise BadRequest("ts must be seconds since the epoch")
-            rows.append(
-                (
-                    float(ts) if ts is not None else now(),
-                    stream,
-                    entry["line"].replace("\x00", "")[:MAX_LINE],
-                )
-            )
+                entry = LogLineIn(line=entry)
+            ts = now() if entry.ts is UNSET else entry.ts
+            rows.append((ts, entry.stream, entry.line.replace("\x00", "")[:MAX_LINE]))
         with self.engine.begin() as conn:
             exp, run = self.runs.experiment_rows(conn, caller, owner, name)
             self._require_writer(caller, run, name, "the logs")
