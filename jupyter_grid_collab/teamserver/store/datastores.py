@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, func, select
 
 from ...bodies import NewUpload
-from ...models import Datastore, ReferenceError, parse_reference, validate_name
+from ...models import Datastore, ReferenceError, parse_reference
 from .. import schema as t
 from ..errors import BadRequest, NotFound
 from .blob_refs import unreferenced
@@ -315,11 +315,6 @@ class DatastoreRepository:
     def attach_datastore(self, caller: Caller, ref: Any, session: str | None = None) -> dict:
         """Attach a datastore version (to one of the caller's sessions, when named) and return
         it with its files, so the session can mount it."""
-        if session is not None:
-            try:
-                validate_name(session, "session name")
-            except ReferenceError as exc:
-                raise BadRequest(str(exc)) from None
         with self.engine.begin() as conn:
             target = f"session {caller.username}:{session}" if session else caller.username
             if session:
