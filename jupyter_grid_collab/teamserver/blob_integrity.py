@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict
 from typing import IO, Any
 
-from .errors import ApiError
+from .errors import DomainError
 
 log = logging.getLogger("grid_collab.teamserver")
 
@@ -52,12 +52,10 @@ def _line(sha: str, stamp: Stamp) -> str:
     return f"{sha} {' '.join(map(str, stamp))}\n"
 
 
-class BlobCorrupted(ApiError):
-    """A stored file is not the bytes its sha256 names (or is gone). 500: the fault is the
-    team server's storage, not the request, and asking again will not help until an admin
+class BlobCorrupted(DomainError):
+    """A stored file is not the bytes its sha256 names (or is gone): the fault is the team
+    server's storage, not the request, and asking again will not help until an admin
     restores the file (re-uploading the same bytes also restores it)."""
-
-    status = 500
 
 
 class Stamps:

@@ -12,7 +12,7 @@ from msgspec import UNSET
 
 from ...bodies import CredentialSet, Heartbeat, SessionRegistration, TicketRedeem
 from ...models import ReferenceError, validate_username
-from ..errors import BadRequest, Forbidden
+from ..errors import Invalid, NotAllowed
 from .base import READ, BaseHandler
 
 
@@ -78,7 +78,7 @@ class SessionActionHandler(BaseHandler):
                 self.store.sessions.session_action, self.caller, owner, name, action
             )
         else:
-            raise BadRequest(f"unknown session action {action!r}")
+            raise Invalid(f"unknown session action {action!r}")
         self.send(out)
 
 
@@ -124,7 +124,7 @@ class VisitsHandler(BaseHandler):
 
     async def delete(self, visitor: str | None = None) -> None:
         if self.caller.scope != "session":
-            raise Forbidden(
+            raise NotAllowed(
                 "only a session's own server (X-Grid-Session-Secret) ends its "
                 "visits; to end a visit to your session, stop it"
             )
@@ -132,7 +132,7 @@ class VisitsHandler(BaseHandler):
             try:
                 validate_username(visitor)
             except ReferenceError as exc:
-                raise BadRequest(str(exc)) from None
+                raise Invalid(str(exc)) from None
         self.send(await self.call(self.store.visits.end_visits, self.caller, visitor))
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import and_, select
 from ...bodies import CredentialSet
 from ...models import Credential
 from .. import schema as t
-from ..errors import BadRequest, NotFound
+from ..errors import Invalid, NotFound
 from .core import Caller, now
 from .rows import row_builder
 
@@ -41,7 +41,7 @@ class CredentialRepository:
         """Store the caller's token for ``provider``, with its login (by default the
         caller's GitHub login)."""
         if provider not in PROVIDERS:
-            raise BadRequest(f"unknown credential provider {provider!r}: use github")
+            raise Invalid(f"unknown credential provider {provider!r}: use github")
         token = credential.token
         login = None if credential.login is UNSET else credential.login
         with self.engine.begin() as conn:

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, select
 from ...bodies import NewUpload
 from ...models import Datastore, ReferenceError, parse_reference
 from .. import schema as t
-from ..errors import BadRequest, NotFound
+from ..errors import Invalid, NotFound
 from .blob_refs import unreferenced
 from .core import Caller, now
 from .pagination import PageRequest, fetch_page
@@ -79,9 +79,9 @@ class DatastoreRepository:
         try:
             upload_id = int(upload_id)
         except (TypeError, ValueError):
-            raise BadRequest("upload id must be an integer") from None
+            raise Invalid("upload id must be an integer") from None
         if not 0 < upload_id < 2**63:  # larger ones overflow the database's integers
-            raise BadRequest("upload id must be a positive 64-bit integer")
+            raise Invalid("upload id must be a positive 64-bit integer")
         row = conn.execute(select(t.uploads).where(t.uploads.c.id == upload_id)).first()
         if row is None or row.owner_id != caller.id:
             raise NotFound(f"no upload {upload_id} of yours (it may have expired)")
@@ -117,7 +117,7 @@ class DatastoreRepository:
                 select(t.upload_files).where(t.upload_files.c.upload_id == up.id)
             ).all()
             if not files:
-                raise BadRequest("the upload has no files; upload at least one before commit")
+                raise Invalid("the upload has no files; upload at least one before commit")
             ds_id = conn.execute(
                 select(t.datastores.c.id).where(
                     and_(t.datastores.c.owner_id == caller.id, t.datastores.c.name == up.name)
@@ -204,7 +204,7 @@ class DatastoreRepository:
     ) -> dict:
         page = PageRequest.parse(limit, cursor)
         if status not in (None, "available"):
-            raise BadRequest("status must be 'available'")
+            raise Invalid("status must be 'available'")
         with self.core.read() as conn:
             sc = self.core.resolve_scope(conn, caller, scope, team)
             q = _ds_query().where(t.datastore_versions.c.team_id.in_(sc.team_ids))
@@ -218,9 +218,9 @@ class DatastoreRepository:
             try:
                 version = int(version)
             except (TypeError, ValueError):
-                raise BadRequest("version must be a positive integer") from None
+                raise Invalid("version must be a positive integer") from None
             if not 0 < version < 2**31:  # larger ones overflow the database's integers
-                raise BadRequest("version must be a positive integer")
+                raise Invalid("version must be a positive integer")
             q = q.where(t.datastore_versions.c.version == version)
         row = conn.execute(q.order_by(t.datastore_versions.c.version.desc()).limit(1)).first()
         if (
@@ -299,7 +299,7 @@ class DatastoreRepository:
         try:
             parsed = parse_reference(ref, allow_version=True)
         except ReferenceError as exc:
-            raise BadRequest(str(exc)) from None
+            raise Invalid(str(exc)) from None
         owner = parsed.owner_or(caller.username)
         row = self._version_row(conn, caller, owner, parsed.name, parsed.version)
         self.core.audit(

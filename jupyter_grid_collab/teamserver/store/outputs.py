@@ -13,7 +13,7 @@ from ...models import Artifact, LogLine, ReferenceError, experiment_name, valida
 from ...pathmatch import PatternError, check_pattern, path_matches
 from ...references import Kind
 from .. import schema as t
-from ..errors import BadRequest, Forbidden, NotFound
+from ..errors import Invalid, NotAllowed, NotFound
 from .blob_refs import unreferenced
 from .core import Caller, now
 from .rows import row_builder
@@ -44,7 +44,7 @@ def clean_path(path: Any, what: str = "artifact path") -> str:
     try:
         return validate_relative_path(path, what)
     except ReferenceError as exc:
-        raise BadRequest(str(exc)) from None
+        raise Invalid(str(exc)) from None
 
 
 class OutputRepository:
@@ -60,7 +60,7 @@ class OutputRepository:
 
     def _require_writer(self, caller: Caller, run, name: str, what: str) -> None:
         if run.owner_id != caller.id:
-            raise Forbidden(
+            raise NotAllowed(
                 f"{caller.username} cannot write {what} of {run.owner}'s experiment "
                 f'"{name}": only its run\'s executor can'
             )
@@ -98,7 +98,7 @@ class OutputRepository:
                         log_dropped=exp.log_dropped + dropped,
                     )
                 )
-        # dropped lines still answer 200: a launcher that retried them would never stop
+        # dropped lines are still a success: a launcher that retried them would never stop
         return {
             "next_offset": start + len(rows),
             "experiment_id": exp.id,
@@ -142,9 +142,9 @@ class OutputRepository:
             limit = int(limit) if limit not in (None, "") else 1000
             tail = int(tail) if tail not in (None, "") else None
         except (TypeError, ValueError):
-            raise BadRequest("offset, limit and tail must be integers") from None
+            raise Invalid("offset, limit and tail must be integers") from None
         if not 0 <= offset < 2**62 or not 1 <= limit <= 10_000 or (tail is not None and tail < 0):
-            raise BadRequest("offset >= 0, 1 <= limit <= 10000 and tail >= 0 are required")
+            raise Invalid("offset >= 0, 1 <= limit <= 10000 and tail >= 0 are required")
         with self.engine.begin() as conn:
             exp, run = self.runs.experiment_rows(conn, caller, owner, name)
             if tail is not None:
@@ -213,12 +213,12 @@ class OutputRepository:
         kind: Kind,
     ) -> list[dict]:
         """Artifacts of one experiment (``kind`` experiment) or of every experiment of a run
-        (``kind`` run): the route's kind, so the wrong one is that kind's 404 or 400."""
+        (``kind`` run): the route's kind, so the wrong one is that kind's NotFound or Invalid."""
         if match:
             try:
                 check_pattern(match)
             except PatternError as exc:
-                raise BadRequest(str(exc)) from None
+                raise Invalid(str(exc)) from None
         with self.engine.begin() as conn:
             exp, run = self.runs.named_rows(conn, caller, kind, owner, name)
             if exp is not None:

@@ -23,7 +23,7 @@ from ...models import (
 )
 from ...references import RUN, Kind, looks_like_experiment
 from .. import schema as t
-from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from .blob_refs import unreferenced
 from .core import Caller, now
 from .money import money
@@ -116,7 +116,7 @@ class RunRepository:
         self, conn, caller: Caller, owner: str, name: str, asked_for: tuple[str, str] | None = None
     ):
         """The run ``owner:name``; ``asked_for`` (kind, name) is what the caller named, when
-        that was one of its experiments: a 404 and its audit entry speak of that."""
+        that was one of its experiments: the NotFound and its audit entry speak of that."""
         row = conn.execute(
             _run_query().where(and_(t.users.c.username == owner, t.runs.c.name == name))
         ).first()
@@ -136,7 +136,7 @@ class RunRepository:
         try:
             run_name, idx = split_experiment_name(name)
         except ReferenceError as exc:
-            raise BadRequest(str(exc)) from None
+            raise Invalid(str(exc)) from None
         run = self.run_row(conn, caller, owner, run_name, asked_for=("experiment", name))
         exp = conn.execute(
             select(t.experiments).where(
@@ -149,8 +149,8 @@ class RunRepository:
 
     def named_rows(self, conn, caller: Caller, kind: Kind, owner: str, name: str):
         """(experiment or None, run) for what the route named: a run, or one experiment.
-        The kind is the route's, never guessed; the wrong one is that kind's 404 (a run
-        name ending in -exp<N> cannot exist) or the experiment routes' 400."""
+        The kind is the route's, never guessed; the wrong one is that kind's NotFound (a run
+        name ending in -exp<N> cannot exist) or, for an experiment, Invalid (not its name)."""
         if kind == RUN:
             return None, self.run_row(conn, caller, owner, name)
         return self.experiment_rows(conn, caller, owner, name)
@@ -167,20 +167,20 @@ class RunRepository:
         """Launch ``new`` (its values are a NewRun's: the domain's rules are checked here)."""
         command = new.command
         if not command.strip():
-            raise BadRequest("command must be a non-empty string of at most 4096 characters")
+            raise Invalid("command must be a non-empty string of at most 4096 characters")
         name = new.name or f"run-{secrets.token_hex(3)}"
         if looks_like_experiment(name):
             # Grid's rule: a name ending in -exp<N> is an experiment's, so a reference that
             # may name either (grid artifacts, grid clone) is never ambiguous
-            raise BadRequest(f"run name {name!r} ends like an experiment's (-exp<N>); pick another")
+            raise Invalid(f"run name {name!r} ends like an experiment's (-exp<N>); pick another")
         strategy, num_trials, params = new.strategy, new.num_trials, new.params
         try:
             sets = expand(params, strategy, num_trials, seed=new.seed)
         except GridError as exc:
-            raise BadRequest(str(exc)) from None
+            raise Invalid(str(exc)) from None
         instance_type = new.instance_type or "cpu-small"
         if instance_type not in prices:
-            raise BadRequest(
+            raise Invalid(
                 f"unknown instance type {instance_type!r}: use one of {', '.join(sorted(prices))}"
             )
         source = new.source_sha256
@@ -299,7 +299,7 @@ class RunRepository:
         """Runs newest first; status may be one status, or ``active`` for pending+running."""
         page = PageRequest.parse(limit, cursor)
         if status is not None and status not in RUN_STATUSES + ("active",):
-            raise BadRequest(f"status must be one of {', '.join(RUN_STATUSES)} or active")
+            raise Invalid(f"status must be one of {', '.join(RUN_STATUSES)} or active")
         with self.core.read() as conn:
             sc = self.core.resolve_scope(conn, caller, scope, team)
             q = _run_query().where(t.runs.c.team_id.in_(sc.team_ids))
@@ -386,7 +386,7 @@ class RunRepository:
         with self.engine.begin() as conn:
             exp, run = self.experiment_rows(conn, caller, owner, name)
             if run.owner_id != caller.id:
-                raise Forbidden(
+                raise NotAllowed(
                     f"{caller.username} cannot report the status of {owner}'s "
                     f'experiment "{name}": only its run\'s executor can'
                 )

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from ...bodies import Heartbeat, SessionRegistration
 from ...models import SESSION_STATUSES, Session
 from .. import schema as t
-from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from .core import Caller, StoreCore, hash_secret, new_secret, now
 from .money import money
 from .pagination import PageRequest, fetch_page
@@ -72,7 +72,7 @@ def session_json(r, ts: float | None = None) -> dict:
 
 def end_visits(conn, session_id: int) -> int:
     """End every visit to a session (its server stopped, was lost, deleted or replaced, or
-    what visitors may do changed): further calls for them answer 401. The caller must then
+    what visitors may do changed): further calls for them are NotAuthenticated. The caller must then
     forget cached identities (``forget_callers``)."""
     return conn.execute(t.visits.delete().where(t.visits.c.session_id == session_id)).rowcount
 
@@ -109,7 +109,7 @@ class SessionRepository:
         name, url, datastores = registration.name, registration.url, registration.datastores
         instance_type = registration.instance_type or "cpu-small"
         if instance_type not in prices:
-            raise BadRequest(
+            raise Invalid(
                 f"unknown instance type {instance_type!r}: use one of {', '.join(sorted(prices))}"
             )
         visitors = None if registration.visitors is UNSET else registration.visitors
@@ -178,7 +178,7 @@ class SessionRepository:
     ) -> dict:
         page = PageRequest.parse(limit, cursor)
         if status is not None and status not in SESSION_STATUSES:
-            raise BadRequest(f"status must be one of {', '.join(SESSION_STATUSES)}")
+            raise Invalid(f"status must be one of {', '.join(SESSION_STATUSES)}")
         with self.core.read() as conn:
             sc = self.core.resolve_scope(conn, caller, scope, team)
             q = _session_query().where(t.sessions.c.team_id.in_(sc.team_ids))
@@ -196,7 +196,7 @@ class SessionRepository:
         """stop, pause or resume: the creator or a team admin only."""
         transitions = {"stop": "stopped", "pause": "paused", "resume": "running"}
         if action not in transitions:
-            raise BadRequest(f"unknown session action {action!r}")
+            raise Invalid(f"unknown session action {action!r}")
         with self.engine.begin() as conn:
             row = self.session_row(conn, caller, owner, name)
             self.core.guard(caller, row, action, "session", row.name)
@@ -236,7 +236,7 @@ class SessionRepository:
         with self.engine.begin() as conn:
             row = self.session_row(conn, caller, owner, name)
             if row.owner_id != caller.id:
-                raise Forbidden(
+                raise NotAllowed(
                     f"{caller.username} cannot send heartbeats for {owner}'s "
                     f'session "{name}": only its own server can'
                 )
