@@ -284,5 +284,5 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def log_exception(self, typ, value, tb) -> None:
         if isinstance(value, DomainError):
-            return  # an expected 4xx: the access log line is enough
+            return  # a refusal: the access log line is enough (BlobCorrupted logs itself)
         super().log_exception(typ, value, tb)
