@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Insert, and_, select
 from sqlalchemy.engine import Connection, Engine
 
 from ...answers import AuditEntry
@@ -41,6 +41,14 @@ def hash_secret(secret: str) -> str:
 
 def new_secret(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def insert_id(conn: Connection, statement: Insert) -> int:
+    """Run ``statement``, the INSERT of one row, and return the row's new id."""
+    key = conn.execute(statement).inserted_primary_key
+    if key is None:  # every table has an integer id: not reached
+        raise RuntimeError("the insert made no row")
+    return int(key[0])
 
 
 @dataclass

@@ -12,7 +12,7 @@ from ...models import Datastore, ReferenceError, parse_reference
 from .. import schema as t
 from ..errors import Invalid, NotFound
 from .blob_refs import unreferenced
-from .core import Caller, now
+from .core import Caller, insert_id, now
 from .pagination import PageRequest, fetch_page
 from .rows import row_builder
 
@@ -68,11 +68,12 @@ class DatastoreRepository:
             team_id = existing if existing is not None and not team else caller.default_team(team)
             if caller.role_in(team_id) is None:
                 raise NotFound("no such team among your teams")
-            upload_id = conn.execute(
+            upload_id = insert_id(
+                conn,
                 t.uploads.insert().values(
                     owner_id=caller.id, team_id=team_id, name=name, created_at=now()
-                )
-            ).inserted_primary_key[0]
+                ),
+            )
         return {"upload_id": upload_id, "name": name}
 
     def _upload_row(self, conn, caller: Caller, upload_id: Any):
@@ -124,11 +125,12 @@ class DatastoreRepository:
                 )
             ).scalar()
             if ds_id is None:
-                ds_id = conn.execute(
+                ds_id = insert_id(
+                    conn,
                     t.datastores.insert().values(
                         owner_id=caller.id, team_id=up.team_id, name=up.name, created_at=now()
-                    )
-                ).inserted_primary_key[0]
+                    ),
+                )
             version = (
                 conn.execute(
                     select(func.max(t.datastore_versions.c.version)).where(
@@ -137,7 +139,8 @@ class DatastoreRepository:
                 ).scalar()
                 or 0
             ) + 1
-            vid = conn.execute(
+            vid = insert_id(
+                conn,
                 t.datastore_versions.insert().values(
                     datastore_id=ds_id,
                     team_id=up.team_id,
@@ -147,8 +150,8 @@ class DatastoreRepository:
                     size=sum(f.size for f in files),
                     file_count=len(files),
                     created_at=now(),
-                )
-            ).inserted_primary_key[0]
+                ),
+            )
             conn.execute(
                 t.datastore_files.insert(),
                 [dict(version_id=vid, path=f.path, size=f.size, sha256=f.sha256) for f in files],
@@ -317,6 +320,7 @@ class DatastoreRepository:
         it with its files, so the session can mount it."""
         with self.engine.begin() as conn:
             target = f"session {caller.username}:{session}" if session else caller.username
+            srow = None
             if session:
                 srow = conn.execute(
                     select(t.sessions).where(
@@ -329,7 +333,7 @@ class DatastoreRepository:
                         "datastores to your own sessions only"
                     )
             vid, full_ref = self.resolve_datastore_for_attach(conn, caller, ref, target)
-            if session:
+            if srow is not None:
                 mounted = [
                     d
                     for d in (srow.datastores or [])

@@ -25,7 +25,7 @@ from ...references import RUN, Kind, looks_like_experiment
 from .. import schema as t
 from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from .blob_refs import unreferenced
-from .core import Caller, now
+from .core import Caller, insert_id, now
 from .money import money
 from .pagination import PageRequest, fetch_page
 from .rows import Column, row_builder
@@ -200,7 +200,8 @@ class RunRepository:
                     conn, caller, new.datastore, f"run {caller.username}:{name}"
                 )
             try:
-                run_id = conn.execute(
+                run_id = insert_id(
+                    conn,
                     t.runs.insert().values(
                         owner_id=caller.id,
                         team_id=team_id,
@@ -223,8 +224,8 @@ class RunRepository:
                         n_cancelled=0,
                         status=first,
                         started_at=ts if tracked else None,
-                    )
-                ).inserted_primary_key[0]
+                    ),
+                )
             except IntegrityError:
                 raise Conflict(
                     f"you already have a run named {name!r}; pick another name or delete it first"

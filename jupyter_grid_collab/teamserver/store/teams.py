@@ -12,7 +12,7 @@ from ...models import ROLES, Member, ReferenceError, Team, validate_name, valida
 from .. import schema as t
 from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from ..permissions import check_member_change, require_member
-from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
+from .core import Caller, StoreCore, hash_secret, insert_id, iso, new_secret, now
 from .money import as_json, money, post
 from .pagination import PageRequest, fetch_page
 from .rows import Column, row_builder
@@ -135,9 +135,9 @@ class TeamRepository:
             with self.engine.begin() as conn:
                 owner_id = self.core.user_id(conn, owner)
                 ts = now()
-                team_id = conn.execute(
-                    t.teams.insert().values(name=name, balance=money(0), created_at=ts)
-                ).inserted_primary_key[0]
+                team_id = insert_id(
+                    conn, t.teams.insert().values(name=name, balance=money(0), created_at=ts)
+                )
                 conn.execute(
                     t.memberships.insert().values(
                         team_id=team_id, user_id=owner_id, role="owner", created_at=ts
