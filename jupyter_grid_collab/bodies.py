@@ -12,7 +12,7 @@ from msgspec import UNSET, Meta, UnsetType
 from .fields import HttpUrl, LogStream, Name, Role, RunStatus, Sha256, Strategy, Username, Visitors
 
 MAX_EXPERIMENTS = 1000  # hyperparams.MAX_EXPERIMENTS; tests/test_bodies.py holds them equal
-MAX_LINES_PER_POST = 5000  # store.outputs.MAX_LINES_PER_POST, likewise
+MAX_LINES_PER_POST = 5000  # log lines in one post (the store takes a LogAppend)
 
 Scalar = str | int | float | bool
 Params = Annotated[
@@ -107,7 +107,9 @@ class SessionRegistration(Body, kw_only=True):
 class Heartbeat(Body, kw_only=True):
     """A session's server says it is alive, and what changed."""
 
-    url: HttpUrl | None = None
+    url: (
+        Annotated[HttpUrl | None, Meta(description="absent: unchanged; null: none")] | UnsetType
+    ) = UNSET
     datastores: list[str] | UnsetType = UNSET
     visitors: (
         Annotated[Visitors, Meta(description="a change ends the current visits")] | UnsetType
@@ -165,8 +167,14 @@ class ExperimentStatus(Body, kw_only=True):
     """A launcher reports its experiment's status."""
 
     status: RunStatus
-    exit_code: Annotated[int, Meta(ge=-(2**31), le=2**31 - 1)] | None = None
-    message: str | None = None
+    exit_code: (
+        Annotated[
+            Annotated[int, Meta(ge=-(2**31), le=2**31 - 1)] | None,
+            Meta(description="absent: unchanged"),
+        ]
+        | UnsetType
+    ) = UNSET
+    message: Annotated[str | None, Meta(description="absent: unchanged")] | UnsetType = UNSET
 
 
 class LogLineIn(Body, kw_only=True):

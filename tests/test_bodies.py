@@ -7,13 +7,10 @@ import msgspec
 import pytest
 
 from jupyter_grid_collab import bodies, hyperparams, models
-from jupyter_grid_collab.teamserver.store import outputs
 
 
 def test_the_bodies_limits_are_the_stores():
     assert bodies.MAX_EXPERIMENTS == hyperparams.MAX_EXPERIMENTS
-    assert bodies.MAX_LINES_PER_POST == outputs.MAX_LINES_PER_POST
-    assert models.LOG_STREAMS == outputs.STREAMS
     assert set(models.ROLES) == {"owner", "admin", "user"}
 
 

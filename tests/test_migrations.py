@@ -19,6 +19,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, inspect, select, text
 from teamserver_harness import TeamServerProcess, create_pg_database, drop_pg_database
 
+from jupyter_grid_collab.bodies import SessionRegistration
 from jupyter_grid_collab.teamserver import migrations, schema
 from jupyter_grid_collab.teamserver.errors import OutOfCredits
 from jupyter_grid_collab.teamserver.store import Store
@@ -381,7 +382,7 @@ def test_a_thousand_ticks_of_a_tenth_sum_exactly(database):
     store.teams.add_credits("vision", 100)
     caller = store.core.caller_for("alice")
     store.sessions.register_session(
-        caller, {"name": "lab", "instance_type": "gpu-a100"}, store.billing.prices
+        caller, SessionRegistration(name="lab", instance_type="gpu-a100"), store.billing.prices
     )
     # When it is charged a thousand 30-second ticks of 0.1 credits
     with engine.begin() as conn:

@@ -20,7 +20,7 @@ from teamserver_harness import seeded_server
 from jupyter_grid_collab.references import EXPERIMENT, RUN
 from jupyter_grid_collab.teamserver import schema as t
 from jupyter_grid_collab.teamserver.cli import open_store
-from jupyter_grid_collab.teamserver.errors import BadRequest, NotFound
+from jupyter_grid_collab.teamserver.errors import Invalid, NotFound
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -79,7 +79,7 @@ def test_the_wrong_kind_is_that_kinds_refusal_not_the_other_kinds_rows(server, s
         store.outputs.list_artifacts(bob, "alice", f"{name}-exp0", kind=RUN)
     assert as_run.value.message == f"no run alice:{name}-exp0 in your teams"
     # a run's name asked as an experiment: not an experiment name (no retry as a run)
-    with pytest.raises(BadRequest) as as_experiment:
+    with pytest.raises(Invalid) as as_experiment:
         store.outputs.list_artifacts(bob, "alice", name, kind=EXPERIMENT)
     assert "is not an experiment name" in as_experiment.value.message
     # an experiment index the run does not have

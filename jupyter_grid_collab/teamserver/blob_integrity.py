@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import IO, Any, Literal, Protocol
 
 from .blob_stamps import STAMP_FILE, Stamp, Stamps, local_stamp, same_bytes
-from .errors import ApiError
+from .errors import DomainError
 
 __all__ = [
     "CHUNK",
@@ -49,12 +49,10 @@ OnChunk = Callable[[int], None]
 Verdict = Literal["good", "bad", "still bad", "unknown"]
 
 
-class BlobCorrupted(ApiError):
-    """A stored file is not the bytes its sha256 names (or is gone). 500: the fault is the
-    team server's storage, not the request, and asking again will not help until an admin
+class BlobCorrupted(DomainError):
+    """A stored file is not the bytes its sha256 names (or is gone): the fault is the team
+    server's storage, not the request, and asking again will not help until an admin
     restores the file (re-uploading the same bytes also restores it)."""
-
-    status = 500
 
 
 def corrupted(what: str, why: str = "sha256 mismatch") -> str:

@@ -18,7 +18,7 @@ import uuid
 import fsspec
 
 from .blob_integrity import STAMP_FILE, BlobVerifier, Stamps
-from .errors import InsufficientStorage
+from .errors import NoSpace
 
 
 class StagedWrite:
@@ -42,7 +42,7 @@ class StagedWrite:
         except OSError as exc:
             self.abort()
             if exc.errno == errno.ENOSPC:
-                raise InsufficientStorage(
+                raise NoSpace(
                     "the team server's blob storage is full; nothing was stored"
                 ) from None
             raise

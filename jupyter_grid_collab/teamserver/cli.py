@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from ..sizes import SizeError, parse_size, show_size
 from .app import ServerConfig, TeamServer, data_dir_paths
 from .blobs import BlobStore
-from .errors import ApiError
+from .errors import DomainError
 from .executor.sandbox import DEFAULT_UID_BASE, MODES
 from .http_server import GuardedHTTPServer, bounded_connections, connection_limit_options
 from .migrations import SchemaError, prepare
@@ -495,7 +495,7 @@ def scrub(ctx, data_dir, db, blobs_url, mb_per_second):
 def _run(fn, *args):
     try:
         return fn(*args)
-    except ApiError as exc:
+    except DomainError as exc:
         raise click.ClickException(exc.message) from None
 
 

@@ -1,47 +1,46 @@
-"""The team API's errors: each carries an HTTP status and a message a person can act on."""
+"""The team server's errors, named for what went wrong: the store, the permission rules and the
+blob store raise them with a message a person can act on. None of them knows HTTP; the
+handler layer's one table (handlers/errors.py) says which status each is answered with."""
 
 from __future__ import annotations
 
 
-class ApiError(Exception):
-    """An error that becomes ``{"message": ...}`` with ``status`` at the API edge."""
+class DomainError(Exception):
+    """Something the team server refuses or cannot do; ``message`` says what, to the person
+    who asked."""
 
-    status = 400
-
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-        if status is not None:
-            self.status = status
 
 
-class BadRequest(ApiError):
-    status = 400
+class Invalid(DomainError):
+    """A value breaks a rule: a name, a reference, a parameter grid, a page, a request."""
 
 
-class Unauthorized(ApiError):
-    status = 401
+class NotAuthenticated(DomainError):
+    """No credential, or one the team server does not know or no longer honours."""
 
 
-class OutOfCredits(ApiError):
-    status = 402
+class OutOfCredits(DomainError):
+    """The team's balance does not cover what was asked for."""
 
 
-class Forbidden(ApiError):
-    status = 403
+class NotAllowed(DomainError):
+    """The caller is known but may not do this: their role, their scope, whose it is."""
 
 
-class NotFound(ApiError):
-    status = 404
+class NotFound(DomainError):
+    """No such thing, or none the caller may see (the two are not told apart)."""
 
 
-class Conflict(ApiError):
-    status = 409
+class Conflict(DomainError):
+    """The thing's state does not allow it now: it exists already, is running, has ended."""
 
 
-class PayloadTooLarge(ApiError):
-    status = 413
+class TooLarge(DomainError):
+    """More bytes than allowed: a body over the limit, or more than a team's quota."""
 
 
-class InsufficientStorage(ApiError):
-    status = 507
+class NoSpace(DomainError):
+    """The team server's own storage is full."""

@@ -1,14 +1,15 @@
 """The permission contract of DESIGN.md, in one place; the store asks, handlers never decide.
 
-| action                                  | creator | teammate | admin/owner | outsider |
-| view, download, open, attach, clone     | yes     | yes      | yes         | 404      |
-| stop, pause, resume, delete             | yes     | 403      | yes         | 404      |
-| manage members                          | -       | 403      | admin: users; owner: all | 404 |
+| action                              | creator | teammate   | admin/owner      | outsider |
+| view, download, open, attach, clone | yes     | yes        | yes              | NotFound |
+| stop, pause, resume, delete         | yes     | NotAllowed | yes              | NotFound |
+| manage members                      | -       | NotAllowed | admin: users;    | NotFound |
+|                                     |         |            | owner: all       |          |
 """
 
 from __future__ import annotations
 
-from .errors import Forbidden, NotFound
+from .errors import NotAllowed, NotFound
 
 READ_ACTIONS = frozenset({"view", "download", "open", "attach", "clone"})
 OWNER_ACTIONS = frozenset({"stop", "pause", "resume", "delete"})
@@ -16,7 +17,7 @@ MANAGER_ROLES = frozenset({"admin", "owner"})
 
 
 def require_member(role: str | None, kind: str, ref: str) -> str:
-    """Non-members get the same 404 as for a resource that does not exist."""
+    """Non-members get the same NotFound as for a resource that does not exist."""
     if role is None:
         raise NotFound(f"no {kind} {ref!r} in your teams")
     return role
@@ -33,7 +34,7 @@ def check(
     kind: str,
     name: str,
 ) -> None:
-    """Allow ``action`` on one resource or raise NotFound / Forbidden with a clear message."""
+    """Allow ``action`` on one resource or raise NotFound / NotAllowed with a clear message."""
     require_member(role, kind, f"{owner}:{name}")
     if action in READ_ACTIONS:
         return
@@ -41,7 +42,7 @@ def check(
         raise ValueError(f"unknown action {action!r}")
     if actor_id == owner_id or role in MANAGER_ROLES:
         return
-    raise Forbidden(
+    raise NotAllowed(
         f'{actor} cannot {action} {owner}\'s {kind} "{name}": only its creator or a team admin can'
     )
 
@@ -62,11 +63,11 @@ def check_member_change(
     if actor_role == "admin" and old_role in (None, "user") and new_role in (None, "user"):
         return
     if actor_role == "admin":
-        raise Forbidden(
+        raise NotAllowed(
             f"{actor} cannot change {target}'s membership of team {team!r} to "
             f"{new_role or 'removed'}: team admins manage members with role 'user'; "
             "ask a team owner"
         )
-    raise Forbidden(
+    raise NotAllowed(
         f"{actor} cannot change the members of team {team!r}: only its admins and owners can"
     )

@@ -4870,10 +4870,10 @@ export interface components {
          * @description A launcher reports its experiment's status.
          */
         ExperimentStatus: {
-            /** @default null */
-            exit_code: number | null;
-            /** @default null */
-            message: string | null;
+            /** @description absent: unchanged */
+            exit_code?: number | null;
+            /** @description absent: unchanged */
+            message?: string | null;
             /** @enum {unknown} */
             status: "cancelled" | "failed" | "pending" | "running" | "succeeded";
         };
@@ -4910,8 +4910,8 @@ export interface components {
          */
         Heartbeat: {
             datastores?: string[];
-            /** @default null */
-            url: string | null;
+            /** @description absent: unchanged; null: none */
+            url?: string | null;
             /**
              * @description a change ends the current visits
              * @enum {unknown}

@@ -22,10 +22,11 @@ import msgspec
 import tornado.web
 
 from ...models import ReferenceError, validate_name, validate_username
-from ..errors import ApiError, BadRequest, Forbidden, Unauthorized
+from ..errors import DomainError, Invalid, NotAllowed, NotAuthenticated
 from ..store import Caller, Store
 from ..store.core import acting_via
 from . import bad_body
+from .errors import status_of
 
 log = logging.getLogger("grid_collab.teamserver")
 
@@ -113,7 +114,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("Cache-Control", "no-store")
         if any("\x00" in arg for arg in self.path_args if isinstance(arg, str)):
             # no name or path holds one, and PostgreSQL refuses them in text (a 500)
-            raise BadRequest("the URL path contains a NUL byte (%00)")
+            raise Invalid("the URL path contains a NUL byte (%00)")
         if self.public:
             return
         secret = self.request.headers.get("X-Grid-Session-Secret")
@@ -131,13 +132,13 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         key = self.api_key()
         if key is None:
-            raise Unauthorized(
+            raise NotAuthenticated(
                 "missing API key: send 'Authorization: token <your key>' "
                 "(create one with grid-collab-server admin create-key)"
             )
         self.caller = await self.call(self.store.authenticate, key)
         if self.caller.is_launcher and self.request.method not in self.launcher_methods:
-            raise Forbidden("an experiment token can only report on its own experiment")
+            raise NotAllowed("an experiment token can only report on its own experiment")
 
     # ------------------------------------------------------------- session scopes
     def access_key(self) -> str:
@@ -193,7 +194,7 @@ class BaseHandler(tornado.web.RequestHandler):
             "denied",
             message,
         )
-        raise Forbidden(message)
+        raise NotAllowed(message)
 
     async def require_site_admin(
         self,
@@ -208,7 +209,7 @@ class BaseHandler(tornado.web.RequestHandler):
         message = f"{self.caller.username} is not a site admin: only site admins can {what}"
         if self.request.method != "GET":
             await self.call(self.store.core.audit_site_refusal, self.caller, action, team, message)
-        raise Forbidden(message)
+        raise NotAllowed(message)
 
     # ------------------------------------------------------------- input
     def json_body(self, allow_nul: bool = False) -> dict[str, Any]:
@@ -218,27 +219,27 @@ class BaseHandler(tornado.web.RequestHandler):
         if not body:
             return {}
         if len(body) > MAX_JSON_BODY:
-            raise BadRequest("the JSON body is larger than 1 MiB")
+            raise Invalid("the JSON body is larger than 1 MiB")
         try:
             data = json.loads(body, parse_constant=_no_constants)
         except (ValueError, UnicodeDecodeError):
-            raise BadRequest("the request body is not valid JSON") from None
+            raise Invalid("the request body is not valid JSON") from None
         if not isinstance(data, dict):
-            raise BadRequest("the request body must be a JSON object")
+            raise Invalid("the request body must be a JSON object")
         if not allow_nul and _has_nul(data):
-            raise BadRequest(
+            raise Invalid(
                 "the request body contains a NUL character (\\u0000), which no field may hold"
             )
         return data
 
-    def body(self, cls: type[B], allow_nul: bool = False) -> tuple[B, dict[str, Any]]:
-        """The body read as ``cls`` (a Struct of bodies.py), and the JSON object it was read
-        from, which is what the store takes; a field the Struct refuses is a 400 naming it."""
+    def body(self, cls: type[B], allow_nul: bool = False) -> B:
+        """The body read as ``cls`` (a Struct of bodies.py), which is what the store takes; a
+        field the Struct refuses is a 400 naming it."""
         data = self.json_body(allow_nul)
         try:
-            return msgspec.convert(data, cls), data
+            return msgspec.convert(data, cls)
         except msgspec.ValidationError as exc:
-            raise BadRequest(bad_body.message(cls, data, exc)) from None
+            raise Invalid(bad_body.message(cls, data, exc)) from None
 
     def owner_and_name(self, owner: str, name: str, what: str = "name") -> tuple[str, str]:
         """Validate the ``{owner}/{name}`` path parts once for every handler."""
@@ -246,7 +247,7 @@ class BaseHandler(tornado.web.RequestHandler):
             validate_username(owner)
             validate_name(name, what)
         except ReferenceError as exc:
-            raise BadRequest(str(exc)) from None
+            raise Invalid(str(exc)) from None
         return owner, name
 
     def listing_args(self) -> dict[str, Any]:
@@ -262,7 +263,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, ApiError):
+        if isinstance(exc, DomainError):
             message = exc.message
         elif isinstance(exc, tornado.web.HTTPError) and exc.log_message:
             message = exc.log_message % exc.args if exc.args else exc.log_message
@@ -274,14 +275,14 @@ class BaseHandler(tornado.web.RequestHandler):
         self.finish(json.dumps({"message": message}))
 
     def _handle_request_exception(self, e: BaseException) -> None:
-        if isinstance(e, ApiError):
+        if isinstance(e, DomainError):
             if self._finished:
                 return
-            self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
+            self.send_error(status_of(e), exc_info=(type(e), e, e.__traceback__))
             return
         super()._handle_request_exception(e)
 
     def log_exception(self, typ, value, tb) -> None:
-        if isinstance(value, ApiError):
-            return  # an expected 4xx: the access log line is enough
+        if isinstance(value, DomainError):
+            return  # a refusal: the access log line is enough (BlobCorrupted logs itself)
         super().log_exception(typ, value, tb)

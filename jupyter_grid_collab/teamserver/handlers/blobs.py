@@ -10,7 +10,7 @@ from urllib.parse import quote
 import tornado.web
 
 from ...references import EXPERIMENT, RUN, Kind
-from ..errors import ApiError, BadRequest, PayloadTooLarge
+from ..errors import DomainError, Invalid, TooLarge
 from ..store.outputs import clean_path
 from ..store.quotas import QuotaExceeded, Room
 from .base import READ, BaseHandler, log
@@ -54,7 +54,7 @@ class StreamedUploadHandler(BaseHandler):
             self.room = await self.call(self.store.quotas.storage_room, self.quota_teams)
             if self.room is not None:
                 self.room.check(declared_length(self))
-        except ApiError as exc:
+        except DomainError as exc:
             # answering before the body is read closes the connection on unread bytes, which
             # resets it: under load the client lost the refusal (a 401, 404 or 413) to a
             # ReadError. A small body is read and discarded first (data_received drops it,
@@ -86,11 +86,11 @@ class StreamedUploadHandler(BaseHandler):
         try:
             self.staged.write(chunk)
         except OverflowError:
-            self.failure = PayloadTooLarge(
+            self.failure = TooLarge(
                 f"the upload is larger than {self.settings['max_upload_bytes']} bytes"
             )
             self.staged.abort()
-        except ApiError as exc:  # a full disk: the staged file is already removed
+        except DomainError as exc:  # a full disk: the staged file is already removed
             self.failure = exc
 
     async def commit(self) -> tuple[str, int]:
@@ -100,7 +100,7 @@ class StreamedUploadHandler(BaseHandler):
         # check before the blob moves into the store: a refused body must leave nothing behind
         # (on_finish aborts the staged write)
         if expected and expected.lower() != self.staged.sha256:
-            raise BadRequest(
+            raise Invalid(
                 f"the upload arrived with sha256 {self.staged.sha256}, not the "
                 f"{expected} sent; send it again"
             )

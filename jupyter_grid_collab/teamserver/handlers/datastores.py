@@ -86,7 +86,7 @@ class DatastoreAttachHandler(BaseHandler):
 
     async def post(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "datastore name")
-        attach, _ = self.body(Attach)
+        attach = self.body(Attach)
         ref = f"{owner}:{name}" + ("" if attach.version is UNSET else f"@{attach.version}")
         session = None if attach.session is UNSET else attach.session
         await self.require_own_session(session)
@@ -110,8 +110,8 @@ class UploadsHandler(BaseHandler):
     session_access = frozenset({"POST"})
 
     async def post(self) -> None:
-        _, body = self.body(NewUpload)
-        self.send(await self.call(self.store.datastores.begin_upload, self.caller, body), 201)
+        upload = self.body(NewUpload)
+        self.send(await self.call(self.store.datastores.begin_upload, self.caller, upload), 201)
 
 
 class UploadHandler(BaseHandler):

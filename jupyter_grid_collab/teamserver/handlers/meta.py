@@ -34,5 +34,5 @@ class NotFoundHandler(BaseHandler):
 
     public = True
 
-    def prepare(self) -> None:
+    async def prepare(self) -> None:
         raise NotFound(f"no API endpoint {self.request.method} {self.request.path}")

@@ -13,7 +13,7 @@ import asyncio
 
 from ...bodies import CloneRequest, ExperimentStatus, LogAppend, NewRun
 from ...references import EXPERIMENT, RUN
-from ..errors import BadRequest, Forbidden
+from ..errors import Invalid, NotAllowed
 from .base import READ, BaseHandler
 
 MAX_WAIT = 30.0
@@ -52,9 +52,9 @@ class RunsHandler(BaseHandler):
         self.send(await self.call(self.store.runs.list_runs, self.caller, **self.listing_args()))
 
     async def post(self) -> None:
-        _, body = self.body(NewRun)
+        new = self.body(NewRun)
         out = await self.call(
-            self.store.runs.create_run, self.caller, body, self.store.billing.prices
+            self.store.runs.create_run, self.caller, new, self.store.billing.prices
         )
         self.settings["on_run_created"](out)
         self.send(out, 201)
@@ -103,13 +103,13 @@ class RunActionHandler(BaseHandler):
                 RUN,
                 owner,
                 name,
-                self.body(CloneRequest)[1],
+                self.body(CloneRequest),
                 self.store.billing.prices,
             )
             self.settings["on_run_created"](out)
             self.send(out, 201)
         else:
-            raise BadRequest(f"unknown run action {action!r}")
+            raise Invalid(f"unknown run action {action!r}")
 
 
 class ExperimentHandler(BaseHandler):
@@ -148,7 +148,7 @@ class ExperimentActionHandler(BaseHandler):
     async def post(self, owner: str, name: str, action: str) -> None:
         owner, name = self.owner_and_name(owner, name, "experiment name")
         if self.caller.is_launcher and action != "status":
-            raise Forbidden("an experiment token can only report on its own experiment")
+            raise NotAllowed("an experiment token can only report on its own experiment")
         if action == "stop":
             out = await self.call(self.store.runs.stop_experiment, self.caller, owner, name)
             self.settings["on_stop"]({"experiments": [out]})
@@ -159,7 +159,7 @@ class ExperimentActionHandler(BaseHandler):
                 EXPERIMENT,
                 owner,
                 name,
-                self.body(CloneRequest)[1],
+                self.body(CloneRequest),
                 self.store.billing.prices,
             )
             self.settings["on_run_created"](out)
@@ -171,10 +171,10 @@ class ExperimentActionHandler(BaseHandler):
                 self.caller,
                 owner,
                 name,
-                self.body(ExperimentStatus, allow_nul=True)[1],
+                self.body(ExperimentStatus, allow_nul=True),
             )
         else:
-            raise BadRequest(f"unknown experiment action {action!r}")
+            raise Invalid(f"unknown experiment action {action!r}")
         self.settings["log_notifier"].notify(out["id"])
         self.send(out)
 
@@ -193,7 +193,7 @@ class LogsHandler(BaseHandler):
         try:
             wait = min(float(self.get_query_argument("wait", "0")), MAX_WAIT)
         except ValueError:
-            raise BadRequest("wait must be a number of seconds") from None
+            raise Invalid("wait must be a number of seconds") from None
         out = await self.call(self.store.outputs.read_logs, self.caller, owner, name, **args)
         if wait > 0 and not out["lines"] and not out["finished"]:
             notifier = self.settings["log_notifier"]
@@ -216,7 +216,7 @@ class LogsHandler(BaseHandler):
             self.caller,
             owner,
             name,
-            self.body(LogAppend, allow_nul=True)[1].get("lines", []),
+            self.body(LogAppend, allow_nul=True),
         )
         self.settings["log_notifier"].notify(out["experiment_id"])
         self.send(out)

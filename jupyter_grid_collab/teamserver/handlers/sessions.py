@@ -12,7 +12,7 @@ from msgspec import UNSET
 
 from ...bodies import CredentialSet, Heartbeat, SessionRegistration, TicketRedeem
 from ...models import ReferenceError, validate_username
-from ..errors import BadRequest, Forbidden
+from ..errors import Invalid, NotAllowed
 from .base import READ, BaseHandler
 
 
@@ -29,10 +29,13 @@ class SessionsHandler(BaseHandler):
         )
 
     async def post(self) -> None:
-        registration, body = self.body(SessionRegistration)
+        registration = self.body(SessionRegistration)
         await self.require_own_session(registration.name)
         out = await self.call(
-            self.store.sessions.register_session, self.caller, body, self.store.billing.prices
+            self.store.sessions.register_session,
+            self.caller,
+            registration,
+            self.store.billing.prices,
         )
         self.send(out, 201)
 
@@ -68,14 +71,14 @@ class SessionActionHandler(BaseHandler):
     async def post(self, owner: str, name: str, action: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
         if action == "heartbeat":
-            _, body = self.body(Heartbeat)
-            out = await self.call(self.store.sessions.heartbeat, self.caller, owner, name, body)
+            beat = self.body(Heartbeat)
+            out = await self.call(self.store.sessions.heartbeat, self.caller, owner, name, beat)
         elif action in ("stop", "pause", "resume"):
             out = await self.call(
                 self.store.sessions.session_action, self.caller, owner, name, action
             )
         else:
-            raise BadRequest(f"unknown session action {action!r}")
+            raise Invalid(f"unknown session action {action!r}")
         self.send(out)
 
 
@@ -99,7 +102,7 @@ class TicketRedeemHandler(BaseHandler):
     public = True
 
     async def post(self) -> None:
-        redeem, _ = self.body(TicketRedeem)
+        redeem = self.body(TicketRedeem)
         secret = self.request.headers.get("X-Grid-Session-Secret", "")
         # the team server fixes how long a visit lasts; the session may only ask for less
         self.send(
@@ -121,7 +124,7 @@ class VisitsHandler(BaseHandler):
 
     async def delete(self, visitor: str | None = None) -> None:
         if self.caller.scope != "session":
-            raise Forbidden(
+            raise NotAllowed(
                 "only a session's own server (X-Grid-Session-Secret) ends its "
                 "visits; to end a visit to your session, stop it"
             )
@@ -129,7 +132,7 @@ class VisitsHandler(BaseHandler):
             try:
                 validate_username(visitor)
             except ReferenceError as exc:
-                raise BadRequest(str(exc)) from None
+                raise Invalid(str(exc)) from None
         self.send(await self.call(self.store.visits.end_visits, self.caller, visitor))
 
 
@@ -158,9 +161,11 @@ class CredentialHandler(BaseHandler):
     """PUT sets my credential for a provider (write-only); DELETE removes it."""
 
     async def put(self, provider: str) -> None:
-        _, body = self.body(CredentialSet)
+        credential = self.body(CredentialSet)
         self.send(
-            await self.call(self.store.credentials.set_credential, self.caller, provider, body)
+            await self.call(
+                self.store.credentials.set_credential, self.caller, provider, credential
+            )
         )
 
     async def delete(self, provider: str) -> None:

@@ -29,7 +29,7 @@ class UsersHandler(BaseHandler):
 
     async def post(self) -> None:
         await self.require_site_admin("create user")
-        new, _ = self.body(NewUser)
+        new = self.body(NewUser)
         user = await self.call(
             self.store.teams.create_user, new.username, new.email, new.github_login, new.site_admin
         )
@@ -46,7 +46,7 @@ class TeamsHandler(BaseHandler):
 
     async def post(self) -> None:
         await self.require_site_admin("create team")
-        new, _ = self.body(NewTeam)
+        new = self.body(NewTeam)
         self.send(await self.call(self.store.teams.create_team, new.name, new.owner), 201)
 
 
@@ -61,7 +61,7 @@ class TeamHandler(BaseHandler):
 
     async def patch(self, team: str) -> None:
         await self.require_site_admin("quota", team, "set a team's storage quota")
-        quota, _ = self.body(QuotaChange)
+        quota = self.body(QuotaChange)
         await self.call(
             self.store.quotas.set_storage_quota,
             team,
@@ -75,7 +75,7 @@ class MembersHandler(BaseHandler):
     """POST adds a member (team admins: role user; owners: any role)."""
 
     async def post(self, team: str) -> None:
-        new, _ = self.body(NewMember)
+        new = self.body(NewMember)
         self.send(
             await self.call(self.store.teams.set_member, self.caller, team, new.username, new.role),
             201,
@@ -86,7 +86,7 @@ class MemberHandler(BaseHandler):
     """PATCH changes a member's role; DELETE removes them."""
 
     async def patch(self, team: str, username: str) -> None:
-        change, _ = self.body(RoleChange)
+        change = self.body(RoleChange)
         self.send(
             await self.call(self.store.teams.set_member, self.caller, team, username, change.role)
         )
@@ -102,7 +102,7 @@ class CreditsHandler(BaseHandler):
 
     async def post(self, team: str) -> None:
         await self.require_site_admin("add credits", team)
-        credits, _ = self.body(Credits)
+        credits = self.body(Credits)
         self.send(
             await self.call(
                 self.store.teams.add_credits, team, credits.amount, self.caller.username

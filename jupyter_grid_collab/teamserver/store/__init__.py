@@ -47,7 +47,7 @@ class Store:
 
     def authenticate(self, api_key: str) -> Caller:
         """The Caller of a member's API key, or of an experiment's token (``gce_``: the run's
-        owner narrowed to that experiment); Unauthorized otherwise, never echoing it."""
+        owner narrowed to that experiment); NotAuthenticated otherwise, never echoing it."""
         if api_key.startswith("gce_"):
             return self.launches.authenticate_experiment(api_key)
         return self.core.authenticate(api_key)

@@ -15,13 +15,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Insert, and_, select
 from sqlalchemy.engine import Connection, Engine
 
 from ...answers import AuditEntry
 from ...models import ReferenceError, validate_username
 from .. import schema as t
-from ..errors import BadRequest, Forbidden, NotFound, Unauthorized
+from ..errors import Invalid, NotAllowed, NotAuthenticated, NotFound
 from ..permissions import check
 from .pagination import MAX_PAGE, PageRequest, fetch_page
 from .rows import iso, row_builder
@@ -41,6 +41,14 @@ def hash_secret(secret: str) -> str:
 
 def new_secret(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def insert_id(conn: Connection, statement: Insert) -> int:
+    """Run ``statement``, the INSERT of one row, and return the row's new id."""
+    key = conn.execute(statement).inserted_primary_key
+    if key is None:  # every table has an integer id: not reached
+        raise RuntimeError("the insert made no row")
+    return int(key[0])
 
 
 @dataclass
@@ -104,9 +112,9 @@ class Caller:
         if len(self.roles) == 1:
             return next(iter(self.roles))
         if not self.roles:
-            raise BadRequest(f"{self.username} is not a member of any team yet; ask an admin")
+            raise Invalid(f"{self.username} is not a member of any team yet; ask an admin")
         names = ", ".join(sorted(self.team_names.values()))
-        raise BadRequest(f"{self.username} is in several teams ({names}): say which with 'team'")
+        raise Invalid(f"{self.username} is in several teams ({names}): say which with 'team'")
 
 
 # The caller of the store call running on this thread when it comes through a session's
@@ -156,7 +164,7 @@ class StoreCore:
 
     # ------------------------------------------------------------- identity
     def authenticate(self, api_key: str) -> Caller:
-        """Resolve an API key to a Caller, or raise Unauthorized (never echoing the key)."""
+        """Resolve an API key to a Caller, or raise NotAuthenticated (never echoing the key)."""
         digest = hash_secret(api_key)
         hit = self.cached_caller(digest)
         if hit is not None:
@@ -179,7 +187,7 @@ class StoreCore:
                 .where(t.api_keys.c.key_hash == digest)
             ).all()
         if not rows:
-            raise Unauthorized("invalid API key")
+            raise NotAuthenticated("invalid API key")
         first = rows[0]
         caller = Caller(id=first.id, username=first.username, site_admin=bool(first.site_admin))
         for m in rows:
@@ -234,7 +242,7 @@ class StoreCore:
         try:
             validate_username(username)
         except ReferenceError as exc:
-            raise BadRequest(str(exc)) from None
+            raise Invalid(str(exc)) from None
         uid = conn.execute(select(t.users.c.id).where(t.users.c.username == username)).scalar()
         if uid is None:
             raise NotFound(f"no user {username!r}")
@@ -255,7 +263,7 @@ class StoreCore:
             try:
                 validate_username(name)
             except ReferenceError as exc:
-                raise BadRequest(str(exc)) from None
+                raise Invalid(str(exc)) from None
             uid = conn.execute(
                 select(t.users.c.id)
                 .join(t.memberships, t.memberships.c.user_id == t.users.c.id)
@@ -265,7 +273,7 @@ class StoreCore:
             if uid is None:
                 raise NotFound(f"no user {name!r} in your teams")
             return Scope(team_ids=team_ids, owner_id=uid)
-        raise BadRequest(f"unknown scope {scope!r}: use mine, team or user=<name>")
+        raise Invalid(f"unknown scope {scope!r}: use mine, team or user=<name>")
 
     # ------------------------------------------------------------- permissions
     def guard(self, caller: Caller, row, action: str, kind: str, name: str) -> None:
@@ -282,7 +290,7 @@ class StoreCore:
                 kind=kind,
                 name=name,
             )
-        except Forbidden as exc:
+        except NotAllowed as exc:
             self.audit(
                 None,
                 caller.username,
@@ -297,8 +305,8 @@ class StoreCore:
     def hidden(
         self, caller: Caller, row, kind: str, owner: str, name: str, message: str
     ) -> NotFound:
-        """The 404 for a lookup that found nothing the caller may see. When the resource
-        exists in a team the caller is not in, they still get exactly that 404 (existence
+        """The NotFound for a lookup that found nothing the caller may see. When the resource
+        exists in a team the caller is not in, they still get exactly that one (existence
         must not leak), and the attempt goes to that team's audit log as a denial."""
         if row is not None and caller.role_in(row.team_id) is None:
             self.audit(
@@ -363,7 +371,7 @@ class StoreCore:
         """Team admins and owners read their team's audit log."""
         team_id = caller.team_id(team)
         if caller.role_in(team_id) not in ("admin", "owner") and not caller.site_admin:
-            raise Forbidden(
+            raise NotAllowed(
                 f"{caller.username} cannot read team {team!r}'s audit log: "
                 "only its admins and owners can"
             )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from msgspec import UNSET
 from sqlalchemy import and_, select
 
+from ...bodies import CredentialSet
 from ...models import Credential
 from .. import schema as t
-from ..errors import BadRequest, NotFound
+from ..errors import Invalid, NotFound
 from .core import Caller, now
 from .rows import row_builder
 
@@ -35,18 +37,13 @@ class CredentialRepository:
             # the server's secret key changed: the credential cannot be used; say nothing more
             return None
 
-    def set_credential(self, caller: Caller, provider: str, body: dict) -> dict:
+    def set_credential(self, caller: Caller, provider: str, credential: CredentialSet) -> dict:
+        """Store the caller's token for ``provider``, with its login (by default the
+        caller's GitHub login)."""
         if provider not in PROVIDERS:
-            raise BadRequest(f"unknown credential provider {provider!r}: use github")
-        token, login = body.get("token"), body.get("login")
-        if (
-            not isinstance(token, str)
-            or not (8 <= len(token) <= 512)
-            or any(c.isspace() for c in token)
-        ):
-            raise BadRequest("token must be a GitHub token: 8-512 characters, no spaces")
-        if login is not None and (not isinstance(login, str) or not 1 <= len(login) <= 39):
-            raise BadRequest("login must be a GitHub login of 1-39 characters")
+            raise Invalid(f"unknown credential provider {provider!r}: use github")
+        token = credential.token
+        login = None if credential.login is UNSET else credential.login
         with self.engine.begin() as conn:
             if login is None:
                 login = conn.execute(

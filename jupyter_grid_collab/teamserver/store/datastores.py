@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select
 
-from ...models import Datastore, ReferenceError, parse_reference, validate_name
+from ...bodies import NewUpload
+from ...models import Datastore, ReferenceError, parse_reference
 from .. import schema as t
-from ..errors import BadRequest, NotFound
+from ..errors import Invalid, NotFound
 from .blob_refs import unreferenced
-from .core import Caller, now
+from .core import Caller, insert_id, now
 from .pagination import PageRequest, fetch_page
 from .rows import row_builder
 
@@ -54,38 +55,34 @@ class DatastoreRepository:
         self.engine = core.engine
 
     # ------------------------------------------------------------- uploads
-    def begin_upload(self, caller: Caller, body: dict) -> dict:
-        try:
-            name = validate_name(body.get("name"), "datastore name")
-        except ReferenceError as exc:
-            raise BadRequest(str(exc)) from None
+    def begin_upload(self, caller: Caller, upload: NewUpload) -> dict:
+        """Stage an upload of the next version of the caller's datastore ``upload.name``, in
+        the team named (by default: the datastore's, or the caller's only team)."""
+        name, team = upload.name, upload.team or None
         with self.engine.begin() as conn:
             existing = conn.execute(
                 select(t.datastores.c.team_id).where(
                     and_(t.datastores.c.owner_id == caller.id, t.datastores.c.name == name)
                 )
             ).scalar()
-            team_id = (
-                existing
-                if existing is not None and not body.get("team")
-                else caller.default_team(body.get("team"))
-            )
+            team_id = existing if existing is not None and not team else caller.default_team(team)
             if caller.role_in(team_id) is None:
                 raise NotFound("no such team among your teams")
-            upload_id = conn.execute(
+            upload_id = insert_id(
+                conn,
                 t.uploads.insert().values(
                     owner_id=caller.id, team_id=team_id, name=name, created_at=now()
-                )
-            ).inserted_primary_key[0]
+                ),
+            )
         return {"upload_id": upload_id, "name": name}
 
     def _upload_row(self, conn, caller: Caller, upload_id: Any):
         try:
             upload_id = int(upload_id)
         except (TypeError, ValueError):
-            raise BadRequest("upload id must be an integer") from None
+            raise Invalid("upload id must be an integer") from None
         if not 0 < upload_id < 2**63:  # larger ones overflow the database's integers
-            raise BadRequest("upload id must be a positive 64-bit integer")
+            raise Invalid("upload id must be a positive 64-bit integer")
         row = conn.execute(select(t.uploads).where(t.uploads.c.id == upload_id)).first()
         if row is None or row.owner_id != caller.id:
             raise NotFound(f"no upload {upload_id} of yours (it may have expired)")
@@ -121,18 +118,19 @@ class DatastoreRepository:
                 select(t.upload_files).where(t.upload_files.c.upload_id == up.id)
             ).all()
             if not files:
-                raise BadRequest("the upload has no files; upload at least one before commit")
+                raise Invalid("the upload has no files; upload at least one before commit")
             ds_id = conn.execute(
                 select(t.datastores.c.id).where(
                     and_(t.datastores.c.owner_id == caller.id, t.datastores.c.name == up.name)
                 )
             ).scalar()
             if ds_id is None:
-                ds_id = conn.execute(
+                ds_id = insert_id(
+                    conn,
                     t.datastores.insert().values(
                         owner_id=caller.id, team_id=up.team_id, name=up.name, created_at=now()
-                    )
-                ).inserted_primary_key[0]
+                    ),
+                )
             version = (
                 conn.execute(
                     select(func.max(t.datastore_versions.c.version)).where(
@@ -141,7 +139,8 @@ class DatastoreRepository:
                 ).scalar()
                 or 0
             ) + 1
-            vid = conn.execute(
+            vid = insert_id(
+                conn,
                 t.datastore_versions.insert().values(
                     datastore_id=ds_id,
                     team_id=up.team_id,
@@ -151,8 +150,8 @@ class DatastoreRepository:
                     size=sum(f.size for f in files),
                     file_count=len(files),
                     created_at=now(),
-                )
-            ).inserted_primary_key[0]
+                ),
+            )
             conn.execute(
                 t.datastore_files.insert(),
                 [dict(version_id=vid, path=f.path, size=f.size, sha256=f.sha256) for f in files],
@@ -208,7 +207,7 @@ class DatastoreRepository:
     ) -> dict:
         page = PageRequest.parse(limit, cursor)
         if status not in (None, "available"):
-            raise BadRequest("status must be 'available'")
+            raise Invalid("status must be 'available'")
         with self.core.read() as conn:
             sc = self.core.resolve_scope(conn, caller, scope, team)
             q = _ds_query().where(t.datastore_versions.c.team_id.in_(sc.team_ids))
@@ -222,9 +221,9 @@ class DatastoreRepository:
             try:
                 version = int(version)
             except (TypeError, ValueError):
-                raise BadRequest("version must be a positive integer") from None
+                raise Invalid("version must be a positive integer") from None
             if not 0 < version < 2**31:  # larger ones overflow the database's integers
-                raise BadRequest("version must be a positive integer")
+                raise Invalid("version must be a positive integer")
             q = q.where(t.datastore_versions.c.version == version)
         row = conn.execute(q.order_by(t.datastore_versions.c.version.desc()).limit(1)).first()
         if (
@@ -303,7 +302,7 @@ class DatastoreRepository:
         try:
             parsed = parse_reference(ref, allow_version=True)
         except ReferenceError as exc:
-            raise BadRequest(str(exc)) from None
+            raise Invalid(str(exc)) from None
         owner = parsed.owner_or(caller.username)
         row = self._version_row(conn, caller, owner, parsed.name, parsed.version)
         self.core.audit(
@@ -319,13 +318,9 @@ class DatastoreRepository:
     def attach_datastore(self, caller: Caller, ref: Any, session: str | None = None) -> dict:
         """Attach a datastore version (to one of the caller's sessions, when named) and return
         it with its files, so the session can mount it."""
-        if session is not None:
-            try:
-                validate_name(session, "session name")
-            except ReferenceError as exc:
-                raise BadRequest(str(exc)) from None
         with self.engine.begin() as conn:
             target = f"session {caller.username}:{session}" if session else caller.username
+            srow = None
             if session:
                 srow = conn.execute(
                     select(t.sessions).where(
@@ -338,7 +333,7 @@ class DatastoreRepository:
                         "datastores to your own sessions only"
                     )
             vid, full_ref = self.resolve_datastore_for_attach(conn, caller, ref, target)
-            if session:
+            if srow is not None:
                 mounted = [
                     d
                     for d in (srow.datastores or [])

@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, select
 
 from ...models import experiment_name
 from .. import schema as t
-from ..errors import Unauthorized
+from ..errors import NotAuthenticated
 from .core import Caller, hash_secret, new_secret, now
 from .runs import FINISHED, _run_query
 
@@ -50,7 +50,7 @@ class LaunchRepository:
             if row is None or (
                 row.status in FINISHED and (row.finished_at or 0) + TOKEN_GRACE < now()
             ):
-                raise Unauthorized("invalid or expired experiment token")
+                raise NotAuthenticated("invalid or expired experiment token")
             user = conn.execute(
                 select(t.users.c.id, t.users.c.username, t.users.c.site_admin).where(
                     t.users.c.id == row.owner_id

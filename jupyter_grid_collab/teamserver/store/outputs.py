@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from msgspec import UNSET
 from sqlalchemy import and_, select
 
+from ...bodies import LogAppend, LogLineIn
 from ...models import Artifact, LogLine, ReferenceError, experiment_name, validate_relative_path
 from ...pathmatch import PatternError, check_pattern, path_matches
 from ...references import Kind
 from .. import schema as t
-from ..errors import BadRequest, Forbidden, NotFound
+from ..errors import Invalid, NotAllowed, NotFound
 from .blob_refs import unreferenced
 from .core import Caller, now
 from .rows import row_builder
@@ -20,9 +22,7 @@ if TYPE_CHECKING:
     from .core import StoreCore
     from .runs import RunRepository
 
-MAX_LINES_PER_POST = 5000
 MAX_LINE = 16_384
-STREAMS = ("stdout", "stderr", "system")
 #: the team server's --max-log-mb default: log bytes kept per experiment (1 MB = 10^6 bytes)
 DEFAULT_MAX_LOG_MB = 20.0
 #: what a stored line costs beyond its text (its row: experiment, seq, time, stream), counted
@@ -44,7 +44,7 @@ def clean_path(path: Any, what: str = "artifact path") -> str:
     try:
         return validate_relative_path(path, what)
     except ReferenceError as exc:
-        raise BadRequest(str(exc)) from None
+        raise Invalid(str(exc)) from None
 
 
 class OutputRepository:
@@ -60,34 +60,21 @@ class OutputRepository:
 
     def _require_writer(self, caller: Caller, run, name: str, what: str) -> None:
         if run.owner_id != caller.id:
-            raise Forbidden(
+            raise NotAllowed(
                 f"{caller.username} cannot write {what} of {run.owner}'s experiment "
                 f'"{name}": only its run\'s executor can'
             )
 
     # ------------------------------------------------------------- logs
-    def append_logs(self, caller: Caller, owner: str, name: str, lines: Any) -> dict:
-        if not isinstance(lines, list) or len(lines) > MAX_LINES_PER_POST:
-            raise BadRequest(f"lines must be a list of at most {MAX_LINES_PER_POST} entries")
+    def append_logs(self, caller: Caller, owner: str, name: str, logs: LogAppend) -> dict:
+        """Append the lines a launcher (or a hand-tracked run's owner) reports: a bare string
+        is a stdout line of now; NUL characters are dropped and a line is cut at MAX_LINE."""
         rows = []
-        for entry in lines:
+        for entry in logs.lines:
             if isinstance(entry, str):
-                entry = {"line": entry}
-            if not isinstance(entry, dict) or not isinstance(entry.get("line"), str):
-                raise BadRequest("each log line must be a string or {line, stream?, ts?}")
-            stream = entry.get("stream") or "stdout"
-            if stream not in STREAMS:
-                raise BadRequest(f"stream must be one of {', '.join(STREAMS)}")
-            ts = entry.get("ts")
-            if ts is not None and (isinstance(ts, bool) or not isinstance(ts, (int, float))):
-                raise BadRequest("ts must be seconds since the epoch")
-            rows.append(
-                (
-                    float(ts) if ts is not None else now(),
-                    stream,
-                    entry["line"].replace("\x00", "")[:MAX_LINE],
-                )
-            )
+                entry = LogLineIn(line=entry)
+            ts = now() if entry.ts is UNSET else entry.ts
+            rows.append((ts, entry.stream, entry.line.replace("\x00", "")[:MAX_LINE]))
         with self.engine.begin() as conn:
             exp, run = self.runs.experiment_rows(conn, caller, owner, name)
             self._require_writer(caller, run, name, "the logs")
@@ -111,7 +98,7 @@ class OutputRepository:
                         log_dropped=exp.log_dropped + dropped,
                     )
                 )
-        # dropped lines still answer 200: a launcher that retried them would never stop
+        # dropped lines are still a success: a launcher that retried them would never stop
         return {
             "next_offset": start + len(rows),
             "experiment_id": exp.id,
@@ -155,9 +142,9 @@ class OutputRepository:
             limit = int(limit) if limit not in (None, "") else 1000
             tail = int(tail) if tail not in (None, "") else None
         except (TypeError, ValueError):
-            raise BadRequest("offset, limit and tail must be integers") from None
+            raise Invalid("offset, limit and tail must be integers") from None
         if not 0 <= offset < 2**62 or not 1 <= limit <= 10_000 or (tail is not None and tail < 0):
-            raise BadRequest("offset >= 0, 1 <= limit <= 10000 and tail >= 0 are required")
+            raise Invalid("offset >= 0, 1 <= limit <= 10000 and tail >= 0 are required")
         with self.engine.begin() as conn:
             exp, run = self.runs.experiment_rows(conn, caller, owner, name)
             if tail is not None:
@@ -226,12 +213,12 @@ class OutputRepository:
         kind: Kind,
     ) -> list[dict]:
         """Artifacts of one experiment (``kind`` experiment) or of every experiment of a run
-        (``kind`` run): the route's kind, so the wrong one is that kind's 404 or 400."""
+        (``kind`` run): the route's kind, so the wrong one is that kind's NotFound or Invalid."""
         if match:
             try:
                 check_pattern(match)
             except PatternError as exc:
-                raise BadRequest(str(exc)) from None
+                raise Invalid(str(exc)) from None
         with self.engine.begin() as conn:
             exp, run = self.runs.named_rows(conn, caller, kind, owner, name)
             if exp is not None:

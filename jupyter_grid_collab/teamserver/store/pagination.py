@@ -18,7 +18,7 @@ from sqlalchemy import Select
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..errors import BadRequest
+from ..errors import Invalid
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
@@ -37,14 +37,14 @@ class PageRequest:
         try:
             size = DEFAULT_PAGE if limit in (None, "") else int(limit)
         except (TypeError, ValueError):
-            raise BadRequest(f"limit must be an integer from 1 to {MAX_PAGE}") from None
+            raise Invalid(f"limit must be an integer from 1 to {MAX_PAGE}") from None
         if not 1 <= size <= MAX_PAGE:
-            raise BadRequest(f"limit must be an integer from 1 to {MAX_PAGE}")
+            raise Invalid(f"limit must be an integer from 1 to {MAX_PAGE}")
         if cursor in (None, ""):
             return cls(size, None)
         # ids are positive 63-bit integers: anything else was not issued by this server
         if not isinstance(cursor, str) or not cursor.isdigit() or len(cursor) > 18:
-            raise BadRequest("cursor is not one this server issued; start again without it")
+            raise Invalid("cursor is not one this server issued; start again without it")
         return cls(size, int(cursor))
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import and_, func, or_, select
 
 from ...sizes import MAX_SIZE, show_size, size_unit
 from .. import schema as t
-from ..errors import BadRequest, NotFound, PayloadTooLarge
+from ..errors import Invalid, NotFound, TooLarge
 from .core import StoreCore
 
 #: the largest quota: what a BIGINT holds
@@ -46,10 +46,10 @@ def quota_message(
     )
 
 
-class QuotaExceeded(PayloadTooLarge):
-    """413: the body is larger than the room the team has left. Not 507, which says the
-    server's own storage is full (and clients may retry a 5xx), nor 403, which says who may
-    do it, not how much: a member with every right still cannot send this many bytes."""
+class QuotaExceeded(TooLarge):
+    """The upload is larger than the room the team has left. Not NoSpace (the server's own
+    storage is full) nor NotAllowed (who may do it, not how much): a member with every right
+    still cannot send this many bytes."""
 
 
 @dataclass
@@ -153,7 +153,7 @@ class QuotaRepository:
         if quota is not None and (
             isinstance(quota, bool) or not isinstance(quota, int) or not 0 <= quota <= MAX_QUOTA
         ):
-            raise BadRequest(
+            raise Invalid(
                 "storage_quota_bytes must be a whole number of bytes (0 to 2^63-1)"
                 " or null for no quota"
             )

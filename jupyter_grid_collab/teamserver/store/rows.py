@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Protocol, Union, get_args, get_origin
 
 import msgspec
 
@@ -26,7 +26,12 @@ from .money import as_json
 
 Row = Mapping[Any, Any]
 Derive = Callable[[Row, float], Any]
-Builder = Callable[[Row, float], dict[str, Any]]
+
+
+class Builder(Protocol):
+    """A record's JSON from its row and the time of the answer (0 when no field needs it)."""
+
+    def __call__(self, m: Row, ts: float = 0.0) -> dict[str, Any]: ...
 
 
 def iso(ts: float | None) -> str | None:

@@ -6,10 +6,12 @@ import functools
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from msgspec import UNSET
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
-from ...hyperparams import MAX_EXPERIMENTS, GridError, expand, experiment_command
+from ...bodies import CloneRequest, ExperimentStatus, NewRun
+from ...hyperparams import GridError, expand, experiment_command
 from ...models import (
     ACTIVE_RUN_STATUSES,
     RUN_STATUSES,
@@ -18,13 +20,12 @@ from ...models import (
     Run,
     experiment_name,
     split_experiment_name,
-    validate_name,
 )
 from ...references import RUN, Kind, looks_like_experiment
 from .. import schema as t
-from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from .blob_refs import unreferenced
-from .core import Caller, now
+from .core import Caller, insert_id, now
 from .money import money
 from .pagination import PageRequest, fetch_page
 from .rows import Column, row_builder
@@ -115,7 +116,7 @@ class RunRepository:
         self, conn, caller: Caller, owner: str, name: str, asked_for: tuple[str, str] | None = None
     ):
         """The run ``owner:name``; ``asked_for`` (kind, name) is what the caller named, when
-        that was one of its experiments: a 404 and its audit entry speak of that."""
+        that was one of its experiments: the NotFound and its audit entry speak of that."""
         row = conn.execute(
             _run_query().where(and_(t.users.c.username == owner, t.runs.c.name == name))
         ).first()
@@ -135,7 +136,7 @@ class RunRepository:
         try:
             run_name, idx = split_experiment_name(name)
         except ReferenceError as exc:
-            raise BadRequest(str(exc)) from None
+            raise Invalid(str(exc)) from None
         run = self.run_row(conn, caller, owner, run_name, asked_for=("experiment", name))
         exp = conn.execute(
             select(t.experiments).where(
@@ -148,8 +149,8 @@ class RunRepository:
 
     def named_rows(self, conn, caller: Caller, kind: Kind, owner: str, name: str):
         """(experiment or None, run) for what the route named: a run, or one experiment.
-        The kind is the route's, never guessed; the wrong one is that kind's 404 (a run
-        name ending in -exp<N> cannot exist) or the experiment routes' 400."""
+        The kind is the route's, never guessed; the wrong one is that kind's NotFound (a run
+        name ending in -exp<N> cannot exist) or, for an experiment, Invalid (not its name)."""
         if kind == RUN:
             return None, self.run_row(conn, caller, owner, name)
         return self.experiment_rows(conn, caller, owner, name)
@@ -158,69 +159,49 @@ class RunRepository:
     def create_run(
         self,
         caller: Caller,
-        body: dict,
+        new: NewRun,
         prices: dict[str, float],
         *,
         cloned_from: str | None = None,
     ) -> dict:
-        command = body.get("command")
-        if not isinstance(command, str) or not command.strip() or len(command) > 4096:
-            raise BadRequest("command must be a non-empty string of at most 4096 characters")
-        name = body.get("name") or f"run-{secrets.token_hex(3)}"
-        try:
-            validate_name(name, "run name")
-        except ReferenceError as exc:
-            raise BadRequest(str(exc)) from None
+        """Launch ``new`` (its values are a NewRun's: the domain's rules are checked here)."""
+        command = new.command
+        if not command.strip():
+            raise Invalid("command must be a non-empty string of at most 4096 characters")
+        name = new.name or f"run-{secrets.token_hex(3)}"
         if looks_like_experiment(name):
             # Grid's rule: a name ending in -exp<N> is an experiment's, so a reference that
             # may name either (grid artifacts, grid clone) is never ambiguous
-            raise BadRequest(f"run name {name!r} ends like an experiment's (-exp<N>); pick another")
-        strategy = body.get("strategy") or "grid_search"
-        num_trials, seed = body.get("num_trials"), body.get("seed")
-        if num_trials is not None and (
-            isinstance(num_trials, bool)
-            or not isinstance(num_trials, int)
-            or not 1 <= num_trials <= MAX_EXPERIMENTS
-        ):
-            raise BadRequest(f"num_trials must be an integer from 1 to {MAX_EXPERIMENTS}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise BadRequest("seed must be an integer")
-        params = body.get("params") or {}
+            raise Invalid(f"run name {name!r} ends like an experiment's (-exp<N>); pick another")
+        strategy, num_trials, params = new.strategy, new.num_trials, new.params
         try:
-            sets = expand(params, strategy, num_trials, seed=seed)
+            sets = expand(params, strategy, num_trials, seed=new.seed)
         except GridError as exc:
-            raise BadRequest(str(exc)) from None
-        instance_type = body.get("instance_type") or "cpu-small"
-        if not isinstance(instance_type, str) or instance_type not in prices:
-            raise BadRequest(
+            raise Invalid(str(exc)) from None
+        instance_type = new.instance_type or "cpu-small"
+        if instance_type not in prices:
+            raise Invalid(
                 f"unknown instance type {instance_type!r}: use one of {', '.join(sorted(prices))}"
             )
-        source = body.get("source_sha256")
-        if source is not None and (
-            not isinstance(source, str)
-            or len(source) != 64
-            or not all(c in "0123456789abcdef" for c in source)
-        ):
-            raise BadRequest("source_sha256 must be the 64-hex sha256 of an uploaded source")
-        team_id = caller.default_team(body.get("team"))
+        source = new.source_sha256
+        team_id = caller.default_team(new.team or None)
         ts = now()
         # a tracked run is one the caller runs by hand (a notebook): its experiments start
         # running at once and the executor leaves them alone
-        tracked = body.get("tracked", False)
-        if not isinstance(tracked, bool):
-            raise BadRequest("tracked must be true or false")
+        tracked = new.tracked
         first = "running" if tracked else "pending"
         with self.engine.begin() as conn:
             self.billing.require_credit(conn, team_id, caller.team_names[team_id])
             if source is not None:
                 self.sources.check_source(conn, caller, source)  # sources.py: hashes are scoped
             ds_version_id, ds_ref = None, None
-            if body.get("datastore"):
+            if new.datastore:
                 ds_version_id, ds_ref = self.datastores.resolve_datastore_for_attach(
-                    conn, caller, body["datastore"], f"run {caller.username}:{name}"
+                    conn, caller, new.datastore, f"run {caller.username}:{name}"
                 )
             try:
-                run_id = conn.execute(
+                run_id = insert_id(
+                    conn,
                     t.runs.insert().values(
                         owner_id=caller.id,
                         team_id=team_id,
@@ -243,8 +224,8 @@ class RunRepository:
                         n_cancelled=0,
                         status=first,
                         started_at=ts if tracked else None,
-                    )
-                ).inserted_primary_key[0]
+                    ),
+                )
             except IntegrityError:
                 raise Conflict(
                     f"you already have a run named {name!r}; pick another name or delete it first"
@@ -282,7 +263,7 @@ class RunRepository:
         kind: Kind,
         owner: str,
         name: str,
-        body: dict,
+        clone: CloneRequest,
         prices: dict[str, float],
     ) -> dict:
         """A new run owned by the caller from a teammate's run, or from one experiment of
@@ -291,21 +272,19 @@ class RunRepository:
             exp, run = self.named_rows(conn, caller, kind, owner, name)
             params = dict((exp or run).params)
             self.core.guard(caller, run, "clone", "run", run.name)
-        overrides = body.get("params") or {}
-        if not isinstance(overrides, dict):
-            raise BadRequest("params must be an object of parameter overrides")
-        params.update(overrides)
-        new = {
-            "name": body.get("name") or f"{run.name[:50]}-clone-{secrets.token_hex(2)}",
-            "team": body.get("team"),
-            "command": run.command,
-            "params": params,
-            "strategy": run.strategy,
-            "num_trials": run.num_trials,
-            "instance_type": body.get("instance_type") or run.instance_type,
-            "datastore": body.get("datastore", run.datastore_ref),
-            "source_sha256": run.source_sha256,
-        }
+        params.update(clone.params)
+        datastore = run.datastore_ref if clone.datastore is UNSET else clone.datastore
+        new = NewRun(
+            name=clone.name or f"{run.name[:50]}-clone-{secrets.token_hex(2)}",
+            team=clone.team,
+            command=run.command,
+            params=params,
+            strategy=run.strategy,
+            num_trials=run.num_trials,
+            instance_type=clone.instance_type or run.instance_type,
+            datastore=datastore or UNSET,
+            source_sha256=run.source_sha256,
+        )
         return self.create_run(caller, new, prices, cloned_from=f"{owner}:{name}")
 
     # ------------------------------------------------------------- read
@@ -321,7 +300,7 @@ class RunRepository:
         """Runs newest first; status may be one status, or ``active`` for pending+running."""
         page = PageRequest.parse(limit, cursor)
         if status is not None and status not in RUN_STATUSES + ("active",):
-            raise BadRequest(f"status must be one of {', '.join(RUN_STATUSES)} or active")
+            raise Invalid(f"status must be one of {', '.join(RUN_STATUSES)} or active")
         with self.core.read() as conn:
             sc = self.core.resolve_scope(conn, caller, scope, team)
             q = _run_query().where(t.runs.c.team_id.in_(sc.team_ids))
@@ -392,29 +371,23 @@ class RunRepository:
             run_values["finished_at"] = ts
         conn.execute(t.runs.update().where(t.runs.c.id == run.id).values(**run_values))
 
-    def update_experiment(self, caller: Caller, owner: str, name: str, body: dict) -> dict:
-        """The executor (or the run's owner, for hand-tracked runs) reports progress."""
-        status = body.get("status")
-        if status not in RUN_STATUSES:
-            raise BadRequest(f"status must be one of {', '.join(RUN_STATUSES)}")
+    def update_experiment(
+        self, caller: Caller, owner: str, name: str, report: ExperimentStatus
+    ) -> dict:
+        """The executor (or the run's owner, for hand-tracked runs) reports progress; an
+        exit code or message left out stays as it was."""
+        status = report.status
         extra: dict[str, Any] = {}
-        if "exit_code" in body:
-            code = body["exit_code"]
-            if code is not None and (
-                isinstance(code, bool) or not isinstance(code, int) or not -(2**31) <= code < 2**31
-            ):
-                raise BadRequest("exit_code must be an integer (32-bit)")
-            extra["exit_code"] = code
-        if "message" in body:
-            msg = body["message"]
-            if msg is not None and not isinstance(msg, str):
-                raise BadRequest("message must be a string")
+        if report.exit_code is not UNSET:
+            extra["exit_code"] = report.exit_code
+        if report.message is not UNSET:
+            msg = report.message
             # a failed script's last lines may hold NUL bytes: drop them, as logs do
             extra["message"] = msg.replace("\x00", "")[-4000:] if msg else msg
         with self.engine.begin() as conn:
             exp, run = self.experiment_rows(conn, caller, owner, name)
             if run.owner_id != caller.id:
-                raise Forbidden(
+                raise NotAllowed(
                     f"{caller.username} cannot report the status of {owner}'s "
                     f'experiment "{name}": only its run\'s executor can'
                 )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from msgspec import UNSET
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
-from ...models import SESSION_STATUSES, VISITOR_MODES, ReferenceError, Session, validate_name
+from ...bodies import Heartbeat, SessionRegistration
+from ...models import SESSION_STATUSES, Session
 from .. import schema as t
-from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from .core import Caller, StoreCore, hash_secret, new_secret, now
 from .money import money
 from .pagination import PageRequest, fetch_page
@@ -68,23 +70,9 @@ def session_json(r, ts: float | None = None) -> dict:
     return _session_record(r._mapping, ts or now())
 
 
-def _check_url(url: Any) -> str | None:
-    if url is None:
-        return None
-    if not isinstance(url, str) or len(url) > 2048 or not url.startswith(("http://", "https://")):
-        raise BadRequest("url must be an http:// or https:// URL of at most 2048 characters")
-    return url
-
-
-def _check_visitors(value: Any) -> str:
-    if value not in VISITOR_MODES:
-        raise BadRequest("visitors must be 'view' or 'full'")
-    return value
-
-
 def end_visits(conn, session_id: int) -> int:
     """End every visit to a session (its server stopped, was lost, deleted or replaced, or
-    what visitors may do changed): further calls for them answer 401. The caller must then
+    what visitors may do changed): further calls for them are NotAuthenticated. The caller must then
     forget cached identities (``forget_callers``)."""
     return conn.execute(t.visits.delete().where(t.visits.c.session_id == session_id)).rowcount
 
@@ -110,27 +98,22 @@ class SessionRepository:
             )
         return row
 
-    def register_session(self, caller: Caller, body: dict, prices: dict[str, float]) -> dict:
+    def register_session(
+        self, caller: Caller, registration: SessionRegistration, prices: dict[str, float]
+    ) -> dict:
         """Register (or re-register) the caller's own Jupyter server as a running session.
 
         Returns the session and, once, the secret the session's server uses to read the
         owner's GitHub credential.
         """
-        try:
-            name = validate_name(body.get("name"), "session name")
-        except ReferenceError as exc:
-            raise BadRequest(str(exc)) from None
-        url = _check_url(body.get("url"))
-        instance_type = body.get("instance_type") or "cpu-small"
-        if not isinstance(instance_type, str) or instance_type not in prices:
-            raise BadRequest(
+        name, url, datastores = registration.name, registration.url, registration.datastores
+        instance_type = registration.instance_type or "cpu-small"
+        if instance_type not in prices:
+            raise Invalid(
                 f"unknown instance type {instance_type!r}: use one of {', '.join(sorted(prices))}"
             )
-        datastores = body.get("datastores") or []
-        if not isinstance(datastores, list) or not all(isinstance(d, str) for d in datastores):
-            raise BadRequest("datastores must be a list of datastore references")
-        visitors = _check_visitors(body["visitors"]) if "visitors" in body else None
-        team_id = caller.default_team(body.get("team"))
+        visitors = None if registration.visitors is UNSET else registration.visitors
+        team_id = caller.default_team(registration.team or None)
         secret = new_secret("gcs")
         ts = now()
         values = dict(
@@ -153,7 +136,7 @@ class SessionRepository:
                     and_(t.sessions.c.owner_id == caller.id, t.sessions.c.name == name)
                 )
             ).first()
-            if existing is not None and existing.status == "running" and not body.get("replace"):
+            if existing is not None and existing.status == "running" and not registration.replace:
                 raise Conflict(f"session {name!r} is already running; stop it or pick another name")
             try:
                 if existing is None:
@@ -195,7 +178,7 @@ class SessionRepository:
     ) -> dict:
         page = PageRequest.parse(limit, cursor)
         if status is not None and status not in SESSION_STATUSES:
-            raise BadRequest(f"status must be one of {', '.join(SESSION_STATUSES)}")
+            raise Invalid(f"status must be one of {', '.join(SESSION_STATUSES)}")
         with self.core.read() as conn:
             sc = self.core.resolve_scope(conn, caller, scope, team)
             q = _session_query().where(t.sessions.c.team_id.in_(sc.team_ids))
@@ -213,7 +196,7 @@ class SessionRepository:
         """stop, pause or resume: the creator or a team admin only."""
         transitions = {"stop": "stopped", "pause": "paused", "resume": "running"}
         if action not in transitions:
-            raise BadRequest(f"unknown session action {action!r}")
+            raise Invalid(f"unknown session action {action!r}")
         with self.engine.begin() as conn:
             row = self.session_row(conn, caller, owner, name)
             self.core.guard(caller, row, action, "session", row.name)
@@ -247,13 +230,13 @@ class SessionRepository:
             self.core.audit(conn, caller.username, "delete", f"session {owner}:{name}", row.team_id)
         self.core.forget_callers()  # its secret and its visits stop working at once
 
-    def heartbeat(self, caller: Caller, owner: str, name: str, body: dict) -> dict:
+    def heartbeat(self, caller: Caller, owner: str, name: str, beat: Heartbeat) -> dict:
         """The session's own server reports it is alive (and may update its URL, datastores
-        and what visitors may do)."""
+        and what visitors may do: what the beat leaves out stays as it was)."""
         with self.engine.begin() as conn:
             row = self.session_row(conn, caller, owner, name)
             if row.owner_id != caller.id:
-                raise Forbidden(
+                raise NotAllowed(
                     f"{caller.username} cannot send heartbeats for {owner}'s "
                     f'session "{name}": only its own server can'
                 )
@@ -261,16 +244,13 @@ class SessionRepository:
             values: dict[str, Any] = {"last_heartbeat": ts}
             if row.status == "lost":
                 values.update(status="running", stopped_at=None, charged_until=ts)
-            if "url" in body:
-                values["url"] = _check_url(body["url"])
-            if "datastores" in body:
-                ds = body["datastores"]
-                if not isinstance(ds, list) or not all(isinstance(d, str) for d in ds):
-                    raise BadRequest("datastores must be a list of datastore references")
-                values["datastores"] = ds
-            changed = "visitors" in body and _check_visitors(body["visitors"]) != row.visitors
+            if beat.url is not UNSET:
+                values["url"] = beat.url
+            if beat.datastores is not UNSET:
+                values["datastores"] = beat.datastores
+            changed = beat.visitors is not UNSET and beat.visitors != row.visitors
             if changed:
-                values["visitors"] = body["visitors"]
+                values["visitors"] = beat.visitors
                 # current visitors agreed to the old mode when they opened it: they open
                 # again, and the Open dialog tells them what the new one lets them do
                 end_visits(conn, row.id)
@@ -280,7 +260,7 @@ class SessionRepository:
                     "visitors",
                     f"session {owner}:{name}",
                     row.team_id,
-                    detail=f"{row.visitors} -> {body['visitors']}",
+                    detail=f"{row.visitors} -> {beat.visitors}",
                 )
             conn.execute(t.sessions.update().where(t.sessions.c.id == row.id).values(**values))
             out = session_json(self.session_row(conn, caller, owner, name))

@@ -5,7 +5,7 @@ Blobs are content-addressed and shared by every team, so a sha256 that leaked (a
 shared link) must not become a way to another team's bytes: a run may name a source its
 creator uploaded (uploading proves they hold those bytes) or one that a run they can see
 already uses (``grid clone`` of a teammate's run). Anything else, unknown hashes included,
-is one and the same 404, so the answer does not tell whether the hash exists.
+is one and the same NotFound, so the answer does not tell whether the hash exists.
 
 A source counts against the storage quota of the team it was uploaded for (``?team=``, else
 the uploader's only team; a member of several teams who did not say counts it in each), and
@@ -96,7 +96,7 @@ class SourceRepository:
             return len(rows), unreferenced(conn, {r.sha256 for r in rows})
 
     def check_source(self, conn, caller: Caller, sha: str) -> None:
-        """Refuse (404) a ``source_sha256`` the caller may not name for a new run."""
+        """Refuse (NotFound) a ``source_sha256`` the caller may not name for a new run."""
         uploaded = conn.execute(
             select(t.sources.c.sha256).where(
                 and_(t.sources.c.user_id == caller.id, t.sources.c.sha256 == sha)

@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from ...answers import LedgerEntry, TeamSummary
 from ...models import ROLES, Member, ReferenceError, Team, validate_name, validate_username
 from .. import schema as t
-from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from ..permissions import check_member_change, require_member
-from .core import Caller, StoreCore, hash_secret, iso, new_secret, now
+from .core import Caller, StoreCore, hash_secret, insert_id, iso, new_secret, now
 from .money import as_json, money, post
 from .pagination import PageRequest, fetch_page
 from .rows import Column, row_builder
@@ -32,12 +32,12 @@ def _clean_name(value: Any, what: str) -> str:
     try:
         return validate_name(value, what)
     except ReferenceError as exc:
-        raise BadRequest(str(exc)) from None
+        raise Invalid(str(exc)) from None
 
 
 def _check_role(role: Any) -> str:
     if role not in ROLES:
-        raise BadRequest(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise Invalid(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     return role
 
 
@@ -60,16 +60,16 @@ class TeamRepository:
         try:
             validate_username(username)
         except ReferenceError as exc:
-            raise BadRequest(str(exc)) from None
+            raise Invalid(str(exc)) from None
         if email is not None and (
             not isinstance(email, str) or "@" not in email or len(email) > 254
         ):
-            raise BadRequest(f"email {email!r} is not a valid address")
+            raise Invalid(f"email {email!r} is not a valid address")
         if github_login is not None:
             try:
                 validate_username(github_login.lower())
             except (ReferenceError, AttributeError):
-                raise BadRequest(f"GitHub login {github_login!r} is not valid") from None
+                raise Invalid(f"GitHub login {github_login!r} is not valid") from None
         try:
             with self.engine.begin() as conn:
                 conn.execute(
@@ -135,9 +135,9 @@ class TeamRepository:
             with self.engine.begin() as conn:
                 owner_id = self.core.user_id(conn, owner)
                 ts = now()
-                team_id = conn.execute(
-                    t.teams.insert().values(name=name, balance=money(0), created_at=ts)
-                ).inserted_primary_key[0]
+                team_id = insert_id(
+                    conn, t.teams.insert().values(name=name, balance=money(0), created_at=ts)
+                )
                 conn.execute(
                     t.memberships.insert().values(
                         team_id=team_id, user_id=owner_id, role="owner", created_at=ts
@@ -212,7 +212,7 @@ class TeamRepository:
                 if caller is None or caller.site_admin
                 else (caller.role_in(row.id) if row is not None else None)
             )
-            if row is None:  # the same 404 a non-member gets, so existence does not leak
+            if row is None:  # the same NotFound a non-member gets: existence does not leak
                 require_member(None, "team", team)
             actor = caller.username if caller else "site-admin"
             require_member(actor_role, "team", team)
@@ -233,7 +233,7 @@ class TeamRepository:
                     old_role=old,
                     new_role=role,
                 )
-            except Forbidden as exc:
+            except NotAllowed as exc:
                 self.core.audit(
                     None, actor, "member", f"{team}/{username}", row.id, "denied", exc.message
                 )
@@ -280,7 +280,7 @@ class TeamRepository:
             or not (-1e9 < amount < 1e9)
             or amount != amount
         ):
-            raise BadRequest("amount must be a number between -1e9 and 1e9")
+            raise Invalid("amount must be a number between -1e9 and 1e9")
         credits = money(amount)
         with self.engine.begin() as conn:
             row = self._team_row(conn, team)
