@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -40,9 +41,7 @@ SEED_MEMBERS = [
 
 def free_port() -> int:
     """A port free now (bound, read, released: another process may take it before the server
-    binds it). Kept because the team server cannot bind port 0 and say which it got: it
-    prints and tells its launchers the port it was given; and tests restart a server (kill
-    -9, upgrades) on the URL its clients and sessions already hold."""
+    binds it), for what cannot bind port 0 and say which it got (a Ray head's ports)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -66,13 +65,24 @@ def drop_pg_database(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _listening_port(log_path: Path, offset: int) -> int:
+    """The port in the server's "listening on http://HOST:PORT" line, written past
+    ``offset`` of its log (0 until it is there)."""
+    with open(log_path, "rb") as f:
+        f.seek(offset)
+        found = re.search(rb"grid-collab-server listening on http://[^:\s]+:(\d+)", f.read())
+    return int(found.group(1)) if found else 0
+
+
 @dataclass
 class TeamServerProcess:
     """A team server subprocess, its data dir, its log, and the seeded users' API keys."""
 
     data_dir: Path
     db: str | None = None
-    port: int = field(default_factory=free_port)
+    # 0: the server binds a free port and start() reads it from the line it prints; a
+    # restart (kill -9, upgrades) keeps that port, so clients and sessions keep its URL
+    port: int = 0
     extra_args: list[str] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen | None = None
@@ -134,6 +144,7 @@ class TeamServerProcess:
     def start(self, timeout: float = 30.0) -> TeamServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
+        log_start = log.tell()
         runs_locally = "--executor" not in self.extra_args or "local" in self.extra_args
         if self.work_root is None and runs_locally and "--work-root" not in self.extra_args:
             self.work_root = Path(tempfile.mkdtemp(prefix="grid-runs-"))
@@ -157,6 +168,11 @@ class TeamServerProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"team server exited: {self.log_path.read_text()[-2000:]}")
+            if not self.port:
+                self.port = _listening_port(self.log_path, log_start)
+                if not self.port:
+                    time.sleep(0.1)
+                    continue
             try:
                 if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
                     return self

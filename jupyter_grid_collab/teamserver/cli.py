@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 from sqlalchemy.engine import Engine
+from tornado.netutil import bind_sockets
 
 from ..sizes import SizeError, parse_size, show_size
 from .app import ServerConfig, TeamServer, data_dir_paths
@@ -128,7 +129,13 @@ _db = click.option(
 @_data_dir
 @_db
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8765, show_default=True, type=int)
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0: a free port, which the 'listening on' line it prints names.",
+)
 @click.option(
     "--blobs",
     "blobs_url",
@@ -359,8 +366,7 @@ def main(
         from .executor.ray import RayEngine
 
         engine = RayEngine(ray_address, datastore_root)
-    url = public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
-    asyncio.run(_serve(server, host, port, engine, url, max_parallel, connection_limits))
+    asyncio.run(_serve(server, host, port, engine, public_url, max_parallel, connection_limits))
 
 
 def _local_engine(
@@ -396,7 +402,7 @@ async def _serve(
     host: str,
     port: int,
     engine,
-    url: str,
+    public_url: str | None,
     max_parallel: int,
     connection_limits: dict,
 ) -> None:
@@ -405,9 +411,14 @@ async def _serve(
         server.make_app(), max_body_size=2 << 20, **bounded_connections(**connection_limits)
     )
     try:
-        http.listen(port, address=host)
+        sockets = bind_sockets(port, address=host)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    http.add_sockets(sockets)
+    # --port 0: the system picked a free port; launchers are told, and the line below says,
+    # the one bound (a test or a supervisor reads it there instead of guessing a free one)
+    port = sockets[0].getsockname()[1]
+    url = public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
     server.start_housekeeping()
     executor = None
     if engine is not None:
