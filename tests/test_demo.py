@@ -4,7 +4,6 @@ through the real CLI and the real extension API, Ctrl-C it, and find nothing lef
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
 import os
 import re
@@ -19,6 +18,7 @@ from pathlib import Path
 import httpx
 import nbformat
 import pytest
+from kernel_messages import execute
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -127,9 +127,6 @@ def stop_and_check_nothing_survives(proc: subprocess.Popen, folder: Path) -> Non
         time.sleep(0.5)
 
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
 def run_notebook(lab: str, notebook: Path) -> list[str]:
     """Run every code cell of ``notebook`` in a new kernel of the JupyterLab at ``lab`` (the
     URL the demo printed), one after the other as Run All Cells does: the kernel is the
@@ -158,54 +155,10 @@ async def _run_cells(base: str, token: str, kernel: str, cells: list[str]) -> li
     outputs = []
     try:
         for code in cells:
-            msg_id = uuid.uuid4().hex
-            header = {
-                "msg_id": msg_id,
-                "msg_type": "execute_request",
-                "username": "",
-                "session": session,
-                "version": "5.3",
-                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-            }
-            content = {
-                "code": code,
-                "silent": False,
-                "store_history": True,
-                "user_expressions": {},
-                "allow_stdin": False,
-                "stop_on_error": True,
-            }
-            await conn.write_message(
-                json.dumps(
-                    {
-                        "header": header,
-                        "parent_header": {},
-                        "metadata": {},
-                        "channel": "shell",
-                        "buffers": [],
-                        "content": content,
-                    }
-                )
-            )
-            out: list[str] = []
-            deadline = time.monotonic() + 120
-            while True:
-                raw = await asyncio.wait_for(conn.read_message(), deadline - time.monotonic())
-                assert raw is not None, "the kernel's websocket closed"
-                msg = json.loads(raw)
-                if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                    continue
-                kind = msg["msg_type"]
-                if kind == "stream":
-                    out.append(msg["content"]["text"])
-                elif kind == "execute_result":
-                    out.append(msg["content"]["data"].get("text/plain", ""))
-                elif kind == "error":
-                    trace = ANSI.sub("", "\n".join(msg["content"]["traceback"]))
-                    raise AssertionError(f"the cell\n{code}\nraised:\n{trace}")
-                elif kind == "status" and msg["content"]["execution_state"] == "idle":
-                    break
-            outputs.append("".join(out))
+            done = await execute(conn, code, session)
+            if done.error is not None:
+                raise AssertionError(f"the cell\n{code}\nraised:\n{done.error}")
+            outputs.append(done.output)
     finally:
         conn.close()
     return outputs

@@ -6,7 +6,6 @@ with what it holds (a session credential only), the owner's choice of visitor mo
 from __future__ import annotations
 
 import asyncio
-import datetime
 import http.client
 import json
 import re
@@ -17,6 +16,7 @@ from contextlib import closing
 import httpx
 import pytest
 from jupyter_harness import BASE_URL, JupyterProcess, visit, xsrf_headers
+from kernel_messages import execute
 from teamserver_harness import TeamServerProcess
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
@@ -105,50 +105,12 @@ async def _ws(lab: JupyterProcess, path: str, browser: httpx.Client | None):
 
 
 async def _kernel_execute(lab, kernel_id: str, browser, code: str, timeout=90.0) -> str:
-    """Run ``code`` in a kernel over its websocket (as the browser does); its stdout."""
+    """Run ``code`` in a kernel over its websocket (as the browser does); what it printed,
+    its traceback included."""
     conn = await _ws(lab, f"api/kernels/{kernel_id}/channels", browser)
     try:
-        msg_id = uuid.uuid4().hex
-        await conn.write_message(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": msg_id,
-                        "msg_type": "execute_request",
-                        "username": "",
-                        "session": uuid.uuid4().hex,
-                        "version": "5.3",
-                        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "channel": "shell",
-                    "buffers": [],
-                    "content": {
-                        "code": code,
-                        "silent": False,
-                        "store_history": False,
-                        "user_expressions": {},
-                        "allow_stdin": False,
-                        "stop_on_error": True,
-                    },
-                }
-            )
-        )
-        out: list[str] = []
-        deadline = time.monotonic() + timeout
-        while True:
-            raw = await asyncio.wait_for(conn.read_message(), deadline - time.monotonic())
-            assert raw is not None, "the kernel's websocket closed"
-            msg = json.loads(raw)
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            if msg["msg_type"] == "stream":
-                out.append(msg["content"]["text"])
-            elif msg["msg_type"] == "error":
-                out.append("\n".join(msg["content"]["traceback"]))
-            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                return "".join(out)
+        done = await execute(conn, code, timeout=timeout)
+        return done.output + (done.error or "")
     finally:
         conn.close()
 

@@ -3,8 +3,9 @@
 The Struct is the one description of a record. Each of its fields is read from the row's
 column of the same name, a ``Time`` field is written as ISO 8601 text and a ``Credits`` field
 is rounded as money is; only what the database does not hold as the record says it is
-named here, per record: a column under another name (``Column``) or a value computed from
-the row (a function of the row and the time of the answer). So a new field of a record is
+named here, per record: a column under another name (``Column``), an object of columns
+(``Columns``) or a value computed from the row (a function of the row and the time of the
+answer). So a new field of a record is
 one edit to its Struct, plus the column and its migration.
 
 The builder is generated once per record as straight-line code (as dataclasses and msgspec
@@ -50,6 +51,14 @@ class Column:
     name: str
 
 
+@dataclass(frozen=True)
+class Columns:
+    """The field is an object of columns: its key -> the row's column (a run's counts of
+    experiments by status), built inline."""
+
+    names: Mapping[str, str]
+
+
 def _is(field_type: Any, wanted: Any) -> bool:
     """``field_type`` is ``wanted`` or ``wanted | None``."""
     if field_type == wanted:
@@ -57,7 +66,7 @@ def _is(field_type: Any, wanted: Any) -> bool:
     return get_origin(field_type) is Union and wanted in get_args(field_type)
 
 
-def row_builder(record: type[msgspec.Struct], **special: Column | Derive) -> Builder:
+def row_builder(record: type[msgspec.Struct], **special: Column | Columns | Derive) -> Builder:
     """A function ``(row mapping, now) -> the record's JSON`` for ``record``; ``special``
     names the fields not stored as a column of their own name. ``now`` (the time of the
     answer) matters only to derivations that count up to it, such as a duration."""
@@ -75,6 +84,8 @@ def row_builder(record: type[msgspec.Struct], **special: Column | Derive) -> Bui
                 value = f"iso({value})"
             elif _is(f.type, Credits):
                 value = f"as_json({value})"
+        elif isinstance(how, Columns):
+            value = "{" + ", ".join(f"{k!r}: m[{c!r}]" for k, c in how.names.items()) + "}"
         else:
             env[f"derive_{f.name}"] = how
             value = f"derive_{f.name}(m, ts)"

@@ -28,7 +28,7 @@ from .blob_refs import unreferenced
 from .core import Caller, insert_id, now
 from .money import money
 from .pagination import PageRequest, fetch_page
-from .rows import Column, row_builder
+from .rows import Column, Columns, row_builder
 
 if TYPE_CHECKING:
     from .billing import BillingRepository
@@ -59,7 +59,7 @@ _run_record = row_builder(
     Run,
     datastore=Column("datastore_ref"),
     duration_seconds=lambda m, ts: _duration(m["started_at"], m["finished_at"], ts),
-    counts=lambda m, ts: {status: m[f"n_{status}"] for status in RUN_STATUSES},
+    counts=Columns({status: f"n_{status}" for status in RUN_STATUSES}),
 )
 _experiment_record = row_builder(
     Experiment,
