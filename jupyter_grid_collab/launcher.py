@@ -28,6 +28,10 @@ Exit codes: 0 reported (or the server had already decided), 2 setup failed and r
 
 The launcher itself runs as the team server's user; with a runner uid the script does not
 (runner.py), and the work folder is handled as the runner's from then on (runner_files.py).
+
+Its start path imports the standard library only (launcher_http.py speaks to the team
+server), so the script starts as soon as its folder is ready; GridClient and its httpx
+are loaded only to mount a datastore, which needs the whole client.
 """
 
 from __future__ import annotations
@@ -44,12 +48,9 @@ import time
 from collections import deque
 from pathlib import Path
 
-from .client import GridClient, GridError
-from .credentials import grid_home
-from .datastore_mount import describe_mount, mount_datastore
 from .launcher_files import OUTCOME_ENV, proc_start, write_json
+from .launcher_http import ReportError, TeamServer
 from .launcher_retry import BUDGET_ENV, DEFAULT_BUDGET, Patience, transient
-from .references import EXPERIMENT, Ref, parse_ref
 from .runner import Runner, RunnerUnavailable, python_command, script_environment
 from .runner_files import WorkDir, artifacts, fresh_work_dir, hand_over
 
@@ -62,9 +63,8 @@ class LogShipper:
     """Collects output lines from reader threads and posts them in small, frequent batches;
     a batch the team server cannot take now is retried within the launcher's patience."""
 
-    def __init__(self, client: GridClient, ref: Ref, patience: Patience):
-        self.client = client
-        self.ref = ref
+    def __init__(self, server: TeamServer, patience: Patience):
+        self.server = server
         self.patience = patience
         self.lost = 0  # lines the team server never took
         self.lines: queue.Queue = queue.Queue()
@@ -95,8 +95,8 @@ class LogShipper:
 
     def _post(self, batch: list[dict]) -> None:
         try:
-            self.patience.call("sending log lines", self.client.append_logs, self.ref, batch)
-        except GridError:
+            self.patience.call("sending log lines", self.server.append_logs, batch)
+        except ReportError:
             self.lost += len(batch)  # refused (the token expired) or the server stayed away
 
     def close(self) -> None:
@@ -112,12 +112,12 @@ def _pump(pipe, stream: str, shipper: LogShipper) -> None:
     pipe.close()
 
 
-def _unpack_source(client: GridClient, run: Ref, dest: Path) -> bool:
+def _unpack_source(server: TeamServer, dest: Path) -> bool:
     """Download and unpack the run's source snapshot; False when the run has none."""
     archive = dest.parent / "source.tar.gz"
     try:
-        client.download_run_source(run, archive)
-    except GridError as exc:
+        server.download_source(archive)
+    except ReportError as exc:
         if exc.status == 404:
             return False
         raise
@@ -134,8 +134,7 @@ def _command(command: str, runner: Runner | None) -> list[str]:
 
 
 def _upload_artifacts(
-    client: GridClient,
-    ref: Ref,
+    server: TeamServer,
     root: Path,
     owner_uid: int,
     shipper: LogShipper,
@@ -150,10 +149,10 @@ def _upload_artifacts(
             continue
         try:
             patience.call(
-                f"uploading artifact {art.path}", client.upload_artifact, ref, art.path, art.source
+                f"uploading artifact {art.path}", server.upload_artifact, art.path, art.source
             )
             count += 1
-        except GridError as exc:
+        except ReportError as exc:
             failed += 1
             shipper.system(f"[grid] artifact {art.path} was not uploaded: {exc.message}")
         finally:
@@ -161,9 +160,30 @@ def _upload_artifacts(
     return count, failed
 
 
+def _mount(
+    url: str, token: str, datastore: str, root: Path, consumer_uid: int | None
+) -> tuple[Path, str | None]:
+    """Mount ``datastore`` under ``root`` (datastore_mount.py); the mounted folder and how it
+    was filled. The mount speaks the whole team API, so only here is GridClient (and its
+    httpx) imported; its errors become the launcher's ReportError."""
+    from .client import GridClient, GridError
+    from .datastore_mount import describe_mount, mount_datastore
+
+    try:
+        with GridClient(url, token, timeout=60) as client:
+            mounted = mount_datastore(
+                client, datastore, root, os.environ.get("GRID_BLOB_DIR"), consumer_uid=consumer_uid
+            )
+    except GridError as exc:
+        raise ReportError(exc.message, exc.status) from None
+    return mounted, describe_mount(mounted)
+
+
 def _work_dir(owner: str, exp_name: str) -> Path:
-    if os.environ.get("GRID_WORK_DIR"):
+    if os.environ.get("GRID_WORK_DIR"):  # the local engine always names it
         return Path(os.environ["GRID_WORK_DIR"])
+    from .credentials import grid_home  # only here: it loads dataclasses
+
     return Path(os.environ.get("GRID_WORK_ROOT") or grid_home() / "work") / owner / exp_name
 
 
@@ -183,10 +203,10 @@ class Outcome:
     (launcher_files.py) for the team server to read should the final report never arrive;
     nothing is kept where the engine named no file (Ray jobs)."""
 
-    def __init__(self, path: str | None, ref: Ref):
+    def __init__(self, path: str | None, experiment: str):
         self.path = Path(path) if path else None
         self.data: dict = {
-            "experiment": str(ref),
+            "experiment": experiment,
             "launcher": {"pid": os.getpid(), "start": proc_start(os.getpid())},
         }
 
@@ -201,8 +221,7 @@ class Outcome:
 
 
 def _report(
-    client: GridClient,
-    ref: Ref,
+    server: TeamServer,
     patience: Patience,
     outcome: Outcome,
     status: str,
@@ -219,13 +238,12 @@ def _report(
     try:
         patience.call(
             "reporting the final status",
-            client.report_status,
-            ref,
+            server.report_status,
             status,
             exit_code=code,
             message=message,
         )
-    except GridError as exc:
+    except ReportError as exc:
         if not transient(exc):
             return True  # refused: already cancelled by grid stop, or deleted; that stands
         print(
@@ -240,19 +258,19 @@ def _report(
 
 
 def main() -> int:
-    # the executor names the experiment in full (owner:run-expN); parsed once, passed on
-    ref = parse_ref(os.environ["GRID_EXPERIMENT"], EXPERIMENT)
-    owner, exp_name = ref.owner or "", ref.name
-    client = GridClient(os.environ["GRID_URL"], os.environ["GRID_EXPERIMENT_TOKEN"], timeout=60)
+    # the executor names the experiment in full (owner:run-expN); parsed once, kept by server
+    url, token = os.environ["GRID_URL"], os.environ["GRID_EXPERIMENT_TOKEN"]
+    server = TeamServer(url, token, os.environ["GRID_EXPERIMENT"], timeout=60)
+    owner, exp_name = server.owner, server.experiment
     patience = Patience(float(os.environ.get(BUDGET_ENV) or DEFAULT_BUDGET))
-    outcome = Outcome(os.environ.get(OUTCOME_ENV), ref)
-    run, experiments = patience.call("reading the run", client.run, ref.run())
-    exp = next(e for e in experiments if e.name == exp_name)
+    outcome = Outcome(os.environ.get(OUTCOME_ENV), f"{owner}:{exp_name}")
+    run = patience.call("reading the run", server.run)
+    exp = next(e for e in run.get("experiments", []) if e["name"] == exp_name)
     runner = Runner.from_env()
-    shipper = LogShipper(client, ref, patience)
+    shipper = LogShipper(server, patience)
     work = WorkDir(_work_dir(owner, exp_name))
     grid = dict(
-        GRID_RUN_NAME=run.name,
+        GRID_RUN_NAME=run["name"],
         GRID_EXPERIMENT_NAME=exp_name,
         GRID_ARTIFACTS_DIR=str(work.artifacts),
         GRID_OWNER=owner,
@@ -263,37 +281,31 @@ def main() -> int:
         shipper.system(line)
         shipper.close()
         reported = _report(
-            client, ref, patience, outcome, "failed", code, message, time.time(), shipper.lost == 0
+            server, patience, outcome, "failed", code, message, time.time(), shipper.lost == 0
         )
         return 2 if reported else 3
 
     try:
         work = fresh_work_dir(work.root)
-        _unpack_source(client, ref.run(), work.src)
-        if run.datastore:
+        _unpack_source(server, work.src)
+        datastore = run.get("datastore")
+        if datastore:
             root = Path(os.environ.get("GRID_DATASTORE_ROOT") or default_datastore_root())
             # the runner cannot write the blobs' inodes, so its mount may hard-link them
-            mounted = mount_datastore(
-                client,
-                run.datastore,
-                root,
-                os.environ.get("GRID_BLOB_DIR"),
-                consumer_uid=runner.uid if runner else None,
-            )
+            mounted, how = _mount(url, token, datastore, root, runner.uid if runner else None)
             grid["GRID_DATASTORE_DIR"] = str(mounted)
-            how = describe_mount(mounted)
             shipper.system(
-                f"[grid] datastore {run.datastore} mounted read-only at {mounted}"
+                f"[grid] datastore {datastore} mounted read-only at {mounted}"
                 + (f" ({how})" if how else "")
             )
-        argv = _command(exp.command, runner)
+        argv = _command(exp["command"], runner)
         if runner is not None:
             # from here on the folder is the runner's: nothing below follows a link in it
             hand_over(work, runner.uid, runner.gid)
             launch = runner.command(argv)
         else:
             launch = argv
-    except (GridError, OSError, tarfile.TarError, RunnerUnavailable) as exc:
+    except (ReportError, OSError, tarfile.TarError, RunnerUnavailable) as exc:
         message = getattr(exc, "message", None) or str(exc)
         return give_up(
             f"[grid] could not prepare the experiment: {message}", None, f"setup failed: {message}"
@@ -332,8 +344,8 @@ def main() -> int:
         _stop(proc)
     refused = None
     try:
-        patience.call("reporting that the script started", client.report_status, ref, "running")
-    except GridError as exc:
+        patience.call("reporting that the script started", server.report_status, "running")
+    except ReportError as exc:
         # cancelled or deleted meanwhile, or the server stayed away: a script the record
         # does not show running must not run on unseen
         refused = exc.message
@@ -353,7 +365,7 @@ def main() -> int:
     for r in readers:
         r.join()
     n, missing = _upload_artifacts(
-        client, ref, work.artifacts, runner.uid if runner else os.geteuid(), shipper, patience
+        server, work.artifacts, runner.uid if runner else os.geteuid(), shipper, patience
     )
     shipper.system(
         f"[grid] exit code {code}; {n} artifact(s) uploaded"
@@ -371,9 +383,7 @@ def main() -> int:
         tail = "\n".join(list(shipper.tail)[-TAIL_LINES:])
         status, message = "failed", f"exit code {code}; last lines:\n{tail}"
     delivered = shipper.lost == 0 and missing == 0
-    return (
-        0 if _report(client, ref, patience, outcome, status, code, message, ended, delivered) else 3
-    )
+    return 0 if _report(server, patience, outcome, status, code, message, ended, delivered) else 3
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .procfs import stat_fields
 
@@ -89,8 +88,7 @@ def read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-@dataclass(frozen=True)
-class LauncherFiles:
+class LauncherFiles(NamedTuple):  # not a dataclass: see runner_files.WorkDir
     """Where one experiment's launcher log, pidfile and outcome file are."""
 
     log: Path

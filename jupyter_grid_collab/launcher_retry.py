@@ -9,6 +9,10 @@ for ``budget`` seconds, and once the server has failed for ``budget`` seconds in
 shared clock) later calls try only once, so a launcher whose server is gone ends within
 about one budget rather than one per call. Any success resets the shared clock, and so
 does a refusal (the server answered: it is up).
+
+A failure is the launcher's ReportError (launcher_http.py) or, where client.py is loaded
+(a datastore mount, a test), its GridError: both carry ``status`` and ``message``. client.py
+is never imported from here, since its httpx would cost the launcher's start 80-190 ms.
 """
 
 from __future__ import annotations
@@ -17,9 +21,16 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
-from .client import GridError
+from .launcher_http import ReportError
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from .client import GridError
+
+    Failure: TypeAlias = ReportError | GridError
 
 T = TypeVar("T")
 DEFAULT_BUDGET = 120.0
@@ -28,7 +39,14 @@ TRANSIENT_4XX = (408, 425, 429)
 FIRST_PAUSE, MAX_PAUSE = 0.5, 10.0
 
 
-def transient(exc: GridError) -> bool:
+def failures() -> tuple[type[Exception], ...]:
+    """The exceptions that mean "the team server did not take this call". A GridError can
+    only be raised where client.py was imported, so it is looked for only there."""
+    client = sys.modules.get("jupyter_grid_collab.client")
+    return (ReportError,) if client is None else (ReportError, client.GridError)
+
+
+def transient(exc: Failure) -> bool:
     """May this failure pass by itself (so a retry can help)?"""
     return exc.status is None or exc.status >= 500 or exc.status in TRANSIENT_4XX
 
@@ -44,7 +62,7 @@ class Patience:
 
     def call(self, what: str, fn: Callable[..., T], *args, **kw) -> T:
         """``fn(*args, **kw)``, retried while its failure may pass and patience lasts;
-        raises the last GridError otherwise."""
+        raises the last failure (ReportError or GridError) otherwise."""
         started = time.monotonic()
         pause = FIRST_PAUSE
         attempt = 0
@@ -52,7 +70,8 @@ class Patience:
             attempt += 1
             try:
                 result = fn(*args, **kw)
-            except GridError as exc:
+            except failures() as caught:
+                exc = cast("Failure", caught)
                 if not transient(exc):
                     with self._lock:
                         # a refusal is an answer: the server is up, so it is not failing

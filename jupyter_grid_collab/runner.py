@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # the only variables a script inherits from the launcher when it runs as a runner uid
 PASSED_THROUGH = ("LANG", "LC_ALL", "TZ")
@@ -27,8 +27,9 @@ class RunnerUnavailable(RuntimeError):
     """setpriv is missing: the script cannot be started as its runner uid."""
 
 
-@dataclass(frozen=True)
-class Runner:
+# a NamedTuple, not a dataclass: the launcher imports this, and dataclasses (with the inspect
+# and ast it loads) would add several ms before every script starts
+class Runner(NamedTuple):
     """The uid, gid and interpreter a team's scripts run with."""
 
     uid: int

@@ -16,14 +16,15 @@ import os
 import shutil
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # NONBLOCK: a FIFO
 
 
-@dataclass(frozen=True)
-class WorkDir:
+# no dataclasses here: the launcher imports this module before its script starts, and
+# dataclasses (with the inspect and ast it loads) costs several ms
+class WorkDir(NamedTuple):
     """``src`` (the run's source, the script's working directory), ``artifacts``, and the
     script's own ``home`` and ``tmp``."""
 
@@ -71,13 +72,18 @@ def hand_over(work: WorkDir, uid: int, gid: int) -> None:
     os.chown(work.root, uid, gid, follow_symlinks=False)
 
 
-@dataclass
 class Artifact:
     """One entry under the artifacts folder: an open file to upload, or why it is not."""
 
-    path: str
-    fd: int | None = None
-    skipped: str | None = None
+    __slots__ = ("fd", "path", "skipped")
+
+    def __init__(self, path: str, fd: int | None = None, skipped: str | None = None):
+        self.path = path
+        self.fd = fd
+        self.skipped = skipped
+
+    def __repr__(self) -> str:
+        return f"Artifact(path={self.path!r}, fd={self.fd!r}, skipped={self.skipped!r})"
 
     @property
     def source(self) -> str:
