@@ -5,6 +5,8 @@ a raw socket server on 127.0.0.1 that answers with exactly the bytes a case need
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
 import shutil
 import ssl
 import subprocess
@@ -13,6 +15,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
+from jupyter_grid_collab.extension import http1
 from jupyter_grid_collab.extension.http1 import Http1Transport
 
 Answer = Callable[[asyncio.StreamReader, asyncio.StreamWriter, bytes], Awaitable[bool]]
@@ -390,6 +393,64 @@ def test_a_stalled_server_times_out_and_a_closed_port_fails_to_connect():
                 await http.get(srv_url)
 
     run(main())
+
+
+def test_a_body_that_stalls_midway_times_out():
+    async def stall_after_some(reader, writer, head) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"s" * 10)
+        await writer.drain()
+        await asyncio.sleep(5)
+        return False
+
+    async def main():
+        async with RawServer(stall_after_some) as srv, client(timeout=0.3) as http:
+            async with http.stream("GET", srv.url) as r:
+                with pytest.raises(httpx.ReadTimeout):
+                    await r.aread()
+
+    run(main())
+
+
+def test_a_large_body_to_a_slow_reader_arrives_whole_in_bounded_memory(monkeypatch):
+    """A 64 MiB body read slowly: the connection holds at most BUFFER_LIMIT + one read
+    (the socket is paused past the limit), and every byte arrives in order."""
+    size = 64 << 20
+    block = os.urandom(1 << 20)
+    expected = hashlib.sha256()
+    for i in range(size // len(block)):
+        expected.update(bytes([i % 256]) + block[1:])
+
+    async def big(reader, writer, head) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size)
+        for i in range(size // len(block)):
+            writer.write(bytes([i % 256]) + block[1:])
+            await writer.drain()
+        return True
+
+    most = [0]
+    received = http1._Wire.data_received
+
+    def watched(self, data: bytes) -> None:
+        received(self, data)
+        most[0] = max(most[0], self.buffered)
+
+    monkeypatch.setattr(http1._Wire, "data_received", watched)
+
+    async def main():
+        got = hashlib.sha256()
+        total = 0
+        async with RawServer(big) as srv, client() as http:
+            async with http.stream("GET", srv.url) as r:
+                async for piece in r.aiter_raw():
+                    got.update(piece)
+                    total += len(piece)
+                    await asyncio.sleep(0.002)  # the slow reader: the server gets ahead
+        return got.hexdigest(), total
+
+    digest, total = run(main())
+    assert (total, digest) == (size, expected.hexdigest())
+    assert most[0] > http1.BUFFER_LIMIT // 2, "the reader was not slow enough to test anything"
+    assert most[0] <= http1.BUFFER_LIMIT + http1.RECV_SIZE
 
 
 def test_a_body_left_unread_spends_its_connection_and_head_reads_none():

@@ -20,10 +20,16 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-# reads of a streamed body return what the socket holds, up to this much at once
-READ_CHUNK = 1 << 20
-# the stream buffer may hold this much before the socket is paused (backpressure)
-BUFFER_LIMIT = 2 << 20
+# one recv takes up to this much of what the socket holds (asyncio's default is 256 KiB):
+# a proxied download pays the event loop's and httpx's cost once per read, so fewer,
+# larger reads are most of the proxy's throughput
+RECV_SIZE = 4 << 20
+# a streamed body is handed on in the pieces the socket gave, never cut smaller (a cut
+# copies both halves)
+READ_CHUNK = RECV_SIZE
+# received but unread data beyond this pauses the socket (backpressure): what one
+# connection holds stays under BUFFER_LIMIT + RECV_SIZE whatever the consumer's pace
+BUFFER_LIMIT = 2 * RECV_SIZE
 MAX_HEAD = 64 << 10  # status line and headers
 NO_BODY_STATUSES = {204, 304}
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -54,6 +60,9 @@ class _Wire(asyncio.Protocol):
     # ---- asyncio.Protocol
     def connection_made(self, transport) -> None:
         self.transport = transport
+        # the plain socket transport reads ``max_size`` per recv; a TLS one has no such knob
+        if hasattr(transport, "max_size"):
+            transport.max_size = RECV_SIZE
 
     def data_received(self, data: bytes) -> None:
         self.pieces.append(data)
@@ -109,15 +118,23 @@ class _Wire(asyncio.Protocol):
         if self.eof and self.error is not None:
             raise ConnectionResetError(str(self.error))
 
-    async def read_some(self, most: int) -> bytes:
-        """The next received piece (at most ``most`` bytes); b"" once the server closed."""
+    async def read_some(self, most: int, timeout: float | None = None) -> bytes:
+        """The next received piece (at most ``most`` bytes); b"" once the server closed.
+        TimeoutError when nothing arrives for ``timeout`` seconds: a timer on the wait
+        itself, not ``asyncio.wait_for``, which makes a task per call (per piece of a body)."""
         while not self.pieces:
             if self.eof:
                 if self.error is not None:
                     raise self.error
                 return b""
-            self._waiter = asyncio.get_running_loop().create_future()
-            await self._waiter
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = None if timeout is None else loop.call_later(timeout, _expire, waiter)
+            try:
+                await waiter
+            finally:
+                if timer is not None:
+                    timer.cancel()
         piece = self.pieces.popleft()
         if len(piece) > most:
             self.pieces.appendleft(piece[most:])
@@ -133,9 +150,10 @@ class _Wire(asyncio.Protocol):
             self.pieces.appendleft(data)
             self.buffered += len(data)
 
-    async def read_until(self, separator: bytes, most: int) -> bytes:
+    async def read_until(self, separator: bytes, most: int, timeout: float | None) -> bytes:
         """Bytes up to and including ``separator``; IncompleteReadError if the server closes
-        first, LimitOverrunError past ``most`` bytes."""
+        first, LimitOverrunError past ``most`` bytes, TimeoutError when nothing arrives for
+        ``timeout`` seconds (per wait, as httpx's read timeout is)."""
         got = bytearray()
         start = 0  # where the separator may begin that was not searched yet
         while True:
@@ -147,26 +165,31 @@ class _Wire(asyncio.Protocol):
             if len(got) > most:
                 raise asyncio.LimitOverrunError("too long", len(got))
             start = max(0, len(got) - len(separator) + 1)
-            piece = await self.read_some(1 << 30)
+            piece = await self.read_some(1 << 30, timeout)
             if not piece:
                 raise asyncio.IncompleteReadError(bytes(got), None)
             got += piece
 
-    async def read_exactly(self, n: int) -> bytes:
+    async def read_exactly(self, n: int, timeout: float | None) -> bytes:
         got = b""
         while len(got) < n:
-            piece = await self.read_some(n - len(got))
+            piece = await self.read_some(n - len(got), timeout)
             if not piece:
                 raise asyncio.IncompleteReadError(got, n)
             got += piece
         return got
 
 
+def _expire(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
+
+
 def _check_head(request: httpx.Request) -> None:
     """Refuse header names and values that would split the request: a CR or LF from a
     caller's input would let it write headers (or a second request) of its own."""
     for name, value in request.headers.raw:
-        if not _TOKEN.fullmatch(name) or any(c in value for c in (b"\r", b"\n", b"\0")):
+        if not _TOKEN.fullmatch(name) or b"\r" in value or b"\n" in value or b"\0" in value:
             raise httpx.LocalProtocolError(
                 f"header {name.decode('latin-1')!r} holds a character not allowed in HTTP "
                 "headers (CR, LF or NUL)",
@@ -248,12 +271,7 @@ class _Body(httpx.AsyncByteStream):
             elif self.head.length is not None:
                 left = self.head.length
                 while left:
-                    piece = await _within(
-                        wire.read_some(min(left, READ_CHUNK)),
-                        read_timeout,
-                        httpx.ReadTimeout,
-                        self.request,
-                    )
+                    piece = await wire.read_some(min(left, READ_CHUNK), read_timeout)
                     if not piece:
                         raise httpx.RemoteProtocolError(
                             f"the server closed the connection {left} bytes before the end "
@@ -264,14 +282,16 @@ class _Body(httpx.AsyncByteStream):
                     yield piece
             else:  # delimited by the server closing the connection
                 self.head.keep_alive = False
-                while piece := await _within(
-                    wire.read_some(READ_CHUNK), read_timeout, httpx.ReadTimeout, self.request
-                ):
+                while piece := await wire.read_some(READ_CHUNK, read_timeout):
                     yield piece
             self.done = True
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             raise httpx.RemoteProtocolError(
                 "the server broke off or garbled a chunked body", request=self.request
+            ) from None
+        except TimeoutError:  # before OSError, its base
+            raise httpx.ReadTimeout(
+                f"no data within {read_timeout} s", request=self.request
             ) from None
         except OSError as exc:
             raise httpx.ReadError(str(exc) or type(exc).__name__, request=self.request) from None
@@ -281,9 +301,7 @@ class _Body(httpx.AsyncByteStream):
 
     async def _chunks(self, wire: _Wire, timeout) -> AsyncIterator[bytes]:
         while True:
-            size_line = await _within(
-                wire.read_until(b"\r\n", MAX_HEAD), timeout, httpx.ReadTimeout, self.request
-            )
+            size_line = await wire.read_until(b"\r\n", MAX_HEAD, timeout)
             try:
                 size = int(size_line.split(b";", 1)[0].strip(), 16)
             except ValueError:
@@ -292,26 +310,19 @@ class _Body(httpx.AsyncByteStream):
                 ) from None
             if size == 0:
                 # trailers, if any, end with an empty line
-                while (
-                    await _within(
-                        wire.read_until(b"\r\n", MAX_HEAD), timeout, httpx.ReadTimeout, self.request
-                    )
-                    != b"\r\n"
-                ):
+                while await wire.read_until(b"\r\n", MAX_HEAD, timeout) != b"\r\n":
                     pass
                 return
             left = size
             while left:
-                piece = await _within(
-                    wire.read_some(min(left, READ_CHUNK)), timeout, httpx.ReadTimeout, self.request
-                )
+                piece = await wire.read_some(min(left, READ_CHUNK), timeout)
                 if not piece:
                     raise httpx.RemoteProtocolError(
                         "the server closed the connection inside a chunk", request=self.request
                     )
                 left -= len(piece)
                 yield piece
-            await _within(wire.read_exactly(2), timeout, httpx.ReadTimeout, self.request)
+            await wire.read_exactly(2, timeout)
 
     async def aclose(self) -> None:
         conn, self.conn = self.conn, None
@@ -473,9 +484,9 @@ class Http1Transport(httpx.AsyncBaseTransport):
         timeout = _timeout(request, "read")
         while True:
             try:
-                raw = await _within(
-                    conn.read_until(b"\r\n\r\n", MAX_HEAD), timeout, httpx.ReadTimeout, request
-                )
+                raw = await conn.read_until(b"\r\n\r\n", MAX_HEAD, timeout)
+            except TimeoutError:
+                raise httpx.ReadTimeout(f"no answer within {timeout} s", request=request) from None
             except asyncio.IncompleteReadError as exc:
                 if not exc.partial:
                     raise _Stale() from None
