@@ -5,15 +5,20 @@
   appears minus the time the script printed it (same machine, same clock). p50 / p99.
 - **Start overhead**: from submitting ``grid run`` (source snapshot, upload, run creation,
   queue, launcher setup) to the script's first line, against running the same script
-  directly with ``python script.py`` (Popen to first line), in the same run.
+  directly with ``python script.py`` (Popen to first line), in the same run. Target: 150 ms.
+- **Launcher import**: a fresh interpreter importing ``jupyter_grid_collab.launcher`` against
+  a bare ``python -c pass``, interleaved, in the same run. Target: 50 ms over bare python.
+  The package's byte code is compiled first, as an install does (so PYTHONDONTWRITEBYTECODE
+  in a checkout does not charge every import with compiling).
 
-    python bench/bench_runs.py              # 5 runs of 150 lines, 5 start samples
+    python bench/bench_runs.py              # 5 runs of 150 lines, 5 start, 15 import samples
     python bench/bench_runs.py --quick      # CI smoke run
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import statistics
 import subprocess
@@ -29,9 +34,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from teamserver_harness import TeamServerProcess  # noqa: E402
 
+import jupyter_grid_collab  # noqa: E402
 from jupyter_grid_collab.submit import submit_run  # noqa: E402
 
 GRID = str(Path(sys.executable).parent / "grid")
+START_TARGET_MS = 150.0
+IMPORT_TARGET_MS = 50.0  # over bare python
 TICKER = textwrap.dedent("""
     import sys, time
     n = int(sys.argv[sys.argv.index("--lines") + 1]) if "--lines" in sys.argv else 1
@@ -94,15 +102,39 @@ def start_overhead_direct(script: Path) -> float:
     return float(first.split()[1]) - t0
 
 
+def interpreter_seconds(code: str) -> float:
+    """Wall time of a fresh ``python -c code``, start to exit."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return time.perf_counter() - t0
+
+
+def import_times(samples: int) -> tuple[list[float], list[float]]:
+    """(bare python, python importing the launcher), interleaved so load hits both alike."""
+    compileall.compile_dir(Path(jupyter_grid_collab.__file__).parent, quiet=1)
+    bare, launcher = [], []
+    for _ in range(samples):
+        bare.append(interpreter_seconds("pass"))
+        launcher.append(interpreter_seconds("import jupyter_grid_collab.launcher"))
+    return bare, launcher
+
+
+def load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="follow runs for log latency")
     parser.add_argument("--lines", type=int, default=150, help="lines per follow run")
     parser.add_argument("--starts", type=int, default=5, help="start-overhead samples")
+    parser.add_argument("--imports", type=int, default=15, help="launcher import samples")
     parser.add_argument("--quick", action="store_true", help="a small CI smoke run")
     args = parser.parse_args()
     if args.quick:
-        args.runs, args.lines, args.starts = 1, 20, 2
+        args.runs, args.lines, args.starts, args.imports = 1, 20, 2, 3
+    print(f"at the start: {load()}")
+    bare, imported = import_times(args.imports)
     with tempfile.TemporaryDirectory(prefix="grid-bench-runs-") as tmp:
         tmp = Path(tmp)
         os.environ["GRID_HOME"] = str(tmp / "home")
@@ -132,8 +164,21 @@ def main() -> None:
     print(f"start overhead (submit -> first line), median of {args.starts}:")
     print(
         f"  grid run {g * ms:7.1f} ms   python directly {d * ms:7.1f} ms   "
-        f"added {max(0.0, g - d) * ms:7.1f} ms   ratio {g / d:5.1f}x"
+        f"added {max(0.0, g - d) * ms:7.1f} ms   ratio {g / d:5.1f}x   "
+        f"target grid run <= {START_TARGET_MS:.0f} ms: {verdict(g * ms <= START_TARGET_MS)}"
     )
+    b, i = statistics.median(bare), statistics.median(imported)
+    print(f"launcher import (a fresh interpreter, start to exit), median of {args.imports}:")
+    print(
+        f"  import launcher {i * ms:7.1f} ms   bare python {b * ms:7.1f} ms   "
+        f"added {max(0.0, i - b) * ms:7.1f} ms   ratio {i / b:5.1f}x   "
+        f"target added <= {IMPORT_TARGET_MS:.0f} ms: {verdict((i - b) * ms <= IMPORT_TARGET_MS)}"
+    )
+    print(f"at the end: {load()}")
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
 
 
 if __name__ == "__main__":

@@ -19,3 +19,5 @@ def test_bench_runs_quick_prints_its_figures():
     assert out.returncode == 0, out.stderr[-2000:]
     assert "log latency" in out.stdout and "p99" in out.stdout
     assert "start overhead" in out.stdout and "python directly" in out.stdout
+    assert "launcher import" in out.stdout and "bare python" in out.stdout
+    assert out.stdout.count("target") == 2 and "load average" in out.stdout
