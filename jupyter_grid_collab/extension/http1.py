@@ -16,7 +16,8 @@ import re
 import ssl
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar, cast
 
 import httpx
 
@@ -35,6 +36,7 @@ NO_BODY_STATUSES = {204, 304}
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 _now = time.monotonic  # the pool's clock (a name of its own, so tests can move it)
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_Origin = tuple[str, str, int]  # scheme, host, port: one pool of connections each
 
 
 class _Wire(asyncio.Protocol):
@@ -43,23 +45,25 @@ class _Wire(asyncio.Protocol):
     of it: a third of a proxied download's CPU), and the socket is paused while more than
     BUFFER_LIMIT waits unread, so a slow consumer holds memory flat."""
 
-    def __init__(self, on_lost=None):
+    # set by connection_made, which runs before create_connection hands the protocol over
+    transport: asyncio.Transport
+
+    def __init__(self, on_lost: Callable[[], None] | None = None):
         self.on_lost = on_lost  # the pool's count of open connections
         self.idle_since = 0.0
         self.pieces: deque[bytes] = deque()
         self.buffered = 0
         self.eof = False
         self.error: Exception | None = None
-        self.transport: asyncio.Transport | None = None
         self._reading_paused = False
         self._writing_paused = False
-        self._waiter: asyncio.Future | None = None
-        self._drained: asyncio.Future | None = None
+        self._waiter: asyncio.Future[None] | None = None
+        self._drained: asyncio.Future[None] | None = None
         self.reused = False  # taken from the idle pool (so it may have been closed meanwhile)
 
     # ---- asyncio.Protocol
-    def connection_made(self, transport) -> None:
-        self.transport = transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
         # the plain socket transport reads ``max_size`` per recv; a TLS one has no such knob
         if hasattr(transport, "max_size"):
             transport.max_size = RECV_SIZE
@@ -77,7 +81,7 @@ class _Wire(asyncio.Protocol):
         self._wake()
         return False  # close our side too
 
-    def connection_lost(self, exc) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         self.eof = True
         self.error = exc
         self._wake()
@@ -180,7 +184,7 @@ class _Wire(asyncio.Protocol):
         return got
 
 
-def _expire(waiter: asyncio.Future) -> None:
+def _expire(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_exception(TimeoutError())
 
@@ -198,12 +202,19 @@ def _check_head(request: httpx.Request) -> None:
 
 
 def _timeout(request: httpx.Request, kind: str) -> float | None:
-    return request.extensions.get("timeout", {}).get(kind)
+    seconds: float | None = request.extensions.get("timeout", {}).get(kind)
+    return seconds
+
+
+_T = TypeVar("_T")
 
 
 async def _within(
-    awaitable, seconds: float | None, error: type[httpx.TimeoutException], request: httpx.Request
-):
+    awaitable: Awaitable[_T],
+    seconds: float | None,
+    error: type[httpx.TimeoutException],
+    request: httpx.Request,
+) -> _T:
     try:
         return await asyncio.wait_for(awaitable, seconds)
     except asyncio.TimeoutError:
@@ -248,13 +259,14 @@ class _Body(httpx.AsyncByteStream):
     def __init__(
         self,
         transport: Http1Transport,
-        key,
+        key: _Origin,
         conn: _Wire,
         head: _Head,
         request: httpx.Request,
         empty: bool,
     ):
-        self.transport, self.key, self.conn, self.head = transport, key, conn, head
+        self.transport, self.key, self.head = transport, key, head
+        self.conn: _Wire | None = conn  # None once closed
         self.request = request
         self.empty = empty
         self.done = False
@@ -262,6 +274,8 @@ class _Body(httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         read_timeout = _timeout(self.request, "read")
         wire = self.conn
+        if wire is None:
+            raise httpx.StreamClosed()
         try:
             if self.empty:
                 pass
@@ -299,7 +313,7 @@ class _Body(httpx.AsyncByteStream):
             if self.done:
                 await self.aclose()
 
-    async def _chunks(self, wire: _Wire, timeout) -> AsyncIterator[bytes]:
+    async def _chunks(self, wire: _Wire, timeout: float | None) -> AsyncIterator[bytes]:
         while True:
             size_line = await wire.read_until(b"\r\n", MAX_HEAD, timeout)
             try:
@@ -353,9 +367,9 @@ class Http1Transport(httpx.AsyncBaseTransport):
         # idle ones after --idle-timeout (30 s), and a request sent as it does so is lost
         self.keepalive_expiry = keepalive_expiry
         self.ssl_context = ssl_context
-        self._idle: dict[tuple[str, str, int], list[_Wire]] = {}
+        self._idle: dict[_Origin, list[_Wire]] = {}
         self._open = 0
-        self._waiters: deque[asyncio.Future] = deque()  # requests waiting for room
+        self._waiters: deque[asyncio.Future[None]] = deque()  # requests waiting for room
         self._closed = False
 
     def _tls(self) -> ssl.SSLContext:
@@ -364,7 +378,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
             self.ssl_context = ssl.create_default_context()
         return self.ssl_context
 
-    def _release(self, key, conn: _Wire) -> None:
+    def _release(self, key: _Origin, conn: _Wire) -> None:
         idle = self._idle.setdefault(key, [])
         if self._closed or len(idle) >= self.max_idle or not conn.usable():
             conn.close()
@@ -384,7 +398,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
                 waiter.set_result(None)
                 return
 
-    def _take(self, key) -> _Wire | None:
+    def _take(self, key: _Origin) -> _Wire | None:
         idle = self._idle.get(key)
         now = _now()
         while idle:
@@ -395,7 +409,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
             conn.close()
         return None
 
-    async def _checkout(self, key, request: httpx.Request) -> _Wire:
+    async def _checkout(self, key: _Origin, request: httpx.Request) -> _Wire:
         """An idle connection to ``key``, or a new one while fewer than the cap are open."""
         deadline = _timeout(request, "pool")
         loop = asyncio.get_running_loop()
@@ -427,7 +441,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
                 return True
         return False
 
-    async def _connect(self, key, request: httpx.Request) -> _Wire:
+    async def _connect(self, key: _Origin, request: httpx.Request) -> _Wire:
         scheme, host, port = key
         tls = self._tls() if scheme == "https" else None
         loop = asyncio.get_running_loop()
@@ -466,7 +480,10 @@ class Http1Transport(httpx.AsyncBaseTransport):
         conn.write(b"".join(head))
         chunked = request.headers.get("transfer-encoding", "").lower() == "chunked"
         write_timeout = _timeout(request, "write")
-        async for piece in request.stream:
+        stream = request.stream
+        if not isinstance(stream, httpx.AsyncByteStream):  # an httpx.Client's, not ours
+            raise TypeError("this transport sends only an httpx.AsyncClient's requests")
+        async for piece in stream:
             if not piece:
                 continue
             if chunked:
