@@ -25,6 +25,7 @@ from ...models import ReferenceError, validate_name, validate_username
 from ..errors import DomainError, Invalid, NotAllowed, NotAuthenticated
 from ..store import Caller, Store
 from ..store.core import acting_via
+from ..store.pagination import encode
 from . import bad_body
 from .errors import status_of
 
@@ -127,7 +128,10 @@ class BaseHandler(tornado.web.RequestHandler):
                     self.store.visits.authenticate_visitor, secret, visitor
                 )
             else:
-                self.caller = await self.call(self.store.visits.authenticate_session, secret)
+                # a caller seen in the last seconds is known without SQL: no thread hop
+                self.caller = self.store.visits.remembered_session(secret) or await self.call(
+                    self.store.visits.authenticate_session, secret
+                )
             await self.check_session_scope()
             return
         key = self.api_key()
@@ -136,7 +140,7 @@ class BaseHandler(tornado.web.RequestHandler):
                 "missing API key: send 'Authorization: token <your key>' "
                 "(create one with grid-collab-server admin create-key)"
             )
-        self.caller = await self.call(self.store.authenticate, key)
+        self.caller = self.store.remembered(key) or await self.call(self.store.authenticate, key)
         if self.caller.is_launcher and self.request.method not in self.launcher_methods:
             raise NotAllowed("an experiment token can only report on its own experiment")
 
@@ -258,8 +262,15 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # ------------------------------------------------------------- output
     def send(self, data: Any, status: int = 200) -> None:
+        """Answer ``data`` as JSON, or the JSON a store call already encoded (bytes)."""
         self.set_status(status)
-        self.finish(json.dumps(data, separators=(",", ":")))
+        self.finish(data if isinstance(data, bytes) else encode(data))
+
+    def compute_etag(self) -> None:
+        """No ETag on API answers: hashing every answer cost more than it saved, as every
+        answer says Cache-Control: no-store, so no client keeps one to revalidate (none of
+        ours sends If-None-Match). Blob downloads set their own (the sha256)."""
+        return None
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]

@@ -49,7 +49,9 @@ class RunsHandler(BaseHandler):
     visitor_access = READ
 
     async def get(self) -> None:
-        self.send(await self.call(self.store.runs.list_runs, self.caller, **self.listing_args()))
+        self.send(
+            await self.call(self.store.runs.list_runs_json, self.caller, **self.listing_args())
+        )
 
     async def post(self) -> None:
         new = self.body(NewRun)

@@ -159,6 +159,13 @@ class StoreCore:
     def read(self) -> Iterator[Connection]:
         """A connection for reads that need no transaction across statements: no BEGIN and
         COMMIT round trips (on PostgreSQL each is one), every statement its own snapshot."""
+        if self.engine.dialect.name == "sqlite":
+            # SQLite's driver begins a transaction only before a write, so reads are already
+            # one statement each; asking for AUTOCOMMIT cost a PRAGMA to undo it on every
+            # return of the connection to the pool
+            with self.engine.connect() as conn:
+                yield conn
+            return
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             yield conn
 

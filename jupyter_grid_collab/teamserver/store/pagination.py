@@ -14,11 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
-from sqlalchemy.engine import Connection, RowMapping
+import msgspec
+from sqlalchemy import Select, bindparam
+from sqlalchemy.engine import Connection, Row, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import Invalid
+
+#: a page's JSON: msgspec's encoder is ~10x the standard library's on a page of 50 runs,
+#: and it copies a row's stored JSON text (rows.StoredJSON) into the answer as it is
+encode = msgspec.json.Encoder().encode
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
@@ -69,3 +74,35 @@ def fetch_page(
         "items": [to_json(r._mapping, ts) for r in shown],
         "next_cursor": str(shown[-1]._mapping[key]) if more else None,
     }
+
+
+def keyset(query: Select[Any], key: ColumnElement[Any], *, after: bool) -> Select[Any]:
+    """``query``'s page as a statement of bound values, for ``encoded_page``: its rows below
+    ``:after`` (when ``after``), newest first by ``key``, ``:limit`` of them. A listing builds
+    it once per shape of its filters and keeps it: building a statement and computing its
+    cache key on every request cost more than SQLite running it (a Select computes its
+    cache key once)."""
+    if after:
+        query = query.where(key < bindparam("after"))
+    return query.order_by(key.desc()).limit(bindparam("limit"))
+
+
+def encoded_page(
+    conn: Connection,
+    statement: Select[Any],
+    values: dict[str, Any],
+    page: PageRequest,
+    to_json: Callable[[Row[Any], float], dict[str, Any]],
+) -> bytes:
+    """``fetch_page``'s answer as the JSON bytes the API sends. ``statement`` is ``keyset``'s
+    (``values``: its other bound values), its first column the key; ``to_json`` reads a Row
+    by position (rows.row_builder's ``columns``), columns in the answer's form
+    (rows.Answered): items may hold ``msgspec.Raw``, which only msgspec's encoder writes."""
+    binds = {**values, "limit": page.limit + 1}
+    if page.after is not None:
+        binds["after"] = page.after
+    rows = conn.execute(statement, binds).all()
+    shown = rows[: page.limit]
+    cursor = str(shown[-1][0]) if len(rows) > page.limit else None
+    ts = time.time()
+    return encode({"items": [to_json(r, ts) for r in shown], "next_cursor": cursor})

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import json
 import secrets
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from msgspec import UNSET
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 from ...bodies import CloneRequest, ExperimentStatus, NewRun
@@ -26,9 +28,9 @@ from .. import schema as t
 from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from .blob_refs import unreferenced
 from .core import Caller, insert_id, now
-from .money import money
-from .pagination import PageRequest, fetch_page
-from .rows import Column, Columns, row_builder
+from .money import Shown, money
+from .pagination import PageRequest, encoded_page, keyset
+from .rows import Answered, Column, Columns, Computed, row_builder, stored_json
 
 if TYPE_CHECKING:
     from .billing import BillingRepository
@@ -51,6 +53,52 @@ def _run_query():
     )
 
 
+# read in another form by the listing, or not shown in one
+_NOT_LISTED = {"params", "cost", "owner_id", "team_id", "datastore_version_id", "source_sha256"}
+
+
+@functools.cache
+def _listing_query():
+    # the columns a listed run shows, params and cost already in the answer's form: the
+    # params as their stored JSON text (never decoded, to be encoded again), the cost as
+    # the API's number (no Decimal on the way)
+    runs = t.runs.c
+    return (
+        select(
+            *[c for c in runs if c.name not in _NOT_LISTED],
+            stored_json(runs.params).label("params"),
+            type_coerce(runs.cost, Shown()).label("cost"),
+            t.users.c.username.label("owner"),
+            t.teams.c.name.label("team"),
+        )
+        .join(t.users, t.users.c.id == runs.owner_id)
+        .join(t.teams, t.teams.c.id == runs.team_id)
+    )
+
+
+@functools.cache
+def _listing_statement(by_owner: bool, status: str | None, after: bool) -> Select[Any]:
+    """The listing's statement for one shape of its filters (``status``: None, "active" or
+    "one"), its values bound at execution: built once per shape (pagination.keyset)."""
+    q = _listing_query().where(t.runs.c.team_id.in_(bindparam("team_ids", expanding=True)))
+    if by_owner:
+        q = q.where(t.runs.c.owner_id == bindparam("owner_id"))
+    if status == "active":
+        q = q.where(t.runs.c.status.in_(ACTIVE_RUN_STATUSES))
+    elif status:
+        q = q.where(t.runs.c.status == bindparam("status"))
+    return keyset(q, t.runs.c.id, after=after)
+
+
+def _storable(params: dict[str, Any]) -> None:
+    """Refuse params that JSON cannot hold (1e999 in a body reads as infinity): listings copy
+    the stored text into answers as it is, so it must be valid JSON."""
+    try:
+        json.dumps(params, allow_nan=False)
+    except ValueError:
+        raise Invalid("params must be finite numbers, strings or booleans") from None
+
+
 def _duration(started: float | None, finished: float | None, ts: float) -> float:
     return round(max(0.0, (finished or ts) - started), 1) if started else 0.0
 
@@ -58,7 +106,16 @@ def _duration(started: float | None, finished: float | None, ts: float) -> float
 _run_record = row_builder(
     Run,
     datastore=Column("datastore_ref"),
-    duration_seconds=lambda m, ts: _duration(m["started_at"], m["finished_at"], ts),
+    duration_seconds=Computed(_duration, "started_at", "finished_at"),
+    counts=Columns({status: f"n_{status}" for status in RUN_STATUSES}),
+)
+_run_listed = row_builder(
+    Run,
+    columns=_listing_query().selected_columns.keys(),
+    datastore=Column("datastore_ref"),
+    params=Answered("params"),
+    cost=Answered("cost"),
+    duration_seconds=Computed(_duration, "started_at", "finished_at"),
     counts=Columns({status: f"n_{status}" for status in RUN_STATUSES}),
 )
 _experiment_record = row_builder(
@@ -174,6 +231,7 @@ class RunRepository:
             # may name either (grid artifacts, grid clone) is never ambiguous
             raise Invalid(f"run name {name!r} ends like an experiment's (-exp<N>); pick another")
         strategy, num_trials, params = new.strategy, new.num_trials, new.params
+        _storable(params)
         try:
             sets = expand(params, strategy, num_trials, seed=new.seed)
         except GridError as exc:
@@ -288,7 +346,11 @@ class RunRepository:
         return self.create_run(caller, new, prices, cloned_from=f"{owner}:{name}")
 
     # ------------------------------------------------------------- read
-    def list_runs(
+    def list_runs(self, caller: Caller, **listing: Any) -> dict:
+        """``list_runs_json``'s page as data (for tools and tests: the API sends the JSON)."""
+        return msgspec.json.decode(self.list_runs_json(caller, **listing))  # type: ignore[no-any-return]
+
+    def list_runs_json(
         self,
         caller: Caller,
         scope: str | None = None,
@@ -296,21 +358,22 @@ class RunRepository:
         team: str | None = None,
         limit: Any = None,
         cursor: Any = None,
-    ) -> dict:
-        """Runs newest first; status may be one status, or ``active`` for pending+running."""
+    ) -> bytes:
+        """Runs newest first, the page's JSON; status may be one status, or ``active`` for
+        pending+running."""
         page = PageRequest.parse(limit, cursor)
         if status is not None and status not in RUN_STATUSES + ("active",):
             raise Invalid(f"status must be one of {', '.join(RUN_STATUSES)} or active")
         with self.core.read() as conn:
             sc = self.core.resolve_scope(conn, caller, scope, team)
-            q = _run_query().where(t.runs.c.team_id.in_(sc.team_ids))
+            shape = "active" if status == "active" else "one" if status else None
+            statement = _listing_statement(sc.owner_id is not None, shape, page.after is not None)
+            values: dict[str, Any] = {"team_ids": sc.team_ids}
             if sc.owner_id is not None:
-                q = q.where(t.runs.c.owner_id == sc.owner_id)
-            if status == "active":
-                q = q.where(t.runs.c.status.in_(ACTIVE_RUN_STATUSES))
-            elif status:
-                q = q.where(t.runs.c.status == status)
-            return fetch_page(conn, q, t.runs.c.id, page, _run_record)
+                values["owner_id"] = sc.owner_id
+            if shape == "one":
+                values["status"] = status
+            return encoded_page(conn, statement, values, page, _run_listed)
 
     def _run_detail(self, conn, run) -> dict:
         exps = conn.execute(

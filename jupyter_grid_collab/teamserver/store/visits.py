@@ -216,15 +216,20 @@ class VisitRepository:
         }
         return caller
 
+    def remembered_session(self, secret: str) -> Caller | None:
+        """``authenticate_session``'s cached Caller, from memory (no SQL: the event loop may
+        ask); None when it must be looked up."""
+        return self.core.cached_caller("session:" + hash_secret(secret or ""))
+
     def authenticate_session(self, secret: str) -> Caller:
         """The session credential: the session's own server acting as its owner (scope
         ``session``). It works while the session's record exists; deleting or re-registering
         the session revokes it at once. Cached like an API key (the owner's calls go this way,
         listings included): a membership change by the admin CLI shows within seconds."""
-        key = "session:" + hash_secret(secret or "")
-        cached = self.core.cached_caller(key)
+        cached = self.remembered_session(secret)
         if cached is not None:
             return cached
+        key = "session:" + hash_secret(secret or "")
         with self.engine.begin() as conn:
             session = self._session_by_secret(conn, secret)
             owner = conn.execute(
