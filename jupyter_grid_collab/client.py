@@ -11,16 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import httpx
 
 from . import paging
 from .credentials import load_credentials
+from .lazy_http import httpx as _httpx
+from .lazy_http import ssl_context
 from .models import (
     Artifact,
     Credential,
@@ -38,6 +39,11 @@ from .models import (
     validate_relative_path,
 )
 from .references import EXPERIMENT, RUN, Kind, Ref, parse_ref
+
+if TYPE_CHECKING:
+    # imported when the first client is built (lazy_http): a process that only names
+    # these errors, as every `grid` command does, never loads httpx
+    import httpx
 
 API = "/api/v1"
 CHUNK = 1 << 20
@@ -127,7 +133,7 @@ def _raise_for(response: httpx.Response) -> None:
 
 
 def _unreachable(url: str, exc: Exception) -> Unreachable:
-    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "refused or failed"
+    kind = "timed out" if isinstance(exc, _httpx().TimeoutException) else "refused or failed"
     return Unreachable(
         f"cannot reach the team server at {url}: connection {kind} "
         f"({type(exc).__name__}); is it running, and is GRID_URL right?"
@@ -206,9 +212,15 @@ def _path(value: str) -> str:
     return quote(validate_relative_path(value), safe="/")
 
 
+def _named(r: Reference | Ref) -> str:
+    """``owner/name`` of a reference, each quoted for a path (``_ref`` and ``_target``
+    fill in the owner before a request is built)."""
+    return f"{_seg(r.owner or '')}/{_seg(r.name)}"
+
+
 def _at(r: Ref) -> str:
     """The API path of a run or an experiment (owner filled in)."""
-    return f"/{r.collection}/{_seg(r.owner or '')}/{_seg(r.name)}"
+    return f"/{r.collection}/{_named(r)}"
 
 
 def _page(cls) -> Callable[[dict], Page]:
@@ -370,13 +382,13 @@ class _Methods:
 
     def session(self, ref: str):
         r = self._ref(ref)
-        return self._do("GET", f"/sessions/{_seg(r.owner)}/{_seg(r.name)}", parse=Session.from_json)
+        return self._do("GET", f"/sessions/{_named(r)}", parse=Session.from_json)
 
     def heartbeat(self, ref: str, **updates: Any):
         r = self._ref(ref)
         return self._do(
             "POST",
-            f"/sessions/{_seg(r.owner)}/{_seg(r.name)}/heartbeat",
+            f"/sessions/{_named(r)}/heartbeat",
             json=updates,
             parse=Session.from_json,
         )
@@ -386,7 +398,7 @@ class _Methods:
         r = self._ref(ref)
         return self._do(
             "POST",
-            f"/sessions/{_seg(r.owner)}/{_seg(r.name)}/{_seg(action)}",
+            f"/sessions/{_named(r)}/{_seg(action)}",
             parse=Session.from_json,
         )
 
@@ -394,11 +406,11 @@ class _Methods:
         """A URL to open a session: for a teammate's, a single-use visitor ticket link with
         the warning about whose GitHub identity it carries."""
         r = self._ref(ref)
-        return self._do("POST", f"/sessions/{_seg(r.owner)}/{_seg(r.name)}/open")
+        return self._do("POST", f"/sessions/{_named(r)}/open")
 
     def delete_session(self, ref: str):
         r = self._ref(ref)
-        return self._do("DELETE", f"/sessions/{_seg(r.owner)}/{_seg(r.name)}")
+        return self._do("DELETE", f"/sessions/{_named(r)}")
 
     # runs and experiments
     def list_runs(
@@ -494,7 +506,7 @@ class _Methods:
             parse=Experiment.from_json,
         )
 
-    def append_logs(self, ref: str | Ref, lines: list[str | dict]):
+    def append_logs(self, ref: str | Ref, lines: Sequence[str | dict]):
         return self._do("POST", _at(self._target(ref, EXPERIMENT)) + "/logs", json={"lines": lines})
 
     def read_logs(
@@ -553,7 +565,7 @@ class _Methods:
         r = self._ref(ref, version=True)
         return self._do(
             "GET",
-            f"/datastores/{_seg(r.owner)}/{_seg(r.name)}",
+            f"/datastores/{_named(r)}",
             params={"version": r.version} if r.version else None,
             parse=Datastore.from_json,
         )
@@ -562,7 +574,7 @@ class _Methods:
         r = self._ref(ref, version=True)
         return self._do(
             "GET",
-            f"/datastores/{_seg(r.owner)}/{_seg(r.name)}/files",
+            f"/datastores/{_named(r)}/files",
             params={"version": r.version} if r.version else None,
             parse=lambda d: [DatastoreFile.from_json(f) for f in d["files"]],
         )
@@ -572,14 +584,14 @@ class _Methods:
         datastore JSON with its file list, for mounting."""
         r = self._ref(ref, version=True)
         body = {k: v for k, v in {"version": r.version, "session": session}.items() if v}
-        return self._do("POST", f"/datastores/{_seg(r.owner)}/{_seg(r.name)}/attach", json=body)
+        return self._do("POST", f"/datastores/{_named(r)}/attach", json=body)
 
     def delete_datastore(self, ref: str, version: int | None = None):
         r = self._ref(ref, version=True)
         v = version or r.version
         return self._do(
             "DELETE",
-            f"/datastores/{_seg(r.owner)}/{_seg(r.name)}",
+            f"/datastores/{_named(r)}",
             params={"version": v} if v else None,
         )
 
@@ -611,7 +623,10 @@ def _build_client_kwargs(
     return dict(
         base_url=url.rstrip("/") + api_prefix,
         headers=headers,
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        timeout=_httpx().Timeout(timeout, connect=min(timeout, 10.0)),
+        # the process's one context (lazy_http): httpx's own default is a new one per
+        # client, each loading the CA bundle
+        verify=ssl_context(url),
     )
 
 
@@ -632,7 +647,7 @@ class GridClient(_Methods):
         self.url, key, secret = _resolve(url, api_key, session_secret, API)
         self.has_key = bool(key)
         self.via_session = bool(secret) and not key
-        self._http = httpx.Client(
+        self._http = _httpx().Client(
             transport=transport,
             **_build_client_kwargs(self.url, key, timeout, session_secret=secret),
         )
@@ -649,7 +664,7 @@ class GridClient(_Methods):
     def _send(self, method: str, path: str, **kw: Any) -> httpx.Response:
         try:
             response = self._http.request(method, path, **kw)
-        except httpx.TransportError as exc:
+        except _httpx().TransportError as exc:
             raise _unreachable(self.url, exc) from None
         _raise_for(response)
         return response
@@ -667,7 +682,7 @@ class GridClient(_Methods):
     def whoami(self) -> str:
         if self._username is None:
             self.me()
-        return self._username
+        return self._me()
 
     def iter_pages(self, list_method: Callable[..., Page], **kwargs: Any) -> Iterator[Any]:
         """Every item of a listing, following cursors (``limit``: at most that many)."""
@@ -694,13 +709,13 @@ class GridClient(_Methods):
                     path,
                     params=params,
                     headers=headers,
-                    timeout=httpx.Timeout(60.0, connect=10.0),
+                    timeout=_httpx().Timeout(60.0, connect=10.0),
                 ) as response:
                     if response.status_code >= 400:
                         response.read()
                         _raise_for(response)
                     yield response.status_code == 206, response.iter_bytes(CHUNK)
-            except httpx.TransportError as exc:  # while connecting or while reading
+            except _httpx().TransportError as exc:  # while connecting or while reading
                 raise _unreachable(self.url, exc) from None
 
         return download_resumable(Path(dest), sha256, size, progress, open_from)
@@ -724,7 +739,7 @@ class GridClient(_Methods):
         progress: Progress | None = None,
     ) -> Path:
         r = self._ref(ref, version=True)
-        path = f"/datastores/{_seg(r.owner)}/{_seg(r.name)}/files/{_path(file.path)}"
+        path = f"/datastores/{_named(r)}/files/{_path(file.path)}"
         return self._download(
             path,
             Path(dest),
@@ -752,7 +767,11 @@ class GridClient(_Methods):
             "Content-Length": str(source.stat().st_size),
         }
         return self._send(
-            "PUT", path, content=body(), headers=headers, timeout=httpx.Timeout(300.0, connect=10.0)
+            "PUT",
+            path,
+            content=body(),
+            headers=headers,
+            timeout=_httpx().Timeout(300.0, connect=10.0),
         ).json()
 
     def upload_artifact(
@@ -809,6 +828,23 @@ class GridClient(_Methods):
             raise
 
 
+_shared: dict[tuple[str, str | None, str | None], GridClient] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_client() -> GridClient:
+    """``GridClient()``, built once per process for the configured team server and
+    credentials (again once they change): code that makes a client for a few calls at a
+    time, such as track.start_run for each run, keeps one connection pool instead of
+    leaving one behind per call. Shared: its users never close it."""
+    url, key, secret = _resolve(None, None, None, API)
+    with _shared_lock:
+        client = _shared.get((url, key, secret))
+        if client is None:
+            client = _shared[url, key, secret] = GridClient(url, key, session_secret=secret)
+    return client
+
+
 # ----------------------------------------------------------------- async twin
 class AsyncGridClient(_Methods):
     """Asynchronous client for servers and kernels: the same methods, awaited."""
@@ -830,9 +866,10 @@ class AsyncGridClient(_Methods):
         self.url, key, secret = _resolve(url, api_key, session_secret, api_prefix)
         self.has_key = bool(key)
         self.via_session = bool(secret) and not key
-        self.http = httpx.AsyncClient(
+        hx = _httpx()
+        self.http = hx.AsyncClient(
             transport=transport,
-            limits=limits or httpx.Limits(max_connections=100),
+            limits=limits or hx.Limits(max_connections=100),
             **_build_client_kwargs(self.url, key, timeout, api_prefix, secret),
         )
 
@@ -856,7 +893,7 @@ class AsyncGridClient(_Methods):
         """One request; typed errors, Unreachable naming the URL."""
         try:
             response = await self.http.request(method, path, **kw)
-        except httpx.TransportError as exc:
+        except _httpx().TransportError as exc:
             raise _unreachable(self.url, exc) from None
         _raise_for(response)
         return response
@@ -877,4 +914,4 @@ class AsyncGridClient(_Methods):
     async def whoami(self) -> str:
         if self._username is None:
             await self.me()
-        return self._username
+        return self._me()

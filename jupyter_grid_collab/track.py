@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .client import GridClient
+from .client import GridClient, shared_client
 from .references import EXPERIMENT, Ref
 
 _current: TrackedRun | None = None
@@ -104,7 +104,8 @@ def start_run(
 ) -> TrackedRun:
     """Create a run owned by me, already running, and make it the current one."""
     global _current
-    client = client or GridClient()
+    # one client for every run this process tracks, not a new pool left open per run
+    client = client or shared_client()
     scalar = {k: v for k, v in (params or {}).items()}
     for key, value in scalar.items():
         if isinstance(value, list):
