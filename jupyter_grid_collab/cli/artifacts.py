@@ -7,14 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from ..artifact_layout import Placed, is_complete, place
 from ..models import Artifact
@@ -90,6 +82,16 @@ def artifacts(refs: tuple[Ref, ...], download_dir: Path, match: str | None, outp
     todo = [p for p in planned if id(p) not in complete]
     total = sum(p.artifact.size for p in todo)
     if todo:
+        # imported here: a listing with nothing to fetch never loads rich's progress bars
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
 from ..client import GridClient
 from ..credentials import load_credentials
-from ..models import User
+
+if TYPE_CHECKING:
+    from ..models import User
 
 
 class Grid:
@@ -55,7 +58,9 @@ class Grid:
 
 
 def get_grid() -> Grid:
-    return click.get_current_context().find_object(Grid)
+    grid = click.get_current_context().find_object(Grid)
+    assert grid is not None, "a grid command runs under the `grid` group, which makes one"
+    return grid
 
 
 def limit_option(f: Callable) -> Callable:

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from ..models import Reference, parse_reference, validate_name, validate_relative_path
 from ..paging import collect
@@ -82,6 +81,9 @@ def create(source: Path, name: str | None, team: str | None, output: str) -> Non
     """Upload a local file or folder as a datastore (a new version if the name exists)."""
     name = validate_name(name, "datastore name") if name else default_name(source)
     total = sum(p.stat().st_size for p in _files(source))
+    # imported here: loading this module for a listing or a delete skips rich's progress
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

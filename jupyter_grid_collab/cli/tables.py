@@ -17,16 +17,18 @@ import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from ..controls import visible
 from ..formats import duration, size  # noqa: F401  (every table formats with these)
+
+if TYPE_CHECKING:
+    # rich is imported by the functions that draw (about 25 ms): a command that prints
+    # JSON, a line or an error never loads it
+    from rich.console import Console
+    from rich.table import Table
 
 #: what rich's default table (heavy head box, one space of padding each side) adds: each
 #: column its left rule and two spaces, the table its right edge
@@ -49,6 +51,8 @@ class Column:
 def console(stderr: bool = False) -> Console:
     """A console; into a pipe it is wide enough that no column is wrapped or cut, so the
     output of `grid ... | grep` and pasted docs show every cell whole."""
+    from rich.console import Console
+
     if "COLUMNS" not in os.environ:
         probe = Console(stderr=stderr)
         if not probe.is_terminal:
@@ -81,6 +85,8 @@ def _cell(value: Any) -> str:
 def needs(column: Column, cells: Iterable[str]) -> int:
     """The fewest character columns ``column`` takes with no cell cut: its widest line,
     or for free text, which wraps, its longest word."""
+    from rich.cells import cell_len
+
     texts = [column.header, *cells]
     if column.wrap:
         return max(cell_len(word) for text in texts for word in text.split() or [""])
@@ -97,6 +103,9 @@ def _table(
     columns: Sequence[Column], rows: list[list[str]], shown: list[int], title: str | None
 ) -> Table:
     """The table of the ``shown`` columns (indexes into ``columns`` and each row)."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=title, title_justify="left", header_style="bold")
     for i in shown:
         column = columns[i]
