@@ -669,7 +669,16 @@ class GridClient(_Methods):
         _raise_for(response)
         return response
 
-    def _do(self, method, path, *, params=None, json=None, parse=None, timeout=None):
+    def _do(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: Any = None,
+        parse: Callable[[Any], Any] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
         kw: dict[str, Any] = {"params": params, "json": json}
         if timeout is not None:
             kw["timeout"] = timeout
@@ -898,7 +907,15 @@ class AsyncGridClient(_Methods):
         _raise_for(response)
         return response
 
-    async def _run(self, method, path, params, json, parse, timeout):
+    async def _run(
+        self,
+        method: str,
+        path: str,
+        params: dict | None,
+        json: Any,
+        parse: Callable[[Any], Any] | None,
+        timeout: float | None,
+    ) -> Any:
         kw: dict[str, Any] = {"params": params, "json": json}
         if timeout is not None:
             kw["timeout"] = timeout
