@@ -65,7 +65,7 @@ class ArtifactDownloadHandler(GridHandler):
                 self.relay(response)
                 return
             self._copy_headers(response.headers)
-            # each piece goes out as the socket read gave it (up to http1.RECV_SIZE, 4 MiB)
+            # each piece goes out as the socket read gave it (up to http1.RECV_SIZE, 2 MiB)
             # and is flushed alone: tornado joins what waits in its buffer, so a lone piece
             # is sent without a copy; awaiting the flush is the backpressure that keeps
             # memory flat (the transport pauses its socket while the browser is slower)
