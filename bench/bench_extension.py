@@ -86,20 +86,31 @@ def reset_peak(pid: int) -> bool:
         return False
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used, from /proc (clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class PeakWatch:
-    """Peak RSS growth of some processes over a block: VmHWM after vs VmRSS before."""
+    """Peak RSS growth of some processes over a block: VmHWM after vs VmRSS before; and the
+    CPU seconds each used in it (a figure others' load on the machine inflates less than a
+    throughput: it is what the process itself spent)."""
 
     def __init__(self, pids: dict[str, int]):
         self.pids = pids
         self.before: dict[str, int] = {}
+        self.cpu_before: dict[str, float] = {}
         self.growth_mib: dict[str, float] = {}
         self.peak_mib: dict[str, float] = {}
+        self.cpu_s: dict[str, float] = {}
         self.exact = True
 
     def __enter__(self) -> PeakWatch:
         for name, pid in self.pids.items():
             self.exact &= reset_peak(pid)
             self.before[name] = memory_kib(pid)[0]
+            self.cpu_before[name] = cpu_seconds(pid)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -107,6 +118,7 @@ class PeakWatch:
             peak = memory_kib(pid)[1]
             self.peak_mib[name] = peak / 1024
             self.growth_mib[name] = (peak - self.before[name]) / 1024
+            self.cpu_s[name] = cpu_seconds(pid) - self.cpu_before[name]
 
 
 # ----------------------------------------------------------------------------- downloads
@@ -397,11 +409,12 @@ def report_downloads(args, dl: dict) -> None:
     print(
         f"\n2. Artifact download, {args.artifact_mib} MiB (uploaded in {dl['upload_s']:.1f} s), "
         f"median of {args.repeat}; the blob is in the page cache for every way; MB = 10^6 "
-        "bytes; RSS growth = peak (VmHWM) minus RSS before, MiB"
+        "bytes; RSS growth = peak (VmHWM) minus RSS before, MiB; CPU = the process's CPU "
+        "seconds per download"
     )
     head = (
         f"{'way':<32}{'MB/s':>8}{'vs disk':>9}{'vs MLflow':>11}{'jupyter RSS+':>14}"
-        f"{'team srv RSS+':>15}{'team srv peak':>15}"
+        f"{'team srv RSS+':>15}{'team srv peak':>15}{'jupyter CPU':>13}{'team srv CPU':>14}"
     )
     print(head)
     print("-" * len(head))
@@ -413,9 +426,13 @@ def report_downloads(args, dl: dict) -> None:
         srv = watch.growth_mib.get("team server")
         peak = watch.peak_mib.get("team server")
         cells = ["-" if v is None else f"{v:.1f}" for v in (jup, srv, peak)]
+        cpu = [
+            "-" if name not in watch.cpu_s else f"{watch.cpu_s[name] / len(runs):.2f}"
+            for name in ("jupyter", "team server")
+        ]
         print(
             f"{label:<32}{mb_s:>8.0f}{mb_s / base:>8.2f}x{versus(mb_s):>11}"
-            f"{cells[0]:>14}{cells[1]:>15}{cells[2]:>15}"
+            f"{cells[0]:>14}{cells[1]:>15}{cells[2]:>15}{cpu[0]:>13}{cpu[1]:>14}"
         )
     if not exact:
         print("(peak RSS could not be reset here: growth figures are since process start)")
