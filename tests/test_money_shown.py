@@ -1,6 +1,7 @@
-"""A listing reads each run's cost as the API's number without Decimal (store/money.py
-``shown``): it must be the very float the Decimal path (``money`` then ``as_json``) gives,
-for every amount, ties to even and signed zeros included."""
+"""A listing reads each run's cost as SQLite holds it and makes it the API's number without
+Decimal (store/money.py ``stored`` and ``shown``): it must be the very float the Decimal
+path (``money`` then ``as_json``) gives, for every amount, ties to even and signed zeros
+included."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import struct
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, create_engine, select, type_coerce
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, select
 
 from jupyter_grid_collab.teamserver.schema import Money
-from jupyter_grid_collab.teamserver.store.money import Shown, as_json, money, shifted, shown
+from jupyter_grid_collab.teamserver.store.money import as_json, money, shifted, shown, stored
 
 
 def exact(stored: float) -> float | None:
@@ -62,7 +63,7 @@ def test_doubles_that_are_no_millionth_take_the_exact_path():
 
 
 @pytest.mark.parametrize("delta", ["0.004166", "0.000050", "1.234567", "-0.000150"])
-def test_sqlite_values_read_through_shown_equal_money_then_as_json(delta):
+def test_sqlite_values_as_held_then_shown_equal_money_then_as_json(delta):
     # amounts as SQLite really holds them: written through Money and moved by SQL's
     # rounded arithmetic (store.money.shifted), as ticks and charges do
     engine = create_engine("sqlite://")
@@ -72,10 +73,11 @@ def test_sqlite_values_read_through_shown_equal_money_then_as_json(delta):
         conn.execute(table.insert(), [{"id": i, "v": money(i / 7)} for i in range(500)])
         for _ in range(40):
             conn.execute(table.update().values(v=shifted(table.c.v, Decimal(delta))))
-        rows = conn.execute(select(table.c.v, type_coerce(table.c.v, Shown()))).all()
+        rows = conn.execute(select(table.c.v, stored(table.c.v))).all()
     assert len(rows) == 500
-    for decimal_value, shown_value in rows:
-        assert repr(shown_value) == repr(as_json(decimal_value))
+    for decimal_value, as_held in rows:
+        assert isinstance(as_held, float | int)
+        assert repr(shown(as_held)) == repr(as_json(decimal_value))
 
 
 def test_a_stored_millionth_needs_no_decimal(monkeypatch):

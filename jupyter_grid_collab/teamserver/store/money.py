@@ -10,14 +10,15 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, Numeric, TypeDecorator, func
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy import func, type_coerce
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.sqltypes import NullType
 
 from .. import schema as t
 from ..schema import MONEY_PLACES, money
 
-__all__ = ["money", "shifted", "post", "for_hours", "as_json", "shown", "Shown"]
+__all__ = ["money", "shifted", "post", "for_hours", "as_json", "shown", "stored"]
 
 _HOUR = Decimal(3600)
 
@@ -53,10 +54,11 @@ def as_json(value: Decimal | None, places: int = 4) -> float | None:
     return None if value is None else float(round(value, places))
 
 
-def shown(stored: float) -> float:
-    """``as_json(money(stored))`` for the double (or integer) SQLite holds for an amount,
-    without Decimal: a listing shows 50 amounts a page, and the Decimal round trip cost
-    more than the rest of the cost field's path.
+def shown(stored: float | Decimal) -> float | None:
+    """``as_json(money(stored))``, the API's number for an amount as its column holds it
+    (``stored``): PostgreSQL's exact Decimal is only rounded, and the double (or integer)
+    SQLite holds is read without Decimal: a listing shows 50 amounts a page, and the Decimal
+    round trip cost more than the rest of the cost field's path.
 
     A stored amount is the double nearest a 6-place decimal (writes round to the millionth;
     see ``shifted``). Below 1e9 credits a double has room for the millionths (its ulp is
@@ -65,6 +67,8 @@ def shown(stored: float) -> float:
     reads from the shortest repr. When ``micros`` does not give back ``stored`` (an amount
     written by other means), or beyond 1e9, the exact Decimal path answers.
     tests/test_money_shown.py checks both paths agree, ties and signs included."""
+    if isinstance(stored, Decimal):
+        return as_json(stored)
     if -1e9 < stored < 1e9:
         micros = round(stored * 1_000_000)
         if micros / 1_000_000 == stored:
@@ -76,30 +80,11 @@ def shown(stored: float) -> float:
                 # Decimal keeps the sign of a zero: -0.000010 rounds to -0.0000
                 return math.copysign(0.0, stored)
             return q / 10_000  # int / int: the double nearest q * 10**-4, as float() gives
-    return as_json(money(stored))  # type: ignore[return-value]
+    return as_json(money(stored))
 
 
-class Shown(TypeDecorator[float]):
-    """A Money column read as the API answers it: the amount rounded to 4 places as a JSON
-    number (``as_json``), for listings, which show an amount and never compute with it.
-
-    The same figure as Money then ``as_json``, without the Decimal in between on SQLite
-    (``shown``); PostgreSQL's NUMERIC arrives as an exact Decimal and is only rounded."""
-
-    impl = Float
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> Any:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(Float())
-        return dialect.type_descriptor(Numeric(18, MONEY_PLACES))
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        raise TypeError("Shown is read-only: write amounts through the Money column")
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> float | None:
-        if value is None:
-            return None
-        if isinstance(value, Decimal):
-            return as_json(value)
-        return shown(value)
+def stored(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A Money column read as the driver gives it, for ``shown``: the double SQLite holds
+    (no Decimal made on the way), PostgreSQL's exact Decimal. Read-only: amounts are written
+    through the Money column."""
+    return type_coerce(column, NullType())

@@ -22,7 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..errors import Invalid
 
 #: a page's JSON: msgspec's encoder is ~10x the standard library's on a page of 50 runs,
-#: and it copies a row's stored JSON text (rows.StoredJSON) into the answer as it is
+#: and it copies a row's stored JSON text (rows.stored_json) into the answer as it is
 encode = msgspec.json.Encoder().encode
 
 MAX_PAGE = 200
@@ -96,8 +96,8 @@ def encoded_page(
 ) -> bytes:
     """``fetch_page``'s answer as the JSON bytes the API sends. ``statement`` is ``keyset``'s
     (``values``: its other bound values), its first column the key; ``to_json`` reads a Row
-    by position (rows.row_builder's ``columns``), columns in the answer's form
-    (rows.Answered): items may hold ``msgspec.Raw``, which only msgspec's encoder writes."""
+    by position (rows.row_builder's ``columns``); items may hold ``msgspec.Raw`` (stored JSON
+    text, rows.stored_json), which only msgspec's encoder writes."""
     binds = {**values, "limit": page.limit + 1}
     if page.after is not None:
         binds["after"] = page.after

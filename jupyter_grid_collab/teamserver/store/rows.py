@@ -3,10 +3,10 @@
 The Struct is the one description of a record. Each of its fields is read from the row's
 column of the same name, a ``Time`` field is written as ISO 8601 text and a ``Credits`` field
 is rounded as money is; only what the database does not hold as the record says it is
-named here, per record: a column under another name (``Column``), a column the query
-already read in the answer's form (``Answered``), an object of columns (``Columns``) or a
-value computed from columns (``Computed``) or from the row (a function of the row), and the
-time of the answer. So a new field of a record is
+named here, per record: a column under another name (``Column``), a column converted by a
+function of its own (``Converted``), an object of columns (``Columns``), or a value computed
+from columns (``Computed``) or from the row (a function of it), with the time of the
+answer. So a new field of a record is
 one edit to its Struct, plus the column and its migration.
 
 The builder is generated once per record as straight-line code (as dataclasses and msgspec
@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, Union, get_args, get_origin
 
 import msgspec
-from sqlalchemy import Text, TypeDecorator, cast
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Text, cast
 from sqlalchemy.sql.elements import ColumnElement
 
 from ...fields import Credits, Time
@@ -66,35 +65,23 @@ class Column:
     name: str
 
 
-class StoredJSON(TypeDecorator[msgspec.Raw]):
-    """A JSON column read as its stored text, wrapped as ``msgspec.Raw``: msgspec's encoder
-    copies it into the answer as it is. A listing decoded every row's params only to encode
-    them again; the text is valid JSON because every write goes through the column's JSON
-    type after the store refused what JSON cannot hold (runs.py, ``_storable``)."""
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        raise TypeError("StoredJSON is read-only: write through the JSON column")
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> msgspec.Raw | None:
-        return None if value is None else msgspec.Raw(value)
-
-
-def stored_json(column: ColumnElement[Any]) -> ColumnElement[msgspec.Raw]:
-    """``column`` (of type JSON) as its stored text (PostgreSQL's json keeps the text it was
-    given; SQLite's is text already)."""
-    return cast(column, StoredJSON())
+def stored_json(column: ColumnElement[Any]) -> ColumnElement[str]:
+    """A JSON column read as its stored text, for ``msgspec.Raw``: msgspec's encoder copies
+    it into the answer as it is, where a listing decoded every row's params only to encode
+    them again. PostgreSQL's json keeps the text it was given; SQLite's is text already. The
+    text is valid JSON: every write goes through the column's JSON type, after the store
+    refused what JSON cannot hold (runs.py, ``_storable``)."""
+    return cast(column, Text)
 
 
 @dataclass(frozen=True)
-class Answered:
-    """The field is the row's column ``name`` as it is: the query already read it in the
-    answer's form (a listing's params as the stored JSON text, its cost as the API's
-    number), so no conversion is added."""
+class Converted:
+    """The field is ``fn(the row's column name)``: a column the query read as the driver
+    gives it, made the answer's value by ``fn`` alone (a listing's params text wrapped as
+    ``msgspec.Raw``, its cost made the API's number by ``money.shown``)."""
 
     name: str
+    fn: Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
@@ -129,7 +116,7 @@ def row_builder(
     record: type[msgspec.Struct],
     *,
     columns: Sequence[str] | None = None,
-    **special: Column | Answered | Columns | Computed | Derive,
+    **special: Column | Converted | Columns | Computed | Derive,
 ) -> Builder:
     """A function ``(row, now) -> the record's JSON`` for ``record``; ``special`` names the
     fields not stored as a column of their own name. ``now`` (the time of the answer) matters
@@ -162,8 +149,9 @@ def row_builder(
                 value = f"iso({value})"
             elif _is(f.type, Credits):
                 value = f"as_json({value})"
-        elif isinstance(how, Answered):
-            value = col(how.name)
+        elif isinstance(how, Converted):
+            env[f"convert_{f.name}"] = how.fn
+            value = f"convert_{f.name}({col(how.name)})"
         elif isinstance(how, Columns):
             value = "{" + ", ".join(f"{k!r}: {col(c)}" for k, c in how.names.items()) + "}"
         elif isinstance(how, Computed):

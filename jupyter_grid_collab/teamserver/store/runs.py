@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from msgspec import UNSET
-from sqlalchemy import Select, and_, bindparam, select, type_coerce
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from ...bodies import CloneRequest, ExperimentStatus, NewRun
@@ -28,9 +28,9 @@ from .. import schema as t
 from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from .blob_refs import unreferenced
 from .core import Caller, insert_id, now
-from .money import Shown, money
+from .money import money, shown, stored
 from .pagination import PageRequest, encoded_page, keyset
-from .rows import Answered, Column, Columns, Computed, row_builder, stored_json
+from .rows import Column, Columns, Computed, Converted, row_builder, stored_json
 
 if TYPE_CHECKING:
     from .billing import BillingRepository
@@ -59,15 +59,15 @@ _NOT_LISTED = {"params", "cost", "owner_id", "team_id", "datastore_version_id", 
 
 @functools.cache
 def _listing_query():
-    # the columns a listed run shows, params and cost already in the answer's form: the
-    # params as their stored JSON text (never decoded, to be encoded again), the cost as
-    # the API's number (no Decimal on the way)
+    # the columns a listed run shows, params and cost as the driver gives them: the params
+    # as their stored JSON text (never decoded, to be encoded again), the cost as the
+    # database holds it (no Decimal made on SQLite)
     runs = t.runs.c
     return (
         select(
             *[c for c in runs if c.name not in _NOT_LISTED],
             stored_json(runs.params).label("params"),
-            type_coerce(runs.cost, Shown()).label("cost"),
+            stored(runs.cost).label("cost"),
             t.users.c.username.label("owner"),
             t.teams.c.name.label("team"),
         )
@@ -113,8 +113,8 @@ _run_listed = row_builder(
     Run,
     columns=_listing_query().selected_columns.keys(),
     datastore=Column("datastore_ref"),
-    params=Answered("params"),
-    cost=Answered("cost"),
+    params=Converted("params", msgspec.Raw),
+    cost=Converted("cost", shown),
     duration_seconds=Computed(_duration, "started_at", "finished_at"),
     counts=Columns({status: f"n_{status}" for status in RUN_STATUSES}),
 )
