@@ -178,12 +178,14 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_transparently():
 def _first_answer_only() -> Answer:
     """Answers the first request on each connection; the second finds the connection
     closing (as when a server's keep-alive timeout fires just as the request leaves)."""
-    answered: set[int] = set()
+    # the writers themselves, not their id(): a closed connection's writer is freed, and a
+    # new connection's may get the same id, so the retry found itself "answered" (a flake)
+    answered: set[asyncio.StreamWriter] = set()
 
     async def first_only(reader, writer, head) -> bool:
-        if id(writer) in answered:
+        if writer in answered:
             return False
-        answered.add(id(writer))
+        answered.add(writer)
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         await writer.drain()
         return True
