@@ -321,3 +321,24 @@ def test_demo_with_live_sessions(tmp_path):
         assert r.returncode == 1 and "no team 'demo'" in r.stderr
     finally:
         stop_and_check_nothing_survives(proc, folder)
+
+
+def test_seeding_a_home_takes_the_readme_and_notebooks_only(tmp_path, monkeypatch):
+    # Given alice's seed folder as an install leaves it: compiled byte code beside the
+    # notebooks' sources
+    from jupyter_grid_collab.demo import notebooks
+
+    source = tmp_path / "homes" / "alice"
+    (source / "__pycache__").mkdir(parents=True)
+    (source / "__pycache__" / "work.cpython-311.pyc").write_bytes(b"\x00")
+    (source / "README.md").write_text("# alice's session\n")
+    (source / "work.py").write_text("# %%\nprint('hi')\n")
+    (source / "notes.pyc").write_bytes(b"\x00")
+    monkeypatch.setattr(notebooks, "HOMES", tmp_path / "homes")
+    home = tmp_path / "home"
+    home.mkdir()
+    # When her home is seeded
+    written = notebooks.seed_home(home, "alice")
+    # Then it holds her README and the notebook, nothing else
+    assert sorted(p.name for p in written) == ["README.md", "work.ipynb"]
+    assert sorted(p.name for p in home.iterdir()) == ["README.md", "work.ipynb"]

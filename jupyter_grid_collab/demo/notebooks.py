@@ -63,12 +63,18 @@ def seed_home(home: Path, user: str) -> list[Path]:
         return []
     written = []
     for path in sorted(source.iterdir()):
+        # only what the folder is meant to hold: an install compiles the notebooks' .py
+        # files, which leaves a __pycache__ folder beside them
+        if not path.is_file():
+            continue
         if path.suffix == ".py":
             target = home / f"{path.stem}.ipynb"
             notebook = notebook_from_percent(path.read_text(), path.stem)
             target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
-        else:
+        elif path.suffix == ".md":
             target = home / path.name
             shutil.copyfile(path, target)
+        else:
+            continue
         written.append(target)
     return written
