@@ -423,3 +423,31 @@ def test_a_thousand_ticks_of_a_tenth_sum_exactly(database):
         assert "out of credits" in r.json()["message"]
     finally:
         server.stop()
+
+
+def test_head_is_the_newest_revision_alembic_knows():
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrations.alembic_config())
+    assert migrations.HEAD == script.get_current_head()
+
+
+def test_a_database_at_head_is_prepared_without_importing_alembic(database):
+    # Given a database a team server made (at HEAD)
+    url, _ = database
+    engine = schema.make_engine(url)
+    try:
+        migrations.prepare(engine)
+    finally:
+        engine.dispose()
+    # When another process prepares it again, Then nothing is done and Alembic is not loaded
+    probe = (
+        "import sys\n"
+        "from jupyter_grid_collab.teamserver import migrations, schema\n"
+        f"engine = schema.make_engine({url!r})\n"
+        "print(migrations.prepare(engine), 'alembic' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.split() == ["None", "False"], out.stdout + out.stderr
