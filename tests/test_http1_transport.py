@@ -9,7 +9,6 @@ import hashlib
 import os
 import shutil
 import ssl
-import subprocess
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -320,30 +319,8 @@ def test_a_garbled_answer_is_a_protocol_error():
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
-def test_an_https_team_server_is_spoken_to_over_verified_tls(tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
+def test_an_https_team_server_is_spoken_to_over_verified_tls(certificate):
+    cert, key = certificate
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_tls.load_cert_chain(cert, key)
 
