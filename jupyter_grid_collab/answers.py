@@ -3,7 +3,7 @@ models.py. Described once, like them: the OpenAPI document is generated from the
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from msgspec import Meta
 
@@ -12,10 +12,12 @@ from .fields import (
     Count,
     Credits,
     Cursor,
+    MetricName,
     Name,
     Role,
     RunStatus,
     Sha256,
+    Step,
     Time,
     Username,
     Visitors,
@@ -186,6 +188,63 @@ class LogPage(Record, kw_only=True):
     ]
 
 
+class MetricSummary(Record, kw_only=True):
+    """Where one of an experiment's metrics stands: its last point and its range."""
+
+    name: MetricName
+    count: Annotated[Count, Meta(description="points stored")]
+    last: Annotated[float | None, Meta(description="the last value (null: not a number)")]
+    last_step: Step
+    min: Annotated[float | None, Meta(description="the lowest finite value (null: none)")]
+    max: Annotated[float | None, Meta(description="the highest finite value (null: none)")]
+    updated_at: Time
+
+
+class MetricSeries(Record, kw_only=True):
+    """One metric's points, as columns, downsampled to at most max_points: the first and
+    last, and the lowest and highest value of each bucket between, so its shape is kept."""
+
+    name: MetricName
+    count: Annotated[Count, Meta(description="points stored (the answer may hold fewer)")]
+    step: list[int]
+    value: Annotated[list[float | None], Meta(description="null: not a number")]
+    ts: Annotated[list[float], Meta(description="seconds since the epoch")]
+
+
+class ExperimentMetrics(Record, kw_only=True):
+    """An experiment's metrics with what a comparison shows beside them."""
+
+    experiment: str
+    run: Name
+    owner: Username
+    status: RunStatus
+    params: dict[str, Any] = {}
+    summaries: list[MetricSummary]
+    series: Annotated[
+        list[MetricSeries], Meta(description="the metrics asked for (none when max_points=0)")
+    ]
+
+
+class MetricsPage(Record, kw_only=True):
+    """Several experiments' metrics, in the order their runs and experiments were named."""
+
+    experiments: list[ExperimentMetrics]
+
+
+class MetricsAppended(Record, kw_only=True):
+    """Metric points an experiment reported, as stored."""
+
+    stored: Count
+    dropped: Annotated[
+        Count,
+        Meta(
+            description="points of this batch not kept: the experiment is past the team "
+            "server's --max-metric-points (still a 200: do not send them again)"
+        ),
+    ]
+    experiment_id: int
+
+
 class LogsAppended(Record, kw_only=True):
     """Lines a launcher reported, as stored."""
 
@@ -304,6 +363,11 @@ ANSWERS = (
     RunDetail,
     LogPage,
     LogsAppended,
+    MetricSummary,
+    MetricSeries,
+    ExperimentMetrics,
+    MetricsPage,
+    MetricsAppended,
     Source,
     DatastoreDetail,
     DatastoreFiles,

@@ -9,10 +9,23 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from .fields import HttpUrl, LogStream, Name, Role, RunStatus, Sha256, Strategy, Username, Visitors
+from .fields import (
+    HttpUrl,
+    LogStream,
+    MetricName,
+    Name,
+    Role,
+    RunStatus,
+    Sha256,
+    Step,
+    Strategy,
+    Username,
+    Visitors,
+)
 
 MAX_EXPERIMENTS = 1000  # hyperparams.MAX_EXPERIMENTS; tests/test_bodies.py holds them equal
 MAX_LINES_PER_POST = 5000  # log lines in one post (the store takes a LogAppend)
+MAX_POINTS_PER_POST = 10_000  # metric points in one post (a MetricAppend)
 
 Scalar = str | int | float | bool
 Params = Annotated[
@@ -191,6 +204,27 @@ class LogAppend(Body, kw_only=True):
     lines: Annotated[list[str | LogLineIn], Meta(max_length=MAX_LINES_PER_POST)] = []
 
 
+class MetricPointIn(Body, kw_only=True):
+    """One metric point an experiment reports."""
+
+    name: MetricName
+    value: Annotated[
+        float | None, Meta(description="null: not a number (NaN or infinity: JSON has neither)")
+    ]
+    step: Annotated[Step, Meta(description="left out: one past the series' last step")] | (
+        UnsetType
+    ) = UNSET
+    ts: Annotated[float, Meta(description="seconds since the epoch; left out: now")] | (
+        UnsetType
+    ) = UNSET
+
+
+class MetricAppend(Body, kw_only=True):
+    """Metric points an experiment reports, in the order they were taken."""
+
+    points: Annotated[list[MetricPointIn], Meta(max_length=MAX_POINTS_PER_POST)] = []
+
+
 class Attach(Body, kw_only=True):
     """Attach a datastore to one of my sessions."""
 
@@ -220,6 +254,8 @@ BODIES = (
     CloneRequest,
     ExperimentStatus,
     LogAppend,
+    MetricPointIn,
+    MetricAppend,
     Attach,
     NewUpload,
 )

@@ -37,6 +37,11 @@ Cursor = Annotated[str, Meta(pattern=CURSOR_PATTERN)]
 #: an amount of credits (stored as an exact decimal, answered rounded to 4 places)
 Credits = Annotated[float, Meta(description="credits")]
 HttpUrl = Annotated[str, Meta(max_length=2048, pattern="^https?://")]
+METRIC_NAME_PATTERN = r"^[A-Za-z0-9_./:-][A-Za-z0-9_./: -]{0,199}$"
+#: a metric's name (loss, val/acc): no comma, so a query names several as names=a,b
+MetricName = Annotated[str, Meta(pattern=METRIC_NAME_PATTERN)]
+#: a metric's step: the epoch or batch number it was taken at
+Step = Annotated[int, Meta(ge=0, le=2**62)]
 
 Role = Literal["owner", "admin", "user"]
 RunStatus = Literal["pending", "running", "succeeded", "failed", "cancelled"]

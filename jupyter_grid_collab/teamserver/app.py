@@ -17,6 +17,7 @@ from .handlers import runs as r
 from .routes import tornado_routes
 from .scrub import DEFAULT_INTERVAL_HOURS, DEFAULT_MB_PER_SECOND, Scrubber
 from .store import Store
+from .store.metrics import DEFAULT_MAX_METRIC_POINTS
 from .store.outputs import DEFAULT_MAX_LOG_MB
 from .store.sources import DEFAULT_SOURCE_GRACE_HOURS
 
@@ -46,6 +47,8 @@ class ServerConfig:
     work_root: Path | None = None  # default: data_dir_paths()["runs"]
     # log bytes kept per experiment (0: no cap), and how long a source no run uses is kept
     max_log_mb: float = DEFAULT_MAX_LOG_MB
+    # metric points kept per experiment (0: no cap), 24 bytes each
+    max_metric_points: int = DEFAULT_MAX_METRIC_POINTS
     source_grace_hours: float = DEFAULT_SOURCE_GRACE_HOURS
     # every stored blob hashed again this often (0: never) at most this fast (scrub.py):
     # what a file's stamp cannot see (bit rot) is found and refused before anyone reads it
@@ -70,6 +73,7 @@ class TeamServer:
         self._tasks: list[asyncio.Task] = []
         self.scrubber: Scrubber | None = None
         self.store.outputs.max_log_mb = self.config.max_log_mb
+        self.store.metrics.max_points = self.config.max_metric_points
 
     def drop_blobs(self, shas: list[str]) -> None:
         """Delete blobs the store reported as no longer referenced."""

@@ -28,6 +28,7 @@ from .migrations import SchemaError, prepare
 from .schema import make_engine
 from .scrub import DEFAULT_INTERVAL_HOURS, DEFAULT_MB_PER_SECOND
 from .store import DEFAULT_PRICES, Store
+from .store.metrics import DEFAULT_MAX_METRIC_POINTS
 from .store.outputs import DEFAULT_MAX_LOG_MB
 from .store.sources import DEFAULT_SOURCE_GRACE_HOURS
 
@@ -244,6 +245,15 @@ _db = click.option(
     "this machine, nothing beyond); host: this machine's network.",
 )
 @click.option(
+    "--max-metric-points",
+    envvar="GRID_COLLAB_MAX_METRIC_POINTS",
+    default=DEFAULT_MAX_METRIC_POINTS,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Metric points kept per experiment (24 bytes each; 0: no cap); later points are "
+    "dropped and the answer counts them.",
+)
+@click.option(
     "--max-log-mb",
     envvar="GRID_COLLAB_MAX_LOG_MB",
     default=DEFAULT_MAX_LOG_MB,
@@ -312,6 +322,7 @@ def main(
     runner_python,
     runner_network,
     max_log_mb,
+    max_metric_points,
     source_grace_hours,
     scrub_interval_hours,
     scrub_mb_per_second,
@@ -346,6 +357,7 @@ def main(
         runner_network=runner_network,
         work_root=Path(work_root) if work_root else None,
         max_log_mb=max_log_mb,
+        max_metric_points=max_metric_points,
         source_grace_hours=source_grace_hours,
         scrub_interval_hours=scrub_interval_hours,
         scrub_mb_per_second=scrub_mb_per_second,

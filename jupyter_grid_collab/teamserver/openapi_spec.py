@@ -270,6 +270,18 @@ PARAMS: dict[str, Schema] = {
         {"type": "number", "minimum": 0, "maximum": 30},
         "wait up to N s for new lines when there are none",
     ),
+    "names": query_param("names", STRING, "metric names, comma-separated (default: every metric)"),
+    "max_points": query_param(
+        "max_points",
+        {"type": "integer", "minimum": 0, "maximum": 10_000},
+        "at most this many points per series, default 500 (0: summaries only)",
+    ),
+    "metric-runs": query_param(
+        "runs", STRING, "runs, comma-separated owner:name (each stands for its experiments)"
+    ),
+    "metric-experiments": query_param(
+        "experiments", STRING, "experiments, comma-separated owner:name-expN"
+    ),
     "source-team": query_param(
         "team",
         STRING,

@@ -22,12 +22,15 @@ from ..answers import (
     DatastoreDetail,
     DatastoreFiles,
     DatastorePage,
+    ExperimentMetrics,
     GitCredential,
     Health,
     LedgerPage,
     LogPage,
     LogsAppended,
     Membership,
+    MetricsAppended,
+    MetricsPage,
     RegisteredSession,
     RunDetail,
     RunPage,
@@ -48,6 +51,7 @@ from ..bodies import (
     ExperimentStatus,
     Heartbeat,
     LogAppend,
+    MetricAppend,
     NewMember,
     NewRun,
     NewTeam,
@@ -62,6 +66,7 @@ from ..models import Artifact, Credential, Datastore, DatastoreFile, Experiment,
 from .handlers import blobs as b
 from .handlers import datastores as d
 from .handlers import meta as m
+from .handlers import metrics as mt
 from .handlers import runs as r
 from .handlers import sessions as s
 from .handlers import teams as t
@@ -548,6 +553,39 @@ ROUTES: tuple[Route, ...] = (
             ok={200: ("Appended.", LogsAppended)},
             errors=(400, 404),
             body=LogAppend,
+        ),
+    ),
+    Route(
+        "/experiments/{owner}/{name}/metrics",
+        mt.ExperimentMetricsHandler,
+        Op(
+            "GET",
+            "An experiment's metrics: summaries, and each series downsampled to max_points "
+            "(the first and last points, the lowest and highest of each bucket between)",
+            "metrics",
+            params=("names", "max_points"),
+            ok={200: ("The metrics.", ExperimentMetrics)},
+            errors=(400, 404),
+        ),
+        Op(
+            "POST",
+            "Append metric points (the run's executor)",
+            "metrics",
+            ok={200: ("Stored.", MetricsAppended)},
+            errors=(400, 404),
+            body=MetricAppend,
+        ),
+    ),
+    Route(
+        "/metrics",
+        mt.MetricsHandler,
+        Op(
+            "GET",
+            "Several runs' and experiments' metrics in one answer, to compare them",
+            "metrics",
+            params=("metric-runs", "metric-experiments", "names", "max_points"),
+            ok={200: ("The metrics of each experiment, in the order named.", MetricsPage)},
+            errors=(400, 404),
         ),
     ),
     Route(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -253,6 +254,33 @@ log_lines = Table(
     Column("ts", Float, nullable=False),
     Column("stream", String(8), nullable=False),
     Column("line", Text, nullable=False),
+)
+
+# An experiment's metrics: one row per series (its name, and the summary a listing shows,
+# kept current by each append), its points packed in chunks (teamserver/metric_series.py):
+# a series of n points is about n / 2048 rows, however many requests brought them.
+metric_series = Table(
+    "metric_series",
+    metadata,
+    _id(),
+    _fk("experiment_id", "experiments.id", nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("n_points", BigInteger, nullable=False),
+    Column("last_step", BigInteger, nullable=False),
+    Column("last_value", Float, nullable=False),
+    Column("last_ts", Float, nullable=False),
+    # lowest and highest finite value (null: none yet)
+    Column("min_value", Float),
+    Column("max_value", Float),
+    UniqueConstraint("experiment_id", "name", name="uq_metric_series_experiment_name"),
+)
+
+metric_chunks = Table(
+    "metric_chunks",
+    metadata,
+    _fk("series_id", "metric_series.id", primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("points", LargeBinary, nullable=False),
 )
 
 artifacts = Table(

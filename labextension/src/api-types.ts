@@ -1440,6 +1440,153 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/{owner}/{name}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An experiment's metrics: summaries, and each series downsampled to max_points (the first and last points, the lowest and highest of each bucket between) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description metric names, comma-separated (default: every metric) */
+                    names?: string;
+                    /** @description at most this many points per series, default 500 (0: summaries only) */
+                    max_points?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description the username of the resource's creator */
+                    owner: string;
+                    /** @description the experiment, <run>-exp<N> */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The metrics. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExperimentMetrics"];
+                    };
+                };
+                /** @description The request is malformed: the message names the parameter and what is expected. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (or session server secret). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed: only the creator or a team admin may do this (the message says who can), an experiment token outside its own experiment, or a session's server outside its scope (for its owner: no members, roles, credits, keys or credentials; for a visitor: read, download and attach only). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's teams (non-members get 404, not 403). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Append metric points (the run's executor) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the username of the resource's creator */
+                    owner: string;
+                    /** @description the experiment, <run>-exp<N> */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MetricAppend"];
+                };
+            };
+            responses: {
+                /** @description Stored. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MetricsAppended"];
+                    };
+                };
+                /** @description The request is malformed: the message names the parameter and what is expected. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (or session server secret). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed: only the creator or a team admin may do this (the message says who can), an experiment token outside its own experiment, or a session's server outside its scope (for its owner: no members, roles, credits, keys or credentials; for a visitor: read, download and attach only). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's teams (non-members get 404, not 403). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/experiments/{owner}/{name}/status": {
         parameters: {
             query?: never;
@@ -1680,6 +1827,87 @@ export interface paths {
                 };
                 /** @description Not allowed: only the creator or a team admin may do this (the message says who can), an experiment token outside its own experiment, or a session's server outside its scope (for its owner: no members, roles, credits, keys or credentials; for a visitor: read, download and attach only). */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Several runs' and experiments' metrics in one answer, to compare them */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description runs, comma-separated owner:name (each stands for its experiments) */
+                    runs?: string;
+                    /** @description experiments, comma-separated owner:name-expN */
+                    experiments?: string;
+                    /** @description metric names, comma-separated (default: every metric) */
+                    names?: string;
+                    /** @description at most this many points per series, default 500 (0: summaries only) */
+                    max_points?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The metrics of each experiment, in the order named. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MetricsPage"];
+                    };
+                };
+                /** @description The request is malformed: the message names the parameter and what is expected. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (or session server secret). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed: only the creator or a team admin may do this (the message says who can), an experiment token outside its own experiment, or a session's server outside its scope (for its owner: no members, roles, credits, keys or credentials; for a visitor: read, download and attach only). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's teams (non-members get 404, not 403). */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4866,6 +5094,21 @@ export interface components {
             status: "cancelled" | "failed" | "pending" | "running" | "succeeded";
         };
         /**
+         * ExperimentMetrics
+         * @description An experiment's metrics with what a comparison shows beside them.
+         */
+        ExperimentMetrics: {
+            experiment: string;
+            owner: string;
+            params: Record<string, unknown>;
+            run: string;
+            /** @description the metrics asked for (none when max_points=0) */
+            series: components["schemas"]["MetricSeries"][];
+            /** @enum {unknown} */
+            status: "cancelled" | "failed" | "pending" | "running" | "succeeded";
+            summaries: components["schemas"]["MetricSummary"][];
+        };
+        /**
          * ExperimentStatus
          * @description A launcher reports its experiment's status.
          */
@@ -5035,6 +5278,80 @@ export interface components {
             role: "admin" | "owner" | "user";
             team: string;
             username: string;
+        };
+        /**
+         * MetricAppend
+         * @description Metric points an experiment reports, in the order they were taken.
+         */
+        MetricAppend: {
+            /** @default [] */
+            points: components["schemas"]["MetricPointIn"][];
+        };
+        /**
+         * MetricPointIn
+         * @description One metric point an experiment reports.
+         */
+        MetricPointIn: {
+            name: string;
+            /** @description left out: one past the series' last step */
+            step?: number;
+            /** @description seconds since the epoch; left out: now */
+            ts?: number;
+            /** @description null: not a number (NaN or infinity: JSON has neither) */
+            value: number | null;
+        };
+        /**
+         * MetricSeries
+         * @description One metric's points, as columns, downsampled to at most max_points: the first and
+         *     last, and the lowest and highest value of each bucket between, so its shape is kept.
+         */
+        MetricSeries: {
+            /** @description points stored (the answer may hold fewer) */
+            count: number;
+            name: string;
+            step: number[];
+            /** @description seconds since the epoch */
+            ts: number[];
+            /** @description null: not a number */
+            value: (number | null)[];
+        };
+        /**
+         * MetricSummary
+         * @description Where one of an experiment's metrics stands: its last point and its range.
+         */
+        MetricSummary: {
+            /** @description points stored */
+            count: number;
+            /** @description the last value (null: not a number) */
+            last: number | null;
+            last_step: number;
+            /** @description the highest finite value (null: none) */
+            max: number | null;
+            /** @description the lowest finite value (null: none) */
+            min: number | null;
+            name: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, seconds precision, e.g. 2024-05-01T12:00:00Z
+             */
+            updated_at: string;
+        };
+        /**
+         * MetricsAppended
+         * @description Metric points an experiment reported, as stored.
+         */
+        MetricsAppended: {
+            /** @description points of this batch not kept: the experiment is past the team server's --max-metric-points (still a 200: do not send them again) */
+            dropped: number;
+            experiment_id: number;
+            stored: number;
+        };
+        /**
+         * MetricsPage
+         * @description Several experiments' metrics, in the order their runs and experiments were named.
+         */
+        MetricsPage: {
+            experiments: components["schemas"]["ExperimentMetrics"][];
         };
         /**
          * NewMember

@@ -30,7 +30,7 @@ log = logging.getLogger("grid_collab.teamserver.migrations")
 
 HERE = Path(__file__).resolve().parent
 #: the newest revision in versions/ (tests/test_migrations.py holds it to Alembic's head)
-HEAD = "0002_money_numeric"
+HEAD = "0003_metrics"
 # the last stamp the hand-written upgrades knew; the baseline revision adopts 1 to 3
 LAST_LEGACY_VERSION = 3
 # pg_advisory_xact_lock key shared by every team server on one PostgreSQL database: two

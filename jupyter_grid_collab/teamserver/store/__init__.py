@@ -16,6 +16,7 @@ from .core import Caller, StoreCore, hash_secret
 from .credentials import CredentialRepository
 from .datastores import DatastoreRepository
 from .executor import LaunchRepository
+from .metrics import MetricRepository
 from .outputs import OutputRepository
 from .quotas import QuotaRepository
 from .runs import RunRepository
@@ -41,6 +42,7 @@ class Store:
         self.teams = TeamRepository(core, self.quotas)
         self.runs = RunRepository(core, self.billing, self.sources, self.datastores)
         self.outputs = OutputRepository(core, self.runs)
+        self.metrics = MetricRepository(core, self.runs)
         self.sessions = SessionRepository(core, self.billing, self.credentials)
         self.visits = VisitRepository(core, self.sessions)
         self.launches = LaunchRepository(core, self.runs, self.billing)

@@ -28,6 +28,7 @@ from .. import schema as t
 from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from .blob_refs import unreferenced
 from .core import Caller, insert_id, now
+from .metrics import delete_metrics
 from .money import money, shown, stored
 from .pagination import PageRequest, encoded_page, keyset
 from .rows import Column, Columns, Computed, Converted, row_builder, stored_json
@@ -513,6 +514,7 @@ class RunRepository:
                 )
             }
             conn.execute(t.log_lines.delete().where(t.log_lines.c.experiment_id.in_(exp_ids)))
+            delete_metrics(conn, exp_ids)
             conn.execute(t.artifacts.delete().where(t.artifacts.c.experiment_id.in_(exp_ids)))
             conn.execute(t.experiments.delete().where(t.experiments.c.run_id == run.id))
             conn.execute(t.runs.delete().where(t.runs.c.id == run.id))
@@ -535,6 +537,7 @@ class RunRepository:
                 )
             }
             conn.execute(t.log_lines.delete().where(t.log_lines.c.experiment_id == exp.id))
+            delete_metrics(conn, [exp.id])
             conn.execute(t.artifacts.delete().where(t.artifacts.c.experiment_id == exp.id))
             conn.execute(t.experiments.delete().where(t.experiments.c.id == exp.id))
             # the experiment leaves the run's counts under its final status

@@ -1,0 +1,363 @@
+"""Experiments' metrics: points appended in batches while they run, read back downsampled.
+
+Each (experiment, metric name) is a series row holding the summary a comparison shows (the
+last point, the lowest and highest value, the count), kept current by every append; its
+points are packed in chunks (metric_series.py). An append fills the series' last chunk, so
+a script that sends one point a second still leaves about one row per 2,048 points. Reads
+see what a log reader sees: teammates read, anyone else gets the 404 of a run they cannot
+see. Only the run's executor (or a hand-tracked run's owner) writes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING, Any
+
+from msgspec import UNSET
+from sqlalchemy import and_, select
+
+from ...bodies import MetricAppend
+from ...fields import METRIC_NAME_PATTERN
+from ...models import ReferenceError, experiment_name
+from ...references import EXPERIMENT, RUN, parse_ref
+from .. import schema as t
+from ..errors import Invalid, NotAllowed
+from ..metric_series import CHUNK_POINTS, Points, downsample, json_value, pack, unpack_into
+from .core import Caller, now
+from .rows import iso
+
+if TYPE_CHECKING:
+    from .core import StoreCore
+    from .runs import RunRepository
+
+#: the team server's --max-metric-points default: points kept per experiment (24 bytes each)
+DEFAULT_MAX_METRIC_POINTS = 1_000_000
+#: metric names per experiment: a script that logs a new name per step is bounded too
+MAX_SERIES = 1000
+#: experiments one batch read may cover (a run counts all of its experiments)
+MAX_EXPERIMENTS_PER_READ = 500
+#: the most points of one series an answer holds
+MAX_POINTS_PER_SERIES = 10_000
+DEFAULT_POINTS_PER_SERIES = 500
+_METRIC_NAME = re.compile(METRIC_NAME_PATTERN)
+
+
+class MetricRepository:
+    """Metric points of experiments, found through their runs."""
+
+    #: points kept per experiment (0: no cap); the team server sets it from --max-metric-points
+    max_points: int = DEFAULT_MAX_METRIC_POINTS
+
+    def __init__(self, core: StoreCore, runs: RunRepository) -> None:
+        self.core = core
+        self.engine = core.engine
+        self.runs = runs
+
+    # ------------------------------------------------------------- write
+    def append(self, caller: Caller, owner: str, name: str, body: MetricAppend) -> dict:
+        """Store a batch of points: one summary update and one chunk write per metric named
+        in it. Points past --max-metric-points, or of a metric past MAX_SERIES, are dropped
+        and counted (a 200 still: a launcher that retried them would never stop)."""
+        batches: dict[str, list[Any]] = {}
+        for p in body.points:
+            batches.setdefault(p.name, []).append(p)
+        for metric in batches:
+            _check_name(metric)
+        stored = dropped = 0
+        with self.engine.begin() as conn:
+            exp, run = self.runs.experiment_rows(conn, caller, owner, name)
+            if run.owner_id != caller.id:
+                raise NotAllowed(
+                    f"{caller.username} cannot write the metrics of {owner}'s experiment "
+                    f'"{name}": only its run\'s executor can'
+                )
+            # one writer per experiment at a time: PostgreSQL would let two appends read the
+            # same last chunk and both write it (SQLite serialises writers already)
+            conn.execute(
+                select(t.experiments.c.id).where(t.experiments.c.id == exp.id).with_for_update()
+            )
+            series = {
+                r.name: r
+                for r in conn.execute(
+                    select(t.metric_series).where(t.metric_series.c.experiment_id == exp.id)
+                )
+            }
+            room = (
+                self.max_points - sum(r.n_points for r in series.values())
+                if self.max_points
+                else math.inf
+            )
+            ts_now = now()
+            for metric, points in batches.items():
+                row = series.get(metric)
+                if row is None and len(series) >= MAX_SERIES:
+                    dropped += len(points)
+                    continue
+                kept = points if len(points) <= room else points[: max(0, int(room))]
+                dropped += len(points) - len(kept)
+                if not kept:
+                    continue
+                room -= len(kept)
+                stored += len(kept)
+                series[metric] = self._append_series(conn, exp.id, metric, row, kept, ts_now)
+        return {"stored": stored, "dropped": dropped, "experiment_id": exp.id}
+
+    def _append_series(self, conn, experiment_id: int, metric: str, row, kept, ts_now: float):
+        points = Points.empty()
+        step = row.last_step if row is not None else -1
+        for p in kept:
+            step = step + 1 if p.step is UNSET else p.step
+            points.steps.append(step)
+            points.values.append(math.nan if p.value is None else p.value)
+            points.times.append(ts_now if p.ts is UNSET else p.ts)
+        finite = [v for v in points.values if math.isfinite(v)]
+        low = min(finite, default=None)
+        high = max(finite, default=None)
+        if row is not None:
+            low = _either(min, low, row.min_value)
+            high = _either(max, high, row.max_value)
+        summary = {
+            "last_step": points.steps[-1],
+            "last_value": points.values[-1],
+            "last_ts": points.times[-1],
+            "min_value": low,
+            "max_value": high,
+        }
+        chunks = t.metric_chunks
+        if row is None:
+            series_id = conn.execute(
+                t.metric_series.insert().values(
+                    experiment_id=experiment_id, name=metric, n_points=len(points), **summary
+                )
+            ).inserted_primary_key[0]
+            seq = 0
+        else:
+            series_id = row.id
+            conn.execute(
+                t.metric_series.update()
+                .where(t.metric_series.c.id == series_id)
+                .values(n_points=row.n_points + len(points), **summary)
+            )
+            last = conn.execute(
+                select(chunks.c.seq, chunks.c.points)
+                .where(chunks.c.series_id == series_id)
+                .order_by(chunks.c.seq.desc())
+                .limit(1)
+            ).first()
+            seq = 0 if last is None else last.seq
+            if last is not None:
+                held = Points.empty()
+                unpack_into(last.points, held)
+                if len(held) < CHUNK_POINTS:
+                    # fill the last chunk before starting another
+                    held.extend(points)
+                    points = held
+                    conn.execute(
+                        chunks.delete().where(
+                            and_(chunks.c.series_id == series_id, chunks.c.seq == last.seq)
+                        )
+                    )
+                else:
+                    seq += 1
+        conn.execute(
+            chunks.insert(),
+            [
+                {
+                    "series_id": series_id,
+                    "seq": seq + i,
+                    "points": pack(points.slice(start, start + CHUNK_POINTS)),
+                }
+                for i, start in enumerate(range(0, len(points), CHUNK_POINTS))
+            ],
+        )
+        # what the caller's ``series`` dict needs of the row from here on
+        return _SeriesState(
+            series_id, metric, row.n_points + len(kept) if row else len(kept), summary
+        )
+
+    # ------------------------------------------------------------- read
+    def read(
+        self, caller: Caller, owner: str, name: str, names: Any = None, max_points: Any = None
+    ) -> dict:
+        """One experiment's metrics (``ExperimentMetrics``)."""
+        wanted, limit = _names(names), _max_points(max_points)
+        with self.core.read() as conn:
+            exp, run = self.runs.experiment_rows(conn, caller, owner, name)
+            return self._answers(conn, [(exp, run)], wanted, limit)[0]
+
+    def query(
+        self,
+        caller: Caller,
+        runs: Any = None,
+        experiments: Any = None,
+        names: Any = None,
+        max_points: Any = None,
+    ) -> dict:
+        """Several runs' and experiments' metrics in one answer (``MetricsPage``): each run
+        named stands for all of its experiments, in order; a name seen twice is answered
+        once. Anything the caller may not see is the 404 it would be alone."""
+        wanted, limit = _names(names), _max_points(max_points)
+        refs = [(RUN, r) for r in _listed(runs)] + [(EXPERIMENT, e) for e in _listed(experiments)]
+        if not refs:
+            raise Invalid("name at least one run (runs=owner:name) or experiment (experiments=)")
+        with self.core.read() as conn:
+            found: dict[int, tuple[Any, Any]] = {}
+            for kind, text in refs:
+                try:
+                    ref = parse_ref(text, kind).owned(caller.username)
+                except ReferenceError as exc:
+                    raise Invalid(str(exc)) from None
+                assert ref.owner is not None
+                if kind == EXPERIMENT:
+                    exp, run = self.runs.experiment_rows(conn, caller, ref.owner, ref.name)
+                    found.setdefault(exp.id, (exp, run))
+                else:
+                    run = self.runs.run_row(conn, caller, ref.owner, ref.name)
+                    for exp in conn.execute(
+                        select(t.experiments)
+                        .where(t.experiments.c.run_id == run.id)
+                        .order_by(t.experiments.c.idx)
+                    ):
+                        found.setdefault(exp.id, (exp, run))
+                if len(found) > MAX_EXPERIMENTS_PER_READ:
+                    raise Invalid(
+                        f"these runs hold more than {MAX_EXPERIMENTS_PER_READ} experiments: "
+                        "ask for fewer at a time"
+                    )
+            return {"experiments": self._answers(conn, list(found.values()), wanted, limit)}
+
+    def _answers(self, conn, pairs: list[tuple[Any, Any]], wanted, limit: int) -> list[dict]:
+        ids = [exp.id for exp, _ in pairs]
+        by_exp: dict[int, list[Any]] = {i: [] for i in ids}
+        if ids:
+            s = t.metric_series
+            for row in conn.execute(
+                select(s).where(s.c.experiment_id.in_(ids)).order_by(s.c.experiment_id, s.c.name)
+            ):
+                by_exp[row.experiment_id].append(row)
+        chosen = [
+            row
+            for rows in by_exp.values()
+            for row in rows
+            if limit and (wanted is None or row.name in wanted)
+        ]
+        points = self._points(conn, [row.id for row in chosen])
+        answers = []
+        for exp, run in pairs:
+            rows = by_exp[exp.id]
+            answers.append(
+                {
+                    "experiment": experiment_name(run.name, exp.idx),
+                    "run": run.name,
+                    "owner": run.owner,
+                    "status": exp.status,
+                    "params": exp.params,
+                    "summaries": [_summary(r) for r in rows],
+                    "series": [
+                        _series(r, downsample(points[r.id], limit)) for r in rows if r.id in points
+                    ],
+                }
+            )
+        return answers
+
+    @staticmethod
+    def _points(conn, series_ids: list[int]) -> dict[int, Points]:
+        """Every point of each series, in order, chunk by chunk."""
+        out = {i: Points.empty() for i in series_ids}
+        if not series_ids:
+            return out
+        c = t.metric_chunks
+        for series_id, blob in conn.execute(
+            select(c.c.series_id, c.c.points)
+            .where(c.c.series_id.in_(series_ids))
+            .order_by(c.c.series_id, c.c.seq)
+        ):
+            unpack_into(blob, out[series_id])
+        return out
+
+
+class _SeriesState:
+    """A series as an append leaves it, for the next metric of the same batch (none reads
+    more than this of it)."""
+
+    __slots__ = ("id", "name", "n_points", "last_step", "min_value", "max_value")
+
+    def __init__(self, series_id: int, name: str, count: int, summary: dict) -> None:
+        self.id, self.name, self.n_points = series_id, name, count
+        self.last_step = summary["last_step"]
+        self.min_value, self.max_value = summary["min_value"], summary["max_value"]
+
+
+def _either(pick, a: float | None, b: float | None) -> float | None:
+    if a is None:
+        return b
+    return a if b is None else pick(a, b)
+
+
+def _summary(row) -> dict:
+    return {
+        "name": row.name,
+        "count": row.n_points,
+        "last": json_value(row.last_value),
+        "last_step": row.last_step,
+        "min": row.min_value,
+        "max": row.max_value,
+        "updated_at": iso(row.last_ts),
+    }
+
+
+def _series(row, points: Points) -> dict:
+    return {
+        "name": row.name,
+        "count": row.n_points,
+        "step": points.steps.tolist(),
+        "value": [json_value(v) for v in points.values],
+        "ts": points.times.tolist(),
+    }
+
+
+def _listed(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [part for part in str(value).split(",") if part]
+
+
+def _names(value: Any) -> set[str] | None:
+    """The metric names asked for (None: all of them)."""
+    names = _listed(value)
+    if not names:
+        return None
+    for name in names:
+        _check_name(name)
+    return set(names)
+
+
+def _check_name(name: str) -> None:
+    # the Struct's pattern lets a final line break through (a JSON Schema "$"): not here
+    if not _METRIC_NAME.fullmatch(name):
+        raise Invalid(
+            f"{name[:60]!r} is not a metric name: letters, digits, _ . / : - and spaces, "
+            "at most 200, not starting with a space"
+        )
+
+
+def delete_metrics(conn, experiment_ids) -> None:
+    """Delete the metrics of ``experiment_ids`` (a list, or a select of ids)."""
+    series = select(t.metric_series.c.id).where(t.metric_series.c.experiment_id.in_(experiment_ids))
+    conn.execute(t.metric_chunks.delete().where(t.metric_chunks.c.series_id.in_(series)))
+    conn.execute(
+        t.metric_series.delete().where(t.metric_series.c.experiment_id.in_(experiment_ids))
+    )
+
+
+def _max_points(value: Any) -> int:
+    if value is None:
+        return DEFAULT_POINTS_PER_SERIES
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        n = -1
+    if n != 0 and not 2 <= n <= MAX_POINTS_PER_SERIES:
+        raise Invalid(f"max_points must be 0 (summaries only) or from 2 to {MAX_POINTS_PER_SERIES}")
+    return n
