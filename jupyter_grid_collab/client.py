@@ -8,9 +8,10 @@ answer, and the twin's ``_do`` either performs it (sync) or returns an awaitable
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import re
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -20,8 +21,8 @@ from urllib.parse import quote
 
 from . import paging
 from .credentials import load_credentials
+from .lazy_http import Origin, UnsafeHeader, proxied, ssl_context
 from .lazy_http import httpx as _httpx
-from .lazy_http import ssl_context
 from .models import (
     Artifact,
     Credential,
@@ -41,8 +42,8 @@ from .models import (
 from .references import EXPERIMENT, RUN, Kind, Ref, parse_ref
 
 if TYPE_CHECKING:
-    # imported when the first client is built (lazy_http): a process that only names
-    # these errors, as every `grid` command does, never loads httpx
+    # imported only for what needs it (lazy_http): a process that names these errors or
+    # makes plain API calls, as every `grid` command does, never loads httpx
     import httpx
 
 API = "/api/v1"
@@ -119,7 +120,22 @@ _BY_STATUS = {
 }
 
 
-def _raise_for(response: httpx.Response) -> None:
+class _Answer:
+    """A whole answer that came over lazy_http's stdlib transport: what ``_raise_for`` and
+    ``_do`` read of an httpx.Response."""
+
+    __slots__ = ("status_code", "reason_phrase", "content")
+
+    def __init__(self, status_code: int, reason_phrase: str, content: bytes):
+        self.status_code = status_code
+        self.reason_phrase = reason_phrase
+        self.content = content
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+def _raise_for(response: httpx.Response | _Answer) -> None:
     if response.status_code < 400:
         return
     try:
@@ -132,8 +148,15 @@ def _raise_for(response: httpx.Response) -> None:
     raise cls(message, response.status_code)
 
 
+def _timed_out(exc: Exception) -> bool:
+    if isinstance(exc, TimeoutError):  # the stdlib's (socket.timeout is TimeoutError)
+        return True
+    loaded = sys.modules.get("httpx")  # an httpx error means httpx is loaded
+    return loaded is not None and isinstance(exc, loaded.TimeoutException)
+
+
 def _unreachable(url: str, exc: Exception) -> Unreachable:
-    kind = "timed out" if isinstance(exc, _httpx().TimeoutException) else "refused or failed"
+    kind = "timed out" if _timed_out(exc) else "refused or failed"
     return Unreachable(
         f"cannot reach the team server at {url}: connection {kind} "
         f"({type(exc).__name__}); is it running, and is GRID_URL right?"
@@ -157,6 +180,8 @@ def download_resumable(
     rename into place: a cut download never sits under its final name. One rule for every
     downloader (GridClient's, and the extension's worker threads'); only how the bytes
     arrive differs, which ``open_from`` says."""
+    import hashlib  # here: its OpenSSL load is paid by a download, not by every `grid`
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(dest)
     digest = hashlib.sha256()
@@ -608,6 +633,15 @@ def _resolve(
     return creds.url, key, session_secret
 
 
+def _headers(api_key: str | None, session_secret: str | None) -> dict[str, str]:
+    headers = {"User-Agent": "jupyter-grid-collab"}
+    if api_key:
+        headers["Authorization"] = f"token {api_key}"
+    elif session_secret:
+        headers[SESSION_SECRET_HEADER] = session_secret
+    return headers
+
+
 def _build_client_kwargs(
     url: str,
     api_key: str | None,
@@ -615,14 +649,9 @@ def _build_client_kwargs(
     api_prefix: str = API,
     session_secret: str | None = None,
 ) -> dict[str, Any]:
-    headers = {"User-Agent": "jupyter-grid-collab"}
-    if api_key:
-        headers["Authorization"] = f"token {api_key}"
-    elif session_secret:
-        headers[SESSION_SECRET_HEADER] = session_secret
     return dict(
         base_url=url.rstrip("/") + api_prefix,
-        headers=headers,
+        headers=_headers(api_key, session_secret),
         timeout=_httpx().Timeout(timeout, connect=min(timeout, 10.0)),
         # the process's one context (lazy_http): httpx's own default is a new one per
         # client, each loading the CA bundle
@@ -630,9 +659,42 @@ def _build_client_kwargs(
     )
 
 
+#: a request path the stdlib transport sends as httpx would: nothing httpx would quote,
+#: and no "." or ".." segment, which httpx resolves away (the API's paths are quoted
+#: segments of names, so this is every request but a malformed one)
+_PLAIN_PATH = re.compile(r"(?!.*/\.)[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*\Z")
+
+
+def _origin(url: str) -> Origin | None:
+    """The stdlib transport for ``url`` when it sends what httpx would: not with a
+    user:password in the URL (httpx makes that Basic auth) nor through a proxy the
+    environment names (httpx honours one; the stdlib transport never does)."""
+    if "@" in url.partition("://")[2].partition("/")[0] or proxied():
+        return None
+    try:
+        return Origin(url)
+    except ValueError:  # not http(s)://HOST[:PORT]: httpx says what is wrong, as before
+        return None
+
+
+def _query(params: dict) -> str:
+    # httpx's rendering of params: JSON's true/false, None as empty
+    from urllib.parse import urlencode
+
+    shown = {True: "true", False: "false", None: ""}
+    return urlencode(
+        [(k, shown[v] if v is None or isinstance(v, bool) else str(v)) for k, v in params.items()]
+    )
+
+
 # ----------------------------------------------------------------- sync twin
 class GridClient(_Methods):
-    """Synchronous client; a context manager that owns one connection pool."""
+    """Synchronous client; a context manager that owns its connections.
+
+    The API's JSON calls go over the standard library (lazy_http.Origin): httpx, whose
+    import cost more than all else a `grid` command does, is loaded only for streamed
+    downloads and uploads, for a caller's own ``transport``, and when the environment names
+    a proxy (then every call goes through httpx, which honours it, as before)."""
 
     def __init__(
         self,
@@ -647,10 +709,32 @@ class GridClient(_Methods):
         self.url, key, secret = _resolve(url, api_key, session_secret, API)
         self.has_key = bool(key)
         self.via_session = bool(secret) and not key
-        self._http = _httpx().Client(
-            transport=transport,
-            **_build_client_kwargs(self.url, key, timeout, session_secret=secret),
-        )
+        self._timeout = timeout
+        self._headers = _headers(key, secret)
+        self._transport = transport
+        self._origin = None if transport is not None else _origin(self.url)
+        self._prefix = (self._origin.path if self._origin else "") + API
+        self._httpx_client: httpx.Client | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def _http(self) -> httpx.Client:
+        """The httpx client, built on first use."""
+        with self._lock:
+            if self._httpx_client is None:
+                self._httpx_client = _httpx().Client(
+                    transport=self._transport,
+                    base_url=self.url.rstrip("/") + API,
+                    headers=self._headers,
+                    timeout=_httpx().Timeout(self._timeout, connect=min(self._timeout, 10.0)),
+                    # the process's one context (lazy_http): httpx's own default is a new
+                    # one per client, each loading the CA bundle
+                    verify=ssl_context(self.url),
+                )
+                if self._closed:  # as httpx does, a closed client sends nothing
+                    self._httpx_client.close()
+            return self._httpx_client
 
     def __enter__(self) -> GridClient:
         return self
@@ -659,7 +743,11 @@ class GridClient(_Methods):
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        self._closed = True
+        if self._origin is not None:
+            self._origin.close()
+        if self._httpx_client is not None:
+            self._httpx_client.close()
 
     def _send(self, method: str, path: str, **kw: Any) -> httpx.Response:
         try:
@@ -679,14 +767,49 @@ class GridClient(_Methods):
         parse: Callable[[Any], Any] | None = None,
         timeout: float | None = None,
     ) -> Any:
-        kw: dict[str, Any] = {"params": params, "json": json}
-        if timeout is not None:
-            kw["timeout"] = timeout
-        response = self._send(method, path, **kw)
+        response: httpx.Response | _Answer
+        if self._origin is not None and _PLAIN_PATH.match(path):
+            response = self._exchange(method, path, params, json, timeout)
+        else:
+            kw: dict[str, Any] = {"params": params, "json": json}
+            if timeout is not None:
+                kw["timeout"] = timeout
+            response = self._send(method, path, **kw)
         if response.status_code == 204:
             return None
         data = response.json()
         return parse(data) if parse else data
+
+    def _exchange(
+        self, method: str, path: str, params: dict | None, payload: Any, timeout: float | None
+    ) -> _Answer:
+        """One JSON request over the stdlib transport, sent and read as httpx would (its
+        body, its timeouts: ``timeout`` for a call that names one, connecting included)."""
+        import http.client  # loaded with the transport's first connection
+
+        assert self._origin is not None
+        if self._closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        target = self._prefix + path + (f"?{_query(params)}" if params else "")
+        headers = self._headers
+        body = None
+        if payload is not None:
+            body = json.dumps(
+                payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            ).encode()
+            headers = {**headers, "Content-Type": "application/json"}
+        read = self._timeout if timeout is None else timeout
+        connect = min(self._timeout, 10.0) if timeout is None else timeout
+        try:
+            conn, response = self._origin.send(method, target, body, headers, read, connect)
+            try:
+                answer = _Answer(response.status, response.reason, response.read())
+            finally:
+                self._origin.release(conn, response)
+        except (OSError, http.client.HTTPException, UnsafeHeader) as exc:
+            raise _unreachable(self.url, exc) from None
+        _raise_for(answer)
+        return answer
 
     def whoami(self) -> str:
         if self._username is None:
@@ -759,6 +882,8 @@ class GridClient(_Methods):
         )
 
     def _put_file(self, path: str, source: Path, progress: Progress | None) -> dict:
+        import hashlib
+
         digest = hashlib.sha256()
         with open(source, "rb") as f:
             while chunk := f.read(CHUNK):

@@ -8,11 +8,11 @@ one experiment, so this module makes them with what the interpreter already has.
 What it keeps from GridClient: the same requests (``Authorization: token ...``), the team
 server's own message in errors, ``status`` None for a server never reached (so
 launcher_retry.Patience retries exactly what it retried before), a connect timeout of 10 s,
-and downloads written under a ``.part`` name until complete. Each thread keeps one
-keep-alive connection (http.client's are not thread-safe), dropped when the server has
-closed it meanwhile. No message names the token, and the URL is shown without any
-user:password part. The launcher connects straight to GRID_URL: no proxy is taken from the
-environment.
+and downloads written under a ``.part`` name until complete. Its connections are
+GridClient's own transport (lazy_http.Origin): kept alive, lent to one thread at a time,
+dropped when the server has closed them meanwhile. No message names the token, and the URL
+is shown without any user:password part. The launcher connects straight to GRID_URL: no
+proxy is taken from the environment.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ import http.client
 import json
 import os
 import re
-import select
-import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .controls import first_control, visible
+from .lazy_http import Origin
 
 API = "/api/v1"
 CHUNK = 1 << 20
@@ -75,12 +75,6 @@ def _artifact_path(path: str) -> str:
     return quote(path, safe="/")
 
 
-def _closed_by_peer(conn: http.client.HTTPConnection) -> bool:
-    # an idle keep-alive socket that reads as ready holds an EOF (the server closed it after
-    # its idle timeout) or bytes nobody asked for: either way it cannot carry a request
-    return conn.sock is not None and bool(select.select([conn.sock], [], [], 0)[0])
-
-
 class TeamServer:
     """The team server as one experiment's launcher sees it (its token is scoped to that
     experiment)."""
@@ -89,21 +83,17 @@ class TeamServer:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("GRID_URL must be an http:// or https:// URL")
-        self._https = parts.scheme == "https"
-        self._host = parts.hostname
-        self._port = parts.port
-        netloc = f"[{self._host}]" if ":" in self._host else self._host
-        netloc += f":{self._port}" if self._port else ""
-        self.url = f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"  # no user:password
-        self._prefix = parts.path.rstrip("/") + API
+        self._origin = Origin(url)
+        host, port = self._origin.host, self._origin.port
+        netloc = f"[{host}]" if ":" in host else host
+        netloc += f":{port}" if port else ""
+        self.url = f"{parts.scheme}://{netloc}{self._origin.path}"  # no user:password
+        self._prefix = self._origin.path + API
         self._headers = {"Authorization": f"token {token}", "User-Agent": "jupyter-grid-collab"}
         self.timeout = timeout
         self.owner, self.experiment, self.run_name = parse_experiment(experiment)
         self._exp_path = f"/experiments/{_seg(self.owner)}/{_seg(self.experiment)}"
         self._run_path = f"/runs/{_seg(self.owner)}/{_seg(self.run_name)}"
-        self._local = threading.local()
-        self._all: list[http.client.HTTPConnection] = []
-        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ the five calls
     def run(self) -> dict[str, Any]:
@@ -127,17 +117,17 @@ class TeamServer:
     def download_source(self, dest: Path) -> Path:
         """The run's source snapshot into ``dest``; ReportError 404 when it has none."""
         part = dest.with_name(dest.name + ".part")
-        response = self._exchange("GET", self._run_path + "/source", None, {}, DOWNLOAD_TIMEOUT)
-        self._check(response)
-        try:
-            with open(part, "wb") as f:  # our disk failing is an OSError, not the server's
-                while chunk := self._read(response, CHUNK):
-                    f.write(chunk)
-            if response.length:  # the connection ended before the announced length
-                raise self._lost(http.client.IncompleteRead(b"", response.length))
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
+        with self._exchange("GET", self._run_path + "/source", None, {}, DOWNLOAD_TIMEOUT) as got:
+            self._check(got)
+            try:
+                with open(part, "wb") as f:  # our disk failing is an OSError, not the server's
+                    while chunk := self._read(got, CHUNK):
+                        f.write(chunk)
+                if got.length:  # the connection ended before the announced length
+                    raise self._lost(http.client.IncompleteRead(b"", got.length))
+            except BaseException:
+                part.unlink(missing_ok=True)
+                raise
         os.replace(part, dest)
         return dest
 
@@ -156,21 +146,21 @@ class TeamServer:
             "Content-Length": str(size),
             "Content-Type": "application/octet-stream",
         }
-        with open(source, "rb") as f:
-            response = self._exchange("PUT", url, _at_most(f, size), headers, UPLOAD_TIMEOUT)
-            return self._answer(response)
+        with (
+            open(source, "rb") as f,
+            self._exchange("PUT", url, _at_most(f, size), headers, UPLOAD_TIMEOUT) as got,
+        ):
+            return self._answer(got)
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
+        self._origin.close()
 
     # ------------------------------------------------------------------ plumbing
     def _json(self, method: str, path: str, payload: Any = None) -> Any:
         body = None if payload is None else json.dumps(payload).encode()
         headers = {} if body is None else {"Content-Type": "application/json"}
-        return self._answer(self._exchange(method, path, body, headers, self.timeout))
+        with self._exchange(method, path, body, headers, self.timeout) as got:
+            return self._answer(got)
 
     def _read(self, response: http.client.HTTPResponse, amount: int | None = None) -> bytes:
         try:
@@ -193,6 +183,7 @@ class TeamServer:
         if response.status >= 400:
             raise _refusal(response, self._read(response))
 
+    @contextmanager
     def _exchange(
         self,
         method: str,
@@ -200,41 +191,28 @@ class TeamServer:
         body: bytes | Iterator[bytes] | None,
         headers: dict[str, str],
         timeout: float,
-    ) -> http.client.HTTPResponse:
-        """Send one request on this thread's connection; its response, unread."""
-        conn = self._connection()
+    ) -> Iterator[http.client.HTTPResponse]:
+        """Send one request; its response, unread, for the ``with`` block to read. Its
+        connection serves the next request if the block read the answer to the end."""
         try:
-            if _closed_by_peer(conn):
-                conn.close()
-            if conn.sock is None:
-                conn.timeout = min(timeout, CONNECT_TIMEOUT)
-                conn.connect()
-            assert conn.sock is not None
-            conn.sock.settimeout(timeout)
-            all_headers = {**self._headers, **headers}
-            conn.request(method, self._prefix + path, body=body, headers=all_headers)
-            return conn.getresponse()
+            conn, response = self._origin.send(
+                method,
+                self._prefix + path,
+                body,
+                {**self._headers, **headers},
+                timeout,
+                min(timeout, CONNECT_TIMEOUT),
+            )
         except (OSError, http.client.HTTPException) as exc:
             raise self._lost(exc) from None
-
-    def _connection(self) -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            if self._https:
-                conn = http.client.HTTPSConnection(self._host, self._port, context=_tls())
-            else:
-                conn = http.client.HTTPConnection(self._host, self._port)
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
-        return conn
+        try:
+            yield response
+        finally:
+            self._origin.release(conn, response)
 
     def _lost(self, exc: BaseException) -> ReportError:
-        """The connection failed (refused, reset, timed out): drop it; status None, so the
-        call may be retried."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
+        """The connection failed (refused, reset, timed out): status None, so the call may
+        be retried (on a new connection: a response not read to the end drops its own)."""
         kind = "timed out" if isinstance(exc, TimeoutError) else "refused or failed"
         return ReportError(
             f"cannot reach the team server at {self.url}: connection {kind} "
@@ -261,20 +239,3 @@ def _refusal(response: http.client.HTTPResponse, data: bytes) -> ReportError:
     except (ValueError, AttributeError):
         message = f"{response.status} {response.reason}"
     return ReportError(str(message), response.status)
-
-
-def _tls() -> Any:
-    """A verifying TLS context, built only for an https:// team server: the CA bundle
-    SSL_CERT_FILE / SSL_CERT_DIR name, else certifi's (as httpx did), else the system's."""
-    import ssl
-
-    cafile = os.environ.get("SSL_CERT_FILE") or None
-    capath = os.environ.get("SSL_CERT_DIR") or None
-    if cafile is None and capath is None:
-        try:
-            import certifi
-
-            cafile = certifi.where()
-        except ImportError:
-            pass
-    return ssl.create_default_context(cafile=cafile, capath=capath)

@@ -1,10 +1,14 @@
-"""httpx and TLS for the team API's clients, paid for only by a process that uses them.
+"""HTTP and TLS for the team API's clients, paid for only by a process that uses them.
 
-Importing httpx costs 70-120 ms, so the client module does not import it until a client
-is built: ``grid --help`` or an error message never pays for it. And httpx builds a new
-SSL context for every client, loading the whole CA bundle each time (20-35 ms per
-client, even for an http:// URL that never speaks TLS); here a process has one context
-per kind, built the first time a client needs it.
+Importing httpx costs 45-120 ms, more than everything else `grid user` does. So a small
+JSON exchange (GridClient's API calls, the launcher's reports) goes over the standard
+library's ``http.client`` instead (``Origin``), imported with the first connection; httpx is
+imported (``httpx()``) only for what needs it: streamed downloads and uploads, the async
+client, a caller's own httpx transport, and a proxy named in the environment.
+
+And httpx builds a new SSL context for every client, loading the whole CA bundle each time
+(20-35 ms per client, even for an http:// URL that never speaks TLS); here a process has one
+context per kind, built the first time a client needs it, by httpx's rules.
 """
 
 from __future__ import annotations
@@ -12,14 +16,27 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
+from collections.abc import Iterable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    import http.client
     import ssl
 
 _lock = threading.Lock()
 _contexts: dict[tuple[str | None, ...], ssl.SSLContext] = {}
+
+#: what httpx's pool does: a connection idle this long is closed, not reused, so a request
+#: seldom meets a connection the server is closing at that very moment (the team server
+#: closes idle ones after 30 s)
+KEEPALIVE_EXPIRY = 5.0
+MAX_IDLE = 8  # idle connections kept per origin; more threads make (and close) their own
+#: requests sent again on a new connection when a kept-alive one turns out closed: sending
+#: these twice does nothing twice (a POST or DELETE that reached the server may have run)
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def httpx() -> ModuleType:
@@ -45,12 +62,12 @@ def httpx() -> ModuleType:
 def ssl_context(url: str) -> ssl.SSLContext:
     """This process's one SSL context for clients of ``url``.
 
-    https: the context httpx would build (``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set,
+    https: the context httpx would build (``SSL_CERT_FILE`` when set, else ``SSL_CERT_DIR``,
     else certifi's bundle), built once per such setting; certificates are verified.
     http: a context that verifies against no CA at all, so it costs nothing to build and
     any TLS it were ever asked for (an https proxy from the environment) is refused,
     never trusted. Sharing is safe: httpcore only sets ALPN on it, always to http/1.1
-    since no client here speaks HTTP/2."""
+    since no client here speaks HTTP/2, and http.client sets nothing."""
     if url[:6].lower() == "https:":
         key: tuple[str | None, ...] = (
             "https",
@@ -64,14 +81,157 @@ def ssl_context(url: str) -> ssl.SSLContext:
         with _lock:  # two threads' first clients must not both load the bundle
             context = _contexts.get(key)
             if context is None:
-                context = _contexts[key] = _build(key[0] == "https")
+                context = _contexts[key] = _build(key)
     return context
 
 
-def _build(verify_with_bundle: bool) -> ssl.SSLContext:
-    if verify_with_bundle:
-        created: ssl.SSLContext = httpx().create_ssl_context()
-        return created
+def _build(key: tuple[str | None, ...]) -> ssl.SSLContext:
     import ssl
 
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, hostname checked
+    if key[0] != "https":
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, hostname checked
+    # httpx.create_ssl_context(), without importing httpx
+    cafile, capath = key[1], key[2]
+    if cafile:
+        return ssl.create_default_context(cafile=cafile)
+    if capath:
+        return ssl.create_default_context(capath=capath)
+    try:
+        import certifi
+    except ImportError:  # httpx needs certifi; a launcher without it trusts the system's CAs
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def proxied() -> bool:
+    """Whether httpx would send requests through a proxy named in the environment (or, on
+    macOS and Windows, the system's settings): those requests stay on httpx."""
+    if sys.platform in ("darwin", "win32"):
+        from urllib.request import getproxies
+
+        found = getproxies()
+        return any(found.get(scheme) for scheme in ("http", "https", "all"))
+    # urllib's getproxies_environment(), which is all httpx reads here; any spelling counts,
+    # which at worst leaves a request on httpx that would have gone direct anyway
+    wanted = ("http_proxy", "https_proxy", "all_proxy")
+    return any(value and name.lower() in wanted for name, value in os.environ.items())
+
+
+class UnsafeHeader(ValueError):
+    """A header that would split the request (CR, LF or NUL): refused before sending. The
+    message names the header, never its value (an API key, a secret)."""
+
+
+class Origin:
+    """Keep-alive ``http.client`` connections to one server (``scheme://host[:port]``), each
+    lent to one thread at a time: ``send`` one request, read its answer, ``release``.
+
+    A user:password in the URL is not sent (httpx would send it as Basic auth: GridClient
+    leaves such a URL to httpx). No proxy is read from the environment: callers that honour
+    one check ``proxied()`` first."""
+
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("a team server URL is http:// or https://HOST[:PORT][/PATH]")
+        self.https = parts.scheme == "https"
+        self.host = parts.hostname
+        self.port = parts.port  # ValueError when it is no number
+        self.path = parts.path.rstrip("/")
+        self._context = ssl_context(url) if self.https else None
+        self._idle: list[tuple[http.client.HTTPConnection, float]] = []
+        self._lock = threading.Lock()
+
+    def send(
+        self,
+        method: str,
+        target: str,
+        body: bytes | Iterable[bytes] | None,
+        headers: Mapping[str, str],
+        timeout: float,
+        connect_timeout: float,
+    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+        """Send one request; the connection and its response, unread (hand both to
+        ``release``). Raises OSError (TimeoutError for a timeout) or http.client's
+        HTTPException when the server is not reached or answers nothing, UnsafeHeader."""
+        encoded = _encoded(headers)
+        replayable = method in IDEMPOTENT and (body is None or isinstance(body, bytes))
+        conn, reused = self._take()
+        while True:
+            try:
+                if conn.sock is None:
+                    conn.timeout = connect_timeout
+                    conn.connect()
+                assert conn.sock is not None
+                conn.sock.settimeout(timeout)
+                conn.request(method, target, body=body, headers=encoded)
+                return conn, conn.getresponse()
+            except ConnectionError:  # reset, broken pipe, or closed before any answer
+                conn.close()
+                # a kept-alive connection the server had closed: once more on a new one
+                if reused and replayable:
+                    conn, reused = self._connection(), False
+                    continue
+                raise
+            except BaseException:
+                conn.close()
+                raise
+
+    def release(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:
+        """Keep ``conn`` for the next request if its answer was read to the end (else what
+        is left of it would be read as the next answer: it is closed)."""
+        if not response.isclosed() or conn.sock is None:
+            conn.close()
+            return
+        with self._lock:
+            if len(self._idle) < MAX_IDLE:
+                self._idle.append((conn, time.monotonic()))
+                return
+        conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn, _ in idle:
+            conn.close()
+
+    def _take(self) -> tuple[http.client.HTTPConnection, bool]:
+        """An idle connection still fit to carry a request (and True), or a new one."""
+        while True:
+            with self._lock:
+                if not self._idle:
+                    break
+                conn, since = self._idle.pop()
+            if time.monotonic() - since < KEEPALIVE_EXPIRY and not _closed_by_peer(conn):
+                return conn, True
+            conn.close()
+        return self._connection(), False
+
+    def _connection(self) -> http.client.HTTPConnection:
+        import http.client  # ~10 ms (email's parser, ssl): paid by the first request only
+
+        if self.https:
+            return http.client.HTTPSConnection(self.host, self.port, context=self._context)
+        return http.client.HTTPConnection(self.host, self.port)
+
+
+def _encoded(headers: Mapping[str, str]) -> dict[str, bytes]:
+    # ASCII, as httpx insists (a non-ASCII key fails with UnicodeEncodeError there too);
+    # http.client itself would let a CR or LF through when a space or tab follows it
+    for name, value in headers.items():
+        if any(c in name or c in value for c in "\r\n\0") or not name:
+            raise UnsafeHeader(
+                f"header {name.strip()!r} holds a character not allowed in HTTP headers "
+                "(CR, LF or NUL)"
+            )
+    return {name: value.encode("ascii") for name, value in headers.items()}
+
+
+def _closed_by_peer(conn: http.client.HTTPConnection) -> bool:
+    # an idle keep-alive socket that reads as ready holds an EOF (the server closed it after
+    # its idle timeout) or bytes nobody asked for: either way it cannot carry a request
+    if conn.sock is None:
+        return False
+    import select
+
+    return bool(select.select([conn.sock], [], [], 0)[0])
