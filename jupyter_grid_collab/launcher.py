@@ -6,7 +6,8 @@ team server's URL and an experiment-scoped token, so it runs the same on any mac
 1. fetch the run's source snapshot and unpack it into a fresh working directory;
 2. mount the attached datastore read-only under the datastore root;
 3. run the experiment's command with GRID_RUN_NAME, GRID_EXPERIMENT_NAME, GRID_ARTIFACTS_DIR;
-4. stream stdout/stderr line by line, timestamped, to the team server as they happen;
+4. stream stdout/stderr line by line, timestamped, to the team server as they happen, and
+   store the ``grid-metric name=value step=N`` lines of stdout as metrics (metric_lines.py);
 5. upload everything under GRID_ARTIFACTS_DIR (on failure too) and report the exit.
 
 Every call to the team server from step 4 on outlasts an outage or a full disk for a
@@ -51,24 +52,32 @@ from pathlib import Path
 from .launcher_files import OUTCOME_ENV, proc_start, write_json
 from .launcher_http import ReportError, TeamServer
 from .launcher_retry import BUDGET_ENV, DEFAULT_BUDGET, Patience, transient
+from .metric_lines import MetricLineError, is_metric_line
+from .metric_lines import parse as parse_metric_line
 from .runner import Runner, RunnerUnavailable, python_command, script_environment
 from .runner_files import WorkDir, artifacts, fresh_work_dir, hand_over
 
 FLUSH_SECONDS = 0.2
 MAX_BATCH = 500
+MAX_METRIC_BATCH = 10_000  # bodies.MAX_POINTS_PER_POST
 TAIL_LINES = 20
 
 
 class LogShipper:
     """Collects output lines from reader threads and posts them in small, frequent batches;
-    a batch the team server cannot take now is retried within the launcher's patience."""
+    a batch the team server cannot take now is retried within the launcher's patience.
+    The script's ``grid-metric`` lines are posted as metric points too, batched the same way
+    (a line that cannot be read is said once in the log, as a system line)."""
 
     def __init__(self, server: TeamServer, patience: Patience):
         self.server = server
         self.patience = patience
         self.lost = 0  # lines the team server never took
+        self.lost_points = 0  # metric points, likewise
         self.lines: queue.Queue = queue.Queue()
+        self.points: queue.Queue = queue.Queue()
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
+        self._bad_metric_said = False
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._ship, name="log-shipper", daemon=True)
         self._thread.start()
@@ -76,13 +85,30 @@ class LogShipper:
     def add(self, stream: str, line: str) -> None:
         if stream != "system":
             self.tail.append(line)  # the failure message quotes the script, not us
-        self.lines.put({"ts": time.time(), "stream": stream, "line": line})
+        ts = time.time()
+        self.lines.put({"ts": ts, "stream": stream, "line": line})
+        if stream == "stdout" and is_metric_line(line):
+            self._add_metrics(line, ts)
+
+    def _add_metrics(self, line: str, ts: float) -> None:
+        try:
+            points = parse_metric_line(line, ts)
+        except MetricLineError as exc:
+            if not self._bad_metric_said:
+                self._bad_metric_said = True
+                self.system(
+                    f"[grid] a grid-metric line was not read: {exc} (the format: "
+                    "grid-metric name=value ... step=N); later ones are not reported"
+                )
+            return
+        for point in points:
+            self.points.put(point)
 
     def system(self, line: str) -> None:
         self.add("system", line)
 
     def _ship(self) -> None:
-        while not (self._done.is_set() and self.lines.empty()):
+        while not (self._done.is_set() and self.lines.empty() and self.points.empty()):
             batch = []
             try:
                 batch.append(self.lines.get(timeout=FLUSH_SECONDS))
@@ -92,6 +118,9 @@ class LogShipper:
                 pass
             if batch:
                 self._post(batch)
+            points = _drain(self.points, MAX_METRIC_BATCH)
+            if points:
+                self._post_points(points)
 
     def _post(self, batch: list[dict]) -> None:
         try:
@@ -99,11 +128,28 @@ class LogShipper:
         except ReportError:
             self.lost += len(batch)  # refused (the token expired) or the server stayed away
 
+    def _post_points(self, points: list[dict]) -> None:
+        try:
+            self.patience.call("sending metrics", self.server.append_metrics, points)
+        except ReportError:
+            self.lost_points += len(points)
+
     def close(self) -> None:
         self._done.set()
         # a batch may be waiting out an outage: give it the whole patience
         self._thread.join(timeout=self.patience.budget + 30)
         self.lost += self.lines.qsize()
+        self.lost_points += self.points.qsize()
+
+
+def _drain(q: queue.Queue, most: int) -> list:
+    out: list = []
+    try:
+        while len(out) < most:
+            out.append(q.get_nowait())
+    except queue.Empty:
+        pass
+    return out
 
 
 def _pump(pipe, stream: str, shipper: LogShipper) -> None:
@@ -371,6 +417,11 @@ def main() -> int:
         f"[grid] exit code {code}; {n} artifact(s) uploaded"
         + (f", {missing} not stored" if missing else "")
         + (f"; {shipper.lost} log line(s) could not be stored" if shipper.lost else "")
+        + (
+            f"; {shipper.lost_points} metric point(s) could not be stored"
+            if shipper.lost_points
+            else ""
+        )
     )
     shipper.close()
     if stopping.is_set():

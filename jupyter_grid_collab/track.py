@@ -8,8 +8,13 @@
     run.log_file("model.pt")
     run.end()                     # or use it as a context manager: failed on exception
 
-Metrics go to the run's log as they happen and, at the end, to a ``metrics.jsonl``
-artifact that teammates can download.
+Metrics are the experiment's metric records (``grid metrics``, the Compare views): kept
+in memory and sent in batches, at least every second, so logging one costs the notebook
+microseconds, not a request; at the end they also go to a ``metrics.jsonl`` artifact.
+
+In a script that ``grid run`` started, ``track.log_metric`` needs no run and no key: it
+prints the ``grid-metric name=value step=N`` line (metric_lines.py) and the launcher stores
+it, as it does for scripts that print the line themselves.
 """
 
 from __future__ import annotations
@@ -17,15 +22,75 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from .client import GridClient, shared_client
+from .fields import METRIC_NAME_PATTERN
+from .metric_lines import format_line
 from .references import EXPERIMENT, Ref
 
+#: a tracked run's metric points wait at most this long before they are sent
+FLUSH_SECONDS = 1.0
+#: ... or until this many are waiting (bodies.MAX_POINTS_PER_POST is the API's limit)
+FLUSH_POINTS = 5_000
+_METRIC_NAME = re.compile(METRIC_NAME_PATTERN)
+
 _current: TrackedRun | None = None
+
+
+class MetricSender:
+    """A tracked run's metric points, sent from a thread of their own in batches: every
+    FLUSH_SECONDS, when FLUSH_POINTS wait, and at ``close``. A batch the team server refused
+    is not sent again (``failed`` says why); the points stay in the run's metrics.jsonl."""
+
+    def __init__(self, client: GridClient, ref: Ref):
+        self.client = client
+        self.ref = ref
+        self.failed: str | None = None
+        self._pending: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="grid-metrics", daemon=True)
+        self._thread.start()
+
+    def add(self, point: dict[str, Any]) -> None:
+        with self._lock:
+            self._pending.append(point)
+            full = len(self._pending) >= FLUSH_POINTS
+        if full:
+            self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(FLUSH_SECONDS)
+            self._wake.clear()
+            self.flush()
+            if self._closed:
+                return
+
+    def flush(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending[:FLUSH_POINTS], self._pending[FLUSH_POINTS:]
+        if batch:
+            try:
+                self.client.append_metrics(self.ref, batch)
+            except Exception as exc:  # a notebook's loop must not die of its metrics
+                self.failed = f"{len(batch)} metric point(s) not stored: {exc}"
+
+    def close(self) -> None:
+        """Send what waits, then stop the thread."""
+        self._closed = True
+        self._wake.set()
+        self._thread.join(timeout=60)
+        while self._pending:
+            self.flush()
 
 
 class TrackedRun:
@@ -38,6 +103,7 @@ class TrackedRun:
         # the experiment, as a value the client need not parse again
         self.ref = Ref(EXPERIMENT, experiment.name, run.owner)
         self.metrics: list[dict[str, Any]] = []
+        self.sender = MetricSender(client, self.ref)
         self.ended = False
 
     @property
@@ -45,13 +111,19 @@ class TrackedRun:
         return self.run.name
 
     def log_metric(self, name: str, value: float, step: int | None = None) -> None:
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise TypeError(f"metric {name!r} must be a number, not {type(value).__name__}")
-        entry = {"name": name, "value": value, "step": step, "ts": time.time()}
-        self.metrics.append(entry)
-        shown = value if math.isfinite(value) else str(value)
-        at = f" step={step}" if step is not None else ""
-        self.client.append_logs(self.ref, [f"[metric] {name}={shown}{at}"])
+        """Record one point; it is sent within FLUSH_SECONDS (the call itself sends nothing)."""
+        value = _number(name, value)
+        if not _METRIC_NAME.fullmatch(name):
+            raise ValueError(
+                f"metric name {name[:60]!r}: letters, digits, _ . / : - and spaces, at most 200"
+            )
+        ts = time.time()
+        self.metrics.append({"name": name, "value": value, "step": step, "ts": ts})
+        point: dict[str, Any] = {"name": name, "value": value if math.isfinite(value) else None}
+        if step is not None:
+            point["step"] = step
+        point["ts"] = ts
+        self.sender.add(point)
 
     def log_metrics(self, values: dict[str, float], step: int | None = None) -> None:
         for name, value in values.items():
@@ -71,6 +143,7 @@ class TrackedRun:
         if self.ended:
             return
         self.ended = True
+        self.sender.close()
         if self.metrics:
             with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
                 for entry in self.metrics:
@@ -124,11 +197,32 @@ def _active() -> TrackedRun:
 
 
 def log_metric(name: str, value: float, step: int | None = None) -> None:
+    """A point of the current tracked run; in a script ``grid run`` started (and that tracks
+    no run of its own), the ``grid-metric`` line its launcher stores."""
+    if _current is None and _launched():
+        print(format_line({name: _number(name, value)}, step), flush=True)
+        return
     _active().log_metric(name, value, step)
 
 
 def log_metrics(values: dict[str, float], step: int | None = None) -> None:
+    if _current is None and _launched():
+        checked = {name: _number(name, value) for name, value in values.items()}
+        print(format_line(checked, step), flush=True)
+        return
     _active().log_metrics(values, step)
+
+
+def _launched() -> bool:
+    """This process is (a child of) an experiment ``grid run`` started: its launcher reads
+    the script's stdout."""
+    return "GRID_EXPERIMENT_NAME" in os.environ and sys.stdout is not None
+
+
+def _number(name: str, value: Any) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise TypeError(f"metric {name!r} must be a number, not {type(value).__name__}")
+    return float(value)
 
 
 def log_text(text: str) -> None:

@@ -147,6 +147,10 @@ def test_non_finite_values_are_null_and_out_of_the_range(team_server, clients):
         assert (summary["min"], summary["max"], summary["last"]) == (1.0, 2.0, 1.0)
         assert got["series"][0]["value"] == [2.0, None, 1.0]
         assert got["series"][0]["step"] == [0, 1, 2]
+        # a last point that is not a number: the summary's last is null, the range stays
+        assert _append(alice, f"alice:{exp}", [{"name": "loss", "value": None}]).is_success
+        (summary,) = alice.get(f"/experiments/alice/{exp}/metrics").json()["summaries"]
+        assert (summary["last"], summary["min"], summary["count"]) == (None, 1.0, 4)
 
 
 def test_teammates_read_outsiders_get_404_and_only_the_executor_writes(team_server, clients):

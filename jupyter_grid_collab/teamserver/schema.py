@@ -267,7 +267,7 @@ metric_series = Table(
     Column("name", String(200), nullable=False),
     Column("n_points", BigInteger, nullable=False),
     Column("last_step", BigInteger, nullable=False),
-    Column("last_value", Float, nullable=False),
+    Column("last_value", Float),  # null: not a number (SQLite keeps no NaN)
     Column("last_ts", Float, nullable=False),
     # lowest and highest finite value (null: none yet)
     Column("min_value", Float),

@@ -119,7 +119,7 @@ class MetricRepository:
             high = _either(max, high, row.max_value)
         summary = {
             "last_step": points.steps[-1],
-            "last_value": points.values[-1],
+            "last_value": json_value(points.values[-1]),
             "last_ts": points.times[-1],
             "min_value": low,
             "max_value": high,
@@ -299,7 +299,7 @@ def _summary(row) -> dict:
     return {
         "name": row.name,
         "count": row.n_points,
-        "last": json_value(row.last_value),
+        "last": row.last_value,
         "last_step": row.last_step,
         "min": row.min_value,
         "max": row.max_value,

@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("n_points", sa.BigInteger, nullable=False),
         sa.Column("last_step", sa.BigInteger, nullable=False),
-        sa.Column("last_value", sa.Float, nullable=False),
+        sa.Column("last_value", sa.Float),
         sa.Column("last_ts", sa.Float, nullable=False),
         sa.Column("min_value", sa.Float),
         sa.Column("max_value", sa.Float),
