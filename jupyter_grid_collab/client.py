@@ -562,6 +562,40 @@ class _Methods:
             timeout=(wait or 0) + 30,
         )
 
+    def append_metrics(self, ref: str | Ref, points: Sequence[dict]):
+        """Store an experiment's metric points (its run's owner); a dict: stored, dropped.
+        Each point: name, value (None: not a number), and step and ts when known."""
+        path = _at(self._target(ref, EXPERIMENT)) + "/metrics"
+        return self._do("POST", path, json={"points": list(points)})
+
+    def metrics(
+        self,
+        refs: Sequence[str | Ref],
+        names: Sequence[str] | None = None,
+        max_points: int = 500,
+    ):
+        """The metrics of runs and experiments, anyone's in my teams, in one request: a list
+        of ExperimentMetrics (a run stands for its experiments), each with its params, its
+        summaries and, unless ``max_points`` is 0, its series cut to ``max_points``."""
+        from .answers import ExperimentMetrics
+
+        named: dict[str, list[str]] = {RUN: [], EXPERIMENT: []}
+        for ref in refs:
+            r = self._target(ref, None)
+            named[r.kind].append(f"{r.owner}:{r.name}")
+        params: dict[str, Any] = {"max_points": max_points}
+        for key, kind in (("runs", RUN), ("experiments", EXPERIMENT)):
+            if named[kind]:
+                params[key] = ",".join(named[kind])
+        if names:
+            params["names"] = ",".join(names)
+        return self._do(
+            "GET",
+            "/metrics",
+            params=params,
+            parse=lambda d: [ExperimentMetrics.from_json(x) for x in d["experiments"]],
+        )
+
     def list_artifacts(self, ref: str | Ref, match: str | None = None, *, kind: Kind | None = None):
         """Artifacts of one experiment or of a whole run (``kind``, or the Ref's)."""
         return self._do(

@@ -114,6 +114,9 @@ class TeamServer:
     def append_logs(self, lines: list[dict[str, Any]]) -> Any:
         return self._json("POST", self._exp_path + "/logs", {"lines": lines})
 
+    def append_metrics(self, points: list[dict[str, Any]]) -> Any:
+        return self._json("POST", self._exp_path + "/metrics", {"points": points})
+
     def download_source(self, dest: Path) -> Path:
         """The run's source snapshot into ``dest``; ReportError 404 when it has none."""
         part = dest.with_name(dest.name + ".part")
