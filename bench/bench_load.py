@@ -18,6 +18,11 @@ and a real Jupyter server with the extension for one plain member, all as subpro
     python bench/bench_load.py --quick    # 20 clients x 3 s, a 20 s soak: the CI smoke run
 
 Traffic goes to 127.0.0.1 only, bounded in count and time; it stops by itself.
+
+No MLflow column (``--with-mlflow`` is accepted and changes nothing but the line saying so):
+the soak (sessions, running experiments and their logs) has no MLflow counterpart, and the
+load phase's (``runs/search`` from as many clients) is not measured here;
+``bench_listing.py --with-mlflow`` times MLflow's listing from one client.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_extension import memory_kib  # noqa: E402
 from bench_listing import percentile, seed  # noqa: E402
 from jupyter_harness import JupyterProcess  # noqa: E402
+from mlflow_side import add_argument as add_mlflow_argument  # noqa: E402
 from teamserver_harness import TeamServerProcess  # noqa: E402
 
 from jupyter_grid_collab.extension.http1 import Http1Transport  # noqa: E402
@@ -286,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--loggers", type=int, default=5, help="experiments running")
     ap.add_argument("--sample", type=float, help="seconds between samples (default 30)")
     ap.add_argument("--runs", type=int, default=1000, help="runs seeded in the team")
+    add_mlflow_argument(ap)
     args = ap.parse_args(argv)
     q = args.quick
     args.clients = args.clients or (20 if q else 200)
@@ -311,6 +318,11 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{os.cpu_count()} cores, shared; load average {os.getloadavg()[0]:.2f}; "
             f"team of 20 members, {seeded.runs:,} runs; listing {LISTING}"
+        )
+        print(
+            "MLflow: not measured here: the soak has no MLflow counterpart, and runs/search "
+            "from as many clients is not implemented (bench_listing.py --with-mlflow times "
+            "one client)"
         )
         print(
             f"\n{'load':<28} {'requests':>8} {'errors':>7} {'req/s':>9} {'p50 ms':>8} "

@@ -15,6 +15,10 @@
 
     python bench/bench_runs.py              # 5 runs of 150 lines, 5 start, 15 import samples
     python bench/bench_runs.py --quick      # CI smoke run (1 run of 50 lines)
+
+No MLflow column: MLflow neither launches scripts nor streams what they print, so it has no
+counterpart to time here (``--with-mlflow`` is accepted, as by every benchmark, and changes
+nothing but that line).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import mlflow_side  # noqa: E402
 from teamserver_harness import TeamServerProcess  # noqa: E402
 
 import jupyter_grid_collab  # noqa: E402
@@ -42,6 +47,11 @@ from jupyter_grid_collab.submit import submit_run  # noqa: E402
 GRID = str(Path(sys.executable).parent / "grid")
 START_TARGET_MS = 150.0
 IMPORT_TARGET_MS = 50.0  # over bare python
+NO_MLFLOW = (
+    "MLflow: no counterpart, not measured: it does not launch scripts (no `grid run` start to "
+    "time) or stream what they print (no `grid logs --follow`); its log_metric round trip "
+    "would time another thing"
+)
 TICKER = textwrap.dedent("""
     import sys, time
     n = int(sys.argv[sys.argv.index("--lines") + 1]) if "--lines" in sys.argv else 1
@@ -139,6 +149,7 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=5, help="start-overhead samples")
     parser.add_argument("--imports", type=int, default=15, help="launcher import samples")
     parser.add_argument("--quick", action="store_true", help="a small CI smoke run")
+    mlflow_side.add_argument(parser)
     args = parser.parse_args()
     if args.quick:
         # 50 lines (1 s): the follower, a CLI starting meanwhile, still sees some printed
@@ -190,6 +201,7 @@ def main() -> None:
         f"added {max(0.0, i - b) * ms:7.1f} ms   ratio {i / b:5.1f}x   "
         f"target added <= {IMPORT_TARGET_MS:.0f} ms: {verdict((i - b) * ms <= IMPORT_TARGET_MS)}"
     )
+    print(NO_MLFLOW)
     print(f"at the end: {load()}")
 
 

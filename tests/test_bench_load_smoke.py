@@ -37,6 +37,7 @@ def test_bench_load_quick_answers_every_request_and_samples_the_soak():
         if line.startswith(("team server, 10 clients", "extension, 10 clients"))
     ]
     assert len(rows) == 2, out.stdout
+    assert "MLflow: not measured here" in out.stdout
     for row in rows:
         requests, errors = row[28:].split()[:2]
         assert int(requests.replace(",", "")) > 0 and errors == "0", row

@@ -21,3 +21,4 @@ def test_bench_runs_quick_prints_its_figures():
     assert "start overhead" in out.stdout and "python directly" in out.stdout
     assert "launcher import" in out.stdout and "bare python" in out.stdout
     assert out.stdout.count("target") == 2 and "load average" in out.stdout
+    assert "MLflow: no counterpart, not measured" in out.stdout
