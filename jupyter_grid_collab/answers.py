@@ -219,7 +219,7 @@ class ExperimentMetrics(Record, kw_only=True):
     owner: Username
     status: RunStatus
     params: dict[str, Any] = {}
-    summaries: list[MetricSummary]
+    summaries: Annotated[list[MetricSummary], Meta(description="the metrics asked for")]
     series: Annotated[
         list[MetricSeries], Meta(description="the metrics asked for (none when max_points=0)")
     ]

@@ -579,9 +579,9 @@ class _Methods:
         summaries and, unless ``max_points`` is 0, its series cut to ``max_points``."""
         from .answers import ExperimentMetrics
 
+        targets = [self._target(ref, None) for ref in refs]
         named: dict[str, list[str]] = {RUN: [], EXPERIMENT: []}
-        for ref in refs:
-            r = self._target(ref, None)
+        for r in targets:
             named[r.kind].append(f"{r.owner}:{r.name}")
         params: dict[str, Any] = {"max_points": max_points}
         for key, kind in (("runs", RUN), ("experiments", EXPERIMENT)):
@@ -589,12 +589,23 @@ class _Methods:
                 params[key] = ",".join(named[kind])
         if names:
             params["names"] = ",".join(names)
-        return self._do(
+        found = self._do(
             "GET",
             "/metrics",
             params=params,
             parse=lambda d: [ExperimentMetrics.from_json(x) for x in d["experiments"]],
         )
+        # the API answers runs' experiments before the experiments named alone: put them
+        # back in the order they were asked for (a stable sort keeps each run's in order)
+        order = {(r.owner, r.name): i for i, r in reversed(list(enumerate(targets)))}
+
+        def asked(e: ExperimentMetrics) -> int:
+            return min(
+                order.get((e.owner, e.experiment), len(order)),
+                order.get((e.owner, e.run), len(order)),
+            )
+
+        return sorted(found, key=asked)
 
     def list_artifacts(self, ref: str | Ref, match: str | None = None, *, kind: Kind | None = None):
         """Artifacts of one experiment or of a whole run (``kind``, or the Ref's)."""

@@ -55,6 +55,12 @@ COMMANDS = {
         "logs",
         "Print an experiment's logs (a bare run name means its first experiment).",
     ),
+    "metrics": Lazy(
+        "metrics",
+        "metrics",
+        "Compare runs and experiments (anyone's: `grid metrics alice:sweep bob:sweep`): one "
+        "row per experiment, the params that differ, and each metric's last, min and max.",
+    ),
     "run": Lazy(
         "submit",
         "run",

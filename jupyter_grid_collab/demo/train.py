@@ -1,7 +1,9 @@
 """A small training script shipped for the demo: linear regression by gradient descent on
 the attached datastore's CSV (or synthetic data), pure standard library.
 
-Prints the loss every epoch, writes metrics.json and model.json into GRID_ARTIFACTS_DIR,
+Prints the loss every epoch, as a log line and as a ``grid-metric`` line (stored as the
+experiment's metrics: ``grid metrics``, the Compare views), writes metrics.json and
+model.json into GRID_ARTIFACTS_DIR,
 and exits with status 1 when the loss diverges (too large a learning rate), so a sweep
 over learning rates has a failing experiment to look at.
 """
@@ -48,6 +50,7 @@ def main() -> int:
         w -= args.lr * gw / n
         b -= args.lr * gb / n
         print(f"epoch {epoch}: loss {loss:.6f}", flush=True)
+        print(f"grid-metric loss={loss!r} w={w!r} step={epoch}", flush=True)
         if not math.isfinite(loss) or loss > 1e6:
             print(f"loss diverged at epoch {epoch}: lower the learning rate", flush=True)
             return 1

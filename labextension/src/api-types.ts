@@ -5106,6 +5106,7 @@ export interface components {
             series: components["schemas"]["MetricSeries"][];
             /** @enum {unknown} */
             status: "cancelled" | "failed" | "pending" | "running" | "succeeded";
+            /** @description the metrics asked for */
             summaries: components["schemas"]["MetricSummary"][];
         };
         /**

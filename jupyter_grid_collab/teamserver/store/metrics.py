@@ -253,7 +253,7 @@ class MetricRepository:
                     "owner": run.owner,
                     "status": exp.status,
                     "params": exp.params,
-                    "summaries": [_summary(r) for r in rows],
+                    "summaries": [_summary(r) for r in rows if wanted is None or r.name in wanted],
                     "series": [
                         _series(r, downsample(points[r.id], limit)) for r in rows if r.id in points
                     ],
