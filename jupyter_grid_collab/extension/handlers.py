@@ -33,8 +33,9 @@ _SEG = r"[^/]+"
 PROXY_ALLOWED = {
     "GET": re.compile(
         rf"^(me|teams|teams/{_SEG}|teams/{_SEG}/(ledger|audit)|sessions|runs|datastores"
-        rf"|sessions/{_SEG}/{_SEG}|runs/{_SEG}/{_SEG}(/artifacts)?"
-        rf"|experiments/{_SEG}/{_SEG}(/artifacts|/logs)?|datastores/{_SEG}/{_SEG}(/files)?)$"
+        rf"|metrics|sessions/{_SEG}/{_SEG}|runs/{_SEG}/{_SEG}(/artifacts)?"
+        rf"|experiments/{_SEG}/{_SEG}(/artifacts|/logs|/metrics)?"
+        rf"|datastores/{_SEG}/{_SEG}(/files)?)$"
     ),
     "POST": re.compile(
         rf"^(sessions/{_SEG}/{_SEG}/(stop|pause|resume|open)|runs/{_SEG}/{_SEG}/(stop|clone)"
