@@ -16,6 +16,7 @@ from ..client import _path, _seg
 from ..models import ReferenceError, validate_relative_path
 from ..references import EXPERIMENT, parse_ref
 from ..teamserver.blob_integrity import BlobVerifier, local_stamp, same_bytes
+from . import zerocopy
 from .base import GridHandler
 from .upstream import Upstream
 
@@ -65,6 +66,9 @@ class ArtifactDownloadHandler(GridHandler):
                 self.relay(response)
                 return
             self._copy_headers(response.headers)
+            # plain TCP on both sides (Linux): the body never enters this process
+            if await zerocopy.relay(self, response):
+                return
             # each piece goes out as the socket read gave it (up to http1.RECV_SIZE, 2 MiB)
             # and is flushed alone: tornado joins what waits in its buffer, so a lone piece
             # is sent without a copy; awaiting the flush is the backpressure that keeps

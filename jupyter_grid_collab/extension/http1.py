@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import ssl
 import time
 from collections import deque
@@ -33,6 +34,8 @@ READ_CHUNK = RECV_SIZE
 # connection holds stays under BUFFER_LIMIT + RECV_SIZE whatever the consumer's pace
 BUFFER_LIMIT = 2 * RECV_SIZE
 MAX_HEAD = 64 << 10  # status line and headers
+# the response extension holding this transport's body (zerocopy.py reads its socket)
+BODY_EXTENSION = "grid_collab.http1_body"
 NO_BODY_STATUSES = {204, 304}
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 _now = time.monotonic  # the pool's clock (a name of its own, so tests can move it)
@@ -150,6 +153,29 @@ class _Wire(asyncio.Protocol):
             self.transport.resume_reading()
         return piece
 
+    def hold(self) -> None:
+        """Stop reading the socket: someone else is about to read it (``take``)."""
+        if not self._reading_paused:
+            self._reading_paused = True
+            self.transport.pause_reading()
+
+    def take(self) -> list[bytes]:
+        """What was received and not read yet, handed over with the socket after ``hold``."""
+        pieces = list(self.pieces)
+        self.pieces.clear()
+        self.buffered = 0
+        return pieces
+
+    def release(self) -> None:
+        """Read the socket again after ``hold``, unless too much waits unread."""
+        if (
+            self._reading_paused
+            and self.buffered <= BUFFER_LIMIT // 2
+            and not self.transport.is_closing()
+        ):
+            self._reading_paused = False
+            self.transport.resume_reading()
+
     def unread(self, data: bytes) -> None:
         if data:
             self.pieces.appendleft(data)
@@ -253,7 +279,7 @@ def _parse_head(raw: bytes, request: httpx.Request) -> _Head:
     return _Head(int(parts[1]), parts[2] if len(parts) > 2 else b"", headers)
 
 
-class _Body(httpx.AsyncByteStream):
+class Body(httpx.AsyncByteStream):
     """A response body read straight off the connection; the connection goes back to the
     pool only when the body was read to its end and the server keeps it alive."""
 
@@ -271,12 +297,74 @@ class _Body(httpx.AsyncByteStream):
         self.request = request
         self.empty = empty
         self.done = False
+        self.started = False  # iterated or handed over: its bytes are someone's already
+
+    def socket_fd(self) -> int | None:
+        """The plain TCP socket this body can be read from directly (its length known, not
+        a byte of it read yet, no TLS in between), else None."""
+        wire = self.conn
+        if (
+            wire is None
+            or self.started
+            or self.empty
+            or self.head.chunked
+            or self.head.length is None
+            or not wire.usable()
+        ):
+            return None
+        transport = wire.transport
+        if transport.get_extra_info("sslcontext") is not None:
+            return None
+        if transport.get_extra_info("ssl_object") is not None:
+            return None
+        sock = transport.get_extra_info("socket")
+        if sock is None or sock.type != socket.SOCK_STREAM:
+            return None
+        return cast(int, sock.fileno())
+
+    def hold(self) -> None:
+        """Stop reading the socket while the caller decides whether to take it over
+        (``hand_over``) or not (``release``)."""
+        assert self.conn is not None
+        self.conn.hold()
+
+    def release(self) -> None:
+        """Read on as before ``hold``: the body is iterated as usual."""
+        if self.conn is not None:
+            self.conn.release()
+
+    def hand_over(self) -> tuple[list[bytes], int]:
+        """After ``hold``: (the body's bytes received already, how many more the socket
+        holds). The caller reads exactly those off ``socket_fd()``, then calls
+        ``handed_back``; if it cannot, ``aclose`` closes the connection (mid-body)."""
+        assert self.conn is not None and self.head.length is not None
+        self.started = True
+        pieces = self.conn.take()
+        got = sum(len(p) for p in pieces)
+        if got > self.head.length:  # bytes past the body: the server's, not ours to send
+            extra = b"".join(pieces)
+            pieces = [extra[: self.head.length]]
+            self.conn.unread(extra[self.head.length :])
+            got = self.head.length
+        return pieces, self.head.length - got
+
+    async def handed_back(self) -> None:
+        """The caller read the whole body off the socket: the connection may be reused."""
+        if self.conn is not None:
+            self.conn.release()
+        self.done = True
+        await self.aclose()
+
+    @property
+    def read_timeout(self) -> float | None:
+        return _timeout(self.request, "read")
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         read_timeout = _timeout(self.request, "read")
         wire = self.conn
-        if wire is None:
+        if wire is None or self.started:
             raise httpx.StreamClosed()
+        self.started = True
         try:
             if self.empty:
                 pass
@@ -566,12 +654,16 @@ class Http1Transport(httpx.AsyncBaseTransport):
         empty = (
             request.method == "HEAD" or head.status in NO_BODY_STATUSES or 100 <= head.status < 200
         )
-        body = _Body(self, key, conn, head, request, empty)
+        body = Body(self, key, conn, head, request, empty)
         return httpx.Response(
             head.status,
             headers=head.headers,
             stream=body,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": head.reason},
+            extensions={
+                "http_version": b"HTTP/1.1",
+                "reason_phrase": head.reason,
+                BODY_EXTENSION: body,
+            },
         )
 
     async def aclose(self) -> None:
