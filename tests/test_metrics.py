@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from array import array
 
 import httpx
 import pytest
@@ -17,7 +16,7 @@ from jupyter_grid_collab.teamserver.metric_series import (
     Points,
     downsample,
     pack,
-    unpack_into,
+    unpack,
 )
 
 API = "/api/v1"
@@ -46,7 +45,7 @@ def _append(http: httpx.Client, ref: str, points: list[dict]) -> httpx.Response:
 # ---------------------------------------------------------------- the downsampler alone
 def _points(values: list[float]) -> Points:
     n = len(values)
-    return Points(array("q", range(n)), array("d", values), array("d", [1.0 * i for i in range(n)]))
+    return Points.of(list(range(n)), values, [1.0 * i for i in range(n)])
 
 
 def test_downsample_keeps_every_buckets_lowest_and_highest_and_both_ends():
@@ -54,38 +53,48 @@ def test_downsample_keeps_every_buckets_lowest_and_highest_and_both_ends():
     values = [rng.gauss(0, 1) for _ in range(10_000)]
     values[4321] = 50.0  # a spike an average or a stride would lose
     values[777] = -50.0
-    out = downsample(_points(values), 500)
-    assert len(out) <= 500
-    kept = set(out.steps)
-    assert {0, 9_999, 4321, 777} <= kept
-    # every bucket's extremes survive, whatever the buckets' edges: check with the same
-    # edges the downsampler uses (first and last kept apart, 249 buckets between)
-    buckets, inner = (500 - 2) // 2, 10_000 - 2
-    for b in range(buckets):
-        lo, hi = 1 + b * inner // buckets, 1 + (b + 1) * inner // buckets
-        part = values[lo:hi]
-        assert lo + part.index(min(part)) in kept and lo + part.index(max(part)) in kept
-    assert list(out.steps) == sorted(out.steps)  # in order of arrival
+    for max_points in (500, 333, 2, 3):
+        out = downsample(_points(values), max_points)
+        assert len(out) <= max_points
+        kept = set(out.steps.tolist())
+        assert {0, 9_999} <= kept
+        if max_points < 4:
+            assert kept == {0, 9_999}  # no room for a bucket
+            continue
+        assert {4321, 777} <= kept
+        # every bucket's extremes survive: the buckets are equal runs of the points between
+        # the first and the last, as many as max_points allows (two points each)
+        inner = 10_000 - 2
+        size = -(-inner // ((max_points - 2) // 2))
+        for lo in range(1, 10_000 - 1, size):
+            part = values[lo : min(lo + size, 10_000 - 1)]
+            assert lo + part.index(min(part)) in kept and lo + part.index(max(part)) in kept
+        assert list(out.steps) == sorted(out.steps)  # in order of arrival
+        # the same from the series' chunks, as the store reads it
+        whole = _points(values)
+        chunks = [whole.slice(0, 3000), whole.slice(3000, 7001), whole.slice(7001)]
+        assert downsample(chunks, max_points) == out
 
 
 def test_downsample_ignores_nan_and_returns_short_series_whole():
     values = [math.nan, 3.0, math.nan, -1.0, 2.0] * 200
     out = downsample(_points(values), 10)
     assert len(out) <= 10
-    inner = [v for v in list(out.values)[1:-1]]
+    inner = out.values.tolist()[1:-1]
     assert all(not math.isnan(v) for v in inner)
     assert -1.0 in inner and 3.0 in inner
+    # a bucket of only NaN keeps one point (the chart shows a gap there)
+    gap = downsample(_points([1.0] + [math.nan] * 100 + [2.0]), 4)
+    assert len(gap) <= 4 and math.isnan(gap.values[1])
     short = _points([1.0, 2.0, 3.0])
     assert downsample(short, 500) is short
 
 
 def test_a_chunk_packs_and_unpacks_exactly():
-    pts = _points([0.1 * i for i in range(CHUNK_POINTS + 3)])
-    into = Points.empty()
-    unpack_into(pack(pts), into)
-    assert into == pts
+    pts = _points([0.1 * i for i in range(CHUNK_POINTS + 3)] + [math.nan])
+    assert unpack(pack(pts)) == pts
     with pytest.raises(ValueError, match="not whole points"):
-        unpack_into(b"\x00" * 25, Points.empty())
+        unpack(b"\x00" * 25)
 
 
 # ---------------------------------------------------------------- through the team server

@@ -23,7 +23,7 @@ from ...models import ReferenceError, experiment_name
 from ...references import EXPERIMENT, RUN, parse_ref
 from .. import schema as t
 from ..errors import Invalid, NotAllowed
-from ..metric_series import CHUNK_POINTS, Points, downsample, json_value, pack, unpack_into
+from ..metric_series import CHUNK_POINTS, Points, downsample, joined, pack, unpack
 from .core import Caller, now
 from .rows import iso
 
@@ -104,26 +104,27 @@ class MetricRepository:
         return {"stored": stored, "dropped": dropped, "experiment_id": exp.id}
 
     def _append_series(self, conn, experiment_id: int, metric: str, row, kept, ts_now: float):
-        points = Points.empty()
+        steps, values, times = [], [], []
         step = row.last_step if row is not None else -1
         for p in kept:
             step = step + 1 if p.step is UNSET else p.step
-            points.steps.append(step)
-            points.values.append(math.nan if p.value is None else p.value)
-            points.times.append(ts_now if p.ts is UNSET else p.ts)
-        finite = [v for v in points.values if math.isfinite(v)]
+            steps.append(step)
+            values.append(math.nan if p.value is None else p.value)
+            times.append(ts_now if p.ts is UNSET else p.ts)
+        finite = [v for v in values if math.isfinite(v)]
         low = min(finite, default=None)
         high = max(finite, default=None)
         if row is not None:
             low = _either(min, low, row.min_value)
             high = _either(max, high, row.max_value)
         summary = {
-            "last_step": points.steps[-1],
-            "last_value": json_value(points.values[-1]),
-            "last_ts": points.times[-1],
+            "last_step": steps[-1],
+            "last_value": values[-1] if math.isfinite(values[-1]) else None,
+            "last_ts": times[-1],
             "min_value": low,
             "max_value": high,
         }
+        points = Points.of(steps, values, times)
         chunks = t.metric_chunks
         if row is None:
             series_id = conn.execute(
@@ -147,12 +148,10 @@ class MetricRepository:
             ).first()
             seq = 0 if last is None else last.seq
             if last is not None:
-                held = Points.empty()
-                unpack_into(last.points, held)
+                held = unpack(last.points)
                 if len(held) < CHUNK_POINTS:
                     # fill the last chunk before starting another
-                    held.extend(points)
-                    points = held
+                    points = joined([held, points])
                     conn.execute(
                         chunks.delete().where(
                             and_(chunks.c.series_id == series_id, chunks.c.seq == last.seq)
@@ -262,19 +261,18 @@ class MetricRepository:
         return answers
 
     @staticmethod
-    def _points(conn, series_ids: list[int]) -> dict[int, Points]:
-        """Every point of each series, in order, chunk by chunk."""
-        out = {i: Points.empty() for i in series_ids}
-        if not series_ids:
-            return out
-        c = t.metric_chunks
-        for series_id, blob in conn.execute(
-            select(c.c.series_id, c.c.points)
-            .where(c.c.series_id.in_(series_ids))
-            .order_by(c.c.series_id, c.c.seq)
-        ):
-            unpack_into(blob, out[series_id])
-        return out
+    def _points(conn, series_ids: list[int]) -> dict[int, list[Points]]:
+        """Every chunk of each series, in order."""
+        chunks: dict[int, list[Points]] = {i: [] for i in series_ids}
+        if series_ids:
+            c = t.metric_chunks
+            for series_id, blob in conn.execute(
+                select(c.c.series_id, c.c.points)
+                .where(c.c.series_id.in_(series_ids))
+                .order_by(c.c.series_id, c.c.seq)
+            ):
+                chunks[series_id].append(unpack(blob))
+        return chunks
 
 
 class _SeriesState:
@@ -312,7 +310,8 @@ def _series(row, points: Points) -> dict:
         "name": row.name,
         "count": row.n_points,
         "step": points.steps.tolist(),
-        "value": [json_value(v) for v in points.values],
+        # NaN as it is: the answer's encoder (msgspec) writes it as null, as JSON must
+        "value": points.values.tolist(),
         "ts": points.times.tolist(),
     }
 
