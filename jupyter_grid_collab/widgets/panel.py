@@ -1,7 +1,7 @@
-"""The TeamPanel widget: tabs for sessions, runs, datastores and the team, with the actions
-people use. Every request is async on the kernel's event loop, so the kernel never freezes;
-someone else's rows offer no Stop/Delete, and what the team server refuses is shown as its
-message."""
+"""The TeamPanel widget: tabs for sessions, runs, a comparison of runs, datastores and the
+team, with the actions people use. Every request is async on the kernel's event loop, so the
+kernel never freezes; someone else's rows offer no Stop/Delete, and what the team server
+refuses is shown as its message."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from ..log_follow import log_pages_async
 from ..models import RUN_STATUSES, SESSION_STATUSES, Datastore, Experiment, Run, Session
 from ..references import EXPERIMENT, RUN, Ref
 from . import rows
+from .compare_view import CompareView
 from .connection import Connection, connect
 from .downloads import DownloadForm, landing
 
@@ -80,8 +81,19 @@ class TeamPanel(w.VBox):
         self.runs = w.VBox()
         self.datastores = w.VBox()
         self.team = w.HTML()
-        self.tabs = w.Tab(children=[self.sessions, self.runs, self.datastores, w.VBox([self.team])])
-        for i, title in enumerate(("Sessions", "Runs", "Datastores", "Team")):
+        # runs and experiments ticked "compare" in the Runs tab, or typed in the view
+        self.compare_view = CompareView(self.client, self.spawn, on_change=self._compared)
+        self._compare_boxes: dict[Ref, list[w.Checkbox]] = {}
+        self.tabs = w.Tab(
+            children=[
+                self.sessions,
+                self.runs,
+                self.compare_view,
+                self.datastores,
+                w.VBox([self.team]),
+            ]
+        )
+        for i, title in enumerate(("Sessions", "Runs", "Compare", "Datastores", "Team")):
             self.tabs.set_title(i, title)
         # a download asks for its folder first (download_dir, then the last one chosen)
         self.download_form = DownloadForm(download_dir, in_session=self.conn.via == "extension")
@@ -132,7 +144,9 @@ class TeamPanel(w.VBox):
             self.say(_esc(f"unexpected error: {type(exc).__name__}: {exc}"), error=True)
 
     def close(self) -> None:
-        """Stop loading, following and auto-refresh, and release the HTTP connections."""
+        """Stop loading, following, comparing and auto-refresh, and release the HTTP
+        connections."""
+        self.compare_view.close()
         for task in list(self.tasks):
             task.cancel()
         client = self.client
@@ -229,6 +243,7 @@ class TeamPanel(w.VBox):
         self.sessions.children = [self._session_row(s) for s in sessions] or [
             w.HTML("<i>No sessions.</i>")
         ]
+        self._compare_boxes = {}
         self.runs.children = [self._run_row(r) for r in runs] or [w.HTML("<i>No runs.</i>")]
         self.datastores.children = [self._datastore_row(d) for d in datastores] or [
             w.HTML("<i>No datastores.</i>")
@@ -324,7 +339,14 @@ class TeamPanel(w.VBox):
             "Stop": lambda: self.act(lambda: self.client.stop_run(ref), f"stopped {ref}"),
             "Delete": lambda: self.act(lambda: self.client.delete_run(ref), f"deleted {ref}"),
         }
-        head = w.HBox([expand, label, *self._buttons(rows.run_actions(r, self.me), handlers)])
+        head = w.HBox(
+            [
+                expand,
+                self._compare_box(ref),
+                label,
+                *self._buttons(rows.run_actions(r, self.me), handlers),
+            ]
+        )
         return w.VBox([head, experiments])
 
     def _experiment_row(self, e: Experiment) -> w.HBox:
@@ -342,7 +364,11 @@ class TeamPanel(w.VBox):
             "Stop": lambda: self.act(lambda: self.client.stop_experiment(ref), f"stopped {ref}"),
         }
         return w.HBox(
-            [label, *self._buttons(rows.experiment_actions(e.owner, e.status, self.me), handlers)]
+            [
+                self._compare_box(ref),
+                label,
+                *self._buttons(rows.experiment_actions(e.owner, e.status, self.me), handlers),
+            ]
         )
 
     def _datastore_row(self, d: Datastore) -> w.HBox:
@@ -371,6 +397,44 @@ class TeamPanel(w.VBox):
                 f"<table><tr><th>member</th><th>role</th></tr>{members}</table>"
             )
         return "".join(parts)
+
+    # ------------------------------------------------------------- comparing
+    def compare(self, *refs: str | Ref) -> TeamPanel:
+        """Compare runs and experiments, anyone's in my teams, in the Compare tab:
+        ``TeamPanel().compare("alice:mnist-sweep", "bob:lr-too-high")``."""
+        self.compare_view.add(*refs)
+        self.tabs.selected_index = self.tabs.children.index(self.compare_view)
+        return self
+
+    def _compare_box(self, ref: Ref) -> w.Checkbox:
+        """A row's "compare" tick: in the Compare tab while ticked."""
+        box = w.Checkbox(
+            value=self.compare_view.has(ref),
+            description="compare",
+            indent=False,
+            tooltip=f"Show {ref} in the Compare tab",
+            layout=w.Layout(width="auto", flex="0 0 auto"),
+        )
+
+        def ticked(change: dict) -> None:
+            if change["new"] and not self.compare_view.has(ref):
+                self.compare_view.add(ref)
+            elif not change["new"] and self.compare_view.has(ref):
+                self.compare_view.remove(ref)
+
+        box.observe(ticked, names="value")
+        self._compare_boxes.setdefault(ref, []).append(box)
+        return box
+
+    def _compared(self) -> None:
+        """What is compared changed (a tick, a reference typed or removed): the rows' ticks
+        and the tab's title follow."""
+        for ref, boxes in self._compare_boxes.items():
+            for box in boxes:
+                box.value = self.compare_view.has(ref)
+        n = len(self.compare_view.refs)
+        index = self.tabs.children.index(self.compare_view)
+        self.tabs.set_title(index, f"Compare ({n})" if n else "Compare")
 
     # ------------------------------------------------------------- actions
     async def _follow(self, ref: Ref) -> None:
