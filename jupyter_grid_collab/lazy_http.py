@@ -141,6 +141,7 @@ class Origin:
         self._context = ssl_context(url) if self.https else None
         self._idle: list[tuple[http.client.HTTPConnection, float]] = []
         self._lock = threading.Lock()
+        self._closed = False  # close() was called: a connection in use is not kept after
 
     def send(
         self,
@@ -184,13 +185,15 @@ class Origin:
             conn.close()
             return
         with self._lock:
-            if len(self._idle) < MAX_IDLE:
+            if len(self._idle) < MAX_IDLE and not self._closed:
                 self._idle.append((conn, time.monotonic()))
                 return
         conn.close()
 
     def close(self) -> None:
+        """Close the idle connections, and each one in use once its answer is read."""
         with self._lock:
+            self._closed = True
             idle, self._idle = self._idle, []
         for conn, _ in idle:
             conn.close()
