@@ -353,3 +353,107 @@ def test_a_tls_team_server_gets_the_body_copied_and_exact(team, certificate, tmp
                     assert got == (size, shas[rel])
         finally:
             lab.stop()
+
+
+# ------------------------------------------------------------------ the splice loop itself
+def _tcp_pair() -> tuple[socket.socket, socket.socket]:
+    """Two ends of one loopback TCP connection."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        near = socket.create_connection(server.getsockname())
+        far, _ = server.accept()
+    return near, far
+
+
+def _splice_between(data_from_upstream, left: int, timeout: float | None, down_reader):
+    """Run zerocopy._splice between two loopback connections, as the proxy's sockets are
+    (non-blocking): ``data_from_upstream(sock)`` plays the team server, ``down_reader(sock)``
+    the browser, each on a thread. Returns (what _splice returned or raised, what the
+    browser got)."""
+    team_end, up = _tcp_pair()
+    down, browser_end = _tcp_pair()
+    up.setblocking(False)
+    down.setblocking(False)
+    request = httpx.Request("GET", "http://127.0.0.1/")
+    got: list[bytes] = []
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        feeding = loop.run_in_executor(None, data_from_upstream, team_end)
+        reading = loop.run_in_executor(None, lambda: got.append(down_reader(browser_end)))
+        try:
+            outcome = await zerocopy._splice(up.fileno(), down.fileno(), left, timeout, request)
+        except Exception as exc:  # noqa: BLE001 - the outcome under test
+            outcome = exc
+        finally:
+            up.close()
+            down.close()
+        await feeding
+        await reading
+        return outcome
+
+    try:
+        return asyncio.run(main()), got[0]
+    finally:
+        team_end.close()
+        browser_end.close()
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    out = bytearray()
+    while data := sock.recv(1 << 20):
+        out += data
+    return bytes(out)
+
+
+def test_the_splice_loop_moves_exact_bytes_through_a_slow_reader():
+    data = os.urandom(5 * MIB + 3)
+
+    def slow(sock):
+        out = bytearray()
+        while data := sock.recv(64 << 10):
+            out += data
+            time.sleep(0.001)
+        return bytes(out)
+
+    outcome, got = _splice_between(lambda s: s.sendall(data), len(data), 10, slow)
+    assert outcome == len(data)
+    assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
+
+
+def test_the_splice_loop_times_out_on_a_stalled_team_server():
+    started = time.monotonic()
+    outcome, got = _splice_between(
+        lambda s: (s.sendall(b"x" * 1000), time.sleep(1.5)), 2000, 0.3, _read_all
+    )
+    assert isinstance(outcome, httpx.ReadTimeout)
+    assert time.monotonic() - started < 5
+    assert got == b"x" * 1000
+
+
+def test_the_splice_loop_fails_on_a_body_cut_short():
+    def short(sock):
+        sock.sendall(b"y" * 1000)
+        sock.shutdown(socket.SHUT_WR)
+
+    outcome, got = _splice_between(short, 5000, 5, _read_all)
+    assert isinstance(outcome, httpx.RemoteProtocolError)
+    assert "4000 bytes before the end" in str(outcome)
+    assert got == b"y" * 1000
+
+
+def test_the_splice_loop_stops_when_the_browser_hangs_up():
+    def hang_up(sock):
+        sock.recv(1000)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        sock.close()  # a reset, as a closed tab's
+        return b""
+
+    def endless(sock):
+        try:
+            while True:
+                sock.sendall(b"z" * (1 << 20))
+        except OSError:
+            pass  # the splice loop stopped reading and closed its end
+
+    outcome, _ = _splice_between(endless, 1 << 40, 10, hang_up)
+    assert outcome is None

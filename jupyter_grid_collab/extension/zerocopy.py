@@ -35,6 +35,9 @@ except ImportError:  # Windows: no splice either
 PIPE_SIZE = 1 << 20
 _IN = getattr(os, "SPLICE_F_MOVE", 0) | getattr(os, "SPLICE_F_NONBLOCK", 0)
 _MORE = getattr(os, "SPLICE_F_MORE", 0)
+# bytes moved without a wait before the loop lets other requests run (both sockets ready
+# all along would otherwise hold this server's event loop for the whole download)
+FAIR_SHARE = 16 << 20
 ENABLED = fcntl is not None and hasattr(os, "splice") and hasattr(fcntl, "F_SETPIPE_SZ")
 
 
@@ -118,7 +121,7 @@ async def _splice(
             fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
         except OSError:
             pass  # a smaller pipe only means more calls
-        in_pipe = sent = 0
+        in_pipe = sent = unbroken = 0
         while left or in_pipe:
             got = None
             if left:
@@ -141,6 +144,7 @@ async def _splice(
                 try:
                     out = os.splice(r, down, in_pipe, flags=_IN | (_MORE if left else 0))
                 except BlockingIOError:
+                    unbroken = 0
                     await _ready(loop.add_writer, loop.remove_writer, down, None)
                     continue
                 except OSError:  # EPIPE, ECONNRESET: the browser closed its side
@@ -149,7 +153,12 @@ async def _splice(
                     return None
                 in_pipe -= out
                 sent += out
+                unbroken += out
+                if unbroken >= FAIR_SHARE:
+                    unbroken = 0
+                    await asyncio.sleep(0)
             elif got is None:
+                unbroken = 0
                 try:
                     await _ready(loop.add_reader, loop.remove_reader, up, timeout)
                 except TimeoutError:
