@@ -41,8 +41,8 @@ class Chart(w.VBox):
         self.metric = metric
         self.x_scale = bq.LinearScale()
         self.y_scale = self._y(log)
-        self.x_axis = bq.Axis(scale=self.x_scale, label="step", side="bottom")
-        self.y_axis = bq.Axis(scale=self.y_scale, side="left", tick_format=".3g")
+        self.x_axis = bq.Axis(scale=self.x_scale, label="step", side="bottom", tick_format="d")
+        self.y_axis = bq.Axis(scale=self.y_scale, side="left", tick_format=".3~g")
         # the title and legend are SVG text (not HTML): a teammate's metric name is shown
         # as it is, never interpreted
         self.figure = bq.Figure(
@@ -50,6 +50,8 @@ class Chart(w.VBox):
             axes=[self.x_axis, self.y_axis],
             title=metric,
             legend_location="top-right",
+            # see-through, so a curve under the legend still shows
+            legend_style={"fill": "white", "fill-opacity": 0.6},
             fig_margin={"top": 40, "bottom": 40, "left": 60, "right": 20},
             layout=w.Layout(width="460px", height="320px"),
         )
@@ -99,6 +101,20 @@ class Chart(w.VBox):
         elif not (np.array_equal(line.x, x) and np.array_equal(line.y, y, equal_nan=True)):
             with line.hold_sync():
                 line.x, line.y = x, y
+        self._step_ticks()
+
+    def _step_ticks(self) -> None:
+        # steps are whole numbers: a tick on each while there are few, instead of d3's
+        # halves (a format alone would label 2.5 as 3)
+        import numpy as np
+
+        ends = [(m.x[0], m.x[-1]) for m in self.lines.values() if len(m.x)]
+        lo, hi = (min(a for a, _ in ends), max(b for _, b in ends)) if ends else (0, 0)
+        ticks = np.arange(int(lo), int(hi) + 1) if hi - lo <= 10 else None
+        if ticks is None or self.x_axis.tick_values is None:
+            self.x_axis.tick_values = ticks
+        elif not np.array_equal(self.x_axis.tick_values, ticks):
+            self.x_axis.tick_values = ticks
 
     def keep(self, refs: set[str]) -> None:
         """Drop the lines of experiments no longer compared."""
