@@ -441,7 +441,8 @@ class MlflowServer:
 
 def create_pg_database() -> str:
     """A fresh PostgreSQL database for MLflow, on the server the tests use but under its own
-    name (``mlflow_bench_...``); its URL, for MLflow's psycopg2. Drop it with
+    name (``mlflow_bench_...``); its URL, for MLflow's SQLAlchemy (2.1 drives PostgreSQL with
+    psycopg 3, to install in MLflow's venv). Drop it with
     ``teamserver_harness.drop_pg_database``."""
     import secrets
 
