@@ -270,13 +270,13 @@ def test_download_csv_writes_the_table_and_never_overwrites_silently(
     monkeypatch.chdir(tmp_path)  # the kernel's folder: the notebook's
     panel = panel_for(sqlite_server, "bob", loop)
     view = panel.compare_view
-    view.save_csv()
+    view.export.save()
     assert "Nothing to save yet" in view.message.value
     panel.compare(f"alice:{name}", f"bob:{name}")
     run_until(loop, lambda: view.comparison is not None, what="the table")
     view.sort_by("loss")
-    view.csv_name.value = "sweeps"
-    view.csv_button.click()
+    view.export.name.value = "sweeps"
+    view.export.button.click()
     path = tmp_path / "sweeps.csv"
     assert path.read_text() == view.comparison.to_csv()
     lines = path.read_text().splitlines()
@@ -285,15 +285,15 @@ def test_download_csv_writes_the_table_and_never_overwrites_silently(
     assert str(path) in view.message.value
     # the same name again: asked, not overwritten
     path.write_text("mine")
-    view.csv_button.click()
+    view.export.button.click()
     assert path.read_text() == "mine"
-    assert "already exists" in view.message.value and view.overwrite.layout.display == ""
-    view.overwrite.click()
+    assert "already exists" in view.message.value and view.export.overwrite.layout.display == ""
+    view.export.overwrite.click()
     assert path.read_text() == view.comparison.to_csv()
-    assert view.overwrite.layout.display == "none"
+    assert view.export.overwrite.layout.display == "none"
     # a name that is not a file's
-    view.csv_name.value = "../up.csv"
-    view.csv_button.click()
+    view.export.name.value = "../up.csv"
+    view.export.button.click()
     assert "is not a file name" in view.message.value
     assert not (tmp_path.parent / "up.csv").exists()
     close(panel, loop)

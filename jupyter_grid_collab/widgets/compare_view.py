@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import html
-import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -27,12 +25,12 @@ from ..references import Ref, ReferenceError
 from .compare_charts import COLORS, Charts
 from .compare_data import (
     column_keys,
-    csv_path,
     fetch,
     owned,
     running,
     sort_choices,
 )
+from .compare_export import CsvExport
 
 INTERVAL = 2.0
 ERROR = "var(--jp-error-color1, #d32f2f)"
@@ -65,7 +63,6 @@ class CompareView(w.VBox):
         self.client = client
         self.spawn = spawn
         self.interval = interval
-        self.folder = folder  # where CSV files go; None: the kernel's (the notebook's) folder
         self.on_change = on_change
         self.refs: list[Ref] = []
         self.experiments: list[ExperimentMetrics] = []
@@ -77,7 +74,6 @@ class CompareView(w.VBox):
         self._shape: tuple[Any, ...] = ()
         self._cells: list[list[w.HTML]] = []
         self._heads: list[w.Widget] = []
-        self._overwrite_path: Path | None = None
 
         self.add_text = w.Text(
             placeholder="alice:mnist-sweep bob:lr-too-high-exp0",
@@ -120,20 +116,11 @@ class CompareView(w.VBox):
             control.observe(lambda _c: None if self._quiet else self.draw(), names="value")
         self.table = w.GridBox(layout=w.Layout(grid_gap="2px 12px", overflow="auto"))
 
-        self.csv_name = w.Text(
-            value="comparison.csv", description="CSV file", layout=w.Layout(width="300px")
-        )
-        self.csv_name.observe(lambda _c: self._forget_overwrite(), names="value")
-        self.csv_button = w.Button(description="Download CSV", icon="download")
-        self.csv_button.on_click(lambda _b: self.save_csv())
-        self.overwrite = w.Button(
-            description="Overwrite", button_style="warning", layout=w.Layout(display="none")
-        )
-        self.overwrite.on_click(lambda _b: self.save_csv(overwrite=True))
-        self.csv_row = w.HBox([self.csv_name, self.csv_button, self.overwrite])
+        # folder: where CSV files go; None: the kernel's working folder (the notebook's)
+        self.export = CsvExport(lambda: self.comparison, self.say, folder)
         self.charts = Charts()
         self.results = w.VBox(
-            [w.HBox([self.sort, self.descending]), self.table, self.csv_row, self.charts],
+            [w.HBox([self.sort, self.descending]), self.table, self.export, self.charts],
             layout=w.Layout(display="none"),
         )
         super().__init__(
@@ -368,47 +355,6 @@ class CompareView(w.VBox):
         """``text`` is HTML: escape a teammate's part of it first."""
         color = ERROR if error else "inherit"
         self.message.value = f'<span style="color:{color}">{text}</span>' if text else ""
-
-    # ------------------------------------------------------------- export
-    def save_csv(self, overwrite: bool = False) -> Path | None:
-        """Write the table, as sorted, into the CSV file named beside the button (in the
-        notebook's folder); an existing file is replaced only after Overwrite."""
-        if self.comparison is None or not self.comparison.rows:
-            self.say("Nothing to save yet: add runs or experiments to compare.", error=True)
-            return None
-        try:
-            path = csv_path(self.folder or os.getcwd(), self.csv_name.value)
-        except ValueError as exc:
-            self.say(_esc(exc), error=True)
-            return None
-        if overwrite and path != self._overwrite_path:
-            overwrite = False  # the name changed since the question
-        data = self.comparison.to_csv()
-        try:
-            with path.open("w" if overwrite else "x", encoding="utf-8", newline="") as f:
-                f.write(data)
-        except FileExistsError:
-            self._overwrite_path = path
-            self.overwrite.layout.display = ""
-            self.say(
-                f"<code>{_esc(path)}</code> already exists: Overwrite it, or type another "
-                "name and Download CSV again.",
-                error=True,
-            )
-            return None
-        except OSError as exc:
-            self.say(f"cannot write <code>{_esc(path)}</code>: {_esc(exc.strerror)}", error=True)
-            return None
-        self._forget_overwrite()
-        rows = len(self.comparison.rows)
-        self.say(
-            f"saved the table ({rows} row{'s' if rows != 1 else ''}) to <code>{_esc(path)}</code>"
-        )
-        return path
-
-    def _forget_overwrite(self) -> None:
-        self._overwrite_path = None
-        self.overwrite.layout.display = "none"
 
     def close(self) -> None:
         """Stop fetching, and close the view's widgets."""
