@@ -589,23 +589,23 @@ class _Methods:
                 params[key] = ",".join(named[kind])
         if names:
             params["names"] = ",".join(names)
-        found = self._do(
-            "GET",
-            "/metrics",
-            params=params,
-            parse=lambda d: [ExperimentMetrics.from_json(x) for x in d["experiments"]],
-        )
         # the API answers runs' experiments before the experiments named alone: put them
-        # back in the order they were asked for (a stable sort keeps each run's in order)
+        # back in the order they were asked for (a stable sort keeps each run's in order);
+        # in ``parse``, which the async client applies once its answer has come
         order = {(r.owner, r.name): i for i, r in reversed(list(enumerate(targets)))}
 
         def asked(e: ExperimentMetrics) -> int:
-            return min(
-                order.get((e.owner, e.experiment), len(order)),
-                order.get((e.owner, e.run), len(order)),
-            )
+            last = len(order)
+            return min(order.get((e.owner, e.experiment), last), order.get((e.owner, e.run), last))
 
-        return sorted(found, key=asked)
+        return self._do(
+            "GET",
+            "/metrics",
+            params=params,
+            parse=lambda d: sorted(
+                (ExperimentMetrics.from_json(x) for x in d["experiments"]), key=asked
+            ),
+        )
 
     def list_artifacts(self, ref: str | Ref, match: str | None = None, *, kind: Kind | None = None):
         """Artifacts of one experiment or of a whole run (``kind``, or the Ref's)."""

@@ -42,10 +42,12 @@ class Comparison:
     def sorted_by(self, key: str, descending: bool = False) -> Comparison:
         """Rows ordered by ``metric`` (its last value), ``metric:min`` or ``metric:max``, or
         a param's name; rows without a value go last either way."""
-        metric, _, stat = key.partition(":")
-        stat = stat or "last"
-        if stat not in STATS:
-            raise ValueError(f"sort by {key!r}: after the colon, one of {', '.join(STATS)}")
+        # a metric's own name may hold a colon (val:acc): the whole key first
+        metric, stat = key, "last"
+        if key not in self.metrics and ":" in key:
+            metric, _, stat = key.rpartition(":")
+            if stat not in STATS:
+                raise ValueError(f"sort by {key!r}: after the colon, one of {', '.join(STATS)}")
         if metric in self.metrics:
 
             def value(row: Row) -> Any:

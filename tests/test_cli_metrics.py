@@ -185,3 +185,31 @@ def test_the_comparison_keeps_params_that_differ_and_sorts_missing_last():
     assert [r.run for r in table.sorted_by("loss", descending=True).rows] == ["a", "c", "b"]
     assert [r.run for r in table.sorted_by("lr", descending=True).rows] == ["c", "b", "a"]
     assert table.to_csv().splitlines()[0] == "experiment,status,lr,loss,loss min,loss max"
+
+
+def test_a_metric_whose_name_holds_a_colon_sorts_by_its_whole_name():
+    from jupyter_grid_collab.answers import ExperimentMetrics, MetricSummary
+
+    def exp(name: str, acc: float) -> ExperimentMetrics:
+        summary = MetricSummary(
+            name="val:acc",
+            count=1,
+            last=acc,
+            last_step=0,
+            min=acc,
+            max=acc,
+            updated_at="2026-12-01T00:00:00Z",
+        )
+        return ExperimentMetrics(
+            experiment=f"{name}-exp0",
+            run=name,
+            owner="alice",
+            status="succeeded",
+            params={},
+            summaries=[summary],
+            series=[],
+        )
+
+    table = compare([exp("a", 0.9), exp("b", 0.5)])
+    assert [r.run for r in table.sorted_by("val:acc").rows] == ["b", "a"]
+    assert [r.run for r in table.sorted_by("val:acc:max", descending=True).rows] == ["a", "b"]

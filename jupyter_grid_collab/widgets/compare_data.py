@@ -3,15 +3,13 @@ and one request, no widgets."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from ..answers import ExperimentMetrics
 from ..client import AsyncGridClient
 from ..compare import Comparison
-from ..references import EXPERIMENT, RUN, Ref, parse_ref
+from ..references import Ref, parse_ref
 from .rows import ACTIVE
 
 #: what the charts ask for per metric: the server keeps each curve's shape (first, last,
@@ -31,10 +29,7 @@ async def fetch(
 ) -> list[ExperimentMetrics]:
     """``client.metrics(refs)``, awaited: one request for every run and experiment, answered
     in the order they were named, an experiment named twice (alone and by its run) once."""
-    if inspect.iscoroutinefunction(client.metrics):
-        found = await client.metrics(list(refs), max_points=max_points)
-    else:
-        found = await _metrics(client, refs, max_points)
+    found = await client.metrics(list(refs), max_points=max_points)
     seen: set[tuple[str, str]] = set()
     out = []
     for e in found:
@@ -42,29 +37,6 @@ async def fetch(
             seen.add((e.owner, e.experiment))
             out.append(e)
     return out
-
-
-async def _metrics(
-    client: AsyncGridClient, refs: Sequence[Ref], max_points: int
-) -> list[ExperimentMetrics]:
-    # AsyncGridClient.metrics sorts its answer before awaiting it (shared code written for
-    # the sync client): until it awaits, the same GET /metrics, put in the same order
-    params: dict[str, Any] = {"max_points": max_points}
-    for key, kind in (("runs", RUN), ("experiments", EXPERIMENT)):
-        named = [str(r) for r in refs if r.kind == kind]
-        if named:
-            params[key] = ",".join(named)
-    answer = (await client.send("GET", "/metrics", params=params)).json()
-    found = [ExperimentMetrics.from_json(x) for x in answer["experiments"]]
-    order = {(r.owner, r.name): i for i, r in reversed(list(enumerate(refs)))}
-
-    def asked(e: ExperimentMetrics) -> int:
-        return min(
-            order.get((e.owner, e.experiment), len(order)),
-            order.get((e.owner, e.run), len(order)),
-        )
-
-    return sorted(found, key=asked)
 
 
 def running(experiments: Sequence[ExperimentMetrics]) -> int:
