@@ -320,3 +320,37 @@ def test_deleting_a_run_deletes_its_metrics(sqlite_server):
         assert alice.delete(f"/runs/alice/{exp.removesuffix('-exp0')}").status_code == 204
         assert alice.get(f"/experiments/alice/{exp}/metrics").status_code == 404
         assert db.execute(counts).fetchone() == before
+
+
+def test_a_read_goes_batch_by_batch_and_is_bounded(sqlite_server, monkeypatch):
+    """What one request holds in memory is a batch of series, and what it may go through
+    is bounded (in process, on the served database, with the bounds made small)."""
+    from jupyter_grid_collab.teamserver.cli import open_store
+    from jupyter_grid_collab.teamserver.errors import Invalid
+    from jupyter_grid_collab.teamserver.store import metrics as store_metrics
+
+    with sqlite_server.client("alice") as client, _http(sqlite_server, "alice") as alice:
+        refs = []
+        for i in range(3):
+            exp = _tracked_run({"alice": client})
+            refs.append(f"alice:{exp.removesuffix('-exp0')}")
+            points = [{"name": "loss", "value": float(v * (i + 1))} for v in range(1000)]
+            assert _append(alice, f"alice:{exp}", points).is_success
+    store = open_store(str(sqlite_server.data_dir), None)
+    try:
+        bob = store.authenticate(sqlite_server.keys["bob"])
+        ask = {"runs": ",".join(refs), "max_points": "50"}
+        whole = store.metrics.query(bob, **ask)
+        monkeypatch.setattr(store_metrics, "READ_BATCH_POINTS", 1)  # one series a batch
+        assert store.metrics.query(bob, **ask) == whole
+        assert [len(e["series"][0]["step"]) for e in whole["experiments"]] == [50, 50, 50]
+        monkeypatch.setattr(store_metrics, "MAX_POINTS_PER_READ", 2999)
+        with pytest.raises(Invalid, match="hold 3,000 points, more than 2,999 a request"):
+            store.metrics.query(bob, **ask)
+        # the summaries alone read no points
+        assert len(store.metrics.query(bob, runs=ask["runs"], max_points="0")["experiments"]) == 3
+    finally:
+        store.engine.dispose()
+    with _http(sqlite_server, "bob") as bob_http:
+        r = bob_http.get("/metrics", params={"runs": ",".join(["alice:x"] * 501)})
+        assert r.status_code == 400 and "at most 500 runs and experiments" in r.json()["message"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from msgspec import UNSET
@@ -40,6 +41,9 @@ MAX_EXPERIMENTS_PER_READ = 500
 #: the most points of one series an answer holds
 MAX_POINTS_PER_SERIES = 10_000
 DEFAULT_POINTS_PER_SERIES = 500
+#: points one read may go through (24 bytes each), and how many it holds at once
+MAX_POINTS_PER_READ = 20_000_000
+READ_BATCH_POINTS = 2_000_000
 _METRIC_NAME = re.compile(METRIC_NAME_PATTERN)
 
 
@@ -89,9 +93,10 @@ class MetricRepository:
                 else math.inf
             )
             ts_now = now()
+            named = len(series)
             for metric, points in batches.items():
                 row = series.get(metric)
-                if row is None and len(series) >= MAX_SERIES:
+                if row is None and named >= MAX_SERIES:
                     dropped += len(points)
                     continue
                 kept = points if len(points) <= room else points[: max(0, int(room))]
@@ -100,10 +105,13 @@ class MetricRepository:
                     continue
                 room -= len(kept)
                 stored += len(kept)
-                series[metric] = self._append_series(conn, exp.id, metric, row, kept, ts_now)
+                named += row is None
+                self._append_series(conn, exp.id, metric, row, kept, ts_now)
         return {"stored": stored, "dropped": dropped, "experiment_id": exp.id}
 
-    def _append_series(self, conn, experiment_id: int, metric: str, row, kept, ts_now: float):
+    def _append_series(
+        self, conn, experiment_id: int, metric: str, row, kept, ts_now: float
+    ) -> None:
         steps, values, times = [], [], []
         step = row.last_step if row is not None else -1
         for p in kept:
@@ -170,10 +178,6 @@ class MetricRepository:
                 for i, start in enumerate(range(0, len(points), CHUNK_POINTS))
             ],
         )
-        # what the caller's ``series`` dict needs of the row from here on
-        return _SeriesState(
-            series_id, metric, row.n_points + len(kept) if row else len(kept), summary
-        )
 
     # ------------------------------------------------------------- read
     def read(
@@ -200,6 +204,8 @@ class MetricRepository:
         refs = [(RUN, r) for r in _listed(runs)] + [(EXPERIMENT, e) for e in _listed(experiments)]
         if not refs:
             raise Invalid("name at least one run (runs=owner:name) or experiment (experiments=)")
+        if len(refs) > MAX_EXPERIMENTS_PER_READ:
+            raise Invalid(f"name at most {MAX_EXPERIMENTS_PER_READ} runs and experiments at a time")
         with self.core.read() as conn:
             found: dict[int, tuple[Any, Any]] = {}
             for kind, text in refs:
@@ -241,7 +247,16 @@ class MetricRepository:
             for row in rows
             if limit and (wanted is None or row.name in wanted)
         ]
-        points = self._points(conn, [row.id for row in chosen])
+        total = sum(row.n_points for row in chosen)
+        if total > MAX_POINTS_PER_READ:
+            raise Invalid(
+                f"these series hold {total:,} points, more than {MAX_POINTS_PER_READ:,} a "
+                "request: name fewer runs or metrics (names=), or max_points=0 for summaries"
+            )
+        series = {
+            series_id: _series(row, downsampled)
+            for series_id, row, downsampled in self._downsampled(conn, chosen, limit)
+        }
         answers = []
         for exp, run in pairs:
             rows = by_exp[exp.id]
@@ -253,38 +268,40 @@ class MetricRepository:
                     "status": exp.status,
                     "params": exp.params,
                     "summaries": [_summary(r) for r in rows if wanted is None or r.name in wanted],
-                    "series": [
-                        _series(r, downsample(points[r.id], limit)) for r in rows if r.id in points
-                    ],
+                    "series": [series[r.id] for r in rows if r.id in series],
                 }
             )
         return answers
 
     @staticmethod
-    def _points(conn, series_ids: list[int]) -> dict[int, list[Points]]:
-        """Every chunk of each series, in order."""
-        chunks: dict[int, list[Points]] = {i: [] for i in series_ids}
-        if series_ids:
-            c = t.metric_chunks
+    def _downsampled(conn, rows: list[Any], limit: int) -> Iterator[tuple[int, Any, Points]]:
+        """(series id, row, its points cut to ``limit``) for each row, read a batch of series
+        at a time (at most READ_BATCH_POINTS points, or one series): what one request holds
+        in memory is a batch's chunks, not every series asked for."""
+        c = t.metric_chunks
+        for batch in _batches(rows):
+            chunks: dict[int, list[Points]] = {row.id: [] for row in batch}
             for series_id, blob in conn.execute(
                 select(c.c.series_id, c.c.points)
-                .where(c.c.series_id.in_(series_ids))
+                .where(c.c.series_id.in_(list(chunks)))
                 .order_by(c.c.series_id, c.c.seq)
             ):
                 chunks[series_id].append(unpack(blob))
-        return chunks
+            for row in batch:
+                yield row.id, row, downsample(chunks.pop(row.id), limit)
 
 
-class _SeriesState:
-    """A series as an append leaves it, for the next metric of the same batch (none reads
-    more than this of it)."""
-
-    __slots__ = ("id", "name", "n_points", "last_step", "min_value", "max_value")
-
-    def __init__(self, series_id: int, name: str, count: int, summary: dict) -> None:
-        self.id, self.name, self.n_points = series_id, name, count
-        self.last_step = summary["last_step"]
-        self.min_value, self.max_value = summary["min_value"], summary["max_value"]
+def _batches(rows: list[Any]) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    held = 0
+    for row in rows:
+        if batch and held + row.n_points > READ_BATCH_POINTS:
+            yield batch
+            batch, held = [], 0
+        batch.append(row)
+        held += row.n_points
+    if batch:
+        yield batch
 
 
 def _either(pick, a: float | None, b: float | None) -> float | None:
