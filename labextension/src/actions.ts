@@ -7,12 +7,13 @@ import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, MainAreaWidget, Notification, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
-import { GridApi, downloadPath, messageOf } from './api';
+import { GridApi, MetricRefs, downloadPath, messageOf } from './api';
+import { Changed, CompareView, refsLabel } from './compare-view';
 import { FetchKind, FolderQuestion, fetchToChosenFolder } from './fetch-folder';
 import { size } from './format';
 import { LogView } from './logs';
 import { Artifact, Session } from './model';
-import { Action, Target, openWarning, reference } from './rows';
+import { Action, Target, metricRefs, openWarning, reference } from './rows';
 import { TeamPanel } from './panel';
 import { untilDone } from './follow';
 
@@ -23,6 +24,8 @@ export interface ActionDeps {
   /** An absolute URL of a grid-collab/api/ path (for links the browser follows itself). */
   url: (path: string) => string;
   refreshFiles: () => void;
+  /** the JupyterLab theme changed (IThemeManager.themeChanged), when there is one */
+  themeChanged?: Changed;
 }
 
 const KIND_WORD: Record<Target['kind'], string> = {
@@ -61,6 +64,8 @@ export class Actions {
         return;
       case 'logs':
         return this.logs(target.record.owner, target.record.name);
+      case 'compare':
+        return this.compare(metricRefs(this.deps.panel().compareTargets(target)));
       case 'clone':
         return this.clone(target);
       case 'stop':
@@ -213,6 +218,36 @@ export class Actions {
     const widget = new MainAreaWidget({ content });
     widget.id = id;
     widget.title.label = `Logs ${owner}:${name}`;
+    widget.title.closable = true;
+    shell.add(widget, 'main');
+    shell.activateById(id);
+    void content.follow();
+  }
+
+  /** Runs' and experiments' metrics side by side in a main-area tab (one tab per set). */
+  compare(refs: MetricRefs): void {
+    const label = refsLabel(refs);
+    if (!label) {
+      return;
+    }
+    // (an id without spaces: Lumino makes it the node's id attribute)
+    const id = `grid-collab-compare-${label.replace(/[^A-Za-z0-9_.:-]+/g, '_')}`;
+    const { shell } = this.deps.app;
+    for (const widget of shell.widgets('main')) {
+      if (widget.id === id) {
+        shell.activateById(id);
+        return;
+      }
+    }
+    const content = new CompareView(this.deps.api, refs, {
+      themeChanged: this.deps.themeChanged
+    });
+    const widget = new MainAreaWidget({ content });
+    widget.id = id;
+    const all = [...refs.runs, ...refs.experiments];
+    widget.title.label =
+      all.length > 2 ? `Compare ${all[0]} and ${all.length - 1} more` : `Compare ${label}`;
+    widget.title.caption = `Metrics of ${label}`;
     widget.title.closable = true;
     shell.add(widget, 'main');
     shell.activateById(id);

@@ -13,6 +13,7 @@ import {
   Listing,
   LogPage,
   Me,
+  MetricsPage,
   OpenResult,
   Run,
   Session,
@@ -120,6 +121,13 @@ export function checkKind(kind: 'run' | 'experiment', owner: string, name: strin
         `experiments' (its run is ${owner}:${name.replace(/-exp[0-9]+$/, '')})`
     );
   }
+}
+
+/** What to compare: runs (each stands for its experiments) and experiments, as
+ * ``owner:name`` references. */
+export interface MetricRefs {
+  runs: string[];
+  experiments: string[];
 }
 
 export interface ListOptions {
@@ -230,5 +238,20 @@ export class GridApi {
   /** Log lines from ``offset``; with ``wait`` the server holds the call until lines come. */
   logs(owner: string, name: string, offset: number, wait?: number): Promise<LogPage> {
     return this.call('GET', apiPath('experiments', owner, name, 'logs') + query({ offset, wait }));
+  }
+
+  /** Several runs' and experiments' metrics in one call (anyone's in my teams), in the
+   * order named; each series cut to ``maxPoints`` on the server (0: summaries only). */
+  metrics(refs: MetricRefs, maxPoints = 500, names?: string[]): Promise<MetricsPage> {
+    return this.call(
+      'GET',
+      'metrics' +
+        query({
+          runs: refs.runs.join(','),
+          experiments: refs.experiments.join(','),
+          names: names?.join(','),
+          max_points: maxPoints
+        })
+    );
   }
 }

@@ -1,11 +1,14 @@
 /**
- * The sidebar's loops for following things, DOM-free: an experiment's log (long polls) and
- * a background job of the server extension (an attach, an artifact download). The twins of
- * jupyter_grid_collab/log_follow.py and job_poll.py, which the CLI and the notebook panel use.
+ * The sidebar's loops for following things, DOM-free: an experiment's log (long polls), a
+ * background job of the server extension (an attach, an artifact download) and the metrics
+ * of experiments being compared. The first two are the twins of
+ * jupyter_grid_collab/log_follow.py and job_poll.py, which the CLI and the notebook panel
+ * use; the third does what ``grid metrics --follow`` does.
  */
 
 import { GridApiError } from './api';
-import { LogPage } from './model';
+import { allFinished } from './compare';
+import { LogPage, MetricsPage } from './model';
 
 export type Sleep = (ms: number) => Promise<void>;
 
@@ -85,4 +88,55 @@ export async function untilDone<J extends Job>(
     throw new Error(`${failed}: ${job.error}`);
   }
   return job;
+}
+
+/** Where the metrics come from: GridApi.metrics for the references compared. */
+export type ReadMetrics = () => Promise<MetricsPage>;
+
+export interface MetricsFollowOptions {
+  /** milliseconds between two reads while an experiment runs */
+  interval?: number;
+  /** checked before each request and before each page is given: the view was closed */
+  stopped?: () => boolean;
+  /** told about a failed request that will be retried, and how many failed in a row */
+  onRetry?: (err: unknown, failures: number) => void;
+  sleep?: Sleep;
+}
+
+/**
+ * The metrics of the experiments compared, read again every ``interval`` until every one
+ * has finished (the last page is the finished state) or the reader has gone. There is no
+ * long poll for metrics: points come every 0.2 s from a running launcher, so a plain poll
+ * is as fresh. A failed read is retried with backoff (doubling, at most 30 s); a refusal
+ * (400, 403, 404: a reference that names nothing of mine to read) is final and thrown.
+ */
+export async function* followMetrics(
+  read: ReadMetrics,
+  options: MetricsFollowOptions = {}
+): AsyncGenerator<MetricsPage, void, undefined> {
+  const { interval = 1500, stopped = () => false, onRetry, sleep: pause = sleep } = options;
+  let failures = 0;
+  while (!stopped()) {
+    let page: MetricsPage;
+    try {
+      page = await read();
+    } catch (err) {
+      if (err instanceof GridApiError && [400, 403, 404].includes(err.status)) {
+        throw err;
+      }
+      failures += 1;
+      onRetry?.(err, failures);
+      await pause(Math.min(30_000, interval * 2 ** failures));
+      continue;
+    }
+    failures = 0;
+    if (stopped()) {
+      return;
+    }
+    yield page;
+    if (allFinished(page.experiments)) {
+      return;
+    }
+    await pause(interval);
+  }
 }

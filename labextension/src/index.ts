@@ -4,7 +4,7 @@
  */
 
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, InputDialog } from '@jupyterlab/apputils';
+import { ICommandPalette, IThemeManager, InputDialog } from '@jupyterlab/apputils';
 import { URLExt } from '@jupyterlab/coreutils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ServerConnection } from '@jupyterlab/services';
@@ -15,7 +15,7 @@ import { Actions } from './actions';
 import { GridApi, Requester, checkKind, messageOf, runOrExperiment } from './api';
 import { Datastore, Experiment, Run } from './model';
 import { TeamPanel } from './panel';
-import { ACTION_LABELS, Action, Target, parseReference } from './rows';
+import { ACTION_LABELS, Action, Target, metricRefs, parseReference } from './rows';
 
 const ICON_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">' +
@@ -52,6 +52,12 @@ const ACTION_COMMANDS: { action: Action; id: string; label: string; keys?: strin
     keys: ['F']
   },
   { action: 'logs', id: 'grid-collab:logs', label: 'Show Experiment Logs…', keys: ['L'] },
+  {
+    action: 'compare',
+    id: 'grid-collab:compare',
+    label: 'Compare Runs and Experiments…',
+    keys: ['M']
+  },
   { action: 'clone', id: 'grid-collab:clone', label: 'Clone a Run or Experiment…', keys: ['C'] },
   {
     action: 'stop',
@@ -86,6 +92,7 @@ const BY_REFERENCE: Partial<Record<Action, string>> = {
   download: 'Experiment (owner:run-exp0)',
   fetch: 'Run or experiment (owner:name)',
   logs: 'Experiment (owner:run-exp0)',
+  compare: 'Runs or experiments (alice:sweep bob:sweep-exp0)',
   clone: 'Run or experiment (owner:name)'
 };
 
@@ -93,12 +100,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-grid-collab:plugin',
   description: 'The Team sidebar: sessions, runs, datastores and the team.',
   autoStart: true,
-  optional: [ICommandPalette, ILayoutRestorer, IDefaultFileBrowser],
+  optional: [ICommandPalette, ILayoutRestorer, IDefaultFileBrowser, IThemeManager],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    fileBrowser: IDefaultFileBrowser | null
+    fileBrowser: IDefaultFileBrowser | null,
+    themes: IThemeManager | null
   ) => {
     const settings = ServerConnection.makeSettings();
     const url = (path: string) => URLExt.join(settings.baseUrl, 'grid-collab/api', path);
@@ -120,7 +128,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       api,
       panel: () => panel,
       url,
-      refreshFiles: () => void fileBrowser?.model.refresh()
+      refreshFiles: () => void fileBrowser?.model.refresh(),
+      themeChanged: themes?.themeChanged
     });
     // typed: the actions above refer to the panel before it exists (called later)
     const panel: TeamPanel = new TeamPanel(api, (action, target) => actions.run(action, target));
@@ -180,6 +189,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
           if (selected && panel.selectedActions().includes(action)) {
             return actions.run(action, selected);
           }
+          if (action === 'compare') {
+            return promptCompare();
+          }
           const target = await promptTarget(action);
           if (target) {
             return actions.run(action, target);
@@ -196,6 +208,33 @@ const plugin: JupyterFrontEndPlugin<void> = {
     if (palette) {
       palette.addItem({ command: 'grid-collab:show-panel', category: CATEGORY });
       palette.addItem({ command: 'grid-collab:refresh', category: CATEGORY });
+    }
+
+    /** Ask for references (runs and experiments, anyone's) and compare them. */
+    async function promptCompare(): Promise<void> {
+      const answer = await InputDialog.getText({
+        title: 'Compare Runs and Experiments',
+        label: BY_REFERENCE.compare,
+        placeholder: 'alice:sweep bob:sweep'
+      });
+      if (!answer.button.accept || !answer.value) {
+        return;
+      }
+      try {
+        const targets: Target[] = answer.value
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .map(text => {
+            const ref = parseReference(text, panel.me);
+            const record = { owner: ref.owner, name: ref.name };
+            return runOrExperiment(ref.name) === 'experiments'
+              ? { kind: 'experiment', record: record as Experiment }
+              : { kind: 'run', record: record as Run };
+          });
+        actions.compare(metricRefs(targets));
+      } catch (err) {
+        panel.say(messageOf(err), true);
+      }
     }
 
     /** Ask for a reference and turn it into the row it names (fetched where needed). */

@@ -23,6 +23,12 @@ export type Me = Schemas['User'];
 export type Artifact = Schemas['Artifact'];
 export type LogLine = Schemas['LogLine'];
 export type LogPage = Schemas['LogPage'];
+/** An experiment's params, status, metric summaries and (downsampled) series. */
+export type ExperimentMetrics = Schemas['ExperimentMetrics'];
+export type MetricSummary = Schemas['MetricSummary'];
+export type MetricSeries = Schemas['MetricSeries'];
+/** GET metrics: several runs' and experiments' metrics, in the order they were named. */
+export type MetricsPage = Schemas['MetricsPage'];
 /** A single-use visitor link to a teammate's session (POST sessions/<owner>/<name>/open). */
 export type OpenResult = Schemas['SessionOpen'];
 

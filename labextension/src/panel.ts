@@ -1,8 +1,9 @@
 /**
  * The Team panel of the left sidebar: sessions, runs (expandable to experiments),
  * datastores and the team, with the mine / team scope, search, status filter and
- * refresh. It renders and keeps the selection; what an action does lives in
- * actions.ts, shared with the command palette.
+ * refresh. It renders and keeps the selection (one row, or several picked with Ctrl or
+ * Shift, which Compare takes together); what an action does lives in actions.ts, shared
+ * with the command palette.
  */
 
 import { Widget } from '@lumino/widgets';
@@ -16,6 +17,7 @@ import {
   Target,
   Visiting,
   actionsFor,
+  comparable,
   filterRows,
   githubIdentity,
   primaryAction,
@@ -125,6 +127,27 @@ export class TeamPanel extends Widget {
   /** The selected row, which the palette's commands act on. */
   get selected(): Target | undefined {
     return this.selection ? this.targets.get(this.selection) : undefined;
+  }
+
+  /**
+   * What a Compare from ``target``'s row compares: every run and experiment picked when
+   * the row is one of several picked (Ctrl or Shift and a click), in the list's order;
+   * else that row alone.
+   */
+  compareTargets(target: Target): Target[] {
+    const key = keyOf(target);
+    if (this.picked.size > 1 && this.picked.has(key)) {
+      return this.pickedTargets().filter(comparable);
+    }
+    return [target];
+  }
+
+  private pickedTargets(): Target[] {
+    return this.rowNodes
+      .map(r => r.dataset.key!)
+      .filter(k => this.picked.has(k))
+      .map(k => this.targets.get(k)!)
+      .filter(Boolean);
   }
 
   /** The actions the selected row offers (nothing when no row is selected). */
@@ -237,6 +260,11 @@ export class TeamPanel extends Widget {
     this.teamSection();
     if (this.selection && !this.targets.has(this.selection)) {
       this.selection = undefined;
+    }
+    for (const key of this.picked) {
+      if (!this.targets.has(key)) {
+        this.picked.delete(key);
+      }
     }
     this.markSelection(hadFocus);
   }
@@ -393,14 +421,20 @@ export class TeamPanel extends Widget {
         button.tabIndex = -1;
         button.onclick = event => {
           event.stopPropagation();
-          this.select(key);
+          // a button of one of several picked rows keeps them picked (Compare takes them all)
+          if (this.picked.has(key)) {
+            this.selection = key;
+            this.markSelection(false);
+          } else {
+            this.select(key);
+          }
           void this.runAction(action, target);
         };
         bar.appendChild(button);
       }
       row.appendChild(bar);
     }
-    row.onclick = () => this.select(key);
+    row.onclick = event => this.onRowClick(key, event);
     this.rowNodes.push(row);
     return row;
   }
@@ -470,17 +504,73 @@ export class TeamPanel extends Widget {
   }
 
   // ------------------------------------------------------------------ selection, keyboard
+  /** One row selected, none picked besides it. */
   private select(key: string): void {
     this.selection = key;
+    this.anchor = key;
+    this.picked.clear();
+    this.markSelection(false);
+  }
+
+  /** A click: selects the row; with Ctrl (Cmd) adds it to the rows picked or takes it
+   * out; with Shift picks every row from the last one clicked to this one. */
+  private onRowClick(key: string, event: MouseEvent): void {
+    if (event.ctrlKey || event.metaKey) {
+      this.toggle(key);
+    } else if (event.shiftKey && this.anchor) {
+      this.pickRange(this.anchor, key);
+    } else {
+      this.select(key);
+    }
+  }
+
+  private toggle(key: string): void {
+    if (!this.picked.size && this.selection) {
+      this.picked.add(this.selection);
+    }
+    this.anchor = key;
+    if (this.picked.has(key)) {
+      // taken out: the selection moves to the last row still picked
+      this.picked.delete(key);
+      this.selection = Array.from(this.picked).pop();
+    } else {
+      this.picked.add(key);
+      this.selection = key;
+    }
+    this.markSelection(false);
+  }
+
+  private pickRange(from: string, to: string): void {
+    const keys = this.rowNodes.map(r => r.dataset.key!);
+    const [a, b] = [keys.indexOf(from), keys.indexOf(to)].sort((x, y) => x - y);
+    if (a < 0) {
+      this.select(to);
+      return;
+    }
+    this.picked = new Set(keys.slice(a, b + 1));
+    this.selection = to;
     this.markSelection(false);
   }
 
   private markSelection(focus: boolean): void {
+    const several = this.picked.size > 1;
+    const count = several ? this.pickedTargets().filter(comparable).length : 0;
     for (const row of this.rowNodes) {
-      const on = row.dataset.key === this.selection;
+      const key = row.dataset.key!;
+      const focused = key === this.selection;
+      const on = focused || (several && this.picked.has(key));
       row.classList.toggle('jp-mod-selected', on);
       row.setAttribute('aria-selected', String(on));
-      if (on && focus) {
+      // Compare on a row among several picked compares them all: its label says how many
+      const compare = row.querySelector<HTMLButtonElement>('.jp-GridCollab-action.jp-mod-compare');
+      if (compare) {
+        const all = on && several && count > 1;
+        compare.textContent = all ? `${ACTION_LABELS.compare} ${count}` : ACTION_LABELS.compare;
+        compare.title = all
+          ? `Compare the metrics of the ${count} runs and experiments selected`
+          : 'Compare the metrics of its experiments (Ctrl+click or Shift+click picks several rows)';
+      }
+      if (focused && focus) {
         row.focus();
       }
     }
@@ -494,7 +584,14 @@ export class TeamPanel extends Widget {
     const move = (to: number) => {
       const row = this.rowNodes[Math.max(0, Math.min(this.rowNodes.length - 1, to))];
       if (row) {
-        this.selection = row.dataset.key;
+        const key = row.dataset.key!;
+        if (event.shiftKey && this.selection) {
+          // Shift and an arrow picks rows as Shift and a click does
+          this.anchor ??= this.selection;
+          this.pickRange(this.anchor, key);
+        } else {
+          this.select(key);
+        }
         this.markSelection(true);
         row.scrollIntoView({ block: 'nearest' });
       }
@@ -566,4 +663,8 @@ export class TeamPanel extends Widget {
   private targets = new Map<string, Target>();
   private rowNodes: HTMLElement[] = [];
   private selection: string | undefined;
+  /** where a Shift range starts: the row last clicked without Shift */
+  private anchor: string | undefined;
+  /** the rows picked together (Ctrl, Shift); empty when one row is selected */
+  private picked = new Set<string>();
 }

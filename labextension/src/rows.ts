@@ -1,9 +1,9 @@
 /**
  * Which rows the sidebar shows and which actions each offers. The permission table
  * (DESIGN.md) is the contract: anyone in the team may open, attach, download, read
- * logs and clone; only the creator is offered stop / pause / resume / delete. Team
- * admins may do those too, but the team server decides that on the request: the
- * sidebar only mirrors the table, it never replaces it.
+ * logs, compare metrics and clone; only the creator is offered stop / pause / resume /
+ * delete. Team admins may do those too, but the team server decides that on the
+ * request: the sidebar only mirrors the table, it never replaces it.
  */
 
 import { Datastore, Experiment, Run, Session } from './model';
@@ -14,6 +14,7 @@ export type Action =
   | 'download'
   | 'fetch'
   | 'logs'
+  | 'compare'
   | 'clone'
   | 'stop'
   | 'pause'
@@ -26,6 +27,7 @@ export const ACTION_LABELS: Record<Action, string> = {
   download: 'Download',
   fetch: 'Download to folder',
   logs: 'Logs',
+  compare: 'Compare',
   clone: 'Clone',
   stop: 'Stop',
   pause: 'Pause',
@@ -56,7 +58,7 @@ export function sessionActions(session: Session, me: string): Action[] {
 }
 
 export function runActions(run: Run, me: string): Action[] {
-  const actions: Action[] = ['fetch', 'clone'];
+  const actions: Action[] = ['fetch', 'clone', 'compare'];
   if (run.owner === me) {
     if (ACTIVE.includes(run.status)) {
       actions.push('stop');
@@ -67,7 +69,7 @@ export function runActions(run: Run, me: string): Action[] {
 }
 
 export function experimentActions(exp: Experiment, me: string): Action[] {
-  const actions: Action[] = ['logs', 'download', 'fetch', 'clone'];
+  const actions: Action[] = ['logs', 'download', 'fetch', 'clone', 'compare'];
   if (exp.owner === me && ACTIVE.includes(exp.status)) {
     actions.push('stop');
   }
@@ -87,8 +89,8 @@ export type Visiting = 'view' | 'full' | undefined;
  * rest anyway; the sidebar only does not offer it.
  */
 const VISITOR_ACTIONS: Record<'view' | 'full', Action[]> = {
-  full: ['logs', 'download', 'fetch', 'attach'],
-  view: ['logs', 'download']
+  full: ['logs', 'download', 'fetch', 'attach', 'compare'],
+  view: ['logs', 'download', 'compare']
 };
 
 /**
@@ -109,6 +111,27 @@ export function actionsFor(target: Target, me: string, visiting?: Visiting): Act
     }
   })();
   return visiting ? actions.filter(a => VISITOR_ACTIONS[visiting].includes(a)) : actions;
+}
+
+/** Rows whose metrics can be compared: runs (each stands for its experiments) and
+ * experiments. */
+export function comparable(target: Target): boolean {
+  return target.kind === 'run' || target.kind === 'experiment';
+}
+
+/** What a Compare of ``targets`` asks the team server for: each reference once, runs and
+ * experiments apart, in the order given. */
+export function metricRefs(targets: Target[]): { runs: string[]; experiments: string[] } {
+  const refs = { runs: [] as string[], experiments: [] as string[] };
+  for (const target of targets) {
+    const list =
+      target.kind === 'run' ? refs.runs : target.kind === 'experiment' ? refs.experiments : null;
+    const ref = reference(target);
+    if (list && !list.includes(ref)) {
+      list.push(ref);
+    }
+  }
+  return refs;
 }
 
 /** A reference as every face writes it: ``alice:mnist@2`` (version for datastores only). */

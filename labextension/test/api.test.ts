@@ -33,6 +33,16 @@ describe('request paths', () => {
     expect(calls).toEqual([{ path: 'runs?scope=team&limit=100', method: 'GET', body: undefined }]);
   });
 
+  it('asks for several runs and experiments in one metrics call', async () => {
+    const { api, calls } = recorder([{ status: 200, body: '{"experiments": []}' }]);
+    await api.metrics({ runs: ['alice:sweep', 'bob:sweep'], experiments: ['carol:x-exp0'] });
+    expect(calls[0].path).toBe(
+      'metrics?runs=alice%3Asweep%2Cbob%3Asweep&experiments=carol%3Ax-exp0&max_points=500'
+    );
+    await api.metrics({ runs: [], experiments: ['carol:x-exp0'] }, 50, ['loss', 'acc']);
+    expect(calls[1].path).toBe('metrics?experiments=carol%3Ax-exp0&names=loss%2Cacc&max_points=50');
+  });
+
   it('escapes owner and name segments so an odd name cannot change the route', async () => {
     const { api, calls } = recorder([{ status: 204, body: '' }]);
     await api.remove('sessions', 'alice', 'a/b?c');

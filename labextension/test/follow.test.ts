@@ -1,6 +1,6 @@
 import { GridApiError } from '../src/api';
-import { followLogs, Job, untilDone } from '../src/follow';
-import { LogPage } from '../src/model';
+import { followLogs, followMetrics, Job, untilDone } from '../src/follow';
+import { ExperimentMetrics, LogPage, MetricsPage } from '../src/model';
 
 const page = (lines: string[], next: number, finished: boolean): LogPage => ({
   experiment: 'sweep-exp0',
@@ -104,5 +104,89 @@ describe('untilDone', () => {
         noSleep
       )
     ).rejects.toThrow('attaching alice:cars failed: disk full');
+  });
+});
+
+describe('followMetrics', () => {
+  const metrics = (...statuses: ExperimentMetrics['status'][]): MetricsPage => ({
+    experiments: statuses.map((status, i) => ({
+      experiment: `sweep-exp${i}`,
+      run: 'sweep',
+      owner: 'alice',
+      status,
+      params: {},
+      summaries: [],
+      series: []
+    }))
+  });
+
+  it('reads again every interval while one runs, and stops once all have finished', async () => {
+    const answers = [
+      metrics('running', 'pending'),
+      metrics('succeeded', 'running'),
+      metrics('succeeded', 'failed')
+    ];
+    const pauses: number[] = [];
+    const sleep = async (ms: number) => {
+      pauses.push(ms);
+    };
+    const pages = await all(followMetrics(async () => answers.shift()!, { interval: 1500, sleep }));
+    expect(pages.map(p => p.experiments.map(e => e.status))).toEqual([
+      ['running', 'pending'],
+      ['succeeded', 'running'],
+      ['succeeded', 'failed']
+    ]);
+    expect(pauses).toEqual([1500, 1500]);
+  });
+
+  it('reads once what has already finished (or has no experiments)', async () => {
+    const read = jest.fn(async () => metrics());
+    expect(await all(followMetrics(read, { sleep: noSleep }))).toHaveLength(1);
+    expect(read).toHaveBeenCalledTimes(1);
+  });
+
+  it('stops when the view is closed, even between a request and its answer', async () => {
+    let closed = false;
+    const read = jest.fn(async () => {
+      closed = true; // closed while the request was out: its answer is not shown
+      return metrics('running');
+    });
+    expect(await all(followMetrics(read, { stopped: () => closed, sleep: noSleep }))).toEqual([]);
+    expect(read).toHaveBeenCalledTimes(1);
+  });
+
+  it('retries an unreachable server with backoff, gives up on a refusal', async () => {
+    const answers: (MetricsPage | Error)[] = [
+      new GridApiError(0, 'the Jupyter server did not answer'),
+      new GridApiError(502, 'bad gateway'),
+      metrics('succeeded')
+    ];
+    const pauses: number[] = [];
+    const retries: number[] = [];
+    const read = async () => {
+      const next = answers.shift()!;
+      if (next instanceof Error) {
+        throw next;
+      }
+      return next;
+    };
+    const pages = await all(
+      followMetrics(read, {
+        interval: 1000,
+        onRetry: (_, n) => retries.push(n),
+        sleep: async ms => {
+          pauses.push(ms);
+        }
+      })
+    );
+    expect(pages).toHaveLength(1);
+    expect(retries).toEqual([1, 2]);
+    expect(pauses).toEqual([2000, 4000]);
+    const refused = async () => {
+      throw new GridApiError(404, 'no run alice:gone');
+    };
+    await expect(all(followMetrics(refused, { sleep: noSleep }))).rejects.toThrow(
+      'no run alice:gone'
+    );
   });
 });

@@ -1,9 +1,12 @@
 import { Datastore, Experiment, Run, Session } from '../src/model';
 import {
+  Target,
   actionsFor,
+  comparable,
   datastoreActions,
   experimentActions,
   filterRows,
+  metricRefs,
   openWarning,
   parseReference,
   reference,
@@ -104,10 +107,16 @@ describe('which actions a row offers (the permission table, mirrored)', () => {
     }
   );
 
-  it("offers open, attach, download, logs and clone on a teammate's rows", () => {
+  it("offers open, attach, download, logs, clone and compare on a teammate's rows", () => {
     expect(sessionActions(session({}), 'bob')).toEqual(['open']);
-    expect(runActions(run({}), 'bob')).toEqual(['fetch', 'clone']);
-    expect(experimentActions(exp({}), 'bob')).toEqual(['logs', 'download', 'fetch', 'clone']);
+    expect(runActions(run({}), 'bob')).toEqual(['fetch', 'clone', 'compare']);
+    expect(experimentActions(exp({}), 'bob')).toEqual([
+      'logs',
+      'download',
+      'fetch',
+      'clone',
+      'compare'
+    ]);
     expect(datastoreActions(ds({}), 'bob')).toEqual(['attach']);
   });
 
@@ -117,7 +126,13 @@ describe('which actions a row offers (the permission table, mirrored)', () => {
       'resume',
       'delete'
     ]);
-    expect(runActions(run({ status: 'succeeded' }), 'alice')).toEqual(['fetch', 'clone', 'delete']);
+    expect(runActions(run({ status: 'succeeded' }), 'alice')).toEqual([
+      'fetch',
+      'clone',
+      'compare',
+      'delete'
+    ]);
+    expect(runActions(run({}), 'alice')).toEqual(['fetch', 'clone', 'compare', 'stop', 'delete']);
     expect(experimentActions(exp({ status: 'failed' }), 'alice')).not.toContain('stop');
     expect(datastoreActions(ds({}), 'alice')).toEqual(['attach', 'delete']);
   });
@@ -205,19 +220,36 @@ describe('a visitor, in the session visited', () => {
   const sweep = { kind: 'run', record: run({ owner: 'bob' }) } as const;
   const lab = { kind: 'session', record: session({}) } as const;
 
-  it('is offered what a visit allows: read, download, attach (full access)', () => {
-    expect(actionsFor(exp1, 'bob', 'full')).toEqual(['logs', 'download', 'fetch']);
+  it('is offered what a visit allows: read, compare, download, attach (full access)', () => {
+    expect(actionsFor(exp1, 'bob', 'full')).toEqual(['logs', 'download', 'fetch', 'compare']);
     expect(actionsFor(data, 'bob', 'full')).toEqual(['attach']);
     // not even on his own rows: the session's server may not stop, clone or delete for him
-    expect(actionsFor(mine, 'bob', 'full')).toEqual(['logs', 'download', 'fetch']);
-    expect(actionsFor(sweep, 'bob', 'full')).toEqual(['fetch']);
+    expect(actionsFor(mine, 'bob', 'full')).toEqual(['logs', 'download', 'fetch', 'compare']);
+    expect(actionsFor(sweep, 'bob', 'full')).toEqual(['fetch', 'compare']);
     expect(actionsFor(lab, 'bob', 'full')).toEqual([]);
   });
 
   it('is offered nothing that writes into a view-only session', () => {
-    expect(actionsFor(exp1, 'bob', 'view')).toEqual(['logs', 'download']);
+    expect(actionsFor(exp1, 'bob', 'view')).toEqual(['logs', 'download', 'compare']);
     expect(actionsFor(data, 'bob', 'view')).toEqual([]);
-    expect(actionsFor(sweep, 'bob', 'view')).toEqual([]);
+    expect(actionsFor(sweep, 'bob', 'view')).toEqual(['compare']);
     expect(actionsFor(data, 'bob')).toEqual(['attach']);
+  });
+});
+
+describe('what a Compare asks for', () => {
+  it('runs and experiments apart, each once, in the order picked; other rows left out', () => {
+    const picked: Target[] = [
+      { kind: 'run', record: run({ owner: 'bob', name: 'sweep' }) },
+      { kind: 'experiment', record: exp({ owner: 'carol', name: 'x-exp0' }) },
+      { kind: 'run', record: run({}) },
+      { kind: 'datastore', record: ds({}) },
+      { kind: 'run', record: run({ owner: 'bob', name: 'sweep' }) }
+    ];
+    expect(picked.filter(comparable).length).toBe(4);
+    expect(metricRefs(picked)).toEqual({
+      runs: ['bob:sweep', 'alice:sweep'],
+      experiments: ['carol:x-exp0']
+    });
   });
 });
