@@ -95,6 +95,8 @@ export class MetricChart {
           ...chart.labels.map((label, i) => ({
             label: visible(label),
             stroke: this.colors[i],
+            // hollow points in the background's colour (uPlot's default is white)
+            points: { fill: theme.background },
             width: 1.5,
             spanGaps: false,
             value: (_u: uPlot, v: number | null) => short(v)
