@@ -183,11 +183,11 @@ def test_panel_lists_a_teammates_resources_without_owner_actions(page, world):
         locator.wait_for(timeout=30_000)
     # alice's rows: what any teammate may do, never stop / pause / resume / delete
     assert actions_of(alice_session) == ["open"]
-    assert actions_of(alice_run) == ["fetch", "clone"]
+    assert actions_of(alice_run) == ["fetch", "clone", "compare"]
     assert actions_of(alice_data) == ["attach"]
     assert "alice-gh" in alice_session.inner_text()
     # bob's own running run offers Stop and Delete
-    assert actions_of(mine) == ["fetch", "clone", "stop", "delete"]
+    assert actions_of(mine) == ["fetch", "clone", "compare", "stop", "delete"]
     # the team: members with roles, and the balance
     team = page.locator(".jp-GridCollab-team[data-team=vision]")
     assert "balance" in team.inner_text()
