@@ -150,36 +150,41 @@ def test_follow_shows_a_point_logged_while_it_runs_and_ends_when_finished(sqlite
         alice.close()
 
 
-def test_the_comparison_keeps_params_that_differ_and_sorts_missing_last():
+def _finished(name: str, params: dict, metric: str, value: float | None):
+    """An ExperimentMetrics answer of alice's run ``name`` with one metric's summary (none
+    when ``value`` is None), for the table's rules alone."""
     from jupyter_grid_collab.answers import ExperimentMetrics, MetricSummary
 
-    def exp(name: str, lr: float, loss: float | None) -> ExperimentMetrics:
-        summaries = (
-            []
-            if loss is None
-            else [
-                MetricSummary(
-                    name="loss",
-                    count=1,
-                    last=loss,
-                    last_step=0,
-                    min=loss,
-                    max=loss,
-                    updated_at="2026-12-01T00:00:00Z",
-                )
-            ]
+    summaries = [
+        MetricSummary(
+            name=metric,
+            count=1,
+            last=value,
+            last_step=0,
+            min=value,
+            max=value,
+            updated_at="2026-12-01T00:00:00Z",
         )
-        return ExperimentMetrics(
-            experiment=f"{name}-exp0",
-            run=name,
-            owner="alice",
-            status="succeeded",
-            params={"lr": lr, "seed": 1},
-            summaries=summaries,
-            series=[],
-        )
+    ]
+    return ExperimentMetrics(
+        experiment=f"{name}-exp0",
+        run=name,
+        owner="alice",
+        status="succeeded",
+        params=params,
+        summaries=summaries if value is not None else [],
+        series=[],
+    )
 
-    table = compare([exp("a", 0.1, 0.5), exp("b", 0.2, None), exp("c", 0.3, 0.1)])
+
+def test_the_comparison_keeps_params_that_differ_and_sorts_missing_last():
+    table = compare(
+        [
+            _finished("a", {"lr": 0.1, "seed": 1}, "loss", 0.5),
+            _finished("b", {"lr": 0.2, "seed": 1}, "loss", None),
+            _finished("c", {"lr": 0.3, "seed": 1}, "loss", 0.1),
+        ]
+    )
     assert table.params == ["lr"] and table.metrics == ["loss"]
     assert [r.run for r in table.sorted_by("loss").rows] == ["c", "a", "b"]
     assert [r.run for r in table.sorted_by("loss", descending=True).rows] == ["a", "c", "b"]
@@ -188,28 +193,6 @@ def test_the_comparison_keeps_params_that_differ_and_sorts_missing_last():
 
 
 def test_a_metric_whose_name_holds_a_colon_sorts_by_its_whole_name():
-    from jupyter_grid_collab.answers import ExperimentMetrics, MetricSummary
-
-    def exp(name: str, acc: float) -> ExperimentMetrics:
-        summary = MetricSummary(
-            name="val:acc",
-            count=1,
-            last=acc,
-            last_step=0,
-            min=acc,
-            max=acc,
-            updated_at="2026-12-01T00:00:00Z",
-        )
-        return ExperimentMetrics(
-            experiment=f"{name}-exp0",
-            run=name,
-            owner="alice",
-            status="succeeded",
-            params={},
-            summaries=[summary],
-            series=[],
-        )
-
-    table = compare([exp("a", 0.9), exp("b", 0.5)])
+    table = compare([_finished("a", {}, "val:acc", 0.9), _finished("b", {}, "val:acc", 0.5)])
     assert [r.run for r in table.sorted_by("val:acc").rows] == ["b", "a"]
     assert [r.run for r in table.sorted_by("val:acc:max", descending=True).rows] == ["a", "b"]
