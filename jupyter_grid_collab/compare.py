@@ -16,6 +16,9 @@ from typing import Any
 
 #: what a sort key may name of a metric: its last value, or its lowest or highest
 STATS = ("last", "min", "max")
+#: what a spreadsheet reads as a formula at the start of a text cell: a teammate's param
+#: "=HYPERLINK(...)" must open as that text, not run (CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -79,11 +82,13 @@ class Comparison:
         return out
 
     def to_csv(self) -> str:
+        """The table as CSV; a text cell a spreadsheet would take for a formula starts with
+        an apostrophe (numbers are written as they are, negative ones too)."""
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(self.header())
+        writer.writerow([_as_text(h) for h in self.header()])
         for row in self.rows:
-            writer.writerow(["" if v is None else v for v in self.cells(row)])
+            writer.writerow(["" if v is None else _as_text(v) for v in self.cells(row)])
         return buf.getvalue()
 
     def to_json(self) -> list[dict[str, Any]]:
@@ -130,6 +135,12 @@ def number(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+def _as_text(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _sortable(value: Any) -> bool:

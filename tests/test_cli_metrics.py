@@ -196,3 +196,19 @@ def test_a_metric_whose_name_holds_a_colon_sorts_by_its_whole_name():
     table = compare([_finished("a", {}, "val:acc", 0.9), _finished("b", {}, "val:acc", 0.5)])
     assert [r.run for r in table.sorted_by("val:acc").rows] == ["b", "a"]
     assert [r.run for r in table.sorted_by("val:acc:max", descending=True).rows] == ["a", "b"]
+
+
+def test_csv_keeps_a_teammates_formula_as_text():
+    """A param (or a param's name) a spreadsheet would run opens as text; numbers stay numbers."""
+    table = compare(
+        [
+            _finished("a", {"=x": '=HYPERLINK("http://evil","open")'}, "loss", -0.5),
+            _finished("b", {"=x": "@SUM(A1)"}, "loss", 0.5),
+        ]
+    )
+    lines = table.to_csv().splitlines()
+    assert lines[0] == "experiment,status,'=x,loss,loss min,loss max"
+    assert (
+        lines[1] == 'alice:a-exp0,succeeded,"\'=HYPERLINK(""http://evil"",""open"")",-0.5,-0.5,-0.5'
+    )
+    assert lines[2] == "alice:b-exp0,succeeded,'@SUM(A1),0.5,0.5,0.5"

@@ -134,6 +134,22 @@ TABLES = {
             {"val/loss": (None, None, None)},
         ),
     ],
+    "a teammate's text a spreadsheet would run": [
+        exp(
+            "mallory",
+            "f-exp0",
+            "succeeded",
+            {"=cmd": '=HYPERLINK("http://x","y")', "note": "@SUM(1)", "neg": -2, "t": "-2+3"},
+            {"-loss": (-1.5, -2.0, 0.5)},
+        ),
+        exp(
+            "mallory",
+            "f-exp1",
+            "succeeded",
+            {"=cmd": "+1", "note": "\tx", "neg": -3, "t": "fine"},
+            {"-loss": (0.5, 0.5, 0.5)},
+        ),
+    ],
 }
 
 SORTS = [

@@ -179,7 +179,7 @@ function sameKey(value: unknown): string {
 /** The table as CSV, as Python's csv module writes it (``\n`` line ends, minimal quoting;
  * a metric's values as Python floats: ``1.0``, ``1e-05``). */
 export function toCsv(table: Comparison): string {
-  const lines = [header(table).map(csvField)];
+  const lines = [header(table).map(h => csvField(asText(h)))];
   const metricFrom = 2 + table.params.length;
   for (const row of table.rows) {
     lines.push(
@@ -188,11 +188,22 @@ export function toCsv(table: Comparison): string {
           return '';
         }
         // the client reads metric values into floats; a param keeps the type it was given
+        if (typeof v === 'string') {
+          return csvField(asText(v));
+        }
         return csvField(i >= metricFrom && typeof v === 'number' ? pyFloat(v) : pyStr(v));
       })
     );
   }
   return lines.map(l => l.join(',') + '\n').join('');
+}
+
+// what a spreadsheet reads as a formula at the start of a text cell: a teammate's param
+// "=HYPERLINK(...)" must open as that text, not run (CSV injection; compare.FORMULA_STARTS)
+const FORMULA_STARTS = ['=', '+', '-', '@', '\t', '\r'];
+
+function asText(text: string): string {
+  return FORMULA_STARTS.some(c => text.startsWith(c)) ? `'${text}` : text;
 }
 
 function csvField(text: string): string {
