@@ -137,6 +137,17 @@ def resources(fuzz_server):
                 json={"lines": ["epoch 1", {"line": "warn", "stream": "stderr"}]},
             )
         )
+        ok(
+            c.post(
+                f"/experiments/alice/{exp}/metrics",
+                json={
+                    "points": [
+                        {"name": "loss", "value": 0.5, "step": 0},
+                        {"name": "loss", "value": None},
+                    ]
+                },
+            )
+        )
         data = b"weights" * 100
         ok(
             c.put(
@@ -185,6 +196,8 @@ def real_cases(r: dict) -> list[tuple[str, str, dict, dict, str]]:
         ("GET", "/api/v1/runs/{owner}/{name}/artifacts", run, {"match": "model"}, "bob"),
         ("GET", "/api/v1/experiments/{owner}/{name}", exp, {}, "bob"),
         ("GET", "/api/v1/experiments/{owner}/{name}/logs", exp, {"tail": 1}, "bob"),
+        ("GET", "/api/v1/experiments/{owner}/{name}/metrics", exp, {"max_points": 10}, "bob"),
+        ("GET", "/api/v1/metrics", {}, {"runs": f"alice:{r['run']}", "names": "loss"}, "bob"),
         ("GET", "/api/v1/experiments/{owner}/{name}/artifacts", exp, {}, "bob"),
         (
             "GET",
