@@ -47,10 +47,11 @@ class Error(Record, kw_only=True):
 
 
 class Health(Record, kw_only=True):
-    """The server is up, and its database schema version."""
+    """The server is up, its database schema version, and where its teams come from."""
 
     status: Literal["ok"]
     schema_version: int
+    team_source: Literal["local", "jupyterhub"] = "local"
 
 
 class UserSummary(Record, kw_only=True):

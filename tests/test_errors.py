@@ -8,6 +8,7 @@ import jupyter_grid_collab.teamserver.app  # noqa: F401  (imports every module d
 from jupyter_grid_collab.teamserver import errors
 from jupyter_grid_collab.teamserver.blob_integrity import BlobCorrupted
 from jupyter_grid_collab.teamserver.handlers.errors import status_of
+from jupyter_grid_collab.teamserver.hub.api import HubError
 from jupyter_grid_collab.teamserver.store.quotas import QuotaExceeded
 
 EXPECTED = {
@@ -21,6 +22,8 @@ EXPECTED = {
     QuotaExceeded: 413,
     BlobCorrupted: 500,
     errors.NoSpace: 507,
+    errors.Upstream: 502,
+    HubError: 502,
 }
 
 

@@ -112,10 +112,14 @@ def create(
     team: str | None,
     visitors: str,
 ) -> None:
-    """Start a JupyterLab session on this machine (detached, registered with the team)."""
+    """Start a JupyterLab session on this machine (detached, registered with the team);
+    under a JupyterHub, start a named server of yours there."""
     validate_name(name, "session name")
     grid = get_grid()
     grid.me  # noqa: B018 - checks the key before starting anything
+    if grid.client.health().get("team_source") == "jupyterhub":
+        _create_on_hub(grid, name, datastore_name)
+        return
     ref = None
     if datastore_name:
         ref = datastore_name + (f"@{datastore_version}" if datastore_version else "")
@@ -138,6 +142,21 @@ def create(
     click.echo(f"  visitors: {VISITORS_TEXT[visitors]}")
     if mounted:
         click.echo(f"  datastore {mounted['reference']} mounted read-only at {mounted['path']}")
+
+
+def _create_on_hub(grid, name: str, datastore_name: str | None) -> None:
+    if datastore_name:
+        raise click.ClickException(
+            "under a JupyterHub, attach a datastore once the server runs (grid datastore "
+            "attach, or the sidebar); --datastore_name is for sessions on this machine"
+        )
+    session = grid.client.session_action(f"{grid.me.username}:{name}", "start")
+    state = "running" if session.status == "running" else "starting"
+    click.echo(f"session {grid.me.username}:{name} is {state} on the JupyterHub")
+    if session.url:
+        click.echo(f"  open:   {session.url}")
+    else:
+        click.echo(f"  see it with: grid session {name}")
 
 
 def _say_downloading(job: dict) -> None:

@@ -14,6 +14,7 @@ from .blobs import BlobStore
 from .executor.sandbox import DEFAULT_UID_BASE
 from .handlers import meta as m
 from .handlers import runs as r
+from .hub.service import HubService, HubSettings
 from .routes import tornado_routes
 from .scrub import DEFAULT_INTERVAL_HOURS, DEFAULT_MB_PER_SECOND, Scrubber
 from .store import Store
@@ -54,6 +55,8 @@ class ServerConfig:
     # what a file's stamp cannot see (bit rot) is found and refused before anyone reads it
     scrub_interval_hours: float = DEFAULT_INTERVAL_HOURS
     scrub_mb_per_second: float = DEFAULT_MB_PER_SECOND
+    # --team-source jupyterhub: teams, members and sessions come from this Hub (hub/)
+    hub: HubSettings | None = None
 
 
 @dataclass
@@ -74,6 +77,11 @@ class TeamServer:
         self.scrubber: Scrubber | None = None
         self.store.outputs.max_log_mb = self.config.max_log_mb
         self.store.metrics.max_points = self.config.max_metric_points
+        self.hub = (
+            HubService(self.config.hub, self.store, self.db_pool)
+            if self.config.hub is not None
+            else None
+        )
 
     def drop_blobs(self, shas: list[str]) -> None:
         """Delete blobs the store reported as no longer referenced."""
@@ -93,11 +101,14 @@ class TeamServer:
             on_stop=lambda out: [f(out) for f in self.stop_listeners],
             max_upload_bytes=self.config.max_upload_bytes,
             max_visit_seconds=self.config.visit_hours * 3600.0,
+            hub=self.hub,
             default_handler_class=m.NotFoundHandler,
         )
 
     def start_housekeeping(self) -> None:
         self._tasks.append(asyncio.ensure_future(self._housekeeping()))
+        if self.hub is not None:
+            self.hub.start()
         if self.config.scrub_interval_hours > 0:
             self.scrubber = Scrubber(
                 self.blobs.verifier,

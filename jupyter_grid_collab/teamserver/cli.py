@@ -24,6 +24,7 @@ from .blobs import BlobStore
 from .errors import DomainError
 from .executor.sandbox import DEFAULT_UID_BASE, MODES
 from .http_server import GuardedHTTPServer, bounded_connections, connection_limit_options
+from .hub.service import HubConfigError, HubSettings
 from .migrations import SchemaError, prepare
 from .schema import make_engine
 from .scrub import DEFAULT_INTERVAL_HOURS, DEFAULT_MB_PER_SECOND
@@ -296,6 +297,38 @@ _db = click.option(
     help="Upgrade an older database's schema at start (saying so in the log); with "
     "--no-upgrade-db, refuse to start and name the command to run (upgrade-db).",
 )
+@click.option(
+    "--team-source",
+    envvar="GRID_COLLAB_TEAM_SOURCE",
+    type=click.Choice(["local", "jupyterhub"]),
+    default="local",
+    show_default=True,
+    help="Where teams and members come from: this server's own records (admin commands), "
+    "or a JupyterHub whose service this server is (its groups are the teams, its servers "
+    "the sessions; needs JUPYTERHUB_API_URL and JUPYTERHUB_API_TOKEN; docs/jupyterhub.md).",
+)
+@click.option(
+    "--hub-sync-seconds",
+    envvar="GRID_COLLAB_HUB_SYNC_SECONDS",
+    default=15.0,
+    show_default=True,
+    type=click.FloatRange(min=0.2),
+    help="With jupyterhub: read the Hub's groups and servers this often.",
+)
+@click.option(
+    "--hub-groups",
+    envvar="GRID_COLLAB_HUB_GROUPS",
+    default=None,
+    help="With jupyterhub: only these groups (comma-separated) are teams; default: every "
+    "group the service may read.",
+)
+@click.option(
+    "--hub-public-url",
+    envvar="JUPYTERHUB_PUBLIC_URL",
+    default=None,
+    help="With jupyterhub: the Hub's URL as users reach it (default: JUPYTERHUB_API_URL's "
+    "origin); sessions' URLs start with it.",
+)
 @connection_limit_options
 @click.pass_context
 def main(
@@ -327,6 +360,10 @@ def main(
     scrub_interval_hours,
     scrub_mb_per_second,
     upgrade_db,
+    team_source,
+    hub_sync_seconds,
+    hub_groups,
+    hub_public_url,
     **connection_limits,
 ):
     """Run the team server (no subcommand), or administer it (``admin ...``)."""
@@ -361,6 +398,7 @@ def main(
         source_grace_hours=source_grace_hours,
         scrub_interval_hours=scrub_interval_hours,
         scrub_mb_per_second=scrub_mb_per_second,
+        hub=_hub_settings(team_source, hub_sync_seconds, hub_groups, hub_public_url),
     )
     server = TeamServer(store, blobs, config)
     engine = None
@@ -379,6 +417,17 @@ def main(
 
         engine = RayEngine(ray_address, datastore_root)
     asyncio.run(_serve(server, host, port, engine, public_url, max_parallel, connection_limits))
+
+
+def _hub_settings(source: str, sync_seconds: float, groups, public_url) -> HubSettings | None:
+    if source != "jupyterhub":
+        return None
+    try:
+        return HubSettings.from_environment(
+            public_url=public_url, sync_seconds=sync_seconds, groups=groups
+        )
+    except HubConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _local_engine(
@@ -453,6 +502,8 @@ async def _serve(
         await executor.close()
     http.stop()
     await http.close_all_connections()
+    if server.hub is not None:
+        await server.hub.close()
     server.close()
 
 

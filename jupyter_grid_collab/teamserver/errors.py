@@ -44,3 +44,7 @@ class TooLarge(DomainError):
 
 class NoSpace(DomainError):
     """The team server's own storage is full."""
+
+
+class Upstream(DomainError):
+    """A service the team server relies on (a JupyterHub) refused or did not answer."""

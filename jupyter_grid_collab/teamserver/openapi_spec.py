@@ -157,7 +157,7 @@ def status_param(values: list[str]) -> Schema:
 
 ERROR_TEXT = {
     400: "The request is malformed: the message names the parameter and what is expected.",
-    401: "Missing or invalid API key (or session server secret).",
+    401: "Missing or invalid API key (or session server secret, or JupyterHub token).",
     402: "The team is out of credits.",
     403: "Not allowed: only the creator or a team admin may do this (the message says who "
     "can), an experiment token outside its own experiment, or a session's server outside "
@@ -169,6 +169,8 @@ ERROR_TEXT = {
     "storage quota (the message says how full the team is and what to do).",
     500: "The stored file failed its sha256 check or is missing (the message names it): "
     "nothing is sent; an admin restores it (uploading the same bytes again also does).",
+    502: "The JupyterHub the team server serves refused the call or did not answer (the "
+    "message names the Hub's call).",
     507: "The server has no room left to store the upload.",
 }
 BINARY: Schema = {"type": "string", "format": "binary"}

@@ -424,6 +424,14 @@ ROUTES: tuple[Route, ...] = (
         ),
         Op(
             "POST",
+            "Start (creating if need be) one of my JupyterHub servers as a session (under a Hub)",
+            "sessions",
+            action="start",
+            ok={200: ("The session, pending or running.", Session)},
+            errors=(400, 403, 404, 409, 502),
+        ),
+        Op(
+            "POST",
             "The session's own server reports it is alive",
             "sessions",
             action="heartbeat",

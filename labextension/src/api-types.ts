@@ -32,7 +32,7 @@ export interface paths {
                         "application/json": components["schemas"]["CredentialList"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -103,7 +103,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -144,7 +144,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -224,7 +224,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -304,7 +304,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -369,7 +369,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -449,7 +449,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -527,7 +527,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -634,7 +634,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -720,7 +720,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -782,7 +782,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -859,7 +859,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -963,7 +963,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1043,7 +1043,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1149,7 +1149,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1236,7 +1236,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1338,7 +1338,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1405,7 +1405,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1485,7 +1485,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1552,7 +1552,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1633,7 +1633,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1719,7 +1719,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1816,7 +1816,7 @@ export interface paths {
                         "application/json": components["schemas"]["User"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1888,7 +1888,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2007,7 +2007,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2069,7 +2069,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2162,7 +2162,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2224,7 +2224,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2301,7 +2301,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2384,7 +2384,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2502,7 +2502,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2590,7 +2590,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2671,7 +2671,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2733,7 +2733,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2826,7 +2826,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2888,7 +2888,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3027,7 +3027,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3104,7 +3104,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3190,7 +3190,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3267,7 +3267,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3296,6 +3296,101 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{owner}/{name}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start (creating if need be) one of my JupyterHub servers as a session (under a Hub) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the username of the resource's creator */
+                    owner: string;
+                    /** @description the session name */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The session, pending or running. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                /** @description The request is malformed: the message names the parameter and what is expected. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed: only the creator or a team admin may do this (the message says who can), an experiment token outside its own experiment, or a session's server outside its scope (for its owner: no members, roles, credits, keys or credentials; for a visitor: read, download and attach only). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's teams (non-members get 404, not 403). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the current state (name taken, already running, last owner, ...). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The JupyterHub the team server serves refused the call or did not answer (the message names the Hub's call). */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3353,7 +3448,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3431,7 +3526,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3511,7 +3606,7 @@ export interface paths {
                         "application/json": components["schemas"]["TeamList"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3564,7 +3659,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3637,7 +3732,7 @@ export interface paths {
                         "application/json": components["schemas"]["Team"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3706,7 +3801,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3780,7 +3875,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3861,7 +3956,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3939,7 +4034,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4020,7 +4115,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4105,7 +4200,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4182,7 +4277,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4263,7 +4358,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4337,7 +4432,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4411,7 +4506,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4494,7 +4589,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4574,7 +4669,7 @@ export interface paths {
                         "application/json": components["schemas"]["UserList"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4627,7 +4722,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4691,7 +4786,7 @@ export interface paths {
                         "application/json": components["schemas"]["VisitsEnded"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4757,7 +4852,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4824,7 +4919,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Missing or invalid API key (or session server secret). */
+                /** @description Missing or invalid API key (or session server secret, or JupyterHub token). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5141,12 +5236,14 @@ export interface components {
         };
         /**
          * Health
-         * @description The server is up, and its database schema version.
+         * @description The server is up, its database schema version, and where its teams come from.
          */
         Health: {
             schema_version: number;
             /** @enum {unknown} */
             status: "ok";
+            /** @enum {unknown} */
+            team_source: "jupyterhub" | "local";
         };
         /**
          * Heartbeat

@@ -140,9 +140,28 @@ class BaseHandler(tornado.web.RequestHandler):
                 "missing API key: send 'Authorization: token <your key>' "
                 "(create one with grid-collab-server admin create-key)"
             )
+        hub = self.settings.get("hub")
+        if hub is not None and hub.identities.is_hub_token(key):
+            await self.authenticate_hub_token(hub.identities, key)
+            return
         self.caller = self.store.remembered(key) or await self.call(self.store.authenticate, key)
         if self.caller.is_launcher and self.request.method not in self.launcher_methods:
             raise NotAllowed("an experiment token can only report on its own experiment")
+
+    async def authenticate_hub_token(self, identities, key: str) -> None:
+        """A JupyterHub token (hub/tokens.py): a person, or a Hub server as its session
+        (for its owner, or with ``X-Grid-Visitor`` for a visitor it was shared with)."""
+        token = await identities.identify(key)
+        visitor = self.request.headers.get("X-Grid-Visitor") if token.server is not None else None
+        if visitor:
+            self.caller = await self.call(identities.caller_for, token, key, visitor)
+        else:
+            # a caller seen in the last seconds is known without SQL, as for an API key
+            self.caller = identities.remembered(token, key) or await self.call(
+                identities.caller_for, token, key, None
+            )
+        if self.caller.via_session is not None:
+            await self.check_session_scope()
 
     # ------------------------------------------------------------- session scopes
     def access_key(self) -> str:

@@ -14,6 +14,7 @@ from ..errors import (
     NotFound,
     OutOfCredits,
     TooLarge,
+    Upstream,
 )
 
 STATUS: dict[type[DomainError], int] = {
@@ -30,6 +31,8 @@ STATUS: dict[type[DomainError], int] = {
     # the team server's storage is at fault, not the request (blob_integrity.py)
     BlobCorrupted: 500,
     NoSpace: 507,
+    # the Hub said no or nothing: the gateway's error, not the caller's (hub/api.py)
+    Upstream: 502,
 }
 
 

@@ -17,7 +17,8 @@ class HealthHandler(BaseHandler):
     public = True
 
     async def get(self) -> None:
-        self.send({"status": "ok", "schema_version": schema.SCHEMA_VERSION})
+        source = "jupyterhub" if self.settings.get("hub") is not None else "local"
+        self.send({"status": "ok", "schema_version": schema.SCHEMA_VERSION, "team_source": source})
 
 
 class OpenAPIHandler(BaseHandler):

@@ -12,7 +12,8 @@ from msgspec import UNSET
 
 from ...bodies import CredentialSet, Heartbeat, SessionRegistration, TicketRedeem
 from ...models import ReferenceError, validate_username
-from ..errors import Invalid, NotAllowed
+from ..errors import Conflict, Invalid, NotAllowed
+from ..store.hub_mirror import hub_server_name
 from .base import READ, BaseHandler
 
 
@@ -54,6 +55,14 @@ class SessionHandler(BaseHandler):
 
     async def delete(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
+        hub = self.settings.get("hub")
+        if hub is not None and await self.call(
+            self.store.hub.authorize, self.caller, owner, name, "delete"
+        ):
+            # a named Hub server is removed; the default one can only be stopped
+            await hub.api.stop_server(
+                owner, hub_server_name(name), remove=bool(hub_server_name(name))
+            )
         await self.call(self.store.sessions.delete_session, self.caller, owner, name)
         self.set_status(204)
         self.finish()
@@ -70,6 +79,23 @@ class SessionActionHandler(BaseHandler):
 
     async def post(self, owner: str, name: str, action: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
+        hub = self.settings.get("hub")
+        if action == "start":
+            self.send(await self.start_hub_server(hub, owner, name))
+            return
+        if (
+            hub is not None
+            and action in ("stop", "pause", "resume")
+            and await self.call(self.store.hub.authorize, self.caller, owner, name, action)
+        ):
+            # the Hub runs it: stopping and pausing stop the server, resuming starts it
+            if action == "resume":
+                await hub.api.start_server(owner, hub_server_name(name))
+            else:
+                await hub.api.stop_server(owner, hub_server_name(name))
+            await hub.sync.once()
+            self.send(await self.call(self.store.sessions.get_session, self.caller, owner, name))
+            return
         if action == "heartbeat":
             beat = self.body(Heartbeat)
             out = await self.call(self.store.sessions.heartbeat, self.caller, owner, name, beat)
@@ -80,6 +106,19 @@ class SessionActionHandler(BaseHandler):
         else:
             raise Invalid(f"unknown session action {action!r}")
         self.send(out)
+
+    async def start_hub_server(self, hub, owner: str, name: str) -> dict:
+        """Start (creating if need be) one of my JupyterHub servers: it is a session once
+        the Hub has it (the sync runs at once)."""
+        if hub is None:
+            raise Invalid(
+                "starting a session needs a team server run as a JupyterHub service; here, "
+                "start one with grid session create (it runs JupyterLab on your machine)"
+            )
+        await self.call(self.store.hub.may_start, self.caller, owner, name)
+        await hub.api.start_server(owner, hub_server_name(name))
+        await hub.sync.once()
+        return await self.call(self.store.sessions.get_session, self.caller, owner, name)
 
 
 class SessionOpenHandler(BaseHandler):
@@ -92,7 +131,24 @@ class SessionOpenHandler(BaseHandler):
 
     async def post(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
-        self.send(await self.call(self.store.visits.open_session, self.caller, owner, name))
+        out = await self.call(
+            self.store.visits.open_session,
+            self.caller,
+            owner,
+            name,
+            self.settings["max_visit_seconds"],
+        )
+        share = out.pop("hub_share", None)
+        if share is not None:
+            # a Hub server: the Hub lets the visitor in as themselves once it is shared
+            hub = self.settings.get("hub")
+            if hub is None:
+                raise Conflict(
+                    f"{owner}:{name} is a JupyterHub server, and this team server is not "
+                    "running as the Hub's service: it cannot share it"
+                )
+            await hub.api.share(share["owner"], share["server"], share["user"])
+        self.send(out)
 
 
 class TicketRedeemHandler(BaseHandler):

@@ -16,6 +16,7 @@ from .core import Caller, StoreCore, hash_secret
 from .credentials import CredentialRepository
 from .datastores import DatastoreRepository
 from .executor import LaunchRepository
+from .hub_mirror import HubMirrorRepository
 from .metrics import MetricRepository
 from .outputs import OutputRepository
 from .quotas import QuotaRepository
@@ -46,6 +47,7 @@ class Store:
         self.sessions = SessionRepository(core, self.billing, self.credentials)
         self.visits = VisitRepository(core, self.sessions)
         self.launches = LaunchRepository(core, self.runs, self.billing)
+        self.hub = HubMirrorRepository(core, self.visits)
 
     def authenticate(self, api_key: str) -> Caller:
         """The Caller of a member's API key, or of an experiment's token (``gce_``: the run's

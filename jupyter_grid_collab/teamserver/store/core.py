@@ -154,6 +154,8 @@ class StoreCore:
         # one query is a third of a listing's cost. Membership changes made through this
         # server clear it at once; changes by the admin CLI show within AUTH_CACHE_SECONDS.
         self._auth_cache: dict[str, tuple[float, Caller]] = {}
+        # teams whose members a JupyterHub's groups decide (store/hub_mirror.py)
+        self.hub_teams: frozenset[str] = frozenset()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -205,6 +205,11 @@ class TeamRepository:
         """Add, change (role) or remove (role None) a member; caller None is the site admin."""
         if role is not None:
             _check_role(role)
+        if team in self.core.hub_teams:
+            raise NotAllowed(
+                f"team {team!r}'s members come from the JupyterHub group {team!r}: change the "
+                "group (and its grid_roles property) in the Hub"
+            )
         with self.engine.begin() as conn:
             row = conn.execute(select(t.teams).where(t.teams.c.name == team)).first()
             actor_role = (

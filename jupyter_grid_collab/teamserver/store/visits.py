@@ -21,6 +21,7 @@ from sqlalchemy import and_, select
 from .. import schema as t
 from ..errors import Conflict, NotAllowed, NotAuthenticated
 from .core import Caller, hash_secret, new_secret, now
+from .hub_mirror import HUB_INSTANCE_TYPE, hub_server_name
 from .sessions import _session_query, end_visits, session_json
 
 if TYPE_CHECKING:
@@ -44,6 +45,12 @@ def visit_warning(owner: str, name: str, mode: str, identity: str) -> str:
     return f'You are opening {owner}\'s session "{name}" as a visitor ({mode} access): {text}{git}.'
 
 
+def _warning(session: dict, row) -> str:
+    gh = session["github"]
+    identity = f"{gh['user']}'s GitHub identity" + (f" ({gh['login']})" if gh["login"] else "")
+    return visit_warning(row.owner, row.name, row.visitors, identity)
+
+
 class VisitRepository:
     """Visits: tickets to a teammate's session, redeemed by its server, and the session's own
     credential acting for its owner or a visitor."""
@@ -55,8 +62,16 @@ class VisitRepository:
         #: how long an Open ticket may wait to be redeemed (the team server's setting)
         self.ticket_seconds = TICKET_SECONDS
 
-    def open_session(self, caller: Caller, owner: str, name: str) -> dict:
-        """Issue a ticket for ``caller`` to open ``owner``'s session (any teammate may)."""
+    def open_session(
+        self,
+        caller: Caller,
+        owner: str,
+        name: str,
+        visit_seconds: float = DEFAULT_VISIT_SECONDS,
+    ) -> dict:
+        """Issue a ticket for ``caller`` to open ``owner``'s session (any teammate may); for a
+        JupyterHub server, start the visit at once and name the Hub share to create
+        (``hub_share``: the handler asks the Hub, and the answer never carries it)."""
         with self.engine.begin() as conn:
             row = self.sessions.session_row(conn, caller, owner, name)
             if row.status != "running" or not row.url:
@@ -77,6 +92,8 @@ class VisitRepository:
                     "visitors": row.visitors,
                     "expires_in": None,
                 }
+            if row.instance_type == HUB_INSTANCE_TYPE:
+                return self._open_hub_server(conn, caller, row, session, visit_seconds)
             ticket = new_secret("gct")
             conn.execute(
                 t.session_tickets.delete().where(t.session_tickets.c.expires_at < now() - 3600)
@@ -90,15 +107,41 @@ class VisitRepository:
                 )
             )
             self.core.audit(conn, caller.username, "open", f"session {owner}:{name}", row.team_id)
-        gh = session["github"]
-        identity = f"{gh['user']}'s GitHub identity" + (f" ({gh['login']})" if gh["login"] else "")
         return {
             "url": row.url.rstrip("/") + "/grid-collab/visit?ticket=" + ticket,
             "visitor": True,
             "expires_in": self.ticket_seconds,
             "session": session,
             "visitors": row.visitors,
-            "warning": visit_warning(owner, name, row.visitors, identity),
+            "warning": _warning(session, row),
+        }
+
+    def _open_hub_server(self, conn, caller: Caller, row, session: dict, seconds: float) -> dict:
+        """A teammate opens a Hub server: the Hub's share lets them in as themselves (its
+        own login), so the visit starts now, for the team server's visit length."""
+        ts = now()
+        where = and_(t.visits.c.session_id == row.id, t.visits.c.visitor_id == caller.id)
+        conn.execute(t.visits.delete().where(where))
+        conn.execute(
+            t.visits.insert().values(
+                session_id=row.id, visitor_id=caller.id, started_at=ts, expires_at=ts + seconds
+            )
+        )
+        self.core.audit(
+            conn, caller.username, "open", f"session {row.owner}:{row.name}", row.team_id
+        )
+        return {
+            "url": row.url,
+            "visitor": True,
+            "expires_in": None,
+            "session": session,
+            "visitors": row.visitors,
+            "warning": _warning(session, row),
+            "hub_share": {
+                "owner": row.owner,
+                "server": hub_server_name(row.name),
+                "user": caller.username,
+            },
         }
 
     def _session_by_secret(self, conn, secret: str):
@@ -247,20 +290,25 @@ class VisitRepository:
         process) loses the visit on the next call."""
         with self.engine.begin() as conn:
             session = self._session_by_secret(conn, secret)
-            uid = conn.execute(select(t.users.c.id).where(t.users.c.username == visitor)).scalar()
-            visit = conn.execute(
-                select(t.visits.c.expires_at).where(
-                    and_(t.visits.c.session_id == session.id, t.visits.c.visitor_id == uid)
-                )
-            ).scalar()
-            if uid is None or visit is None or visit <= now() or session.status != "running":
-                raise NotAuthenticated(f"{visitor} has no live visit to this session")
-            user = conn.execute(
-                select(t.users.c.id, t.users.c.username, t.users.c.site_admin).where(
-                    t.users.c.id == uid
-                )
-            ).one()
-            caller = self.core.caller_from_row(conn, user)
+            return self.visitor_caller(conn, session, visitor)
+
+    def visitor_caller(self, conn, session, visitor: str) -> Caller:
+        """``visitor`` acting through ``session``'s server: NotAuthenticated unless their
+        visit is live, the session running and they are still in its team."""
+        uid = conn.execute(select(t.users.c.id).where(t.users.c.username == visitor)).scalar()
+        visit = conn.execute(
+            select(t.visits.c.expires_at).where(
+                and_(t.visits.c.session_id == session.id, t.visits.c.visitor_id == uid)
+            )
+        ).scalar()
+        if uid is None or visit is None or visit <= now() or session.status != "running":
+            raise NotAuthenticated(f"{visitor} has no live visit to this session")
+        user = conn.execute(
+            select(t.users.c.id, t.users.c.username, t.users.c.site_admin).where(
+                t.users.c.id == uid
+            )
+        ).one()
+        caller = self.core.caller_from_row(conn, user)
         if caller.role_in(session.team_id) is None:
             raise NotAuthenticated(f"{visitor} is no longer in team {session.team!r}")
         return self._narrow(caller, session, visitor=True)

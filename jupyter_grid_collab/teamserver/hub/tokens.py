@@ -1,0 +1,110 @@
+"""Who a JupyterHub token is: a person, or one of their servers.
+
+The team server asks the Hub (``GET /hub/api/user`` with the token) and reads the token's
+scopes:
+
+- ``access:services!service=<ours>`` (or ``access:services``): a person's token, such as one
+  made at ``/hub/token``; it is that Hub user, like one of our API keys.
+- otherwise ``access:servers!server=<user>/<server>``: the Hub's token of that single-user
+  server (``$JUPYTERHUB_API_TOKEN``), which every kernel there can read. It gets the
+  ``session`` scope of that server's session and nothing more, as a registered session's
+  secret does; with ``X-Grid-Visitor: bob`` it acts for bob while bob's visit lasts.
+- anything else is refused, naming the scope the Hub admin must grant.
+
+Answers are cached for ``TOKEN_SECONDS``: a token the Hub revokes stops working within that
+time; a member removed from a team's group loses access at the next sync (sync.py).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..errors import NotAuthenticated
+from ..store.core import hash_secret
+from .api import HubAPI
+
+if TYPE_CHECKING:
+    from ..store import Caller, Store
+
+TOKEN_SECONDS = 30.0
+# our own credentials: API keys and experiment tokens never go to the Hub
+OWN_PREFIXES = ("gck_", "gce_")
+
+
+@dataclass(frozen=True)
+class HubToken:
+    user: str
+    server: str | None = None  # set for a server's own token: "" is the default server
+
+
+def classify(model: dict, service: str) -> HubToken:
+    """The identity a ``GET /user`` answer gives a token, or NotAuthenticated."""
+    name = model.get("name")
+    if model.get("kind") != "user" or not isinstance(name, str):
+        raise NotAuthenticated("a JupyterHub service's token cannot call the team server")
+    scopes = set(model.get("scopes") or ())
+    if {"access:services", f"access:services!service={service}"} & scopes:
+        return HubToken(name)
+    prefix = f"access:servers!server={name}/"
+    servers = sorted(s[len(prefix) :] for s in scopes if s.startswith(prefix))
+    if len(servers) == 1:
+        return HubToken(name, servers[0])
+    raise NotAuthenticated(
+        f"this JupyterHub token of {name} may not use the team server: it needs the scope "
+        f"access:services!service={service} (ask your Hub admin to grant it to users)"
+    )
+
+
+class HubIdentities:
+    """Hub tokens to Callers, asking the Hub at most once per token every TOKEN_SECONDS."""
+
+    def __init__(self, api: HubAPI, service: str, store: Store):
+        self.api = api
+        self.service = service
+        self.store = store
+        self._tokens: dict[str, tuple[float, HubToken | str]] = {}
+
+    @staticmethod
+    def is_hub_token(key: str) -> bool:
+        return not key.startswith(OWN_PREFIXES)
+
+    async def identify(self, key: str) -> HubToken:
+        digest = hash_secret(key)
+        hit = self._tokens.get(digest)
+        if hit is None or hit[0] <= time.monotonic():
+            model = await self.api.identify(key)
+            found: HubToken | str
+            if model is None:
+                found = "invalid API key (neither ours nor the Hub's)"
+            else:
+                try:
+                    found = classify(model, self.service)
+                except NotAuthenticated as exc:
+                    found = str(exc)
+            if len(self._tokens) > 10_000:
+                self._tokens.clear()
+            # refusals are remembered too: a wrong token must not cost the Hub a call each
+            hit = (time.monotonic() + TOKEN_SECONDS, found)
+            self._tokens[digest] = hit
+        if isinstance(hit[1], str):
+            raise NotAuthenticated(hit[1])
+        return hit[1]
+
+    @staticmethod
+    def _cache_key(token: HubToken, key: str) -> str:
+        return ("hub:" if token.server is None else "hubserver:") + hash_secret(key)
+
+    def remembered(self, token: HubToken, key: str) -> Caller | None:
+        """The Caller ``caller_for`` gave this token in the last seconds, from memory."""
+        return self.store.core.cached_caller(self._cache_key(token, key))
+
+    def caller_for(self, token: HubToken, key: str, visitor: str | None) -> Caller:
+        """The Caller of an identified token (a blocking store call: run it on the pool)."""
+        mirror = self.store.hub
+        if token.server is None:
+            return mirror.person(token.user, self._cache_key(token, key))
+        if visitor:
+            return mirror.server_visitor(token.user, token.server, visitor)
+        return mirror.server(token.user, token.server, self._cache_key(token, key))

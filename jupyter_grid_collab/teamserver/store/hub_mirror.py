@@ -1,0 +1,420 @@
+"""The Hub's groups, members and servers mirrored as teams, memberships and sessions.
+
+Under ``--team-source jupyterhub`` the Hub decides who is in which team: each sync
+(hub/sync.py) hands ``apply`` what the Hub said, and the store is made to match in one
+transaction. Teams are the groups (a team made here keeps its credits, runs and datastores;
+only its members come from the Hub); a member's role is the group's ``grid_roles`` property
+for them, else "user". Each member's Hub servers are sessions of the first of their teams by
+name, with instance type "jupyterhub" (a price for it in ``--prices`` charges them credits);
+the default server is the session "default".
+
+Names the team server cannot hold (``[a-z0-9-]``) are skipped with a warning, as is a Hub
+server whose session name a session registered the old way already has.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, select
+
+from ...models import ReferenceError, validate_name, validate_username
+from .. import schema as t
+from ..errors import Conflict, NotAllowed, NotAuthenticated
+from .core import Caller, StoreCore, insert_id, now
+from .money import money
+from .sessions import _session_query, end_visits, session_json
+
+if TYPE_CHECKING:
+    from ..hub.api import HubSnapshot
+    from .visits import VisitRepository
+
+log = logging.getLogger("grid_collab.teamserver.hub")
+
+HUB_INSTANCE_TYPE = "jupyterhub"
+DEFAULT_SERVER_SESSION = "default"
+ROLES = ("owner", "admin", "user")
+ACTOR = "jupyterhub"  # the audit log's name for what a sync changed
+
+
+def session_name(server: str) -> str:
+    """The session name of a Hub server ("" is the user's default server)."""
+    return server or DEFAULT_SERVER_SESSION
+
+
+def hub_server_name(session: str) -> str:
+    return "" if session == DEFAULT_SERVER_SESSION else session
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """A Hub share the sync must take back: ``visitor`` left the team of ``owner``'s server."""
+
+    owner: str
+    server: str
+    visitor: str
+
+
+@dataclass
+class SyncResult:
+    changed: int = 0
+    revocations: list[Revocation] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _valid(check, value: str) -> bool:
+    try:
+        check(value)
+    except ReferenceError:
+        return False
+    return True
+
+
+class HubMirrorRepository:
+    """Teams, members and sessions as the Hub has them; Callers for Hub tokens."""
+
+    def __init__(self, core: StoreCore, visits: VisitRepository) -> None:
+        self.core = core
+        self.engine = core.engine
+        self.visits = visits
+
+    # ------------------------------------------------------------- identities
+    def person(self, username: str, cache_key: str) -> Caller:
+        """A person's Hub token: that user, as an API key of theirs would be."""
+        hit = self.core.cached_caller(cache_key)
+        if hit is not None:
+            return hit
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(t.users.c.id, t.users.c.username, t.users.c.site_admin).where(
+                    t.users.c.username == username
+                )
+            ).first()
+            if row is None:
+                raise NotAuthenticated(
+                    f"{username} is in no team of this team server: ask a Hub admin to add you "
+                    "to a team's group"
+                )
+            caller = self.core.caller_from_row(conn, row)
+        return self.core.remember_caller(cache_key, caller)
+
+    def _server_session(self, conn, owner: str, server: str):
+        row = conn.execute(
+            _session_query().where(
+                and_(
+                    t.users.c.username == owner,
+                    t.sessions.c.name == session_name(server),
+                    t.sessions.c.instance_type == HUB_INSTANCE_TYPE,
+                )
+            )
+        ).first()
+        if row is None:
+            raise NotAuthenticated(
+                f"the Hub server {owner}/{server} is not a session of any team (yet: the team "
+                "server reads the Hub every few seconds)"
+            )
+        return row
+
+    def server(self, owner: str, server: str, cache_key: str) -> Caller:
+        """A server's own Hub token: its session, acting for its owner (scope ``session``)."""
+        hit = self.core.cached_caller(cache_key)
+        if hit is not None:
+            return hit
+        with self.engine.begin() as conn:
+            session = self._server_session(conn, owner, server)
+            user = conn.execute(
+                select(t.users.c.id, t.users.c.username, t.users.c.site_admin).where(
+                    t.users.c.id == session.owner_id
+                )
+            ).one()
+            caller = self.visits._narrow(
+                self.core.caller_from_row(conn, user), session, visitor=False
+            )
+        return self.core.remember_caller(cache_key, caller)
+
+    def server_visitor(self, owner: str, server: str, visitor: str) -> Caller:
+        """A server's token with ``X-Grid-Visitor``: for a visitor whose visit (made when
+        the team server shared the server with them) is live. Never cached."""
+        with self.engine.begin() as conn:
+            session = self._server_session(conn, owner, server)
+            return self.visits.visitor_caller(conn, session, visitor)
+
+    # ------------------------------------------------------------- actions on Hub servers
+    def authorize(self, caller: Caller, owner: str, name: str, action: str) -> dict | None:
+        """For a Hub session: apply the permission table to ``action`` (stop, pause,
+        resume, delete), audit it, and return the session; the caller then asks the Hub.
+        None when ``owner:name`` is not a Hub session (the usual path applies)."""
+        with self.engine.begin() as conn:
+            row = self.visits.sessions.session_row(conn, caller, owner, name)
+            if row.instance_type != HUB_INSTANCE_TYPE:
+                return None
+            self.core.guard(caller, row, action, "session", row.name)
+            self.core.audit(conn, caller.username, action, f"session {owner}:{name}", row.team_id)
+            return session_json(row)
+
+    def may_start(self, caller: Caller, owner: str, name: str) -> None:
+        """Only a member starts a Hub server, and only their own (as one registers only
+        their own session); an existing session that is not a Hub server is refused."""
+        if owner != caller.username:
+            raise NotAllowed(
+                f"only {owner} can start {owner}'s JupyterHub servers; you can start your own"
+            )
+        if not caller.roles:
+            raise NotAllowed(f"{owner} is in no team: ask a Hub admin to add you to a group")
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(t.sessions.c.instance_type)
+                .join(t.users, t.users.c.id == t.sessions.c.owner_id)
+                .where(and_(t.users.c.username == owner, t.sessions.c.name == name))
+            ).first()
+            if row is not None and row.instance_type != HUB_INSTANCE_TYPE:
+                raise Conflict(
+                    f"{owner} has a registered session {name!r} that is not a Hub server"
+                )
+            self.core.audit(conn, owner, "start", f"session {owner}:{name}", None)
+
+    # ------------------------------------------------------------- the sync
+    def apply(self, snapshot: HubSnapshot) -> SyncResult:
+        """Make teams, memberships and Hub sessions match ``snapshot``."""
+        result = SyncResult()
+        ts = now()
+        groups = []
+        for g in snapshot.groups:
+            if _valid(validate_name, g.name):
+                groups.append(g)
+            else:
+                result.skipped.append(f"group {g.name!r}: not a team name ([a-z0-9-])")
+        with self.engine.begin() as conn:
+            team_ids = {g.name: self._team(conn, g.name, ts, result) for g in groups}
+            user_ids: dict[str, int] = {}
+            wanted: dict[tuple[int, int], str] = {}
+            for g in groups:
+                for member in g.users:
+                    uid = self._user(conn, member, ts, user_ids, result)
+                    if uid is not None:
+                        role = g.roles.get(member, "user")
+                        wanted[(team_ids[g.name], uid)] = role if role in ROLES else "user"
+            self._memberships(conn, team_ids, wanted, ts, result)
+            first_team: dict[int, int] = {}
+            for g in sorted(groups, key=lambda g: g.name):
+                for member in g.users:
+                    uid = user_ids.get(member)
+                    if uid is not None:
+                        first_team.setdefault(uid, team_ids[g.name])
+            self._sessions(conn, snapshot, user_ids, first_team, ts, result)
+        # their membership cannot be changed through the team server any more
+        self.core.hub_teams = frozenset(team_ids)
+        if result.changed:
+            self.core.forget_callers()
+        return result
+
+    def _team(self, conn, name: str, ts: float, result: SyncResult) -> int:
+        tid = conn.execute(select(t.teams.c.id).where(t.teams.c.name == name)).scalar()
+        if tid is not None:
+            return tid
+        tid = insert_id(conn, t.teams.insert().values(name=name, balance=money(0), created_at=ts))
+        self.core.audit(conn, ACTOR, "team", name, tid, detail="from the Hub group")
+        result.changed += 1
+        return tid
+
+    def _user(
+        self, conn, name: str, ts: float, ids: dict[str, int], result: SyncResult
+    ) -> int | None:
+        if name in ids:
+            return ids[name]
+        if not _valid(validate_username, name):
+            result.skipped.append(f"user {name!r}: not a username ([a-z0-9-], 39 at most)")
+            return None
+        uid = conn.execute(select(t.users.c.id).where(t.users.c.username == name)).scalar()
+        if uid is None:
+            uid = insert_id(
+                conn, t.users.insert().values(username=name, site_admin=False, created_at=ts)
+            )
+            result.changed += 1
+        ids[name] = uid
+        return uid
+
+    def _memberships(
+        self,
+        conn,
+        team_ids: dict[str, int],
+        wanted: dict[tuple[int, int], str],
+        ts: float,
+        result: SyncResult,
+    ) -> None:
+        names = {tid: name for name, tid in team_ids.items()}
+        have = {
+            (m.team_id, m.user_id): (m.role, m.username)
+            for m in conn.execute(
+                select(
+                    t.memberships.c.team_id,
+                    t.memberships.c.user_id,
+                    t.memberships.c.role,
+                    t.users.c.username,
+                )
+                .join(t.users, t.users.c.id == t.memberships.c.user_id)
+                .where(t.memberships.c.team_id.in_(list(team_ids.values())))
+            )
+        }
+        for (tid, uid), (role, username) in have.items():
+            if (tid, uid) in wanted:
+                continue
+            where = and_(t.memberships.c.team_id == tid, t.memberships.c.user_id == uid)
+            conn.execute(t.memberships.delete().where(where))
+            self._end_visits_of(conn, tid, uid, username, result)
+            self.core.audit(
+                conn, ACTOR, "member", f"{names[tid]}/{username}", tid, detail=f"{role} -> removed"
+            )
+            result.changed += 1
+        for (tid, uid), role in wanted.items():
+            old = have.get((tid, uid))
+            where = and_(t.memberships.c.team_id == tid, t.memberships.c.user_id == uid)
+            if old is None:
+                conn.execute(
+                    t.memberships.insert().values(
+                        team_id=tid, user_id=uid, role=role, created_at=ts
+                    )
+                )
+            elif old[0] != role:
+                conn.execute(t.memberships.update().where(where).values(role=role))
+            else:
+                continue
+            self.core.audit(
+                conn,
+                ACTOR,
+                "member",
+                f"{names[tid]}/{old[1] if old else uid}",
+                tid,
+                detail=f"{old[0] if old else 'none'} -> {role}",
+            )
+            result.changed += 1
+
+    def _end_visits_of(self, conn, team_id: int, uid: int, username: str, result) -> None:
+        """A member left ``team_id``: their visits to its sessions end, and their Hub shares
+        of its Hub servers are to be revoked."""
+        rows = conn.execute(
+            select(
+                t.visits.c.session_id,
+                t.sessions.c.name,
+                t.sessions.c.instance_type,
+                t.users.c.username,
+            )
+            .join(t.sessions, t.sessions.c.id == t.visits.c.session_id)
+            .join(t.users, t.users.c.id == t.sessions.c.owner_id)
+            .where(and_(t.visits.c.visitor_id == uid, t.sessions.c.team_id == team_id))
+        ).all()
+        for r in rows:
+            conn.execute(
+                t.visits.delete().where(
+                    and_(t.visits.c.session_id == r.session_id, t.visits.c.visitor_id == uid)
+                )
+            )
+            if r.instance_type == HUB_INSTANCE_TYPE:
+                result.revocations.append(Revocation(r.username, hub_server_name(r.name), username))
+
+    def _revoke_all(self, conn, session_id: int, owner: str, name: str, result) -> None:
+        """Every visit to a Hub session ends (its server stopped or left the teams), and
+        its shares are to be revoked."""
+        for (visitor,) in conn.execute(
+            select(t.users.c.username)
+            .join(t.visits, t.visits.c.visitor_id == t.users.c.id)
+            .where(t.visits.c.session_id == session_id)
+        ):
+            result.revocations.append(Revocation(owner, hub_server_name(name), visitor))
+        end_visits(conn, session_id)
+
+    def _sessions(
+        self,
+        conn,
+        snapshot: HubSnapshot,
+        user_ids: dict[str, int],
+        first_team: dict[int, int],
+        ts: float,
+        result: SyncResult,
+    ) -> None:
+        existing = {
+            (r.owner_id, r.name): r
+            for r in conn.execute(
+                select(
+                    t.sessions.c.id,
+                    t.sessions.c.owner_id,
+                    t.sessions.c.team_id,
+                    t.sessions.c.name,
+                    t.sessions.c.status,
+                    t.sessions.c.url,
+                    t.sessions.c.instance_type,
+                    t.sessions.c.started_at,
+                )
+            )
+        }
+        owners = {uid: name for name, uid in user_ids.items()}
+        seen: set[int] = set()
+        for s in snapshot.servers:
+            uid = user_ids.get(s.user)
+            if uid is None or uid not in first_team:
+                continue
+            name = session_name(s.name)
+            if not _valid(validate_name, name) or (s.name == DEFAULT_SERVER_SESSION):
+                result.skipped.append(f"server {s.user}/{s.name}: not a session name")
+                continue
+            row = existing.get((uid, name))
+            if row is not None and row.instance_type != HUB_INSTANCE_TYPE:
+                result.skipped.append(
+                    f"server {s.user}/{s.name}: {s.user} has a registered session {name!r}"
+                )
+                continue
+            status = "running" if s.ready else ("pending" if s.pending else "stopped")
+            values = dict(
+                team_id=first_team[uid],
+                status=status,
+                url=s.url if status == "running" else None,
+                last_heartbeat=ts if status == "running" else None,
+                started_at=s.started,
+                stopped_at=None if status != "stopped" else (s.last_activity or ts),
+            )
+            if row is None:
+                conn.execute(
+                    t.sessions.insert().values(
+                        owner_id=uid,
+                        name=name,
+                        instance_type=HUB_INSTANCE_TYPE,
+                        datastores=[],
+                        created_at=s.started or ts,
+                        charged_until=ts,
+                        cost=money(0),
+                        **values,
+                    )
+                )
+                result.changed += 1
+                continue
+            seen.add(row.id)
+            if row.status == "running" and status != "running":
+                self._revoke_all(conn, row.id, owners[uid], name, result)
+            if status == "running" and row.status != "running":
+                values["charged_until"] = ts
+            if (
+                row.status != status
+                or row.team_id != values["team_id"]
+                or row.url != values["url"]
+                or row.started_at != values["started_at"]
+            ):
+                result.changed += 1
+            conn.execute(t.sessions.update().where(t.sessions.c.id == row.id).values(**values))
+        # Hub sessions whose server is gone, or whose owner is in no team any more
+        for (uid, name), row in existing.items():
+            if row.instance_type != HUB_INSTANCE_TYPE or row.id in seen:
+                continue
+            owner = conn.execute(select(t.users.c.username).where(t.users.c.id == uid)).scalar()
+            self._revoke_all(conn, row.id, owner, name, result)
+            conn.execute(t.sessions.delete().where(t.sessions.c.id == row.id))
+            self.core.audit(
+                conn,
+                ACTOR,
+                "delete",
+                f"session {owner}:{name}",
+                row.team_id,
+                detail="gone from the Hub",
+            )
+            result.changed += 1
