@@ -9,16 +9,24 @@ no group) and one team server per database; tests leave the groups as they found
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 from hub_harness import SERVICE_NAME, running_hub
-from teamserver_harness import TeamServerProcess, create_pg_database, drop_pg_database
+from teamserver_harness import (
+    TeamServerProcess,
+    create_pg_database,
+    drop_pg_database,
+    free_port,
+)
 
 SYNC_SECONDS = 0.5
 
@@ -27,10 +35,15 @@ SYNC_SECONDS = 0.5
 def hub_team(request, tmp_path_factory):
     base = tmp_path_factory.mktemp(f"hub-{request.param}")
     db = create_pg_database() if request.param == "postgresql" else None
-    with running_hub(base / "hub") as hub:
+    # the Hub tells its servers where the team server is, and the team server where the Hub
+    # is: the team server's port is chosen first
+    port = free_port()
+    environment = {"GRID_URL": f"http://127.0.0.1:{port}"}
+    with running_hub(base / "hub", environment=environment) as hub:
         server = TeamServerProcess(
             base / "team",
             db=db,
+            port=port,
             extra_args=[
                 "--executor",
                 "none",
@@ -43,10 +56,16 @@ def hub_team(request, tmp_path_factory):
                 "JUPYTERHUB_API_URL": hub.api_url,
                 "JUPYTERHUB_API_TOKEN": hub.service_token,
                 "JUPYTERHUB_SERVICE_NAME": SERVICE_NAME,
+                # also what the admin commands run by these tests see
+                "GRID_COLLAB_TEAM_SOURCE": "jupyterhub",
             },
         )
         server.start()
         try:
+            # the teams exist once the first sync has read the groups; credits stay ours
+            for team, owner in (("vision", "alice"), ("other", "dave")):
+                eventually(lambda o=owner: call(server, hub.user_token(o), "GET", "/me").is_success)
+                server.admin("add-credits", team, "1000")
             hub.spawn("alice", "lab")
             yield hub, server
         finally:
@@ -84,6 +103,12 @@ def listed(server, token: str, ref: str, status: str = "running", timeout: float
         return found if found and found["status"] == status else None
 
     return eventually(check, timeout)
+
+
+def new_hub_user(hub, name: str) -> None:
+    """A Hub user in no group yet (once per Hub: tests may run in any order)."""
+    r = hub.api("POST", f"/users/{name}")
+    assert r.status_code in (201, 409), r.text
 
 
 def shared_with(hub, owner: str, server_name: str) -> set[str]:
@@ -202,7 +227,53 @@ def test_membership_is_the_hubs_to_change(hub_team):
         json={"username": "eve", "role": "user"},
     )
     assert r.status_code == 403
-    assert "JupyterHub group 'vision'" in r.json()["message"]
+    assert "Hub group of the same name" in r.json()["message"]
+
+
+def test_the_admin_cli_does_not_change_a_hub_teams_members(hub_team):
+    hub, server = hub_team
+    with pytest.raises(RuntimeError, match="Hub group of the same name"):
+        server.admin("add-member", "vision", "dave")
+    assert "vision" not in {
+        t["name"] for t in call(server, hub.user_token("dave"), "GET", "/me").json()["teams"]
+    }
+
+
+def test_a_new_group_is_a_team_and_a_deleted_one_has_no_members(hub_team):
+    hub, server = hub_team
+    new_hub_user(hub, "frank")  # eve must stay the user no team has ever had
+    assert hub.api("POST", "/groups/temp-team").status_code == 201
+    try:
+        hub.add_to_group("temp-team", "frank")
+        teams = eventually(
+            lambda: (
+                (r := call(server, hub.user_token("frank"), "GET", "/me")).is_success
+                and [t["name"] for t in r.json()["teams"]]
+            )
+        )
+        assert teams == ["temp-team"]
+    finally:
+        assert hub.api("DELETE", "/groups/temp-team").status_code == 204
+    gone = eventually(
+        lambda: call(server, hub.user_token("frank"), "GET", "/me").json()["teams"] == []
+    )
+    assert gone, "frank is still in the team of a deleted Hub group"
+
+
+def test_a_team_without_credits_starts_no_hub_server(hub_team):
+    hub, server = hub_team
+    new_hub_user(hub, "gina")
+    assert hub.api("POST", "/groups/broke").status_code == 201
+    try:
+        hub.add_to_group("broke", "gina")
+        eventually(lambda: call(server, hub.user_token("gina"), "GET", "/me").json().get("teams"))
+        r = call(server, hub.user_token("gina"), "POST", "/sessions/gina/try/start")
+        assert r.status_code == 402
+        assert "out of credits" in r.json()["message"]
+        assert hub.server_model("gina", "try") is None
+    finally:
+        hub.api("DELETE", "/groups/broke")
+        eventually(lambda: call(server, hub.user_token("gina"), "GET", "/me").json()["teams"] == [])
 
 
 def test_permission_table_for_hub_sessions(hub_team):
@@ -275,3 +346,131 @@ def test_grid_session_create_starts_a_named_hub_server(hub_team, tmp_path):
     finally:
         hub.stop_server("dave", "exp2", remove=True)
     assert Path(tmp_path).exists()
+
+
+# ----------------------------------------------------------------- the extension in a Hub server
+def context(hub, owner: str, server_name: str, token: str) -> httpx.Response:
+    return httpx.get(
+        f"{hub.url}/user/{owner}/{server_name}/grid-collab/api/context",
+        headers={"Authorization": f"token {token}"},
+        timeout=30,
+    )
+
+
+def test_the_extension_in_a_hub_server_is_that_session_without_any_key(hub_team):
+    hub, server = hub_team
+    r = eventually(
+        lambda: (
+            (c := context(hub, "alice", "lab", hub.user_token("alice"))).is_success
+            and c.json()["session"]["registered"]
+            and c
+        )
+    )
+    assert r, "the extension in alice's Hub server never found its session"
+    ctx = r.json()
+    assert ctx["visitor"] is False
+    assert ctx["session"]["owner"] == "alice" and ctx["session"]["name"] == "lab"
+    assert ctx["session"]["status"] == "running"
+    # the team's listing through the extension: the server's own Hub token, no API key
+    r = httpx.get(
+        f"{hub.url}/user/alice/lab/grid-collab/api/sessions?scope=team",
+        headers={"Authorization": f"token {hub.user_token('alice')}"},
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    assert "alice:lab" in {f"{s['owner']}:{s['name']}" for s in r.json()["items"]}
+
+
+def test_a_visitor_let_in_by_open_is_a_visitor_in_the_extension(hub_team):
+    hub, server = hub_team
+    listed(server, hub.user_token("bob"), "alice:lab")
+    r = call(server, hub.user_token("bob"), "POST", "/sessions/alice/lab/open")
+    assert r.status_code == 200, r.text
+    fresh = hub.new_token("bob")  # the server caches a token's answer: one it has not seen
+    ctx = eventually(lambda: (c := context(hub, "alice", "lab", fresh)).is_success and c)
+    assert ctx, "bob, shared with through Open, cannot reach alice's server"
+    body = ctx.json()
+    assert body["visitor"] is True and body["user"]["username"] == "bob"
+    assert body["banner"].startswith("You are visiting alice's session")
+
+
+def test_a_share_made_behind_the_teams_back_does_not_let_an_outsider_in(hub_team):
+    hub, server = hub_team
+    listed(server, hub.user_token("alice"), "alice:lab")
+    # a Hub admin shares alice's server with eve, who is in no team
+    r = hub.api("POST", "/shares/alice/lab", json={"user": "eve"})
+    assert r.status_code == 200, r.text
+    try:
+        r = context(hub, "alice", "lab", hub.new_token("eve"))
+        assert r.status_code == 403
+        assert "alice's session" in r.text
+    finally:
+        hub.api("PATCH", "/shares/alice/lab", json={"user": "eve"})
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and os.environ.get("CI") is None,
+    reason="Debian's chromium is not installed (CI installs it)",
+)
+def test_bob_opens_alices_hub_server_from_his_sidebar_and_lands_under_the_banner(hub_team):
+    """In chromium: bob logs in to the Hub, opens his own server's Team sidebar, opens
+    alice's session, and lands in her server as himself under the visitor banner."""
+    from playwright.sync_api import sync_playwright
+
+    hub, server = hub_team
+    listed(server, hub.user_token("bob"), "alice:lab")
+    hub.spawn("bob")
+    listed(server, hub.user_token("bob"), "bob:default")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM, args=["--disable-gpu", "--disable-quic"]
+            )
+            page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+            page.goto(f"{hub.url}/hub/login")
+            page.fill("#username_input", "bob")
+            page.fill("#password_input", hub.password)
+            page.click("#login_submit")
+            page.wait_for_url(lambda url: "/hub/login" not in url, timeout=30_000)
+            page.goto(f"{hub.url}/user/bob/lab/workspaces/{uuid.uuid4().hex}")
+            page.locator(".jp-LabShell").wait_for(timeout=60_000)
+            page.locator("#jp-main-dock-panel").click()
+            page.keyboard.press("Alt+Shift+T")
+            alice = page.locator(
+                ".jp-GridCollab-panel .jp-GridCollab-row[data-kind=session]"
+                "[data-owner=alice][data-name='lab']"
+            )
+            alice.wait_for(timeout=30_000)
+            alice.locator(".jp-GridCollab-action[data-action=open]").click()
+            dialog = page.locator(".jp-Dialog")
+            dialog.wait_for(timeout=30_000)
+            assert "alice's GitHub identity" in dialog.inner_text()
+            with page.context.expect_page(timeout=30_000) as opened:
+                dialog.locator(".jp-mod-accept").click()
+            visit = opened.value
+            banner = visit.locator("#grid-collab-visitor-banner")
+            authorize = visit.get_by_role("button", name="Authorize")
+            banner.or_(authorize).first.wait_for(timeout=60_000)
+            if authorize.count():
+                authorize.first.click()  # the Hub asks once before a shared server opens
+            banner.wait_for(timeout=60_000)
+            assert visit.url.startswith(f"{hub.url}/user/alice/lab/")
+            assert banner.inner_text().startswith(
+                "You are visiting alice's session (full access: code you run here runs as alice)"
+            )
+            me = visit.evaluate(
+                # a Hub server takes a cookie on its API only beside the XSRF token
+                """async (url) => {
+                const xsrf = document.cookie.match(/_xsrf=([^;]+)/)[1];
+                const r = await fetch(url, {headers: {'X-XSRFToken': decodeURIComponent(xsrf)}});
+                return {status: r.status, body: await r.text()}; }""",
+                f"{hub.url}/user/alice/lab/api/me",
+            )
+            assert me["status"] == 200, me
+            assert json.loads(me["body"])["identity"]["username"] == "bob"
+            browser.close()
+    finally:
+        hub.stop_server("bob")

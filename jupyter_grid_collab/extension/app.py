@@ -23,6 +23,7 @@ from .fetch import FetchService
 from .git import GitCredentialContext
 from .handlers import handlers
 from .http1 import Http1Transport
+from .hub import HubSessionRegistrar, hub_server, install_hub_identity
 from .identity import GridUser, install_identity
 from .jobs import JobRunner
 from .session import SessionRegistrar
@@ -160,7 +161,14 @@ class GridCollab(ExtensionApp):
         self.team = os.environ.get("GRID_TEAM", self.team)
         # read the key and the token (their defaults come from the environment) before
         # they leave it: no kernel or terminal has started yet
-        self.client = AsyncGridClient(self.url, self.api_key or None, transport=Http1Transport())
+        hub = hub_server(os.environ)
+        self.client = AsyncGridClient(
+            self.url, None if hub else (self.api_key or None), transport=Http1Transport()
+        )
+        if hub is not None:
+            # the Hub's token of this server is its session credential (extension/hub.py)
+            self.client.use_session_secret(hub.token)
+            self.session_name = hub.session
         provider = self.serverapp.identity_provider
         provider.token  # noqa: B018 - evaluates its JUPYTER_TOKEN default now
         dropped = drop_owner_secrets()
@@ -173,24 +181,29 @@ class GridCollab(ExtensionApp):
             self.serverapp.runtime_dir, self.share_github_credential_with_visitors
         )
         self._install_child_env()
-        self.registrar = SessionRegistrar(
-            self.client,
-            self.session_name,
-            self.public_url,  # or this server's URL, known once it listens: see below
-            self.instance_type,
-            self.team or None,
-            self.heartbeat_interval,
-            on_registered=self._on_registered,
-            logger=self.log,
-            visitors=self.visitors,
+        self.registrar = (
+            HubSessionRegistrar(
+                self.client,
+                hub,
+                self.heartbeat_interval,
+                on_registered=self._on_registered,
+                logger=self.log,
+                visitors=self.visitors,
+            )
+            if hub is not None
+            else self._registrar()
         )
         self.upstream = Upstream(
             self.client, lambda: self.registrar.secret, lambda: self.registrar.gone
         )
         self._build_services()
-        # the owner's login is named after the team user once the team server says who
-        # that is (registration); until then after the OS user
-        install_identity(provider, getpass.getuser())
+        if hub is not None:
+            # the Hub's login names who is here: its user is the owner, or a visitor
+            install_hub_identity(provider, hub.owner)
+        else:
+            # the owner's login is named after the team user once the team server says who
+            # that is (registration); until then after the OS user
+            install_identity(provider, getpass.getuser())
         provider.grid_visit_check = self.visitors_service.still_welcome
         # the owner's choice of what visitors may do, enforced by jupyter_server's authorizer
         # (and, for the few handlers that ask none, by the identity provider)
@@ -205,8 +218,21 @@ class GridCollab(ExtensionApp):
         # JupyterLab writes this server's token into every page it serves; a visitor's
         # browser would send it with each API call and so act as the owner
         settings["page_config_hook"] = _hide_token_from_visitors(settings.get("page_config_hook"))
-        if self.register:
+        if self.register or hub is not None:
             self.serverapp.io_loop.add_callback(self._start_registration)
+
+    def _registrar(self) -> SessionRegistrar:
+        return SessionRegistrar(
+            self.client,
+            self.session_name,
+            self.public_url,  # or this server's URL, known once it listens: see below
+            self.instance_type,
+            self.team or None,
+            self.heartbeat_interval,
+            on_registered=self._on_registered,
+            logger=self.log,
+            visitors=self.visitors,
+        )
 
     def _start_registration(self) -> None:
         # on the running loop, so after the server has bound its port: with --port=0 the

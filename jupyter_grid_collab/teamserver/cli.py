@@ -32,6 +32,7 @@ from .store import DEFAULT_PRICES, Store
 from .store.metrics import DEFAULT_MAX_METRIC_POINTS
 from .store.outputs import DEFAULT_MAX_LOG_MB
 from .store.sources import DEFAULT_SOURCE_GRACE_HOURS
+from .store.teams import HUB_MEMBERSHIP
 
 log = logging.getLogger("grid_collab.teamserver")
 
@@ -324,9 +325,10 @@ _db = click.option(
 )
 @click.option(
     "--hub-public-url",
-    envvar="JUPYTERHUB_PUBLIC_URL",
+    envvar="GRID_COLLAB_HUB_PUBLIC_URL",
     default=None,
-    help="With jupyterhub: the Hub's URL as users reach it (default: JUPYTERHUB_API_URL's "
+    help="With jupyterhub: the Hub's URL as users reach it (default: from "
+    "JUPYTERHUB_PUBLIC_HUB_URL, which the Hub gives its services, else JUPYTERHUB_API_URL's "
     "origin); sessions' URLs start with it.",
 )
 @connection_limit_options
@@ -369,7 +371,12 @@ def main(
     """Run the team server (no subcommand), or administer it (``admin ...``)."""
     ctx.ensure_object(dict)
     ctx.obj.update(
-        data_dir=data_dir, db=db, prices=prices, upgrade_db=upgrade_db, blobs_url=blobs_url
+        data_dir=data_dir,
+        db=db,
+        prices=prices,
+        upgrade_db=upgrade_db,
+        blobs_url=blobs_url,
+        team_source=team_source,
     )
     if ctx.invoked_subcommand is not None:
         return
@@ -379,6 +386,7 @@ def main(
         format="[%(asctime)s %(name)s %(levelname)s] %(message)s",
     )
     store = open_store(data_dir, db, prices, upgrade_db)
+    store.core.members_from_hub = team_source == "jupyterhub"
     store.visits.ticket_seconds = max(0.1, min(ticket_seconds, 60.0))
     blobs = BlobStore(blobs_url or str(data_dir_paths(Path(data_dir).resolve())["blobs"]))
     removed = blobs.clear_staging()
@@ -566,6 +574,11 @@ def scrub(ctx, data_dir, db, blobs_url, mb_per_second):
     ctx.exit(1 if wrong else 0)
 
 
+def _refuse_under_hub(ctx) -> None:
+    if ctx.obj.get("team_source") == "jupyterhub":
+        raise click.ClickException(HUB_MEMBERSHIP)
+
+
 def _run(fn, *args):
     try:
         return fn(*args)
@@ -604,6 +617,7 @@ def create_team(ctx, name, owner):
 @click.pass_context
 def add_member(ctx, team, username, role):
     """Add a member to a team, or change their role."""
+    _refuse_under_hub(ctx)
     _run(_store(ctx).teams.set_member, None, team, username, role)
     click.echo(f"{username} is now {role} of team {team}")
 
@@ -614,6 +628,7 @@ def add_member(ctx, team, username, role):
 @click.pass_context
 def remove_member(ctx, team, username):
     """Remove a member from a team."""
+    _refuse_under_hub(ctx)
     _run(_store(ctx).teams.set_member, None, team, username, None)
     click.echo(f"removed {username} from team {team}")
 

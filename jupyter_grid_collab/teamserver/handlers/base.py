@@ -119,6 +119,17 @@ class BaseHandler(tornado.web.RequestHandler):
         if self.public:
             return
         secret = self.request.headers.get("X-Grid-Session-Secret")
+        hub = self.settings.get("hub")
+        if secret and hub is not None and hub.identities.is_hub_server_token(secret):
+            # a Hub server proves itself with its own Hub token, where a registered
+            # session sends its secret: the same narrow scopes follow
+            await self.authenticate_hub_token(hub.identities, secret)
+            if self.caller.via_session is None:
+                raise NotAuthenticated(
+                    "X-Grid-Session-Secret holds a person's JupyterHub token; send it as "
+                    "'Authorization: token ...' instead"
+                )
+            return
         if secret:
             # a session's own server: for a visitor it let in, else as its owner; the secret
             # decides even beside an API key (the narrower credential wins)
@@ -140,7 +151,6 @@ class BaseHandler(tornado.web.RequestHandler):
                 "missing API key: send 'Authorization: token <your key>' "
                 "(create one with grid-collab-server admin create-key)"
             )
-        hub = self.settings.get("hub")
         if hub is not None and hub.identities.is_hub_token(key):
             await self.authenticate_hub_token(hub.identities, key)
             return

@@ -11,9 +11,9 @@ from __future__ import annotations
 from msgspec import UNSET
 
 from ...bodies import CredentialSet, Heartbeat, SessionRegistration, TicketRedeem
+from ...hub_sessions import hub_server_name
 from ...models import ReferenceError, validate_username
-from ..errors import Conflict, Invalid, NotAllowed
-from ..store.hub_mirror import hub_server_name
+from ..errors import Conflict, Invalid, NotAllowed, NotFound
 from .base import READ, BaseHandler
 
 
@@ -201,6 +201,17 @@ class SessionGitCredentialHandler(BaseHandler):
     async def get(self, owner: str, name: str) -> None:
         owner, name = self.owner_and_name(owner, name, "session name")
         secret = self.request.headers.get("X-Grid-Session-Secret", "")
+        hub = self.settings.get("hub")
+        if secret and hub is not None and hub.identities.is_hub_server_token(secret):
+            # a Hub server's own token: the Hub says which server it is
+            if await hub.identities.server_of(secret) != (owner, name):
+                raise NotFound(f"no session {owner}:{name} for this server secret")
+            self.send(
+                await self.call(self.store.sessions.session_git_credential, owner, name, None)
+            )
+            return
+        if not secret:
+            raise NotFound(f"no session {owner}:{name} for this server secret")
         self.send(await self.call(self.store.sessions.session_git_credential, owner, name, secret))
 
 

@@ -62,10 +62,18 @@ class HubSettings:
             api_url=api_url,
             token=token,
             service=env.get("JUPYTERHUB_SERVICE_NAME") or DEFAULT_SERVICE_NAME,
-            public_url=public_url or env.get("JUPYTERHUB_PUBLIC_URL") or None,
+            public_url=public_url or _public_url(env.get("JUPYTERHUB_PUBLIC_HUB_URL")),
             sync_seconds=sync_seconds,
             groups=chosen,
         )
+
+
+def _public_url(public_hub_url: str | None) -> str | None:
+    """The Hub's public URL from the one it gives its services ("https://hub.example/hub/")."""
+    if not public_hub_url:
+        return None
+    base = public_hub_url.rstrip("/")
+    return base[: -len("/hub")] if base.endswith("/hub") else base
 
 
 class HubService:

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ...hub_sessions import session_name
 from ..errors import NotAuthenticated
 from ..store.core import hash_secret
 from .api import HubAPI
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 TOKEN_SECONDS = 30.0
 # our own credentials: API keys and experiment tokens never go to the Hub
 OWN_PREFIXES = ("gck_", "gce_")
+SESSION_SECRET_PREFIX = "gcs_"
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,20 @@ class HubIdentities:
 
     @staticmethod
     def is_hub_token(key: str) -> bool:
+        """An ``Authorization`` token that is not one of our keys or experiment tokens."""
         return not key.startswith(OWN_PREFIXES)
+
+    @staticmethod
+    def is_hub_server_token(secret: str) -> bool:
+        """An ``X-Grid-Session-Secret`` that is not a registered session's secret."""
+        return not secret.startswith(SESSION_SECRET_PREFIX)
+
+    async def server_of(self, secret: str) -> tuple[str, str]:
+        """(owner, session name) of a Hub server's own token; NotAuthenticated otherwise."""
+        token = await self.identify(secret)
+        if token.server is None:
+            raise NotAuthenticated("this JupyterHub token is a person's, not a server's")
+        return token.user, session_name(token.server)
 
     async def identify(self, key: str) -> HubToken:
         digest = hash_secret(key)

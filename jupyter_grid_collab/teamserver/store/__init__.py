@@ -47,7 +47,7 @@ class Store:
         self.sessions = SessionRepository(core, self.billing, self.credentials)
         self.visits = VisitRepository(core, self.sessions)
         self.launches = LaunchRepository(core, self.runs, self.billing)
-        self.hub = HubMirrorRepository(core, self.visits)
+        self.hub = HubMirrorRepository(core, self.visits, self.billing)
 
     def authenticate(self, api_key: str) -> Caller:
         """The Caller of a member's API key, or of an experiment's token (``gce_``: the run's

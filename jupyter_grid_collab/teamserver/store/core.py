@@ -154,8 +154,9 @@ class StoreCore:
         # one query is a third of a listing's cost. Membership changes made through this
         # server clear it at once; changes by the admin CLI show within AUTH_CACHE_SECONDS.
         self._auth_cache: dict[str, tuple[float, Caller]] = {}
-        # teams whose members a JupyterHub's groups decide (store/hub_mirror.py)
-        self.hub_teams: frozenset[str] = frozenset()
+        # --team-source jupyterhub: every team's members are its Hub group's
+        # (store/hub_mirror.py), never changed through this server
+        self.members_from_hub = False
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

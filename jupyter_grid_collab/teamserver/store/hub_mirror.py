@@ -20,6 +20,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, select
 
+from ...hub_sessions import (
+    DEFAULT_SERVER_SESSION,
+    HUB_INSTANCE_TYPE,
+    hub_server_name,
+    session_name,
+)
 from ...models import ReferenceError, validate_name, validate_username
 from .. import schema as t
 from ..errors import Conflict, NotAllowed, NotAuthenticated
@@ -29,23 +35,13 @@ from .sessions import _session_query, end_visits, session_json
 
 if TYPE_CHECKING:
     from ..hub.api import HubSnapshot
+    from .billing import BillingRepository
     from .visits import VisitRepository
 
 log = logging.getLogger("grid_collab.teamserver.hub")
 
-HUB_INSTANCE_TYPE = "jupyterhub"
-DEFAULT_SERVER_SESSION = "default"
 ROLES = ("owner", "admin", "user")
 ACTOR = "jupyterhub"  # the audit log's name for what a sync changed
-
-
-def session_name(server: str) -> str:
-    """The session name of a Hub server ("" is the user's default server)."""
-    return server or DEFAULT_SERVER_SESSION
-
-
-def hub_server_name(session: str) -> str:
-    return "" if session == DEFAULT_SERVER_SESSION else session
 
 
 @dataclass(frozen=True)
@@ -64,21 +60,23 @@ class SyncResult:
     skipped: list[str] = field(default_factory=list)
 
 
-def _valid(check, value: str) -> bool:
+def _invalid(check, value: str) -> str | None:
+    """Why ``value`` cannot be a name here (``check``'s message), or None."""
     try:
         check(value)
-    except ReferenceError:
-        return False
-    return True
+    except ReferenceError as exc:
+        return str(exc)
+    return None
 
 
 class HubMirrorRepository:
     """Teams, members and sessions as the Hub has them; Callers for Hub tokens."""
 
-    def __init__(self, core: StoreCore, visits: VisitRepository) -> None:
+    def __init__(self, core: StoreCore, visits: VisitRepository, billing: BillingRepository):
         self.core = core
         self.engine = core.engine
         self.visits = visits
+        self.billing = billing
 
     # ------------------------------------------------------------- identities
     def person(self, username: str, cache_key: str) -> Caller:
@@ -151,6 +149,8 @@ class HubMirrorRepository:
             if row.instance_type != HUB_INSTANCE_TYPE:
                 return None
             self.core.guard(caller, row, action, "session", row.name)
+            if action == "resume":
+                self.billing.require_credit(conn, row.team_id, row.team)
             self.core.audit(conn, caller.username, action, f"session {owner}:{name}", row.team_id)
             return session_json(row)
 
@@ -169,6 +169,9 @@ class HubMirrorRepository:
                 .join(t.users, t.users.c.id == t.sessions.c.owner_id)
                 .where(and_(t.users.c.username == owner, t.sessions.c.name == name))
             ).first()
+            # the session will be the first by name of the caller's teams, as the sync files it
+            team_id = min(caller.team_names, key=caller.team_names.__getitem__)
+            self.billing.require_credit(conn, team_id, caller.team_names[team_id])
             if row is not None and row.instance_type != HUB_INSTANCE_TYPE:
                 raise Conflict(
                     f"{owner} has a registered session {name!r} that is not a Hub server"
@@ -182,10 +185,11 @@ class HubMirrorRepository:
         ts = now()
         groups = []
         for g in snapshot.groups:
-            if _valid(validate_name, g.name):
+            why = _invalid(validate_name, g.name)
+            if why is None:
                 groups.append(g)
             else:
-                result.skipped.append(f"group {g.name!r}: not a team name ([a-z0-9-])")
+                result.skipped.append(f"group {g.name!r}: {why}")
         with self.engine.begin() as conn:
             team_ids = {g.name: self._team(conn, g.name, ts, result) for g in groups}
             user_ids: dict[str, int] = {}
@@ -204,8 +208,6 @@ class HubMirrorRepository:
                     if uid is not None:
                         first_team.setdefault(uid, team_ids[g.name])
             self._sessions(conn, snapshot, user_ids, first_team, ts, result)
-        # their membership cannot be changed through the team server any more
-        self.core.hub_teams = frozenset(team_ids)
         if result.changed:
             self.core.forget_callers()
         return result
@@ -224,8 +226,9 @@ class HubMirrorRepository:
     ) -> int | None:
         if name in ids:
             return ids[name]
-        if not _valid(validate_username, name):
-            result.skipped.append(f"user {name!r}: not a username ([a-z0-9-], 39 at most)")
+        why = _invalid(validate_username, name)
+        if why is not None:
+            result.skipped.append(f"user {name!r}: {why}")
             return None
         uid = conn.execute(select(t.users.c.id).where(t.users.c.username == name)).scalar()
         if uid is None:
@@ -244,7 +247,7 @@ class HubMirrorRepository:
         ts: float,
         result: SyncResult,
     ) -> None:
-        names = {tid: name for name, tid in team_ids.items()}
+        names = dict(conn.execute(select(t.teams.c.id, t.teams.c.name)).all())
         have = {
             (m.team_id, m.user_id): (m.role, m.username)
             for m in conn.execute(
@@ -253,11 +256,17 @@ class HubMirrorRepository:
                     t.memberships.c.user_id,
                     t.memberships.c.role,
                     t.users.c.username,
-                )
-                .join(t.users, t.users.c.id == t.memberships.c.user_id)
-                .where(t.memberships.c.team_id.in_(list(team_ids.values())))
+                ).join(t.users, t.users.c.id == t.memberships.c.user_id)
             )
         }
+        if not team_ids and have:
+            # a Hub answering no group at all is more likely misconfigured (the service
+            # lost read:groups) than every team gone: keep everyone rather than lock all out
+            result.skipped.append(
+                "every group: the Hub listed none; memberships kept as they were (does the "
+                "service still have list:groups and read:groups?)"
+            )
+            return
         for (tid, uid), (role, username) in have.items():
             if (tid, uid) in wanted:
                 continue
@@ -314,6 +323,13 @@ class HubMirrorRepository:
             if r.instance_type == HUB_INSTANCE_TYPE:
                 result.revocations.append(Revocation(r.username, hub_server_name(r.name), username))
 
+    def _charge(self, conn, session_id: int, until: float) -> None:
+        """Bill a Hub session up to ``until`` before it stops or goes (a price for
+        "jupyterhub" in --prices makes this more than nothing)."""
+        row = conn.execute(_session_query().where(t.sessions.c.id == session_id)).first()
+        if row is not None:
+            self.billing.charge_session(conn, row, until)
+
     def _revoke_all(self, conn, session_id: int, owner: str, name: str, result) -> None:
         """Every visit to a Hub session ends (its server stopped or left the teams), and
         its shares are to be revoked."""
@@ -355,9 +371,14 @@ class HubMirrorRepository:
             uid = user_ids.get(s.user)
             if uid is None or uid not in first_team:
                 continue
+            if not (s.ready or s.pending or s.last_activity):
+                continue  # a server never used (every user has a default one): no session
             name = session_name(s.name)
-            if not _valid(validate_name, name) or (s.name == DEFAULT_SERVER_SESSION):
-                result.skipped.append(f"server {s.user}/{s.name}: not a session name")
+            why = _invalid(validate_name, name)
+            if s.name == DEFAULT_SERVER_SESSION:
+                why = f"a named server {name!r} would be taken for the default server"
+            if why is not None:
+                result.skipped.append(f"server {s.user}/{s.name}: {why}")
                 continue
             row = existing.get((uid, name))
             if row is not None and row.instance_type != HUB_INSTANCE_TYPE:
@@ -391,6 +412,7 @@ class HubMirrorRepository:
                 continue
             seen.add(row.id)
             if row.status == "running" and status != "running":
+                self._charge(conn, row.id, ts)
                 self._revoke_all(conn, row.id, owners[uid], name, result)
             if status == "running" and row.status != "running":
                 values["charged_until"] = ts
@@ -407,6 +429,7 @@ class HubMirrorRepository:
             if row.instance_type != HUB_INSTANCE_TYPE or row.id in seen:
                 continue
             owner = conn.execute(select(t.users.c.username).where(t.users.c.id == uid)).scalar()
+            self._charge(conn, row.id, ts)
             self._revoke_all(conn, row.id, owner, name, result)
             conn.execute(t.sessions.delete().where(t.sessions.c.id == row.id))
             self.core.audit(

@@ -9,6 +9,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from ...bodies import Heartbeat, SessionRegistration
+from ...hub_sessions import HUB_INSTANCE_TYPE
 from ...models import SESSION_STATUSES, Session
 from .. import schema as t
 from ..errors import Conflict, Invalid, NotAllowed, NotFound
@@ -268,12 +269,14 @@ class SessionRepository:
             self.core.forget_callers()
         return out
 
-    def session_git_credential(self, owner: str, name: str, secret: str) -> dict:
-        """The owner's GitHub token, for the session's own server only (checked by secret)."""
+    def session_git_credential(self, owner: str, name: str, secret: str | None) -> dict:
+        """The owner's GitHub token, for the session's own server only: checked by its
+        secret, or (``secret`` None) a Hub session whose server the Hub vouched for."""
         with self.engine.begin() as conn:
             row = conn.execute(
                 select(
                     t.sessions.c.server_secret_hash,
+                    t.sessions.c.instance_type,
                     t.sessions.c.owner_id,
                     t.users.c.username,
                     t.users.c.github_login,
@@ -281,7 +284,10 @@ class SessionRepository:
                 .join(t.users, t.users.c.id == t.sessions.c.owner_id)
                 .where(and_(t.users.c.username == owner, t.sessions.c.name == name))
             ).first()
-            if row is None or not secret or row.server_secret_hash != hash_secret(secret):
+            vouched = secret is None and row is not None and row.instance_type == HUB_INSTANCE_TYPE
+            if row is None or not (
+                vouched or (secret and row.server_secret_hash == hash_secret(secret))
+            ):
                 raise NotFound(f"no session {owner}:{name} for this server secret")
             cred = conn.execute(
                 select(t.credentials).where(

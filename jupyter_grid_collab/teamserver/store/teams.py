@@ -28,6 +28,12 @@ _ledger_record = row_builder(
 )
 
 
+HUB_MEMBERSHIP = (
+    "under JupyterHub a team's members are those of the Hub group of the same name: change "
+    "the group (and its grid_roles property) in the Hub"
+)
+
+
 def _clean_name(value: Any, what: str) -> str:
     try:
         return validate_name(value, what)
@@ -205,11 +211,8 @@ class TeamRepository:
         """Add, change (role) or remove (role None) a member; caller None is the site admin."""
         if role is not None:
             _check_role(role)
-        if team in self.core.hub_teams:
-            raise NotAllowed(
-                f"team {team!r}'s members come from the JupyterHub group {team!r}: change the "
-                "group (and its grid_roles property) in the Hub"
-            )
+        if self.core.members_from_hub:
+            raise NotAllowed(f"team {team!r}: {HUB_MEMBERSHIP}")
         with self.engine.begin() as conn:
             row = conn.execute(select(t.teams).where(t.teams.c.name == team)).first()
             actor_role = (

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, select
 
+from ...hub_sessions import HUB_INSTANCE_TYPE, hub_server_name
 from .. import schema as t
 from ..errors import Conflict, NotAllowed, NotAuthenticated
 from .core import Caller, hash_secret, new_secret, now
-from .hub_mirror import HUB_INSTANCE_TYPE, hub_server_name
 from .sessions import _session_query, end_visits, session_json
 
 if TYPE_CHECKING:
