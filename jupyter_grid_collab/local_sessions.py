@@ -139,16 +139,39 @@ def attach(session: LocalSession, ref: str, on_download=None) -> dict:
     """Attach a datastore through the session's own extension (mounted there).
     ``on_download(job)`` hears once when the server must download it first, in the
     background, before mounting."""
-    api = f"{session.base_url}grid-collab/api/datastores/attach"
-    headers = {"Authorization": f"token {session.token}"}
-    try:
-        r = httpx.post(api, json={"ref": ref}, headers=headers, timeout=600)
-    except httpx.HTTPError as exc:
-        raise LocalSessionError(
-            f"cannot reach the session at {session.base_url} to attach {ref}: {exc}"
-        ) from None
+    info = attach_at(session.base_url, session.token, ref, on_download)
+    if info["reference"] not in session.datastores:
+        session.datastores.append(info["reference"])
+        _save(session)
+    return info
+
+
+def attach_at(
+    base_url: str, token: str, ref: str, on_download=None, wait_registered: float = 0.0
+) -> dict:
+    """Attach a datastore through the extension of the Jupyter server at ``base_url``
+    (``token`` lets its owner in: a server's own token, or a person's JupyterHub token for
+    their Hub server). A server that answers 503 (not yet its team's session) is asked
+    again for up to ``wait_registered`` seconds."""
+    api = f"{base_url}grid-collab/api/datastores/attach"
+    headers = {"Authorization": f"token {token}"}
+    deadline = time.monotonic() + wait_registered
+    while True:
+        try:
+            r = httpx.post(api, json={"ref": ref}, headers=headers, timeout=600)
+        except httpx.HTTPError as exc:
+            raise LocalSessionError(
+                f"cannot reach the session at {base_url} to attach {ref}: {exc}"
+            ) from None
+        if r.status_code != 503 or time.monotonic() > deadline:
+            break
+        time.sleep(1.0)
     if r.status_code not in (200, 202):
-        raise LocalSessionError(r.json().get("message", r.text))
+        try:
+            message = r.json().get("message", r.text)
+        except ValueError:
+            message = f"{r.status_code} {r.reason_phrase}"
+        raise LocalSessionError(message)
     info = r.json()
     if info["state"] == "running" and on_download:
         on_download(info)
@@ -158,17 +181,13 @@ def attach(session: LocalSession, ref: str, on_download=None) -> dict:
             return httpx.get(f"{api}/{job_id}", headers=headers, timeout=60).json()
         except (httpx.HTTPError, ValueError) as exc:
             raise LocalSessionError(
-                f"lost track of attaching {ref} in the session at {session.base_url}: {exc}"
+                f"lost track of attaching {ref} in the session at {base_url}: {exc}"
             ) from None
 
     try:  # a large download first: the server works on it in the background
-        info = follow_job(info, fetch, failed="the session gave no reason")
+        return follow_job(info, fetch, failed="the session gave no reason")
     except JobFailed as exc:
         raise LocalSessionError(f"attaching {ref} failed: {exc}") from None
-    if info["reference"] not in session.datastores:
-        session.datastores.append(info["reference"])
-        _save(session)
-    return info
 
 
 def resume(name: str, url: str, api_key: str) -> LocalSession:

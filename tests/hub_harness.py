@@ -5,7 +5,8 @@ spawns (``SimpleLocalProcessSpawner``, same uid) keep everything inside ``base_d
 config, the sqlite db, the cookie secret, the proxy's pid file and the users' homes. Two
 services are defined: "grid-team" (the team server's, no URL: it is reached directly, not
 through the proxy) with the "grid-team-service" role, and "test-admin" with the built-in
-admin role, which the harness itself uses to mint user tokens, spawn and edit groups.
+admin role, which the harness itself uses to mint user tokens, spawn and edit groups. The
+config is written by jupyter_grid_collab/hub_config.py, as ``grid-collab demo --hub``'s is.
 
 Tokens stay out of the config file and the logs: the Hub reads them from its environment
 (the spawner passes only its ``env_keep`` list and ``Spawner.environment`` on to servers).
@@ -28,6 +29,15 @@ from pathlib import Path
 import httpx
 from teamserver_harness import free_port
 
+from jupyter_grid_collab.hub_config import (
+    ADMIN_TOKEN_ENV,
+    DEFAULT_SERVICE_NAME,
+    PASSWORD_ENV,
+    SERVICE_SCOPES,  # noqa: F401 (the service role's scopes, for tests)
+    SERVICE_TOKEN_ENV,
+    jupyterhub_config,
+)
+
 BIN_DIR = Path(sys.executable).parent
 
 # The teams every Hub test starts with: alice owns "vision", carol is its admin, bob a plain
@@ -41,63 +51,8 @@ DEFAULT_GROUPS: dict[str, dict] = {
 }
 EXTRA_USERS = ["eve"]
 
-SERVICE_NAME = "grid-team"
-# what the team server may do with its own token (every one exists in 6.1.1's scopes.py).
-# Reading the owner of a person's token needs no scope: GET /hub/api/user with that token.
-# NB: "shares" implies unfiltered "access:servers" (the token can use every user's server).
-SERVICE_SCOPES = [
-    "list:users",
-    "read:users",
-    "list:groups",
-    "read:groups",
-    "read:servers",
-    "servers",
-    "shares",
-    "read:shares",
-]
-
-_CONFIG = '''\
-"""Written by tests/hub_harness.py: a throwaway Hub for one test run."""
-import os
-
-c = get_config()  # noqa: F821
-here = {here!r}
-c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
-c.JupyterHub.public_url = "http://127.0.0.1:{port}/"
-c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api_port}"
-c.ConfigurableHTTPProxy.command = [{proxy!r}]
-c.ConfigurableHTTPProxy.pid_file = os.path.join(here, "proxy.pid")
-c.JupyterHub.db_url = "sqlite:///" + os.path.join(here, "jupyterhub.sqlite")
-c.JupyterHub.cookie_secret_file = os.path.join(here, "jupyterhub_cookie_secret")
-c.JupyterHub.pid_file = os.path.join(here, "jupyterhub.pid")
-c.JupyterHub.cleanup_servers = True
-c.JupyterHub.cleanup_proxy = True
-c.JupyterHub.allow_named_servers = True
-
-c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = os.environ["GRID_HUB_TEST_PASSWORD"]
-c.Authenticator.allowed_users = set({users!r})
-c.JupyterHub.load_groups = {groups!r}
-
-c.JupyterHub.spawner_class = "simple"
-c.SimpleLocalProcessSpawner.home_dir_template = os.path.join(here, "home", "{{username}}")
-c.Spawner.cmd = [{singleuser!r}]
-c.Spawner.args = {args!r}
-c.Spawner.environment = {environment!r}
-c.Spawner.start_timeout = 60
-c.Spawner.http_timeout = 60
-
-c.JupyterHub.services = [
-    {{"name": "{service}", "api_token": os.environ["GRID_HUB_SERVICE_TOKEN"]}},
-    {{"name": "test-admin", "api_token": os.environ["GRID_HUB_ADMIN_TOKEN"]}},
-]
-c.JupyterHub.load_roles = [
-    {{"name": "user", "scopes": ["self", "access:services!service={service}"]}},
-    {{"name": "{service}-service", "scopes": {service_scopes!r}, "services": ["{service}"]}},
-    {{"name": "admin", "services": ["test-admin"]}},
-]
-'''
+SERVICE_NAME = DEFAULT_SERVICE_NAME
+ADMIN_SERVICE = "test-admin"
 
 
 @dataclass
@@ -140,22 +95,22 @@ class HubProcess:
         return sorted(names | set(self.extra_users))
 
     def write_config(self) -> Path:
-        env = {**self.environment, "GRID_HUB_HARNESS": self.marker}
         path = self.base_dir / "jupyterhub_config.py"
         path.write_text(
-            _CONFIG.format(
-                here=str(self.base_dir),
-                port=self.port,
-                hub_port=self.hub_port,
-                proxy_api_port=self.proxy_api_port,
-                proxy=str(BIN_DIR / "configurable-http-proxy"),
-                singleuser=str(BIN_DIR / "jupyterhub-singleuser"),
-                args=["--allow-root"] if os.geteuid() == 0 else [],
-                users=self.users,
+            jupyterhub_config(
+                state_dir=self.base_dir,
+                bind_url=self.url,
+                hub_bind_url=f"http://127.0.0.1:{self.hub_port}",
+                proxy_api_url=f"http://127.0.0.1:{self.proxy_api_port}",
                 groups=self.groups,
-                environment=env,
-                service=SERVICE_NAME,
-                service_scopes=SERVICE_SCOPES,
+                users=self.users,
+                environment={**self.environment, "GRID_HUB_HARNESS": self.marker},
+                allow_root=os.geteuid() == 0,
+                service_name=SERVICE_NAME,
+                admin_service=ADMIN_SERVICE,
+                proxy_command=[str(BIN_DIR / "configurable-http-proxy")],
+                singleuser_command=[str(BIN_DIR / "jupyterhub-singleuser")],
+                title="A throwaway Hub for one test run (tests/hub_harness.py).",
             )
         )
         return path
@@ -164,10 +119,12 @@ class HubProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "GRID_"))}
         env["PATH"] = f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}"
         env.update(
-            GRID_HUB_HARNESS=self.marker,
-            GRID_HUB_SERVICE_TOKEN=self.service_token,
-            GRID_HUB_ADMIN_TOKEN=self.admin_token,
-            GRID_HUB_TEST_PASSWORD=self.password,
+            {
+                "GRID_HUB_HARNESS": self.marker,
+                SERVICE_TOKEN_ENV: self.service_token,
+                ADMIN_TOKEN_ENV: self.admin_token,
+                PASSWORD_ENV: self.password,
+            }
         )
         return env
 

@@ -38,7 +38,11 @@ def hub_team(request, tmp_path_factory):
     # the Hub tells its servers where the team server is, and the team server where the Hub
     # is: the team server's port is chosen first
     port = free_port()
-    environment = {"GRID_URL": f"http://127.0.0.1:{port}"}
+    environment = {
+        "GRID_URL": f"http://127.0.0.1:{port}",
+        # where the servers' extensions mount datastores (never the machine's /datastores)
+        "GRID_DATASTORE_ROOT": str(base / "datastores"),
+    }
     with running_hub(base / "hub", environment=environment) as hub:
         server = TeamServerProcess(
             base / "team",
@@ -315,9 +319,16 @@ def test_permission_table_for_hub_sessions(hub_team):
     assert eventually(lambda: "bob:scratch" not in sessions(server, hub.user_token("bob")))
 
 
-def test_grid_session_create_starts_a_named_hub_server(hub_team, tmp_path):
+def test_grid_session_create_starts_a_named_hub_server_with_a_datastore(hub_team, tmp_path):
+    from jupyter_grid_collab.client import GridClient
+
     hub, server = hub_team
     eventually(lambda: call(server, hub.user_token("dave"), "GET", "/me").is_success)
+    data = tmp_path / "notes"
+    data.mkdir()
+    (data / "readme.txt").write_text("dave's notes\n")
+    with GridClient(server.url, hub.user_token("dave")) as dave:
+        dave.upload_datastore("notes", data)
     env = {
         **os.environ,
         "GRID_URL": server.url,
@@ -325,7 +336,16 @@ def test_grid_session_create_starts_a_named_hub_server(hub_team, tmp_path):
         "HOME": str(tmp_path),
     }
     out = subprocess.run(
-        [sys.executable, "-m", "jupyter_grid_collab.cli.main", "session", "create", "exp2"],
+        [
+            sys.executable,
+            "-m",
+            "jupyter_grid_collab.cli.main",
+            "session",
+            "create",
+            "exp2",
+            "--datastore-name",
+            "notes",
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -333,19 +353,15 @@ def test_grid_session_create_starts_a_named_hub_server(hub_team, tmp_path):
     )
     try:
         assert out.returncode == 0, out.stderr
-        assert "dave:exp2" in out.stdout and "JupyterHub" in out.stdout
-        assert hub.server_model("dave", "exp2") is not None
-        listed = eventually(
-            lambda: (
-                sessions(server, hub.user_token("dave")).get("dave:exp2", {}).get("status")
-                == "running"
-            ),
-            60,
-        )
-        assert listed
+        assert "dave:exp2 is running on the JupyterHub" in out.stdout
+        assert hub.server_model("dave", "exp2")["ready"]
+        # mounted in dave's new server by its extension, and recorded as the team sees it
+        mounted = out.stdout.split("mounted read-only at ", 1)[1].strip()
+        assert Path(mounted, "readme.txt").read_text() == "dave's notes\n"
+        seen = listed(server, hub.user_token("dave"), "dave:exp2")
+        assert seen["datastores"] == ["dave:notes@1"]
     finally:
         hub.stop_server("dave", "exp2", remove=True)
-    assert Path(tmp_path).exists()
 
 
 # ----------------------------------------------------------------- the extension in a Hub server

@@ -3,6 +3,8 @@ pause, resume, delete."""
 
 from __future__ import annotations
 
+import time
+
 import click
 
 from .. import local_sessions
@@ -118,7 +120,7 @@ def create(
     grid = get_grid()
     grid.me  # noqa: B018 - checks the key before starting anything
     if grid.client.health().get("team_source") == "jupyterhub":
-        _create_on_hub(grid, name, datastore_name)
+        _create_on_hub(grid, name, datastore_name, datastore_version)
         return
     ref = None
     if datastore_name:
@@ -144,19 +146,43 @@ def create(
         click.echo(f"  datastore {mounted['reference']} mounted read-only at {mounted['path']}")
 
 
-def _create_on_hub(grid, name: str, datastore_name: str | None) -> None:
+# how long `grid session create` under a Hub waits for the Hub to start the server and for
+# its extension to become the team's session (a spawner pulling an image may take minutes)
+HUB_START_SECONDS = 180
+
+
+def _create_on_hub(grid, name: str, datastore_name: str | None, version: int | None) -> None:
+    """Under a JupyterHub: start my named server there, then attach the datastore through
+    the server's own extension (my Hub token lets me into my server)."""
+    ref = None
     if datastore_name:
+        ref = datastore_name + (f"@{version}" if version else "")
+        parse_reference(ref, allow_version=True)
+    me = grid.me.username
+    session = grid.client.session_action(f"{me}:{name}", "start")
+    deadline = time.monotonic() + HUB_START_SECONDS
+    while session.status != "running" and time.monotonic() < deadline:
+        time.sleep(1.0)
+        session = grid.client.session(f"{me}:{name}")
+    if session.status != "running":
         raise click.ClickException(
-            "under a JupyterHub, attach a datastore once the server runs (grid datastore "
-            "attach, or the sidebar); --datastore_name is for sessions on this machine"
+            f"the JupyterHub has not started {me}:{name} within {HUB_START_SECONDS}s "
+            f"(it is {session.status}); see it with: grid session {name}"
         )
-    session = grid.client.session_action(f"{grid.me.username}:{name}", "start")
-    state = "running" if session.status == "running" else "starting"
-    click.echo(f"session {grid.me.username}:{name} is {state} on the JupyterHub")
-    if session.url:
-        click.echo(f"  open:   {session.url}")
-    else:
-        click.echo(f"  see it with: grid session {name}")
+    click.echo(f"session {me}:{name} is running on the JupyterHub")
+    click.echo(f"  open:   {session.url}")
+    if ref and session.url:
+        try:
+            mounted = local_sessions.attach_at(
+                session.url,
+                load_credentials().api_key or "",
+                ref,
+                on_download=_say_downloading,
+                wait_registered=HUB_START_SECONDS,
+            )
+        except local_sessions.LocalSessionError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"  datastore {mounted['reference']} mounted read-only at {mounted['path']}")
 
 
 def _say_downloading(job: dict) -> None:

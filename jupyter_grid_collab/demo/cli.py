@@ -40,9 +40,16 @@ def main() -> None:
 )
 @click.option("--port", type=int, default=None, help="The team server's port (default: free).")
 @click.option("--no-lab", is_flag=True, help="Only the team server and its data; no JupyterLab.")
-def demo(directory: str | None, port: int | None, no_lab: bool) -> None:
+@click.option(
+    "--hub",
+    is_flag=True,
+    help="The team under a JupyterHub: its group is the team, its servers the sessions "
+    "(needs jupyter_grid_collab[hub]). --no-lab: start no Hub server.",
+)
+def demo(directory: str | None, port: int | None, no_lab: bool, hub: bool) -> None:
     """Start a demo team on 127.0.0.1: a team server with real data and runs, and alice's
-    and bob's JupyterLab sessions. Ctrl-C stops all of it."""
+    and bob's JupyterLab sessions (with --hub: a JupyterHub, the team server as its
+    service, and alice's Hub server). Ctrl-C stops all of it."""
     root = Path(directory or tempfile.mkdtemp(prefix="grid-collab-demo-")).resolve()
     if root.exists() and any(root.iterdir()):
         raise click.ClickException(f"{root} is not empty: give --dir a new or empty folder")
@@ -60,10 +67,16 @@ def demo(directory: str | None, port: int | None, no_lab: bool) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
     try:
-        url = _start(sup, root, port or free_port(), not no_lab, stop)
-        if url is None:
+        if hub:
+            from .hub import start_hub_demo
+
+            where = start_hub_demo(sup, root, port or free_port(), not no_lab, stop)
+        else:
+            url = _start(sup, root, port or free_port(), not no_lab, stop)
+            where = url and f"team server {url}"
+        if where is None:
             return
-        click.echo(f"\n{READY} (team server {url}); press Ctrl-C to stop everything.", nl=True)
+        click.echo(f"\n{READY} ({where}); press Ctrl-C to stop everything.", nl=True)
         sys.stdout.flush()
         while not stop.wait(0.5):
             if any(c.proc.poll() is not None for c in sup.children):
