@@ -51,7 +51,7 @@ from pathlib import Path
 
 from .launcher_files import OUTCOME_ENV, proc_start, write_json
 from .launcher_http import ReportError, TeamServer
-from .launcher_retry import BUDGET_ENV, DEFAULT_BUDGET, Patience, transient
+from .launcher_retry import Patience, budget_from_env, transient
 from .metric_lines import MetricLineError, is_metric_line
 from .metric_lines import parse as parse_metric_line
 from .runner import Runner, RunnerUnavailable, python_command, script_environment
@@ -308,7 +308,7 @@ def main() -> int:
     url, token = os.environ["GRID_URL"], os.environ["GRID_EXPERIMENT_TOKEN"]
     server = TeamServer(url, token, os.environ["GRID_EXPERIMENT"], timeout=60)
     owner, exp_name = server.owner, server.experiment
-    patience = Patience(float(os.environ.get(BUDGET_ENV) or DEFAULT_BUDGET))
+    patience = Patience(budget_from_env())
     outcome = Outcome(os.environ.get(OUTCOME_ENV), f"{owner}:{exp_name}")
     run = patience.call("reading the run", server.run)
     exp = next(e for e in run.get("experiments", []) if e["name"] == exp_name)

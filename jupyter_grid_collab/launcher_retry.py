@@ -17,6 +17,7 @@ is never imported from here, since its httpx would cost the launcher's start 80-
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -39,6 +40,14 @@ TRANSIENT_4XX = (408, 425, 429)
 FIRST_PAUSE, MAX_PAUSE = 0.5, 10.0
 
 
+def budget_from_env() -> float:
+    """The patience ``GRID_REPORT_PATIENCE`` asks for (seconds), else the default."""
+    try:
+        return max(0.0, float(os.environ.get(BUDGET_ENV) or DEFAULT_BUDGET))
+    except ValueError:
+        return DEFAULT_BUDGET
+
+
 def failures() -> tuple[type[Exception], ...]:
     """The exceptions that mean "the team server did not take this call". A GridError can
     only be raised where client.py was imported, so it is looked for only there."""
@@ -54,8 +63,9 @@ def transient(exc: Failure) -> bool:
 class Patience:
     """Bounded retries shared by the launcher's threads."""
 
-    def __init__(self, budget: float = DEFAULT_BUDGET, log=None):
+    def __init__(self, budget: float = DEFAULT_BUDGET, log=None, who: str = "grid launcher"):
         self.budget = budget
+        self.who = who  # how its lines start: "[grid launcher] ..."
         self._failing_since: float | None = None
         self._lock = threading.Lock()
         self._log = log or (lambda line: print(line, file=sys.stderr, flush=True))
@@ -80,7 +90,7 @@ class Patience:
                         self._failing_since = None
                     if attempt > 1:
                         self._log(
-                            f"[grid launcher] gave up on {what} after {attempt} "
+                            f"[{self.who}] gave up on {what} after {attempt} "
                             f"attempt(s): {exc.message}"
                         )
                     raise
@@ -92,13 +102,12 @@ class Patience:
                 left = min(started + self.budget - now, shared_left)
                 if left <= 0:
                     self._log(
-                        f"[grid launcher] gave up on {what} after {attempt} "
-                        f"attempt(s): {exc.message}"
+                        f"[{self.who}] gave up on {what} after {attempt} attempt(s): {exc.message}"
                     )
                     raise
                 if attempt == 1:
                     self._log(
-                        f"[grid launcher] {what} failed ({exc.message}); retrying for "
+                        f"[{self.who}] {what} failed ({exc.message}); retrying for "
                         f"up to {left:.0f}s"
                     )
                 time.sleep(min(pause, left))
@@ -107,5 +116,5 @@ class Patience:
             with self._lock:
                 self._failing_since = None
             if attempt > 1:
-                self._log(f"[grid launcher] {what} succeeded after {attempt} attempts")
+                self._log(f"[{self.who}] {what} succeeded after {attempt} attempts")
             return result

@@ -32,6 +32,7 @@ from typing import Any
 
 from .client import GridClient, shared_client
 from .fields import METRIC_NAME_PATTERN
+from .launcher_retry import Patience, budget_from_env
 from .metric_lines import format_line
 from .references import EXPERIMENT, Ref
 
@@ -46,12 +47,16 @@ _current: TrackedRun | None = None
 
 class MetricSender:
     """A tracked run's metric points, sent from a thread of their own in batches: every
-    FLUSH_SECONDS, when FLUSH_POINTS wait, and at ``close``. A batch the team server refused
-    is not sent again (``failed`` says why); the points stay in the run's metrics.jsonl."""
+    FLUSH_SECONDS, when FLUSH_POINTS wait, and at ``close``. A batch that fails while the
+    failure may pass (the team server restarting or out of reach) is sent again within the
+    launcher's patience (launcher_retry.py), saying so once on stderr; a batch refused, or
+    still failing after that, is dropped: ``failed`` says why, and the points stay in
+    ``TrackedRun.metrics``."""
 
-    def __init__(self, client: GridClient, ref: Ref):
+    def __init__(self, client: GridClient, ref: Ref, patience: Patience | None = None):
         self.client = client
         self.ref = ref
+        self.patience = patience or Patience(budget_from_env(), who="grid track")
         self.failed: str | None = None
         self._pending: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -80,7 +85,12 @@ class MetricSender:
             batch, self._pending = self._pending[:FLUSH_POINTS], self._pending[FLUSH_POINTS:]
         if batch:
             try:
-                self.client.append_metrics(self.ref, batch)
+                self.patience.call(
+                    f"sending {len(batch)} metric point(s)",
+                    self.client.append_metrics,
+                    self.ref,
+                    batch,
+                )
             except Exception as exc:  # a notebook's loop must not die of its metrics
                 self.failed = f"{len(batch)} metric point(s) not stored: {exc}"
 

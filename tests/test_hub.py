@@ -312,6 +312,10 @@ def test_permission_table_for_hub_sessions(hub_team):
         r = call(server, hub.user_token("bob"), "DELETE", "/sessions/alice/lab")
         assert r.status_code == 403
         assert hub.server_model("alice", "lab")["ready"]
+        # the team's owner (alice) may stop anyone's: she pauses bob's
+        r = call(server, hub.user_token("alice"), "POST", "/sessions/bob/scratch/pause")
+        assert r.status_code == 200, r.text
+        assert listed(server, hub.user_token("bob"), "bob:scratch", "stopped")
     finally:
         r = call(server, hub.user_token("bob"), "DELETE", "/sessions/bob/scratch")
     assert r.status_code == 204, r.text

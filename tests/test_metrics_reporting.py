@@ -159,3 +159,37 @@ def test_format_line_round_trips():
         {"name": "loss", "value": 0.1 + 0.2, "step": 3},
         {"name": "acc", "value": None, "step": 3},
     ]
+
+
+def test_a_notebooks_points_outlast_a_team_server_restart(tmp_path, capfd):
+    """The team server goes away while a notebook logs (a restart, an upgrade): the batch is
+    sent again once it is back, said once on stderr, and no point is lost."""
+    from teamserver_harness import TeamServerProcess
+
+    server = TeamServerProcess(tmp_path / "team", extra_args=["--executor", "none"])
+    server.seed()
+    server.start()
+    try:
+        alice = server.client("alice")
+        name = f"nb-{uuid.uuid4().hex[:6]}"
+        run = track.start_run(name, {"lr": 0.1}, client=alice)
+        server.stop()
+        for step in range(300):
+            run.log_metric("loss", 1 / (step + 1), step=step)
+        time.sleep(2 * track.FLUSH_SECONDS)  # the sender has tried, and is retrying
+        server.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            (exp,) = server.client("bob").metrics([f"alice:{name}"], max_points=0)
+            if exp.summaries and exp.summaries[0].count == 300:
+                break
+            time.sleep(0.2)
+        assert exp.summaries[0].count == 300
+        assert run.sender.failed is None
+        track.end_run()
+        err = capfd.readouterr().err
+        assert "[grid track] sending 300 metric point(s) failed" in err
+        assert "succeeded after" in err
+        assert err.count("retrying for up to") == 1  # said once, not once per attempt
+    finally:
+        server.stop()
