@@ -191,6 +191,14 @@ class HubMirrorRepository:
             else:
                 result.skipped.append(f"group {g.name!r}: {why}")
         with self.engine.begin() as conn:
+            if not snapshot.groups and conn.execute(select(t.memberships.c.team_id)).first():
+                # a Hub answering no group at all is more likely misconfigured (the service
+                # lost list:groups) than every team gone: keep everyone and every session
+                result.skipped.append(
+                    "every group: the Hub listed none; teams, members and sessions kept as "
+                    "they were (does the service still have list:groups and read:groups?)"
+                )
+                return result
             team_ids = {g.name: self._team(conn, g.name, ts, result) for g in groups}
             user_ids: dict[str, int] = {}
             wanted: dict[tuple[int, int], str] = {}
@@ -208,6 +216,7 @@ class HubMirrorRepository:
                     if uid is not None:
                         first_team.setdefault(uid, team_ids[g.name])
             self._sessions(conn, snapshot, user_ids, first_team, ts, result)
+            self._expire_visits(conn, ts, result)
         if result.changed:
             self.core.forget_callers()
         return result
@@ -259,14 +268,6 @@ class HubMirrorRepository:
                 ).join(t.users, t.users.c.id == t.memberships.c.user_id)
             )
         }
-        if not team_ids and have:
-            # a Hub answering no group at all is more likely misconfigured (the service
-            # lost read:groups) than every team gone: keep everyone rather than lock all out
-            result.skipped.append(
-                "every group: the Hub listed none; memberships kept as they were (does the "
-                "service still have list:groups and read:groups?)"
-            )
-            return
         for (tid, uid), (role, username) in have.items():
             if (tid, uid) in wanted:
                 continue
@@ -322,6 +323,36 @@ class HubMirrorRepository:
             )
             if r.instance_type == HUB_INSTANCE_TYPE:
                 result.revocations.append(Revocation(r.username, hub_server_name(r.name), username))
+
+    def _expire_visits(self, conn, ts: float, result: SyncResult) -> None:
+        """Visits to Hub servers that have run their length end, and so do their shares
+        (the extension already refuses an expired visitor; the Hub would not)."""
+        visitor = t.users.alias("visitor")
+        for r in conn.execute(
+            select(
+                t.visits.c.session_id,
+                t.visits.c.visitor_id,
+                t.sessions.c.name,
+                t.users.c.username.label("owner"),
+                visitor.c.username.label("visitor"),
+            )
+            .join(t.sessions, t.sessions.c.id == t.visits.c.session_id)
+            .join(t.users, t.users.c.id == t.sessions.c.owner_id)
+            .join(visitor, visitor.c.id == t.visits.c.visitor_id)
+            .where(
+                and_(t.visits.c.expires_at <= ts, t.sessions.c.instance_type == HUB_INSTANCE_TYPE)
+            )
+        ).all():
+            conn.execute(
+                t.visits.delete().where(
+                    and_(
+                        t.visits.c.session_id == r.session_id,
+                        t.visits.c.visitor_id == r.visitor_id,
+                    )
+                )
+            )
+            result.revocations.append(Revocation(r.owner, hub_server_name(r.name), r.visitor))
+            result.changed += 1
 
     def _charge(self, conn, session_id: int, until: float) -> None:
         """Bill a Hub session up to ``until`` before it stops or goes (a price for
