@@ -29,6 +29,7 @@ import {
 import { followMetrics } from './follow';
 import { visible } from './format';
 import { ExperimentMetrics } from './model';
+import { el } from './dom';
 
 /** A signal without its types (IThemeManager.themeChanged): something changed. */
 export interface Changed {
@@ -48,21 +49,6 @@ export interface CompareOptions {
 /** What the view is named after: ``alice:sweep, bob:sweep-exp0``. */
 export function refsLabel(refs: MetricRefs): string {
   return [...refs.runs, ...refs.experiments].join(', ');
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className = '',
-  text = ''
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text) {
-    node.textContent = text;
-  }
-  return node;
 }
 
 function save(name: string, href: string): void {

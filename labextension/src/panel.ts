@@ -24,6 +24,7 @@ import {
   statuses,
   visitorsLabel
 } from './rows';
+import { el } from './dom';
 
 export type ActionRunner = (action: Action, target: Target) => Promise<void>;
 
@@ -35,21 +36,6 @@ const SECTION_TITLES: Record<SectionId, string> = {
   datastores: 'Datastores',
   team: 'Team'
 };
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className = '',
-  text = ''
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text) {
-    node.textContent = text;
-  }
-  return node;
-}
 
 function keyOf(target: Target): string {
   const version = target.kind === 'datastore' ? `@${target.record.version}` : '';
