@@ -109,6 +109,26 @@ def listed(server, token: str, ref: str, status: str = "running", timeout: float
     return eventually(check, timeout)
 
 
+def open_session(server, token: str, owner: str, name: str) -> httpx.Response:
+    """Open ``owner:name`` as ``token``, once its extension has called in: until then the
+    team server refuses (409) to share a server nothing in it would guard."""
+
+    def attempt():
+        r = call(server, token, "POST", f"/sessions/{owner}/{name}/open")
+        return None if r.status_code == 409 and "has not called in" in r.text else r
+
+    return eventually(attempt, 30) or call(server, token, "POST", f"/sessions/{owner}/{name}/open")
+
+
+def new_hub_team(hub, name: str, *users: str) -> None:
+    """A Hub group that is a team (it has the grid_roles property), with ``users``."""
+    assert hub.api("POST", f"/groups/{name}").status_code == 201
+    r = hub.api("PUT", f"/groups/{name}/properties", json={"grid_roles": {}})
+    assert r.status_code == 200, r.text
+    for user in users:
+        hub.add_to_group(name, user)
+
+
 def new_hub_user(hub, name: str) -> None:
     """A Hub user in no group yet (once per Hub: tests may run in any order)."""
     r = hub.api("POST", f"/users/{name}")
@@ -177,7 +197,7 @@ def test_grid_cli_lists_hub_sessions_with_a_hub_token(hub_team, tmp_path):
 def test_open_shares_the_server_and_the_visitor_lands_as_themselves(hub_team):
     hub, server = hub_team
     listed(server, hub.user_token("bob"), "alice:lab")
-    r = call(server, hub.user_token("bob"), "POST", "/sessions/alice/lab/open")
+    r = open_session(server, hub.user_token("bob"), "alice", "lab")
     assert r.status_code == 200, r.text
     opened = r.json()
     assert opened["visitor"] is True
@@ -205,19 +225,22 @@ def test_an_outsider_gets_no_share(hub_team):
 def test_leaving_the_group_revokes_the_share_and_the_listing(hub_team):
     hub, server = hub_team
     listed(server, hub.user_token("carol"), "alice:lab")
-    r = call(server, hub.user_token("carol"), "POST", "/sessions/alice/lab/open")
+    r = open_session(server, hub.user_token("carol"), "alice", "lab")
     assert r.status_code == 200, r.text
     assert "carol" in shared_with(hub, "alice", "lab")
     hub.remove_from_group("vision", "carol")
     try:
         assert eventually(lambda: "carol" not in shared_with(hub, "alice", "lab"))
-        gone = eventually(lambda: "alice:lab" not in sessions(server, hub.user_token("carol")))
-        assert gone, "carol still lists the team's sessions after leaving its group"
+        # in no team any more: the team server no longer knows her
+        gone = eventually(
+            lambda: call(server, hub.user_token("carol"), "GET", "/sessions").status_code == 401
+        )
+        assert gone, "carol still reads the team's sessions after leaving its group"
         r = call(server, hub.user_token("carol"), "GET", "/sessions/alice/lab")
-        assert r.status_code == 404
+        assert r.status_code == 401 and "in no team" in r.json()["message"]
     finally:
         hub.add_to_group("vision", "carol")
-        listed(server, hub.user_token("carol"), "alice:lab")
+        eventually(lambda: call(server, hub.user_token("carol"), "GET", "/me").is_success)
 
 
 def test_membership_is_the_hubs_to_change(hub_team):
@@ -246,7 +269,16 @@ def test_the_admin_cli_does_not_change_a_hub_teams_members(hub_team):
 def test_a_new_group_is_a_team_and_a_deleted_one_has_no_members(hub_team):
     hub, server = hub_team
     new_hub_user(hub, "frank")  # eve must stay the user no team has ever had
-    assert hub.api("POST", "/groups/temp-team").status_code == 201
+    # a group without the grid_roles property is not a team (a GPU group, a course)
+    assert hub.api("POST", "/groups/gpu-users").status_code == 201
+    try:
+        hub.add_to_group("gpu-users", "frank")
+        time.sleep(4 * SYNC_SECONDS)
+        r = call(server, hub.user_token("frank"), "GET", "/me")
+        assert r.status_code == 401 and "in no team" in r.json()["message"]
+    finally:
+        hub.api("DELETE", "/groups/gpu-users")
+    new_hub_team(hub, "temp-team")
     try:
         hub.add_to_group("temp-team", "frank")
         teams = eventually(
@@ -259,7 +291,7 @@ def test_a_new_group_is_a_team_and_a_deleted_one_has_no_members(hub_team):
     finally:
         assert hub.api("DELETE", "/groups/temp-team").status_code == 204
     gone = eventually(
-        lambda: call(server, hub.user_token("frank"), "GET", "/me").json()["teams"] == []
+        lambda: call(server, hub.user_token("frank"), "GET", "/me").status_code == 401
     )
     assert gone, "frank is still in the team of a deleted Hub group"
 
@@ -267,9 +299,8 @@ def test_a_new_group_is_a_team_and_a_deleted_one_has_no_members(hub_team):
 def test_a_team_without_credits_starts_no_hub_server(hub_team):
     hub, server = hub_team
     new_hub_user(hub, "gina")
-    assert hub.api("POST", "/groups/broke").status_code == 201
+    new_hub_team(hub, "broke", "gina")
     try:
-        hub.add_to_group("broke", "gina")
         eventually(lambda: call(server, hub.user_token("gina"), "GET", "/me").json().get("teams"))
         r = call(server, hub.user_token("gina"), "POST", "/sessions/gina/try/start")
         assert r.status_code == 402
@@ -277,7 +308,7 @@ def test_a_team_without_credits_starts_no_hub_server(hub_team):
         assert hub.server_model("gina", "try") is None
     finally:
         hub.api("DELETE", "/groups/broke")
-        eventually(lambda: call(server, hub.user_token("gina"), "GET", "/me").json()["teams"] == [])
+        eventually(lambda: call(server, hub.user_token("gina"), "GET", "/me").status_code == 401)
 
 
 def test_permission_table_for_hub_sessions(hub_team):
@@ -404,7 +435,7 @@ def test_the_extension_in_a_hub_server_is_that_session_without_any_key(hub_team)
 def test_a_visitor_let_in_by_open_is_a_visitor_in_the_extension(hub_team):
     hub, server = hub_team
     listed(server, hub.user_token("bob"), "alice:lab")
-    r = call(server, hub.user_token("bob"), "POST", "/sessions/alice/lab/open")
+    r = open_session(server, hub.user_token("bob"), "alice", "lab")
     assert r.status_code == 200, r.text
     fresh = hub.new_token("bob")  # the server caches a token's answer: one it has not seen
     ctx = eventually(lambda: (c := context(hub, "alice", "lab", fresh)).is_success and c)
@@ -442,6 +473,12 @@ def test_bob_opens_alices_hub_server_from_his_sidebar_and_lands_under_the_banner
 
     hub, server = hub_team
     listed(server, hub.user_token("bob"), "alice:lab")
+    # Open works once the extension in alice's server has called in
+    assert eventually(
+        lambda: context(hub, "alice", "lab", hub.user_token("alice")).json()["session"][
+            "registered"
+        ]
+    )
     hub.spawn("bob")
     listed(server, hub.user_token("bob"), "bob:default")
     try:

@@ -11,8 +11,10 @@ import time
 import pytest
 from teamserver_harness import create_pg_database, drop_pg_database
 
+from jupyter_grid_collab.bodies import Heartbeat
+from jupyter_grid_collab.hub_sessions import session_name
 from jupyter_grid_collab.teamserver.cli import open_store
-from jupyter_grid_collab.teamserver.errors import NotAllowed, OutOfCredits
+from jupyter_grid_collab.teamserver.errors import Conflict, NotAllowed, OutOfCredits
 from jupyter_grid_collab.teamserver.hub.api import HubGroup, HubServer, HubSnapshot
 from jupyter_grid_collab.teamserver.store.hub_mirror import Revocation
 
@@ -46,6 +48,13 @@ def server(user: str, name: str = "", ready: bool = True, used: bool = True) -> 
         started=ts if ready else None,
         last_activity=ts if used else None,
     )
+
+
+def extension_calls_in(store, owner: str, server_name: str) -> None:
+    """What the extension in a Hub server does once it runs: a heartbeat with the server's
+    own token (the session scope), after which the session may be opened."""
+    caller = store.hub.server(owner, server_name, f"test:{owner}/{server_name}")
+    store.sessions.heartbeat(caller, owner, session_name(server_name), Heartbeat(visitors="full"))
 
 
 def teams_of(store, user: str) -> dict[str, str]:
@@ -106,6 +115,10 @@ def test_a_user_in_two_groups_has_their_sessions_in_the_first_by_name(store):
 def test_leaving_a_group_ends_visits_and_names_the_shares_to_revoke(store):
     store.hub.apply(HubSnapshot([group("vision", "alice", "bob")], [server("alice", "lab")]))
     bob = store.core.caller_for("bob")
+    # a Hub server no extension called in from is not shared: nothing there would guard it
+    with pytest.raises(Conflict, match="has not called in"):
+        store.visits.open_session(bob, "alice", "lab")
+    extension_calls_in(store, "alice", "lab")
     opened = store.visits.open_session(bob, "alice", "lab")
     assert opened["hub_share"] == {"owner": "alice", "server": "lab", "user": "bob"}
     result = store.hub.apply(HubSnapshot([group("vision", "alice")], [server("alice", "lab")]))
@@ -115,6 +128,7 @@ def test_leaving_a_group_ends_visits_and_names_the_shares_to_revoke(store):
 
 def test_a_stopped_server_ends_its_visits_and_a_gone_one_its_session(store):
     store.hub.apply(HubSnapshot([group("vision", "alice", "bob")], [server("alice", "lab")]))
+    extension_calls_in(store, "alice", "lab")
     store.visits.open_session(store.core.caller_for("bob"), "alice", "lab")
     stopped = store.hub.apply(
         HubSnapshot([group("vision", "alice", "bob")], [server("alice", "lab", ready=False)])
@@ -127,6 +141,7 @@ def test_a_stopped_server_ends_its_visits_and_a_gone_one_its_session(store):
 
 def test_a_visit_that_ran_its_length_is_revoked(store):
     store.hub.apply(HubSnapshot([group("vision", "alice", "bob")], [server("alice", "lab")]))
+    extension_calls_in(store, "alice", "lab")
     store.visits.open_session(store.core.caller_for("bob"), "alice", "lab", visit_seconds=0.01)
     time.sleep(0.05)
     result = store.hub.apply(
@@ -158,3 +173,53 @@ def test_membership_and_credits_under_a_hub(store):
         store.hub.may_start(alice, "alice", "lab")
     store.teams.add_credits("vision", 10)
     store.hub.may_start(alice, "alice", "lab")
+
+
+def test_a_restarted_server_must_call_in_again_and_its_url_is_the_hubs(store):
+    store.hub.apply(HubSnapshot([group("vision", "alice", "bob")], [server("alice", "lab")]))
+    extension_calls_in(store, "alice", "lab")
+    # code in the server cannot point teammates elsewhere: a beat's URL is ignored
+    caller = store.hub.server("alice", "lab", "test:alice/lab")
+    beat = Heartbeat(url="http://evil.example/")
+    assert store.sessions.heartbeat(caller, "alice", "lab", beat)["url"] == f"{HUB}/user/alice/lab"
+    restarted = HubServer(
+        user="alice",
+        name="lab",
+        url=f"{HUB}/user/alice/lab",
+        ready=True,
+        pending=None,
+        started=STARTED + 30,
+        last_activity=STARTED + 30,
+    )
+    store.hub.apply(HubSnapshot([group("vision", "alice", "bob")], [restarted]))
+    with pytest.raises(Conflict, match="has not called in"):
+        store.visits.open_session(store.core.caller_for("bob"), "alice", "lab")
+
+
+def test_someone_in_no_team_is_nobody_under_a_hub(store):
+    from jupyter_grid_collab.teamserver.errors import NotAuthenticated
+
+    store.hub.apply(HubSnapshot([group("vision", "alice"), group("nlp", "bob")], []))
+    store.hub.apply(HubSnapshot([group("vision", "alice")], []))
+    with pytest.raises(NotAuthenticated, match="bob is in no team"):
+        store.hub.person("bob", "test:bob")
+    assert store.hub.person("alice", "test:alice").username == "alice"
+
+
+def test_an_extension_calling_in_while_its_server_is_pending_is_kept(store):
+    spawning = HubServer(
+        user="alice",
+        name="lab",
+        url=f"{HUB}/user/alice/lab",
+        ready=False,
+        pending="spawn",
+        started=None,
+        last_activity=None,
+    )
+    store.hub.apply(HubSnapshot([group("vision", "alice", "bob")], [spawning]))
+    extension_calls_in(store, "alice", "lab")
+    # rounds while it is still pending, then the Hub calls it ready: the same start
+    store.hub.apply(HubSnapshot([group("vision", "alice", "bob")], [spawning]))
+    store.hub.apply(HubSnapshot([group("vision", "alice", "bob")], [server("alice", "lab")]))
+    opened = store.visits.open_session(store.core.caller_for("bob"), "alice", "lab")
+    assert opened["visitors"] == "full"

@@ -118,6 +118,10 @@ class HubVisitorMixin:
             user = await user
         if user is None:
             return None
+        kind = (getattr(user, "hub_user", None) or {}).get("kind", "user")
+        if kind != "user":
+            # a Hub service with access to servers (an admin one, say) is nobody here
+            raise web.HTTPError(403, f"a JupyterHub {kind} cannot use {self.grid_owner}'s session")
         visitor = user.username != self.grid_owner
         if visitor and self.grid_visit_check is not None:
             if not await self.grid_visit_check(user.username):

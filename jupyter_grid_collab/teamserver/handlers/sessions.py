@@ -14,6 +14,7 @@ from ...bodies import CredentialSet, Heartbeat, SessionRegistration, TicketRedee
 from ...hub_sessions import hub_server_name
 from ...models import ReferenceError, validate_username
 from ..errors import Conflict, Invalid, NotAllowed, NotFound
+from ..hub.api import HubError
 from .base import READ, BaseHandler
 
 
@@ -93,7 +94,7 @@ class SessionActionHandler(BaseHandler):
                 await hub.api.start_server(owner, hub_server_name(name))
             else:
                 await hub.api.stop_server(owner, hub_server_name(name))
-            await hub.sync.once()
+            await hub.sync.refresh()
             self.send(await self.call(self.store.sessions.get_session, self.caller, owner, name))
             return
         if action == "heartbeat":
@@ -117,7 +118,11 @@ class SessionActionHandler(BaseHandler):
             )
         await self.call(self.store.hub.may_start, self.caller, owner, name)
         await hub.api.start_server(owner, hub_server_name(name))
-        await hub.sync.once()
+        if not await hub.sync.refresh():
+            raise Conflict(
+                f"the JupyterHub is starting {owner}:{name}; the team server lists it at its "
+                "next reading of the Hub, in a few seconds"
+            )
         return await self.call(self.store.sessions.get_session, self.caller, owner, name)
 
 
@@ -147,7 +152,12 @@ class SessionOpenHandler(BaseHandler):
                     f"{owner}:{name} is a JupyterHub server, and this team server is not "
                     "running as the Hub's service: it cannot share it"
                 )
-            await hub.api.share(share["owner"], share["server"], share["user"])
+            try:
+                await hub.api.share(share["owner"], share["server"], share["user"])
+            except HubError:
+                # no share, no visit: nothing is left that a Hub-level access could use
+                await self.call(self.store.hub.drop_visit, share["owner"], name, share["user"])
+                raise
         self.send(out)
 
 

@@ -85,6 +85,12 @@ def _roles(group: dict) -> dict[str, str]:
     return {str(k): str(v) for k, v in roles.items()}
 
 
+def _records(items: list, path: str) -> list[dict]:
+    if not all(isinstance(item, dict) for item in items):
+        raise HubError(f"the Hub's answer to GET {path} holds something not a record")
+    return items
+
+
 class HubAPI:
     """The Hub's REST API at ``api_url`` (``.../hub/api``) with the service's ``token``."""
 
@@ -128,14 +134,20 @@ class HubAPI:
         if resp.status_code >= 400:
             try:
                 message = resp.json().get("message") or resp.reason_phrase
-            except ValueError:
+            except (ValueError, AttributeError):
                 message = resp.reason_phrase
             raise HubError(
                 f"the Hub refused {what}: {resp.status_code} {message}", resp.status_code
             )
         if not resp.content:
             return None
-        return resp.json()
+        try:
+            return resp.json()
+        except ValueError:
+            raise HubError(
+                f"the Hub's answer to {what} is not JSON: is JUPYTERHUB_API_URL its API "
+                "(.../hub/api)?"
+            ) from None
 
     async def _all(self, path: str, params: dict | None = None) -> list[dict]:
         """Every item of a paginated listing."""
@@ -149,38 +161,71 @@ class HubAPI:
                 paginated=True,
             )
             if isinstance(page, list):  # a Hub without pagination answers everything at once
-                return page
-            items.extend(page.get("items") or [])
-            following = (page.get("_pagination") or {}).get("next")
+                return _records(page, path)
+            if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+                raise HubError(f"the Hub's answer to GET {path} is not a listing")
+            items.extend(_records(page["items"], path))
+            paging = page.get("_pagination") or {}
+            following = paging.get("next")
             if not following:
+                # offsets shift when an item is deleted between pages: a short count means
+                # one was skipped, and a sync must not take a skipped user for a gone one
+                total = paging.get("total")
+                if isinstance(total, int) and total != len(items):
+                    raise HubError(
+                        f"the Hub's listing GET {path} changed while being read "
+                        f"({len(items)} of {total}); read again next round"
+                    )
                 return items
-            offset = int(following["offset"])
+            try:
+                offset = int(following["offset"])
+            except (KeyError, TypeError, ValueError):
+                raise HubError(f"the Hub's answer to GET {path} has a bad next page") from None
 
     # ------------------------------------------------------------- identity
     async def identify(self, token: str) -> dict | None:
         """The model of the token's owner, with the token's ``scopes`` (``GET /user``, which
         every token may call); None for a token the Hub does not know."""
         try:
-            return await self.request("GET", "/user", token=token)
+            model = await self.request("GET", "/user", token=token)
         except HubError as exc:
             if exc.status in (401, 403):
                 return None
             raise
+        return model if isinstance(model, dict) else None
 
     # ------------------------------------------------------------- groups and servers
     async def snapshot(self, only: frozenset[str] | None = None) -> HubSnapshot:
         """The groups (those in ``only``, when given) and their members' servers."""
-        groups = [
-            HubGroup(g["name"], tuple(g.get("users") or ()), _roles(g))
-            for g in await self._all("/groups")
-            if only is None or g.get("name") in only
-        ]
+        groups = []
+        for g in await self._all("/groups"):
+            if not isinstance(g.get("name"), str):
+                raise HubError("the Hub listed a group without a name")
+            if only is not None and g["name"] not in only:
+                continue
+            if not isinstance(g.get("users"), list):
+                # the Hub leaves members out for a token without read:groups: that is not
+                # an empty group, and taking it for one would empty the team
+                raise HubError(
+                    f"the Hub gave group {g['name']!r} without its members: the service "
+                    "needs the scope read:groups"
+                )
+            if only is None and ROLES_PROPERTY not in (g.get("properties") or {}):
+                # a group is a team when it says so: a group made for something else (GPU
+                # profiles, a course) must not open its members' servers to each other
+                continue
+            groups.append(HubGroup(g["name"], tuple(map(str, g["users"])), _roles(g)))
         members = {u for g in groups for u in g.users}
         servers = []
         for user in await self._all("/users", {"include_stopped_servers": "1"}):
             if user.get("name") not in members:
                 continue
-            for name, s in (user.get("servers") or {}).items():
+            if not isinstance(user.get("servers"), dict):
+                raise HubError(
+                    f"the Hub gave user {user['name']!r} without their servers: the service "
+                    "needs the scope read:servers"
+                )
+            for name, s in user["servers"].items():
                 servers.append(
                     HubServer(
                         user=user["name"],
@@ -217,6 +262,10 @@ class HubAPI:
     async def share(self, owner: str, server: str, user: str) -> None:
         """Let ``user`` into ``owner``'s server ``server`` (``access:servers!server=...``)."""
         await self.request("POST", self._share_path(owner, server), body={"user": user})
+
+    async def shares(self, owner: str, server: str) -> list[dict]:
+        """The shares of that server (``user`` or ``group`` each, with their scopes)."""
+        return await self._all(self._share_path(owner, server))
 
     async def unshare(self, owner: str, server: str, user: str) -> None:
         """Take ``user``'s share of that server away (nothing to do when there is none)."""

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from ..store.hub_mirror import Revocation, SyncResult
+from ..store.hub_mirror import SyncResult
 from .api import HubAPI, HubError
 
 if TYPE_CHECKING:
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("grid_collab.teamserver.hub")
 
 DEFAULT_SYNC_SECONDS = 15.0
+# every this many rounds, each running Hub server's shares are checked against the visits:
+# one Hub call per server, so not every round
+RECONCILE_EVERY = 4
 
 
 class HubSync:
@@ -41,7 +44,6 @@ class HubSync:
         self.interval = interval
         self.groups = groups
         self._wake = asyncio.Event()
-        self._pending: set[Revocation] = set()
         self._warned: set[str] = set()
         self._task: asyncio.Task | None = None
         # one round at a time: a handler's round (after starting a server) and the loop's
@@ -60,17 +62,49 @@ class HubSync:
         result = await loop.run_in_executor(self.pool, self.store.hub.apply, snapshot)
         for skipped in result.skipped:
             self._warn_once(f"not mirrored from the Hub: {skipped}")
-        self._pending.update(result.revocations)
-        for share in sorted(self._pending, key=str):
+        for share in result.revocations:
             try:
                 await self.api.unshare(share.owner, share.server, share.visitor)
-            except HubError as exc:
+                log.info("revoked %s's share of %s/%s", share.visitor, share.owner, share.server)
+            except HubError as exc:  # the next reconciliation takes it back
                 self._warn_once(str(exc))
-                continue
-            self._pending.discard(share)
-            log.info("revoked %s's share of %s/%s", share.visitor, share.owner, share.server)
+        if self.rounds % RECONCILE_EVERY == 0:
+            await self.reconcile(snapshot)
         self.rounds += 1
         return result
+
+    async def reconcile(self, snapshot) -> None:
+        """Take back every share of a running Hub server that names someone without a live
+        visit there: whatever ended a visit (a deleted session, a new visitors mode, a
+        restart of the team server before a revocation went through), the Hub is told."""
+        shared = [
+            (server, share)
+            for server in snapshot.servers
+            if server.ready
+            for share in await self.api.shares(server.user, server.name)
+        ]
+        # read after the shares: Open records the visit before it shares, so every share
+        # made by an Open in between has its visit here
+        loop = asyncio.get_running_loop()
+        live = await loop.run_in_executor(self.pool, self.store.hub.live_visitors)
+        for server, share in shared:
+            user = (share.get("user") or {}).get("name")
+            if user and user not in live.get((server.user, server.name), ()):
+                await self.api.unshare(server.user, server.name, user)
+                log.info(
+                    "revoked %s's share of %s/%s: no live visit", user, server.user, server.name
+                )
+
+    async def refresh(self) -> bool:
+        """A round now, after the team server changed the Hub; False (the loop will try
+        again) when the Hub did not answer: the change itself was made."""
+        try:
+            await self.once()
+        except HubError as exc:
+            self._warn_once(str(exc))
+            self.poke()
+            return False
+        return True
 
     def _warn_once(self, message: str) -> None:
         if message not in self._warned:

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ...hub_sessions import session_name
+from ...hub_sessions import DEFAULT_SERVER_SESSION, session_name
 from ..errors import NotAuthenticated
 from ..store.core import hash_secret
 from .api import HubAPI
@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
 TOKEN_SECONDS = 30.0
 # our own credentials: API keys and experiment tokens never go to the Hub
-OWN_PREFIXES = ("gck_", "gce_")
+# our own credentials never go to the Hub: API keys, experiment tokens, session secrets and
+# Open tickets (the last two sent by mistake as a key are simply not known)
+OWN_PREFIXES = ("gck_", "gce_", "gcs_", "gct_")
 SESSION_SECRET_PREFIX = "gcs_"
 
 
@@ -51,7 +53,8 @@ def classify(model: dict, service: str) -> HubToken:
         return HubToken(name)
     prefix = f"access:servers!server={name}/"
     servers = sorted(s[len(prefix) :] for s in scopes if s.startswith(prefix))
-    if len(servers) == 1:
+    if len(servers) == 1 and servers[0] != DEFAULT_SERVER_SESSION:
+        # (a named server "default" would pass for the default server's session)
         return HubToken(name, servers[0])
     raise NotAuthenticated(
         f"this JupyterHub token of {name} may not use the team server: it needs the scope "

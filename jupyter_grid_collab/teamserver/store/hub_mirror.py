@@ -90,12 +90,14 @@ class HubMirrorRepository:
                     t.users.c.username == username
                 )
             ).first()
-            if row is None:
+            caller = None if row is None else self.core.caller_from_row(conn, row)
+            if caller is None or not (caller.roles or caller.site_admin):
+                # (a users row left from before, or from a team the user has left, is not
+                # enough: under a Hub, being someone here is being in one of its teams)
                 raise NotAuthenticated(
                     f"{username} is in no team of this team server: ask a Hub admin to add you "
                     "to a team's group"
                 )
-            caller = self.core.caller_from_row(conn, row)
         return self.core.remember_caller(cache_key, caller)
 
     def _server_session(self, conn, owner: str, server: str):
@@ -153,6 +155,43 @@ class HubMirrorRepository:
                 self.billing.require_credit(conn, row.team_id, row.team)
             self.core.audit(conn, caller.username, action, f"session {owner}:{name}", row.team_id)
             return session_json(row)
+
+    def drop_visit(self, owner: str, name: str, visitor: str) -> None:
+        """End ``visitor``'s visit to the Hub session ``owner:name`` (its share failed)."""
+        with self.engine.begin() as conn:
+            session = conn.execute(
+                select(t.sessions.c.id)
+                .join(t.users, t.users.c.id == t.sessions.c.owner_id)
+                .where(and_(t.users.c.username == owner, t.sessions.c.name == name))
+            ).scalar()
+            uid = conn.execute(select(t.users.c.id).where(t.users.c.username == visitor)).scalar()
+            conn.execute(
+                t.visits.delete().where(
+                    and_(t.visits.c.session_id == session, t.visits.c.visitor_id == uid)
+                )
+            )
+        self.core.forget_callers()
+
+    def live_visitors(self) -> dict[tuple[str, str], set[str]]:
+        """(owner, Hub server) -> who has a live visit there: whom its shares may name."""
+        visitor = t.users.alias("visitor")
+        live: dict[tuple[str, str], set[str]] = {}
+        with self.core.read() as conn:
+            for r in conn.execute(
+                select(t.users.c.username, t.sessions.c.name, visitor.c.username.label("v"))
+                .select_from(t.visits)
+                .join(t.sessions, t.sessions.c.id == t.visits.c.session_id)
+                .join(t.users, t.users.c.id == t.sessions.c.owner_id)
+                .join(visitor, visitor.c.id == t.visits.c.visitor_id)
+                .where(
+                    and_(
+                        t.sessions.c.instance_type == HUB_INSTANCE_TYPE,
+                        t.visits.c.expires_at > now(),
+                    )
+                )
+            ):
+                live.setdefault((r.username, hub_server_name(r.name)), set()).add(r.v)
+        return live
 
     def may_start(self, caller: Caller, owner: str, name: str) -> None:
         """Only a member starts a Hub server, and only their own (as one registers only
@@ -433,6 +472,8 @@ class HubMirrorRepository:
                         name=name,
                         instance_type=HUB_INSTANCE_TYPE,
                         datastores=[],
+                        # until its extension says otherwise (a heartbeat), the narrow mode
+                        visitors="view",
                         created_at=s.started or ts,
                         charged_until=ts,
                         cost=money(0),
@@ -445,6 +486,13 @@ class HubMirrorRepository:
             if row.status == "running" and status != "running":
                 self._charge(conn, row.id, ts)
                 self._revoke_all(conn, row.id, owners[uid], name, result)
+            stopped_now = status == "stopped" and row.status != "stopped"
+            restarted = None not in (row.started_at, s.started) and row.started_at != s.started
+            if stopped_now or restarted:
+                # a new start is a new server: its extension must call in again. (Only on
+                # these changes: pending to running is the same start, which the extension
+                # may have called in from already, and a round must never undo that.)
+                values.update(server_secret_hash=None, visitors="view")
             if status == "running" and row.status != "running":
                 values["charged_until"] = ts
             if (

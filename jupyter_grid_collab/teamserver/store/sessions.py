@@ -9,7 +9,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from ...bodies import Heartbeat, SessionRegistration
-from ...hub_sessions import HUB_INSTANCE_TYPE
+from ...hub_sessions import HUB_EXTENSION_SEEN, HUB_INSTANCE_TYPE
 from ...models import SESSION_STATUSES, Session
 from .. import schema as t
 from ..errors import Conflict, Invalid, NotAllowed, NotFound
@@ -133,10 +133,15 @@ class SessionRepository:
         with self.engine.begin() as conn:
             self.billing.require_credit(conn, team_id, caller.team_names[team_id])
             existing = conn.execute(
-                select(t.sessions.c.id, t.sessions.c.status).where(
+                select(t.sessions.c.id, t.sessions.c.status, t.sessions.c.instance_type).where(
                     and_(t.sessions.c.owner_id == caller.id, t.sessions.c.name == name)
                 )
             ).first()
+            if existing is not None and existing.instance_type == HUB_INSTANCE_TYPE:
+                raise Conflict(
+                    f"session {name!r} is a JupyterHub server: the Hub runs it, it is not "
+                    "registered"
+                )
             if existing is not None and existing.status == "running" and not registration.replace:
                 raise Conflict(f"session {name!r} is already running; stop it or pick another name")
             try:
@@ -243,9 +248,14 @@ class SessionRepository:
                 )
             ts = now()
             values: dict[str, Any] = {"last_heartbeat": ts}
-            if row.status == "lost":
+            hub = row.instance_type == HUB_INSTANCE_TYPE
+            if hub and caller.via_session is not None:
+                # the extension in this Hub server called in with the server's own token
+                values["server_secret_hash"] = HUB_EXTENSION_SEEN
+            if row.status == "lost" and not hub:  # (a Hub server's status is the Hub's)
                 values.update(status="running", stopped_at=None, charged_until=ts)
-            if beat.url is not UNSET:
+            if beat.url is not UNSET and not hub:
+                # a Hub server's URL is the Hub's, never what code in the server says
                 values["url"] = beat.url
             if beat.datastores is not UNSET:
                 values["datastores"] = beat.datastores

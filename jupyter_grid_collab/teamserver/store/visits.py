@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, select
 
-from ...hub_sessions import HUB_INSTANCE_TYPE, hub_server_name
+from ...hub_sessions import HUB_EXTENSION_SEEN, HUB_INSTANCE_TYPE, hub_server_name
 from .. import schema as t
 from ..errors import Conflict, NotAllowed, NotAuthenticated
 from .core import Caller, hash_secret, new_secret, now
@@ -119,6 +119,14 @@ class VisitRepository:
     def _open_hub_server(self, conn, caller: Caller, row, session: dict, seconds: float) -> dict:
         """A teammate opens a Hub server: the Hub's share lets them in as themselves (its
         own login), so the visit starts now, for the team server's visit length."""
+        if row.server_secret_hash != HUB_EXTENSION_SEEN:
+            # without the extension nothing in the server would stop the visitor, or hold
+            # them to view-only: a share would hand them the owner's server
+            raise Conflict(
+                f'{row.owner}\'s session "{row.name}" cannot be opened: the grid extension '
+                "in that JupyterHub server has not called in (is jupyter_grid_collab installed "
+                "there, with GRID_URL set?)"
+            )
         ts = now()
         where = and_(t.visits.c.session_id == row.id, t.visits.c.visitor_id == caller.id)
         conn.execute(t.visits.delete().where(where))
