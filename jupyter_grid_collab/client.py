@@ -53,6 +53,9 @@ Progress = Callable[[int], None]
 # then acts for the session's owner with a "session" scope (no members, roles, credits, keys
 # or credentials), or for a visitor it let in when X-Grid-Visitor names one.
 SESSION_SECRET_HEADER = "X-Grid-Session-Secret"
+# a session action under a JupyterHub waits for the Hub to start or stop the server (the team
+# server gives the Hub up to 120 s: teamserver/hub/api.py)
+HUB_ACTION_SECONDS = 150.0
 # Inside a session (kernels, terminals) this names the 0600 file the session's server wrote
 # with its team server URL and session secret: `grid`, attach_datastore() and TeamPanel use
 # it when no API key is configured, since the owner's key is not in their environment.
@@ -419,12 +422,14 @@ class _Methods:
         )
 
     def session_action(self, ref: str, action: str):
-        """stop, pause or resume a session (creator or team admin)."""
+        """stop, pause or resume a session (creator or team admin); under a JupyterHub also
+        start one of mine. The Hub may take a while to start or stop a server."""
         r = self._ref(ref)
         return self._do(
             "POST",
             f"/sessions/{_named(r)}/{_seg(action)}",
             parse=Session.from_json,
+            timeout=HUB_ACTION_SECONDS,
         )
 
     def open_session(self, ref: str):

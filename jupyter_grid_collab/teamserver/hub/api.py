@@ -27,6 +27,9 @@ ROLES_PROPERTY = "grid_roles"
 #: the Hub's paginated answers (JupyterHub 2.0+): {"items": [...], "_pagination": {...}}
 PAGINATED = "application/jupyterhub-pagination+json"
 PAGE_LIMIT = 200
+# The Hub answers a start or a stop once it is done or after its slow_spawn_timeout /
+# slow_stop_timeout (10 s by default; 202 then): wait well past those on a busy machine
+SPAWN_SECONDS = 120.0
 
 
 class HubError(Upstream):
@@ -95,7 +98,7 @@ class HubAPI:
     """The Hub's REST API at ``api_url`` (``.../hub/api``) with the service's ``token``."""
 
     def __init__(
-        self, api_url: str, token: str, public_url: str | None = None, timeout: float = 10.0
+        self, api_url: str, token: str, public_url: str | None = None, timeout: float = 30.0
     ):
         self.api_url = api_url.rstrip("/")
         self._token = token
@@ -117,6 +120,7 @@ class HubAPI:
         params: dict | None = None,
         paginated: bool = False,
         ok_missing: bool = False,
+        timeout: float | None = None,
     ) -> Any:
         """One call; the answer's JSON (None for an empty one, or a 404 with ``ok_missing``)."""
         headers = {"Authorization": f"token {token or self._token}"}
@@ -125,7 +129,12 @@ class HubAPI:
         what = f"{method} {path}"
         try:
             resp = await self._http.request(
-                method, self.api_url + path, headers=headers, json=body, params=params
+                method,
+                self.api_url + path,
+                headers=headers,
+                json=body,
+                params=params,
+                timeout=timeout or httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
             raise HubError(f"the Hub did not answer {what}: {type(exc).__name__}") from None
@@ -243,17 +252,16 @@ class HubAPI:
         return f"/users/{quote(user, safe='')}/servers/{quote(server, safe='')}"
 
     async def start_server(self, user: str, server: str) -> None:
-        if server:
-            await self.request("POST", self.server_path(user, server))
-        else:
-            await self.request("POST", f"/users/{quote(user, safe='')}/server")
+        path = self.server_path(user, server) if server else f"/users/{quote(user, safe='')}/server"
+        await self.request("POST", path, timeout=SPAWN_SECONDS)
 
     async def stop_server(self, user: str, server: str, remove: bool = False) -> None:
         if server:
             body = {"remove": True} if remove else None
-            await self.request("DELETE", self.server_path(user, server), body=body)
+            path = self.server_path(user, server)
         else:
-            await self.request("DELETE", f"/users/{quote(user, safe='')}/server")
+            body, path = None, f"/users/{quote(user, safe='')}/server"
+        await self.request("DELETE", path, body=body, timeout=SPAWN_SECONDS)
 
     # ------------------------------------------------------------- shares
     def _share_path(self, owner: str, server: str) -> str:
