@@ -95,6 +95,35 @@ def demo(directory: str | None, port: int | None, no_lab: bool, hub: bool) -> No
         click.echo(f"stopped. Its data stays in {root}", err=True)
 
 
+def team_server_argv(data_dir: Path, port: int | str, runs: Path, *extra: str) -> list[str]:
+    """The demo's team server on 127.0.0.1:``port``: two experiments at a time, quick
+    ticks, each team's experiments as an unprivileged uid where the demo runs as root."""
+    return [
+        sys.executable,
+        "-m",
+        "jupyter_grid_collab.teamserver.cli",
+        "--data-dir",
+        str(data_dir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *extra,
+        "--max-parallel",
+        "2",
+        "--work-root",
+        str(runs / "work"),
+        "--datastore-root",
+        str(runs / "datastores"),
+        "--runner-isolation",
+        "auto" if os.geteuid() == 0 else "none",
+        "--heartbeat-timeout",
+        "30",
+        "--tick",
+        "5",
+    ]
+
+
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRID_", "JUPYTER_"))}
     env.update(extra)
@@ -109,29 +138,7 @@ def _start(sup: Supervisor, root: Path, port: int, labs: bool, stop: threading.E
     runs = _runs_folder(root)
     server = sup.start(
         "team-server",
-        [
-            sys.executable,
-            "-m",
-            "jupyter_grid_collab.teamserver.cli",
-            "--data-dir",
-            str(data_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--max-parallel",
-            "2",
-            "--work-root",
-            str(runs / "work"),
-            "--datastore-root",
-            str(runs / "datastores"),
-            "--runner-isolation",
-            "auto" if os.geteuid() == 0 else "none",
-            "--heartbeat-timeout",
-            "30",
-            "--tick",
-            "5",
-        ],
+        team_server_argv(data_dir, port, runs),
         _env(GRID_HOME=str(root / "home" / "server")),
         root,
         stop_last=True,

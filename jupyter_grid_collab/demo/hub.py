@@ -42,7 +42,7 @@ from ..hub_config import (
 )
 from ..readiness import free_port
 from ..teamserver.cli import open_store
-from .cli import _line, _runs_folder, _wait_for_runs
+from .cli import _line, _runs_folder, _wait_for_runs, team_server_argv
 from .processes import Child, Supervisor
 from .seed import FAILING, LIVE, PEOPLE, SWEEP, TEAM, Person, seed_work
 
@@ -137,33 +137,15 @@ class HubDemo:
 
     def start_team_server(self, runs: Path) -> Child:
         port = self.url.rsplit(":", 1)[1]
-        argv = [
-            sys.executable,
-            "-m",
-            "jupyter_grid_collab.teamserver.cli",
-            "--data-dir",
-            str(self.data_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
+        argv = team_server_argv(
+            self.data_dir,
             port,
+            runs,
             "--team-source",
             "jupyterhub",
             "--hub-sync-seconds",
             f"{SYNC_SECONDS:g}",
-            "--max-parallel",
-            "2",
-            "--work-root",
-            str(runs / "work"),
-            "--datastore-root",
-            str(runs / "datastores"),
-            "--runner-isolation",
-            "auto" if os.geteuid() == 0 else "none",
-            "--heartbeat-timeout",
-            "30",
-            "--tick",
-            "5",
-        ]
+        )
         env = _env(
             GRID_HOME=str(self.root / "home" / "server"),
             JUPYTERHUB_API_URL=f"{self.hub_url}/hub/api",
