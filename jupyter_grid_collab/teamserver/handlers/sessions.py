@@ -147,14 +147,14 @@ class SessionOpenHandler(BaseHandler):
         if share is not None:
             # a Hub server: the Hub lets the visitor in as themselves once it is shared
             hub = self.settings.get("hub")
-            if hub is None:
-                raise Conflict(
-                    f"{owner}:{name} is a JupyterHub server, and this team server is not "
-                    "running as the Hub's service: it cannot share it"
-                )
             try:
+                if hub is None:
+                    raise Conflict(
+                        f"{owner}:{name} is a JupyterHub server, and this team server is not "
+                        "running as the Hub's service: it cannot share it"
+                    )
                 await hub.api.share(share["owner"], share["server"], share["user"])
-            except HubError:
+            except (HubError, Conflict):
                 # no share, no visit: nothing is left that a Hub-level access could use
                 await self.call(self.store.hub.drop_visit, share["owner"], name, share["user"])
                 raise
