@@ -2,19 +2,19 @@
 
 Under ``--team-source jupyterhub`` the Hub decides who is in which team: each sync
 (hub/sync.py) hands ``apply`` what the Hub said, and the store is made to match in one
-transaction. Teams are the groups (a team made here keeps its credits, runs and datastores;
-only its members come from the Hub); a member's role is the group's ``grid_roles`` property
-for them, else "user". Each member's Hub servers are sessions of the first of their teams by
-name, with instance type "jupyterhub" (a price for it in ``--prices`` charges them credits);
-the default server is the session "default".
+transaction. Teams are the groups that say they are (hub/api.py keeps those with the
+``grid_roles`` property, or those ``--hub-groups`` names); a team made here keeps its credits,
+runs and datastores, and every team's members are its group's. A member's role is the
+group's ``grid_roles`` entry for them, else "user". Each member's Hub servers are sessions of
+the first of their teams by name, with instance type "jupyterhub" (a price for it in
+``--prices`` charges them credits); the default server is the session "default".
 
-Names the team server cannot hold (``[a-z0-9-]``) are skipped with a warning, as is a Hub
+Names the team server cannot hold are skipped with a warning naming the rule, as is a Hub
 server whose session name a session registered the old way already has.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -37,8 +37,6 @@ if TYPE_CHECKING:
     from ..hub.api import HubSnapshot
     from .billing import BillingRepository
     from .visits import VisitRepository
-
-log = logging.getLogger("grid_collab.teamserver.hub")
 
 ROLES = ("owner", "admin", "user")
 ACTOR = "jupyterhub"  # the audit log's name for what a sync changed
