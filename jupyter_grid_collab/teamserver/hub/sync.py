@@ -4,8 +4,9 @@ Each round reads the Hub's groups and servers (two paginated listings), applies 
 database thread (store/hub_mirror.py), then takes back the Hub shares of members who left a
 team, whose teammate's server stopped or whose visit ran out. Every RECONCILE_EVERY rounds it
 also reads the running servers' shares and takes back any without a live visit (a revocation
-the Hub missed, a session deleted, a new visitors mode). A Hub that does not answer leaves everything as the last round saw it (a
-running Hub session then goes "lost" after the heartbeat timeout, as a silent server does).
+the Hub missed, a session deleted, a new visitors mode). A Hub that does not answer leaves
+everything as the last round saw it (a running Hub session then goes "lost" after the
+heartbeat timeout, as a silent server does).
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ class HubIdentities:
 
     @staticmethod
     def is_hub_token(key: str) -> bool:
-        """An ``Authorization`` token that is not one of our keys or experiment tokens."""
+        """An ``Authorization`` token that is none of our own credentials (OWN_PREFIXES)."""
         return not key.startswith(OWN_PREFIXES)
 
     @staticmethod
