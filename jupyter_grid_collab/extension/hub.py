@@ -128,7 +128,7 @@ class HubVisitorMixin:
                 raise web.HTTPError(
                     403,
                     f"{user.username}: this is {self.grid_owner}'s session; open it from the "
-                    "Team sidebar (or grid session open) while you are in its team",
+                    "Team sidebar or TeamPanel() while you are in its team",
                 )
         grid_user = GridUser(
             username=user.username,
