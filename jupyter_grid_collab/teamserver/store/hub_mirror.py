@@ -31,7 +31,7 @@ from .. import schema as t
 from ..errors import Conflict, NotAllowed, NotAuthenticated
 from .core import Caller, StoreCore, insert_id, now
 from .money import money
-from .sessions import _session_query, end_visits, session_json
+from .sessions import _session_query, end_visit, end_visits, session_json
 
 if TYPE_CHECKING:
     from ..hub.api import HubSnapshot
@@ -65,6 +65,25 @@ def _invalid(check, value: str) -> str | None:
     except ReferenceError as exc:
         return str(exc)
     return None
+
+
+def _hub_visits():
+    """Visits to Hub servers: the session, its owner and name, the visitor's id and name."""
+    visitor = t.users.alias("visitor")
+    return (
+        select(
+            t.visits.c.session_id,
+            t.visits.c.visitor_id,
+            t.sessions.c.name,
+            t.users.c.username.label("owner"),
+            visitor.c.username.label("visitor"),
+        )
+        .select_from(t.visits)
+        .join(t.sessions, t.sessions.c.id == t.visits.c.session_id)
+        .join(t.users, t.users.c.id == t.sessions.c.owner_id)
+        .join(visitor, visitor.c.id == t.visits.c.visitor_id)
+        .where(t.sessions.c.instance_type == HUB_INSTANCE_TYPE)
+    )
 
 
 class HubMirrorRepository:
@@ -163,32 +182,15 @@ class HubMirrorRepository:
                 .where(and_(t.users.c.username == owner, t.sessions.c.name == name))
             ).scalar()
             uid = conn.execute(select(t.users.c.id).where(t.users.c.username == visitor)).scalar()
-            conn.execute(
-                t.visits.delete().where(
-                    and_(t.visits.c.session_id == session, t.visits.c.visitor_id == uid)
-                )
-            )
+            end_visit(conn, session, uid)
         self.core.forget_callers()
 
     def live_visitors(self) -> dict[tuple[str, str], set[str]]:
         """(owner, Hub server) -> who has a live visit there: whom its shares may name."""
-        visitor = t.users.alias("visitor")
         live: dict[tuple[str, str], set[str]] = {}
         with self.core.read() as conn:
-            for r in conn.execute(
-                select(t.users.c.username, t.sessions.c.name, visitor.c.username.label("v"))
-                .select_from(t.visits)
-                .join(t.sessions, t.sessions.c.id == t.visits.c.session_id)
-                .join(t.users, t.users.c.id == t.sessions.c.owner_id)
-                .join(visitor, visitor.c.id == t.visits.c.visitor_id)
-                .where(
-                    and_(
-                        t.sessions.c.instance_type == HUB_INSTANCE_TYPE,
-                        t.visits.c.expires_at > now(),
-                    )
-                )
-            ):
-                live.setdefault((r.username, hub_server_name(r.name)), set()).add(r.v)
+            for r in conn.execute(_hub_visits().where(t.visits.c.expires_at > now())):
+                live.setdefault((r.owner, hub_server_name(r.name)), set()).add(r.visitor)
         return live
 
     def may_start(self, caller: Caller, owner: str, name: str) -> None:
@@ -353,41 +355,15 @@ class HubMirrorRepository:
             .where(and_(t.visits.c.visitor_id == uid, t.sessions.c.team_id == team_id))
         ).all()
         for r in rows:
-            conn.execute(
-                t.visits.delete().where(
-                    and_(t.visits.c.session_id == r.session_id, t.visits.c.visitor_id == uid)
-                )
-            )
+            end_visit(conn, r.session_id, uid)
             if r.instance_type == HUB_INSTANCE_TYPE:
                 result.revocations.append(Revocation(r.username, hub_server_name(r.name), username))
 
     def _expire_visits(self, conn, ts: float, result: SyncResult) -> None:
         """Visits to Hub servers that have run their length end, and so do their shares
         (the extension already refuses an expired visitor; the Hub would not)."""
-        visitor = t.users.alias("visitor")
-        for r in conn.execute(
-            select(
-                t.visits.c.session_id,
-                t.visits.c.visitor_id,
-                t.sessions.c.name,
-                t.users.c.username.label("owner"),
-                visitor.c.username.label("visitor"),
-            )
-            .join(t.sessions, t.sessions.c.id == t.visits.c.session_id)
-            .join(t.users, t.users.c.id == t.sessions.c.owner_id)
-            .join(visitor, visitor.c.id == t.visits.c.visitor_id)
-            .where(
-                and_(t.visits.c.expires_at <= ts, t.sessions.c.instance_type == HUB_INSTANCE_TYPE)
-            )
-        ).all():
-            conn.execute(
-                t.visits.delete().where(
-                    and_(
-                        t.visits.c.session_id == r.session_id,
-                        t.visits.c.visitor_id == r.visitor_id,
-                    )
-                )
-            )
+        for r in conn.execute(_hub_visits().where(t.visits.c.expires_at <= ts)).all():
+            end_visit(conn, r.session_id, r.visitor_id)
             result.revocations.append(Revocation(r.owner, hub_server_name(r.name), r.visitor))
             result.changed += 1
 

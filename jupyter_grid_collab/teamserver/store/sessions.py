@@ -71,6 +71,28 @@ def session_json(r, ts: float | None = None) -> dict:
     return _session_record(r._mapping, ts or now())
 
 
+def start_visit(conn, session_id: int, visitor_id: int, ts: float, seconds: float) -> None:
+    """``visitor_id``'s visit to the session, from ``ts`` for ``seconds`` (replacing one)."""
+    end_visit(conn, session_id, visitor_id)
+    conn.execute(
+        t.visits.insert().values(
+            session_id=session_id, visitor_id=visitor_id, started_at=ts, expires_at=ts + seconds
+        )
+    )
+
+
+def end_visit(conn, session_id: int | None, visitor_id: int | None) -> int:
+    """End one visitor's visit to a session (0 or 1 ended; 0 for an unknown session or
+    visitor); the caller forgets cached identities, as after ``end_visits``."""
+    if session_id is None or visitor_id is None:
+        return 0
+    return conn.execute(
+        t.visits.delete().where(
+            and_(t.visits.c.session_id == session_id, t.visits.c.visitor_id == visitor_id)
+        )
+    ).rowcount
+
+
 def end_visits(conn, session_id: int) -> int:
     """End every visit to a session (its server stopped, was lost, deleted or replaced, or
     what visitors may do changed): further calls for them are NotAuthenticated. The caller must then

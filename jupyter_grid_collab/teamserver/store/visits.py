@@ -22,7 +22,7 @@ from ...hub_sessions import HUB_EXTENSION_SEEN, HUB_INSTANCE_TYPE, hub_server_na
 from .. import schema as t
 from ..errors import Conflict, NotAllowed, NotAuthenticated
 from .core import Caller, hash_secret, new_secret, now
-from .sessions import _session_query, end_visits, session_json
+from .sessions import _session_query, end_visit, end_visits, session_json, start_visit
 
 if TYPE_CHECKING:
     from .core import StoreCore
@@ -127,14 +127,7 @@ class VisitRepository:
                 "in that JupyterHub server has not called in (is jupyter_grid_collab installed "
                 "there, with GRID_URL set?)"
             )
-        ts = now()
-        where = and_(t.visits.c.session_id == row.id, t.visits.c.visitor_id == caller.id)
-        conn.execute(t.visits.delete().where(where))
-        conn.execute(
-            t.visits.insert().values(
-                session_id=row.id, visitor_id=caller.id, started_at=ts, expires_at=ts + seconds
-            )
-        )
+        start_visit(conn, row.id, caller.id, now(), seconds)
         self.core.audit(
             conn, caller.username, "open", f"session {row.owner}:{row.name}", row.team_id
         )
@@ -222,16 +215,7 @@ class VisitRepository:
             ).scalar()
             if member is None:
                 raise NotAllowed(f"{visitor.username} is no longer in team {session.team!r}")
-            key = and_(t.visits.c.session_id == session.id, t.visits.c.visitor_id == visitor.id)
-            conn.execute(t.visits.delete().where(key))
-            conn.execute(
-                t.visits.insert().values(
-                    session_id=session.id,
-                    visitor_id=visitor.id,
-                    started_at=ts,
-                    expires_at=ts + visit_seconds,
-                )
-            )
+            start_visit(conn, session.id, visitor.id, ts, visit_seconds)
             self.core.audit(
                 conn,
                 visitor.username,
@@ -331,18 +315,7 @@ class VisitRepository:
                 uid = conn.execute(
                     select(t.users.c.id).where(t.users.c.username == visitor)
                 ).scalar()
-                ended = (
-                    conn.execute(
-                        t.visits.delete().where(
-                            and_(
-                                t.visits.c.session_id == caller.session_id,
-                                t.visits.c.visitor_id == uid,
-                            )
-                        )
-                    ).rowcount
-                    if uid is not None
-                    else 0
-                )
+                ended = end_visit(conn, caller.session_id, uid)
             if ended:
                 self.core.audit(
                     conn,
