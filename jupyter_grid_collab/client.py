@@ -835,7 +835,7 @@ class GridClient(_Methods):
     ) -> _Answer:
         """One JSON request over the stdlib transport, sent and read as httpx would (its
         body, its timeouts: ``timeout`` for a call that names one, connecting included)."""
-        import http.client  # loaded with the transport's first connection
+        from .http_wire import HTTPException
 
         assert self._origin is not None
         if self._closed:
@@ -856,7 +856,7 @@ class GridClient(_Methods):
                 answer = _Answer(response.status, response.reason, response.read())
             finally:
                 self._origin.release(conn, response)
-        except (OSError, http.client.HTTPException, UnsafeHeader) as exc:
+        except (OSError, HTTPException, UnsafeHeader) as exc:
             raise _unreachable(self.url, exc) from None
         _raise_for(answer)
         return answer

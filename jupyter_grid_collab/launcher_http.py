@@ -1,4 +1,4 @@
-"""The launcher's calls to the team API, over the standard library's ``http.client``.
+"""The launcher's calls to the team API, over a plain socket (http_wire.py).
 
 Why not GridClient: importing it (httpx, which pulls in rich and click) took 80-190 ms, and
 all of it lay between the executor starting a launcher and the script's first line. A
@@ -17,7 +17,6 @@ proxy is taken from the environment.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
@@ -28,6 +27,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .controls import first_control, visible
+from .http_wire import HTTPException, Response
 from .lazy_http import Origin
 
 API = "/api/v1"
@@ -124,10 +124,9 @@ class TeamServer:
             self._check(got)
             try:
                 with open(part, "wb") as f:  # our disk failing is an OSError, not the server's
+                    # a connection ending before the announced length raises (IncompleteRead)
                     while chunk := self._read(got, CHUNK):
                         f.write(chunk)
-                if got.length:  # the connection ended before the announced length
-                    raise self._lost(http.client.IncompleteRead(b"", got.length))
             except BaseException:
                 part.unlink(missing_ok=True)
                 raise
@@ -165,13 +164,13 @@ class TeamServer:
         with self._exchange(method, path, body, headers, self.timeout) as got:
             return self._answer(got)
 
-    def _read(self, response: http.client.HTTPResponse, amount: int | None = None) -> bytes:
+    def _read(self, response: Response, amount: int | None = None) -> bytes:
         try:
             return response.read(amount)
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, HTTPException) as exc:
             raise self._lost(exc) from None
 
-    def _answer(self, response: http.client.HTTPResponse) -> Any:
+    def _answer(self, response: Response) -> Any:
         data = self._read(response)
         if response.status >= 400:
             raise _refusal(response, data)
@@ -182,7 +181,7 @@ class TeamServer:
         except ValueError:
             raise ReportError("the team server's answer is not JSON", 502) from None
 
-    def _check(self, response: http.client.HTTPResponse) -> None:
+    def _check(self, response: Response) -> None:
         if response.status >= 400:
             raise _refusal(response, self._read(response))
 
@@ -194,7 +193,7 @@ class TeamServer:
         body: bytes | Iterator[bytes] | None,
         headers: dict[str, str],
         timeout: float,
-    ) -> Iterator[http.client.HTTPResponse]:
+    ) -> Iterator[Response]:
         """Send one request; its response, unread, for the ``with`` block to read. Its
         connection serves the next request if the block read the answer to the end."""
         try:
@@ -206,7 +205,7 @@ class TeamServer:
                 timeout,
                 min(timeout, CONNECT_TIMEOUT),
             )
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, HTTPException) as exc:
             raise self._lost(exc) from None
         try:
             yield response
@@ -235,7 +234,7 @@ def _at_most(f: Any, size: int) -> Iterator[bytes]:
         yield chunk
 
 
-def _refusal(response: http.client.HTTPResponse, data: bytes) -> ReportError:
+def _refusal(response: Response, data: bytes) -> ReportError:
     """The team server's answer >= 400 as an error with its own message."""
     try:
         message = json.loads(data).get("message") or response.reason

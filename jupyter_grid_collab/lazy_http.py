@@ -1,8 +1,9 @@
 """HTTP and TLS for the team API's clients, paid for only by a process that uses them.
 
 Importing httpx costs 45-120 ms, more than everything else `grid user` does. So a small
-JSON exchange (GridClient's API calls, the launcher's reports) goes over the standard
-library's ``http.client`` instead (``Origin``), imported with the first connection; httpx is
+JSON exchange (GridClient's API calls, the launcher's reports) goes over a plain socket
+instead (``Origin``, speaking HTTP/1.1 by http_wire.py: not even ``http.client``, whose
+imports cost 35-55 ms more); httpx is
 imported (``httpx()``) only for what needs it: streamed downloads and uploads, the async
 client, a caller's own httpx transport, and a proxy named in the environment.
 
@@ -23,8 +24,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    import http.client
     import ssl
+
+    from .http_wire import Connection, Response
 
 _lock = threading.Lock()
 _contexts: dict[tuple[str | None, ...], ssl.SSLContext] = {}
@@ -67,7 +69,7 @@ def ssl_context(url: str) -> ssl.SSLContext:
     http: a context that verifies against no CA at all, so it costs nothing to build and
     any TLS it were ever asked for (an https proxy from the environment) is refused,
     never trusted. Sharing is safe: httpcore only sets ALPN on it, always to http/1.1
-    since no client here speaks HTTP/2, and http.client sets nothing."""
+    since no client here speaks HTTP/2, and http_wire sets nothing."""
     if url[:6].lower() == "https:":
         key: tuple[str | None, ...] = (
             "https",
@@ -123,7 +125,7 @@ class UnsafeHeader(ValueError):
 
 
 class Origin:
-    """Keep-alive ``http.client`` connections to one server (``scheme://host[:port]``), each
+    """Keep-alive ``http_wire`` connections to one server (``scheme://host[:port]``), each
     lent to one thread at a time: ``send`` one request, read its answer, ``release``.
 
     A user:password in the URL is not sent (httpx would send it as Basic auth: GridClient
@@ -139,7 +141,7 @@ class Origin:
         self.port = parts.port  # ValueError when it is no number
         self.path = parts.path.rstrip("/")
         self._context = ssl_context(url) if self.https else None
-        self._idle: list[tuple[http.client.HTTPConnection, float]] = []
+        self._idle: list[tuple[Connection, float]] = []
         self._lock = threading.Lock()
         self._closed = False  # close() was called: a connection in use is not kept after
 
@@ -151,9 +153,9 @@ class Origin:
         headers: Mapping[str, str],
         timeout: float,
         connect_timeout: float,
-    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    ) -> tuple[Connection, Response]:
         """Send one request; the connection and its response, unread (hand both to
-        ``release``). Raises OSError (TimeoutError for a timeout) or http.client's
+        ``release``). Raises OSError (TimeoutError for a timeout) or http_wire's
         HTTPException when the server is not reached or answers nothing, UnsafeHeader."""
         encoded = _encoded(headers)
         replayable = method in IDEMPOTENT and (body is None or isinstance(body, bytes))
@@ -178,7 +180,7 @@ class Origin:
                 conn.close()
                 raise
 
-    def release(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:
+    def release(self, conn: Connection, response: Response) -> None:
         """Keep ``conn`` for the next request if its answer was read to the end (else what
         is left of it would be read as the next answer: it is closed)."""
         if not response.isclosed() or conn.sock is None:
@@ -198,7 +200,7 @@ class Origin:
         for conn, _ in idle:
             conn.close()
 
-    def _take(self) -> tuple[http.client.HTTPConnection, bool]:
+    def _take(self) -> tuple[Connection, bool]:
         """An idle connection still fit to carry a request (and True), or a new one."""
         while True:
             with self._lock:
@@ -210,17 +212,15 @@ class Origin:
             conn.close()
         return self._connection(), False
 
-    def _connection(self) -> http.client.HTTPConnection:
-        import http.client  # ~10 ms (email's parser, ssl): paid by the first request only
+    def _connection(self) -> Connection:
+        from .http_wire import Connection
 
-        if self.https:
-            return http.client.HTTPSConnection(self.host, self.port, context=self._context)
-        return http.client.HTTPConnection(self.host, self.port)
+        return Connection(self.host, self.port, self._context)
 
 
 def _encoded(headers: Mapping[str, str]) -> dict[str, bytes]:
     # ASCII, as httpx insists (a non-ASCII key fails with UnicodeEncodeError there too);
-    # http.client itself would let a CR or LF through when a space or tab follows it
+    # nothing after this looks at header values again
     for name, value in headers.items():
         if any(c in name or c in value for c in "\r\n\0") or not name:
             raise UnsafeHeader(
@@ -230,7 +230,7 @@ def _encoded(headers: Mapping[str, str]) -> dict[str, bytes]:
     return {name: value.encode("ascii") for name, value in headers.items()}
 
 
-def _closed_by_peer(conn: http.client.HTTPConnection) -> bool:
+def _closed_by_peer(conn: Connection) -> bool:
     # an idle keep-alive socket that reads as ready holds an EOF (the server closed it after
     # its idle timeout) or bytes nobody asked for: either way it cannot carry a request
     if conn.sock is None:

@@ -131,7 +131,7 @@ def closed_port() -> int:
 
 
 # ----------------------------------------------------------------- the calls, without httpx
-def test_api_calls_load_no_httpx_and_grid_user_no_rich_table(sqlite_server, no_proxy):
+def test_api_calls_load_no_httpx_and_grid_user_no_rich_table_nor_http_client(sqlite_server, no_proxy):
     key = sqlite_server.keys["alice"]
     code = (
         "import json, sys\n"
@@ -155,7 +155,8 @@ def test_api_calls_load_no_httpx_and_grid_user_no_rich_table(sqlite_server, no_p
         "from jupyter_grid_collab.cli.main import main\n"
         "sys.argv = ['grid', 'user']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('httpx', 'rich.')))))\n"
+        "heavy = ('httpx', 'rich.', 'http.client', 'email', 'ssl')\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(heavy))))\n"
     )
     env = {**os.environ, "GRID_URL": sqlite_server.url, "GRID_API_KEY": key}
     env.pop("COLUMNS", None)
@@ -164,8 +165,13 @@ def test_api_calls_load_no_httpx_and_grid_user_no_rich_table(sqlite_server, no_p
     )
     *shown, loaded = out.stdout.splitlines()
     assert "username:     alice" in shown and "│ vision │ owner │" in shown
-    # rich.filesize (formats.size) at most: no console, no table
-    assert not [m for m in json.loads(loaded) if m.startswith(("httpx", "rich.console", "rich.t"))]
+    # rich.filesize (formats.size) at most: no console, no table; and for an http:// server
+    # neither http.client nor what it imports (email's parser, ssl): http_wire speaks HTTP
+    assert not [
+        m
+        for m in json.loads(loaded)
+        if m.startswith(("httpx", "rich.console", "rich.t", "http.client", "email", "ssl"))
+    ]
 
 
 def test_the_servers_refusals_keep_its_message_and_no_key(sqlite_server, no_proxy):
