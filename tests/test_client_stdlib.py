@@ -131,7 +131,7 @@ def closed_port() -> int:
 
 
 # ----------------------------------------------------------------- the calls, without httpx
-def test_api_calls_load_no_httpx_and_grid_user_no_rich_table_nor_http_client(sqlite_server, no_proxy):
+def test_api_calls_load_no_httpx_and_grid_user_no_rich_nor_http_client(sqlite_server, no_proxy):
     key = sqlite_server.keys["alice"]
     code = (
         "import json, sys\n"
