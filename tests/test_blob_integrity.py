@@ -10,16 +10,18 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tarfile
 import textwrap
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
-from jupyter_harness import JupyterProcess
+from jupyter_harness import BASE_URL, JupyterProcess
 from teamserver_harness import TeamServerProcess
 from test_executor import log_text, wait_run
 
@@ -315,6 +317,53 @@ def test_a_corrupted_artifact_is_refused_everywhere(team, fast_lab, far_lab, tmp
         r = _download(lab, experiment)
         assert r.status_code == 502, (lab.session_name, r.status_code)
         assert message in r.json()["message"]
+
+
+@pytest.mark.parametrize("way", ["team server", "extension's blob fast path"])
+def test_a_blob_changed_during_its_download_reaches_the_client_cut_short(
+    team, fast_lab, tmp_path, way
+):
+    data = os.urandom(32 << 20)
+    experiment = artifact_run(team, "bob", tmp_path, data)
+    blob = blob_path(team, sha256(data))
+    if way == "team server":
+        port, key, log = team.port, team.keys["alice"], team.log_path
+        target = f"/api/v1/experiments/bob/{experiment}/artifacts/model.bin"
+    else:
+        port, key, log = fast_lab.port, fast_lab.token, fast_lab.log_path
+        target = f"{BASE_URL}grid-collab/api/artifacts/download?" + urlencode(
+            {"ref": f"bob:{experiment}", "path": "model.bin"}
+        )
+    mark = len(log.read_text())
+    # Given alice's download is under way, her side reading slowly (a small receive buffer:
+    # the server has to wait for her, with most of the file still to send)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+    sock.connect(("127.0.0.1", port))
+    sock.settimeout(60)
+    request = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: token {key}\r\n\r\n"
+    sock.sendall(request.encode())
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += sock.recv(65536)
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"Content-Length: %d" % len(data) in head
+    got = len(body)
+    while got < (1 << 20):
+        got += len(sock.recv(65536))
+    # When someone with the disk writes to the blob meanwhile (here: only its mtime moves,
+    # which is all a server can see of a write)
+    stat = blob.stat()
+    os.utime(blob, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    # Then her download ends short of its length (a failed download, not bad bytes as good)
+    while piece := sock.recv(1 << 20):
+        got += len(piece)
+    sock.close()
+    assert (1 << 20) <= got < len(data)
+    assert "changed while being sent" in log.read_text()[mark:]
+    # and the next download, the bytes being the same, is whole again (hashed once more)
+    with team.client("alice") as c:
+        assert c._http.get(f"/experiments/bob/{experiment}/artifacts/model.bin").content == data
 
 
 def test_uploading_the_same_bytes_again_restores_a_corrupted_blob(team, far_lab, tmp_path):

@@ -12,6 +12,7 @@ import tornado.iostream
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from .. import sendfile_body
 from ..client import _path, _seg
 from ..models import ReferenceError, validate_relative_path
 from ..references import EXPERIMENT, parse_ref
@@ -135,39 +136,48 @@ class ArtifactDownloadHandler(GridHandler):
         return f, stamp, head.headers
 
     async def _send_file(self, f, stamp, headers) -> None:
-        """Stream an open file in large chunks. The next chunk is read on a worker thread
-        while the current one drains to the socket, so disk and network overlap; at most
-        two chunks are in memory. Before the last chunk leaves, the file must still be the
-        one verified (inode, size, mtime: a mount hard-linking the blob meanwhile changes
+        """Send an open file: by the kernel (sendfile_body.py) over plain TCP, else in large
+        chunks, the next read on a worker thread while the current one drains to the socket
+        (at most two chunks in memory). Before the last chunk leaves, the file must still be
+        the one verified (inode, size, mtime: a mount hard-linking the blob meanwhile changes
         only its ctime); else the download is cut, so the browser never sees it complete."""
         loop = asyncio.get_running_loop()
         self._copy_headers(headers)
         remaining = stamp[1]
-        pending = loop.run_in_executor(None, f.read, FILE_CHUNK)
+
+        async def still_good() -> bool:
+            if same_bytes(local_stamp(f.fileno()), stamp):
+                return True
+            self.log.error(
+                "grid-collab: blob %s changed while being sent; download cut short",
+                headers.get("X-Content-Sha256"),
+            )
+            return False
+
         try:
-            while True:
-                chunk = await pending
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-                if remaining <= 0:
-                    if not same_bytes(local_stamp(f.fileno()), stamp):
-                        self.log.error(
-                            "grid-collab: blob %s changed while being sent; download cut short",
-                            headers.get("X-Content-Sha256"),
-                        )
+            if await sendfile_body.send(self, f, 0, remaining, FILE_CHUNK, still_good):
+                return
+            pending = loop.run_in_executor(None, f.read, FILE_CHUNK)
+            try:
+                while True:
+                    chunk = await pending
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+                    if remaining <= 0 and not await still_good():
                         if self.request.connection is not None:
                             self.request.connection.close()  # type: ignore[attr-defined]
                         return
-                pending = loop.run_in_executor(None, f.read, FILE_CHUNK)
-                self.write(chunk)
-                del chunk
-                try:
-                    await self.flush()
-                except tornado.iostream.StreamClosedError:
-                    return  # the browser went away
-            self.finish()
+                    pending = loop.run_in_executor(None, f.read, FILE_CHUNK)
+                    self.write(chunk)
+                    del chunk
+                    try:
+                        await self.flush()
+                    except tornado.iostream.StreamClosedError:
+                        return  # the browser went away
+                self.finish()
+            finally:
+                # never close the file under a read still running on the worker thread
+                await asyncio.wait([pending])
         finally:
-            # never close the file under a read still running on the worker thread
-            await asyncio.wait([pending])
             f.close()

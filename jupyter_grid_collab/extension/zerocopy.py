@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
 
 import httpx
 import tornado.iostream
 from tornado import web
 from tornado.http1connection import HTTP1Connection
 
+from ..fd_wait import ready as _ready
 from .http1 import BODY_EXTENSION, Body
 
 try:
@@ -169,30 +169,3 @@ async def _splice(
     finally:
         os.close(r)
         os.close(w)
-
-
-async def _ready(
-    add: Callable[..., None], remove: Callable[[int], object], fd: int, timeout: float | None
-) -> None:
-    """Wait until ``fd`` is readable or writable (as ``add`` says); TimeoutError after
-    ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    waiter: asyncio.Future[None] = loop.create_future()
-    add(fd, _wake, waiter)
-    timer = None if timeout is None else loop.call_later(timeout, _expire, waiter)
-    try:
-        await waiter
-    finally:
-        remove(fd)
-        if timer is not None:
-            timer.cancel()
-
-
-def _wake(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
-
-
-def _expire(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_exception(TimeoutError())

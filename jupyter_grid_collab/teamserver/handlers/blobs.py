@@ -1,5 +1,6 @@
 """Streamed bodies: uploads written chunk by chunk to staging (bounded memory, committed only
-when complete) and downloads sent in large chunks with awaited flushes (backpressure)."""
+when complete) and downloads sent by the kernel from the blob file (sendfile_body.py) or, where
+it cannot, in large chunks with awaited flushes (backpressure)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from urllib.parse import quote
 
 import tornado.web
 
+from ... import sendfile_body
 from ...references import EXPERIMENT, RUN, Kind
 from ..errors import DomainError, Invalid, TooLarge
 from ..store.outputs import clean_path
@@ -127,7 +129,8 @@ class StreamedUploadHandler(BaseHandler):
 
 
 class DownloadMixin:
-    """Send a blob in 4 MiB chunks, awaiting each flush; ``Range: bytes=N-`` resumes.
+    """Send a blob by the kernel (sendfile) or in 4 MiB chunks, awaiting each flush;
+    ``Range: bytes=N-`` resumes.
 
     A blob is sent only once it is known to match its sha256 (``BlobVerifier``: a stamp
     check, or a full hash when the file is new to this server or changed); a corrupted or
@@ -179,9 +182,23 @@ class DownloadMixin:
         pool = self.settings["io_pool"]
         verifier = self.settings["blobs"].verifier
         f, stamp = await self.open_blob(sha, size, what)
+
+        async def still_good() -> bool:
+            """Checked before the last chunk leaves: a file written to while being sent
+            never reaches the client whole, so it sees a cut download, not bad bytes."""
+            if await loop.run_in_executor(pool, verifier.still, f, sha, stamp):
+                return True
+            log.error(
+                "download of %s (blob %s) cut short: the file changed while being sent", what, sha
+            )
+            return False
+
         try:
             size = stamp[1]
             start = self.blob_headers(sha, size, filename)
+            # plain TCP and a local file: the kernel sends it (sendfile_body.py)
+            if await sendfile_body.send(self, f, start, size - start, CHUNK, still_good):
+                return
             if start:
                 await loop.run_in_executor(pool, f.seek, start)
             remaining = size - start
@@ -194,16 +211,7 @@ class DownloadMixin:
                     if not chunk:
                         break
                     remaining -= len(chunk)
-                    if remaining <= 0 and not await loop.run_in_executor(
-                        pool, verifier.still, f, sha, stamp
-                    ):
-                        # written to while being sent: the last bytes never leave, so the
-                        # client sees a cut download, not a complete one with bad bytes
-                        log.error(
-                            "download of %s (blob %s) cut short: the file changed while being sent",
-                            what,
-                            sha,
-                        )
+                    if remaining <= 0 and not await still_good():
                         self.request.connection.close()
                         return
                     pending = loop.run_in_executor(pool, f.read, CHUNK)
