@@ -26,11 +26,16 @@ if TYPE_CHECKING:
     import ssl
 
 MAX_LINE = 64 << 10  # a status line, a header line or a chunk-size line
-MAX_HEADERS = 200
+MAX_HEADERS = 200  # and as many trailer lines after a chunked body
+MAX_INTERIM = 10  # "100 Continue" answers before the real one
+#: the most one read of the socket asks for: a Content-Length or chunk size the server
+#: claims is never allocated up front, only what arrives
+STEP = 1 << 20
 #: a body this small goes out in the same send as the head (one packet, not two)
 JOIN_BODY = 64 << 10
 _NO_BODY = frozenset({204, 304})
 _FORBIDDEN_IN_TARGET = frozenset(chr(c) for c in [*range(0x21), 0x7F])
+_HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
 class HTTPException(Exception):
@@ -81,7 +86,6 @@ class Connection:
             sock.close()
             raise
         self.sock = sock
-        self._reader = sock.makefile("rb")
 
     def close(self) -> None:
         sock, reader, self.sock, self._reader = self.sock, self._reader, None, None
@@ -140,18 +144,26 @@ class Connection:
                 self.sock.sendall(b"0\r\n\r\n")
 
     def getresponse(self) -> Response:
-        """The answer's status and headers; its body is read through the ``Response``."""
-        if self._reader is None:
+        """The answer's status and headers; its body is read through the ``Response``.
+
+        Each answer is read through a buffer of its own, as ``http.client`` does: bytes a
+        server sent past the end of one answer are dropped with that buffer, never read as
+        the next answer (those still in the socket make lazy_http drop the connection)."""
+        if self.sock is None:
             raise RemoteDisconnected("the connection is closed")
-        while True:
-            line = self._reader.readline(MAX_LINE + 1)
+        if self._reader is not None:
+            self._reader.close()
+        reader = self._reader = self.sock.makefile("rb")
+        for _ in range(MAX_INTERIM + 1):
+            line = reader.readline(MAX_LINE + 1)
             if not line:
                 raise RemoteDisconnected("the server closed the connection without answering")
             version, status, reason = _status_line(line)
-            headers = _headers(self._reader)
+            headers = _headers(reader)
             if not 100 <= status < 200 or status == 101:
-                break  # an interim answer ("100 Continue") precedes the real one
-        return Response(self, self._method, version, status, reason, headers)
+                return Response(self, self._method, version, status, reason, headers)
+            # an interim answer ("100 Continue") precedes the real one
+        raise HTTPException(f"the server sent more than {MAX_INTERIM} interim answers")
 
 
 class Response:
@@ -170,21 +182,26 @@ class Response:
         self._conn: Connection | None = conn
         self._reader = conn._reader
         self.status, self.reason, self.headers = status, reason, headers
-        self.chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        # chunked only when it is the last coding; any other coding is delimited by the
+        # connection's end, and a Transfer-Encoding overrides a Content-Length (RFC 9112)
+        coding = headers.get("transfer-encoding")
+        self.chunked = coding is not None and coding.lower().rsplit(",", 1)[-1].strip() == "chunked"
         self.length: int | None = None
         if method == "HEAD" or status in _NO_BODY or 100 <= status < 200:
             self.length = 0
-        elif not self.chunked and "content-length" in headers:
+        elif coding is None and "content-length" in headers:
             text = headers["content-length"]
-            if not text.isdigit():
+            if not (text.isascii() and text.isdigit() and len(text) <= 18):
                 raise HTTPException(f"the server sent a malformed Content-Length: {text[:40]!r}")
             self.length = int(text)
         connection = headers.get("connection", "").lower()
-        # a body delimited by the connection's end leaves nothing to keep alive
+        # a body delimited by the connection's end leaves nothing to keep alive, nor does a
+        # switch of protocols (101: never asked for here)
         self.will_close = (
             "close" in connection
             or (version == "HTTP/1.0" and "keep-alive" not in connection)
             or (self.length is None and not self.chunked)
+            or status == 101
         )
         self._chunk_left = 0  # of the current chunk, chunked only
         self._done = False
@@ -200,18 +217,23 @@ class Response:
         return self._done
 
     def read(self, amount: int | None = None) -> bytes:
-        """Up to ``amount`` bytes of the body (all of what is left when None); b"" at its
-        end. IncompleteRead when the connection ends first."""
+        """Up to ``amount`` bytes of the body (at most STEP at a time; all of what is left
+        when None); b"" at its end. IncompleteRead when the connection ends first."""
         if self._done:
             return b""
+        if amount is None:  # all of it, in steps: only what arrives is held
+            parts = []
+            while piece := self.read(STEP):
+                parts.append(piece)
+            return b"".join(parts)
         if self.chunked:
             return self._read_chunked(amount)
         if self.length is None:  # until the server closes the connection
-            data = self._reader.read() if amount is None else self._reader.read1(amount)
-            if not data or amount is None:
+            data = self._reader.read1(min(amount, STEP))
+            if not data:
                 self._finish()
             return data
-        want = self.length if amount is None else min(amount, self.length)
+        want = min(amount, self.length, STEP)
         data = self._reader.read(want)
         self.length -= len(data)
         if len(data) < want:
@@ -228,40 +250,47 @@ class Response:
                 self._conn.close()
                 self._conn = None
 
-    def _read_chunked(self, amount: int | None) -> bytes:
-        parts: list[bytes] = []
-        want = amount
-        while want is None or want > 0:
-            if self._chunk_left == 0:
-                size = self._chunk_size()
-                if size == 0:
-                    while self._reader.readline(MAX_LINE + 1) not in (b"\r\n", b"\n", b""):
-                        pass  # trailers, if any
-                    self._finish()
-                    break
-                self._chunk_left = size
-            take = self._chunk_left if want is None else min(want, self._chunk_left)
-            data = self._reader.read(take)
-            if len(data) < take:
-                self._fail(len(data))
-            self._chunk_left -= take
-            if self._chunk_left == 0:
-                self._reader.read(2)  # the CRLF after a chunk's bytes
-            parts.append(data)
-            if want is not None:
-                want -= take
-                break  # at most one chunk's worth per call: the caller reads on
-        return b"".join(parts)
+    def _read_chunked(self, amount: int) -> bytes:
+        """Up to ``amount`` bytes of the current chunk (the next one when it is done)."""
+        if self._chunk_left == 0:
+            size = self._chunk_size()
+            if size == 0:
+                self._trailers()
+                self._finish()
+                return b""
+            self._chunk_left = size
+        take = min(amount, self._chunk_left, STEP)
+        data = self._reader.read(take)
+        if len(data) < take:
+            self._fail(len(data))
+        self._chunk_left -= take
+        if self._chunk_left == 0 and self._reader.read(2) != b"\r\n":
+            self.close()
+            raise HTTPException("the server sent a chunk without the CRLF that ends it")
+        return data
 
     def _chunk_size(self) -> int:
         line = self._reader.readline(MAX_LINE + 1)
         if not line:
             self._fail(0)
-        try:
-            return int(line.split(b";", 1)[0].strip(), 16)
-        except ValueError:
+        digits = line.split(b";", 1)[0].strip()
+        # hexadecimal digits only (int() would take "-1" or "0x10"), and fewer than 16 of
+        # them, so no size overflows a read
+        if not 0 < len(digits) < 16 or not _HEX.issuperset(digits):
             self.close()
-            raise HTTPException("the server sent a malformed chunk size") from None
+            raise HTTPException(f"the server sent a malformed chunk size: {line[:40]!r}")
+        return int(digits, 16)
+
+    def _trailers(self) -> None:
+        """The trailer lines after the last chunk, up to the empty line that ends them."""
+        for _ in range(MAX_HEADERS + 1):
+            line = self._reader.readline(MAX_LINE + 1)
+            if line in (b"\r\n", b"\n"):
+                return
+            if not line:
+                self._fail(0)
+        self.close()
+        raise HTTPException(f"the server sent more than {MAX_HEADERS} trailer lines")
 
     def _finish(self) -> None:
         self._done = True

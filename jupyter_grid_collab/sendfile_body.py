@@ -17,6 +17,7 @@ away ends it.
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import stat
 from collections.abc import Awaitable, Callable
@@ -29,9 +30,15 @@ from tornado.http1connection import HTTP1Connection
 from .fd_wait import ready
 
 ENABLED = hasattr(os, "sendfile")
+#: the most one sendfile call sends: the kernel reads the file inside the call, on the event
+#: loop, so a cold disk holds the loop for at most this much reading
+STEP = 2 << 20
 #: bytes sent without a wait before the loop lets other requests run (a fast client would
 #: otherwise hold the event loop for the whole download)
-FAIR_SHARE = 16 << 20
+FAIR_SHARE = 8 << 20
+#: the client closed its side: the download ends; any other error of a first call means
+#: this file or socket cannot be sent this way (the caller sends chunks instead)
+_PEER_GONE = frozenset({errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.ESHUTDOWN})
 #: how often a wait for the client to take more checks whether tornado closed the
 #: connection meanwhile (the server stopping): our own descriptor keeps the socket open
 CLOSED_CHECK = 5.0
@@ -46,10 +53,11 @@ async def send(
     still_good: Callable[[], Awaitable[bool]],
 ) -> bool:
     """Send ``count`` bytes of ``f`` from ``offset`` (the response's headers already set).
-    Before the last ``tail`` bytes, ``still_good()`` must say the file is unchanged, else
-    the connection is closed short. False when it cannot be sent this way, with nothing
-    of the body sent (the caller then sends it in chunks); True once handled: sent whole
-    and finished, cut short, or the client went away."""
+    The last ``tail`` bytes are read into memory first, and only then must ``still_good()``
+    say the file is unchanged, else the connection is closed short: no byte read after the
+    check is sent. False when it cannot be sent this way, with nothing of the body sent
+    (the caller then sends it in chunks, its headers already flushed); True once handled:
+    sent whole and finished, cut short, or the client went away."""
     fd = _regular_fd(f)
     connection = handler.request.connection
     if fd is None or not ENABLED or not isinstance(connection, HTTP1Connection):
@@ -70,14 +78,19 @@ async def send(
     out = os.dup(stream.socket.fileno())
     try:
         head = count - min(tail, count)
-        if not await _sendfile(out, fd, offset, head, stream):
-            return True
-        if not await still_good():
+        try:
+            if not await _sendfile(out, fd, offset, head, stream):
+                return True
+        except _Unsupported:
+            return False  # nothing sent: the caller sends it in chunks
+        loop = asyncio.get_running_loop()
+        last = await loop.run_in_executor(None, os.pread, fd, count - head, offset + head)
+        if len(last) < count - head or not await still_good():
             connection.close()  # short of Content-Length: a failed download
             return True
-        if not await _sendfile(out, fd, offset + head, count - head, stream):
-            return True
-        connection._expected_content_remaining = 0  # all of it sent, past tornado
+        # the last bytes go through tornado, which counts them as all that is left
+        connection._expected_content_remaining = len(last)
+        handler.write(last)
         handler.finish()
         return True
     finally:
@@ -88,14 +101,16 @@ async def _sendfile(
     out: int, fd: int, offset: int, left: int, stream: tornado.iostream.IOStream
 ) -> bool:
     """Send ``left`` bytes; False (the connection closed) when the client went away, the
-    server closed the connection, or the file ended early."""
+    server closed the connection, or the file ended early. _Unsupported when the first
+    call fails for another reason (a filesystem without sendfile), nothing sent."""
     loop = asyncio.get_running_loop()
     unbroken = 0
+    first = True
     while left:
         if stream.closed():
             return False
         try:
-            sent = os.sendfile(out, fd, offset, min(left, FAIR_SHARE))
+            sent = os.sendfile(out, fd, offset, min(left, STEP))
         except BlockingIOError:
             unbroken = 0
             try:
@@ -103,9 +118,12 @@ async def _sendfile(
             except TimeoutError:
                 pass  # still waiting for the client: check the connection, then again
             continue
-        except OSError:  # EPIPE, ECONNRESET: the client closed its side
-            stream.close()
+        except OSError as exc:
+            if first and exc.errno not in _PEER_GONE:
+                raise _Unsupported() from exc
+            stream.close()  # the client closed its side, or a failure midway
             return False
+        first = False
         if sent == 0:  # the file is shorter than verified: never pad, cut short
             stream.close()
             return False
@@ -116,6 +134,10 @@ async def _sendfile(
             unbroken = 0
             await asyncio.sleep(0)
     return True
+
+
+class _Unsupported(Exception):
+    """sendfile cannot send this file to this socket."""
 
 
 def _regular_fd(f: IO[bytes]) -> int | None:

@@ -25,6 +25,7 @@ from jupyter_grid_collab.http_wire import (
     IncompleteRead,
     RemoteDisconnected,
 )
+from jupyter_grid_collab.lazy_http import Origin
 
 
 class Scripted:
@@ -212,6 +213,18 @@ def test_a_server_closing_without_answering_is_a_reset_connection(scripted):
         (b"HTTP/1.1 200 OK\r\n" + b"X-A: 1\r\n" * 201 + b"\r\n", "more than 200 headers"),
         (b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n", "too long"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "malformed chunk"),
+        # int(..., 16) would take these: -1 reads to the connection's end, whatever it holds
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", "malformed chunk"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x10\r\n", "malformed chunk"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1" + b"0" * 20, "malformed"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY", "without the CRLF"),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + b"T: x\r\n" * 201,
+            "more than 200 trailer lines",
+        ),
+        # "\xb2" reads as a superscript two, a digit to str.isdigit
+        (b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\n\r\n", "malformed Content-Length"),
+        (b"HTTP/1.1 100 Continue\r\n\r\n" * 11, "more than 10 interim answers"),
     ],
 )
 def test_an_answer_that_is_not_http_is_refused_by_name(scripted, answer, message):
@@ -219,6 +232,33 @@ def test_an_answer_that_is_not_http_is_refused_by_name(scripted, answer, message
     conn.request("GET", "/", None, {})
     with pytest.raises(HTTPException, match=message):
         conn.getresponse().read()
+
+
+def test_a_claimed_length_is_never_allocated_before_the_bytes_arrive(scripted):
+    conn = scripted(b"HTTP/1.1 200 OK\r\nContent-Length: 999999999999999999\r\n\r\nsmall").connect()
+    conn.request("GET", "/", None, {})
+    answer = conn.getresponse()
+    with pytest.raises(IncompleteRead):  # not MemoryError
+        answer.read()
+
+
+def test_bytes_past_an_answer_are_never_read_as_the_next_one(scripted, monkeypatch):
+    # a server sending a second, unasked answer behind the first: the next request on the
+    # pool gets its own answer
+    monkeypatch.delenv("http_proxy", raising=False)
+    server = scripted(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirstHTTP/1.1 200 OK\r\n"
+        b"Content-Length: 6\r\n\r\nforged",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nreal",
+    )
+    origin = Origin(f"http://127.0.0.1:{server.port}")
+    got = []
+    for _ in range(2):
+        conn, answer = origin.send("GET", "/", None, {}, 10, 10)
+        got.append(answer.read())
+        origin.release(conn, answer)
+    origin.close()
+    assert got == [b"first", b"real"]
 
 
 def test_a_target_with_a_space_or_control_is_never_sent(scripted):
