@@ -12,7 +12,7 @@ import tornado.iostream
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from .. import sendfile_body
+from .. import download_body
 from ..client import _path, _seg
 from ..models import ReferenceError, validate_relative_path
 from ..references import EXPERIMENT, parse_ref
@@ -22,9 +22,6 @@ from .base import GridHandler
 from .upstream import Upstream
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-# Large chunks: fewer trips through the event loop per byte, still flat memory (at most two
-# chunks of a file download are held at once).
-FILE_CHUNK = 4 << 20
 
 
 class ArtifactDownloadHandler(GridHandler):
@@ -136,14 +133,11 @@ class ArtifactDownloadHandler(GridHandler):
         return f, stamp, head.headers
 
     async def _send_file(self, f, stamp, headers) -> None:
-        """Send an open file: by the kernel (sendfile_body.py) over plain TCP, else in large
-        chunks, the next read on a worker thread while the current one drains to the socket
-        (at most two chunks in memory). Before the last chunk leaves, the file must still be
-        the one verified (inode, size, mtime: a mount hard-linking the blob meanwhile changes
-        only its ctime); else the download is cut, so the browser never sees it complete."""
-        loop = asyncio.get_running_loop()
+        """Send an open file (download_body.py: by the kernel over plain TCP, else in
+        chunks). Before the last chunk leaves, the file must still be the one verified
+        (inode, size, mtime: a mount hard-linking the blob meanwhile changes only its
+        ctime); else the download is cut, so the browser never sees it complete."""
         self._copy_headers(headers)
-        remaining = stamp[1]
 
         async def still_good() -> bool:
             if same_bytes(local_stamp(f.fileno()), stamp):
@@ -155,29 +149,6 @@ class ArtifactDownloadHandler(GridHandler):
             return False
 
         try:
-            if await sendfile_body.send(self, f, 0, remaining, FILE_CHUNK, still_good):
-                return
-            pending = loop.run_in_executor(None, f.read, FILE_CHUNK)
-            try:
-                while True:
-                    chunk = await pending
-                    if not chunk:
-                        break
-                    remaining -= len(chunk)
-                    if remaining <= 0 and not await still_good():
-                        if self.request.connection is not None:
-                            self.request.connection.close()  # type: ignore[attr-defined]
-                        return
-                    pending = loop.run_in_executor(None, f.read, FILE_CHUNK)
-                    self.write(chunk)
-                    del chunk
-                    try:
-                        await self.flush()
-                    except tornado.iostream.StreamClosedError:
-                        return  # the browser went away
-                self.finish()
-            finally:
-                # never close the file under a read still running on the worker thread
-                await asyncio.wait([pending])
+            await download_body.send(self, f, 0, stamp[1], still_good)
         finally:
             f.close()

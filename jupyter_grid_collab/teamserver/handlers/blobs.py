@@ -1,5 +1,5 @@
 """Streamed bodies: uploads written chunk by chunk to staging (bounded memory, committed only
-when complete) and downloads sent by the kernel from the blob file (sendfile_body.py) or, where
+when complete) and downloads sent by the kernel from the blob file (download_body.py) or, where
 it cannot, in large chunks with awaited flushes (backpressure)."""
 
 from __future__ import annotations
@@ -10,15 +10,13 @@ from urllib.parse import quote
 
 import tornado.web
 
-from ... import sendfile_body
+from ... import download_body
 from ...references import EXPERIMENT, RUN, Kind
 from ..errors import DomainError, Invalid, TooLarge
 from ..store.outputs import clean_path
 from ..store.quotas import QuotaExceeded, Room
 from .base import READ, BaseHandler, log
 
-# large chunks: fewer event-loop and thread-pool trips per byte, memory still flat
-CHUNK = 4 << 20
 _RANGE = re.compile(r"^bytes=(\d+)-$")
 
 #: a body up to this size, refused by its declared size, is read (and dropped) before the
@@ -129,7 +127,7 @@ class StreamedUploadHandler(BaseHandler):
 
 
 class DownloadMixin:
-    """Send a blob by the kernel (sendfile) or in 4 MiB chunks, awaiting each flush;
+    """Send a blob by the kernel (sendfile) or in 4 MiB chunks (download_body.py);
     ``Range: bytes=N-`` resumes.
 
     A blob is sent only once it is known to match its sha256 (``BlobVerifier``: a stamp
@@ -184,8 +182,9 @@ class DownloadMixin:
         f, stamp = await self.open_blob(sha, size, what)
 
         async def still_good() -> bool:
-            """Checked before the last chunk leaves: a file written to while being sent
-            never reaches the client whole, so it sees a cut download, not bad bytes."""
+            """Checked before the last chunk leaves (download_body): a file written to while
+            being sent never reaches the client whole, so it sees a cut download, not bad
+            bytes."""
             if await loop.run_in_executor(pool, verifier.still, f, sha, stamp):
                 return True
             log.error(
@@ -196,36 +195,9 @@ class DownloadMixin:
         try:
             size = stamp[1]
             start = self.blob_headers(sha, size, filename)
-            # plain TCP and a local file: the kernel sends it (sendfile_body.py)
-            if await sendfile_body.send(self, f, start, size - start, CHUNK, still_good):
-                return
-            if start:
-                await loop.run_in_executor(pool, f.seek, start)
-            remaining = size - start
-            # the next chunk is read while this one drains to the socket (disk and network
-            # overlap); at most two chunks are held
-            pending = loop.run_in_executor(pool, f.read, CHUNK)
-            try:
-                while True:
-                    chunk = await pending
-                    if not chunk:
-                        break
-                    remaining -= len(chunk)
-                    if remaining <= 0 and not await still_good():
-                        self.request.connection.close()
-                        return
-                    pending = loop.run_in_executor(pool, f.read, CHUNK)
-                    self.write(chunk)
-                    del chunk
-                    try:
-                        await self.flush()
-                    except tornado.iostream.StreamClosedError:
-                        return
-            finally:
-                await asyncio.wait([pending])  # never close the file under a running read
+            await download_body.send(self, f, start, size - start, still_good, pool)
         finally:
             f.close()
-        self.finish()
 
 
 @tornado.web.stream_request_body

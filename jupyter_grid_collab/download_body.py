@@ -1,12 +1,13 @@
-"""A download's body sent from a local file to the client's socket by the kernel
-(``os.sendfile``), without passing through this process: the team server's blob downloads,
-and the extension's when the team server's blobs are on its machine.
+"""A download's body from a local file, one writer of it for the team server's blob
+downloads and the extension's (when the team server's blobs are on its machine): sent by
+the kernel (``os.sendfile``) without passing through this process where it can, else in
+chunks read on a worker thread.
 
 Why: sending a file in chunks costs a read into a bytes object and a send out of it for
 every byte; on this project's 2-core machine that was 0.22-0.26 s of the team server's CPU
 per 512 MiB (0.06 s by sendfile), CPU a proxying Jupyter server and the client then lack.
 Used only for plain TCP (an SSL stream's socket carries TLS records, not the body) and a
-regular local file; otherwise the caller sends chunks as before.
+regular local file; otherwise chunks, at most two of them in memory.
 
 What a download promises stays: the headers go out through tornado; before the last piece
 leaves, the file must still be the one verified, else the connection is closed short of its
@@ -21,6 +22,7 @@ import errno
 import os
 import stat
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from typing import IO
 
 import tornado.iostream
@@ -30,6 +32,9 @@ from tornado.http1connection import HTTP1Connection
 from .fd_wait import ready
 
 ENABLED = hasattr(os, "sendfile")
+#: a chunk read when the kernel cannot send the file, and the last bytes read into memory
+#: before the file's check when it can
+CHUNK = 4 << 20
 #: the most one sendfile call sends: the kernel reads the file inside the call, on the event
 #: loop, so a cold disk holds the loop for at most this much reading
 STEP = 2 << 20
@@ -49,15 +54,31 @@ async def send(
     f: IO[bytes],
     offset: int,
     count: int,
+    still_good: Callable[[], Awaitable[bool]],
+    pool: Executor | None = None,
+) -> bool:
+    """Send ``count`` bytes of ``f`` from ``offset`` as the body (the response's headers
+    already set) and finish the response. The last chunk is read into memory first, and
+    only then must ``still_good()`` say the file is unchanged, else the connection is
+    closed short: no byte read after the check is sent. A client that goes away ends it.
+    ``pool`` runs the file reads. True when the kernel sent it, False when chunks did."""
+    if await _by_kernel(handler, f, offset, count, CHUNK, still_good, pool):
+        return True
+    await _by_chunks(handler, f, offset, count, still_good, pool)
+    return False
+
+
+async def _by_kernel(
+    handler: web.RequestHandler,
+    f: IO[bytes],
+    offset: int,
+    count: int,
     tail: int,
     still_good: Callable[[], Awaitable[bool]],
+    pool: Executor | None,
 ) -> bool:
-    """Send ``count`` bytes of ``f`` from ``offset`` (the response's headers already set).
-    The last ``tail`` bytes are read into memory first, and only then must ``still_good()``
-    say the file is unchanged, else the connection is closed short: no byte read after the
-    check is sent. False when it cannot be sent this way, with nothing of the body sent
-    (the caller then sends it in chunks, its headers already flushed); True once handled:
-    sent whole and finished, cut short, or the client went away."""
+    """sendfile up to the last ``tail`` bytes, which go through tornado. False when it
+    cannot be sent this way, with nothing of the body sent (its headers may be)."""
     fd = _regular_fd(f)
     connection = handler.request.connection
     if fd is None or not ENABLED or not isinstance(connection, HTTP1Connection):
@@ -84,7 +105,7 @@ async def send(
         except _Unsupported:
             return False  # nothing sent: the caller sends it in chunks
         loop = asyncio.get_running_loop()
-        last = await loop.run_in_executor(None, os.pread, fd, count - head, offset + head)
+        last = await loop.run_in_executor(pool, os.pread, fd, count - head, offset + head)
         if len(last) < count - head or not await still_good():
             connection.close()  # short of Content-Length: a failed download
             return True
@@ -95,6 +116,42 @@ async def send(
         return True
     finally:
         os.close(out)
+
+
+async def _by_chunks(
+    handler: web.RequestHandler,
+    f: IO[bytes],
+    offset: int,
+    count: int,
+    still_good: Callable[[], Awaitable[bool]],
+    pool: Executor | None,
+) -> None:
+    """The next chunk is read while this one drains to the socket (disk and network
+    overlap), each flush awaited (backpressure): at most two chunks are held."""
+    loop = asyncio.get_running_loop()
+    if offset:
+        await loop.run_in_executor(pool, f.seek, offset)
+    remaining = count
+    pending = loop.run_in_executor(pool, f.read, CHUNK)
+    try:
+        while True:
+            chunk = await pending
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            if remaining <= 0 and not await still_good():
+                handler.request.connection.close()  # type: ignore[union-attr]
+                return
+            pending = loop.run_in_executor(pool, f.read, CHUNK)
+            handler.write(chunk)
+            del chunk
+            try:
+                await handler.flush()
+            except tornado.iostream.StreamClosedError:
+                return  # the client went away
+        handler.finish()
+    finally:
+        await asyncio.wait([pending])  # never close the file under a running read
 
 
 async def _sendfile(

@@ -1,4 +1,4 @@
-"""sendfile_body against a real tornado server on 127.0.0.1 (in a thread of this process)
+"""download_body against a real tornado server on 127.0.0.1 (in a thread of this process)
 and a plain socket client: what the kernel sends is exactly the verified bytes, from any
 offset; a write landing right after the check never reaches the client; a file sendfile
 cannot take is sent in chunks; a client that leaves midway leaks no descriptor.
@@ -20,17 +20,17 @@ import tornado.httpserver
 import tornado.web
 from tornado.ioloop import IOLoop
 
-from jupyter_grid_collab import sendfile_body
+from jupyter_grid_collab import download_body
 
 SIZE = 24 << 20
-TAIL = 4 << 20
 
-pytestmark = pytest.mark.skipif(not sendfile_body.ENABLED, reason="no os.sendfile here")
+pytestmark = pytest.mark.skipif(not download_body.ENABLED, reason="no os.sendfile here")
 
 
 class Served:
-    """One file behind GET /?offset=N, sent by sendfile_body; ``on_check`` runs where the
-    file is checked (before the last TAIL bytes), ``results`` holds what send returned."""
+    """One file behind GET /?offset=N, sent by download_body; ``on_check`` runs where the
+    file is checked (before the last chunk), ``results`` holds what send returned (True:
+    by the kernel)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -51,14 +51,8 @@ class Served:
 
                 f = _pipe_with(served.path) if served.use_pipe else open(served.path, "rb")
                 try:
-                    handled = await sendfile_body.send(self, f, offset, count, TAIL, still_good)
-                    served.results.append(handled)
-                    if not handled:  # what the callers do: the same bytes in chunks
-                        f.seek(offset) if not served.use_pipe else None
-                        while chunk := f.read(1 << 20):
-                            self.write(chunk)
-                            await self.flush()
-                        self.finish()
+                    by_kernel = await download_body.send(self, f, offset, count, still_good)
+                    served.results.append(by_kernel)
                 finally:
                     f.close()
 
@@ -137,7 +131,7 @@ def test_the_bytes_sent_are_the_files_from_any_offset(served):
     s, data = served
     assert fetch(s.port) == data
     assert fetch(s.port, offset=12345) == data[12345:]
-    assert fetch(s.port, offset=SIZE - 10) == data[-10:]  # shorter than the tail
+    assert fetch(s.port, offset=SIZE - 10) == data[-10:]  # shorter than the last chunk
     assert s.handled(3) == [True, True, True]
 
 
