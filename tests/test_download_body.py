@@ -3,8 +3,9 @@ and a plain socket client: what the kernel sends is exactly the verified bytes, 
 offset; a write landing right after the check never reaches the client; a file sendfile
 cannot take is sent in chunks; a client that leaves midway leaks no descriptor.
 
-The team server's and the extension's own downloads through it are covered end to end by
-test_blob_integrity.py (a blob changed mid-download is cut short) and the download tests.
+The team server's and the extension's own downloads through it: a resumed download here
+(the real team server), and end to end in test_blob_integrity.py (a blob changed
+mid-download is cut short) and the download tests.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import os
 import socket
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ import tornado.httpserver
 import tornado.web
 from tornado.ioloop import IOLoop
 
-from jupyter_grid_collab import download_body
+from jupyter_grid_collab import download_body, track
 
 SIZE = 24 << 20
 
@@ -164,3 +166,23 @@ def test_a_client_leaving_midway_leaks_no_descriptor(served):
     # the server notices each departure on its next send
     assert s.handled(6) == [True] * 6
     assert len(os.listdir("/proc/self/fd")) <= before
+
+
+def test_the_team_server_resumes_a_download_from_an_offset(sqlite_server, tmp_path):
+    # the real team server: a download broken off is asked again from where it stopped
+    # (GridClient's resume), and the kernel sends from there
+    data = os.urandom(9 << 20)
+    src = tmp_path / "model.bin"
+    src.write_bytes(data)
+    with sqlite_server.client("bob") as c:
+        c.me()
+        name = f"range-{uuid.uuid4().hex[:6]}"
+        with track.start_run(name, {"lr": 0.1}, client=c) as run:
+            run.log_file(src, "model.bin")
+        url = f"/experiments/bob/{name}-exp0/artifacts/model.bin"
+        whole = c._http.get(url)
+        part = c._http.get(url, headers={"Range": "bytes=5000000-"})
+    assert whole.status_code == 200 and whole.content == data
+    assert part.status_code == 206 and part.content == data[5000000:]
+    assert part.headers["Content-Range"] == f"bytes 5000000-{len(data) - 1}/{len(data)}"
+    assert part.headers["Content-Length"] == str(len(data) - 5000000)
