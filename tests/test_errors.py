@@ -24,6 +24,7 @@ EXPECTED = {
     errors.NoSpace: 507,
     errors.Upstream: 502,
     HubError: 502,
+    errors.Busy: 503,
 }
 
 

@@ -9,6 +9,7 @@ no group) and one team server per database; tests leave the groups as they found
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -159,6 +160,53 @@ def test_groups_are_teams_with_their_roles_and_no_api_key(hub_team):
     # a token the Hub does not know is refused, and not echoed
     r = call(server, "not-a-real-token-0123456789", "GET", "/sessions")
     assert r.status_code == 401 and "0123456789" not in r.text
+
+
+def _hub_lookups_since(hub, mark: int) -> int:
+    """How many times the Hub was asked about a token it did not know since ``mark``: each
+    such GET /hub/api/user is a 403 line of its request log (tornado's access log says it
+    again)."""
+    lines = hub.log_path.read_text(errors="replace")[mark:].splitlines()
+    return sum(1 for line in lines if "JupyterHub log" in line and "403 GET /hub/api/user " in line)
+
+
+def test_made_up_tokens_cost_the_hub_a_bounded_number_of_lookups(hub_team):
+    hub, server = hub_team
+    alice = hub.user_token("alice")
+    assert call(server, alice, "GET", "/me").status_code == 200  # known, remembered
+
+    async def send(tokens: list[str]) -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=60) as c:
+            return await asyncio.gather(
+                *(c.get("/sessions", headers={"Authorization": f"token {t}"}) for t in tokens)
+            )
+
+    time.sleep(3)  # a full lookup budget
+    # Given one made-up token sent 20 times at once, the Hub is asked about it once
+    mark = len(hub.log_path.read_text(errors="replace"))
+    same = asyncio.run(send([f"made-up-{uuid.uuid4().hex}"] * 20))
+    assert {r.status_code for r in same} == {401}
+    assert eventually(lambda: _hub_lookups_since(hub, mark) >= 1)
+    time.sleep(1)
+    assert _hub_lookups_since(hub, mark) == 1
+    # When 150 different made-up tokens arrive at once
+    mark = len(hub.log_path.read_text(errors="replace"))
+    started = time.monotonic()
+    answers = asyncio.run(send([f"made-up-{uuid.uuid4().hex}" for _ in range(150)]))
+    elapsed = time.monotonic() - started
+    # Then past the budget (40 at once, 20 a second) they are refused without asking it
+    statuses = [r.status_code for r in answers]
+    assert set(statuses) == {401, 503}, set(statuses)
+    busy = next(r for r in answers if r.status_code == 503)
+    assert "too many unknown JupyterHub tokens" in busy.json()["message"]
+    time.sleep(1)
+    asked = _hub_lookups_since(hub, mark)
+    assert asked == statuses.count(401)
+    assert asked <= 40 + 20 * elapsed + 1, (asked, elapsed)
+    # and a member whose token is known is served all along, and the log says why others
+    # were not
+    assert call(server, alice, "GET", "/me").status_code == 200
+    assert "unknown JupyterHub tokens a second" in server.log_path.read_text()
 
 
 def test_a_members_hub_server_is_a_team_session(hub_team):

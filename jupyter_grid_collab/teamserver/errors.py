@@ -46,5 +46,10 @@ class NoSpace(DomainError):
     """The team server's own storage is full."""
 
 
+class Busy(DomainError):
+    """The team server is at a limit it keeps to spare a service it relies on (the Hub it
+    asks about tokens): the same request a few seconds later will do."""
+
+
 class Upstream(DomainError):
     """A service the team server relies on (a JupyterHub) refused or did not answer."""

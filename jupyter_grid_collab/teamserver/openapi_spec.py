@@ -171,6 +171,8 @@ ERROR_TEXT = {
     "nothing is sent; an admin restores it (uploading the same bytes again also does).",
     502: "The JupyterHub the team server serves refused the call or did not answer (the "
     "message names the Hub's call).",
+    503: "Under JupyterHub: the team server is looking up more unknown Hub tokens than it "
+    "allows itself each second; the same request a few seconds later works.",
     507: "The server has no room left to store the upload.",
 }
 BINARY: Schema = {"type": "string", "format": "binary"}
@@ -336,8 +338,9 @@ def answer_schema(answer: type | None) -> Schema | None:
 
 def operation(template: str, spec: Op) -> dict[str, Any]:
     """One operation of the route table as OpenAPI. Authenticated ones can always answer 401,
-    and 403 to an experiment token used outside its own experiment."""
-    errors = list(spec.errors) if spec.public else sorted({*spec.errors, 401, 403})
+    403 to an experiment token used outside its own experiment, and under JupyterHub 503
+    while unknown Hub tokens are over their limit (hub/tokens.py)."""
+    errors = list(spec.errors) if spec.public else sorted({*spec.errors, 401, 403, 503})
     out: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag]}
     if spec.stream == "download":
         out["responses"] = download_responses(errors)

@@ -50,6 +50,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -121,6 +130,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         post?: never;
@@ -164,6 +182,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -251,6 +278,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -331,6 +367,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -389,6 +434,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -476,6 +530,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -547,6 +610,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -670,6 +742,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -747,6 +828,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -802,6 +892,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -879,6 +978,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -999,6 +1107,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         /** Upload an artifact (the run's executor) */
@@ -1072,6 +1189,15 @@ export interface paths {
                 };
                 /** @description The upload is larger than the server accepts, or than the room left in the team's storage quota (the message says how full the team is and what to do). */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1185,6 +1311,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         patch?: never;
@@ -1281,6 +1416,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1365,6 +1509,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1425,6 +1578,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1512,6 +1674,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1572,6 +1743,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1669,6 +1849,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1739,6 +1928,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1834,6 +2032,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1908,6 +2115,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2034,6 +2250,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2107,6 +2332,15 @@ export interface paths {
                 };
                 /** @description Conflicts with the current state (name taken, already running, last owner, ...). */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2189,6 +2423,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2244,6 +2487,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2321,6 +2573,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2422,6 +2683,15 @@ export interface paths {
                 };
                 /** @description Conflicts with the current state (name taken, already running, last owner, ...). */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2538,6 +2808,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2610,6 +2889,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2698,6 +2986,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2771,6 +3068,15 @@ export interface paths {
                 };
                 /** @description Conflicts with the current state (name taken, already running, last owner, ...). */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2853,6 +3159,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2908,6 +3223,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3054,6 +3378,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -3140,6 +3473,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -3210,6 +3552,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3296,6 +3647,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3398,6 +3758,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -3468,6 +3837,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3562,6 +3940,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description The server has no room left to store the upload. */
                 507: {
                     headers: {
@@ -3617,6 +4004,15 @@ export interface paths {
                 };
                 /** @description Not allowed: only the creator or a team admin may do this (the message says who can), an experiment token outside its own experiment, or a session's server outside its scope (for its owner: no members, roles, credits, keys or credentials; for a visitor: read, download and attach only). */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3695,6 +4091,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -3752,6 +4157,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3828,6 +4242,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -3895,6 +4318,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3983,6 +4415,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -4054,6 +4495,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4151,6 +4601,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -4236,6 +4695,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         options?: never;
@@ -4313,6 +4781,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -4378,6 +4855,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4459,6 +4945,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         options?: never;
@@ -4526,6 +5021,15 @@ export interface paths {
                 };
                 /** @description No such resource in the caller's teams (non-members get 404, not 403). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4625,6 +5129,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description The server has no room left to store the upload. */
                 507: {
                     headers: {
@@ -4680,6 +5193,15 @@ export interface paths {
                 };
                 /** @description Not allowed: only the creator or a team admin may do this (the message says who can), an experiment token outside its own experiment, or a session's server outside its scope (for its owner: no members, roles, credits, keys or credentials; for a visitor: read, download and attach only). */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4749,6 +5271,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -4797,6 +5328,15 @@ export interface paths {
                 };
                 /** @description Not allowed: only the creator or a team admin may do this (the message says who can), an experiment token outside its own experiment, or a session's server outside its scope (for its owner: no members, roles, credits, keys or credentials; for a visitor: read, download and attach only). */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4930,6 +5470,15 @@ export interface paths {
                 };
                 /** @description Not allowed: only the creator or a team admin may do this (the message says who can), an experiment token outside its own experiment, or a session's server outside its scope (for its owner: no members, roles, credits, keys or credentials; for a visitor: read, download and attach only). */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Under JupyterHub: the team server is looking up more unknown Hub tokens than it allows itself each second; the same request a few seconds later works. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };

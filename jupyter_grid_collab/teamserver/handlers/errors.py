@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..blob_integrity import BlobCorrupted
 from ..errors import (
+    Busy,
     Conflict,
     DomainError,
     Invalid,
@@ -33,6 +34,9 @@ STATUS: dict[type[DomainError], int] = {
     NoSpace: 507,
     # the Hub said no or nothing: the gateway's error, not the caller's (hub/api.py)
     Upstream: 502,
+    # too many unknown Hub tokens to look up this second (hub/tokens.py): the server's
+    # limit, not this caller's fault; asking again later works
+    Busy: 503,
 }
 
 

@@ -13,28 +13,68 @@ scopes:
 
 Answers are cached for ``TOKEN_SECONDS``: a token the Hub revokes stops working within that
 time; a member removed from a team's group loses access at the next sync (sync.py).
+
+A token sent to the team server is the sender's to choose, so what asking the Hub costs is
+bounded: requests with the same unknown token wait for one answer, and at most
+``LOOKUPS_PER_SECOND`` unknown tokens a second (bursts of ``LOOKUP_BURST``) are looked up;
+beyond that the request is answered 503 (Busy) without asking, and the log says so, so
+random tokens cannot turn the team server into a flood against its Hub.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...hub_sessions import DEFAULT_SERVER_SESSION, session_name
-from ..errors import NotAuthenticated
+from ..errors import Busy, NotAuthenticated
 from ..store.core import hash_secret
 from .api import HubAPI
 
 if TYPE_CHECKING:
     from ..store import Caller, Store
 
+log = logging.getLogger("grid_collab.teamserver.hub")
+
 TOKEN_SECONDS = 30.0
-# our own credentials: API keys and experiment tokens never go to the Hub
+LOOKUPS_PER_SECOND = 20.0
+LOOKUP_BURST = 40.0
+MAX_REMEMBERED = 10_000  # tokens whose answers are kept (expired ones go first)
 # our own credentials never go to the Hub: API keys, experiment tokens, session secrets and
 # Open tickets (the last two sent by mistake as a key are simply not known)
 OWN_PREFIXES = ("gck_", "gce_", "gcs_", "gct_")
 SESSION_SECRET_PREFIX = "gcs_"
+
+
+class LookupBudget:
+    """A token bucket: ``take`` says whether one more Hub lookup fits this second."""
+
+    def __init__(self, per_second: float, burst: float):
+        self.per_second, self.burst = per_second, burst
+        self.level, self.at = burst, time.monotonic()
+        self.refused = 0  # since the last warning in the log
+        self.warned_at = -60.0
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.level = min(self.burst, self.level + (now - self.at) * self.per_second)
+        self.at = now
+        if self.level >= 1:
+            self.level -= 1
+            return True
+        self.refused += 1
+        if now - self.warned_at >= 60:
+            log.warning(
+                "more than %.0f unknown JupyterHub tokens a second: %d request(s) answered "
+                "503 without asking the Hub (someone may be guessing tokens)",
+                self.per_second,
+                self.refused,
+            )
+            self.warned_at, self.refused = now, 0
+        return False
 
 
 @dataclass(frozen=True)
@@ -70,6 +110,8 @@ class HubIdentities:
         self.service = service
         self.store = store
         self._tokens: dict[str, tuple[float, HubToken | str]] = {}
+        self._asking: dict[str, asyncio.Future[tuple[float, HubToken | str]]] = {}
+        self.budget = LookupBudget(LOOKUPS_PER_SECOND, LOOKUP_BURST)
 
     @staticmethod
     def is_hub_token(key: str) -> bool:
@@ -92,23 +134,39 @@ class HubIdentities:
         digest = hash_secret(key)
         hit = self._tokens.get(digest)
         if hit is None or hit[0] <= time.monotonic():
-            model = await self.api.identify(key)
-            found: HubToken | str
-            if model is None:
-                found = "invalid API key (neither ours nor the Hub's)"
-            else:
-                try:
-                    found = classify(model, self.service)
-                except NotAuthenticated as exc:
-                    found = str(exc)
-            if len(self._tokens) > 10_000:
-                self._tokens.clear()
-            # refusals are remembered too: a wrong token must not cost the Hub a call each
-            hit = (time.monotonic() + TOKEN_SECONDS, found)
-            self._tokens[digest] = hit
+            asking = self._asking.get(digest)
+            if asking is None:  # the first request with this token asks; the others wait
+                if not self.budget.take():
+                    raise Busy(
+                        "the team server is checking too many unknown JupyterHub tokens "
+                        "right now; try again in a few seconds"
+                    )
+                asking = self._asking[digest] = asyncio.ensure_future(self._ask(key, digest))
+                asking.add_done_callback(lambda _: self._asking.pop(digest, None))
+            hit = await asyncio.shield(asking)
         if isinstance(hit[1], str):
             raise NotAuthenticated(hit[1])
         return hit[1]
+
+    async def _ask(self, key: str, digest: str) -> tuple[float, HubToken | str]:
+        model = await self.api.identify(key)
+        found: HubToken | str
+        if model is None:
+            found = "invalid API key (neither ours nor the Hub's)"
+        else:
+            try:
+                found = classify(model, self.service)
+            except NotAuthenticated as exc:
+                found = str(exc)
+        if len(self._tokens) >= MAX_REMEMBERED:
+            now = time.monotonic()
+            self._tokens = {d: h for d, h in self._tokens.items() if h[0] > now}
+            if len(self._tokens) >= MAX_REMEMBERED:
+                self._tokens.clear()
+        # refusals are remembered too: a wrong token must not cost the Hub a call each
+        hit = (time.monotonic() + TOKEN_SECONDS, found)
+        self._tokens[digest] = hit
+        return hit
 
     @staticmethod
     def _cache_key(token: HubToken, key: str) -> str:
