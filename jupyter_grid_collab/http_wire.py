@@ -316,7 +316,9 @@ def _status_line(line: bytes) -> tuple[str, int, str]:
     text = line.decode("latin-1").rstrip("\r\n")
     version, _, rest = text.partition(" ")
     code, _, reason = rest.partition(" ")
-    if version not in ("HTTP/1.1", "HTTP/1.0") or len(code) != 3 or not code.isdigit():
+    # ASCII digits: "\xb2" decodes to a superscript two, which str.isdigit takes
+    three_digits = len(code) == 3 and code.isascii() and code.isdigit()
+    if version not in ("HTTP/1.1", "HTTP/1.0") or not three_digits:
         raise HTTPException(f"the server did not answer in HTTP/1.x: {text[:80]!r}")
     return version, int(code), reason.strip()
 

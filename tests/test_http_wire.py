@@ -208,6 +208,7 @@ def test_a_server_closing_without_answering_is_a_reset_connection(scripted):
     [
         (b"SSH-2.0-OpenSSH_9.2\r\n\r\n", "did not answer in HTTP/1.x"),
         (b"HTTP/1.1 2000 OK\r\n\r\n", "did not answer in HTTP/1.x"),
+        (b"HTTP/1.1 \xb200 OK\r\n\r\n", "did not answer in HTTP/1.x"),
         (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "malformed header line"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n", "malformed Content-Length"),
         (b"HTTP/1.1 200 OK\r\n" + b"X-A: 1\r\n" * 201 + b"\r\n", "more than 200 headers"),
