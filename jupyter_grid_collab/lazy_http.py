@@ -3,9 +3,9 @@
 Importing httpx costs 45-120 ms, more than everything else `grid user` does. So a small
 JSON exchange (GridClient's API calls, the launcher's reports) goes over a plain socket
 instead (``Origin``, speaking HTTP/1.1 by http_wire.py: not even ``http.client``, whose
-imports cost 35-55 ms more); httpx is
-imported (``httpx()``) only for what needs it: streamed downloads and uploads, the async
-client, a caller's own httpx transport, and a proxy named in the environment.
+imports cost 35-55 ms more); httpx is imported (``httpx()``) only for what needs it:
+streamed downloads and uploads, the async client, a caller's own httpx transport, and a
+proxy named in the environment.
 
 And httpx builds a new SSL context for every client, loading the whole CA bundle each time
 (20-35 ms per client, even for an http:// URL that never speaks TLS); here a process has one
