@@ -68,8 +68,9 @@ class LookupBudget:
         self.refused += 1
         if now - self.warned_at >= 60:
             log.warning(
-                "more than %.0f unknown JupyterHub tokens a second: %d request(s) answered "
-                "503 without asking the Hub (someone may be guessing tokens)",
+                "more than %.0f unknown JupyterHub tokens a second: answering 503 without "
+                "asking the Hub (%d request(s) since this line last showed; someone may be "
+                "guessing tokens)",
                 self.per_second,
                 self.refused,
             )
