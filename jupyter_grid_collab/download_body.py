@@ -62,7 +62,7 @@ async def send(
     only then must ``still_good()`` say the file is unchanged, else the connection is
     closed short: no byte read after the check is sent. A client that goes away ends it.
     ``pool`` runs the file reads. True when the kernel sent it, False when chunks did."""
-    if await _by_kernel(handler, f, offset, count, CHUNK, still_good, pool):
+    if await _by_kernel(handler, f, offset, count, still_good, pool):
         return True
     await _by_chunks(handler, f, offset, count, still_good, pool)
     return False
@@ -73,11 +73,10 @@ async def _by_kernel(
     f: IO[bytes],
     offset: int,
     count: int,
-    tail: int,
     still_good: Callable[[], Awaitable[bool]],
     pool: Executor | None,
 ) -> bool:
-    """sendfile up to the last ``tail`` bytes, which go through tornado. False when it
+    """sendfile up to the last CHUNK bytes, which go through tornado. False when it
     cannot be sent this way, with nothing of the body sent (its headers may be)."""
     fd = _regular_fd(f)
     connection = handler.request.connection
@@ -98,7 +97,7 @@ async def _by_kernel(
     # another connection, while ours still names this one
     out = os.dup(stream.socket.fileno())
     try:
-        head = count - min(tail, count)
+        head = count - min(CHUNK, count)
         try:
             if not await _sendfile(out, fd, offset, head, stream):
                 return True

@@ -1,6 +1,7 @@
 """Waiting on the event loop for a raw descriptor to be readable or writable: what moving a
-body between descriptors ourselves (splice in the extension's proxy, sendfile in the team
-server's downloads) needs between two calls that would block."""
+body between descriptors ourselves (splice in the extension's proxy, sendfile in downloads)
+needs between two calls that would block; and the timer that ends such a wait (``expire``,
+also the extension's HTTP transport's, which waits on a future without a task per wait)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ async def ready(
     loop = asyncio.get_running_loop()
     waiter: asyncio.Future[None] = loop.create_future()
     add(fd, _wake, waiter)
-    timer = None if timeout is None else loop.call_later(timeout, _expire, waiter)
+    timer = None if timeout is None else loop.call_later(timeout, expire, waiter)
     try:
         await waiter
     finally:
@@ -30,6 +31,7 @@ def _wake(waiter: asyncio.Future[None]) -> None:
         waiter.set_result(None)
 
 
-def _expire(waiter: asyncio.Future[None]) -> None:
+def expire(waiter: asyncio.Future[None]) -> None:
+    """A timer's end of a wait: ``waiter`` raises TimeoutError, unless it is done already."""
     if not waiter.done():
         waiter.set_exception(TimeoutError())

@@ -22,6 +22,8 @@ from typing import TypeVar, cast
 
 import httpx
 
+from ..fd_wait import expire
+
 # one recv takes up to this much of what the socket holds (asyncio's default is 256 KiB):
 # a proxied download pays the event loop's and httpx's cost once per read. Measured per
 # 512 MiB proxied: 256 KiB reads cost the Jupyter server 0.32-0.40 s of CPU, 1 MiB
@@ -137,7 +139,7 @@ class _Wire(asyncio.Protocol):
                 return b""
             loop = asyncio.get_running_loop()
             waiter = self._waiter = loop.create_future()
-            timer = None if timeout is None else loop.call_later(timeout, _expire, waiter)
+            timer = None if timeout is None else loop.call_later(timeout, expire, waiter)
             try:
                 await waiter
             finally:
@@ -209,11 +211,6 @@ class _Wire(asyncio.Protocol):
                 raise asyncio.IncompleteReadError(got, n)
             got += piece
         return got
-
-
-def _expire(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_exception(TimeoutError())
 
 
 def _check_head(request: httpx.Request) -> None:
