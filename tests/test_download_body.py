@@ -14,15 +14,15 @@ import asyncio
 import os
 import socket
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
 import tornado.httpserver
 import tornado.web
+from test_blob_integrity import artifact_run
 from tornado.ioloop import IOLoop
 
-from jupyter_grid_collab import download_body, track
+from jupyter_grid_collab import download_body
 
 SIZE = 24 << 20
 
@@ -172,14 +172,9 @@ def test_the_team_server_resumes_a_download_from_an_offset(sqlite_server, tmp_pa
     # the real team server: a download broken off is asked again from where it stopped
     # (GridClient's resume), and the kernel sends from there
     data = os.urandom(9 << 20)
-    src = tmp_path / "model.bin"
-    src.write_bytes(data)
+    experiment = artifact_run(sqlite_server, "bob", tmp_path, data)
     with sqlite_server.client("bob") as c:
-        c.me()
-        name = f"range-{uuid.uuid4().hex[:6]}"
-        with track.start_run(name, {"lr": 0.1}, client=c) as run:
-            run.log_file(src, "model.bin")
-        url = f"/experiments/bob/{name}-exp0/artifacts/model.bin"
+        url = f"/experiments/bob/{experiment}/artifacts/model.bin"
         whole = c._http.get(url)
         part = c._http.get(url, headers={"Range": "bytes=5000000-"})
     assert whole.status_code == 200 and whole.content == data
